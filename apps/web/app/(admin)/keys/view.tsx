@@ -1,0 +1,70 @@
+"use client";
+import { useCallback, useEffect, useState } from "react";
+import { trpc } from "@/lib/trpc/client";
+
+type Key = Awaited<ReturnType<typeof trpc.keys.list.query>>[number];
+
+export default function KeysView() {
+  const [keys, setKeys] = useState<Key[] | null>(null);
+  const [form, setForm] = useState({ name: "", allowedProviders: "", allowedModels: "", rpm: "", tpm: "" });
+  const [secret, setSecret] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(() => trpc.keys.list.query().then(setKeys, (e) => setError(e.message)), []);
+  useEffect(() => void load(), [load]);
+
+  return (
+    <>
+      <h1>API keys</h1>
+      <p className="muted">Once a key exists, every /v1 request needs <code>Authorization: Bearer &lt;key&gt;</code>.</p>
+      <form
+        className="card row"
+        aria-label="new key"
+        onSubmit={(e) => {
+          e.preventDefault();
+          trpc.keys.create
+            .mutate({
+              name: form.name,
+              allowedProviders: form.allowedProviders,
+              allowedModels: form.allowedModels,
+              rateLimitRpm: form.rpm ? Number(form.rpm) : null,
+              rateLimitTpm: form.tpm ? Number(form.tpm) : null,
+            })
+            .then((r) => (setSecret(r.secret), setForm({ name: "", allowedProviders: "", allowedModels: "", rpm: "", tpm: "" }), load()), (e) => setError(e.message));
+        }}
+      >
+        <label>Name<input name="name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} required /></label>
+        <label>Allowed providers (optional)<input value={form.allowedProviders} onChange={(e) => setForm({ ...form, allowedProviders: e.target.value })} /></label>
+        <label>Allowed models (optional)<input value={form.allowedModels} onChange={(e) => setForm({ ...form, allowedModels: e.target.value })} /></label>
+        <label>Requests/min<input type="number" min={1} value={form.rpm} onChange={(e) => setForm({ ...form, rpm: e.target.value })} /></label>
+        <label>Tokens/min<input type="number" min={1} value={form.tpm} onChange={(e) => setForm({ ...form, tpm: e.target.value })} /></label>
+        <button className="primary" type="submit">Create key</button>
+      </form>
+      {secret && (
+        <div className="card" aria-label="new secret">
+          <p>Copy this key now: it is shown only once.</p>
+          <div className="secret" data-secret>{secret}</div>
+          <button onClick={() => setSecret(null)}>Done</button>
+        </div>
+      )}
+      {error && <p className="bad">{error}</p>}
+      <table>
+        <thead>
+          <tr><th>Name</th><th>Key</th><th>Scope</th><th>Limits</th><th>Created</th><th>Last used</th><th></th></tr>
+        </thead>
+        <tbody>
+          {(keys ?? []).map((k) => (
+            <tr key={k.id} data-key={k.name}>
+              <td>{k.name}<div className="muted">{k.id}</div></td>
+              <td><code>{k.prefix}…</code></td>
+              <td>{k.allowedProviders?.join(", ") ?? "any provider"}<div className="muted">{k.allowedModels?.join(", ") ?? "any model"}</div></td>
+              <td>{k.rateLimitRpm ? `${k.rateLimitRpm} req/min` : "–"}{k.rateLimitTpm ? ` · ${k.rateLimitTpm} tok/min` : ""}</td>
+              <td>{new Date(k.createdAt).toLocaleString()}</td>
+              <td>{k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString() : "never"}</td>
+              <td>{k.revokedAt ? <span className="bad">revoked</span> : <button onClick={() => trpc.keys.revoke.mutate({ id: k.id }).then(load, (e) => setError(e.message))}>Revoke</button>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}

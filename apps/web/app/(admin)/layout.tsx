@@ -1,0 +1,27 @@
+import type { ReactNode } from "react";
+import { cookies } from "next/headers";
+import { redirect } from "next/navigation";
+import { getRuntime } from "@/lib/runtime";
+import { isValidSession, SESSION_COOKIE } from "@/lib/admin/session";
+
+export const dynamic = "force-dynamic";
+
+export default async function AdminLayout({ children }: { children: ReactNode }) {
+  const { store } = await getRuntime();
+  if (!(await isValidSession(store, (await cookies()).get(SESSION_COOKIE)?.value))) redirect("/login");
+  return (
+    <>
+      <header className="top">
+        <a className="brand" href="/providers">Interference</a>
+        <a href="/providers">Providers</a>
+        <a href="/logs">Request logs</a>
+        <a href="/usage">Usage</a>
+        <a href="/keys">API keys</a>
+        <form method="post" action="/api/admin/logout">
+          <button type="submit">Sign out</button>
+        </form>
+      </header>
+      <main>{children}</main>
+    </>
+  );
+}

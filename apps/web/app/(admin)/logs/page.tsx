@@ -1,0 +1,7 @@
+import LogsView from "./view";
+
+export const dynamic = "force-dynamic";
+
+export default function LogsPage() {
+  return <LogsView />;
+}

@@ -1,0 +1,104 @@
+"use client";
+import { useCallback, useEffect, useState } from "react";
+import { trpc } from "@/lib/trpc/client";
+
+type Provider = Awaited<ReturnType<typeof trpc.providers.list.query>>[number];
+const EMPTY = { id: "", type: "openai" as const, base_url: "", api_key: "", models: "", image_models: "", enabled: true, options: "" };
+type Form = Omit<typeof EMPTY, "type"> & { type: "openai" | "anthropic" | "gemini" | "local" | "huggingface" };
+
+export default function ProvidersView() {
+  const [providers, setProviders] = useState<Provider[] | null>(null);
+  const [form, setForm] = useState<Form | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(() => trpc.providers.list.query().then(setProviders, (e) => setError(e.message)), []);
+  useEffect(() => void load(), [load]);
+
+  const act = (p: Promise<unknown>) => p.then(() => (setError(null), load()), (e) => setError(e.message));
+  const edit = (p: Provider) =>
+    setForm({
+      id: p.id, type: p.type, base_url: p.url, api_key: "", models: p.models.join(", "), image_models: p.image_models.join(", "),
+      enabled: p.enabled, options: Object.keys(p.options ?? {}).length ? JSON.stringify(p.options) : "",
+    });
+
+  return (
+    <>
+      <div className="row" style={{ justifyContent: "space-between" }}>
+        <h1>Providers</h1>
+        <button onClick={() => setForm({ ...EMPTY })}>Add provider</button>
+      </div>
+      {error && <p className="bad" role="alert">{error}</p>}
+      {form && (
+        <form
+          className="card"
+          aria-label="provider form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void act(trpc.providers.save.mutate(form).then(() => setForm(null)));
+          }}
+        >
+          <div className="row">
+            <label>Id<input value={form.id} onChange={(e) => setForm({ ...form, id: e.target.value })} required /></label>
+            <label>Type
+              <select value={form.type} onChange={(e) => setForm({ ...form, type: e.target.value as Form["type"] })}>
+                {["openai", "anthropic", "gemini", "huggingface", "local"].map((t) => <option key={t}>{t}</option>)}
+              </select>
+            </label>
+            <label>Base URL<input value={form.base_url} onChange={(e) => setForm({ ...form, base_url: e.target.value })} size={34} /></label>
+            <label>API key (write-only; empty keeps the stored one)<input type="password" value={form.api_key} onChange={(e) => setForm({ ...form, api_key: e.target.value })} autoComplete="off" /></label>
+          </div>
+          <div className="row" style={{ marginTop: 8 }}>
+            <label>Models (comma-separated)<input value={form.models} onChange={(e) => setForm({ ...form, models: e.target.value })} size={34} /></label>
+            <label>Image models<input value={form.image_models} onChange={(e) => setForm({ ...form, image_models: e.target.value })} /></label>
+            <label>Options (JSON)<input value={form.options} onChange={(e) => setForm({ ...form, options: e.target.value })} /></label>
+            <label>Enabled<input type="checkbox" checked={form.enabled} onChange={(e) => setForm({ ...form, enabled: e.target.checked })} /></label>
+            <button className="primary" type="submit">Save</button>
+            <button type="button" onClick={() => setForm(null)}>Cancel</button>
+          </div>
+        </form>
+      )}
+      {!providers ? (
+        <p className="muted">Loading…</p>
+      ) : (
+        <table>
+          <thead>
+            <tr><th>Provider</th><th>Models</th><th>Enabled</th><th>Health</th><th>Last hour</th><th>Key</th><th></th></tr>
+          </thead>
+          <tbody>
+            {providers.map((p) => (
+              <tr key={p.id} data-provider={p.id}>
+                <td><strong>{p.id}</strong> <span className="pill">{p.type}</span><div className="muted">{p.url}</div></td>
+                <td>{p.models.join(", ") || <span className="muted">none</span>}{p.image_models.length > 0 && <div className="muted">images: {p.image_models.join(", ")}</div>}</td>
+                <td>
+                  <label>
+                    <input
+                      type="checkbox"
+                      role="switch"
+                      aria-label={`enable ${p.id}`}
+                      checked={p.enabled}
+                      onChange={(e) => void act(trpc.providers.setEnabled.mutate({ id: p.id, enabled: e.target.checked }))}
+                    />{" "}
+                    {p.enabled ? "on" : "off"}
+                  </label>
+                </td>
+                <td className={p.health.status === "healthy" ? "good" : p.health.status === "down" ? "bad" : ""}>
+                  {p.ready ? p.health.status : "not ready"}
+                  {p.health.last_error && <div className="muted" title={p.health.last_error}>{p.health.last_error.slice(0, 60)}</div>}
+                </td>
+                <td>
+                  {p.stats ? (
+                    <>{p.stats.requests} req · {(p.stats.errorRate * 100).toFixed(1)}% errors<div className="muted">p50 {p.stats.p50Ms ?? "–"} ms · p95 {p.stats.p95Ms ?? "–"} ms</div></>
+                  ) : <span className="muted">no requests</span>}
+                </td>
+                <td className="muted">{p.apiKey ?? "none"}</td>
+                <td className="row">
+                  <button onClick={() => edit(p)}>Edit</button>
+                  <button onClick={() => confirm(`Delete provider ${p.id}?`) && void act(trpc.providers.remove.mutate({ id: p.id }))}>Delete</button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}

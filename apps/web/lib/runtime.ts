@@ -1,0 +1,72 @@
+/**
+ * The one gateway instance of this process, shared by the custom server (the /v1 hot path) and Next.js
+ * (route handlers under `next dev`, the admin pages). Kept on globalThis because Next loads its own module copies.
+ */
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import {
+  createGateway,
+  defaultLocalProvider,
+  loadConfigFile,
+  DEFAULT_MODEL_FILE,
+  type Gateway,
+  type GatewayConfig,
+} from "@interference/core";
+
+export interface Runtime {
+  gateway: Gateway;
+  config: GatewayConfig;
+  close(): Promise<void>;
+}
+
+const KEY = Symbol.for("interference.runtime");
+type Holder = { [KEY]?: Promise<Runtime> };
+
+export function getRuntime(): Promise<Runtime> {
+  const g = globalThis as Holder;
+  return (g[KEY] ??= createRuntime(process.env));
+}
+
+async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
+  const configPath = resolve(/*turbopackIgnore: true*/ process.cwd(), env.INTERFERENCE_CONFIG ?? "interference.yaml");
+  const config = await loadConfigFile(configPath, env);
+  if (config.source) {
+    console.log(`[interference] config: ${config.source} (${config.providers.length} provider(s))`);
+  } else {
+    // No config file: serve offline with the embedded model (fetched by scripts/setup.sh).
+    const modelPath = env.INTERFERENCE_MODEL_PATH ?? join(repoRoot(), "models", DEFAULT_MODEL_FILE);
+    config.providers = [defaultLocalProvider(modelPath)];
+    console.log(`[interference] no config at ${configPath}: serving the embedded model (provider "local", ${modelPath})`);
+  }
+  const gateway = createGateway({
+    config,
+    maxBodyBytes: numberFrom(env.MAX_BODY_BYTES),
+    publicUrl: env.PUBLIC_URL || undefined,
+    media: {
+      dir: env.MEDIA_DIR ?? join(repoRoot(), ".data", "media"),
+      maxAgeMs: (numberFrom(env.MEDIA_MAX_AGE_HOURS) ?? 24) * 3600_000,
+      maxTotalBytes: (numberFrom(env.MEDIA_MAX_TOTAL_MB) ?? 1024) * 1024 * 1024,
+    },
+  });
+  return {
+    gateway,
+    config,
+    close: () => gateway.close(),
+  };
+}
+
+/** The monorepo's root (where pnpm-workspace.yaml is), found from the working directory; else the working directory. */
+function repoRoot(): string {
+  let dir = process.cwd();
+  while (true) {
+    if (existsSync(join(/*turbopackIgnore: true*/ dir, "pnpm-workspace.yaml"))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+}
+
+function numberFrom(v: string | undefined): number | undefined {
+  const n = Number(v);
+  return v && Number.isFinite(n) && n > 0 ? n : undefined;
+}

@@ -1,0 +1,163 @@
+/**
+ * The admin API over tRPC: providers (live toggle, add/edit/delete with write-only secrets), request logs, usage,
+ * API keys. Every procedure needs an admin session; mutations also need the CSRF header and a same-origin Origin.
+ */
+import { initTRPC, TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { normalizeProvider, providerDetail, type ProviderConfig } from "@interference/core";
+import { toPublicProvider } from "@interference/db";
+import type { Runtime } from "@/lib/runtime";
+import { cookieFrom, isValidSession } from "@/lib/admin/session";
+
+export interface AdminContext {
+  runtime: Runtime;
+  headers: Headers;
+}
+
+export const CSRF_HEADER = "x-interference-csrf";
+
+const t = initTRPC.context<AdminContext>().create();
+
+const admin = t.procedure.use(async ({ ctx, type, next }) => {
+  if (!(await isValidSession(ctx.runtime.store, cookieFrom(ctx.headers.get("cookie"))))) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
+  }
+  if (type === "mutation") {
+    const origin = ctx.headers.get("origin");
+    const host = ctx.headers.get("x-forwarded-host") ?? ctx.headers.get("host");
+    if (ctx.headers.get(CSRF_HEADER) !== "1" || (origin && host && new URL(origin).host !== host)) {
+      throw new TRPCError({ code: "FORBIDDEN", message: "Cross-site request refused." });
+    }
+  }
+  return next();
+});
+
+const list = (s: string) => s.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
+
+const providerInput = z.object({
+  id: z.string().min(1),
+  type: z.enum(["openai", "anthropic", "gemini", "local", "huggingface"]),
+  base_url: z.string().optional(),
+  /** Empty keeps the stored key (secrets are write-only). */
+  api_key: z.string().optional(),
+  models: z.string(),
+  image_models: z.string(),
+  enabled: z.boolean(),
+  options: z.string().optional(),
+});
+
+export const appRouter = t.router({
+  providers: t.router({
+    list: admin.query(async ({ ctx }) => {
+      const { gateway, store } = ctx.runtime;
+      const stats = new Map((await store.logs.providerStats(new Date(Date.now() - 3600_000))).map((s) => [s.provider, s]));
+      const records = new Map((await store.providers.list()).map((r) => [r.config.id, r]));
+      return gateway.registry.list().map((p) => {
+        const record = records.get(p.config.id);
+        return {
+          ...providerDetail(p),
+          source: record?.source ?? "config",
+          apiKey: record ? toPublicProvider(record).config.api_key : p.config.api_key ? "set" : null,
+          options: p.config.options,
+          stats: stats.get(p.config.id) ?? null,
+        };
+      });
+    }),
+    setEnabled: admin.input(z.object({ id: z.string(), enabled: z.boolean() })).mutation(async ({ ctx, input }) => {
+      const record = await ctx.runtime.store.providers.setEnabled(input.id, input.enabled);
+      if (!record || !ctx.runtime.gateway.registry.setEnabled(input.id, input.enabled)) {
+        throw new TRPCError({ code: "NOT_FOUND", message: `Unknown provider ${input.id}` });
+      }
+      return { id: input.id, enabled: input.enabled };
+    }),
+    save: admin.input(providerInput).mutation(async ({ ctx, input }) => {
+      let config: ProviderConfig;
+      try {
+        const options = input.options?.trim() ? JSON.parse(input.options) : {};
+        config = normalizeProvider({
+          ...options,
+          id: input.id,
+          type: input.type,
+          ...(input.base_url ? { base_url: input.base_url } : {}),
+          ...(input.api_key ? { api_key: input.api_key } : {}),
+          models: list(input.models),
+          image_models: list(input.image_models),
+          enabled: input.enabled,
+        });
+      } catch (err) {
+        throw new TRPCError({ code: "BAD_REQUEST", message: (err as Error).message });
+      }
+      const record = await ctx.runtime.store.providers.save(config, { keepSecretIfEmpty: true });
+      ctx.runtime.gateway.registry.upsert(record.config);
+      return { id: record.config.id };
+    }),
+    remove: admin.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
+      await ctx.runtime.store.providers.remove(input.id);
+      ctx.runtime.gateway.registry.remove(input.id);
+      return { id: input.id };
+    }),
+  }),
+
+  logs: t.router({
+    list: admin
+      .input(
+        z.object({
+          provider: z.string().optional(),
+          model: z.string().optional(),
+          status: z.string().optional(),
+          apiKeyId: z.string().optional(),
+          from: z.string().optional(),
+          to: z.string().optional(),
+          cursor: z.string().nullish(),
+          limit: z.number().int().min(1).max(200).default(50),
+        }),
+      )
+      .query(async ({ ctx, input }) => {
+        const { cursor, limit, from, to, ...rest } = input;
+        const filter = Object.fromEntries(Object.entries(rest).filter(([, v]) => v)) as Record<string, string>;
+        return ctx.runtime.store.logs.query(
+          { ...filter, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}) },
+          cursor ?? null,
+          limit,
+        );
+      }),
+    get: admin.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
+      const row = await ctx.runtime.store.logs.get(input.id);
+      if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "No such request." });
+      return row;
+    }),
+  }),
+
+  usage: admin
+    .input(z.object({ hours: z.number().int().min(1).max(24 * 30).default(24), groupBy: z.enum(["provider", "apiKey"]).default("provider") }))
+    .query(async ({ ctx, input }) =>
+      ctx.runtime.store.logs.usage({ since: new Date(Date.now() - input.hours * 3600_000), bucket: input.hours > 48 ? "day" : "hour", groupBy: input.groupBy }),
+    ),
+
+  keys: t.router({
+    list: admin.query(({ ctx }) => ctx.runtime.store.apiKeys.list()),
+    create: admin
+      .input(
+        z.object({
+          name: z.string().min(1).max(100),
+          allowedProviders: z.string().default(""),
+          allowedModels: z.string().default(""),
+          rateLimitRpm: z.number().int().positive().nullish(),
+          rateLimitTpm: z.number().int().positive().nullish(),
+        }),
+      )
+      .mutation(async ({ ctx, input }) => {
+        const { record, secret } = await ctx.runtime.store.apiKeys.create({
+          name: input.name,
+          allowedProviders: list(input.allowedProviders).length ? list(input.allowedProviders) : null,
+          allowedModels: list(input.allowedModels).length ? list(input.allowedModels) : null,
+          rateLimitRpm: input.rateLimitRpm ?? null,
+          rateLimitTpm: input.rateLimitTpm ?? null,
+        });
+        return { record, secret };
+      }),
+    revoke: admin.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => ({ revoked: await ctx.runtime.store.apiKeys.revoke(input.id) })),
+  }),
+});
+
+export type AppRouter = typeof appRouter;

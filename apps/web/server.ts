@@ -1,0 +1,60 @@
+/**
+ * One process, one port: /v1 goes straight to the gateway's node:http handler (no framework on the hot path),
+ * everything else to Next.js (Next's documented custom-server mode).
+ */
+import { createServer } from "node:http";
+import { fileURLToPath } from "node:url";
+import next from "next";
+import { getRuntime } from "./lib/runtime";
+
+const port = Number(process.env.PORT ?? 1337);
+const host = process.env.HOST ?? "0.0.0.0";
+const dev = process.env.NODE_ENV === "development";
+const dir = fileURLToPath(new URL("..", import.meta.url)); // dist/server.js → apps/web
+const shutdownDeadlineMs = Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 10_000);
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const runtime = await getRuntime();
+  const app = next({ dev, dir, hostname: host, port });
+  await app.prepare();
+  const nextHandler = app.getRequestHandler();
+  const gatewayListener = runtime.gateway.nodeListener();
+
+  const server = createServer((req, res) => {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    if (runtime.gateway.handles(q === -1 ? url : url.slice(0, q))) gatewayListener(req, res);
+    else void nextHandler(req, res);
+  });
+  server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
+  server.headersTimeout = 66_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, resolve);
+  });
+  console.log(`[interference] listening on http://${host}:${port} (ready in ${Math.round(performance.now() - started)} ms)`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[interference] ${signal}: finishing in-flight requests (up to ${shutdownDeadlineMs} ms)`);
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, shutdownDeadlineMs).unref());
+    await Promise.race([closed, deadline]);
+    server.closeAllConnections();
+    await runtime.close();
+    console.log("[interference] stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((err) => {
+  console.error("[interference] failed to start:", err instanceof Error ? err.message : err);
+  process.exit(1);
+});

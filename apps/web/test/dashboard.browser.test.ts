@@ -1,0 +1,111 @@
+/**
+ * The dashboard in a real browser (Debian's chromium through playwright-core) against the real built server:
+ * sign in, turn a provider off and see the next /v1 request skip it, create a key and use it, find that request in
+ * the logs. A screenshot of each page goes to <repo>/test-artifacts/.
+ */
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { startFakeServer, sendJson, openaiCompletion, type FakeServer } from "@interference/core/test-support";
+import { startServer, writeConfig, WEB_DIR, type RunningServer } from "./support/server";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ARTIFACTS = join(WEB_DIR, "../../test-artifacts");
+const present = existsSync(CHROMIUM);
+if (!present && process.env.CI === "true") throw new Error(`CI needs ${CHROMIUM}: scripts/setup.sh --test installs it`);
+
+let a: FakeServer, b: FakeServer, server: RunningServer, browser: Browser, page: Page;
+
+beforeAll(async () => {
+  if (!present) return;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  a = await startFakeServer((_q, res) => sendJson(res, 200, openaiCompletion("from A")));
+  b = await startFakeServer((_q, res) => sendJson(res, 200, openaiCompletion("from B")));
+  const config = writeConfig(`providers:
+  - { id: alpha, type: openai, base_url: "${a.url}/v1", api_key: sk-alpha-secret-1234, models: [m] }
+  - { id: beta, type: openai, base_url: "${b.url}/v1", models: [m] }
+`);
+  server = await startServer({
+    config,
+    env: { ADMIN_PASSWORD: "correct horse battery", DATABASE_URL: `pglite:${mkdtempSync(join(tmpdir(), "dash-db-"))}` },
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", `--user-data-dir=${mkdtempSync(join(tmpdir(), "chromium-"))}`],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await a?.close();
+  await b?.close();
+  if (present) console.log(`[dashboard] screenshots in ${ARTIFACTS}`);
+});
+
+const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+const chat = (headers: Record<string, string> = {}) =>
+  fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
+  });
+
+it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds the request in the logs", async () => {
+  // Every dashboard page needs a session.
+  await page.goto(`${server.url}/providers`);
+  expect(page.url()).toContain("/login");
+  await page.fill("#password", "wrong");
+  await page.click("button[type=submit]");
+  await page.waitForSelector("text=Wrong password.");
+  await shot("login");
+  await page.fill("#password", "correct horse battery");
+  await page.click("button[type=submit]");
+  await page.waitForSelector('tr[data-provider="alpha"]');
+  expect(await page.textContent("body")).not.toContain("sk-alpha-secret-1234");
+  await shot("providers");
+
+  // alpha serves first until it is switched off; the next request then skips it.
+  expect(((await (await chat()).json()) as any).provider).toBe("alpha");
+  await page.click('[aria-label="enable alpha"]');
+  await page.waitForSelector('tr[data-provider="alpha"] >> text=off');
+  expect(((await (await chat()).json()) as any).provider).toBe("beta");
+  await shot("providers-alpha-off");
+
+  // A key: once it exists, /v1 needs it.
+  await page.goto(`${server.url}/keys`);
+  await page.fill('form[aria-label="new key"] input[name=name]', "ci-service");
+  await page.click('form[aria-label="new key"] button[type=submit]');
+  const secret = (await page.textContent("[data-secret]"))!.trim();
+  expect(secret).toMatch(/^ik_/);
+  await page.waitForSelector('tr[data-key="ci-service"]');
+  await shot("keys");
+  expect((await chat()).status).toBe(401);
+  const served = await chat({ authorization: `Bearer ${secret}` });
+  expect(served.status).toBe(200);
+
+  // The request, with its key and chain, in the logs (rows are written in batches: poll briefly).
+  await page.goto(`${server.url}/logs`);
+  let row = null;
+  for (let i = 0; i < 20 && !row; i++) {
+    await page.fill('input[name="provider"]', "beta");
+    await page.click('form[aria-label="filters"] button[type=submit]');
+    await page.waitForTimeout(300);
+    row = await page.$('tr[data-log]:has-text("ik_")') ?? (await page.$$("tr[data-log]")).at(0) ?? null;
+    if (row && !(await row.textContent())!.includes("200")) row = null;
+  }
+  expect(row).not.toBeNull();
+  await row!.click();
+  await page.waitForSelector('[aria-label="request detail"]');
+  const detail = (await page.textContent('[aria-label="request detail"]'))!;
+  expect(detail).toContain("beta: served");
+  expect(detail).toContain("alpha: skipped — disabled");
+  await shot("logs-detail");
+
+  await page.goto(`${server.url}/usage`);
+  await page.waitForSelector('[data-group="beta"]');
+  await shot("usage");
+});

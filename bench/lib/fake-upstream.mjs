@@ -1,0 +1,40 @@
+// A fake OpenAI upstream with a fixed latency (JSON) and a streaming mode (N chunks, fixed gap).
+//   node fake-upstream.mjs <port> <latencyMs> <chunks> <chunkGapMs>
+import { createServer } from "node:http";
+
+const [port, latency, chunks, gap] = process.argv.slice(2).map(Number);
+const completion = JSON.stringify({
+  id: "chatcmpl-bench", object: "chat.completion", created: 1700000000, model: "gpt-4o-mini",
+  choices: [{ index: 0, message: { role: "assistant", content: "Hello from the fake upstream." }, finish_reason: "stop" }],
+  usage: { prompt_tokens: 9, completion_tokens: 7, total_tokens: 16 },
+});
+const chunk = (content, finish = null) =>
+  `data: ${JSON.stringify({ id: "chatcmpl-bench", object: "chat.completion.chunk", created: 1700000000, model: "gpt-4o-mini", choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }] })}\n\n`;
+const usage = `data: ${JSON.stringify({ id: "chatcmpl-bench", object: "chat.completion.chunk", created: 1700000000, model: "gpt-4o-mini", choices: [], usage: { prompt_tokens: 9, completion_tokens: chunks, total_tokens: 9 + chunks } })}\n\n`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const server = createServer(async (req, res) => {
+  let body = "";
+  for await (const c of req) body += c;
+  let stream = false;
+  try {
+    stream = JSON.parse(body).stream === true;
+  } catch {}
+  if (!stream) {
+    await sleep(latency);
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(completion) });
+    res.end(completion);
+    return;
+  }
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  await sleep(latency);
+  for (let i = 0; i < chunks && !res.destroyed; i++) {
+    res.write(chunk(`tok${i} `));
+    await sleep(gap);
+  }
+  res.write(chunk(null, "stop"));
+  res.write(usage);
+  res.end("data: [DONE]\n\n");
+});
+server.keepAliveTimeout = 60_000;
+server.listen(port, "127.0.0.1", () => console.log(`fake upstream on ${port}`));

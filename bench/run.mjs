@@ -1,0 +1,298 @@
+#!/usr/bin/env node
+/**
+ * Side-by-side gateway benchmark, in one run on this machine:
+ *   floor (bare node:http proxy) · Interference (production server, logging on) · Portkey · LiteLLM
+ * against one fake OpenAI upstream (fixed latency; streaming mode), same load for each.
+ *
+ *   pnpm bench [--duration 10] [--levels 1,50,200] [--targets floor,interference,portkey,litellm]
+ *              [--latency 50] [--chunks 50] [--gap 10] [--sse 1000]
+ * Peers are installed on first use: Portkey and autocannon into bench/.deps (npm), LiteLLM into bench/.venv (pip;
+ * or set LITELLM_BIN to an installed `litellm`).
+ * Prints tables and writes bench/results/latest.json.
+ */
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, "..");
+const opt = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? dflt : process.argv[i + 1];
+};
+const DURATION = Number(opt("duration", 10));
+const LEVELS = opt("levels", "1,50,200").split(",").map(Number);
+const TARGETS = opt("targets", "floor,interference,portkey,litellm").split(",");
+const LATENCY = Number(opt("latency", 50));
+const CHUNKS = Number(opt("chunks", 50));
+const GAP = Number(opt("gap", 10));
+const SSE = Number(opt("sse", 1000));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------- peers, installed on first use ----------
+const DEPS = join(HERE, ".deps");
+function ensureNpmDeps() {
+  if (existsSync(join(DEPS, "node_modules/autocannon")) && existsSync(join(DEPS, "node_modules/@portkey-ai/gateway"))) return;
+  mkdirSync(DEPS, { recursive: true });
+  console.log("[bench] installing autocannon and @portkey-ai/gateway into bench/.deps");
+  execFileSync("npm", ["install", "--prefix", DEPS, "--no-save", "--no-audit", "--no-fund", "autocannon@8.0.0", "@portkey-ai/gateway@1.15.2"], { stdio: "inherit" });
+}
+const VENV = join(HERE, ".venv");
+function ensureLiteLLM() {
+  if (process.env.LITELLM_BIN) return process.env.LITELLM_BIN; // an existing install
+  const bin = join(VENV, "bin/litellm");
+  if (existsSync(bin)) return bin;
+  console.log("[bench] installing litellm[proxy] into bench/.venv (a few minutes, once)");
+  try {
+    execFileSync("python3", ["-m", "venv", VENV], { stdio: "inherit" });
+    execFileSync(join(VENV, "bin/pip"), ["install", "--quiet", "litellm[proxy]"], { stdio: "inherit" });
+    return bin;
+  } catch (err) {
+    console.log(`[bench] LiteLLM could not be installed (${err.message}); skipping it`);
+    return null;
+  }
+}
+
+// ---------- processes ----------
+let nextPort = 31000 + Math.floor(Math.random() * 2000);
+const port = () => nextPort++;
+
+function start(cmd, args, { env = {}, ready, cwd } = {}) {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, cwd, stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  return { child, log: () => log, ready: ready ?? (async () => undefined) };
+}
+
+async function waitHttp(url, init, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, init);
+      if (res.status < 500) return;
+    } catch {}
+    await sleep(200);
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** Peak resident memory (VmHWM) of a process and its descendants, in MB. */
+function peakRssMb(pid) {
+  let total = 0;
+  const visit = (p) => {
+    try {
+      const status = readFileSync(`/proc/${p}/status`, "utf8");
+      total += Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      for (const t of readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) visit(t);
+    } catch {}
+  };
+  visit(pid);
+  return total / 1024;
+}
+
+function stop(proc) {
+  return new Promise((resolve) => {
+    if (proc.child.exitCode !== null) return resolve();
+    proc.child.once("exit", () => resolve());
+    try {
+      process.kill(-proc.child.pid, "SIGTERM");
+    } catch {
+      proc.child.kill("SIGTERM");
+    }
+    setTimeout(() => proc.child.kill("SIGKILL"), 5000).unref();
+  });
+}
+
+// ---------- targets ----------
+const body = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello." }] });
+const streamBody = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello." }], stream: true });
+
+async function startTarget(name, upstreamPort) {
+  const p = port();
+  const upstream = `http://127.0.0.1:${upstreamPort}/v1`;
+  const url = `http://127.0.0.1:${p}/v1/chat/completions`;
+  if (name === "floor") {
+    const proc = start(process.execPath, [join(HERE, "lib/floor-proxy.mjs"), String(p), String(upstreamPort)]);
+    await waitHttp(`http://127.0.0.1:${p}/`, { method: "GET" });
+    return { proc, url, headers: { "content-type": "application/json" } };
+  }
+  if (name === "interference") {
+    const dir = mkdtempSync(join(tmpdir(), "bench-"));
+    writeFileSync(join(dir, "interference.yaml"), `providers:\n  - { id: up, type: openai, base_url: "${upstream}", api_key: sk-bench, models: [gpt-4o-mini] }\n`);
+    const proc = start(process.execPath, [join(ROOT, "apps/web/dist/server.js")], {
+      env: { PORT: String(p), HOST: "127.0.0.1", NODE_ENV: "production", INTERFERENCE_CONFIG: join(dir, "interference.yaml"), DATABASE_URL: process.env.BENCH_DATABASE_URL ?? `pglite:${join(dir, "db")}` },
+    });
+    await waitHttp(`http://127.0.0.1:${p}/v1/providers`);
+    return { proc, url, headers: { "content-type": "application/json" } };
+  }
+  if (name === "portkey") {
+    const proc = start(process.execPath, [join(DEPS, "node_modules/@portkey-ai/gateway/build/start-server.js"), `--port=${p}`, "--headless"], {
+      env: { TRUSTED_CUSTOM_HOSTS: "127.0.0.1,localhost" },
+    });
+    await waitHttp(`http://127.0.0.1:${p}/`);
+    return {
+      proc,
+      url,
+      headers: { "content-type": "application/json", "x-portkey-provider": "openai", "x-portkey-custom-host": upstream, authorization: "Bearer sk-bench" },
+    };
+  }
+  if (name === "litellm") {
+    const bin = ensureLiteLLM();
+    if (!bin) return null;
+    const dir = mkdtempSync(join(tmpdir(), "bench-litellm-"));
+    writeFileSync(
+      join(dir, "config.yaml"),
+      `model_list:\n  - model_name: gpt-4o-mini\n    litellm_params:\n      model: openai/gpt-4o-mini\n      api_base: ${upstream}\n      api_key: sk-bench\n`,
+    );
+    const proc = start(bin, ["--config", join(dir, "config.yaml"), "--port", String(p), "--host", "127.0.0.1", "--num_workers", "1"], {
+      env: { LITELLM_LOG: "ERROR", LITELLM_TELEMETRY: "False", DISABLE_ADMIN_UI: "True", LITELLM_MASTER_KEY: "sk-bench-master-key-0123456789" },
+    });
+    await waitHttp(`http://127.0.0.1:${p}/health/liveliness`, undefined, 180_000);
+    return { proc, url, headers: { "content-type": "application/json", authorization: "Bearer sk-bench-master-key-0123456789" } };
+  }
+  throw new Error(`unknown target ${name}`);
+}
+
+// ---------- load ----------
+const require = createRequire(join(ROOT, "packages/core/package.json"));
+const { Pool, Agent, request } = require("undici");
+
+async function loadJson(autocannon, target, connections) {
+  const r = await autocannon({ url: target.url, method: "POST", headers: target.headers, body, connections, duration: DURATION, pipelining: 1 });
+  return { reqPerSec: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, total: r.requests.total };
+}
+
+/** Streams for `seconds` with `concurrency` clients: time to first chunk and the gap between chunks. */
+async function loadStream(target, concurrency, seconds) {
+  const agent = new Agent({ connections: concurrency, keepAliveTimeout: 30_000 });
+  const ttfc = [];
+  const gaps = [];
+  let failures = 0;
+  const deadline = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < deadline) {
+        const t0 = performance.now();
+        try {
+          const res = await request(target.url, { method: "POST", headers: target.headers, body: streamBody, dispatcher: agent });
+          if (res.statusCode !== 200) {
+            failures++;
+            await res.body.text();
+            continue;
+          }
+          let last = 0;
+          let text = "";
+          for await (const piece of res.body) {
+            const now = performance.now();
+            text += piece;
+            if (!last) ttfc.push(now - t0);
+            else gaps.push(now - last);
+            last = now;
+          }
+          if (!text.includes("[DONE]")) failures++;
+        } catch {
+          failures++;
+        }
+      }
+    }),
+  );
+  await agent.close();
+  const q = (xs, p) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)] : NaN);
+  return { streams: ttfc.length, failures, ttfcP50: q(ttfc, 0.5), ttfcP99: q(ttfc, 0.99), gapMean: gaps.reduce((s, g) => s + g, 0) / (gaps.length || 1) };
+}
+
+/** `count` streams open at once against a slow upstream; the target's peak RSS while they are held. */
+async function concurrentStreams(target, count) {
+  const agent = new Agent({ connections: count + 10, keepAliveTimeout: 30_000 });
+  let done = 0;
+  let failed = 0;
+  await Promise.all(
+    Array.from({ length: count }, async () => {
+      try {
+        const res = await request(target.url, { method: "POST", headers: target.headers, body: streamBody, dispatcher: agent, bodyTimeout: 120_000, headersTimeout: 120_000 });
+        const text = await res.body.text();
+        if (res.statusCode === 200 && text.includes("[DONE]")) done++;
+        else failed++;
+      } catch {
+        failed++;
+      }
+    }),
+  );
+  await agent.close();
+  return { count, completed: done, failed, peakRssMb: peakRssMb(target.proc.child.pid) };
+}
+
+// ---------- run ----------
+ensureNpmDeps();
+const autocannon = createRequire(join(DEPS, "package.json"))("autocannon");
+if (TARGETS.includes("interference") && !existsSync(join(ROOT, "apps/web/dist/server.js"))) {
+  throw new Error("build first: pnpm build");
+}
+const upPort = port();
+const upstreamProc = start(process.execPath, [join(HERE, "lib/fake-upstream.mjs"), String(upPort), String(LATENCY), String(CHUNKS), String(GAP)]);
+await waitHttp(`http://127.0.0.1:${upPort}/`, { method: "POST", body: "{}" });
+
+const results = { when: new Date().toISOString(), machine: { cpus: (await import("node:os")).availableParallelism(), node: process.version }, config: { DURATION, LEVELS, LATENCY, CHUNKS, GAP, SSE }, targets: {} };
+for (const name of TARGETS) {
+  console.log(`[bench] ${name}`);
+  const target = await startTarget(name, upPort);
+  if (!target) continue;
+  const entry = { json: {}, stream: null, sse: null };
+  await loadJson(autocannon, { ...target }, 10).catch(() => undefined); // warm-up, not reported
+  for (const c of LEVELS) {
+    entry.json[c] = await loadJson(autocannon, target, c);
+    console.log(`  c=${c}: ${entry.json[c].reqPerSec.toFixed(0)} req/s, p50 ${entry.json[c].p50} ms, p99 ${entry.json[c].p99} ms, errors ${entry.json[c].errors}`);
+  }
+  entry.stream = await loadStream(target, 50, DURATION);
+  console.log(`  streams: ${entry.stream.streams} done, TTFC p50 ${entry.stream.ttfcP50.toFixed(1)} ms, gap ${entry.stream.gapMean.toFixed(2)} ms, failures ${entry.stream.failures}`);
+  if (name === "interference" || name === "floor") {
+    entry.sse = await concurrentStreams(target, SSE);
+    console.log(`  ${SSE} concurrent streams: ${entry.sse.completed} completed, peak RSS ${entry.sse.peakRssMb.toFixed(0)} MB`);
+  }
+  entry.peakRssMb = peakRssMb(target.proc.child.pid);
+  results.targets[name] = entry;
+  await stop(target.proc);
+}
+await stop(upstreamProc);
+
+// ---------- report ----------
+const floor = results.targets.floor;
+const lines = [];
+lines.push(`Upstream: ${LATENCY} ms per JSON answer; streams of ${CHUNKS} chunks ${GAP} ms apart. ${DURATION} s per level. ${results.machine.cpus} CPUs, Node ${results.machine.node}.`);
+lines.push("");
+lines.push("| target | conc. | req/s | p50 ms | p99 ms | overhead p50 | overhead p99 | req/s vs floor | errors | peak RSS MB |");
+lines.push("|---|---|---|---|---|---|---|---|---|---|");
+for (const [name, e] of Object.entries(results.targets)) {
+  for (const c of LEVELS) {
+    const r = e.json[c];
+    const ratio = floor ? (r.reqPerSec / floor.json[c].reqPerSec).toFixed(2) : "-";
+    lines.push(`| ${name} | ${c} | ${r.reqPerSec.toFixed(0)} | ${r.p50} | ${r.p99} | ${(r.p50 - LATENCY).toFixed(1)} | ${(r.p99 - LATENCY).toFixed(1)} | ${ratio} | ${r.errors} | ${e.peakRssMb.toFixed(0)} |`);
+  }
+}
+lines.push("");
+lines.push("| target | streams (50 clients) | time to first chunk p50 ms | p99 ms | mean chunk gap ms | failures |");
+lines.push("|---|---|---|---|---|---|");
+for (const [name, e] of Object.entries(results.targets)) {
+  lines.push(`| ${name} | ${e.stream.streams} | ${e.stream.ttfcP50.toFixed(1)} | ${e.stream.ttfcP99.toFixed(1)} | ${e.stream.gapMean.toFixed(2)} | ${e.stream.failures} |`);
+}
+for (const [name, e] of Object.entries(results.targets)) {
+  if (e.sse) lines.push(`\n${name}: ${e.sse.count} concurrent SSE streams, ${e.sse.completed} completed, ${e.sse.failed} failed, peak RSS ${e.sse.peakRssMb.toFixed(0)} MB`);
+}
+const i = results.targets.interference;
+if (i) {
+  const top = Math.max(...LEVELS);
+  const vs = (peer) => (results.targets[peer] ? (i.json[top].reqPerSec / results.targets[peer].json[top].reqPerSec).toFixed(2) : "n/a");
+  lines.push("");
+  lines.push(`At concurrency ${top}: Interference overhead p50 ${(i.json[top].p50 - LATENCY).toFixed(1)} ms, p99 ${(i.json[top].p99 - LATENCY).toFixed(1)} ms; ` +
+    `throughput ${floor ? ((i.json[top].reqPerSec / floor.json[top].reqPerSec) * 100).toFixed(0) : "n/a"}% of the floor; ${vs("portkey")}× Portkey; ${vs("litellm")}× LiteLLM.`);
+}
+const report = lines.join("\n");
+console.log(`\n${report}`);
+mkdirSync(join(HERE, "results"), { recursive: true });
+writeFileSync(join(HERE, "results/latest.json"), JSON.stringify(results, null, 2));
+writeFileSync(join(HERE, "results/latest.md"), report + "\n");
+console.log("\nwritten: bench/results/latest.json, bench/results/latest.md");

@@ -1,0 +1,69 @@
+/** Anthropic (Messages API) behind the ProviderAdapter interface. */
+import type { AdapterFactory, CallContext, ChatCapability } from "../types.js";
+import { UpstreamClient } from "../../upstream/client.js";
+import { UpstreamError } from "../../errors.js";
+import { nowSeconds } from "../../openai/ids.js";
+import type { ChatCompletionChunk, ChatRequest } from "../../openai/schema.js";
+import type { ProviderConfig } from "../../config/schema.js";
+import { ANTHROPIC_VERSION, messageResponseSchema, streamEventSchema } from "./wire.js";
+import { toAnthropicRequest } from "./to-request.js";
+import { fromAnthropicMessage } from "./from-response.js";
+import { AnthropicStreamTranslator } from "./stream.js";
+
+export const ANTHROPIC_PARAMS = [
+  "stream", "stream_options", "temperature", "top_p", "stop", "max_tokens", "max_completion_tokens", "tools",
+  "tool_choice", "response_format", "user",
+] as const;
+
+function headers(config: ProviderConfig): Record<string, string> {
+  return {
+    "content-type": "application/json",
+    "anthropic-version": ANTHROPIC_VERSION,
+    ...(config.api_key ? { "x-api-key": config.api_key } : {}),
+    ...config.headers,
+  };
+}
+
+export function anthropicChat(config: ProviderConfig, client: UpstreamClient): ChatCapability {
+  const url = `${config.base_url}/messages`;
+  const h = headers(config);
+  return {
+    params: new Set(ANTHROPIC_PARAMS),
+
+    async complete(req: ChatRequest, ctx: CallContext) {
+      const raw = await client.json({ url, headers: h, body: JSON.stringify(toAnthropicRequest(req, ctx.upstreamModel, false)), signal: ctx.signal, timeouts: ctx.timeouts });
+      const parsed = messageResponseSchema.safeParse(raw);
+      if (!parsed.success) throw new UpstreamError("response is not an Anthropic message", "protocol");
+      return fromAnthropicMessage(parsed.data, nowSeconds());
+    },
+
+    async *stream(req: ChatRequest, ctx: CallContext): AsyncGenerator<ChatCompletionChunk> {
+      const translator = new AnthropicStreamTranslator(nowSeconds());
+      const events = client.events({
+        url,
+        headers: { ...h, accept: "text/event-stream" },
+        body: JSON.stringify(toAnthropicRequest(req, ctx.upstreamModel, true)),
+        signal: ctx.signal,
+        timeouts: ctx.timeouts,
+      });
+      for await (const e of events) {
+        let json: unknown;
+        try {
+          json = JSON.parse(e.data);
+        } catch {
+          throw new UpstreamError(`malformed stream event: ${e.data.slice(0, 80)}`, "protocol");
+        }
+        const parsed = streamEventSchema.safeParse(json);
+        if (!parsed.success) continue; // event types added by Anthropic later are skipped, as their docs ask
+        yield* translator.translate(parsed.data);
+        if (translator.done) return;
+      }
+      throw new UpstreamError("stream ended before message_stop", "protocol");
+    },
+  };
+}
+
+export const createAnthropicAdapter: AdapterFactory = (config) => {
+  const client = new UpstreamClient(config.timeouts?.connect_ms);
+  return { chat: anthropicChat(config, client), close: () => client.close() };
+};

@@ -1,0 +1,66 @@
+/** Google Gemini (generateContent / streamGenerateContent) behind the ProviderAdapter interface. */
+import type { AdapterFactory, CallContext, ChatCapability } from "../types.js";
+import { UpstreamClient } from "../../upstream/client.js";
+import { UpstreamError } from "../../errors.js";
+import { nowSeconds } from "../../openai/ids.js";
+import type { ChatCompletionChunk, ChatRequest } from "../../openai/schema.js";
+import type { ProviderConfig } from "../../config/schema.js";
+import { responseSchema } from "./wire.js";
+import { toGeminiRequest } from "./to-request.js";
+import { fromGeminiResponse } from "./from-response.js";
+import { GeminiStreamTranslator } from "./stream.js";
+
+export const GEMINI_PARAMS = [
+  "stream", "stream_options", "temperature", "top_p", "n", "stop", "max_tokens", "max_completion_tokens", "seed",
+  "presence_penalty", "frequency_penalty", "tools", "tool_choice", "response_format", "user",
+] as const;
+
+export function geminiChat(config: ProviderConfig, client: UpstreamClient): ChatCapability {
+  const headers = {
+    "content-type": "application/json",
+    ...(config.api_key ? { "x-goog-api-key": config.api_key } : {}),
+    ...config.headers,
+  };
+  const modelUrl = (model: string) => `${config.base_url}/models/${encodeURIComponent(model)}`;
+
+  return {
+    params: new Set(GEMINI_PARAMS),
+
+    async complete(req: ChatRequest, ctx: CallContext) {
+      const raw = await client.json({ url: `${modelUrl(ctx.upstreamModel)}:generateContent`, headers, body: JSON.stringify(toGeminiRequest(req)), signal: ctx.signal, timeouts: ctx.timeouts });
+      const parsed = responseSchema.safeParse(raw);
+      if (!parsed.success) throw new UpstreamError("response is not a Gemini GenerateContentResponse", "protocol");
+      return fromGeminiResponse(parsed.data, ctx.upstreamModel, nowSeconds());
+    },
+
+    async *stream(req: ChatRequest, ctx: CallContext): AsyncGenerator<ChatCompletionChunk> {
+      const translator = new GeminiStreamTranslator(ctx.upstreamModel, nowSeconds());
+      const events = client.events({
+        url: `${modelUrl(ctx.upstreamModel)}:streamGenerateContent?alt=sse`,
+        headers: { ...headers, accept: "text/event-stream" },
+        body: JSON.stringify(toGeminiRequest(req)),
+        signal: ctx.signal,
+        timeouts: ctx.timeouts,
+      });
+      for await (const e of events) {
+        let json: unknown;
+        try {
+          json = JSON.parse(e.data);
+        } catch {
+          throw new UpstreamError(`malformed stream event: ${e.data.slice(0, 80)}`, "protocol");
+        }
+        const parsed = responseSchema.safeParse(json);
+        if (!parsed.success) throw new UpstreamError("malformed stream event", "protocol");
+        yield* translator.translate(parsed.data);
+      }
+      // Gemini has no end-of-stream marker: a stream that stops before a finishReason was cut.
+      if (!translator.finished) throw new UpstreamError("stream ended before a finishReason", "protocol");
+      yield* translator.end();
+    },
+  };
+}
+
+export const createGeminiAdapter: AdapterFactory = (config) => {
+  const client = new UpstreamClient(config.timeouts?.connect_ms);
+  return { chat: geminiChat(config, client), close: () => client.close() };
+};

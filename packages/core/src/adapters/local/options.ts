@@ -1,0 +1,50 @@
+/** Settings of a `local` provider (a GGUF model run in-process), and the default one. */
+import { z } from "zod";
+import { isAbsolute, resolve } from "node:path";
+import { DEFAULT_RETRIES, type ProviderConfig } from "../../config/schema.js";
+import { DEFAULT_BREAKER } from "../../routing/breaker.js";
+
+export const DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf";
+export const DEFAULT_MODEL_ID = "smollm2-135m-instruct";
+
+export const localOptionsSchema = z.object({
+  /** GGUF file; relative paths resolve from the working directory. */
+  model_path: z.string().min(1),
+  /** Tokens per sequence (prompt + answer). */
+  context_size: z.number().int().min(256).max(262_144).default(2048),
+  /** CPU threads for inference; 0 = all cores but one (the HTTP server keeps one; llama.cpp's own default oversubscribes small machines). */
+  threads: z.number().int().min(0).max(256).default(0),
+  /** Requests generated at the same time (one context sequence each). */
+  parallel: z.number().int().min(1).max(64).default(2),
+  /** Requests that may wait for a free sequence; beyond that, 429. */
+  queue_size: z.number().int().min(0).max(10_000).default(16),
+  /** Longest a request waits in the queue before 429. */
+  queue_timeout_ms: z.number().int().positive().default(30_000),
+});
+export type LocalOptions = z.infer<typeof localOptionsSchema>;
+
+export function parseLocalOptions(config: ProviderConfig): LocalOptions {
+  const parsed = localOptionsSchema.safeParse(config.options);
+  if (!parsed.success) throw new Error(`provider ${config.id}: ${z.prettifyError(parsed.error)}`);
+  const o = parsed.data;
+  return { ...o, model_path: isAbsolute(o.model_path) ? o.model_path : resolve(o.model_path) };
+}
+
+/** The provider the gateway serves with when no config file exists. */
+export function defaultLocalProvider(modelPath: string): ProviderConfig {
+  return {
+    id: "local",
+    type: "local",
+    base_url: "local://",
+    url: `local://${DEFAULT_MODEL_FILE}`,
+    models: [{ id: DEFAULT_MODEL_ID, upstream: DEFAULT_MODEL_ID }],
+    image_models: [],
+    enabled: true,
+    headers: {},
+    // A full queue is busy, not broken: no retries, and the breaker only opens on real failures.
+    retries: { ...DEFAULT_RETRIES, max: 0 },
+    circuit_breaker: DEFAULT_BREAKER,
+    drop_params: false,
+    options: { model_path: modelPath },
+  };
+}

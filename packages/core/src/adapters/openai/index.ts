@@ -1,0 +1,13 @@
+import type { AdapterFactory } from "../types.js";
+import { UpstreamClient } from "../../upstream/client.js";
+import { openaiChat } from "./chat.js";
+import { openaiImages } from "./images.js";
+
+export const createOpenAIAdapter: AdapterFactory = (config) => {
+  const client = new UpstreamClient(config.timeouts?.connect_ms);
+  return {
+    chat: openaiChat(config, client),
+    images: openaiImages(config, client),
+    close: () => client.close(),
+  };
+};

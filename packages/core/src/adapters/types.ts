@@ -1,0 +1,46 @@
+/**
+ * The one small interface every provider family implements. An adapter translates OpenAI-shaped requests
+ * into its provider's wire format and back; routing, failover, logging and HTTP live elsewhere.
+ */
+import type { ProviderConfig, ProviderType, Timeouts } from "../config/schema.js";
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "../openai/schema.js";
+import type { ImageRequest, ImageResult } from "../images/types.js";
+
+export interface CallContext {
+  /** Aborted when the client goes away or the request's deadline passes: stop work and release sockets. */
+  signal: AbortSignal;
+  /** The model id to send upstream (the configured alias target of the model the client asked for). */
+  upstreamModel: string;
+  /** Effective timeouts for this call (provider settings over global defaults). */
+  timeouts: Timeouts;
+}
+
+export interface ChatCapability {
+  /** Request parameters beyond `model` and `messages` this adapter honours (e.g. "temperature", "tools"). */
+  readonly params: ReadonlySet<string>;
+  complete(req: ChatRequest, ctx: CallContext): Promise<ChatCompletion>;
+  /**
+   * Streams chunks. A failure to start (connection, HTTP error) must surface as an UpstreamError from the first
+   * `next()`, so the router can still fail over; later failures throw from later `next()` calls.
+   */
+  stream(req: ChatRequest, ctx: CallContext): AsyncIterable<ChatCompletionChunk>;
+}
+
+export interface ImageCapability {
+  readonly params: ReadonlySet<string>;
+  generate(req: ImageRequest, ctx: CallContext): Promise<ImageResult>;
+}
+
+export interface ProviderAdapter {
+  readonly chat?: ChatCapability;
+  readonly images?: ImageCapability;
+  /** Optional readiness (e.g. a local model still loading). */
+  ready?(): boolean;
+  /** Why it is not ready, when it knows (e.g. the model file is missing). */
+  notReadyReason?(): string | null;
+  /** Releases sockets, model memory, … when the provider is removed or the gateway stops. */
+  close?(): Promise<void>;
+}
+
+export type AdapterFactory = (config: ProviderConfig) => ProviderAdapter;
+export type AdapterFactories = Partial<Record<ProviderType, AdapterFactory>>;

@@ -1,0 +1,115 @@
+import { readFile } from "node:fs/promises";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { DEFAULT_BREAKER } from "../routing/breaker.js";
+import {
+  DEFAULT_RETRIES,
+  gatewayConfigSchema,
+  PRESETS,
+  providerConfigSchema,
+  type ProviderConfig,
+  type Timeouts,
+} from "./schema.js";
+
+export interface GatewayConfig {
+  providers: ProviderConfig[];
+  timeouts: Timeouts;
+  /** Where the config came from, for start-up logs; null when no file exists. */
+  source: string | null;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const KNOWN_KEYS = new Set(Object.keys(providerConfigSchema.shape));
+
+/** Replaces `${NAME}` in every string with the environment variable NAME (missing → error, never silent ""). */
+export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path = "config"): unknown {
+  if (typeof value === "string") {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => {
+      const v = env[name];
+      if (v !== undefined && v !== "") return v;
+      if (fallback !== undefined) return fallback;
+      throw new ConfigError(`${path}: environment variable ${name} is not set`);
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, env, `${path}[${i}]`));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, `${path}.${k}`)]),
+    );
+  }
+  return value;
+}
+
+/** Settings every provider inherits unless it sets its own. */
+export interface ProviderDefaults {
+  retries?: Partial<ProviderConfig["retries"]>;
+  circuit_breaker?: Partial<ProviderConfig["circuit_breaker"]>;
+}
+
+/** Validates one provider entry and fills defaults from its preset and the global settings. */
+export function normalizeProvider(input: unknown, defaults: ProviderDefaults = {}): ProviderConfig {
+  const parsed = providerConfigSchema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(`provider: ${z.prettifyError(parsed.error)}`);
+  const p = parsed.data;
+  const preset = p.preset ? PRESETS[p.preset] : undefined;
+  if (p.preset && !preset) {
+    throw new ConfigError(`provider ${p.id}: unknown preset "${p.preset}" (known: ${Object.keys(PRESETS).join(", ")})`);
+  }
+  const type = p.type ?? preset?.type;
+  if (!type) throw new ConfigError(`provider ${p.id}: set "type" (or a "preset")`);
+  const base_url = (p.base_url ?? preset?.base_url ?? (type === "local" ? "local://" : undefined))?.replace(/\/+$/, "");
+  if (!base_url) throw new ConfigError(`provider ${p.id}: set "base_url" (or a "preset")`);
+  const options: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(p)) if (!KNOWN_KEYS.has(k)) options[k] = v;
+  return {
+    id: p.id,
+    type,
+    base_url,
+    api_key: p.api_key || undefined,
+    models: p.models,
+    image_models: p.image_models,
+    enabled: p.enabled,
+    headers: p.headers,
+    timeouts: p.timeouts,
+    // A local model's queue already waits for a slot: retrying a full queue only adds load, unless asked for.
+    retries: { ...DEFAULT_RETRIES, ...defaults.retries, ...(type === "local" ? { max: 0 } : {}), ...p.retries },
+    circuit_breaker: { ...DEFAULT_BREAKER, ...defaults.circuit_breaker, ...p.circuit_breaker },
+    drop_params: p.drop_params,
+    url: p.url,
+    options,
+  };
+}
+
+export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, source: string | null = null): GatewayConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (err) {
+    throw new ConfigError(`${source ?? "config"}: not valid YAML: ${(err as Error).message}`);
+  }
+  const top = gatewayConfigSchema.safeParse(raw);
+  if (!top.success) throw new ConfigError(`${source ?? "config"}: ${z.prettifyError(top.error)}`);
+  const defaults = { retries: top.data.retries, circuit_breaker: top.data.circuit_breaker };
+  const providers = top.data.providers.map((p, i) => normalizeProvider(interpolateEnv(p, env, `providers[${i}]`), defaults));
+  const seen = new Set<string>();
+  for (const p of providers) {
+    if (seen.has(p.id)) throw new ConfigError(`${source ?? "config"}: provider id "${p.id}" appears twice`);
+    seen.add(p.id);
+  }
+  return { providers, timeouts: top.data.timeouts ?? {}, source };
+}
+
+/** Reads the YAML file at `path`. A missing file is not an error: the gateway starts with no configured providers. */
+export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { providers: [], timeouts: {}, source: null };
+    throw err;
+  }
+  return parseConfig(text, env, path);
+}

@@ -1,0 +1,112 @@
+/**
+ * The gateway's configuration file (YAML, `INTERFERENCE_CONFIG`): a list of providers an admin names freely.
+ */
+import { z } from "zod";
+
+export const PROVIDER_TYPES = ["openai", "anthropic", "gemini", "local", "huggingface"] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+/** Base URLs of well-known services; `preset: groq` saves typing the URL. Presets are only defaults. */
+export const PRESETS: Record<string, { type: ProviderType; base_url: string }> = {
+  openai: { type: "openai", base_url: "https://api.openai.com/v1" },
+  groq: { type: "openai", base_url: "https://api.groq.com/openai/v1" },
+  together: { type: "openai", base_url: "https://api.together.xyz/v1" },
+  openrouter: { type: "openai", base_url: "https://openrouter.ai/api/v1" },
+  deepseek: { type: "openai", base_url: "https://api.deepseek.com/v1" },
+  mistral: { type: "openai", base_url: "https://api.mistral.ai/v1" },
+  ollama: { type: "openai", base_url: "http://127.0.0.1:11434/v1" },
+  vllm: { type: "openai", base_url: "http://127.0.0.1:8000/v1" },
+  lmstudio: { type: "openai", base_url: "http://127.0.0.1:1234/v1" },
+  llamacpp: { type: "openai", base_url: "http://127.0.0.1:8080/v1" },
+  anthropic: { type: "anthropic", base_url: "https://api.anthropic.com/v1" },
+  gemini: { type: "gemini", base_url: "https://generativelanguage.googleapis.com/v1beta" },
+  huggingface: { type: "huggingface", base_url: "https://router.huggingface.co/hf-inference/models" },
+};
+
+/** A model a provider serves: the id clients ask for, and the id sent upstream (an alias when they differ). */
+const modelEntry = z.union([
+  z.string().min(1).transform((id) => ({ id, upstream: id })),
+  z.object({ id: z.string().min(1), upstream: z.string().min(1).optional() }).transform((m) => ({
+    id: m.id,
+    upstream: m.upstream ?? m.id,
+  })),
+]);
+export type ModelEntry = { id: string; upstream: string };
+
+export const timeoutsSchema = z.object({
+  /** TCP/TLS connect. */
+  connect_ms: z.number().int().positive().optional(),
+  /** From request sent to the first response byte (headers). */
+  first_byte_ms: z.number().int().positive().optional(),
+  /** Longest silence between two body chunks of a response. */
+  idle_ms: z.number().int().positive().optional(),
+  /** Whole request, across every retry and failover. */
+  total_ms: z.number().int().positive().optional(),
+});
+export type Timeouts = z.infer<typeof timeoutsSchema>;
+
+export const retriesSchema = z.object({
+  /** Extra tries on the same provider after a connection error, 429 or 5xx (0 = fail over at once). */
+  max: z.number().int().min(0).max(10).optional(),
+  /** Backoff before retry n is a random wait up to min(max_ms, base_ms * 2^n) ("full jitter"). */
+  base_ms: z.number().int().min(0).optional(),
+  max_ms: z.number().int().min(0).optional(),
+});
+export type Retries = Required<z.infer<typeof retriesSchema>>;
+export const DEFAULT_RETRIES: Retries = { max: 1, base_ms: 200, max_ms: 2000 };
+
+export const breakerSchema = z.object({
+  failure_threshold: z.number().int().min(1).optional(),
+  cooldown_ms: z.number().int().min(0).optional(),
+});
+
+export const providerConfigSchema = z.looseObject({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "provider id: letters, digits and . _ : - only (no spaces)"),
+  type: z.enum(PROVIDER_TYPES).optional(),
+  preset: z.string().optional(),
+  base_url: z.string().url().optional(),
+  api_key: z.string().optional(),
+  models: z.array(modelEntry).default([]),
+  image_models: z.array(modelEntry).default([]),
+  enabled: z.boolean().default(true),
+  /** Extra headers sent upstream (e.g. OpenRouter's HTTP-Referer). */
+  headers: z.record(z.string(), z.string()).default({}),
+  timeouts: timeoutsSchema.optional(),
+  retries: retriesSchema.optional(),
+  circuit_breaker: breakerSchema.optional(),
+  /** Drop request parameters this provider does not support instead of answering 400. */
+  drop_params: z.boolean().default(false),
+  /** Friendly site shown by /v1/providers when it differs from base_url. */
+  url: z.string().optional(),
+});
+
+export type ProviderConfigInput = z.input<typeof providerConfigSchema>;
+
+export interface ProviderConfig {
+  id: string;
+  type: ProviderType;
+  base_url: string;
+  api_key?: string;
+  models: ModelEntry[];
+  image_models: ModelEntry[];
+  enabled: boolean;
+  headers: Record<string, string>;
+  timeouts?: Timeouts;
+  retries: Retries;
+  circuit_breaker: { failure_threshold: number; cooldown_ms: number };
+  drop_params: boolean;
+  url?: string;
+  /** Type-specific options (e.g. `model_path` for `local`), validated by the adapter. */
+  options: Record<string, unknown>;
+}
+
+export const gatewayConfigSchema = z.object({
+  providers: z.array(providerConfigSchema).default([]),
+  timeouts: timeoutsSchema.optional(),
+  retries: retriesSchema.optional(),
+  circuit_breaker: breakerSchema.optional(),
+});

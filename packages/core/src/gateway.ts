@@ -1,0 +1,219 @@
+/**
+ * The gateway: a provider registry plus one request handler for /v1 that any server can mount
+ * (node:http directly for speed, or a Web Request handler for Next.js route handlers).
+ */
+import { GatewayError, notFound, toGatewayError } from "./errors.js";
+import type { GatewayConfig } from "./config/load.js";
+import type { AdapterFactories } from "./adapters/types.js";
+import { ProviderRegistry } from "./routing/registry.js";
+import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "./http/types.js";
+import { nodeListener, type GatewayHandler } from "./http/node.js";
+import { webHandler } from "./http/web.js";
+import { LogRecorder } from "./logging/recorder.js";
+import type { RequestLogSink } from "./logging/types.js";
+import { ANONYMOUS, type AuthContext, type Authenticator } from "./auth/types.js";
+import { readJsonBody } from "./routes/body.js";
+import { chatCompletions } from "./routes/chat.js";
+import { getProvider, listModels, listProviders } from "./routes/providers.js";
+import { builtinAdapters } from "./adapters/builtin.js";
+import { generateImages, serveMedia } from "./routes/images.js";
+import { MediaStore, type MediaOptions } from "./media/store.js";
+import { UpstreamClient } from "./upstream/client.js";
+import { GatewayMetrics } from "./metrics.js";
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  /** Adapter factories by provider type; defaults to the built-in ones. */
+  adapters?: AdapterFactories;
+  logSink?: RequestLogSink;
+  /** Checks API keys for /v1; absent means open access. */
+  authenticate?: Authenticator;
+  /** Largest request body accepted, in bytes (default 10 MiB: room for inline images). */
+  maxBodyBytes?: number;
+  /** Where generated images are kept for /media (default: ./.data/media, 24 h, 1 GiB). */
+  media?: Partial<MediaOptions>;
+  /** The gateway's public base URL for /media links (else from Host / X-Forwarded-* headers). */
+  publicUrl?: string;
+  /** Extra readiness checks for /readyz (e.g. the database); each throws or resolves false when not ready. */
+  readiness?: Record<string, () => Promise<boolean>>;
+  /** When set, /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken?: string;
+}
+
+/** A route's work once the body is read and the caller authenticated. */
+type RouteHandler = (req: GatewayHttpRequest, ctx: RouteContext) => Promise<GatewayHttpResponse>;
+interface RouteContext {
+  auth: AuthContext;
+  log: LogRecorder;
+  params: Record<string, string>;
+}
+interface Route {
+  method: string;
+  pattern: RegExp;
+  keys: string[];
+  handler: RouteHandler;
+  /** Requests that change nothing and call no provider are not logged (listing providers, models). */
+  logged: boolean;
+  /** /media links are capabilities in themselves (unguessable ids), fetched by browsers without API keys. */
+  authenticated: boolean;
+}
+
+export class Gateway {
+  readonly registry: ProviderRegistry;
+  private readonly routes: Route[] = [];
+  private readonly maxBodyBytes: number;
+  readonly media: MediaStore;
+  readonly metrics: GatewayMetrics;
+  private readonly logSink: RequestLogSink;
+  private readonly fetcher = new UpstreamClient();
+
+  constructor(private readonly options: GatewayOptions) {
+    this.registry = new ProviderRegistry({ ...builtinAdapters, ...options.adapters });
+    this.registry.replaceAll(options.config.providers);
+    this.metrics = new GatewayMetrics(this.registry);
+    this.logSink = this.metrics.wrap(options.logSink);
+    this.maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+    this.media = new MediaStore({ dir: ".data/media", maxAgeMs: 24 * 3600_000, maxTotalBytes: 1024 ** 3, ...options.media });
+
+    this.route("GET", "/v1/providers", async () => json(200, listProviders(this.registry)), false);
+    this.route("GET", "/v1/providers/:id", async (_req, { params }) => json(200, getProvider(this.registry, params.id!)), false);
+    this.route("GET", "/v1/models", async () => json(200, listModels(this.registry)), false);
+    this.route("POST", "/v1/chat/completions", async (req, { auth, log }) =>
+      chatCompletions(
+        { registry: this.registry, timeouts: this.options.config.timeouts },
+        await readJsonBody(req, this.maxBodyBytes),
+        auth,
+        req.signal,
+        log,
+      ),
+    );
+    const images = async (req: GatewayHttpRequest, { auth, log }: RouteContext) =>
+      generateImages(
+        { registry: this.registry, timeouts: this.options.config.timeouts, media: this.media, fetcher: this.fetcher, publicUrl: this.options.publicUrl },
+        req,
+        await readJsonBody(req, this.maxBodyBytes),
+        auth,
+        log,
+      );
+    this.route("POST", "/v1/images/generate", images);
+    this.route("POST", "/v1/images/generations", images);
+    this.route("GET", "/media/:name", async (req, { params }) => serveMedia(this.media, params.name!, req), false, false);
+    this.route("GET", "/healthz", async () => json(200, { status: "ok" }), false, false);
+    this.route("GET", "/readyz", async () => this.readiness(), false, false);
+    this.route("GET", "/metrics", async (req) => this.metricsResponse(req), false, false);
+  }
+
+  /** Adds a route; `:name` segments become params. Later issues (images, media) mount here. */
+  route(method: string, path: string, handler: RouteHandler, logged = true, authenticated = true): void {
+    const keys: string[] = [];
+    const pattern = new RegExp(
+      `^${path.replace(/:([a-z]+)/gi, (_, k: string) => {
+        keys.push(k);
+        return "([^/]+)";
+      })}/?$`,
+    );
+    this.routes.push({ method, pattern, keys, handler, logged, authenticated });
+  }
+
+  /** Whether a path belongs to the gateway rather than the web app. */
+  handles(path: string): boolean {
+    return path === "/v1" || path.startsWith("/v1/") || path.startsWith("/media/") || path === "/healthz" || path === "/readyz" || path === "/metrics";
+  }
+
+  /** Answers one request; never throws. */
+  readonly handle: GatewayHandler = async (req) => {
+    const match = this.match(req);
+    if (!match) return this.notFound(req);
+    if ("allowed" in match) {
+      return json(405, new GatewayError(405, "invalid_request_error", "method_not_allowed", `${req.method} is not allowed on ${req.path}; use ${match.allowed}.`).toBody(), { allow: match.allowed });
+    }
+    const { route, params } = match;
+    const log = new LogRecorder(route.logged ? this.logSink : undefined, req.method, req.path);
+    try {
+      const auth = this.options.authenticate && route.authenticated ? await this.options.authenticate(req.headers) : ANONYMOUS;
+      log.entry.apiKeyId = auth.keyId;
+      return await route.handler(req, { auth, log, params });
+    } catch (err) {
+      const e = toGatewayError(err);
+      if (e.status === 500) console.error("[interference] internal error:", err);
+      log.finish(e.status, e.message);
+      return json(e.status, e.toBody(), e.extra.headers);
+    }
+  };
+
+  private match(req: GatewayHttpRequest): { route: Route; params: Record<string, string> } | { allowed: string } | null {
+    const allowed: string[] = [];
+    for (const route of this.routes) {
+      const m = route.pattern.exec(req.path);
+      if (!m) continue;
+      if (route.method !== req.method && !(route.method === "GET" && req.method === "HEAD")) {
+        allowed.push(route.method);
+        continue;
+      }
+      const params: Record<string, string> = {};
+      route.keys.forEach((k, i) => (params[k] = safeDecode(m[i + 1]!)));
+      return { route, params };
+    }
+    return allowed.length ? { allowed: [...new Set(allowed)].join(", ") } : null;
+  }
+
+  /** Ready when every enabled provider is (a local model has loaded) and every extra check passes. */
+  private async readiness(): Promise<GatewayHttpResponse> {
+    const checks: Record<string, string> = {};
+    for (const p of this.registry.list()) {
+      if (!p.config.enabled || !p.adapter.ready) continue;
+      checks[`provider:${p.config.id}`] = p.adapter.ready() ? "ok" : (p.adapter.notReadyReason?.() ?? "not ready");
+    }
+    for (const [name, check] of Object.entries(this.options.readiness ?? {})) {
+      try {
+        checks[name] = (await check()) ? "ok" : "not ready";
+      } catch (err) {
+        checks[name] = `failed: ${(err as Error).message}`;
+      }
+    }
+    const ready = Object.values(checks).every((v) => v === "ok");
+    return json(ready ? 200 : 503, { status: ready ? "ready" : "not ready", checks });
+  }
+
+  private async metricsResponse(req: GatewayHttpRequest): Promise<GatewayHttpResponse> {
+    const token = this.options.metricsToken;
+    if (token && req.headers.authorization !== `Bearer ${token}`) {
+      return json(401, new GatewayError(401, "authentication_error", "invalid_metrics_token", "GET /metrics needs the metrics token.").toBody());
+    }
+    return { status: 200, headers: { "content-type": this.metrics.registry.contentType }, body: await this.metrics.registry.metrics() };
+  }
+
+  private notFound(req: GatewayHttpRequest): GatewayHttpResponse {
+    const e = notFound("unknown_route", `Unknown route: ${req.method} ${req.path}`);
+    return json(404, e.toBody());
+  }
+
+  /** A node:http request listener for the gateway's routes. */
+  nodeListener() {
+    return nodeListener(this.handle);
+  }
+
+  /** A Web `Request → Response` handler for the same routes (Next.js route handlers). */
+  webHandler() {
+    return webHandler(this.handle);
+  }
+
+  async close(): Promise<void> {
+    await this.logSink.flush?.();
+    this.media.close();
+    await this.fetcher.close();
+    await this.registry.close();
+  }
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  return new Gateway(options);
+}

@@ -1,0 +1,27 @@
+/** The framework-free request/response the gateway handler works on; node:http and Web adapters convert. */
+
+export interface GatewayHttpRequest {
+  method: string;
+  /** Path without the query string, e.g. "/v1/chat/completions". */
+  path: string;
+  query: URLSearchParams;
+  /** Lower-case header names. */
+  headers: Record<string, string | undefined>;
+  /** Reads the body, refusing more than `limit` bytes with a 413 GatewayError. */
+  readBody(limit: number): Promise<Buffer>;
+  /** Aborted when the client disconnects. */
+  signal: AbortSignal;
+}
+
+export interface GatewayHttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** A string or bytes, or an async iterable of SSE text for streams. */
+  body?: string | Buffer | AsyncIterable<string>;
+}
+
+export const JSON_HEADERS = { "content-type": "application/json" } as const;
+
+export function json(status: number, value: unknown, headers: Record<string, string> = {}): GatewayHttpResponse {
+  return { status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(value) };
+}

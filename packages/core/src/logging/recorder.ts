@@ -1,0 +1,66 @@
+import { randomUUID } from "node:crypto";
+import type { Attempt } from "../routing/router.js";
+import type { Usage } from "../openai/schema.js";
+import type { RequestLogEntry, RequestLogSink } from "./types.js";
+
+/** Collects one request's log row as the request goes, and writes it exactly once. */
+export class LogRecorder {
+  readonly entry: RequestLogEntry;
+  private readonly started = performance.now();
+  private written = false;
+
+  constructor(
+    private readonly sink: RequestLogSink | undefined,
+    method: string,
+    route: string,
+  ) {
+    this.entry = {
+      id: randomUUID(),
+      time: new Date(),
+      apiKeyId: null,
+      method,
+      route,
+      model: null,
+      requestedProviders: null,
+      attempts: [],
+      provider: null,
+      servedModel: null,
+      status: 0,
+      stream: false,
+      latencyMs: 0,
+      ttftMs: null,
+      promptTokens: null,
+      completionTokens: null,
+      totalTokens: null,
+      error: null,
+    };
+  }
+
+  elapsedMs(): number {
+    return Math.round(performance.now() - this.started);
+  }
+
+  markFirstToken(): void {
+    this.entry.ttftMs ??= this.elapsedMs();
+  }
+
+  setUsage(usage: Usage | null | undefined): void {
+    if (!usage) return;
+    this.entry.promptTokens = usage.prompt_tokens ?? null;
+    this.entry.completionTokens = usage.completion_tokens ?? null;
+    this.entry.totalTokens = usage.total_tokens ?? null;
+  }
+
+  setAttempts(attempts: Attempt[]): void {
+    this.entry.attempts = attempts;
+  }
+
+  finish(status: number, error?: string | null): void {
+    if (this.written) return;
+    this.written = true;
+    this.entry.status = status;
+    this.entry.error = error ?? null;
+    this.entry.latencyMs = this.elapsedMs();
+    this.sink?.write(this.entry);
+  }
+}

@@ -1,0 +1,35 @@
+/** One row per /v1 request: what the dashboard shows and the database stores. */
+import type { Attempt } from "../routing/router.js";
+
+export interface RequestLogEntry {
+  id: string;
+  time: Date;
+  apiKeyId: string | null;
+  method: string;
+  route: string;
+  /** The model the client asked for (null when it named none). */
+  model: string | null;
+  /** The `provider` field as sent (null when absent). */
+  requestedProviders: string | null;
+  /** Every provider considered, in order: skipped, failed, served. */
+  attempts: Attempt[];
+  /** The provider that served it, if one did. */
+  provider: string | null;
+  /** The upstream model actually used. */
+  servedModel: string | null;
+  status: number;
+  stream: boolean;
+  latencyMs: number;
+  /** Streams: time until the first content chunk reached the client. */
+  ttftMs: number | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  totalTokens: number | null;
+  error: string | null;
+}
+
+/** Where log rows go. `write` must not block the request: sinks batch and flush on their own. */
+export interface RequestLogSink {
+  write(entry: RequestLogEntry): void;
+  flush?(): Promise<void>;
+}

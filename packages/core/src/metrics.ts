@@ -1,0 +1,74 @@
+/**
+ * Prometheus metrics, fed by the same per-request entries as the request log (so the two always agree), plus
+ * per-provider gauges read at scrape time.
+ */
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { RequestLogEntry, RequestLogSink } from "./logging/types.js";
+import type { ProviderRegistry } from "./routing/registry.js";
+
+const CIRCUIT = { closed: 0, half_open: 1, open: 2 } as const;
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({ name: "interference_requests_total", help: "Requests answered, by route, provider and HTTP status.", labelNames: ["route", "provider", "status"] as const, registers: [this.registry] });
+  private readonly latency = new Histogram({
+    name: "interference_request_duration_seconds",
+    help: "Total request latency as the client sees it (streams: until the last chunk).",
+    labelNames: ["route", "provider"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+  private readonly ttft = new Histogram({ name: "interference_time_to_first_token_seconds", help: "Streams: time until the first content chunk.", labelNames: ["provider"] as const, buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers: [this.registry] });
+  private readonly tokens = new Counter({ name: "interference_tokens_total", help: "Tokens, by provider and kind (prompt, completion).", labelNames: ["provider", "kind"] as const, registers: [this.registry] });
+  private readonly failures = new Counter({ name: "interference_provider_failures_total", help: "Failed provider attempts (each retry and each failover counts).", labelNames: ["provider"] as const, registers: [this.registry] });
+  private readonly failovers = new Counter({ name: "interference_failovers_total", help: "Requests that moved on from a provider to the next.", labelNames: ["from"] as const, registers: [this.registry] });
+
+  constructor(providers: ProviderRegistry) {
+    new Gauge({
+      name: "interference_circuit_state",
+      help: "Circuit breaker per provider: 0 closed, 1 half-open, 2 open.",
+      labelNames: ["provider"] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const p of providers.list()) this.set({ provider: p.config.id }, CIRCUIT[p.health.breaker.state]);
+      },
+    });
+    new Gauge({
+      name: "interference_provider_enabled",
+      help: "1 when the provider is enabled.",
+      labelNames: ["provider"] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const p of providers.list()) this.set({ provider: p.config.id }, p.config.enabled ? 1 : 0);
+      },
+    });
+  }
+
+  observe(e: RequestLogEntry): void {
+    const provider = e.provider ?? "none";
+    this.requests.inc({ route: e.route, provider, status: String(e.status) });
+    this.latency.observe({ route: e.route, provider }, e.latencyMs / 1000);
+    if (e.ttftMs !== null && e.stream) this.ttft.observe({ provider }, e.ttftMs / 1000);
+    if (e.promptTokens) this.tokens.inc({ provider, kind: "prompt" }, e.promptTokens);
+    if (e.completionTokens) this.tokens.inc({ provider, kind: "completion" }, e.completionTokens);
+    let last: string | null = null;
+    for (const a of e.attempts) {
+      if (a.outcome === "failed") this.failures.inc({ provider: a.provider });
+      if (last && a.provider !== last) this.failovers.inc({ from: last });
+      if (a.outcome !== "skipped") last = a.provider;
+    }
+  }
+
+  /** A sink that feeds the metrics, then hands the entry on. */
+  wrap(next: RequestLogSink | undefined): RequestLogSink {
+    return {
+      write: (e) => {
+        this.observe(e);
+        next?.write(e);
+      },
+      flush: () => next?.flush?.() ?? Promise.resolve(),
+    };
+  }
+}

@@ -1,0 +1,40 @@
+/** /healthz, /readyz and /metrics on a real gateway. */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startFakeServer, sendJson, openaiCompletion, type FakeServer } from "./test-support/fake-server.js";
+import { startTestGateway, type TestGateway } from "./test-support/gateway.js";
+
+let up: FakeServer, gw: TestGateway;
+let dbReady = true;
+
+beforeAll(async () => {
+  up = await startFakeServer((_q, res) => sendJson(res, 200, openaiCompletion("hi there")));
+  gw = await startTestGateway(`providers:\n  - { id: up, type: openai, base_url: "${up.url}/v1", models: [m] }\n`, {
+    readiness: { database: async () => dbReady },
+    metricsToken: "scrape-me",
+  });
+});
+afterAll(async () => {
+  await gw.close();
+  await up.close();
+});
+
+it("answers liveness and readiness, naming what is not ready", async () => {
+  expect(await (await fetch(`${gw.url}/healthz`)).json()).toEqual({ status: "ok" });
+  expect((await fetch(`${gw.url}/readyz`)).status).toBe(200);
+  dbReady = false;
+  const res = await fetch(`${gw.url}/readyz`);
+  expect(res.status).toBe(503);
+  expect(await res.json()).toEqual({ status: "not ready", checks: { database: "not ready" } });
+  dbReady = true;
+});
+
+it("exports Prometheus metrics fed by the requests, behind its token", async () => {
+  await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "x" }] }) });
+  expect((await fetch(`${gw.url}/metrics`)).status).toBe(401);
+  const text = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: "Bearer scrape-me" } })).text();
+  expect(text).toContain('interference_requests_total{route="/v1/chat/completions",provider="up",status="200"} 1');
+  expect(text).toMatch(/interference_request_duration_seconds_bucket\{.*provider="up"/);
+  expect(text).toContain('interference_tokens_total{provider="up",kind="prompt"} 5');
+  expect(text).toContain('interference_circuit_state{provider="up"} 0');
+  expect(text).toContain('interference_provider_enabled{provider="up"} 1');
+});

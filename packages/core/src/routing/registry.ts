@@ -1,0 +1,105 @@
+/**
+ * The live set of providers: config, adapter and health for each. The dashboard and the config file change it
+ * at run time; the router reads it on every request, so a toggle applies to the next request.
+ */
+import { EventEmitter } from "node:events";
+import type { ModelEntry, ProviderConfig } from "../config/schema.js";
+import type { AdapterFactories, ProviderAdapter } from "../adapters/types.js";
+import { ProviderHealth } from "./health.js";
+
+export interface ProviderRuntime {
+  readonly config: ProviderConfig;
+  readonly adapter: ProviderAdapter;
+  readonly health: ProviderHealth;
+}
+
+export type RegistryEvent =
+  | { type: "upsert"; id: string }
+  | { type: "remove"; id: string }
+  | { type: "enabled"; id: string; enabled: boolean };
+
+/** The entry of `list` that serves `model`; "*" serves any model under its own name. */
+export function findModel(list: readonly ModelEntry[], model: string): ModelEntry | undefined {
+  return list.find((m) => m.id === model) ?? (list.some((m) => m.id === "*") ? { id: model, upstream: model } : undefined);
+}
+
+/** The model a provider uses when the request names none: its first concrete model. */
+export function defaultModel(list: readonly ModelEntry[]): ModelEntry | undefined {
+  return list.find((m) => m.id !== "*");
+}
+
+export class ProviderRegistry extends EventEmitter<{ change: [RegistryEvent] }> {
+  private providers = new Map<string, ProviderRuntime>();
+
+  constructor(private readonly factories: AdapterFactories) {
+    super();
+  }
+
+  /** Provider runtimes in configuration order. */
+  list(): ProviderRuntime[] {
+    return [...this.providers.values()];
+  }
+
+  get(id: string): ProviderRuntime | undefined {
+    return this.providers.get(id);
+  }
+
+  /** Adds or replaces a provider, keeping its position and health when it existed. */
+  upsert(config: ProviderConfig): ProviderRuntime {
+    const factory = this.factories[config.type];
+    if (!factory) throw new Error(`no adapter for provider type "${config.type}"`);
+    const previous = this.providers.get(config.id);
+    const runtime: ProviderRuntime = {
+      config,
+      adapter: factory(config),
+      health: previous?.health ?? new ProviderHealth(config.circuit_breaker),
+    };
+    runtime.health.breaker.settings = config.circuit_breaker;
+    this.providers.set(config.id, runtime);
+    void previous?.adapter.close?.();
+    this.emit("change", { type: "upsert", id: config.id });
+    return runtime;
+  }
+
+  /** Replaces every provider with `configs`, in that order. */
+  replaceAll(configs: ProviderConfig[]): void {
+    const keep = new Set(configs.map((c) => c.id));
+    for (const [id, p] of this.providers) {
+      if (!keep.has(id)) {
+        this.providers.delete(id);
+        void p.adapter.close?.();
+      }
+    }
+    const next = new Map<string, ProviderRuntime>();
+    for (const c of configs) {
+      this.upsert(c);
+      next.set(c.id, this.providers.get(c.id)!);
+    }
+    this.providers = next;
+  }
+
+  remove(id: string): boolean {
+    const p = this.providers.get(id);
+    if (!p) return false;
+    this.providers.delete(id);
+    void p.adapter.close?.();
+    this.emit("change", { type: "remove", id });
+    return true;
+  }
+
+  /** Turns a provider on or off without rebuilding its adapter. */
+  setEnabled(id: string, enabled: boolean): boolean {
+    const p = this.providers.get(id);
+    if (!p) return false;
+    if (p.config.enabled !== enabled) {
+      this.providers.set(id, { ...p, config: { ...p.config, enabled } });
+      this.emit("change", { type: "enabled", id, enabled });
+    }
+    return true;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.providers.values()].map((p) => p.adapter.close?.()));
+    this.providers.clear();
+  }
+}

@@ -1,0 +1,279 @@
+/**
+ * Picks the providers that may serve a request, in order, and tries them one after another until one succeeds.
+ * Every decision (skipped, failed, served) is kept as an Attempt for the response's error message and the log.
+ */
+import { GatewayError, UpstreamError, badRequest, notFound } from "../errors.js";
+import type { ModelEntry, Timeouts } from "../config/schema.js";
+import type { CallContext } from "../adapters/types.js";
+import { GATEWAY_PARAMS } from "../openai/schema.js";
+import { DEFAULT_TIMEOUTS } from "../upstream/client.js";
+import { defaultModel, findModel, type ProviderRegistry, type ProviderRuntime } from "./registry.js";
+
+export type Capability = "chat" | "images";
+
+export interface Attempt {
+  provider: string;
+  outcome: "served" | "failed" | "skipped";
+  reason?: string;
+  status?: number;
+  latency_ms?: number;
+}
+
+export interface Candidate {
+  runtime: ProviderRuntime;
+  model: ModelEntry;
+  /** Parameters removed from the request for this provider (drop_params). */
+  dropped: string[];
+}
+
+export interface RoutePlan {
+  candidates: Candidate[];
+  /** Providers passed over while planning, with why. */
+  attempts: Attempt[];
+}
+
+const gatewayOnly = new Set<string>(GATEWAY_PARAMS);
+const imageGatewayOnly = new Set(["prompt", "model", "provider", "drop_params"]);
+
+/** Splits the `provider` field ("A B  C") into ordered, de-duplicated ids. */
+export function parseProviderField(field: string | undefined): string[] {
+  if (!field) return [];
+  return [...new Set(field.split(/\s+/).filter(Boolean))];
+}
+
+/** The request's parameters that carry a value, gateway fields excluded. */
+function paramsOf(body: Record<string, unknown>, capability: Capability): string[] {
+  const skip = capability === "chat" ? gatewayOnly : imageGatewayOnly;
+  return Object.keys(body).filter((k) => !skip.has(k) && body[k] !== undefined && body[k] !== null);
+}
+
+export function planRoute(
+  registry: ProviderRegistry,
+  body: { model?: string; provider?: string; drop_params?: boolean } & Record<string, unknown>,
+  capability: Capability,
+): RoutePlan {
+  const requested = parseProviderField(body.provider);
+  let pool: ProviderRuntime[];
+  if (requested.length) {
+    const unknown = requested.filter((id) => !registry.get(id));
+    if (unknown.length) {
+      throw notFound(
+        "provider_not_found",
+        `Unknown provider${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}. GET /v1/providers lists the available ids.`,
+      );
+    }
+    pool = requested.map((id) => registry.get(id)!);
+  } else {
+    pool = registry.list();
+    if (!pool.length) {
+      throw new GatewayError(503, "service_unavailable", "no_providers", "No providers are configured: add one to interference.yaml (see the README).");
+    }
+  }
+
+  const params = paramsOf(body, capability);
+  const attempts: Attempt[] = [];
+  const candidates: Candidate[] = [];
+  let disabledServing = 0;
+  let notReady = 0;
+  let unsupportedParam: string | undefined;
+
+  for (const runtime of pool) {
+    const { config, adapter } = runtime;
+    const cap = capability === "chat" ? adapter.chat : adapter.images;
+    const models = capability === "chat" ? config.models : config.image_models;
+    const model = body.model ? findModel(models, body.model) : defaultModel(models);
+    // Providers that do not serve the model are noted only when the client named them: otherwise it is noise.
+    const skip = (reason: string, always = true) =>
+      (always || requested.length) && attempts.push({ provider: config.id, outcome: "skipped", reason });
+    if (!cap || !model) {
+      skip(body.model ? `does not serve model ${body.model}` : `serves no ${capability === "chat" ? "chat" : "image"} model`, false);
+      continue;
+    }
+    if (!config.enabled) {
+      disabledServing++;
+      skip("disabled");
+      continue;
+    }
+    if (adapter.ready && !adapter.ready()) {
+      notReady++;
+      skip(`not ready${adapter.notReadyReason?.() ? `: ${adapter.notReadyReason()}` : ""}`);
+      continue;
+    }
+    const unsupported = params.filter((p) => !cap.params.has(p));
+    if (unsupported.length && !(body.drop_params || config.drop_params)) {
+      unsupportedParam ??= unsupported[0];
+      skip(`does not support parameter${unsupported.length > 1 ? "s" : ""} ${unsupported.join(", ")}`);
+      continue;
+    }
+    candidates.push({ runtime, model, dropped: unsupported });
+  }
+
+  if (!candidates.length) {
+    const chain = attempts.map((a) => `${a.provider}: ${a.reason}`).join("; ");
+    const detail = chain ? ` (${chain})` : "";
+    if (unsupportedParam) {
+      throw new GatewayError(
+        400,
+        "invalid_request_error",
+        "unsupported_parameter",
+        `Parameter '${unsupportedParam}' is not supported by the selected provider(s)${detail}. Set "drop_params": true to drop unsupported parameters.`,
+        { param: unsupportedParam },
+      );
+    }
+    if (notReady) {
+      throw new GatewayError(503, "service_unavailable", "provider_not_ready", `The providers that serve this request are not ready${detail}.`, {
+        headers: { "retry-after": "5" },
+      });
+    }
+    if (disabledServing) {
+      throw new GatewayError(503, "service_unavailable", "provider_disabled", `Every provider that serves this request is disabled${detail}.`);
+    }
+    if (!body.model) throw badRequest("model_required", "No provider has a default model: set \"model\".", "model");
+    throw badRequest("model_not_supported", `No ${requested.length ? "selected" : "enabled"} provider serves model '${body.model}'${detail}.`, "model");
+  }
+  return { candidates, attempts };
+}
+
+/** The request with the candidate's dropped parameters removed (a shallow copy only when needed). */
+export function requestFor<T extends Record<string, unknown>>(body: T, candidate: Candidate): T {
+  if (!candidate.dropped.length) return body;
+  const copy: Record<string, unknown> = { ...body };
+  for (const p of candidate.dropped) delete copy[p];
+  return copy as T;
+}
+
+export interface FailoverOptions {
+  signal: AbortSignal;
+  timeouts: Timeouts;
+}
+
+/**
+ * Calls `call` for each candidate in order until one succeeds. Failures that another provider might not have
+ * (connection, timeout, 5xx, 429, auth, unknown model) move on; others answer the client directly.
+ */
+/** A wait before retrying on the same provider ("full jitter"), or null when the provider's own wait is too long. */
+export function retryDelay(err: UpstreamError, attempt: number, retries: Candidate["runtime"]["config"]["retries"]): number | null {
+  const ceiling = Math.min(retries.max_ms, retries.base_ms * 2 ** attempt);
+  const jitter = Math.random() * ceiling;
+  if (err.retryAfterMs === undefined) return jitter;
+  // Honour Retry-After, but a provider asking for a longer wait than we would ever back off is failed over instead.
+  return err.retryAfterMs <= retries.max_ms ? Math.max(err.retryAfterMs, jitter) : null;
+}
+
+/** Connection errors, 429 and 5xx may pass on a second try; timeouts (already slow) and 4xx do not. */
+const retryable = (e: UpstreamError) => e.kind === "connection" || (e.kind === "http" && (e.status === 429 || (e.status ?? 0) >= 500));
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * Calls `call` for each candidate in order until one succeeds. Each provider gets its retries (with backoff,
+ * honouring Retry-After) for failures a second try may fix; its circuit breaker may skip it altogether. Failures
+ * that another provider might not have (connection, timeout, 5xx, 429, auth, unknown model) move on to the next;
+ * others answer the client directly.
+ */
+export async function runWithFailover<T>(
+  plan: RoutePlan,
+  options: FailoverOptions,
+  call: (candidate: Candidate, ctx: CallContext) => Promise<T>,
+): Promise<{ result: T; candidate: Candidate }> {
+  const rateLimitWaits: Array<number | undefined> = [];
+  let circuitOpen = 0;
+  for (const candidate of plan.candidates) {
+    const { config, health } = candidate.runtime;
+    const ctx: CallContext = {
+      signal: options.signal,
+      upstreamModel: candidate.model.upstream,
+      timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts, ...config.timeouts },
+    };
+    for (let attempt = 0; ; attempt++) {
+      if (!health.breaker.begin()) {
+        circuitOpen++;
+        plan.attempts.push({ provider: config.id, outcome: "skipped", reason: `circuit open (retry in ${Math.ceil(health.breaker.retryInMs() / 1000)} s)` });
+        break;
+      }
+      const started = performance.now();
+      try {
+        const result = await call(candidate, ctx);
+        health.recordSuccess();
+        plan.attempts.push({ provider: config.id, outcome: "served", latency_ms: Math.round(performance.now() - started) });
+        return { result, candidate };
+      } catch (err) {
+        // The adapter found the request itself invalid (e.g. content it cannot take): answer as is, no failover.
+        if (err instanceof GatewayError) {
+          health.breaker.release();
+          throw err;
+        }
+        const latency_ms = Math.round(performance.now() - started);
+        const upstream =
+          err instanceof UpstreamError ? err : new UpstreamError((err as Error)?.message ?? String(err), "protocol");
+        const delay = attempt < config.retries.max && retryable(upstream) && !options.signal.aborted ? retryDelay(upstream, attempt, config.retries) : null;
+        plan.attempts.push({
+          provider: config.id,
+          outcome: "failed",
+          reason: delay !== null ? `${upstream.message} (retrying in ${Math.round(delay)} ms)` : upstream.message,
+          status: upstream.status,
+          latency_ms,
+        });
+        if (upstream.kind === "aborted") {
+          health.breaker.release();
+          throw clientGone();
+        }
+        // Busy (429) is not broken, and a 4xx the request caused says nothing about the provider's health.
+        if (upstream.status === 429 || (upstream.kind === "http" && !upstream.failover)) health.breaker.release();
+        else health.recordFailure(upstream.message);
+        if (!upstream.failover) {
+          throw new GatewayError(
+            upstream.status && upstream.status < 500 ? upstream.status : 502,
+            "invalid_request_error",
+            "upstream_rejected",
+            `Provider ${config.id} rejected the request: ${upstream.message}`,
+          );
+        }
+        if (delay === null) {
+          if (upstream.status === 429) rateLimitWaits.push(upstream.retryAfterMs);
+          break;
+        }
+        await sleep(delay, options.signal);
+        if (options.signal.aborted) throw clientGone();
+      }
+    }
+    if (options.signal.aborted) break;
+  }
+  const chain = plan.attempts.map((a) => `${a.provider}: ${a.outcome === "skipped" ? "skipped, " : ""}${a.reason}`).join("; ");
+  const failed = plan.attempts.filter((a) => a.outcome === "failed");
+  if (!failed.length && circuitOpen) {
+    const wait = Math.min(...plan.candidates.map((c) => c.runtime.health.breaker.retryInMs()));
+    throw new GatewayError(503, "service_unavailable", "circuit_open", `Every provider for this request is failing and paused: ${chain}`, {
+      headers: { "retry-after": String(Math.max(1, Math.ceil(wait / 1000))) },
+      details: { attempts: plan.attempts },
+    });
+  }
+  // Every provider tried is only busy: that is a rate limit for the client too, with the shortest wait.
+  const lastPerProvider = new Map(failed.map((a) => [a.provider, a]));
+  if (lastPerProvider.size && [...lastPerProvider.values()].every((a) => a.status === 429)) {
+    const waits = rateLimitWaits.filter((w): w is number => w !== undefined);
+    const retryAfter = Math.max(1, Math.ceil((waits.length ? Math.min(...waits) : 1000) / 1000));
+    throw new GatewayError(429, "rate_limit_error", "rate_limited", `Every provider is busy: ${chain}`, {
+      headers: { "retry-after": String(retryAfter) },
+      details: { attempts: plan.attempts },
+    });
+  }
+  throw new GatewayError(502, "upstream_error", "all_providers_failed", `All providers failed: ${chain}`, {
+    details: { attempts: plan.attempts },
+  });
+}
+
+/** The client went away; nothing is sent, but the log records it as status 499. */
+export function clientGone(): GatewayError {
+  return new GatewayError(499, "invalid_request_error", "client_closed_request", "The client closed the request.");
+}

