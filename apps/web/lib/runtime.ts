@@ -12,10 +12,12 @@ import {
   type Gateway,
   type GatewayConfig,
 } from "@interference/core";
+import { createAuthenticator, defaultDatabaseUrl, openStore, redactUrl, type OpenedStore } from "@interference/db";
 
 export interface Runtime {
   gateway: Gateway;
   config: GatewayConfig;
+  store: OpenedStore;
   close(): Promise<void>;
 }
 
@@ -38,8 +40,18 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     config.providers = [defaultLocalProvider(modelPath)];
     console.log(`[interference] no config at ${configPath}: serving the embedded model (provider "local", ${modelPath})`);
   }
+  // Providers live in the database: the file seeds them, dashboard changes persist (see packages/db/src/providers.ts).
+  const databaseUrl = env.DATABASE_URL || defaultDatabaseUrl(repoRoot());
+  const dbStarted = performance.now();
+  const store = await openStore({ url: databaseUrl });
+  console.log(`[interference] database: ${store.kind} ${redactUrl(databaseUrl)} (ready in ${Math.round(performance.now() - dbStarted)} ms)`);
+  config.providers = (await store.providers.syncFromConfig(config.providers)).map((r) => r.config);
+
   const gateway = createGateway({
     config,
+    logSink: store.logs.sink,
+    authenticate: createAuthenticator(store.apiKeys, { require: env.REQUIRE_API_KEY === "true" }),
+    readiness: { database: () => store.ping() },
     maxBodyBytes: numberFrom(env.MAX_BODY_BYTES),
     publicUrl: env.PUBLIC_URL || undefined,
     media: {
@@ -51,7 +63,11 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
   return {
     gateway,
     config,
-    close: () => gateway.close(),
+    store,
+    async close() {
+      await gateway.close();
+      await store.close(); // flushes the request log: no row lost on shutdown
+    },
   };
 }
 

@@ -31,9 +31,10 @@ beforeAll(async () => {
     config,
     env: { ADMIN_PASSWORD: "correct horse battery", DATABASE_URL: `pglite:${mkdtempSync(join(tmpdir(), "dash-db-"))}` },
   });
+  // playwright gives the browser a fresh profile folder of its own (it refuses --user-data-dir here).
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", `--user-data-dir=${mkdtempSync(join(tmpdir(), "chromium-"))}`],
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 }, 120_000);

@@ -25,27 +25,34 @@ interface AdminSecrets {
   sessionSecret: string;
 }
 
-let cached: Promise<AdminSecrets> | null = null;
+// On globalThis: Next bundles this module into several chunks, and every copy must sign sessions alike.
+const CACHE = Symbol.for("interference.adminSecrets");
+type Holder = { [CACHE]?: Promise<AdminSecrets> };
 
-/** The password hash and session key, created on first run. */
+/** The password hash and session key, created on first run and kept in the database (shared by replicas). */
 export function adminSecrets(store: Store, env = process.env): Promise<AdminSecrets> {
-  cached ??= (async () => {
+  const g = globalThis as Holder;
+  return (g[CACHE] ??= (async () => {
     let sessionSecret = await store.settings.get("session_secret");
     if (!sessionSecret) {
       sessionSecret = randomBytes(32).toString("base64url");
       await store.settings.set("session_secret", sessionSecret);
     }
-    if (env.ADMIN_PASSWORD) return { passwordHash: hashPassword(env.ADMIN_PASSWORD), sessionSecret };
     let passwordHash = await store.settings.get("admin_password_hash");
-    if (!passwordHash) {
+    if (env.ADMIN_PASSWORD) {
+      // Re-hash only when the password changed (which ends every session signed with the old hash).
+      if (!passwordHash || !checkPassword(env.ADMIN_PASSWORD, passwordHash)) {
+        passwordHash = hashPassword(env.ADMIN_PASSWORD);
+        await store.settings.set("admin_password_hash", passwordHash);
+      }
+    } else if (!passwordHash) {
       const generated = randomBytes(12).toString("base64url");
       passwordHash = hashPassword(generated);
       await store.settings.set("admin_password_hash", passwordHash);
       console.log(`[interference] admin password (shown once; set ADMIN_PASSWORD to choose your own): ${generated}`);
     }
     return { passwordHash, sessionSecret };
-  })();
-  return cached;
+  })());
 }
 
 const sign = (secrets: AdminSecrets, expires: number) =>

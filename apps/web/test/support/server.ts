@@ -69,6 +69,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
     INTERFERENCE_CONFIG: opts.config ?? writeConfig("providers: []\n"),
+    // Each server its own embedded database (PGlite is single-process); tests pass a postgres:// URL to share one.
+    DATABASE_URL: `pglite:${mkdtempSync(join(tmpdir(), "interference-db-"))}`,
     ...opts.env,
   };
   const args =

@@ -1,0 +1,235 @@
+/**
+ * The request log. Writes are batched (one multi-row INSERT per flush), so logging never adds a database
+ * round-trip to a request; rows wait in memory while the database is unreachable and are retried, and
+ * `flush`/`close` write everything pending (graceful shutdown loses no row).
+ * Reads are newest first with keyset pagination on (time, id), which stays fast at millions of rows.
+ */
+import type { RequestLogEntry } from "@interference/core";
+import { Prisma, type PrismaClient, type RequestLog } from "./generated/prisma/client.js";
+import type { LogFilter, LogPage, LogStore, ProviderStats, UsageBucket } from "./store.js";
+
+export interface LogWriterOptions {
+  /** Longest a row waits before it is written. */
+  flushIntervalMs?: number;
+  /** Rows per INSERT. */
+  batchSize?: number;
+  /** Rows kept while the database is down; beyond that the oldest are dropped (and counted). */
+  maxPending?: number;
+}
+
+function toEntry(r: RequestLog): RequestLogEntry {
+  return {
+    id: r.id,
+    time: r.time,
+    apiKeyId: r.apiKeyId,
+    method: r.method,
+    route: r.route,
+    model: r.model,
+    requestedProviders: r.requestedProviders,
+    attempts: r.attempts as unknown as RequestLogEntry["attempts"],
+    provider: r.provider,
+    servedModel: r.servedModel,
+    status: r.status,
+    stream: r.stream,
+    latencyMs: r.latencyMs,
+    ttftMs: r.ttftMs,
+    promptTokens: r.promptTokens,
+    completionTokens: r.completionTokens,
+    totalTokens: r.totalTokens,
+    error: r.error,
+  };
+}
+
+function toRow(e: RequestLogEntry): Prisma.RequestLogCreateManyInput {
+  return { ...e, attempts: JSON.parse(JSON.stringify(e.attempts)) as Prisma.InputJsonValue };
+}
+
+function where(f: LogFilter): Prisma.RequestLogWhereInput {
+  const w: Prisma.RequestLogWhereInput = {};
+  if (f.provider) w.provider = f.provider;
+  if (f.model) w.model = f.model;
+  if (f.apiKeyId) w.apiKeyId = f.apiKeyId;
+  if (f.status) {
+    const cls = /^([1-5])xx$/i.exec(f.status);
+    if (cls) w.status = { gte: Number(cls[1]) * 100, lt: Number(cls[1]) * 100 + 100 };
+    else if (/^\d{3}$/.test(f.status)) w.status = Number(f.status);
+  }
+  if (f.from || f.to) w.time = { ...(f.from ? { gte: f.from } : {}), ...(f.to ? { lte: f.to } : {}) };
+  return w;
+}
+
+const encodeCursor = (r: { time: Date; id: string }) => Buffer.from(`${r.time.toISOString()}|${r.id}`).toString("base64url");
+function decodeCursor(c: string): { time: Date; id: string } | null {
+  const [iso, id] = Buffer.from(c, "base64url").toString().split("|");
+  const time = new Date(iso ?? "");
+  return id && !Number.isNaN(time.getTime()) ? { time, id } : null;
+}
+
+export class LogWriter {
+  private pending: RequestLogEntry[] = [];
+  private writing: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private failures = 0;
+  dropped = 0;
+  written = 0;
+  private readonly flushIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly maxPending: number;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    opts: LogWriterOptions = {},
+  ) {
+    this.flushIntervalMs = opts.flushIntervalMs ?? 200;
+    this.batchSize = opts.batchSize ?? 500;
+    this.maxPending = opts.maxPending ?? 100_000;
+  }
+
+  write(entry: RequestLogEntry): void {
+    this.pending.push(entry);
+    if (this.pending.length > this.maxPending) {
+      const over = this.pending.length - this.maxPending;
+      this.pending.splice(0, over);
+      this.dropped += over;
+      console.warn(`[db] request log: database unreachable, ${this.dropped} row(s) dropped so far`);
+    }
+    if (this.pending.length >= this.batchSize) void this.drain();
+    else this.schedule(this.flushIntervalMs);
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.drain();
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** Writes pending rows in batches; one writer at a time. */
+  private drain(): Promise<void> {
+    return (this.writing ??= (async () => {
+      try {
+        while (this.pending.length) {
+          const batch = this.pending.slice(0, this.batchSize);
+          try {
+            // skipDuplicates: a batch retried after a lost reply must not fail on rows that did land.
+            await this.prisma.requestLog.createMany({ data: batch.map(toRow), skipDuplicates: true });
+          } catch (err) {
+            this.failures++;
+            if (this.failures === 1 || this.failures % 50 === 0) {
+              console.warn(`[db] request log write failed (will retry): ${err instanceof Error ? err.message.split("\n")[0] : err}`);
+            }
+            this.schedule(Math.min(5000, 100 * 2 ** Math.min(this.failures, 6)));
+            return;
+          }
+          this.failures = 0;
+          this.pending.splice(0, batch.length);
+          this.written += batch.length;
+        }
+      } finally {
+        this.writing = null;
+      }
+    })());
+  }
+
+  /** Writes everything pending now (retrying until `deadlineMs`). */
+  async flush(deadlineMs = 10_000): Promise<void> {
+    const until = Date.now() + deadlineMs;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    while (true) {
+      await this.writing;
+      if (!this.pending.length) return;
+      await this.drain();
+      if (!this.pending.length) return;
+      if (Date.now() > until) throw new Error(`request log: ${this.pending.length} row(s) could not be written`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+}
+
+export function logStore(prisma: PrismaClient, writer: LogWriter): LogStore {
+  return {
+    sink: { write: (e) => writer.write(e), flush: () => writer.flush() },
+
+    async query(filter, cursor, limit): Promise<LogPage> {
+      const take = Math.min(Math.max(limit, 1), 500);
+      const after = cursor ? decodeCursor(cursor) : null;
+      const w = where(filter);
+      const rows = await prisma.requestLog.findMany({
+        where: after ? { AND: [w, { OR: [{ time: { lt: after.time } }, { time: after.time, id: { lt: after.id } }] }] } : w,
+        orderBy: [{ time: "desc" }, { id: "desc" }],
+        take: take + 1,
+      });
+      const page = rows.slice(0, take);
+      return { rows: page.map(toEntry), nextCursor: rows.length > take ? encodeCursor(page[page.length - 1]!) : null };
+    },
+
+    async get(id) {
+      const r = await prisma.requestLog.findUnique({ where: { id } });
+      return r ? toEntry(r) : null;
+    },
+
+    count: (filter = {}) => prisma.requestLog.count({ where: where(filter) }),
+
+    async providerStats(since): Promise<ProviderStats[]> {
+      const rows = await prisma.$queryRaw<
+        { provider: string; requests: bigint; errors: bigint; p50: number | null; p95: number | null; prompt: bigint | null; completion: bigint | null }[]
+      >`SELECT provider,
+               count(*) AS requests,
+               count(*) FILTER (WHERE status >= 400) AS errors,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY "latencyMs") AS p50,
+               percentile_cont(0.95) WITHIN GROUP (ORDER BY "latencyMs") AS p95,
+               sum("promptTokens") AS prompt,
+               sum("completionTokens") AS completion
+          FROM "RequestLog"
+         WHERE time >= ${since} AND provider IS NOT NULL
+         GROUP BY provider`;
+      // Failures that no provider served count against every provider they tried.
+      const failed = await prisma.$queryRaw<{ provider: string; n: bigint }[]>`
+        SELECT a->>'provider' AS provider, count(*) AS n
+          FROM "RequestLog", jsonb_array_elements(attempts) a
+         WHERE time >= ${since} AND a->>'outcome' = 'failed'
+         GROUP BY 1`;
+      const stats = new Map<string, ProviderStats>();
+      for (const r of rows) {
+        stats.set(r.provider, {
+          provider: r.provider,
+          requests: Number(r.requests),
+          errors: Number(r.errors),
+          errorRate: 0,
+          p50Ms: r.p50 === null ? null : Number(r.p50),
+          p95Ms: r.p95 === null ? null : Number(r.p95),
+          promptTokens: Number(r.prompt ?? 0),
+          completionTokens: Number(r.completion ?? 0),
+        });
+      }
+      for (const f of failed) {
+        const s = stats.get(f.provider) ?? { provider: f.provider, requests: 0, errors: 0, errorRate: 0, p50Ms: null, p95Ms: null, promptTokens: 0, completionTokens: 0 };
+        s.requests += Number(f.n);
+        s.errors += Number(f.n);
+        stats.set(f.provider, s);
+      }
+      for (const s of stats.values()) s.errorRate = s.requests ? s.errors / s.requests : 0;
+      return [...stats.values()];
+    },
+
+    async usage({ since, bucket, groupBy }): Promise<UsageBucket[]> {
+      const unit = ({ minute: "minute", hour: "hour", day: "day" } as const)[bucket];
+      const column = groupBy === "provider" ? Prisma.sql`coalesce(provider, '(none)')` : Prisma.sql`coalesce("apiKeyId", '(no key)')`;
+      const rows = await prisma.$queryRaw<{ t: Date; grp: string; requests: bigint; errors: bigint; tokens: bigint | null }[]>`
+        SELECT date_trunc(${unit}, time) AS t, ${column} AS grp, count(*) AS requests,
+               count(*) FILTER (WHERE status >= 400) AS errors, sum("totalTokens") AS tokens
+          FROM "RequestLog" WHERE time >= ${since}
+         GROUP BY 1, 2 ORDER BY 1, 2`;
+      return rows.map((r) => ({ t: new Date(r.t), group: r.grp, requests: Number(r.requests), errors: Number(r.errors), tokens: Number(r.tokens ?? 0) }));
+    },
+  };
+}

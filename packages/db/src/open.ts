@@ -1,0 +1,104 @@
+/**
+ * Opens the store: PGlite (embedded PostgreSQL in WASM, a folder on disk) by default, PostgreSQL when
+ * DATABASE_URL is a postgres:// URL. Migrations are applied before the store is handed out.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "./generated/prisma/client.js";
+import { apiKeyStore, type CachedApiKeyStore } from "./api-keys.js";
+import { LogWriter, logStore, type LogWriterOptions } from "./logs.js";
+import { migrate } from "./migrate.js";
+import { providerStore } from "./providers.js";
+import { settingsStore } from "./settings.js";
+import type { Store } from "./store.js";
+
+/** prisma/migrations, next to src/ and dist/ alike. */
+export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "prisma", "migrations");
+
+export interface OpenStoreOptions {
+  /** `postgres://…` / `postgresql://…`, or `pglite:<folder>` (`pglite:memory:` for a throwaway database). */
+  url: string;
+  logs?: LogWriterOptions;
+}
+
+export interface OpenedStore extends Store {
+  kind: "pglite" | "postgresql";
+  apiKeys: CachedApiKeyStore;
+  logWriter: LogWriter;
+  prisma: PrismaClient;
+  /** True when the database answers (for /readyz). */
+  ping(): Promise<boolean>;
+}
+
+/** The embedded default: `<root>/.data/db`. */
+export function defaultDatabaseUrl(root: string): string {
+  return `pglite:${join(root, ".data", "db")}`;
+}
+
+/** The URL with any password hidden, for logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
+}
+
+export async function openStore(options: OpenStoreOptions): Promise<OpenedStore> {
+  const { url } = options;
+  let pglite: PGlite | null = null;
+  let prisma: PrismaClient;
+  let kind: OpenedStore["kind"];
+  if (url.startsWith("pglite:")) {
+    const where = url.slice("pglite:".length);
+    if (where && where !== "memory:") mkdirSync(resolve(where), { recursive: true });
+    pglite = new PGlite(where && where !== "memory:" ? resolve(where) : undefined);
+    prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    kind = "pglite";
+  } else if (/^postgres(ql)?:\/\//.test(url)) {
+    prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
+    kind = "postgresql";
+  } else {
+    throw new Error(`DATABASE_URL must be postgres://… or pglite:<folder>, not ${redactUrl(url)}`);
+  }
+
+  try {
+    await migrate(prisma, MIGRATIONS_DIR);
+  } catch (err) {
+    await prisma.$disconnect().catch(() => {});
+    await pglite?.close().catch(() => {});
+    throw err;
+  }
+
+  const logWriter = new LogWriter(prisma, options.logs);
+  const apiKeys = apiKeyStore(prisma);
+  let closed = false;
+  return {
+    kind,
+    prisma,
+    logWriter,
+    providers: providerStore(prisma),
+    apiKeys,
+    logs: logStore(prisma, logWriter),
+    settings: settingsStore(prisma),
+    async ping() {
+      try {
+        await prisma.$queryRawUnsafe("SELECT 1");
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await logWriter.flush();
+        await apiKeys.close();
+      } finally {
+        await prisma.$disconnect();
+        await pglite?.close(); // PrismaPGlite does not close the PGlite it was given
+      }
+    },
+  };
+}

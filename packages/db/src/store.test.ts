@@ -1,0 +1,202 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { GatewayError, type ProviderConfig, type RequestLogEntry } from "@interference/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAuthenticator } from "./auth.js";
+import { migrate, MIGRATIONS_DIR, openStore, type OpenedStore } from "./index.js";
+import { freshPostgresDatabase, postgresReachable } from "./test-databases.js";
+
+const pgUp = await postgresReachable();
+if (!pgUp && process.env.CI === "true") throw new Error("CI=true but PostgreSQL at 127.0.0.1:5432 is not reachable");
+
+function provider(id: string, extra: Partial<ProviderConfig> = {}): ProviderConfig {
+  return {
+    id,
+    type: "openai",
+    base_url: `http://127.0.0.1:9/${id}`,
+    api_key: `sk-${id}-secret`,
+    models: [{ id: "m", upstream: "m" }],
+    image_models: [],
+    enabled: true,
+    headers: {},
+    retries: { max: 1, base_ms: 200, max_ms: 2000 },
+    circuit_breaker: { failure_threshold: 5, cooldown_ms: 30000 },
+    drop_params: false,
+    options: {},
+    ...extra,
+  };
+}
+
+function entry(i: number, extra: Partial<RequestLogEntry> = {}): RequestLogEntry {
+  return {
+    id: randomUUID(),
+    time: new Date(Date.UTC(2026, 10, 25, 10, 0, 0) + i * 1000),
+    apiKeyId: i % 2 ? "key_a" : null,
+    method: "POST",
+    route: "/v1/chat/completions",
+    model: "m",
+    requestedProviders: "a b",
+    attempts: [
+      { provider: "a", outcome: "failed", reason: "HTTP 500", status: 500, latency_ms: 3 },
+      { provider: "b", outcome: "served", status: 200, latency_ms: 10 + i },
+    ],
+    provider: "b",
+    servedModel: "m",
+    status: i % 5 === 0 ? 502 : 200,
+    stream: false,
+    latencyMs: 10 + i,
+    ttftMs: null,
+    promptTokens: 3,
+    completionTokens: 4,
+    totalTokens: 7,
+    error: null,
+    ...extra,
+  };
+}
+
+const databases: [string, () => Promise<{ url: string; cleanup: () => Promise<void> }>][] = [
+  ["PGlite (embedded default)", async () => ({ url: `pglite:${mkdtempSync(join(tmpdir(), "ifr-db-"))}`, cleanup: async () => {} })],
+];
+if (pgUp) databases.push(["PostgreSQL", async () => {
+  const db = await freshPostgresDatabase();
+  return { url: db.url, cleanup: db.drop };
+}]);
+
+describe.each(databases)("store on %s", (_name, makeDb) => {
+  let store: OpenedStore;
+  let url: string;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ url, cleanup } = await makeDb());
+    store = await openStore({ url, logs: { flushIntervalMs: 20 } });
+  }, 60_000);
+  afterAll(async () => {
+    await store?.close();
+    await cleanup?.();
+  });
+
+  it("builds the database from the committed migrations, once", async () => {
+    const rows = await store.prisma.$queryRawUnsafe<{ migration_name: string }[]>(`SELECT migration_name FROM "_prisma_migrations"`);
+    expect(rows.map((r) => r.migration_name)).toEqual(["20261125000000_init"]);
+    expect(await migrate(store.prisma, MIGRATIONS_DIR)).toEqual([]);
+    expect(await store.ping()).toBe(true);
+  });
+
+  it("seeds providers from the config file; dashboard edits win until the file changes that provider", async () => {
+    let list = await store.providers.syncFromConfig([provider("a"), provider("b")]);
+    expect(list.map((r) => [r.config.id, r.source])).toEqual([["a", "config"], ["b", "config"]]);
+    expect(list[0]!.config.api_key).toBe("sk-a-secret");
+
+    await store.providers.setEnabled("a", false);
+    list = await store.providers.syncFromConfig([provider("a"), provider("b")]);
+    expect(list[0]!.config.enabled).toBe(false); // file unchanged: the dashboard's switch stays
+
+    list = await store.providers.syncFromConfig([provider("a", { base_url: "http://127.0.0.1:9/new" }), provider("b")]);
+    expect(list[0]!.config.enabled).toBe(true); // the file changed "a": the file wins
+    expect(list[0]!.config.base_url).toBe("http://127.0.0.1:9/new");
+
+    // Secrets are write-only: an empty key in a dashboard save keeps the stored one.
+    await store.providers.save({ ...provider("b"), api_key: "", models: [{ id: "m2", upstream: "m2" }] }, { keepSecretIfEmpty: true });
+    const b = (await store.providers.list()).find((r) => r.config.id === "b")!;
+    expect(b.config.api_key).toBe("sk-b-secret");
+    expect(b.config.models).toEqual([{ id: "m2", upstream: "m2" }]);
+    const raw = await store.prisma.$queryRawUnsafe<{ config: unknown }[]>(`SELECT config FROM "Provider"`);
+    expect(JSON.stringify(raw)).not.toContain("secret");
+
+    // A dashboard-added provider survives a sync; one the file dropped goes.
+    await store.providers.save(provider("dash"));
+    list = await store.providers.syncFromConfig([provider("a", { base_url: "http://127.0.0.1:9/new" })]);
+    expect(list.map((r) => r.config.id).sort()).toEqual(["a", "b", "dash"]); // b was edited in the dashboard
+    expect(await store.providers.remove("dash")).toBe(true);
+    expect(await store.providers.remove("dash")).toBe(false);
+    expect(await store.providers.setEnabled("nope", true)).toBeNull();
+  });
+
+  it("stores API keys hashed, verifies, scopes and revokes them", async () => {
+    const auth = createAuthenticator(store.apiKeys);
+    expect(await auth({})).toEqual({ keyId: null }); // no key yet: open
+    const { record, secret } = await store.apiKeys.create({ name: "svc", allowedProviders: ["a"], rateLimitRpm: 10 });
+    expect(secret).toMatch(/^ik_[A-Za-z0-9_-]{32}$/);
+    expect(record.prefix.startsWith(secret.slice(0, 10))).toBe(true);
+    const raw = JSON.stringify(await store.prisma.$queryRawUnsafe(`SELECT * FROM "ApiKey"`));
+    expect(raw).not.toContain(secret);
+
+    expect(await store.apiKeys.countActive()).toBe(1);
+    const ctx = await auth({ authorization: `Bearer ${secret}` });
+    expect(ctx).toEqual({ keyId: record.id, allowedProviders: ["a"], allowedModels: null });
+    await expect(auth({})).rejects.toMatchObject({ status: 401, code: "missing_api_key" });
+    await expect(auth({ authorization: "Bearer ik_wrong" })).rejects.toBeInstanceOf(GatewayError);
+
+    expect(await store.apiKeys.revoke(record.id)).toBe(true);
+    expect(await store.apiKeys.verify(secret)).toBeNull();
+    expect(await store.apiKeys.countActive()).toBe(0);
+    expect((await store.apiKeys.list())[0]!.revokedAt).toBeInstanceOf(Date);
+    expect(await createAuthenticator(store.apiKeys, { require: true })({}).catch((e) => e.status)).toBe(401);
+  });
+
+  it("writes every log row in batches and pages through them newest first", async () => {
+    const n = 1234;
+    for (let i = 0; i < n; i++) store.logs.sink.write(entry(i));
+    await store.logs.sink.flush();
+    expect(await store.logs.count()).toBe(n);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let last = Infinity;
+    do {
+      const page = await store.logs.query({}, cursor, 200);
+      for (const r of page.rows) {
+        expect(r.time.getTime()).toBeLessThanOrEqual(last);
+        last = r.time.getTime();
+        seen.push(r.id);
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(n);
+
+    expect(await store.logs.count({ status: "5xx" })).toBe(Math.ceil(n / 5));
+    expect(await store.logs.count({ status: "200" })).toBe(n - Math.ceil(n / 5));
+    expect(await store.logs.count({ apiKeyId: "key_a" })).toBe(n / 2);
+    expect(await store.logs.count({ from: new Date(Date.UTC(2026, 10, 25, 10, 0, 0) + 1000 * 1000) })).toBe(n - 1000);
+    const first = (await store.logs.query({ provider: "b" }, null, 1)).rows[0]!;
+    expect(await store.logs.get(first.id)).toEqual(first);
+    expect(first.attempts.map((a) => a.outcome)).toEqual(["failed", "served"]);
+  });
+
+  it("sums stats per provider and usage per time bucket", async () => {
+    const since = new Date(Date.UTC(2026, 10, 25));
+    const stats = await store.logs.providerStats(since);
+    const b = stats.find((s) => s.provider === "b")!;
+    const a = stats.find((s) => s.provider === "a")!;
+    expect(b.requests).toBe(1234);
+    expect(b.promptTokens).toBe(1234 * 3);
+    expect(b.p50Ms).toBeGreaterThan(10);
+    expect(a.errors).toBe(1234);
+    expect(a.errorRate).toBe(1);
+    const usage = await store.logs.usage({ since, bucket: "minute", groupBy: "apiKey" });
+    expect(usage.reduce((s, u) => s + u.requests, 0)).toBe(1234);
+    expect(usage.reduce((s, u) => s + u.tokens, 0)).toBe(1234 * 7);
+    expect(new Set(usage.map((u) => u.group))).toEqual(new Set(["key_a", "(no key)"]));
+  });
+
+  it("keeps settings", async () => {
+    expect(await store.settings.get("x")).toBeNull();
+    await store.settings.set("x", "1");
+    await store.settings.set("x", "2");
+    expect(await store.settings.get("x")).toBe("2");
+  });
+
+  it("loses no pending log row on close", async () => {
+    const before = await store.logs.count();
+    await store.close(); // PGlite is single-process: one open store per data folder
+    const slow = await openStore({ url, logs: { flushIntervalMs: 60_000 } });
+    for (let i = 0; i < 50; i++) slow.logs.sink.write(entry(i, { time: new Date() }));
+    expect(slow.logWriter.pendingCount).toBe(50);
+    await slow.close();
+    store = await openStore({ url });
+    expect(await store.logs.count()).toBe(before + 50);
+  });
+});
