@@ -46,6 +46,11 @@ async function main(): Promise<void> {
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, shutdownDeadlineMs).unref());
     await Promise.race([closed, deadline]);
     server.closeAllConnections();
+    const hardStop = setTimeout(() => {
+      console.error("[interference] shutdown did not finish: exiting anyway");
+      process.exit(1);
+    }, 60_000);
+    hardStop.unref();
     await runtime.close();
     console.log("[interference] stopped");
     process.exit(0);

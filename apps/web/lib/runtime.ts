@@ -9,15 +9,25 @@ import {
   defaultLocalProvider,
   loadConfigFile,
   DEFAULT_MODEL_FILE,
+  MemoryRateLimiter,
+  RedisBus,
+  RedisRateLimiter,
+  type ClusterBus,
+  type RateLimiter,
   type Gateway,
   type GatewayConfig,
 } from "@interference/core";
 import { createAuthenticator, defaultDatabaseUrl, openStore, redactUrl, type OpenedStore } from "@interference/db";
+import { attachCluster } from "./cluster";
 
 export interface Runtime {
   gateway: Gateway;
   config: GatewayConfig;
   store: OpenedStore;
+  /** Replicas' shared channel (REDIS_URL), if any. */
+  bus: ClusterBus | null;
+  /** Call after creating or revoking an API key: other replicas drop their cached lookups. */
+  keysChanged(): void;
   close(): Promise<void>;
 }
 
@@ -47,10 +57,29 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
   console.log(`[interference] database: ${store.kind} ${redactUrl(databaseUrl)} (ready in ${Math.round(performance.now() - dbStarted)} ms)`);
   config.providers = (await store.providers.syncFromConfig(config.providers)).map((r) => r.config);
 
+  // Several replicas share rate limits and changes through Redis; one replica keeps them in memory.
+  let bus: RedisBus | null = null;
+  let rateLimiter: RateLimiter = new MemoryRateLimiter();
+  if (env.REDIS_URL) {
+    const redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX || "interference:" };
+    bus = new RedisBus(redis);
+    rateLimiter = new RedisRateLimiter(redis);
+    const subscribed = await Promise.race([bus.ready().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref())]);
+    console.log(`[interference] redis: ${redactUrl(env.REDIS_URL)} ${subscribed ? "(cluster sync on)" : "(not reachable yet: retrying in the background)"}`);
+  }
+  // Tokens count against a key's TPM limit when its request finishes (its log entry has the usage).
+  const logSink = {
+    write(entry: Parameters<typeof store.logs.sink.write>[0]) {
+      if (entry.apiKeyId && entry.totalTokens) rateLimiter.recordTokens(entry.apiKeyId, entry.totalTokens);
+      store.logs.sink.write(entry);
+    },
+    flush: () => store.logs.sink.flush(),
+  };
+
   const gateway = createGateway({
     config,
-    logSink: store.logs.sink,
-    authenticate: createAuthenticator(store.apiKeys, { require: env.REQUIRE_API_KEY === "true" }),
+    logSink,
+    authenticate: createAuthenticator(store.apiKeys, { require: env.REQUIRE_API_KEY === "true", rateLimiter }),
     readiness: { database: () => store.ping() },
     maxBodyBytes: numberFrom(env.MAX_BODY_BYTES),
     publicUrl: env.PUBLIC_URL || undefined,
@@ -60,15 +89,34 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
       maxTotalBytes: (numberFrom(env.MEDIA_MAX_TOTAL_MB) ?? 1024) * 1024 * 1024,
     },
   });
+  if (bus) attachCluster(gateway, store, bus);
   return {
     gateway,
     config,
     store,
+    bus,
+    keysChanged: () => bus?.publish({ type: "keys" }),
     async close() {
-      await gateway.close();
-      await store.close(); // flushes the request log: no row lost on shutdown
+      // Each step bounded and reported, so a stuck dependency shows in the log instead of hanging the shutdown.
+      await step("gateway", () => gateway.close(), 10_000);
+      await step("database (request log flushed)", () => store.close(), 30_000);
+      await step("redis", async () => {
+        await bus?.close();
+        await rateLimiter.close?.();
+      }, 3_000);
     },
   };
+}
+
+async function step(name: string, fn: () => Promise<void>, limitMs: number): Promise<void> {
+  const t0 = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    fn().then(() => "closed", (err: unknown) => `failed: ${err instanceof Error ? err.message : err}`),
+    new Promise<string>((r) => (timer = setTimeout(() => r(`still busy after ${limitMs} ms: moving on`), limitMs))),
+  ]);
+  clearTimeout(timer);
+  console.log(`[interference] ${name}: ${outcome} (${Math.round(performance.now() - t0)} ms)`);
 }
 
 /** The monorepo's root (where pnpm-workspace.yaml is), found from the working directory; else the working directory. */

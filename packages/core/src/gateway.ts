@@ -17,6 +17,7 @@ import { chatCompletions } from "./routes/chat.js";
 import { getProvider, listModels, listProviders } from "./routes/providers.js";
 import { builtinAdapters } from "./adapters/builtin.js";
 import { generateImages, serveMedia } from "./routes/images.js";
+import { openApiDocument } from "./openapi.js";
 import { MediaStore, type MediaOptions } from "./media/store.js";
 import { UpstreamClient } from "./upstream/client.js";
 import { GatewayMetrics } from "./metrics.js";
@@ -99,6 +100,7 @@ export class Gateway {
     this.route("POST", "/v1/images/generations", images);
     this.route("GET", "/media/:name", async (req, { params }) => serveMedia(this.media, params.name!, req), false, false);
     this.route("GET", "/healthz", async () => json(200, { status: "ok" }), false, false);
+    this.route("GET", "/openapi.json", async () => json(200, openApiDocument()), false, false);
     this.route("GET", "/readyz", async () => this.readiness(), false, false);
     this.route("GET", "/metrics", async (req) => this.metricsResponse(req), false, false);
   }
@@ -117,7 +119,7 @@ export class Gateway {
 
   /** Whether a path belongs to the gateway rather than the web app. */
   handles(path: string): boolean {
-    return path === "/v1" || path.startsWith("/v1/") || path.startsWith("/media/") || path === "/healthz" || path === "/readyz" || path === "/metrics";
+    return path === "/v1" || path.startsWith("/v1/") || path.startsWith("/media/") || path === "/healthz" || path === "/readyz" || path === "/metrics" || path === "/openapi.json";
   }
 
   /** Answers one request; never throws. */

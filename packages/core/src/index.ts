@@ -17,3 +17,6 @@ export * from "./upstream/client.js";
 export { providerSummary, providerDetail, listModels } from "./routes/providers.js";
 export * from "./gateway.js";
 export { defaultLocalProvider, DEFAULT_MODEL_FILE, DEFAULT_MODEL_ID } from "./adapters/local/options.js";
+export * from "./ratelimit/limiter.js";
+export { RedisBus, RedisRateLimiter, type ClusterBus, type ClusterEvent, type RedisOptions } from "./cluster/redis.js";
+export { checkProviderUrl, isSpecialAddress, parseAllowList } from "./security/url-guard.js";

@@ -41,7 +41,7 @@ export interface CachedApiKeyStore extends ApiKeyStore {
 
 export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
   const cache = new Map<string, { record: ApiKeyRecord | null; at: number }>();
-  let activeCount: { n: number; at: number } | null = null;
+  let keyCount: { n: number; at: number } | null = null;
   const touched = new Map<string, Date>();
 
   const flush = async () => {
@@ -54,7 +54,7 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
 
   const invalidate = () => {
     cache.clear();
-    activeCount = null;
+    keyCount = null;
   };
 
   return {
@@ -109,11 +109,11 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
       return record;
     },
 
-    async countActive() {
+    async countAll() {
       const now = Date.now();
-      if (activeCount && now - activeCount.at < CACHE_TTL_MS) return activeCount.n;
-      const n = await prisma.apiKey.count({ where: { revokedAt: null } });
-      activeCount = { n, at: now };
+      if (keyCount && now - keyCount.at < CACHE_TTL_MS) return keyCount.n;
+      const n = await prisma.apiKey.count();
+      keyCount = { n, at: now };
       return n;
     },
   };

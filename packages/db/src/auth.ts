@@ -1,26 +1,21 @@
 /**
  * The /v1 authenticator over the API key store: Bearer keys (or `x-api-key`), scopes, per-key rate limits.
- * While no key exists (and REQUIRE_API_KEY is off) /v1 stays open, so a fresh install works at once.
+ * Until the first key is created (and unless REQUIRE_API_KEY=true) /v1 stays open, so a fresh install works at once.
  */
-import { ANONYMOUS, GatewayError, type AuthContext, type Authenticator } from "@interference/core";
+import { ANONYMOUS, GatewayError, type AuthContext, type Authenticator, type RateLimiter } from "@interference/core";
 import type { ApiKeyStore } from "./store.js";
 
-export interface KeyRateLimiter {
-  /** Throws a 429 GatewayError when the key is over its requests- or tokens-per-minute limit; else counts the request. */
-  check(keyId: string, limits: { rpm: number | null; tpm: number | null }): Promise<void>;
-}
-
-export function createAuthenticator(keys: ApiKeyStore, opts: { require?: boolean; rateLimiter?: KeyRateLimiter } = {}): Authenticator {
+export function createAuthenticator(keys: ApiKeyStore, opts: { require?: boolean; rateLimiter?: RateLimiter } = {}): Authenticator {
   return async (headers): Promise<AuthContext> => {
     const secret = bearer(headers);
     if (!secret) {
-      if (!opts.require && (await keys.countActive()) === 0) return ANONYMOUS;
+      if (!opts.require && (await keys.countAll()) === 0) return ANONYMOUS;
       throw new GatewayError(401, "authentication_error", "missing_api_key", "This gateway requires an API key: send `Authorization: Bearer <key>`.");
     }
     const record = await keys.verify(secret);
     if (!record) {
       // Clients such as the openai SDK always send some key: accept any while the gateway has none.
-      if (!opts.require && (await keys.countActive()) === 0) return ANONYMOUS;
+      if (!opts.require && (await keys.countAll()) === 0) return ANONYMOUS;
       throw new GatewayError(401, "authentication_error", "invalid_api_key", "Invalid or revoked API key.");
     }
     if (opts.rateLimiter && (record.rateLimitRpm || record.rateLimitTpm)) {

@@ -1,6 +1,6 @@
 export * from "./store.js";
 export { openStore, defaultDatabaseUrl, redactUrl, MIGRATIONS_DIR, type OpenedStore, type OpenStoreOptions } from "./open.js";
-export { createAuthenticator, type KeyRateLimiter } from "./auth.js";
+export { createAuthenticator } from "./auth.js";
 export { configHash, toPublicProvider, MASKED_SECRET } from "./providers.js";
 export { LogWriter, type LogWriterOptions } from "./logs.js";
 export { migrate, readMigrations } from "./migrate.js";

@@ -124,7 +124,7 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     const raw = JSON.stringify(await store.prisma.$queryRawUnsafe(`SELECT * FROM "ApiKey"`));
     expect(raw).not.toContain(secret);
 
-    expect(await store.apiKeys.countActive()).toBe(1);
+    expect(await store.apiKeys.countAll()).toBe(1);
     const ctx = await auth({ authorization: `Bearer ${secret}` });
     expect(ctx).toEqual({ keyId: record.id, allowedProviders: ["a"], allowedModels: null });
     await expect(auth({})).rejects.toMatchObject({ status: 401, code: "missing_api_key" });
@@ -132,7 +132,10 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
 
     expect(await store.apiKeys.revoke(record.id)).toBe(true);
     expect(await store.apiKeys.verify(secret)).toBeNull();
-    expect(await store.apiKeys.countActive()).toBe(0);
+    expect(await store.apiKeys.countAll()).toBe(1);
+    // Revoking the last key must not open the gateway again.
+    await expect(auth({ authorization: `Bearer ${secret}` })).rejects.toMatchObject({ status: 401, code: "invalid_api_key" });
+    await expect(auth({})).rejects.toMatchObject({ status: 401 });
     expect((await store.apiKeys.list())[0]!.revokedAt).toBeInstanceOf(Date);
     expect(await createAuthenticator(store.apiKeys, { require: true })({}).catch((e) => e.status)).toBe(401);
   });

@@ -54,8 +54,9 @@ export interface ApiKeyStore {
   revoke(id: string): Promise<boolean>;
   /** The active key matching `secret`, or null (revoked, unknown). Cached: must be cheap on the hot path. */
   verify(secret: string): Promise<ApiKeyRecord | null>;
-  /** Number of active keys (when > 0, /v1 requires a key). */
-  countActive(): Promise<number>;
+  /** Number of keys ever created, revoked ones included: once there is one, /v1 requires a key (revoking the
+   *  last key must not open the gateway). */
+  countAll(): Promise<number>;
 }
 
 export interface LogFilter {

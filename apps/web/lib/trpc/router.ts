@@ -4,7 +4,7 @@
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { normalizeProvider, providerDetail, type ProviderConfig } from "@interference/core";
+import { checkProviderUrl, normalizeProvider, parseAllowList, providerDetail, type ProviderConfig } from "@interference/core";
 import { toPublicProvider } from "@interference/db";
 import type { Runtime } from "@/lib/runtime";
 import { cookieFrom, isValidSession } from "@/lib/admin/session";
@@ -87,6 +87,14 @@ export const appRouter = t.router({
       } catch (err) {
         throw new TRPCError({ code: "BAD_REQUEST", message: (err as Error).message });
       }
+      // The dashboard can aim server-side requests anywhere: refuse internal addresses unless allow-listed.
+      if (config.type !== "local") {
+        try {
+          await checkProviderUrl(config.base_url, parseAllowList(process.env.PROVIDER_URL_ALLOWLIST));
+        } catch (err) {
+          throw new TRPCError({ code: "BAD_REQUEST", message: `Provider URL refused: ${(err as Error).message}` });
+        }
+      }
       const record = await ctx.runtime.store.providers.save(config, { keepSecretIfEmpty: true });
       ctx.runtime.gateway.registry.upsert(record.config);
       return { id: record.config.id };
@@ -154,9 +162,14 @@ export const appRouter = t.router({
           rateLimitRpm: input.rateLimitRpm ?? null,
           rateLimitTpm: input.rateLimitTpm ?? null,
         });
+        ctx.runtime.keysChanged();
         return { record, secret };
       }),
-    revoke: admin.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => ({ revoked: await ctx.runtime.store.apiKeys.revoke(input.id) })),
+    revoke: admin.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
+      const revoked = await ctx.runtime.store.apiKeys.revoke(input.id);
+      ctx.runtime.keysChanged();
+      return { revoked };
+    }),
   }),
 });
 

@@ -125,6 +125,10 @@ async function streamChat(deps: ChatDeps, body: ChatRequest, plan: RoutePlan, si
       status = aborted ? 499 : 502;
       error = (err as Error)?.message ?? String(err);
       if (!aborted) {
+        // The provider broke after it started serving: the log's chain and its health say so.
+        const attempt = plan.attempts.findLast((a) => a.provider === id && a.outcome === "served");
+        if (attempt) Object.assign(attempt, { outcome: "failed", reason: `stream interrupted after content: ${error}` });
+        candidate.runtime.health.recordFailure(`stream interrupted: ${error}`);
         const e = err instanceof GatewayError ? err : new GatewayError(502, "upstream_error", "stream_interrupted", `Provider ${id} failed mid-stream: ${error}`);
         yield `data: ${JSON.stringify(e.toBody())}\n\n`;
         yield "data: [DONE]\n\n";

@@ -17,6 +17,9 @@ export class CircuitBreaker {
   private probing = false;
   private opened = false;
 
+  /** Told when this breaker opens or closes on its own (not on `adopt`): how replicas share the state. */
+  onTransition?: (open: boolean, retryInMs: number) => void;
+
   constructor(public settings: BreakerSettings = DEFAULT_BREAKER, private readonly now: () => number = Date.now) {}
 
   get state(): BreakerState {
@@ -43,18 +46,34 @@ export class CircuitBreaker {
   }
 
   success(): void {
+    const wasOpen = this.opened;
     this.failures = 0;
     this.opened = false;
     this.probing = false;
+    if (wasOpen) this.onTransition?.(false, 0);
   }
 
   failure(): void {
     this.failures++;
     if (this.probing || this.failures >= this.settings.failure_threshold) {
+      const wasOpen = this.state === "open";
       this.opened = true;
       this.openedAt = this.now();
+      if (!wasOpen) this.onTransition?.(true, this.settings.cooldown_ms);
     }
     this.probing = false;
+  }
+
+  /** Takes the state another replica decided: open for `retryInMs` more, or closed. */
+  adopt(open: boolean, retryInMs: number): void {
+    this.probing = false;
+    if (open) {
+      this.opened = true;
+      this.openedAt = this.now() - Math.max(0, this.settings.cooldown_ms - retryInMs);
+    } else {
+      this.opened = false;
+      this.failures = 0;
+    }
   }
 
   /** A call that ended without telling anything about the provider (the client left): frees the probe. */

@@ -16,7 +16,9 @@ export interface ProviderRuntime {
 export type RegistryEvent =
   | { type: "upsert"; id: string }
   | { type: "remove"; id: string }
-  | { type: "enabled"; id: string; enabled: boolean };
+  | { type: "enabled"; id: string; enabled: boolean }
+  /** The provider's circuit breaker opened or closed here (not when adopted from another replica). */
+  | { type: "breaker"; id: string; open: boolean; retryInMs: number };
 
 /** The entry of `list` that serves `model`; "*" serves any model under its own name. */
 export function findModel(list: readonly ModelEntry[], model: string): ModelEntry | undefined {
@@ -55,6 +57,7 @@ export class ProviderRegistry extends EventEmitter<{ change: [RegistryEvent] }> 
       health: previous?.health ?? new ProviderHealth(config.circuit_breaker),
     };
     runtime.health.breaker.settings = config.circuit_breaker;
+    runtime.health.breaker.onTransition = (open, retryInMs) => this.emit("change", { type: "breaker", id: config.id, open, retryInMs });
     this.providers.set(config.id, runtime);
     void previous?.adapter.close?.();
     this.emit("change", { type: "upsert", id: config.id });

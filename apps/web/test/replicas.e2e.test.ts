@@ -1,0 +1,136 @@
+/**
+ * Two gateway processes sharing the local PostgreSQL and Redis, as behind a load balancer: a provider toggled on
+ * one is off on the other within 1 s, a key's rate limit counts requests on both, a breaker opened by one is open
+ * on both, and a load run across both loses no log row. Required when CI=true; skipped where PostgreSQL or Redis
+ * is missing.
+ */
+import { randomBytes } from "node:crypto";
+import { createConnection } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeServer, sendJson, sendSse, openaiCompletion, openaiChunkEvents, type FakeServer } from "@interference/core/test-support";
+import { openStore } from "@interference/db";
+import { startServer, writeConfig, type RunningServer } from "./support/server";
+import { signIn, trpc } from "./support/admin";
+
+const reachable = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = createConnection(port, "127.0.0.1");
+    s.once("connect", () => (s.destroy(), resolve(true)));
+    s.once("error", () => resolve(false));
+  });
+const available = (await reachable(5432)) && (await reachable(6379));
+if (!available && process.env.CI === "true") throw new Error("CI=true needs PostgreSQL (5432) and Redis (6379) on 127.0.0.1");
+
+const PASSWORD = "replica test password";
+let up: FakeServer, flaky: FakeServer, a: RunningServer, b: RunningServer, cookieA: string, databaseUrl: string, dropDb: () => Promise<void>;
+
+const chat = (server: RunningServer, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ messages: [{ role: "user", content: "hi" }], ...body }),
+  });
+
+async function until(check: () => Promise<boolean>, timeoutMs = 3000): Promise<number> {
+  const t0 = performance.now();
+  while (!(await check())) {
+    if (performance.now() - t0 > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return performance.now() - t0;
+}
+
+describe.skipIf(!available)("two replicas on PostgreSQL and Redis", () => {
+  beforeAll(async () => {
+    const { freshPostgresDatabase } = await import("../../../packages/db/src/test-databases.js");
+    ({ url: databaseUrl, drop: dropDb } = await freshPostgresDatabase());
+    up = await startFakeServer((_q, res, body) => (body?.stream ? sendSse(res, openaiChunkEvents(["o", "k"])) : sendJson(res, 200, openaiCompletion("ok"))));
+    flaky = await startFakeServer((_q, res) => sendJson(res, 500, { error: { message: "boom" } }));
+    const config = writeConfig(`retries: { max: 0 }
+providers:
+  - { id: up, type: openai, base_url: "${up.url}/v1", models: [m, load] }
+  - { id: spare, type: openai, base_url: "${up.url}/v1", models: [m] }
+  - { id: flaky, type: openai, base_url: "${flaky.url}/v1", models: [f], circuit_breaker: { failure_threshold: 2, cooldown_ms: 60000 } }
+`);
+    const env = { DATABASE_URL: databaseUrl, REDIS_URL: "redis://127.0.0.1:6379", REDIS_PREFIX: `ifr-test-${randomBytes(4).toString("hex")}:`, ADMIN_PASSWORD: PASSWORD };
+    a = await startServer({ config, env });
+    b = await startServer({ config, env });
+    cookieA = await signIn(a.url, PASSWORD);
+  }, 180_000);
+
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    await up?.close();
+    await flaky?.close();
+    await dropDb?.();
+  });
+
+  it("a provider toggled off on one replica is off on the other within 1 s", async () => {
+    expect(((await (await chat(b, { model: "m" })).json()) as any).provider).toBe("up");
+    const t0 = performance.now();
+    expect((await trpc(a.url, cookieA, "providers.setEnabled", { id: "up", enabled: false })).status).toBe(200);
+    const ms = await until(async () => ((await (await fetch(`${b.url}/v1/providers/up`)).json()) as any).enabled === false);
+    console.log(`[replicas] toggle on A visible on B after ${Math.round(performance.now() - t0)} ms (polled ${Math.round(ms)} ms)`);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    const res = (await (await chat(b, { model: "m" })).json()) as any;
+    expect(res.provider).toBe("spare");
+    await trpc(a.url, cookieA, "providers.setEnabled", { id: "up", enabled: true });
+    await until(async () => ((await (await fetch(`${b.url}/v1/providers/up`)).json()) as any).enabled === true);
+  });
+
+  it("a circuit breaker opened on one replica is open on the other", async () => {
+    for (let i = 0; i < 2; i++) expect((await chat(a, { model: "f", provider: "flaky" })).status).toBe(502);
+    expect(((await (await fetch(`${a.url}/v1/providers/flaky`)).json()) as any).health.circuit).toBe("open");
+    await until(async () => ((await (await fetch(`${b.url}/v1/providers/flaky`)).json()) as any).health.circuit === "open", 1000);
+    const hits = flaky.requests.length;
+    const res = await chat(b, { model: "f", provider: "flaky" });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as any).error.code).toBe("circuit_open");
+    expect(flaky.requests.length).toBe(hits); // B did not call the broken upstream
+  });
+
+  it("a key created on one replica is required and rate-limited across both", async () => {
+    const created = await trpc(a.url, cookieA, "keys.create", { name: "limited", rateLimitRpm: 4 });
+    const secret = created.data.secret as string;
+    // B learns at once that keys exist (its cached "no keys" answer is dropped): anonymous calls now fail.
+    await until(async () => (await chat(b, { model: "m" })).status === 401, 1000);
+    const auth = { authorization: `Bearer ${secret}` };
+    const statuses: number[] = [];
+    for (const server of [a, b, a, b, a]) statuses.push((await chat(server, { model: "m" }, auth)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 429]);
+    const limited = await chat(b, { model: "m" }, auth);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await limited.json()) as any).error.type).toBe("rate_limit_error");
+    // Revoked on A: refused on B at once.
+    expect((await trpc(a.url, cookieA, "keys.revoke", { id: created.data.record.id })).data).toEqual({ revoked: true });
+    await until(async () => (await chat(b, { model: "m" }, auth)).status === 401, 1000);
+  });
+
+  it("a load run across both replicas loses no log row", async () => {
+    const { secret } = (await trpc(a.url, cookieA, "keys.create", { name: "load" })).data;
+    const n = 400;
+    let next = 0;
+    const statuses: number[] = [];
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < n) {
+          const i = next++;
+          const res = await chat(i % 2 ? a : b, { model: "load", stream: i % 3 === 0 }, { authorization: `Bearer ${secret}` });
+          await res.arrayBuffer();
+          statuses.push(res.status);
+        }
+      }),
+    );
+    expect(statuses.filter((s) => s === 200).length).toBe(n);
+    const codes = await Promise.all([a.stop(), b.stop()]); // graceful: both flush their pending rows
+    expect(codes, `${a.output().slice(-800)}\n${b.output().slice(-800)}`).toEqual([0, 0]);
+    const store = await openStore({ url: databaseUrl });
+    try {
+      expect(await store.logs.count({ model: "load" })).toBe(n);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * Property-based fuzzing (fast-check) of every route in /openapi.json against a gateway whose upstreams are
+ * healthy: whatever a client sends, the answer is never a 5xx, and every error is OpenAI-style JSON.
+ * FUZZ_SEED and FUZZ_RUNS reproduce or lengthen a run; the seed and case count are printed.
+ */
+import fc from "fast-check";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openApiDocument } from "./openapi.js";
+import { openaiChunkEvents, openaiCompletion, sendJson, sendSse, startFakeServer, type FakeServer } from "./test-support/fake-server.js";
+import { startTestGateway, type TestGateway } from "./test-support/gateway.js";
+
+const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+let upstream: FakeServer, gw: TestGateway;
+
+beforeAll(async () => {
+  upstream = await startFakeServer((req, res, body) => {
+    if (req.url?.includes("/images/")) return sendJson(res, 200, { created: 1, data: [{ b64_json: PNG }] });
+    if (body?.stream) return sendSse(res, openaiChunkEvents(["fuzz", "ed"]));
+    sendJson(res, 200, openaiCompletion("fuzzed"));
+  });
+  gw = await startTestGateway(
+    `providers:
+  - { id: one, type: openai, base_url: "${upstream.url}/v1", models: [m, "*"], image_models: [img] }
+  - { id: two, type: openai, base_url: "${upstream.url}/v1", models: [m], enabled: false }
+`,
+    { media: { dir: mkdtempSync(join(tmpdir(), "fuzz-media-")) }, maxBodyBytes: 64 * 1024 },
+  );
+});
+afterAll(async () => {
+  await gw?.close();
+  await upstream?.close();
+});
+
+const doc = openApiDocument() as { paths: Record<string, Record<string, unknown>> };
+const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => ({ path, method: method.toUpperCase() })));
+
+// Values that sit near what the schemas accept: right keys with wrong, odd or extreme values.
+const weird = fc.oneof(
+  fc.constantFrom(null, true, false, 0, -1, 1e308, -0, 2 ** 53, "", " ", "m", "img", "one", "one two", "nope", "\u0000", "😀".repeat(50), [], {}, [[]], { role: "user" }),
+  fc.string(),
+  fc.integer(),
+  fc.double(),
+  fc.jsonValue({ maxDepth: 3 }),
+);
+const message = fc.record(
+  { role: fc.oneof(fc.constantFrom("system", "user", "assistant", "tool", "developer"), fc.string()), content: fc.oneof(fc.string(), weird), name: weird, tool_call_id: weird },
+  { requiredKeys: [] },
+);
+const chatBody = fc.record(
+  {
+    model: fc.oneof(fc.constantFrom("m", "other"), weird),
+    messages: fc.oneof(fc.array(message, { maxLength: 4 }), weird),
+    provider: fc.oneof(fc.constantFrom("one", "two", "one two", "zzz"), weird),
+    stream: fc.oneof(fc.boolean(), weird),
+    stream_options: weird,
+    temperature: weird,
+    max_tokens: weird,
+    tools: weird,
+    response_format: weird,
+    n: weird,
+    stop: weird,
+    drop_params: weird,
+  },
+  { requiredKeys: [] },
+);
+const imageBody = fc.record(
+  { prompt: fc.oneof(fc.string(), weird), model: fc.oneof(fc.constant("img"), weird), provider: fc.oneof(fc.constant("one"), weird), n: weird, size: weird, response_format: fc.oneof(fc.constantFrom("url", "b64_json"), weird), seed: weird },
+  { requiredKeys: [] },
+);
+const deep = fc.integer({ min: 50, max: 5000 }).map((d) => "[".repeat(d) + "]".repeat(d));
+const rawBody = fc.oneof(
+  chatBody.map((b) => JSON.stringify(b)),
+  imageBody.map((b) => JSON.stringify(b)),
+  fc.jsonValue().map((v) => JSON.stringify(v)),
+  fc.string(),
+  deep,
+  fc.constantFrom("", "{", "null", "[]", '{"messages":', "\u0000\u0001", "x".repeat(70 * 1024)),
+);
+const pathParam = fc.oneof(fc.constantFrom("one", "two", "..%2F..", "%00", "a".repeat(300), "AAAAAAAAAAAAAAAAAAAAAA.png"), fc.webSegment());
+const request = fc.record({
+  op: fc.constantFrom(...operations),
+  param: pathParam,
+  body: rawBody,
+  contentType: fc.constantFrom("application/json", "application/json; charset=utf-8", "text/plain", "", "application/x-www-form-urlencoded"),
+  // Mostly the operation's own method; sometimes another one.
+  method: fc.oneof({ arbitrary: fc.constant(null), weight: 5 }, { arbitrary: fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH"), weight: 1 }),
+});
+
+it("never answers a 5xx or a non-JSON error, whatever it is sent", async () => {
+  const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+  const numRuns = Number(process.env.FUZZ_RUNS ?? 800);
+  let cases = 0;
+  const statuses = new Map<number, number>();
+  await fc.assert(
+    fc.asyncProperty(request, async ({ op, param, body, contentType, method }) => {
+      cases++;
+      const m = method ?? op.method;
+      const path = op.path.replace(/\{[^}]+\}/, param);
+      const res = await fetch(`${gw.url}${path}`, {
+        method: m,
+        headers: contentType ? { "content-type": contentType } : {},
+        body: m === "GET" || m === "HEAD" ? undefined : body,
+      });
+      const text = await res.text();
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      if (res.status >= 500) throw new Error(`${m} ${path} → ${res.status}: ${text.slice(0, 300)}`);
+      if (res.status >= 400) {
+        expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+        const err = JSON.parse(text).error;
+        expect(typeof err.message).toBe("string");
+        expect(typeof err.type).toBe("string");
+        expect("code" in err).toBe(true);
+      }
+    }),
+    { seed, numRuns },
+  );
+  console.log(`[fuzz] seed ${seed}, ${cases} cases, ${operations.length} operations; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
+}, 120_000);

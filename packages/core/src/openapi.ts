@@ -1,0 +1,78 @@
+/**
+ * GET /openapi.json: the gateway's HTTP API as OpenAPI 3.1, with request bodies generated from the same zod
+ * schemas that validate them (one source of truth), for client generators and schema-driven fuzzers.
+ */
+import { z } from "zod";
+import { chatRequestSchema } from "./openai/schema.js";
+import { imageRequestSchema } from "./images/types.js";
+
+const toSchema = (s: z.ZodType) => z.toJSONSchema(s, { io: "input", unrepresentable: "any", target: "draft-2020-12" });
+
+const error = { $ref: "#/components/schemas/Error" };
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [String(c), { description: "OpenAI-style error", content: { "application/json": { schema: error } } }]));
+const jsonBody = (schema: unknown) => ({ required: true, content: { "application/json": { schema } } });
+const ok = (description: string, type = "application/json") => ({ "200": { description, content: { [type]: { schema: {} } } } });
+
+let cached: object | null = null;
+
+export function openApiDocument(): object {
+  return (cached ??= {
+    openapi: "3.1.0",
+    info: { title: "Interference", version: "0.1.0", description: "Self-hosted AI gateway: OpenAI's API plus a `provider` field for ordered failover." },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "An API key (required once any key exists)." } },
+      schemas: {
+        Error: {
+          type: "object",
+          required: ["error"],
+          properties: {
+            error: {
+              type: "object",
+              required: ["message", "type", "code"],
+              properties: { message: { type: "string" }, type: { type: "string" }, code: { type: ["string", "null"] }, param: { type: ["string", "null"] } },
+            },
+          },
+        },
+        ChatCompletionRequest: toSchema(chatRequestSchema),
+        ImageRequest: toSchema(imageRequestSchema),
+      },
+    },
+    security: [{ bearer: [] }, {}],
+    paths: {
+      "/v1/chat/completions": {
+        post: {
+          operationId: "createChatCompletion",
+          requestBody: jsonBody({ $ref: "#/components/schemas/ChatCompletionRequest" }),
+          responses: { ...ok("chat.completion, or an SSE stream of chat.completion.chunk when stream is true"), ...errors(400, 401, 403, 404, 413, 415, 429, 502, 503) },
+        },
+      },
+      "/v1/images/generations": {
+        post: { operationId: "createImage", requestBody: jsonBody({ $ref: "#/components/schemas/ImageRequest" }), responses: { ...ok("Generated images"), ...errors(400, 401, 403, 404, 413, 415, 429, 502, 503) } },
+      },
+      "/v1/images/generate": {
+        post: { operationId: "generateImage", requestBody: jsonBody({ $ref: "#/components/schemas/ImageRequest" }), responses: { ...ok("Generated images"), ...errors(400, 401, 403, 404, 413, 415, 429, 502, 503) } },
+      },
+      "/v1/models": { get: { operationId: "listModels", responses: { ...ok("Models, OpenAI's list shape"), ...errors(401) } } },
+      "/v1/providers": { get: { operationId: "listProviders", responses: { ...ok("Providers (never a secret)"), ...errors(401) } } },
+      "/v1/providers/{id}": {
+        get: {
+          operationId: "getProvider",
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+          responses: { ...ok("One provider with models, params and health"), ...errors(401, 404) },
+        },
+      },
+      "/media/{name}": {
+        get: {
+          operationId: "getMedia",
+          security: [],
+          parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }],
+          responses: { ...ok("A stored image", "image/png"), ...errors(404) },
+        },
+      },
+      "/healthz": { get: { operationId: "liveness", security: [], responses: ok("Alive") } },
+      "/readyz": { get: { operationId: "readiness", security: [], responses: { ...ok("Ready"), "503": { description: "Not ready (database, model)" } } } },
+      "/metrics": { get: { operationId: "metrics", security: [], responses: ok("Prometheus metrics", "text/plain") } },
+    },
+  });
+}
