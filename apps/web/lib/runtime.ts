@@ -82,6 +82,7 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     authenticate: createAuthenticator(store.apiKeys, { require: env.REQUIRE_API_KEY === "true", rateLimiter }),
     readiness: { database: () => store.ping() },
     maxBodyBytes: numberFrom(env.MAX_BODY_BYTES),
+    metricsToken: env.METRICS_TOKEN || undefined,
     publicUrl: env.PUBLIC_URL || undefined,
     media: {
       dir: env.MEDIA_DIR ?? join(repoRoot(), ".data", "media"),
