@@ -40,9 +40,35 @@ function toEntry(r: RequestLog): RequestLogEntry {
   };
 }
 
-function toRow(e: RequestLogEntry): Prisma.RequestLogCreateManyInput {
-  return { ...e, attempts: JSON.parse(JSON.stringify(e.attempts)) as Prisma.InputJsonValue };
-}
+/**
+ * One statement and one JSON parameter per batch: the database unpacks the rows itself. Measured on the
+ * request-log bench, Prisma's createMany spent more CPU building a 500-row insert than the gateway spent
+ * serving the 500 requests; this keeps the write off the hot path in CPU as well as in latency.
+ */
+const LOG_COLUMNS = {
+  id: "text",
+  time: "timestamptz",
+  apiKeyId: "text",
+  method: "text",
+  route: "text",
+  model: "text",
+  requestedProviders: "text",
+  attempts: "jsonb",
+  provider: "text",
+  servedModel: "text",
+  status: "integer",
+  stream: "boolean",
+  latencyMs: "double precision",
+  ttftMs: "double precision",
+  promptTokens: "integer",
+  completionTokens: "integer",
+  totalTokens: "integer",
+  error: "text",
+} satisfies Record<keyof RequestLogEntry, string>;
+const cols = Object.keys(LOG_COLUMNS).map((c) => `"${c}"`).join(", ");
+const INSERT_BATCH = `INSERT INTO "RequestLog" (${cols})
+  SELECT ${cols} FROM jsonb_to_recordset($1::jsonb) AS r(${Object.entries(LOG_COLUMNS).map(([c, t]) => `"${c}" ${t}`).join(", ")})
+  ON CONFLICT (id) DO NOTHING`;
 
 function where(f: LogFilter): Prisma.RequestLogWhereInput {
   const w: Prisma.RequestLogWhereInput = {};
@@ -113,8 +139,8 @@ export class LogWriter {
         while (this.pending.length) {
           const batch = this.pending.slice(0, this.batchSize);
           try {
-            // skipDuplicates: a batch retried after a lost reply must not fail on rows that did land.
-            await this.prisma.requestLog.createMany({ data: batch.map(toRow), skipDuplicates: true });
+            // ON CONFLICT DO NOTHING: a batch retried after a lost reply must not fail on rows that did land.
+            await this.prisma.$executeRawUnsafe(INSERT_BATCH, JSON.stringify(batch));
           } catch (err) {
             this.failures++;
             if (this.failures === 1 || this.failures % 50 === 0) {
