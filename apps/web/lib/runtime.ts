@@ -12,7 +12,6 @@ import {
   MemoryRateLimiter,
   RedisBus,
   RedisRateLimiter,
-  type ClusterBus,
   type RateLimiter,
   type Gateway,
   type GatewayConfig,
@@ -24,8 +23,6 @@ export interface Runtime {
   gateway: Gateway;
   config: GatewayConfig;
   store: OpenedStore;
-  /** Replicas' shared channel (REDIS_URL), if any. */
-  bus: ClusterBus | null;
   /** Call after creating or revoking an API key: other replicas drop their cached lookups. */
   keysChanged(): void;
   close(): Promise<void>;
@@ -95,7 +92,6 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     gateway,
     config,
     store,
-    bus,
     keysChanged: () => bus?.publish({ type: "keys" }),
     async close() {
       // Each step bounded and reported, so a stuck dependency shows in the log instead of hanging the shutdown.

@@ -9,16 +9,17 @@ import { createConnection } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeServer, sendJson, sendSse, openaiCompletion, openaiChunkEvents, type FakeServer } from "@interference/core/test-support";
 import { openStore } from "@interference/db";
+import { freshPostgresDatabase, postgresReachable } from "../../../packages/db/src/test-databases.js";
 import { startServer, writeConfig, type RunningServer } from "./support/server";
 import { signIn, trpc } from "./support/admin";
 
-const reachable = (port: number) =>
+const redisReachable = () =>
   new Promise<boolean>((resolve) => {
-    const s = createConnection(port, "127.0.0.1");
+    const s = createConnection(6379, "127.0.0.1");
     s.once("connect", () => (s.destroy(), resolve(true)));
     s.once("error", () => resolve(false));
   });
-const available = (await reachable(5432)) && (await reachable(6379));
+const available = (await postgresReachable()) && (await redisReachable());
 if (!available && process.env.CI === "true") throw new Error("CI=true needs PostgreSQL (5432) and Redis (6379) on 127.0.0.1");
 
 const PASSWORD = "replica test password";
@@ -42,7 +43,6 @@ async function until(check: () => Promise<boolean>, timeoutMs = 3000): Promise<n
 
 describe.skipIf(!available)("two replicas on PostgreSQL and Redis", () => {
   beforeAll(async () => {
-    const { freshPostgresDatabase } = await import("../../../packages/db/src/test-databases.js");
     ({ url: databaseUrl, drop: dropDb } = await freshPostgresDatabase());
     up = await startFakeServer((_q, res, body) => (body?.stream ? sendSse(res, openaiChunkEvents(["o", "k"])) : sendJson(res, 200, openaiCompletion("ok"))));
     flaky = await startFakeServer((_q, res) => sendJson(res, 500, { error: { message: "boom" } }));
