@@ -91,6 +91,15 @@ function decodeCursor(c: string): { time: Date; id: string } | null {
   return id && !Number.isNaN(time.getTime()) ? { time, id } : null;
 }
 
+/** Writes one batch of rows, all or none (a batch that fails is retried whole). */
+export type BatchInsert = (rows: RequestLogEntry[]) => Promise<void>;
+
+/** The batch insert for any PostgreSQL, through Prisma: one statement, the rows as one JSON parameter. */
+export function jsonBatchInsert(prisma: PrismaClient): BatchInsert {
+  // ON CONFLICT DO NOTHING: a batch retried after a lost reply must not fail on rows that did land.
+  return async (rows) => void (await prisma.$executeRawUnsafe(INSERT_BATCH, JSON.stringify(rows)));
+}
+
 export class LogWriter {
   private pending: RequestLogEntry[] = [];
   private writing: Promise<void> | null = null;
@@ -103,7 +112,7 @@ export class LogWriter {
   private readonly maxPending: number;
 
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly insert: BatchInsert,
     opts: LogWriterOptions = {},
   ) {
     this.flushIntervalMs = opts.flushIntervalMs ?? 200;
@@ -134,29 +143,33 @@ export class LogWriter {
 
   /** Writes pending rows in batches; one writer at a time. */
   private drain(): Promise<void> {
-    return (this.writing ??= (async () => {
+    // Assigned before the write can settle: `writing` is null again only once this writer is done, even when
+    // there was nothing to write. (An earlier `writing ??= (async () => …)()` kept a settled promise whenever
+    // the body finished synchronously, and from then on no row was ever written.)
+    this.writing ??= this.writeAll().finally(() => {
+      this.writing = null;
+      if (this.pending.length) this.schedule(this.flushIntervalMs); // rows that came in as this writer finished
+    });
+    return this.writing;
+  }
+
+  private async writeAll(): Promise<void> {
+    while (this.pending.length) {
+      const batch = this.pending.slice(0, this.batchSize);
       try {
-        while (this.pending.length) {
-          const batch = this.pending.slice(0, this.batchSize);
-          try {
-            // ON CONFLICT DO NOTHING: a batch retried after a lost reply must not fail on rows that did land.
-            await this.prisma.$executeRawUnsafe(INSERT_BATCH, JSON.stringify(batch));
-          } catch (err) {
-            this.failures++;
-            if (this.failures === 1 || this.failures % 50 === 0) {
-              console.warn(`[db] request log write failed (will retry): ${err instanceof Error ? err.message.split("\n")[0] : err}`);
-            }
-            this.schedule(Math.min(5000, 100 * 2 ** Math.min(this.failures, 6)));
-            return;
-          }
-          this.failures = 0;
-          this.pending.splice(0, batch.length);
-          this.written += batch.length;
+        await this.insert(batch);
+      } catch (err) {
+        this.failures++;
+        if (this.failures === 1 || this.failures % 50 === 0) {
+          console.warn(`[db] request log write failed (will retry): ${err instanceof Error ? err.message.split("\n")[0] : err}`);
         }
-      } finally {
-        this.writing = null;
+        this.schedule(Math.min(5000, 100 * 2 ** Math.min(this.failures, 6)));
+        return;
       }
-    })());
+      this.failures = 0;
+      this.pending.splice(0, batch.length);
+      this.written += batch.length;
+    }
   }
 
   /** Writes everything pending now (retrying until `deadlineMs`). */

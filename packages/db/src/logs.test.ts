@@ -1,0 +1,94 @@
+import { randomUUID } from "node:crypto";
+import type { RequestLogEntry } from "@interference/core";
+import { describe, expect, it } from "vitest";
+import { LogWriter, type BatchInsert } from "./logs.js";
+
+function entry(): RequestLogEntry {
+  return {
+    id: randomUUID(),
+    time: new Date(),
+    apiKeyId: null,
+    method: "POST",
+    route: "/v1/chat/completions",
+    model: "m",
+    requestedProviders: null,
+    attempts: [],
+    provider: "a",
+    servedModel: "m",
+    status: 200,
+    stream: false,
+    latencyMs: 1,
+    ttftMs: null,
+    promptTokens: 1,
+    completionTokens: 1,
+    totalTokens: 2,
+    error: null,
+  };
+}
+
+/** A batch insert that keeps what it is given, after a short wait like a real database. */
+function recordingInsert(delayMs = 2): BatchInsert & { rows: RequestLogEntry[]; batches: number } {
+  const insert = Object.assign(
+    async (rows: RequestLogEntry[]) => {
+      await new Promise((r) => setTimeout(r, delayMs));
+      insert.rows.push(...rows);
+      insert.batches++;
+    },
+    { rows: [] as RequestLogEntry[], batches: 0 },
+  );
+  return insert;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("LogWriter", () => {
+  it("keeps writing after its timer fires on an empty queue", async () => {
+    const insert = recordingInsert();
+    const writer = new LogWriter(insert, { batchSize: 5, flushIntervalMs: 20 });
+    writer.write(entry()); // arms the flush timer
+    for (let i = 0; i < 4; i++) writer.write(entry()); // a full batch: written at once, the queue empties
+    await sleep(60); // the timer fires with nothing to write
+    for (let i = 0; i < 3; i++) writer.write(entry());
+    await sleep(60); // ...and these must still go out by the timer, without a flush
+    expect(insert.rows).toHaveLength(8);
+    expect(writer.pendingCount).toBe(0);
+  });
+
+  it("writes everything under a steady stream of rows, in batches, and loses none on flush", async () => {
+    const insert = recordingInsert(5);
+    const writer = new LogWriter(insert, { batchSize: 50, flushIntervalMs: 10 });
+    const ids = new Set<string>();
+    for (let tick = 0; tick < 40; tick++) {
+      for (let i = 0; i < 1 + (tick % 7) * 10; i++) {
+        const e = entry();
+        ids.add(e.id);
+        writer.write(e);
+      }
+      await sleep(tick % 3);
+    }
+    await writer.flush(5000);
+    expect(new Set(insert.rows.map((r) => r.id))).toEqual(ids);
+    expect(insert.rows).toHaveLength(ids.size);
+    expect(insert.batches).toBeLessThan(ids.size / 5);
+  });
+
+  it("retries a failed batch whole, then writes it once", async () => {
+    let failures = 2;
+    const insert = recordingInsert();
+    const flaky: BatchInsert = async (rows) => {
+      if (failures-- > 0) throw new Error("database unreachable");
+      await insert(rows);
+    };
+    const warn = console.warn;
+    console.warn = () => {};
+    try {
+      const writer = new LogWriter(flaky, { batchSize: 10, flushIntervalMs: 5 });
+      for (let i = 0; i < 25; i++) writer.write(entry());
+      await writer.flush(5000);
+      expect(insert.rows).toHaveLength(25);
+      expect(new Set(insert.rows.map((r) => r.id)).size).toBe(25);
+    } finally {
+      console.warn = warn;
+    }
+  });
+});
