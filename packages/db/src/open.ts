@@ -2,16 +2,16 @@
  * Opens the store: PGlite (embedded PostgreSQL in WASM, a folder on disk) by default, PostgreSQL when
  * DATABASE_URL is a postgres:// URL. Migrations are applied before the store is handed out.
  */
-import { mkdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/prisma/client.js";
 import { apiKeyStore, type CachedApiKeyStore } from "./api-keys.js";
 import { jsonBatchInsert, LogWriter, logStore, type LogWriterOptions } from "./logs.js";
 import { migrate } from "./migrate.js";
+import { openPGlite } from "./pglite.js";
 import { providerStore } from "./providers.js";
 import { settingsStore } from "./settings.js";
 import type { Store } from "./store.js";
@@ -50,9 +50,7 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
   let prisma: PrismaClient;
   let kind: OpenedStore["kind"];
   if (url.startsWith("pglite:")) {
-    const where = url.slice("pglite:".length);
-    if (where && where !== "memory:") mkdirSync(resolve(where), { recursive: true });
-    pglite = new PGlite(where && where !== "memory:" ? resolve(where) : undefined);
+    pglite = await openPGlite(url.slice("pglite:".length));
     prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
     kind = "pglite";
   } else if (/^postgres(ql)?:\/\//.test(url)) {
