@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { RequestLogEntry } from "@interference/core";
 import { describe, expect, it } from "vitest";
-import { LogWriter, type BatchInsert } from "./logs.js";
+import { LogWriter, sqlState, storableEntry, toCopyText, type BatchInsert } from "./logs.js";
 
 function entry(): RequestLogEntry {
   return {
@@ -90,5 +90,63 @@ describe("LogWriter", () => {
     } finally {
       console.warn = warn;
     }
+  });
+
+  it("sets aside only the rows the database refuses, and keeps the rest while it is down", async () => {
+    const insert = recordingInsert();
+    let down = true;
+    const picky: BatchInsert = async (rows) => {
+      if (down) throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+      if (rows.some((r) => r.model === "refused")) throw Object.assign(new Error("value too long"), { code: "22001" });
+      await insert(rows);
+    };
+    const warn = console.warn;
+    const warnings: string[] = [];
+    console.warn = (m: string) => void warnings.push(m);
+    try {
+      const writer = new LogWriter(picky, { batchSize: 10, flushIntervalMs: 5 });
+      const rows = Array.from({ length: 25 }, (_, i) => ({ ...entry(), model: i === 7 ? "refused" : "m" }));
+      for (const r of rows) writer.write(r);
+      await sleep(50);
+      expect(writer.pendingCount).toBe(25); // unreachable: nothing is given up
+      expect(writer.dropped).toBe(0);
+      down = false;
+      await writer.flush(5000);
+      expect(insert.rows.map((r) => r.id)).toEqual(rows.filter((_, i) => i !== 7).map((r) => r.id));
+      expect(writer.dropped).toBe(1);
+      expect(warnings.some((w) => w.includes(rows[7]!.id) && w.includes("value too long"))).toBe(true);
+    } finally {
+      console.warn = warn;
+    }
+  });
+});
+
+describe("log rows for the database", () => {
+  it("replaces the text PostgreSQL cannot store, and leaves other entries as they are", () => {
+    const clean = entry();
+    expect(storableEntry(clean)).toBe(clean);
+    const odd = { ...entry(), model: "a\u0000b", attempts: [{ provider: "x", outcome: "failed" as const, reason: "lone \udc00" }] };
+    const fixed = storableEntry(odd);
+    expect(fixed.model).toBe("a\uFFFDb");
+    expect(fixed.attempts[0]!.reason).toBe("lone \uFFFD");
+    expect(fixed.time).toBe(odd.time);
+    expect(odd.model).toBe("a\u0000b"); // the caller's entry is not changed
+  });
+
+  it("writes COPY text with PostgreSQL's escapes and \\N for null", () => {
+    const e = { ...entry(), error: "a\tb\nc\\d\re", ttftMs: null, stream: true, attempts: [{ provider: "p", outcome: "served" as const }] };
+    const fields = toCopyText([e]).slice(0, -1).split("\t");
+    expect(fields).toHaveLength(18);
+    expect(fields[17]).toBe("a\\tb\\nc\\\\d\\re");
+    expect(fields[13]).toBe("\\N");
+    expect(fields[11]).toBe("true");
+    expect(fields[7]).toBe('[{"provider":"p","outcome":"served"}]');
+    expect(fields[1]).toBe(e.time.toISOString());
+  });
+
+  it("reads the SQLSTATE from PGlite's errors and from Prisma's", () => {
+    expect(sqlState(Object.assign(new Error("x"), { code: "23505" }))).toBe("23505");
+    expect(sqlState({ code: "P2010", meta: { driverAdapterError: { cause: { originalCode: "22P05" } } } })).toBe("22P05");
+    expect(sqlState(Object.assign(new Error("x"), { code: "ECONNREFUSED" }))).toBeUndefined();
   });
 });

@@ -9,7 +9,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/prisma/client.js";
 import { apiKeyStore, type CachedApiKeyStore } from "./api-keys.js";
-import { jsonBatchInsert, LogWriter, logStore, type LogWriterOptions } from "./logs.js";
+import { jsonBatchInsert, LogWriter, logStore, pgliteCopyInsert, type LogWriterOptions } from "./logs.js";
 import { migrate } from "./migrate.js";
 import { openPGlite } from "./pglite.js";
 import { providerStore } from "./providers.js";
@@ -68,7 +68,7 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     throw err;
   }
 
-  const logWriter = new LogWriter(jsonBatchInsert(prisma), options.logs);
+  const logWriter = new LogWriter(pglite ? pgliteCopyInsert(pglite) : jsonBatchInsert(prisma), options.logs);
   const apiKeys = apiKeyStore(prisma);
   let closed = false;
   return {

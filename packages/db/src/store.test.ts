@@ -169,6 +169,28 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     expect(first.attempts.map((a) => a.outcome)).toEqual(["failed", "served"]);
   });
 
+  it("stores any text a request can carry, and writes a row sent twice once", async () => {
+    const odd = entry(0, {
+      time: new Date(Date.UTC(2020, 0, 1)),
+      model: "nul\u0000in the model",
+      requestedProviders: "lone \ud800 surrogate",
+      error: 'tab\there\nnew line\r\\N not null, \\ backslash, "quotes", é, 😀',
+      attempts: [{ provider: "a", outcome: "failed", reason: "\\. \u0000 end" }],
+    });
+    const before = await store.logs.count();
+    store.logs.sink.write(odd);
+    await store.logs.sink.flush();
+    store.logs.sink.write(odd); // e.g. a batch retried after its reply was lost
+    await store.logs.sink.flush();
+    expect(await store.logs.count()).toBe(before + 1);
+    const back = (await store.logs.get(odd.id))!;
+    expect(back.model).toBe("nul\uFFFDin the model");
+    expect(back.requestedProviders).toBe("lone \uFFFD surrogate");
+    expect(back.error).toBe(odd.error);
+    expect(back.attempts[0]!.reason).toBe("\\. \uFFFD end");
+    expect(store.logWriter.pendingCount).toBe(0);
+  });
+
   it("sums stats per provider and usage per time bucket", async () => {
     const since = new Date(Date.UTC(2026, 10, 25));
     const stats = await store.logs.providerStats(since);
