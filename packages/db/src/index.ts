@@ -2,6 +2,7 @@ export * from "./store.js";
 export { openStore, defaultDatabaseUrl, redactUrl, MIGRATIONS_DIR, type OpenedStore, type OpenStoreOptions } from "./open.js";
 export { createAuthenticator } from "./auth.js";
 export { configHash, toPublicProvider, MASKED_SECRET } from "./providers.js";
-export { LogWriter, type LogWriterOptions } from "./logs.js";
+export { LogWriter, jsonBatchInsert, pgliteCopyInsert, type BatchInsert, type LogWriterOptions } from "./logs.js";
+export { openPGlite } from "./pglite.js";
 export { migrate, readMigrations } from "./migrate.js";
 export type { CachedApiKeyStore } from "./api-keys.js";
