@@ -126,14 +126,13 @@ export async function* parseSse(
   while (queue.length) yield queue.shift()!;
 }
 
-async function readText(body: AsyncIterable<Buffer>, signal: AbortSignal, timeouts: Required<Timeouts>): Promise<string> {
-  const chunks: Buffer[] = [];
+/** The whole body as text: undici's own reader, cheaper than async iteration over the stream. */
+async function readText(body: UpstreamResponse["body"], signal: AbortSignal, timeouts: Required<Timeouts>): Promise<string> {
   try {
-    for await (const c of body) chunks.push(c);
+    return await body.text();
   } catch (err) {
     throw mapTransportError(err, signal, timeouts);
   }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 export function mapTransportError(err: unknown, signal: AbortSignal, t: Required<Timeouts>): UpstreamError {
