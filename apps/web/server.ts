@@ -4,6 +4,7 @@
  */
 import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
 import next from "next";
 import { getRuntime } from "./lib/runtime";
 
@@ -15,6 +16,10 @@ const shutdownDeadlineMs = Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 10_000);
 
 async function main(): Promise<void> {
   const started = performance.now();
+  // WebAssembly (embedded PostgreSQL, Prisma's query compiler, undici's HTTP parser) runs on V8's baseline
+  // compiler only: ~50 MB less resident memory, and no CPU cost we could measure (README, Benchmarks).
+  // Set before any module is compiled; NODE_OPTIONS cannot carry V8 flags like this one.
+  setFlagsFromString("--liftoff-only");
   const runtime = await getRuntime();
   const app = next({ dev, dir, hostname: host, port });
   await app.prepare();
