@@ -105,17 +105,23 @@ const LOG_KEYS = Object.keys(LOG_COLUMNS) as Array<keyof RequestLogEntry>;
 const COPY_BATCH = `COPY "RequestLog" (${cols}) FROM '/dev/blob'`;
 const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
 
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIAL_ALL = /[\\\t\n\r]/g;
+
 /** One value in PostgreSQL's COPY text format: \N for null, backslash escapes for the separators. */
 export function copyField(value: unknown): string {
   if (value === null || value === undefined) return "\\N";
   const text = value instanceof Date ? value.toISOString() : typeof value === "object" ? JSON.stringify(value) : String(value);
-  return text.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!);
+  return COPY_SPECIAL.test(text) ? text.replace(COPY_SPECIAL_ALL, (c) => COPY_ESCAPES[c]!) : text;
 }
 
 /** Rows as COPY text: a line each, tab-separated, in LOG_COLUMNS order. */
 export function toCopyText(rows: RequestLogEntry[]): string {
   let out = "";
-  for (const row of rows) out += LOG_KEYS.map((k) => copyField(row[k])).join("\t") + "\n";
+  for (const row of rows) {
+    for (let i = 0; i < LOG_KEYS.length; i++) out += (i ? "\t" : "") + copyField(row[LOG_KEYS[i]!]);
+    out += "\n";
+  }
   return out;
 }
 
@@ -143,12 +149,15 @@ function storable(text: string): string {
 
 const isStorable = (text: string) => text.isWellFormed() && !text.includes("\u0000");
 
+/** Whether every text in a log value can be stored (keys are the gateway's own names, never a client's). */
 function allStorable(value: unknown): boolean {
   if (typeof value === "string") return isStorable(value);
-  if (Array.isArray(value)) return value.every(allStorable);
-  if (value && typeof value === "object" && !(value instanceof Date)) {
-    return Object.entries(value).every(([k, v]) => isStorable(k) && allStorable(v));
+  if (typeof value !== "object" || value === null || value instanceof Date) return true;
+  if (Array.isArray(value)) {
+    for (const v of value) if (!allStorable(v)) return false;
+    return true;
   }
+  for (const k in value) if (!allStorable((value as Record<string, unknown>)[k])) return false;
   return true;
 }
 
@@ -156,7 +165,7 @@ function storableValue(value: unknown): unknown {
   if (typeof value === "string") return storable(value);
   if (Array.isArray(value)) return value.map(storableValue);
   if (value && typeof value === "object" && !(value instanceof Date)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k), storableValue(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, storableValue(v)]));
   }
   return value;
 }
