@@ -25,7 +25,7 @@ const opt = (name, dflt) => {
 };
 const DURATION = Number(opt("duration", 10));
 const LEVELS = opt("levels", "1,50,200").split(",").map(Number);
-const TARGETS = opt("targets", "floor,interference,portkey,litellm").split(",");
+const TARGETS = opt("targets", "floor,core,interference,interference-postgres,portkey,litellm").split(",");
 const LATENCY = Number(opt("latency", 50));
 const CHUNKS = Number(opt("chunks", 50));
 const GAP = Number(opt("gap", 10));
@@ -80,13 +80,13 @@ async function waitHttp(url, init, timeoutMs = 120_000) {
   throw new Error(`${url} did not come up`);
 }
 
-/** Peak resident memory (VmHWM) of a process and its descendants, in MB. */
-function peakRssMb(pid) {
+/** Peak resident memory since start (VmHWM) of a process and its descendants, in MB. */
+function peakRssMb(pid, field = "VmHWM") {
   let total = 0;
   const visit = (p) => {
     try {
       const status = readFileSync(`/proc/${p}/status`, "utf8");
-      total += Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      total += Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
       for (const t of readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) visit(t);
     } catch {}
   };
@@ -120,11 +120,18 @@ async function startTarget(name, upstreamPort) {
     await waitHttp(`http://127.0.0.1:${p}/`, { method: "GET" });
     return { proc, url, headers: { "content-type": "application/json" } };
   }
-  if (name === "interference") {
+  if (name === "core") {
+    const proc = start(process.execPath, [join(HERE, "lib/core-server.mjs"), String(p), upstream]);
+    await waitHttp(`http://127.0.0.1:${p}/v1/providers`);
+    return { proc, url, headers: { "content-type": "application/json" } };
+  }
+  if (name === "interference" || name === "interference-postgres") {
     const dir = mkdtempSync(join(tmpdir(), "bench-"));
     writeFileSync(join(dir, "interference.yaml"), `providers:\n  - { id: up, type: openai, base_url: "${upstream}", api_key: sk-bench, models: [gpt-4o-mini] }\n`);
+    const databaseUrl = name === "interference" ? `pglite:${join(dir, "db")}` : await freshPostgres();
+    if (!databaseUrl) return null;
     const proc = start(process.execPath, [join(ROOT, "apps/web/dist/server.js")], {
-      env: { PORT: String(p), HOST: "127.0.0.1", NODE_ENV: "production", INTERFERENCE_CONFIG: join(dir, "interference.yaml"), DATABASE_URL: process.env.BENCH_DATABASE_URL ?? `pglite:${join(dir, "db")}` },
+      env: { PORT: String(p), HOST: "127.0.0.1", NODE_ENV: "production", INTERFERENCE_CONFIG: join(dir, "interference.yaml"), DATABASE_URL: databaseUrl },
     });
     await waitHttp(`http://127.0.0.1:${p}/v1/providers`);
     return { proc, url, headers: { "content-type": "application/json" } };
@@ -157,13 +164,61 @@ async function startTarget(name, upstreamPort) {
   throw new Error(`unknown target ${name}`);
 }
 
+/** A new database on the PostgreSQL at BENCH_POSTGRES_URL (default: the local one), or null when unreachable. */
+const benchDatabases = [];
+const pg = createRequire(join(ROOT, "packages/db/package.json"))("pg");
+const POSTGRES_ADMIN = process.env.BENCH_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+async function freshPostgres() {
+  const name = `ifr_bench_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN, connectionTimeoutMillis: 2000 });
+  try {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+  } catch (err) {
+    console.log(`[bench] PostgreSQL not reachable (${err.message}): skipping interference-postgres`);
+    return null;
+  } finally {
+    await admin.end().catch(() => {});
+  }
+  benchDatabases.push(name);
+  const url = new URL(POSTGRES_ADMIN);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+async function dropBenchDatabases() {
+  if (!benchDatabases.length) return;
+  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN });
+  await admin.connect();
+  for (const name of benchDatabases) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+  await admin.end();
+}
+
 // ---------- load ----------
 const require = createRequire(join(ROOT, "packages/core/package.json"));
 const { Pool, Agent, request } = require("undici");
 
+/** CPU seconds (user + system) used so far by a process and its descendants. */
+function cpuSeconds(pid) {
+  const ticks = 100; // USER_HZ on Linux
+  let total = 0;
+  const visit = (p) => {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1].split(" ");
+      total += (Number(fields[11]) + Number(fields[12])) / ticks; // utime, stime
+      for (const t of readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) visit(t);
+    } catch {}
+  };
+  visit(pid);
+  return total;
+}
+
 async function loadJson(autocannon, target, connections) {
+  const cpu0 = cpuSeconds(target.proc.child.pid);
   const r = await autocannon({ url: target.url, method: "POST", headers: target.headers, body, connections, duration: DURATION, pipelining: 1 });
-  return { reqPerSec: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, total: r.requests.total };
+  // The target's own CPU per request: steadier than req/s on a small shared machine, where the load generator
+  // and the upstream compete for the same cores.
+  const cpuUsPerReq = ((cpuSeconds(target.proc.child.pid) - cpu0) * 1e6) / Math.max(1, r.requests.total);
+  return { reqPerSec: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, total: r.requests.total, cpuUsPerReq };
 }
 
 /** Streams for `seconds` with `concurrency` clients: time to first chunk and the gap between chunks. */
@@ -208,6 +263,9 @@ async function loadStream(target, concurrency, seconds) {
 /** `count` streams open at once against a slow upstream; the target's peak RSS while they are held. */
 async function concurrentStreams(target, count) {
   const agent = new Agent({ connections: count + 10, keepAliveTimeout: 30_000 });
+  // Resident memory now (VmRSS), sampled while the streams are open: what holding them costs, start-up aside.
+  let heldPeak = 0;
+  const sampler = setInterval(() => (heldPeak = Math.max(heldPeak, peakRssMb(target.proc.child.pid, "VmRSS"))), 50);
   let done = 0;
   let failed = 0;
   await Promise.all(
@@ -222,14 +280,15 @@ async function concurrentStreams(target, count) {
       }
     }),
   );
+  clearInterval(sampler);
   await agent.close();
-  return { count, completed: done, failed, peakRssMb: peakRssMb(target.proc.child.pid) };
+  return { count, completed: done, failed, peakRssMb: peakRssMb(target.proc.child.pid), heldRssMb: heldPeak };
 }
 
 // ---------- run ----------
 ensureNpmDeps();
 const autocannon = createRequire(join(DEPS, "package.json"))("autocannon");
-if (TARGETS.includes("interference") && !existsSync(join(ROOT, "apps/web/dist/server.js"))) {
+if (TARGETS.some((t) => t.startsWith("interference") || t === "core") && !existsSync(join(ROOT, "apps/web/dist/server.js"))) {
   throw new Error("build first: pnpm build");
 }
 const upPort = port();
@@ -245,32 +304,33 @@ for (const name of TARGETS) {
   await loadJson(autocannon, { ...target }, 10).catch(() => undefined); // warm-up, not reported
   for (const c of LEVELS) {
     entry.json[c] = await loadJson(autocannon, target, c);
-    console.log(`  c=${c}: ${entry.json[c].reqPerSec.toFixed(0)} req/s, p50 ${entry.json[c].p50} ms, p99 ${entry.json[c].p99} ms, errors ${entry.json[c].errors}`);
+    console.log(`  c=${c}: ${entry.json[c].reqPerSec.toFixed(0)} req/s, p50 ${entry.json[c].p50} ms, p99 ${entry.json[c].p99} ms, errors ${entry.json[c].errors}, CPU ${entry.json[c].cpuUsPerReq.toFixed(0)} µs/req`);
   }
   entry.stream = await loadStream(target, 50, DURATION);
   console.log(`  streams: ${entry.stream.streams} done, TTFC p50 ${entry.stream.ttfcP50.toFixed(1)} ms, gap ${entry.stream.gapMean.toFixed(2)} ms, failures ${entry.stream.failures}`);
-  if (name === "interference" || name === "floor") {
+  if (name !== "portkey" && name !== "litellm") {
     entry.sse = await concurrentStreams(target, SSE);
-    console.log(`  ${SSE} concurrent streams: ${entry.sse.completed} completed, peak RSS ${entry.sse.peakRssMb.toFixed(0)} MB`);
+    console.log(`  ${SSE} concurrent streams: ${entry.sse.completed} completed, RSS while held ${entry.sse.heldRssMb.toFixed(0)} MB, peak since start ${entry.sse.peakRssMb.toFixed(0)} MB`);
   }
   entry.peakRssMb = peakRssMb(target.proc.child.pid);
   results.targets[name] = entry;
   await stop(target.proc);
 }
 await stop(upstreamProc);
+await dropBenchDatabases();
 
 // ---------- report ----------
 const floor = results.targets.floor;
 const lines = [];
 lines.push(`Upstream: ${LATENCY} ms per JSON answer; streams of ${CHUNKS} chunks ${GAP} ms apart. ${DURATION} s per level. ${results.machine.cpus} CPUs, Node ${results.machine.node}.`);
 lines.push("");
-lines.push("| target | conc. | req/s | p50 ms | p99 ms | overhead p50 | overhead p99 | req/s vs floor | errors | peak RSS MB |");
-lines.push("|---|---|---|---|---|---|---|---|---|---|");
+lines.push("| target | conc. | req/s | p50 ms | p99 ms | overhead p50 | overhead p99 | req/s vs floor | target CPU µs/req | errors | peak RSS MB |");
+lines.push("|---|---|---|---|---|---|---|---|---|---|---|");
 for (const [name, e] of Object.entries(results.targets)) {
   for (const c of LEVELS) {
     const r = e.json[c];
     const ratio = floor ? (r.reqPerSec / floor.json[c].reqPerSec).toFixed(2) : "-";
-    lines.push(`| ${name} | ${c} | ${r.reqPerSec.toFixed(0)} | ${r.p50} | ${r.p99} | ${(r.p50 - LATENCY).toFixed(1)} | ${(r.p99 - LATENCY).toFixed(1)} | ${ratio} | ${r.errors} | ${e.peakRssMb.toFixed(0)} |`);
+    lines.push(`| ${name} | ${c} | ${r.reqPerSec.toFixed(0)} | ${r.p50} | ${r.p99} | ${(r.p50 - LATENCY).toFixed(1)} | ${(r.p99 - LATENCY).toFixed(1)} | ${ratio} | ${r.cpuUsPerReq.toFixed(0)} | ${r.errors} | ${e.peakRssMb.toFixed(0)} |`);
   }
 }
 lines.push("");
@@ -280,7 +340,7 @@ for (const [name, e] of Object.entries(results.targets)) {
   lines.push(`| ${name} | ${e.stream.streams} | ${e.stream.ttfcP50.toFixed(1)} | ${e.stream.ttfcP99.toFixed(1)} | ${e.stream.gapMean.toFixed(2)} | ${e.stream.failures} |`);
 }
 for (const [name, e] of Object.entries(results.targets)) {
-  if (e.sse) lines.push(`\n${name}: ${e.sse.count} concurrent SSE streams, ${e.sse.completed} completed, ${e.sse.failed} failed, peak RSS ${e.sse.peakRssMb.toFixed(0)} MB`);
+  if (e.sse) lines.push(`\n${name}: ${e.sse.count} concurrent SSE streams, ${e.sse.completed} completed, ${e.sse.failed} failed; RSS while held ${e.sse.heldRssMb.toFixed(0)} MB (peak since start ${e.sse.peakRssMb.toFixed(0)} MB)`);
 }
 const i = results.targets.interference;
 if (i) {
