@@ -265,6 +265,8 @@ export class LogWriter {
       }
       this.failures = 0;
       this.pending.splice(0, batch.length);
+      // Let requests run between batches: an embedded database writes on this thread.
+      if (this.pending.length) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

@@ -68,7 +68,9 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     throw err;
   }
 
-  const logWriter = new LogWriter(pglite ? pgliteCopyInsert(pglite) : jsonBatchInsert(prisma), options.logs);
+  // PGlite runs on this thread: smaller batches keep each write short, so requests are not held up behind it
+  // (bench at c=200, 10 s runs: 1714-2053 req/s with batches of 500, 2234-2256 with 200).
+  const logWriter = new LogWriter(pglite ? pgliteCopyInsert(pglite) : jsonBatchInsert(prisma), { batchSize: pglite ? 200 : 500, ...options.logs });
   const apiKeys = apiKeyStore(prisma);
   let closed = false;
   return {
