@@ -43,6 +43,11 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
   const cache = new Map<string, { record: ApiKeyRecord | null; at: number }>();
   let keyCount: { n: number; at: number } | null = null;
   const touched = new Map<string, Date>();
+  // One database read per key (and per count) at a time: when the cache expires under load, the requests in
+  // flight share the read instead of each sending its own. A read that began before a change is not cached.
+  const lookups = new Map<string, Promise<ApiKeyRecord | null>>();
+  let counting: Promise<number> | null = null;
+  let generation = 0;
 
   const flush = async () => {
     const batch = [...touched.entries()];
@@ -55,6 +60,9 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
   const invalidate = () => {
     cache.clear();
     keyCount = null;
+    lookups.clear();
+    counting = null;
+    generation++;
   };
 
   return {
@@ -100,21 +108,43 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
       let record: ApiKeyRecord | null;
       if (hit && now - hit.at < CACHE_TTL_MS) record = hit.record;
       else {
-        const row = await prisma.apiKey.findUnique({ where: { hash } });
-        record = row && !row.revokedAt ? toRecord(row) : null;
-        if (cache.size >= CACHE_MAX) cache.clear(); // bounded: guessing keys cannot grow memory
-        cache.set(hash, { record, at: now });
+        let lookup = lookups.get(hash);
+        if (!lookup) {
+          const gen = generation;
+          lookup = prisma.apiKey.findUnique({ where: { hash } }).then((row) => {
+            const found = row && !row.revokedAt ? toRecord(row) : null;
+            if (gen === generation) {
+              if (cache.size >= CACHE_MAX) cache.clear(); // bounded: guessing keys cannot grow memory
+              cache.set(hash, { record: found, at: Date.now() });
+            }
+            return found;
+          });
+          const settled = lookup.finally(() => lookups.get(hash) === settled && lookups.delete(hash));
+          lookups.set(hash, settled);
+          lookup = settled;
+        }
+        record = await lookup;
       }
       if (record) touched.set(record.id, new Date(now));
       return record;
     },
 
     async countAll() {
-      const now = Date.now();
-      if (keyCount && now - keyCount.at < CACHE_TTL_MS) return keyCount.n;
-      const n = await prisma.apiKey.count();
-      keyCount = { n, at: now };
-      return n;
+      if (keyCount && Date.now() - keyCount.at < CACHE_TTL_MS) return keyCount.n;
+      if (!counting) {
+        const gen = generation;
+        const count: Promise<number> = prisma.apiKey
+          .count()
+          .then((n) => {
+            if (gen === generation) keyCount = { n, at: Date.now() };
+            return n;
+          })
+          .finally(() => {
+            if (counting === count) counting = null;
+          });
+        counting = count;
+      }
+      return counting;
     },
   };
 }

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import type { PrismaClient } from "./generated/prisma/client.js";
+import { apiKeyStore, hashSecret } from "./api-keys.js";
+
+/** A stand-in for the two reads the hot path makes, answering after `release()`; counts how often it is asked. */
+function fakePrisma(rows: Array<{ hash: string }>) {
+  const waiting: Array<() => void> = [];
+  const calls = { count: 0, findUnique: 0 };
+  const later = <T>(value: () => T) => new Promise<T>((resolve) => waiting.push(() => resolve(value())));
+  const row = (hash: string) => ({
+    id: `key_${hash.slice(0, 6)}`, name: "k", prefix: "ik_…", hash, allowedProviders: null, allowedModels: null,
+    rateLimitRpm: null, rateLimitTpm: null, createdAt: new Date(), lastUsedAt: null, revokedAt: null,
+  });
+  const prisma = {
+    apiKey: {
+      // Each read sees the rows as they were when it was sent, like a real query.
+      count: () => {
+        calls.count++;
+        const n = rows.length;
+        return later(() => n);
+      },
+      findUnique: ({ where }: { where: { hash: string } }) => {
+        calls.findUnique++;
+        const found = rows.some((r) => r.hash === where.hash) ? row(where.hash) : null;
+        return later(() => found);
+      },
+      updateMany: async () => ({ count: 0 }),
+    },
+  };
+  const release = () => waiting.splice(0).forEach((go) => go());
+  return { prisma: prisma as unknown as PrismaClient, calls, release, rows };
+}
+
+describe("API key cache under load", () => {
+  it("sends one count and one lookup per key while many requests wait on them", async () => {
+    const db = fakePrisma([{ hash: hashSecret("ik_a") }]);
+    const keys = apiKeyStore(db.prisma);
+    const counts = Array.from({ length: 50 }, () => keys.countAll());
+    const lookups = Array.from({ length: 50 }, () => keys.verify("ik_a"));
+    const unknown = Array.from({ length: 20 }, () => keys.verify("ik_guess"));
+    db.release();
+    expect(new Set(await Promise.all(counts))).toEqual(new Set([1]));
+    expect((await Promise.all(lookups)).every((r) => r?.id.startsWith("key_"))).toBe(true);
+    expect((await Promise.all(unknown)).every((r) => r === null)).toBe(true);
+    expect(db.calls).toEqual({ count: 1, findUnique: 2 });
+    await keys.countAll(); // cached now
+    expect(db.calls.count).toBe(1);
+    await keys.close();
+  });
+
+  it("does not cache a read that began before a change", async () => {
+    const db = fakePrisma([]);
+    const keys = apiKeyStore(db.prisma);
+    const before = keys.countAll(); // in flight when the first key appears
+    db.rows.push({ hash: hashSecret("ik_new") });
+    keys.invalidate();
+    db.release();
+    expect(await before).toBe(0);
+    const after = keys.countAll(); // a fresh read, not the stale 0
+    db.release();
+    expect(await after).toBe(1);
+    expect(db.calls.count).toBe(2);
+    await keys.close();
+  });
+});
