@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 /**
- * Side-by-side gateway benchmark, in one run on this machine:
- *   floor (bare node:http proxy) · Interference (production server, logging on) · Portkey · LiteLLM
- * against one fake OpenAI upstream (fixed latency; streaming mode), same load for each.
+ * Side-by-side gateway benchmark, in one run on this machine, against one fake OpenAI upstream (fixed latency;
+ * streaming mode), the same load for each target:
+ *   floor                  a bare node:http pass-through proxy: the least any Node gateway can cost
+ *   core                   Interference's /v1 handler alone on node:http (no Next.js, no database)
+ *   interference           the production server as `pnpm start` runs it, logging on, embedded PGlite
+ *   interference-postgres  the same with its log and metadata on the local PostgreSQL (skipped when unreachable)
+ *   portkey, litellm       the peers
  *
- *   pnpm bench [--duration 10] [--levels 1,50,200] [--targets floor,interference,portkey,litellm]
- *              [--latency 50] [--chunks 50] [--gap 10] [--sse 1000]
+ *   pnpm bench [--duration 10] [--levels 1,50,200] [--targets floor,core,interference,...]
+ *              [--latency 50] [--chunks 50] [--gap 10] [--sse 1000] [--rate 1000]
  * Peers are installed on first use: Portkey and autocannon into bench/.deps (npm), LiteLLM into bench/.venv (pip;
  * or set LITELLM_BIN to an installed `litellm`).
- * Prints tables and writes bench/results/latest.json.
+ * Prints tables (req/s, latency, overhead, the target's CPU per request, RSS) and writes bench/results/latest.json.
  */
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
@@ -30,6 +34,7 @@ const LATENCY = Number(opt("latency", 50));
 const CHUNKS = Number(opt("chunks", 50));
 const GAP = Number(opt("gap", 10));
 const SSE = Number(opt("sse", 1000));
+const OPEN_RATE = Number(opt("rate", 1000)); // 0 skips the open-loop level
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---------- peers, installed on first use ----------
@@ -221,6 +226,51 @@ async function loadJson(autocannon, target, connections) {
   return { reqPerSec: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, total: r.requests.total, cpuUsPerReq };
 }
 
+/**
+ * Open loop: requests arrive at a fixed `rate` over up to `connections` connections, each timed on its own. Below
+ * the machine's capacity, latency shows what each request costs rather than how long it queued. (autocannon's
+ * own rate limit was no use here: it reported latencies under the upstream's fixed 50 ms.)
+ */
+async function loadOpen(target, rate, connections, seconds) {
+  const pool = new Pool(new URL(target.url).origin, { connections, keepAliveTimeout: 30_000 });
+  const path = new URL(target.url).pathname;
+  const latencies = [];
+  let errors = 0;
+  const inFlight = new Set();
+  const tickMs = 10;
+  const perTick = (rate * tickMs) / 1000;
+  let due = 0;
+  const send = () => {
+    const t0 = performance.now();
+    const p = pool
+      .request({ path, method: "POST", headers: target.headers, body })
+      .then(async (res) => {
+        await res.body.text();
+        if (res.statusCode === 200) latencies.push(performance.now() - t0);
+        else errors++;
+      })
+      .catch(() => errors++)
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  };
+  const cpu0 = cpuSeconds(target.proc.child.pid);
+  const started = performance.now();
+  await new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (performance.now() - started >= seconds * 1000) {
+        clearInterval(timer);
+        return resolve();
+      }
+      for (due += perTick; due >= 1; due--) send();
+    }, tickMs);
+  });
+  await Promise.all([...inFlight]);
+  const cpuUsPerReq = ((cpuSeconds(target.proc.child.pid) - cpu0) * 1e6) / Math.max(1, latencies.length + errors);
+  await pool.close();
+  const q = (p) => [...latencies].sort((a, b) => a - b)[Math.floor((latencies.length - 1) * p)] ?? NaN;
+  return { rate, sent: latencies.length + errors, errors, p50: q(0.5), p99: q(0.99), cpuUsPerReq };
+}
+
 /** Streams for `seconds` with `concurrency` clients: time to first chunk and the gap between chunks. */
 async function loadStream(target, concurrency, seconds) {
   const agent = new Agent({ connections: concurrency, keepAliveTimeout: 30_000 });
@@ -295,7 +345,7 @@ const upPort = port();
 const upstreamProc = start(process.execPath, [join(HERE, "lib/fake-upstream.mjs"), String(upPort), String(LATENCY), String(CHUNKS), String(GAP)]);
 await waitHttp(`http://127.0.0.1:${upPort}/`, { method: "POST", body: "{}" });
 
-const results = { when: new Date().toISOString(), machine: { cpus: (await import("node:os")).availableParallelism(), node: process.version }, config: { DURATION, LEVELS, LATENCY, CHUNKS, GAP, SSE }, targets: {} };
+const results = { when: new Date().toISOString(), machine: { cpus: (await import("node:os")).availableParallelism(), node: process.version }, config: { DURATION, LEVELS, LATENCY, CHUNKS, GAP, SSE, OPEN_RATE }, targets: {} };
 for (const name of TARGETS) {
   console.log(`[bench] ${name}`);
   const target = await startTarget(name, upPort);
@@ -305,6 +355,10 @@ for (const name of TARGETS) {
   for (const c of LEVELS) {
     entry.json[c] = await loadJson(autocannon, target, c);
     console.log(`  c=${c}: ${entry.json[c].reqPerSec.toFixed(0)} req/s, p50 ${entry.json[c].p50} ms, p99 ${entry.json[c].p99} ms, errors ${entry.json[c].errors}, CPU ${entry.json[c].cpuUsPerReq.toFixed(0)} µs/req`);
+  }
+  if (OPEN_RATE) {
+    entry.open = await loadOpen(target, OPEN_RATE, Math.max(...LEVELS), DURATION);
+    console.log(`  open loop ${OPEN_RATE} req/s over up to ${Math.max(...LEVELS)} connections: p50 ${entry.open.p50.toFixed(1)} ms, p99 ${entry.open.p99.toFixed(1)} ms, errors ${entry.open.errors}, CPU ${entry.open.cpuUsPerReq.toFixed(0)} µs/req`);
   }
   entry.stream = await loadStream(target, 50, DURATION);
   console.log(`  streams: ${entry.stream.streams} done, TTFC p50 ${entry.stream.ttfcP50.toFixed(1)} ms, gap ${entry.stream.gapMean.toFixed(2)} ms, failures ${entry.stream.failures}`);
@@ -333,6 +387,19 @@ for (const [name, e] of Object.entries(results.targets)) {
     lines.push(`| ${name} | ${c} | ${r.reqPerSec.toFixed(0)} | ${r.p50} | ${r.p99} | ${(r.p50 - LATENCY).toFixed(1)} | ${(r.p99 - LATENCY).toFixed(1)} | ${ratio} | ${r.cpuUsPerReq.toFixed(0)} | ${r.errors} | ${e.peakRssMb.toFixed(0)} |`);
   }
 }
+if (OPEN_RATE) {
+  lines.push("");
+  lines.push(`Open loop: ${OPEN_RATE} req/s arriving at a fixed rate over up to ${Math.max(...LEVELS)} connections (below saturation: latency without queueing).`);
+  lines.push("");
+  lines.push("| target | p50 ms | p99 ms | overhead p50 | overhead p99 | over the floor p50 | over the floor p99 | target CPU µs/req | errors |");
+  lines.push("|---|---|---|---|---|---|---|---|---|");
+  for (const [name, e] of Object.entries(results.targets)) {
+    if (!e.open) continue;
+    const f = floor?.open;
+    const over = (k) => (f ? (e.open[k] - f[k]).toFixed(1) : "-");
+    lines.push(`| ${name} | ${e.open.p50.toFixed(1)} | ${e.open.p99.toFixed(1)} | ${(e.open.p50 - LATENCY).toFixed(1)} | ${(e.open.p99 - LATENCY).toFixed(1)} | ${over("p50")} | ${over("p99")} | ${e.open.cpuUsPerReq.toFixed(0)} | ${e.open.errors} |`);
+  }
+}
 lines.push("");
 lines.push("| target | streams (50 clients) | time to first chunk p50 ms | p99 ms | mean chunk gap ms | failures |");
 lines.push("|---|---|---|---|---|---|");
@@ -342,13 +409,18 @@ for (const [name, e] of Object.entries(results.targets)) {
 for (const [name, e] of Object.entries(results.targets)) {
   if (e.sse) lines.push(`\n${name}: ${e.sse.count} concurrent SSE streams, ${e.sse.completed} completed, ${e.sse.failed} failed; RSS while held ${e.sse.heldRssMb.toFixed(0)} MB (peak since start ${e.sse.peakRssMb.toFixed(0)} MB)`);
 }
-const i = results.targets.interference;
-if (i) {
+for (const name of ["interference", "interference-postgres"]) {
+  const i = results.targets[name];
+  if (!i) continue;
   const top = Math.max(...LEVELS);
-  const vs = (peer) => (results.targets[peer] ? (i.json[top].reqPerSec / results.targets[peer].json[top].reqPerSec).toFixed(2) : "n/a");
+  const vs = (peer) => (results.targets[peer] ? `${(i.json[top].reqPerSec / results.targets[peer].json[top].reqPerSec).toFixed(2)}×` : "n/a");
+  const overFloor = (q) => (floor ? `${(i.json[top][q] - floor.json[top][q]).toFixed(1)} ms` : "n/a");
   lines.push("");
-  lines.push(`At concurrency ${top}: Interference overhead p50 ${(i.json[top].p50 - LATENCY).toFixed(1)} ms, p99 ${(i.json[top].p99 - LATENCY).toFixed(1)} ms; ` +
-    `throughput ${floor ? ((i.json[top].reqPerSec / floor.json[top].reqPerSec) * 100).toFixed(0) : "n/a"}% of the floor; ${vs("portkey")}× Portkey; ${vs("litellm")}× LiteLLM.`);
+  lines.push(
+    `${name} at concurrency ${top}: overhead over the upstream p50 ${(i.json[top].p50 - LATENCY).toFixed(1)} ms, p99 ${(i.json[top].p99 - LATENCY).toFixed(1)} ms ` +
+      `(over the floor: p50 ${overFloor("p50")}, p99 ${overFloor("p99")}); throughput ${floor ? ((i.json[top].reqPerSec / floor.json[top].reqPerSec) * 100).toFixed(0) : "n/a"}% of the floor; ` +
+      `${vs("portkey")} Portkey; ${vs("litellm")} LiteLLM.`,
+  );
 }
 const report = lines.join("\n");
 console.log(`\n${report}`);
