@@ -237,6 +237,7 @@ async function loadOpen(target, rate, connections, seconds) {
   const latencies = [];
   let errors = 0;
   const inFlight = new Set();
+  let skipped = 0; // arrivals while every connection was busy: the target is not keeping up with the rate
   const tickMs = 10;
   const perTick = (rate * tickMs) / 1000;
   let due = 0;
@@ -261,14 +262,17 @@ async function loadOpen(target, rate, connections, seconds) {
         clearInterval(timer);
         return resolve();
       }
-      for (due += perTick; due >= 1; due--) send();
+      for (due += perTick; due >= 1; due--) {
+        if (inFlight.size >= connections) skipped++;
+        else send();
+      }
     }, tickMs);
   });
   await Promise.all([...inFlight]);
   const cpuUsPerReq = ((cpuSeconds(target.proc.child.pid) - cpu0) * 1e6) / Math.max(1, latencies.length + errors);
   await pool.close();
   const q = (p) => [...latencies].sort((a, b) => a - b)[Math.floor((latencies.length - 1) * p)] ?? NaN;
-  return { rate, sent: latencies.length + errors, errors, p50: q(0.5), p99: q(0.99), cpuUsPerReq };
+  return { rate, sent: latencies.length + errors, skipped, errors, p50: q(0.5), p99: q(0.99), cpuUsPerReq };
 }
 
 /** Streams for `seconds` with `concurrency` clients: time to first chunk and the gap between chunks. */
@@ -358,7 +362,7 @@ for (const name of TARGETS) {
   }
   if (OPEN_RATE) {
     entry.open = await loadOpen(target, OPEN_RATE, Math.max(...LEVELS), DURATION);
-    console.log(`  open loop ${OPEN_RATE} req/s over up to ${Math.max(...LEVELS)} connections: p50 ${entry.open.p50.toFixed(1)} ms, p99 ${entry.open.p99.toFixed(1)} ms, errors ${entry.open.errors}, CPU ${entry.open.cpuUsPerReq.toFixed(0)} µs/req`);
+    console.log(`  open loop ${OPEN_RATE} req/s over up to ${Math.max(...LEVELS)} connections: p50 ${entry.open.p50.toFixed(1)} ms, p99 ${entry.open.p99.toFixed(1)} ms, errors ${entry.open.errors}, not sent (all connections busy) ${entry.open.skipped}, CPU ${entry.open.cpuUsPerReq.toFixed(0)} µs/req`);
   }
   entry.stream = await loadStream(target, 50, DURATION);
   console.log(`  streams: ${entry.stream.streams} done, TTFC p50 ${entry.stream.ttfcP50.toFixed(1)} ms, gap ${entry.stream.gapMean.toFixed(2)} ms, failures ${entry.stream.failures}`);
@@ -391,13 +395,13 @@ if (OPEN_RATE) {
   lines.push("");
   lines.push(`Open loop: ${OPEN_RATE} req/s arriving at a fixed rate over up to ${Math.max(...LEVELS)} connections (below saturation: latency without queueing).`);
   lines.push("");
-  lines.push("| target | p50 ms | p99 ms | overhead p50 | overhead p99 | over the floor p50 | over the floor p99 | target CPU µs/req | errors |");
-  lines.push("|---|---|---|---|---|---|---|---|---|");
+  lines.push("| target | p50 ms | p99 ms | overhead p50 | overhead p99 | over the floor p50 | over the floor p99 | target CPU µs/req | errors | not sent: all connections busy |");
+  lines.push("|---|---|---|---|---|---|---|---|---|---|");
   for (const [name, e] of Object.entries(results.targets)) {
     if (!e.open) continue;
     const f = floor?.open;
     const over = (k) => (f ? (e.open[k] - f[k]).toFixed(1) : "-");
-    lines.push(`| ${name} | ${e.open.p50.toFixed(1)} | ${e.open.p99.toFixed(1)} | ${(e.open.p50 - LATENCY).toFixed(1)} | ${(e.open.p99 - LATENCY).toFixed(1)} | ${over("p50")} | ${over("p99")} | ${e.open.cpuUsPerReq.toFixed(0)} | ${e.open.errors} |`);
+    lines.push(`| ${name} | ${e.open.p50.toFixed(1)} | ${e.open.p99.toFixed(1)} | ${(e.open.p50 - LATENCY).toFixed(1)} | ${(e.open.p99 - LATENCY).toFixed(1)} | ${over("p50")} | ${over("p99")} | ${e.open.cpuUsPerReq.toFixed(0)} | ${e.open.errors} | ${e.open.skipped} |`);
   }
 }
 lines.push("");
