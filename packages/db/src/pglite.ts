@@ -9,12 +9,15 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 
 export const PGLITE_SHARED_BUFFERS = "16MB";
+
+/** packages/db, next to src/ and dist/ alike (as MIGRATIONS_DIR). */
+const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 export function pgliteOptions(): { startParams: string[] } {
   return { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`] };
@@ -25,9 +28,12 @@ export function isDataFolder(dir: string): boolean {
   return existsSync(join(dir, "PG_VERSION"));
 }
 
-/** Run in the child: creates the folder given as argv[1] with the options in argv[2], then exits. */
+/**
+ * Run in the child: creates the folder given as argv[1] with the options in argv[2], then exits. PGlite is found
+ * from the child's working directory (this package's), not resolved here: Next's bundler rewrites resolutions.
+ */
 const CREATE_SCRIPT = `
-const { PGlite } = require(process.env.PGLITE_MODULE);
+const { PGlite } = require("@electric-sql/pglite");
 (async () => {
   const db = await PGlite.create(process.argv[1], JSON.parse(process.argv[2]));
   await db.query("SELECT 1");
@@ -47,7 +53,7 @@ async function createDataFolder(dir: string): Promise<void> {
   try {
     await promisify(execFile)(process.execPath, ["-e", CREATE_SCRIPT, target, JSON.stringify(pgliteOptions())], {
       timeout: 120_000,
-      env: { ...process.env, PGLITE_MODULE: createRequire(import.meta.url).resolve("@electric-sql/pglite") },
+      cwd: PACKAGE_DIR,
     });
     if (!inPlace) renameSync(target, dir);
   } catch (err) {
