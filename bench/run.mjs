@@ -17,6 +17,7 @@
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";
+import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -62,8 +63,18 @@ function ensureLiteLLM() {
 }
 
 // ---------- processes ----------
-let nextPort = 31000 + Math.floor(Math.random() * 2000);
-const port = () => nextPort++;
+/** A port free right now, chosen by the system: a fixed range can fall among the load generator's own ephemeral
+ * ports (32768 and up on Linux), and a target that cannot listen then never comes up. */
+function port() {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port: free } = probe.address();
+      probe.close(() => resolve(free));
+    });
+  });
+}
 
 function start(cmd, args, { env = {}, ready, cwd } = {}) {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, cwd, stdio: ["ignore", "pipe", "pipe"] });
@@ -73,16 +84,18 @@ function start(cmd, args, { env = {}, ready, cwd } = {}) {
   return { child, log: () => log, ready: ready ?? (async () => undefined) };
 }
 
-async function waitHttp(url, init, timeoutMs = 120_000) {
+async function waitHttp(url, init, timeoutMs = 120_000, proc) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (proc && proc.child.exitCode !== null) throw new Error(`the target exited (${proc.child.exitCode}):\n${proc.log().slice(-2000)}`);
     try {
       const res = await fetch(url, init);
       if (res.status < 500) return;
     } catch {}
     await sleep(200);
   }
-  throw new Error(`${url} did not come up`);
+  if (proc) await stop(proc);
+  throw new Error(`${url} did not come up${proc ? `:\n${proc.log().slice(-2000)}` : ""}`);
 }
 
 /** Peak resident memory since start (VmHWM) of a process and its descendants, in MB. */
@@ -117,17 +130,17 @@ const body = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", c
 const streamBody = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello." }], stream: true });
 
 async function startTarget(name, upstreamPort) {
-  const p = port();
+  const p = await port();
   const upstream = `http://127.0.0.1:${upstreamPort}/v1`;
   const url = `http://127.0.0.1:${p}/v1/chat/completions`;
   if (name === "floor") {
     const proc = start(process.execPath, [join(HERE, "lib/floor-proxy.mjs"), String(p), String(upstreamPort)]);
-    await waitHttp(`http://127.0.0.1:${p}/`, { method: "GET" });
+    await waitHttp(`http://127.0.0.1:${p}/`, { method: "GET" }, undefined, proc);
     return { proc, url, headers: { "content-type": "application/json" } };
   }
   if (name === "core") {
     const proc = start(process.execPath, [join(HERE, "lib/core-server.mjs"), String(p), upstream]);
-    await waitHttp(`http://127.0.0.1:${p}/v1/providers`);
+    await waitHttp(`http://127.0.0.1:${p}/v1/providers`, undefined, undefined, proc);
     return { proc, url, headers: { "content-type": "application/json" } };
   }
   if (name === "interference" || name === "interference-postgres") {
@@ -138,14 +151,14 @@ async function startTarget(name, upstreamPort) {
     const proc = start(process.execPath, [join(ROOT, "apps/web/dist/server.js")], {
       env: { PORT: String(p), HOST: "127.0.0.1", NODE_ENV: "production", INTERFERENCE_CONFIG: join(dir, "interference.yaml"), DATABASE_URL: databaseUrl },
     });
-    await waitHttp(`http://127.0.0.1:${p}/v1/providers`);
+    await waitHttp(`http://127.0.0.1:${p}/v1/providers`, undefined, undefined, proc);
     return { proc, url, headers: { "content-type": "application/json" } };
   }
   if (name === "portkey") {
     const proc = start(process.execPath, [join(DEPS, "node_modules/@portkey-ai/gateway/build/start-server.js"), `--port=${p}`, "--headless"], {
       env: { TRUSTED_CUSTOM_HOSTS: "127.0.0.1,localhost" },
     });
-    await waitHttp(`http://127.0.0.1:${p}/`);
+    await waitHttp(`http://127.0.0.1:${p}/`, undefined, undefined, proc);
     return {
       proc,
       url,
@@ -163,7 +176,7 @@ async function startTarget(name, upstreamPort) {
     const proc = start(bin, ["--config", join(dir, "config.yaml"), "--port", String(p), "--host", "127.0.0.1", "--num_workers", "1"], {
       env: { LITELLM_LOG: "ERROR", LITELLM_TELEMETRY: "False", DISABLE_ADMIN_UI: "True", LITELLM_MASTER_KEY: "sk-bench-master-key-0123456789" },
     });
-    await waitHttp(`http://127.0.0.1:${p}/health/liveliness`, undefined, 180_000);
+    await waitHttp(`http://127.0.0.1:${p}/health/liveliness`, undefined, 180_000, proc);
     return { proc, url, headers: { "content-type": "application/json", authorization: "Bearer sk-bench-master-key-0123456789" } };
   }
   throw new Error(`unknown target ${name}`);
@@ -345,14 +358,20 @@ const autocannon = createRequire(join(DEPS, "package.json"))("autocannon");
 if (TARGETS.some((t) => t.startsWith("interference") || t === "core") && !existsSync(join(ROOT, "apps/web/dist/server.js"))) {
   throw new Error("build first: pnpm build");
 }
-const upPort = port();
+const upPort = await port();
 const upstreamProc = start(process.execPath, [join(HERE, "lib/fake-upstream.mjs"), String(upPort), String(LATENCY), String(CHUNKS), String(GAP)]);
 await waitHttp(`http://127.0.0.1:${upPort}/`, { method: "POST", body: "{}" });
 
 const results = { when: new Date().toISOString(), machine: { cpus: (await import("node:os")).availableParallelism(), node: process.version }, config: { DURATION, LEVELS, LATENCY, CHUNKS, GAP, SSE, OPEN_RATE }, targets: {} };
 for (const name of TARGETS) {
   console.log(`[bench] ${name}`);
-  const target = await startTarget(name, upPort);
+  let target;
+  try {
+    target = await startTarget(name, upPort);
+  } catch (err) {
+    console.log(`[bench] ${name} did not start, left out of this run: ${err.message}`);
+    continue;
+  }
   if (!target) continue;
   const entry = { json: {}, stream: null, sse: null };
   await loadJson(autocannon, { ...target }, 10).catch(() => undefined); // warm-up, not reported
