@@ -2,8 +2,7 @@
  * Opens the store: PGlite (embedded PostgreSQL in WASM, a folder on disk) by default, PostgreSQL when
  * DATABASE_URL is a postgres:// URL. Migrations are applied before the store is handed out.
  */
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
@@ -11,13 +10,13 @@ import { PrismaClient } from "./generated/prisma/client.js";
 import { apiKeyStore, type CachedApiKeyStore } from "./api-keys.js";
 import { jsonBatchInsert, LogWriter, logStore, pgliteCopyInsert, type LogWriterOptions } from "./logs.js";
 import { migrate } from "./migrate.js";
-import { openPGlite } from "./pglite.js";
+import { openPGlite, PACKAGE_DIR } from "./pglite.js";
 import { providerStore } from "./providers.js";
 import { settingsStore } from "./settings.js";
 import type { Store } from "./store.js";
 
 /** prisma/migrations, next to src/ and dist/ alike. */
-export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "prisma", "migrations");
+export const MIGRATIONS_DIR = join(PACKAGE_DIR, "prisma", "migrations");
 
 export interface OpenStoreOptions {
   /** `postgres://…` / `postgresql://…`, or `pglite:<folder>` (`pglite:memory:` for a throwaway database). */

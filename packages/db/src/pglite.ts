@@ -16,8 +16,8 @@ import { PGlite } from "@electric-sql/pglite";
 
 export const PGLITE_SHARED_BUFFERS = "16MB";
 
-/** packages/db, next to src/ and dist/ alike (as MIGRATIONS_DIR). */
-const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** packages/db: the parent of src/ and dist/ alike. */
+export const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 export function pgliteOptions(): { startParams: string[] } {
   return { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`] };
