@@ -2,9 +2,11 @@
 /**
  * CPU per request-log row for each way of writing a batch, in one run: rows arrive in bursts like a server's
  * under load and go through the real LogWriter into a fresh database.
- *   PGlite: COPY (what the embedded default uses) and the JSON insert; PostgreSQL, when reachable: the JSON insert.
+ *   PGlite: COPY (what the embedded default uses) with the log's own time-ordered ids and with random (v4) ids, and
+ *   the JSON insert; PostgreSQL, when reachable: the JSON insert. --prefill writes that many rows first (untimed),
+ *   as in a log that has been filling for a while.
  *
- *   node bench/log-insert.mjs [--rows 30000] [--burst 150] [--rounds 2]
+ *   node bench/log-insert.mjs [--rows 30000] [--burst 150] [--rounds 2] [--prefill 0]
  */
 import { mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -20,24 +22,27 @@ const opt = (name, dflt) => {
 const ROWS = opt("rows", 30_000);
 const BURST = opt("burst", 150);
 const ROUNDS = opt("rounds", 2);
+const PREFILL = opt("prefill", 0);
 const db = await import(join(ROOT, "packages/db/dist/index.js"));
+const { uuidv7 } = await import(join(ROOT, "packages/core/dist/logging/ids.js"));
 const { PrismaClient } = await import(join(ROOT, "packages/db/dist/generated/prisma/client.js"));
 const requireDb = createRequire(join(ROOT, "packages/db/package.json"));
 const { PrismaPGlite } = requireDb("pglite-prisma-adapter");
 const { PrismaPg } = requireDb("@prisma/adapter-pg");
 const pg = requireDb("pg");
 
-const entry = (i) => ({
-  id: crypto.randomUUID(), time: new Date(), apiKeyId: i % 3 ? "key_1" : null, method: "POST", route: "/v1/chat/completions",
+const entry = (i, id = uuidv7()) => ({
+  id, time: new Date(), apiKeyId: i % 3 ? "key_1" : null, method: "POST", route: "/v1/chat/completions",
   model: "gpt-4o-mini", requestedProviders: null, attempts: [{ provider: "up", outcome: "served", status: 200, latency_ms: 50 }],
   provider: "up", servedModel: "gpt-4o-mini", status: i % 50 ? 200 : 502, stream: i % 4 === 0, latencyMs: 51.5, ttftMs: i % 4 === 0 ? 12 : null,
   promptTokens: 9, completionTokens: 7, totalTokens: 16, error: i % 50 ? null : "HTTP 502: upstream failed",
 });
 
 /** CPU microseconds per row through a LogWriter with the given batch insert. */
-async function measure(insert) {
+async function measure(insert, id = () => uuidv7()) {
+  for (let i = 0; i < PREFILL; i += 500) await insert(Array.from({ length: Math.min(500, PREFILL - i) }, (_, j) => entry(i + j, id())));
   const writer = new db.LogWriter(insert);
-  const rows = Array.from({ length: ROWS }, (_, i) => entry(i));
+  const rows = Array.from({ length: ROWS }, (_, i) => entry(i, id()));
   const cpu0 = process.cpuUsage();
   for (let i = 0; i < rows.length; i += BURST) {
     for (const r of rows.slice(i, i + BURST)) writer.write(r);
@@ -58,9 +63,11 @@ async function pglite() {
 const results = {};
 const add = (name, us) => (results[name] ??= []).push(us);
 for (let round = 0; round < ROUNDS; round++) {
-  for (const kind of ["copy", "json"]) {
+  for (const kind of ["copy", "copy-v4", "json"]) {
     const d = await pglite();
-    add(`PGlite, ${kind === "copy" ? "COPY" : "JSON insert"}`, await measure(kind === "copy" ? db.pgliteCopyInsert(d.lite) : db.jsonBatchInsert(d.prisma)));
+    if (kind === "json") add("PGlite, JSON insert", await measure(db.jsonBatchInsert(d.prisma)));
+    else if (kind === "copy") add("PGlite, COPY", await measure(db.pgliteCopyInsert(d.lite)));
+    else add("PGlite, COPY, v4 ids", await measure(db.pgliteCopyInsert(d.lite), () => crypto.randomUUID()));
     await d.close();
   }
   const adminUrl = process.env.BENCH_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
@@ -81,5 +88,5 @@ for (let round = 0; round < ROUNDS; round++) {
   await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
   await admin.end();
 }
-console.log(`${ROWS} rows per run, arriving ${BURST} at a time; CPU of this process (the database's too, for PGlite)`);
+console.log(`${ROWS} rows per run${PREFILL ? ` into a log of ${PREFILL} rows` : ""}, arriving ${BURST} at a time; CPU of this process (the database's too, for PGlite)`);
 for (const [name, runs] of Object.entries(results)) console.log(`  ${name.padEnd(26)} ${runs.map((us) => `${us.toFixed(1)} µs/row`).join(", ")}`);

@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
 import type { Attempt } from "../routing/router.js";
 import type { Usage } from "../openai/schema.js";
 import type { RequestLogEntry, RequestLogSink } from "./types.js";
+import { uuidv7 } from "./ids.js";
 
 /** Collects one request's log row as the request goes, and writes it exactly once. */
 export class LogRecorder {
@@ -15,7 +15,7 @@ export class LogRecorder {
     route: string,
   ) {
     this.entry = {
-      id: randomUUID(),
+      id: uuidv7(),
       time: new Date(),
       apiKeyId: null,
       method,
