@@ -2,25 +2,29 @@
 /**
  * Side-by-side gateway benchmark, in one run on this machine, against one fake OpenAI upstream (fixed latency;
  * streaming mode), the same load for each target:
+ *   direct                 the upstream itself, no gateway: its own latency under this load, which overheads are measured from
  *   floor                  a bare node:http pass-through proxy: the least any Node gateway can cost
  *   core                   Interference's /v1 handler alone on node:http (no Next.js, no database)
  *   interference           the production server as `pnpm start` runs it, logging on, embedded PGlite
  *   interference-postgres  the same with its log and metadata on the local PostgreSQL (skipped when unreachable)
  *   portkey, litellm       the peers
  *
- *   pnpm bench [--duration 10] [--levels 1,50,200] [--targets floor,core,interference,...]
- *              [--latency 50] [--chunks 50] [--gap 10] [--sse 1000] [--rate 1000]
+ *   pnpm bench [--duration 10] [--levels 1,50,200] [--targets direct,floor,core,interference,...]
+ *              [--latency 50] [--chunks 50] [--gap 10] [--sse 1000] [--rate 1000] [--loader wrk|autocannon]
  * Peers are installed on first use: Portkey and autocannon into bench/.deps (npm), LiteLLM into bench/.venv (pip;
- * or set LITELLM_BIN to an installed `litellm`).
+ * or set LITELLM_BIN to an installed `litellm`). The closed-loop levels use wrk (Debian's package, installed on
+ * first use where apt-get can) when it is there, else autocannon: on a 2-core machine, a load generator in C leaves
+ * the targets the CPU that autocannon, a Node program, would take from them.
  * Prints tables (req/s, latency, overhead, the target's CPU per request, RSS) and writes bench/results/latest.json.
  */
-import { spawn, execFileSync } from "node:child_process";
+import { spawn, execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..");
@@ -30,7 +34,7 @@ const opt = (name, dflt) => {
 };
 const DURATION = Number(opt("duration", 10));
 const LEVELS = opt("levels", "1,50,200").split(",").map(Number);
-const TARGETS = opt("targets", "floor,core,interference,interference-postgres,portkey,litellm").split(",");
+const TARGETS = opt("targets", "direct,floor,core,interference,interference-postgres,portkey,litellm").split(",");
 const LATENCY = Number(opt("latency", 50));
 const CHUNKS = Number(opt("chunks", 50));
 const GAP = Number(opt("gap", 10));
@@ -62,6 +66,29 @@ function ensureLiteLLM() {
   }
 }
 
+function onPath(cmd) {
+  try {
+    execFileSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+/** wrk, from Debian's packages, installed here on first use when apt-get can; null means autocannon is used. */
+function ensureWrk() {
+  if (opt("loader", "wrk") !== "wrk") return null;
+  if (onPath("wrk")) return "wrk";
+  if (process.getuid?.() === 0 && onPath("apt-get")) {
+    console.log("[bench] installing wrk (Debian's package)");
+    try {
+      execFileSync("apt-get", ["install", "-y", "-qq", "wrk"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+      if (onPath("wrk")) return "wrk";
+    } catch {}
+  }
+  console.log("[bench] wrk is not installed and could not be: closed-loop levels use autocannon");
+  return null;
+}
+
 // ---------- processes ----------
 /** A port free right now, chosen by the system: a fixed range can fall among the load generator's own ephemeral
  * ports (32768 and up on Linux), and a target that cannot listen then never comes up. */
@@ -84,7 +111,8 @@ function start(cmd, args, { env = {}, ready, cwd } = {}) {
   return { child, log: () => log, ready: ready ?? (async () => undefined) };
 }
 
-async function waitHttp(url, init, timeoutMs = 120_000, proc) {
+/** Waits until `url` answers below 500; fails early when `proc` (the target being waited for) exits. */
+async function waitHttp(url, { init, timeoutMs = 120_000, proc } = {}) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc && proc.child.exitCode !== null) throw new Error(`the target exited (${proc.child.exitCode}):\n${proc.log().slice(-2000)}`);
@@ -133,14 +161,18 @@ async function startTarget(name, upstreamPort) {
   const p = await port();
   const upstream = `http://127.0.0.1:${upstreamPort}/v1`;
   const url = `http://127.0.0.1:${p}/v1/chat/completions`;
+  if (name === "direct") {
+    // The upstream itself: its process is shared with every other target and stopped only at the end.
+    return { proc: upstreamProc, url: `http://127.0.0.1:${upstreamPort}/v1/chat/completions`, headers: { "content-type": "application/json" }, shared: true };
+  }
   if (name === "floor") {
     const proc = start(process.execPath, [join(HERE, "lib/floor-proxy.mjs"), String(p), String(upstreamPort)]);
-    await waitHttp(`http://127.0.0.1:${p}/`, { method: "GET" }, undefined, proc);
+    await waitHttp(`http://127.0.0.1:${p}/`, { init: { method: "GET" }, proc });
     return { proc, url, headers: { "content-type": "application/json" } };
   }
   if (name === "core") {
     const proc = start(process.execPath, [join(HERE, "lib/core-server.mjs"), String(p), upstream]);
-    await waitHttp(`http://127.0.0.1:${p}/v1/providers`, undefined, undefined, proc);
+    await waitHttp(`http://127.0.0.1:${p}/v1/providers`, { proc });
     return { proc, url, headers: { "content-type": "application/json" } };
   }
   if (name === "interference" || name === "interference-postgres") {
@@ -151,14 +183,14 @@ async function startTarget(name, upstreamPort) {
     const proc = start(process.execPath, [join(ROOT, "apps/web/dist/server.js")], {
       env: { PORT: String(p), HOST: "127.0.0.1", NODE_ENV: "production", INTERFERENCE_CONFIG: join(dir, "interference.yaml"), DATABASE_URL: databaseUrl },
     });
-    await waitHttp(`http://127.0.0.1:${p}/v1/providers`, undefined, undefined, proc);
+    await waitHttp(`http://127.0.0.1:${p}/v1/providers`, { proc });
     return { proc, url, headers: { "content-type": "application/json" } };
   }
   if (name === "portkey") {
     const proc = start(process.execPath, [join(DEPS, "node_modules/@portkey-ai/gateway/build/start-server.js"), `--port=${p}`, "--headless"], {
       env: { TRUSTED_CUSTOM_HOSTS: "127.0.0.1,localhost" },
     });
-    await waitHttp(`http://127.0.0.1:${p}/`, undefined, undefined, proc);
+    await waitHttp(`http://127.0.0.1:${p}/`, { proc });
     return {
       proc,
       url,
@@ -176,7 +208,7 @@ async function startTarget(name, upstreamPort) {
     const proc = start(bin, ["--config", join(dir, "config.yaml"), "--port", String(p), "--host", "127.0.0.1", "--num_workers", "1"], {
       env: { LITELLM_LOG: "ERROR", LITELLM_TELEMETRY: "False", DISABLE_ADMIN_UI: "True", LITELLM_MASTER_KEY: "sk-bench-master-key-0123456789" },
     });
-    await waitHttp(`http://127.0.0.1:${p}/health/liveliness`, undefined, 180_000, proc);
+    await waitHttp(`http://127.0.0.1:${p}/health/liveliness`, { timeoutMs: 180_000, proc });
     return { proc, url, headers: { "content-type": "application/json", authorization: "Bearer sk-bench-master-key-0123456789" } };
   }
   throw new Error(`unknown target ${name}`);
@@ -230,13 +262,44 @@ function cpuSeconds(pid) {
   return total;
 }
 
-async function loadJson(autocannon, target, connections) {
-  const cpu0 = cpuSeconds(target.proc.child.pid);
+/** A wrk script that sends this JSON body with these headers (Lua long strings: nothing to escape). */
+function wrkScript(headers, payload) {
+  const file = join(mkdtempSync(join(tmpdir(), "bench-wrk-")), "post.lua");
+  const lines = [`wrk.method = "POST"`, `wrk.body = [==[${payload}]==]`, ...Object.entries(headers).map(([k, v]) => `wrk.headers[ [==[${k}]==] ] = [==[${v}]==]`)];
+  writeFileSync(file, lines.join("\n") + "\n");
+  return file;
+}
+
+/** wrk's latency figures ("51.63ms", "812.00us", "1.20s") in milliseconds. */
+function wrkMs(text) {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(text);
+  if (!m) return NaN;
+  return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
+}
+
+async function runWrk(target, connections) {
+  const script = wrkScript(target.headers, body);
+  const { stdout } = await promisify(execFile)("wrk", ["-t1", `-c${connections}`, `-d${DURATION}s`, "--latency", "--timeout", "30s", "-s", script, target.url], { maxBuffer: 1 << 20 });
+  const pct = (p) => wrkMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, "m").exec(stdout)?.[1] ?? "");
+  const total = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+  const errors = non2xx + (socket ? socket.slice(1).reduce((n, x) => n + Number(x), 0) : 0);
+  return { reqPerSec: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0), p50: pct(50), p99: pct(99), errors, total };
+}
+
+async function runAutocannon(target, connections) {
   const r = await autocannon({ url: target.url, method: "POST", headers: target.headers, body, connections, duration: DURATION, pipelining: 1 });
+  return { reqPerSec: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, total: r.requests.total };
+}
+
+async function loadJson(target, connections) {
+  const cpu0 = cpuSeconds(target.proc.child.pid);
+  const r = WRK ? await runWrk(target, connections) : await runAutocannon(target, connections);
   // The target's own CPU per request: steadier than req/s on a small shared machine, where the load generator
   // and the upstream compete for the same cores.
-  const cpuUsPerReq = ((cpuSeconds(target.proc.child.pid) - cpu0) * 1e6) / Math.max(1, r.requests.total);
-  return { reqPerSec: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, total: r.requests.total, cpuUsPerReq };
+  const cpuUsPerReq = ((cpuSeconds(target.proc.child.pid) - cpu0) * 1e6) / Math.max(1, r.total);
+  return { ...r, cpuUsPerReq };
 }
 
 /**
@@ -355,14 +418,15 @@ async function concurrentStreams(target, count) {
 // ---------- run ----------
 ensureNpmDeps();
 const autocannon = createRequire(join(DEPS, "package.json"))("autocannon");
+const WRK = ensureWrk();
 if (TARGETS.some((t) => t.startsWith("interference") || t === "core") && !existsSync(join(ROOT, "apps/web/dist/server.js"))) {
   throw new Error("build first: pnpm build");
 }
 const upPort = await port();
 const upstreamProc = start(process.execPath, [join(HERE, "lib/fake-upstream.mjs"), String(upPort), String(LATENCY), String(CHUNKS), String(GAP)]);
-await waitHttp(`http://127.0.0.1:${upPort}/`, { method: "POST", body: "{}" });
+await waitHttp(`http://127.0.0.1:${upPort}/`, { init: { method: "POST", body: "{}" } });
 
-const results = { when: new Date().toISOString(), machine: { cpus: (await import("node:os")).availableParallelism(), node: process.version }, config: { DURATION, LEVELS, LATENCY, CHUNKS, GAP, SSE, OPEN_RATE }, targets: {} };
+const results = { when: new Date().toISOString(), machine: { cpus: (await import("node:os")).availableParallelism(), node: process.version }, config: { DURATION, LEVELS, LATENCY, CHUNKS, GAP, SSE, OPEN_RATE, loader: WRK ? "wrk" : "autocannon" }, targets: {} };
 for (const name of TARGETS) {
   console.log(`[bench] ${name}`);
   let target;
@@ -374,9 +438,9 @@ for (const name of TARGETS) {
   }
   if (!target) continue;
   const entry = { json: {}, stream: null, sse: null };
-  await loadJson(autocannon, { ...target }, 10).catch(() => undefined); // warm-up, not reported
+  await loadJson({ ...target }, 10).catch(() => undefined); // warm-up, not reported
   for (const c of LEVELS) {
-    entry.json[c] = await loadJson(autocannon, target, c);
+    entry.json[c] = await loadJson(target, c);
     console.log(`  c=${c}: ${entry.json[c].reqPerSec.toFixed(0)} req/s, p50 ${entry.json[c].p50} ms, p99 ${entry.json[c].p99} ms, errors ${entry.json[c].errors}, CPU ${entry.json[c].cpuUsPerReq.toFixed(0)} µs/req`);
   }
   if (OPEN_RATE) {
@@ -385,21 +449,26 @@ for (const name of TARGETS) {
   }
   entry.stream = await loadStream(target, 50, DURATION);
   console.log(`  streams: ${entry.stream.streams} done, TTFC p50 ${entry.stream.ttfcP50.toFixed(1)} ms, gap ${entry.stream.gapMean.toFixed(2)} ms, failures ${entry.stream.failures}`);
-  if (name !== "portkey" && name !== "litellm") {
+  if (name !== "portkey" && name !== "litellm" && name !== "direct") {
     entry.sse = await concurrentStreams(target, SSE);
     console.log(`  ${SSE} concurrent streams: ${entry.sse.completed} completed, RSS while held ${entry.sse.heldRssMb.toFixed(0)} MB, peak since start ${entry.sse.peakRssMb.toFixed(0)} MB`);
   }
   entry.peakRssMb = peakRssMb(target.proc.child.pid);
   results.targets[name] = entry;
-  await stop(target.proc);
+  if (!target.shared) await stop(target.proc);
 }
 await stop(upstreamProc);
 await dropBenchDatabases();
 
 // ---------- report ----------
 const floor = results.targets.floor;
+const direct = results.targets.direct;
+/** The upstream's own latency at this level (measured directly when the run has `direct`, else its set latency). */
+const upstreamOwn = (c, q) => direct?.json[c]?.[q] ?? LATENCY;
+const ms = (x) => (Number.isFinite(x) ? x.toFixed(1) : "-");
 const lines = [];
-lines.push(`Upstream: ${LATENCY} ms per JSON answer; streams of ${CHUNKS} chunks ${GAP} ms apart. ${DURATION} s per level. ${results.machine.cpus} CPUs, Node ${results.machine.node}.`);
+lines.push(`Upstream: ${LATENCY} ms per JSON answer; streams of ${CHUNKS} chunks ${GAP} ms apart. ${DURATION} s per level. ${results.machine.cpus} CPUs, Node ${results.machine.node}. Closed-loop load: ${results.config.loader}.`);
+lines.push(direct ? "Overhead: a target's latency less the upstream's own at the same level (the `direct` row, no gateway)." : `Overhead: a target's latency less the upstream's set ${LATENCY} ms.`);
 lines.push("");
 lines.push("| target | conc. | req/s | p50 ms | p99 ms | overhead p50 | overhead p99 | req/s vs floor | target CPU µs/req | errors | peak RSS MB |");
 lines.push("|---|---|---|---|---|---|---|---|---|---|---|");
@@ -407,7 +476,8 @@ for (const [name, e] of Object.entries(results.targets)) {
   for (const c of LEVELS) {
     const r = e.json[c];
     const ratio = floor ? (r.reqPerSec / floor.json[c].reqPerSec).toFixed(2) : "-";
-    lines.push(`| ${name} | ${c} | ${r.reqPerSec.toFixed(0)} | ${r.p50} | ${r.p99} | ${(r.p50 - LATENCY).toFixed(1)} | ${(r.p99 - LATENCY).toFixed(1)} | ${ratio} | ${r.cpuUsPerReq.toFixed(0)} | ${r.errors} | ${e.peakRssMb.toFixed(0)} |`);
+    const over = name === "direct" ? ["-", "-"] : [ms(r.p50 - upstreamOwn(c, "p50")), ms(r.p99 - upstreamOwn(c, "p99"))];
+    lines.push(`| ${name} | ${c} | ${r.reqPerSec.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p99)} | ${over[0]} | ${over[1]} | ${ratio} | ${r.cpuUsPerReq.toFixed(0)} | ${r.errors} | ${e.peakRssMb.toFixed(0)} |`);
   }
 }
 if (OPEN_RATE) {
@@ -420,7 +490,8 @@ if (OPEN_RATE) {
     if (!e.open) continue;
     const f = floor?.open;
     const over = (k) => (f ? (e.open[k] - f[k]).toFixed(1) : "-");
-    lines.push(`| ${name} | ${e.open.p50.toFixed(1)} | ${e.open.p99.toFixed(1)} | ${(e.open.p50 - LATENCY).toFixed(1)} | ${(e.open.p99 - LATENCY).toFixed(1)} | ${over("p50")} | ${over("p99")} | ${e.open.cpuUsPerReq.toFixed(0)} | ${e.open.errors} | ${e.open.skipped} |`);
+    const own = (k) => (name === "direct" ? "-" : ms(e.open[k] - (direct?.open?.[k] ?? LATENCY)));
+    lines.push(`| ${name} | ${e.open.p50.toFixed(1)} | ${e.open.p99.toFixed(1)} | ${own("p50")} | ${own("p99")} | ${over("p50")} | ${over("p99")} | ${e.open.cpuUsPerReq.toFixed(0)} | ${e.open.errors} | ${e.open.skipped} |`);
   }
 }
 lines.push("");
@@ -440,7 +511,7 @@ for (const name of ["interference", "interference-postgres"]) {
   const overFloor = (q) => (floor ? `${(i.json[top][q] - floor.json[top][q]).toFixed(1)} ms` : "n/a");
   lines.push("");
   lines.push(
-    `${name} at concurrency ${top}: overhead over the upstream p50 ${(i.json[top].p50 - LATENCY).toFixed(1)} ms, p99 ${(i.json[top].p99 - LATENCY).toFixed(1)} ms ` +
+    `${name} at concurrency ${top}: overhead over the upstream p50 ${ms(i.json[top].p50 - upstreamOwn(top, "p50"))} ms, p99 ${ms(i.json[top].p99 - upstreamOwn(top, "p99"))} ms ` +
       `(over the floor: p50 ${overFloor("p50")}, p99 ${overFloor("p99")}); throughput ${floor ? ((i.json[top].reqPerSec / floor.json[top].reqPerSec) * 100).toFixed(0) : "n/a"}% of the floor; ` +
       `${vs("portkey")} Portkey; ${vs("litellm")} LiteLLM.`,
   );
