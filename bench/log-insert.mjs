@@ -31,7 +31,7 @@ const { PrismaPGlite } = requireDb("pglite-prisma-adapter");
 const { PrismaPg } = requireDb("@prisma/adapter-pg");
 const pg = requireDb("pg");
 
-const entry = (i, id = uuidv7()) => ({
+const entry = (i, id) => ({
   id, time: new Date(), apiKeyId: i % 3 ? "key_1" : null, method: "POST", route: "/v1/chat/completions",
   model: "gpt-4o-mini", requestedProviders: null, attempts: [{ provider: "up", outcome: "served", status: 200, latency_ms: 50 }],
   provider: "up", servedModel: "gpt-4o-mini", status: i % 50 ? 200 : 502, stream: i % 4 === 0, latencyMs: 51.5, ttftMs: i % 4 === 0 ? 12 : null,

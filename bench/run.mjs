@@ -463,8 +463,9 @@ await dropBenchDatabases();
 // ---------- report ----------
 const floor = results.targets.floor;
 const direct = results.targets.direct;
-/** The upstream's own latency at this level (measured directly when the run has `direct`, else its set latency). */
-const upstreamOwn = (c, q) => direct?.json[c]?.[q] ?? LATENCY;
+/** The upstream's own p50 or p99 under the same load (`direct`'s matching measurement when the run has one, else its
+ * set latency): what overheads are measured from. */
+const upstreamOwn = (directMeasurement, q) => directMeasurement?.[q] ?? LATENCY;
 const ms = (x) => (Number.isFinite(x) ? x.toFixed(1) : "-");
 const lines = [];
 lines.push(`Upstream: ${LATENCY} ms per JSON answer; streams of ${CHUNKS} chunks ${GAP} ms apart. ${DURATION} s per level. ${results.machine.cpus} CPUs, Node ${results.machine.node}. Closed-loop load: ${results.config.loader}.`);
@@ -476,7 +477,7 @@ for (const [name, e] of Object.entries(results.targets)) {
   for (const c of LEVELS) {
     const r = e.json[c];
     const ratio = floor ? (r.reqPerSec / floor.json[c].reqPerSec).toFixed(2) : "-";
-    const over = name === "direct" ? ["-", "-"] : [ms(r.p50 - upstreamOwn(c, "p50")), ms(r.p99 - upstreamOwn(c, "p99"))];
+    const over = name === "direct" ? ["-", "-"] : [ms(r.p50 - upstreamOwn(direct?.json[c], "p50")), ms(r.p99 - upstreamOwn(direct?.json[c], "p99"))];
     lines.push(`| ${name} | ${c} | ${r.reqPerSec.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p99)} | ${over[0]} | ${over[1]} | ${ratio} | ${r.cpuUsPerReq.toFixed(0)} | ${r.errors} | ${e.peakRssMb.toFixed(0)} |`);
   }
 }
@@ -490,7 +491,7 @@ if (OPEN_RATE) {
     if (!e.open) continue;
     const f = floor?.open;
     const over = (k) => (f ? (e.open[k] - f[k]).toFixed(1) : "-");
-    const own = (k) => (name === "direct" ? "-" : ms(e.open[k] - (direct?.open?.[k] ?? LATENCY)));
+    const own = (k) => (name === "direct" ? "-" : ms(e.open[k] - upstreamOwn(direct?.open, k)));
     lines.push(`| ${name} | ${e.open.p50.toFixed(1)} | ${e.open.p99.toFixed(1)} | ${own("p50")} | ${own("p99")} | ${over("p50")} | ${over("p99")} | ${e.open.cpuUsPerReq.toFixed(0)} | ${e.open.errors} | ${e.open.skipped} |`);
   }
 }
@@ -511,7 +512,7 @@ for (const name of ["interference", "interference-postgres"]) {
   const overFloor = (q) => (floor ? `${(i.json[top][q] - floor.json[top][q]).toFixed(1)} ms` : "n/a");
   lines.push("");
   lines.push(
-    `${name} at concurrency ${top}: overhead over the upstream p50 ${ms(i.json[top].p50 - upstreamOwn(top, "p50"))} ms, p99 ${ms(i.json[top].p99 - upstreamOwn(top, "p99"))} ms ` +
+    `${name} at concurrency ${top}: overhead over the upstream p50 ${ms(i.json[top].p50 - upstreamOwn(direct?.json[top], "p50"))} ms, p99 ${ms(i.json[top].p99 - upstreamOwn(direct?.json[top], "p99"))} ms ` +
       `(over the floor: p50 ${overFloor("p50")}, p99 ${overFloor("p99")}); throughput ${floor ? ((i.json[top].reqPerSec / floor.json[top].reqPerSec) * 100).toFixed(0) : "n/a"}% of the floor; ` +
       `${vs("portkey")} Portkey; ${vs("litellm")} LiteLLM.`,
   );
