@@ -84,7 +84,7 @@ export class Gateway {
         { registry: this.registry, timeouts: this.options.config.timeouts },
         await readJsonBody(req, this.maxBodyBytes),
         auth,
-        req.signal,
+        req,
         log,
       ),
     );

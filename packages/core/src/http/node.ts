@@ -31,7 +31,7 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<Buffe
   });
 }
 
-export function toGatewayRequest(req: IncomingMessage, signal: AbortSignal): GatewayHttpRequest {
+export function toGatewayRequest(req: IncomingMessage, controller: AbortController): GatewayHttpRequest {
   const raw = req.url ?? "/";
   const q = raw.indexOf("?");
   const headers: Record<string, string | undefined> = {};
@@ -42,7 +42,8 @@ export function toGatewayRequest(req: IncomingMessage, signal: AbortSignal): Gat
     query: new URLSearchParams(q === -1 ? "" : raw.slice(q + 1)),
     headers,
     readBody: (limit) => readNodeBody(req, limit),
-    signal,
+    signal: controller.signal,
+    abort: (reason) => controller.abort(reason),
   };
 }
 
@@ -70,7 +71,7 @@ export function nodeListener(handler: GatewayHandler) {
     res.on("close", () => {
       if (!res.writableFinished) controller.abort(new DOMException("client closed the connection", "AbortError"));
     });
-    handler(toGatewayRequest(req, controller.signal))
+    handler(toGatewayRequest(req, controller))
       .then((out) => writeNodeResponse(res, out))
       .catch((err) => {
         // The handler answers its own errors; this is the last guard so a bug never crashes the server.

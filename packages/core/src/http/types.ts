@@ -11,6 +11,8 @@ export interface GatewayHttpRequest {
   readBody(limit: number): Promise<Buffer>;
   /** Aborted when the client disconnects. */
   signal: AbortSignal;
+  /** Ends `signal` early, with `reason` (the request's deadline), where the transport owns it. */
+  abort?(reason: unknown): void;
 }
 
 export interface GatewayHttpResponse {

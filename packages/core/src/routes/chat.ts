@@ -1,8 +1,10 @@
 /** POST /v1/chat/completions: plan the providers, fail over in order, answer JSON or SSE. */
 import { GatewayError } from "../errors.js";
 import { chatRequestSchema, type ChatCompletionChunk, type ChatRequest } from "../openai/schema.js";
-import { planRoute, requestFor, runWithFailover, type RoutePlan } from "../routing/router.js";
-import { json, type GatewayHttpResponse } from "../http/types.js";
+import { deadlineExceeded, planRoute, requestFor, runWithFailover, type RoutePlan } from "../routing/router.js";
+import { Deadline, deadlineMessage } from "../routing/deadline.js";
+import { DEFAULT_TIMEOUTS } from "../upstream/client.js";
+import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
 import type { Timeouts } from "../config/schema.js";
@@ -26,7 +28,7 @@ export async function chatCompletions(
   deps: ChatDeps,
   rawBody: Record<string, unknown>,
   auth: AuthContext,
-  signal: AbortSignal,
+  request: Pick<GatewayHttpRequest, "signal" | "abort">,
   log: LogRecorder,
 ): Promise<GatewayHttpResponse> {
   log.entry.model = typeof rawBody.model === "string" ? rawBody.model : null;
@@ -36,13 +38,27 @@ export async function chatCompletions(
   const plan = planRoute(deps.registry, body, "chat");
   log.setAttempts(plan.attempts);
   applyScope(plan, body, auth);
-  return body.stream ? streamChat(deps, body, plan, signal, log) : completeChat(deps, body, plan, signal, log);
+  const deadline = new Deadline(request.signal, deps.timeouts.total_ms ?? DEFAULT_TIMEOUTS.total_ms, "request", request.abort);
+  if (!body.stream) {
+    try {
+      return await completeChat(deps, body, plan, deadline.signal, log);
+    } finally {
+      deadline.clear();
+    }
+  }
+  try {
+    return await streamChat(deps, body, plan, deadline, log);
+  } catch (err) {
+    deadline.clear(); // a stream that started clears it when it ends
+    throw err;
+  }
 }
 
 async function completeChat(deps: ChatDeps, body: ChatRequest, plan: RoutePlan, signal: AbortSignal, log: LogRecorder) {
-  const { result, candidate } = await runWithFailover(plan, { signal, timeouts: deps.timeouts }, (c, ctx) =>
+  const { result, candidate, done } = await runWithFailover(plan, { signal, timeouts: deps.timeouts }, (c, ctx) =>
     c.runtime.adapter.chat!.complete(requestFor(body, c), ctx),
   );
+  done();
   const id = candidate.runtime.config.id;
   result.model ||= candidate.model.upstream;
   result.provider = id;
@@ -64,9 +80,10 @@ function isSubstantive(chunk: ChatCompletionChunk): boolean {
 /** How many leading empty chunks (role announcements, pings) are held back while failover is still allowed. */
 const MAX_HELD_CHUNKS = 16;
 
-async function streamChat(deps: ChatDeps, body: ChatRequest, plan: RoutePlan, signal: AbortSignal, log: LogRecorder) {
+/** `deadline` bounds the whole stream; its signal is what providers see, and it tells a timeout from a client leaving. */
+async function streamChat(deps: ChatDeps, body: ChatRequest, plan: RoutePlan, deadline: Deadline, log: LogRecorder) {
   // Open the stream and hold the first chunks until one has content: until then, failing over is invisible.
-  const { result, candidate } = await runWithFailover(plan, { signal, timeouts: deps.timeouts }, async (c, ctx) => {
+  const { result, candidate, done } = await runWithFailover(plan, { signal: deadline.signal, timeouts: deps.timeouts }, async (c, ctx) => {
     const iterator = c.runtime.adapter.chat!.stream(requestFor(body, c), ctx)[Symbol.asyncIterator]();
     const held: ChatCompletionChunk[] = [];
     let done = false;
@@ -118,12 +135,22 @@ async function streamChat(deps: ChatDeps, body: ChatRequest, plan: RoutePlan, si
           if (line) yield line;
         }
       }
+      // An adapter may end quietly when its signal aborts (the local model stops generating): still a timeout.
+      if (deadline.expired) throw new Error(deadlineMessage(deadline.signal)!);
       yield "data: [DONE]\n\n";
     } catch (err) {
       // Too late to fail over: the client has this provider's text. End in-band, never mixing in another's.
-      const aborted = signal.aborted;
-      status = aborted ? 499 : 502;
+      const aborted = deadline.clientLeft;
       error = (err as Error)?.message ?? String(err);
+      if (deadline.expired) {
+        // The request's own time ran out, not the provider: its health is left alone.
+        status = 504;
+        error = deadlineMessage(deadline.signal)!;
+        yield `data: ${JSON.stringify(deadlineExceeded(`${error}; the answer above is incomplete`).toBody())}\n\n`;
+        yield "data: [DONE]\n\n";
+        return;
+      }
+      status = aborted ? 499 : 502;
       if (!aborted) {
         // The provider broke after it started serving: the log's chain and its health say so.
         const attempt = plan.attempts.findLast((a) => a.provider === id && a.outcome === "served");
@@ -134,8 +161,10 @@ async function streamChat(deps: ChatDeps, body: ChatRequest, plan: RoutePlan, si
         yield "data: [DONE]\n\n";
       }
     } finally {
-      if (signal.aborted && status === 200) status = 499;
+      if (deadline.clientLeft && status === 200) status = 499;
       await result.iterator.return?.().catch(() => undefined);
+      done();
+      deadline.clear();
       log.finish(status, status === 499 ? "client closed the stream" : error);
     }
   }

@@ -5,12 +5,13 @@
 import { GatewayError, UpstreamError } from "../errors.js";
 import { imageRequestSchema, type GeneratedImage, type ImageRequest } from "../images/types.js";
 import { planRoute, requestFor, runWithFailover } from "../routing/router.js";
+import { Deadline } from "../routing/deadline.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
 import type { Timeouts } from "../config/schema.js";
 import type { ProviderRegistry } from "../routing/registry.js";
-import type { UpstreamClient } from "../upstream/client.js";
+import { DEFAULT_TIMEOUTS, type UpstreamClient } from "../upstream/client.js";
 import type { CallContext } from "../adapters/types.js";
 import type { MediaStore } from "../media/store.js";
 import { sniffImage } from "../media/store.js";
@@ -80,11 +81,19 @@ export async function generateImages(
   applyScope(plan, body, auth);
   const format = body.response_format ?? "url";
   // Fetching and checking the images is part of the provider's attempt: a broken image fails over too.
-  const { result, candidate } = await runWithFailover(plan, { signal: req.signal, timeouts: deps.timeouts }, async (c, ctx) => {
-    const out = await c.runtime.adapter.images!.generate(requestFor(body, c) as ImageRequest, ctx);
-    if (!out.images.length) throw new UpstreamError("provider returned no image", "protocol");
-    return Promise.all(out.images.map((img) => toBytes(img, deps, ctx)));
-  });
+  const deadline = new Deadline(req.signal, deps.timeouts.total_ms ?? DEFAULT_TIMEOUTS.total_ms, "request", req.abort);
+  let served;
+  try {
+    served = await runWithFailover(plan, { signal: deadline.signal, timeouts: deps.timeouts }, async (c, ctx) => {
+      const out = await c.runtime.adapter.images!.generate(requestFor(body, c) as ImageRequest, ctx);
+      if (!out.images.length) throw new UpstreamError("provider returned no image", "protocol");
+      return Promise.all(out.images.map((img) => toBytes(img, deps, ctx)));
+    });
+    served.done();
+  } finally {
+    deadline.clear();
+  }
+  const { result, candidate } = served;
   const base = publicBaseUrl(req, deps.publicUrl);
   const data = await Promise.all(
     result.map(async (img) => {

@@ -8,6 +8,7 @@ import type { CallContext } from "../adapters/types.js";
 import { GATEWAY_PARAMS } from "../openai/schema.js";
 import { DEFAULT_TIMEOUTS } from "../upstream/client.js";
 import { defaultModel, findModel, type ProviderRegistry, type ProviderRuntime } from "./registry.js";
+import { Deadline, deadlineMessage } from "./deadline.js";
 
 export type Capability = "chat" | "images";
 
@@ -185,37 +186,41 @@ export async function runWithFailover<T>(
   plan: RoutePlan,
   options: FailoverOptions,
   call: (candidate: Candidate, ctx: CallContext) => Promise<T>,
-): Promise<{ result: T; candidate: Candidate }> {
+): Promise<{ result: T; candidate: Candidate; done: () => void }> {
   const rateLimitWaits: Array<number | undefined> = [];
   let circuitOpen = 0;
   for (const candidate of plan.candidates) {
     const { config, health } = candidate.runtime;
-    const ctx: CallContext = {
-      signal: options.signal,
-      upstreamModel: candidate.model.upstream,
-      timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts, ...config.timeouts },
-    };
+    const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts, ...config.timeouts };
+    const ownTotalMs = config.timeouts?.total_ms;
     for (let attempt = 0; ; attempt++) {
       if (!health.breaker.begin()) {
         circuitOpen++;
         plan.attempts.push({ provider: config.id, outcome: "skipped", reason: `circuit open (retry in ${Math.ceil(health.breaker.retryInMs() / 1000)} s)` });
         break;
       }
+      // A provider's own total_ms bounds each attempt on it, its stream included; options.signal carries the
+      // request's deadline over them all.
+      const own = ownTotalMs !== undefined ? new Deadline(options.signal, ownTotalMs, `provider ${config.id}`) : null;
+      const ctx: CallContext = { signal: own?.signal ?? options.signal, upstreamModel: candidate.model.upstream, timeouts };
       const started = performance.now();
       try {
         const result = await call(candidate, ctx);
         health.recordSuccess();
         plan.attempts.push({ provider: config.id, outcome: "served", latency_ms: Math.round(performance.now() - started) });
-        return { result, candidate };
+        return { result, candidate, done: () => own?.clear() };
       } catch (err) {
+        own?.clear();
         // The adapter found the request itself invalid (e.g. content it cannot take): answer as is, no failover.
         if (err instanceof GatewayError) {
           health.breaker.release();
           throw err;
         }
         const latency_ms = Math.round(performance.now() - started);
-        const upstream =
+        let upstream =
           err instanceof UpstreamError ? err : new UpstreamError((err as Error)?.message ?? String(err), "protocol");
+        // The provider's own deadline passed (an adapter may report that as an abort): a timeout, so fail over.
+        if (own?.expired && !options.signal.aborted) upstream = new UpstreamError(deadlineMessage(own.signal)!, "timeout");
         const delay = attempt < config.retries.max && retryable(upstream) && !options.signal.aborted ? retryDelay(upstream, attempt, config.retries) : null;
         plan.attempts.push({
           provider: config.id,
@@ -224,9 +229,11 @@ export async function runWithFailover<T>(
           status: upstream.status,
           latency_ms,
         });
-        if (upstream.kind === "aborted") {
+        // The client left or the request's deadline passed: nothing is tried after this, and the provider is not
+        // blamed for the time the whole request had.
+        if (upstream.kind === "aborted" || options.signal.aborted) {
           health.breaker.release();
-          throw clientGone();
+          throw requestOver(options.signal, plan);
         }
         // Busy (429) is not broken, and a 4xx the request caused says nothing about the provider's health.
         if (upstream.status === 429 || (upstream.kind === "http" && !upstream.failover)) health.breaker.release();
@@ -244,10 +251,10 @@ export async function runWithFailover<T>(
           break;
         }
         await sleep(delay, options.signal);
-        if (options.signal.aborted) throw clientGone();
+        if (options.signal.aborted) throw requestOver(options.signal, plan);
       }
     }
-    if (options.signal.aborted) break;
+    if (options.signal.aborted) throw requestOver(options.signal, plan);
   }
   const chain = plan.attempts.map((a) => `${a.provider}: ${a.outcome === "skipped" ? "skipped, " : ""}${a.reason}`).join("; ");
   const failed = plan.attempts.filter((a) => a.outcome === "failed");
@@ -271,6 +278,19 @@ export async function runWithFailover<T>(
   throw new GatewayError(502, "upstream_error", "all_providers_failed", `All providers failed: ${chain}`, {
     details: { attempts: plan.attempts },
   });
+}
+
+/** Why a request stopped before a provider served it: its deadline (504, with the chain so far) or the client leaving. */
+function requestOver(signal: AbortSignal, plan: RoutePlan): GatewayError {
+  const deadline = deadlineMessage(signal);
+  if (!deadline) return clientGone();
+  const chain = plan.attempts.map((a) => `${a.provider}: ${a.outcome === "skipped" ? "skipped, " : ""}${a.reason}`).join("; ");
+  return deadlineExceeded(`${deadline}${chain ? ` (${chain})` : ""}`, { attempts: plan.attempts });
+}
+
+/** The request ran past timeouts.total_ms. */
+export function deadlineExceeded(detail: string, details?: Record<string, unknown>): GatewayError {
+  return new GatewayError(504, "upstream_error", "request_timeout", `The request did not finish in time: ${detail}.`, details ? { details } : {});
 }
 
 /** The client went away; nothing is sent, but the log records it as status 499. */

@@ -6,6 +6,7 @@ import { Agent, errors as undiciErrors, request, type Dispatcher } from "undici"
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { UpstreamError } from "../errors.js";
 import type { Timeouts } from "../config/schema.js";
+import { deadlineMessage } from "../routing/deadline.js";
 
 export const DEFAULT_TIMEOUTS: Required<Timeouts> = {
   connect_ms: 10_000,
@@ -138,10 +139,8 @@ async function readText(body: UpstreamResponse["body"], signal: AbortSignal, tim
 export function mapTransportError(err: unknown, signal: AbortSignal, t: Required<Timeouts>): UpstreamError {
   if (err instanceof UpstreamError) return err;
   if (signal.aborted) {
-    const reason = signal.reason as { name?: string } | undefined;
-    return reason?.name === "TimeoutError"
-      ? new UpstreamError(`request deadline of ${t.total_ms} ms passed`, "timeout")
-      : new UpstreamError("request aborted by the client", "aborted");
+    const deadline = deadlineMessage(signal);
+    return deadline ? new UpstreamError(deadline, "timeout") : new UpstreamError("request aborted by the client", "aborted");
   }
   if (err instanceof undiciErrors.ConnectTimeoutError) return new UpstreamError(`connect timed out after ${t.connect_ms} ms`, "timeout");
   if (err instanceof undiciErrors.HeadersTimeoutError) return new UpstreamError(`no response within ${t.first_byte_ms} ms`, "timeout");
