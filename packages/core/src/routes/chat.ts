@@ -1,9 +1,8 @@
 /** POST /v1/chat/completions: plan the providers, fail over in order, answer JSON or SSE. */
 import { GatewayError } from "../errors.js";
 import { chatRequestSchema, type ChatCompletionChunk, type ChatRequest } from "../openai/schema.js";
-import { deadlineExceeded, planRoute, requestFor, runWithFailover, type RoutePlan } from "../routing/router.js";
-import { Deadline, deadlineMessage } from "../routing/deadline.js";
-import { DEFAULT_TIMEOUTS } from "../upstream/client.js";
+import { deadlineExceeded, planRoute, requestDeadline, requestFor, runWithFailover, type RoutePlan } from "../routing/router.js";
+import { deadlineMessage, type Deadline } from "../routing/deadline.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
@@ -38,7 +37,7 @@ export async function chatCompletions(
   const plan = planRoute(deps.registry, body, "chat");
   log.setAttempts(plan.attempts);
   applyScope(plan, body, auth);
-  const deadline = new Deadline(request.signal, deps.timeouts.total_ms ?? DEFAULT_TIMEOUTS.total_ms, "request", request.abort);
+  const deadline = requestDeadline(request, deps.timeouts);
   if (!body.stream) {
     try {
       return await completeChat(deps, body, plan, deadline.signal, log);
@@ -55,10 +54,10 @@ export async function chatCompletions(
 }
 
 async function completeChat(deps: ChatDeps, body: ChatRequest, plan: RoutePlan, signal: AbortSignal, log: LogRecorder) {
-  const { result, candidate, done } = await runWithFailover(plan, { signal, timeouts: deps.timeouts }, (c, ctx) =>
+  const { result, candidate, release } = await runWithFailover(plan, { signal, timeouts: deps.timeouts }, (c, ctx) =>
     c.runtime.adapter.chat!.complete(requestFor(body, c), ctx),
   );
-  done();
+  release();
   const id = candidate.runtime.config.id;
   result.model ||= candidate.model.upstream;
   result.provider = id;
@@ -83,7 +82,7 @@ const MAX_HELD_CHUNKS = 16;
 /** `deadline` bounds the whole stream; its signal is what providers see, and it tells a timeout from a client leaving. */
 async function streamChat(deps: ChatDeps, body: ChatRequest, plan: RoutePlan, deadline: Deadline, log: LogRecorder) {
   // Open the stream and hold the first chunks until one has content: until then, failing over is invisible.
-  const { result, candidate, done } = await runWithFailover(plan, { signal: deadline.signal, timeouts: deps.timeouts }, async (c, ctx) => {
+  const { result, candidate, release } = await runWithFailover(plan, { signal: deadline.signal, timeouts: deps.timeouts }, async (c, ctx) => {
     const iterator = c.runtime.adapter.chat!.stream(requestFor(body, c), ctx)[Symbol.asyncIterator]();
     const held: ChatCompletionChunk[] = [];
     let done = false;
@@ -163,7 +162,7 @@ async function streamChat(deps: ChatDeps, body: ChatRequest, plan: RoutePlan, de
     } finally {
       if (deadline.clientLeft && status === 200) status = 499;
       await result.iterator.return?.().catch(() => undefined);
-      done();
+      release();
       deadline.clear();
       log.finish(status, status === 499 ? "client closed the stream" : error);
     }

@@ -4,14 +4,13 @@
  */
 import { GatewayError, UpstreamError } from "../errors.js";
 import { imageRequestSchema, type GeneratedImage, type ImageRequest } from "../images/types.js";
-import { planRoute, requestFor, runWithFailover } from "../routing/router.js";
-import { Deadline } from "../routing/deadline.js";
+import { planRoute, requestDeadline, requestFor, runWithFailover } from "../routing/router.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
 import type { Timeouts } from "../config/schema.js";
 import type { ProviderRegistry } from "../routing/registry.js";
-import { DEFAULT_TIMEOUTS, type UpstreamClient } from "../upstream/client.js";
+import type { UpstreamClient } from "../upstream/client.js";
 import type { CallContext } from "../adapters/types.js";
 import type { MediaStore } from "../media/store.js";
 import { sniffImage } from "../media/store.js";
@@ -81,7 +80,7 @@ export async function generateImages(
   applyScope(plan, body, auth);
   const format = body.response_format ?? "url";
   // Fetching and checking the images is part of the provider's attempt: a broken image fails over too.
-  const deadline = new Deadline(req.signal, deps.timeouts.total_ms ?? DEFAULT_TIMEOUTS.total_ms, "request", req.abort);
+  const deadline = requestDeadline(req, deps.timeouts);
   let served;
   try {
     served = await runWithFailover(plan, { signal: deadline.signal, timeouts: deps.timeouts }, async (c, ctx) => {
@@ -89,7 +88,7 @@ export async function generateImages(
       if (!out.images.length) throw new UpstreamError("provider returned no image", "protocol");
       return Promise.all(out.images.map((img) => toBytes(img, deps, ctx)));
     });
-    served.done();
+    served.release();
   } finally {
     deadline.clear();
   }

@@ -177,7 +177,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Calls `call` for each candidate in order until one succeeds. Each provider gets its retries (with backoff,
+ * Calls `call` for each candidate in order until one succeeds (call `release()` once its response is over: it ends
+ * the attempt's own deadline). Each provider gets its retries (with backoff,
  * honouring Retry-After) for failures a second try may fix; its circuit breaker may skip it altogether. Failures
  * that another provider might not have (connection, timeout, 5xx, 429, auth, unknown model) move on to the next;
  * others answer the client directly.
@@ -186,7 +187,7 @@ export async function runWithFailover<T>(
   plan: RoutePlan,
   options: FailoverOptions,
   call: (candidate: Candidate, ctx: CallContext) => Promise<T>,
-): Promise<{ result: T; candidate: Candidate; done: () => void }> {
+): Promise<{ result: T; candidate: Candidate; release: () => void }> {
   const rateLimitWaits: Array<number | undefined> = [];
   let circuitOpen = 0;
   for (const candidate of plan.candidates) {
@@ -208,7 +209,7 @@ export async function runWithFailover<T>(
         const result = await call(candidate, ctx);
         health.recordSuccess();
         plan.attempts.push({ provider: config.id, outcome: "served", latency_ms: Math.round(performance.now() - started) });
-        return { result, candidate, done: () => own?.clear() };
+        return { result, candidate, release: () => own?.clear() };
       } catch (err) {
         own?.clear();
         // The adapter found the request itself invalid (e.g. content it cannot take): answer as is, no failover.
@@ -256,7 +257,7 @@ export async function runWithFailover<T>(
     }
     if (options.signal.aborted) throw requestOver(options.signal, plan);
   }
-  const chain = plan.attempts.map((a) => `${a.provider}: ${a.outcome === "skipped" ? "skipped, " : ""}${a.reason}`).join("; ");
+  const chain = describeChain(plan.attempts);
   const failed = plan.attempts.filter((a) => a.outcome === "failed");
   if (!failed.length && circuitOpen) {
     const wait = Math.min(...plan.candidates.map((c) => c.runtime.health.breaker.retryInMs()));
@@ -280,11 +281,21 @@ export async function runWithFailover<T>(
   });
 }
 
+/** The request's deadline, from the top-level timeouts.total_ms, over the transport's own signal where it can. */
+export function requestDeadline(req: { signal: AbortSignal; abort?(reason: unknown): void }, timeouts: Timeouts): Deadline {
+  return new Deadline(req.signal, timeouts.total_ms ?? DEFAULT_TIMEOUTS.total_ms, "request", req.abort);
+}
+
+/** The attempts so far, for error messages: "A: HTTP 500; B: skipped, disabled". */
+function describeChain(attempts: Attempt[]): string {
+  return attempts.map((a) => `${a.provider}: ${a.outcome === "skipped" ? "skipped, " : ""}${a.reason}`).join("; ");
+}
+
 /** Why a request stopped before a provider served it: its deadline (504, with the chain so far) or the client leaving. */
 function requestOver(signal: AbortSignal, plan: RoutePlan): GatewayError {
   const deadline = deadlineMessage(signal);
   if (!deadline) return clientGone();
-  const chain = plan.attempts.map((a) => `${a.provider}: ${a.outcome === "skipped" ? "skipped, " : ""}${a.reason}`).join("; ");
+  const chain = describeChain(plan.attempts);
   return deadlineExceeded(`${deadline}${chain ? ` (${chain})` : ""}`, { attempts: plan.attempts });
 }
 
