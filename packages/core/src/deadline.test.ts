@@ -79,6 +79,7 @@ describe("the request deadline (timeouts.total_ms)", () => {
     expect(elapsed).toBeLessThan(1200); // not the upstream's 1.5 s
     expect(entry.status).toBe(504);
     expect(entry.attempts.map((a) => [a.provider, a.outcome])).toEqual([["slow", "failed"]]);
+    expect(entry.attempts[0]!.reason).toBe(`request deadline of ${TOTAL_MS} ms passed`);
     // The whole request's time ran out, which says nothing of the provider: its circuit (threshold 1) stays closed.
     expect(gw.gateway.registry.get("slow")!.health.breaker.state).toBe("closed");
   });

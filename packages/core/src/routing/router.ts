@@ -220,8 +220,10 @@ export async function runWithFailover<T>(
         const latency_ms = Math.round(performance.now() - started);
         let upstream =
           err instanceof UpstreamError ? err : new UpstreamError((err as Error)?.message ?? String(err), "protocol");
-        // The provider's own deadline passed (an adapter may report that as an abort): a timeout, so fail over.
-        if (own?.expired && !options.signal.aborted) upstream = new UpstreamError(deadlineMessage(own.signal)!, "timeout");
+        // A deadline ended the attempt (the provider's own, or the request's). Adapters may report that as an abort
+        // (the local model does): the log's chain says which deadline it was, and the provider's own one fails over.
+        const deadline = deadlineMessage(ctx.signal);
+        if (deadline) upstream = new UpstreamError(deadline, "timeout");
         const delay = attempt < config.retries.max && retryable(upstream) && !options.signal.aborted ? retryDelay(upstream, attempt, config.retries) : null;
         plan.attempts.push({
           provider: config.id,
