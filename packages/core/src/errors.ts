@@ -48,8 +48,9 @@ export const badRequest = (code: string, message: string, param?: string) =>
 export const notFound = (code: string, message: string) => new GatewayError(404, "not_found_error", code, message);
 
 /**
- * A provider call that failed. `retryable` says whether the next provider (or a retry) may succeed where this
- * one did not; `status` is the upstream's HTTP status when there was one.
+ * A provider call that failed. `status` is the upstream's HTTP status and `code` its own error code (OpenAI's
+ * `code` or `type`, Anthropic's `error.type`, Google's `status`) when there was one; routing/failure.ts decides
+ * what the failure means (fail over, retry, charge the circuit breaker).
  */
 export class UpstreamError extends Error {
   constructor(
@@ -57,18 +58,10 @@ export class UpstreamError extends Error {
     readonly kind: "connection" | "timeout" | "http" | "protocol" | "aborted" | "unsupported",
     readonly status?: number,
     readonly retryAfterMs?: number,
+    readonly code?: string,
   ) {
     super(message);
     this.name = "UpstreamError";
-  }
-
-  /** Whether another provider should be tried after this failure. */
-  get failover(): boolean {
-    if (this.kind === "aborted") return false;
-    if (this.kind !== "http") return true;
-    const s = this.status ?? 0;
-    // Auth errors fail over too: a broken key on one provider should not take the request down.
-    return s >= 500 || s === 429 || s === 401 || s === 403 || s === 404 || s === 408;
   }
 }
 

@@ -21,6 +21,7 @@ import { openApiDocument } from "./openapi.js";
 import { MediaStore, type MediaOptions } from "./media/store.js";
 import { UpstreamClient } from "./upstream/client.js";
 import { GatewayMetrics } from "./metrics.js";
+import type { AddressResolver } from "./security/guarded-lookup.js";
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -37,6 +38,10 @@ export interface GatewayOptions {
   publicUrl?: string;
   /** Extra readiness checks for /readyz (e.g. the database); each throws or resolves false when not ready. */
   readiness?: Record<string, () => Promise<boolean>>;
+  /** Hosts that URLs from outside the config file (image links) may reach although internal (PROVIDER_URL_ALLOWLIST). */
+  urlAllowList?: string[];
+  /** DNS for those URLs (tests stand in their own). */
+  resolveAddress?: AddressResolver;
   /** When set, /metrics needs `Authorization: Bearer <token>`. */
   metricsToken?: string;
 }
@@ -66,7 +71,8 @@ export class Gateway {
   readonly media: MediaStore;
   readonly metrics: GatewayMetrics;
   private readonly logSink: RequestLogSink;
-  private readonly fetcher = new UpstreamClient();
+  /** Fetches URLs the config file did not name (image links): public addresses only unless allow-listed. */
+  private readonly fetcher: UpstreamClient;
 
   constructor(private readonly options: GatewayOptions) {
     this.registry = new ProviderRegistry({ ...builtinAdapters, ...options.adapters });
@@ -74,6 +80,7 @@ export class Gateway {
     this.metrics = new GatewayMetrics(this.registry);
     this.logSink = this.metrics.wrap(options.logSink);
     this.maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+    this.fetcher = new UpstreamClient({ guard: { allowList: options.urlAllowList ?? [], resolve: options.resolveAddress } });
     this.media = new MediaStore({ dir: ".data/media", maxAgeMs: 24 * 3600_000, maxTotalBytes: 1024 ** 3, ...options.media });
 
     this.route("GET", "/v1/providers", async () => json(200, listProviders(this.registry)), false);

@@ -45,6 +45,8 @@ export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path = "c
 
 /** Settings every provider inherits unless it sets its own. */
 export interface ProviderDefaults {
+  /** The top-level connect_ms: a connection pool's connect timeout is fixed when the provider's pool is built. */
+  connect_ms?: number;
   retries?: Partial<ProviderConfig["retries"]>;
   circuit_breaker?: Partial<ProviderConfig["circuit_breaker"]>;
 }
@@ -73,7 +75,7 @@ export function normalizeProvider(input: unknown, defaults: ProviderDefaults = {
     image_models: p.image_models,
     enabled: p.enabled,
     headers: p.headers,
-    timeouts: p.timeouts,
+    timeouts: defaults.connect_ms && !p.timeouts?.connect_ms ? { ...p.timeouts, connect_ms: defaults.connect_ms } : p.timeouts,
     // A local model's queue already waits for a slot: retrying a full queue only adds load, unless asked for.
     retries: { ...DEFAULT_RETRIES, ...defaults.retries, ...(type === "local" ? { max: 0 } : {}), ...p.retries },
     circuit_breaker: { ...DEFAULT_BREAKER, ...defaults.circuit_breaker, ...p.circuit_breaker },
@@ -92,7 +94,7 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, 
   }
   const top = gatewayConfigSchema.safeParse(raw);
   if (!top.success) throw new ConfigError(`${source ?? "config"}: ${z.prettifyError(top.error)}`);
-  const defaults = { retries: top.data.retries, circuit_breaker: top.data.circuit_breaker };
+  const defaults = { connect_ms: top.data.timeouts?.connect_ms, retries: top.data.retries, circuit_breaker: top.data.circuit_breaker };
   const providers = top.data.providers.map((p, i) => normalizeProvider(interpolateEnv(p, env, `providers[${i}]`), defaults));
   const seen = new Set<string>();
   for (const p of providers) {

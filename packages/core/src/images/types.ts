@@ -25,3 +25,6 @@ export type GeneratedImage =
 export interface ImageResult {
   images: GeneratedImage[];
 }
+
+/** Largest image accepted from a provider, inline or behind a link (read with this cap, never whole first). */
+export const MAX_IMAGE_BYTES = 25 * 1024 * 1024;

@@ -25,7 +25,8 @@ beforeAll(async () => {
   - { id: together, type: openai, base_url: "${oai2.url}/v1", image_models: [dall-e-3, flux-pro] }
   - { id: hf, type: huggingface, base_url: "${hf.url}/models", api_key: hf-secret, image_models: [{ id: flux, upstream: black-forest-labs/FLUX.1-schnell }] }
 `,
-    { media: { dir: mkdtempSync(join(tmpdir(), "media-")) } },
+    // The fake provider serves its image links from 127.0.0.1: allow-listed, as PROVIDER_URL_ALLOWLIST would.
+    { media: { dir: mkdtempSync(join(tmpdir(), "media-")) }, urlAllowList: [new URL(oai.url).host] },
   );
   bare = await startTestGateway(`providers:\n  - { id: chatonly, type: openai, base_url: "${oai.url}/v1", models: [m] }\n`);
 });

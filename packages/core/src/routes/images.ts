@@ -3,7 +3,7 @@
  * URLs the gateway serves itself (/media/…) or base64, never a provider's own short-lived link.
  */
 import { GatewayError, UpstreamError } from "../errors.js";
-import { imageRequestSchema, type GeneratedImage, type ImageRequest } from "../images/types.js";
+import { imageRequestSchema, MAX_IMAGE_BYTES, type GeneratedImage, type ImageRequest } from "../images/types.js";
 import { planRoute, requestDeadline, requestFor, runWithFailover } from "../routing/router.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
@@ -22,14 +22,11 @@ export interface ImageDeps {
   registry: ProviderRegistry;
   timeouts: Timeouts;
   media: MediaStore;
-  /** Downloads images that providers return as links. */
+  /** Downloads images that providers return as links: a guarded client (public addresses only, pinned DNS). */
   fetcher: UpstreamClient;
   /** PUBLIC_URL: the gateway's address as clients reach it (else taken from the request's headers). */
   publicUrl?: string;
 }
-
-/** Largest image accepted from a provider. */
-const MAX_IMAGE_BYTES = 25 * 1024 * 1024;
 
 /** The gateway's own base URL as the client sees it, behind reverse proxies too. */
 export function publicBaseUrl(req: GatewayHttpRequest, configured?: string): string {
@@ -48,7 +45,13 @@ async function toBytes(img: GeneratedImage, deps: ImageDeps, ctx: CallContext): 
   if (img.kind === "bytes") data = img.data;
   else {
     if (!/^https?:\/\//.test(img.url)) throw new UpstreamError("provider returned a non-http image URL", "protocol");
-    data = (await deps.fetcher.bytes({ url: img.url, method: "GET", signal: ctx.signal, timeouts: ctx.timeouts })).data;
+    try {
+      data = (await deps.fetcher.bytes({ url: img.url, method: "GET", signal: ctx.signal, timeouts: ctx.timeouts }, MAX_IMAGE_BYTES)).data;
+    } catch (err) {
+      // What a link's server answers is not the provider's to relay: the status is kept, never its body.
+      if (err instanceof UpstreamError && err.kind === "http") throw new UpstreamError(`image link answered HTTP ${err.status}`, "protocol");
+      throw err;
+    }
   }
   if (data.length > MAX_IMAGE_BYTES) throw new UpstreamError(`image larger than ${MAX_IMAGE_BYTES} bytes`, "protocol");
   const mimeType = sniffImage(data);

@@ -9,6 +9,7 @@ import { GATEWAY_PARAMS } from "../openai/schema.js";
 import { DEFAULT_TIMEOUTS } from "../upstream/client.js";
 import { defaultModel, findModel, type ProviderRegistry, type ProviderRuntime } from "./registry.js";
 import { Deadline, deadlineMessage } from "./deadline.js";
+import { classify, type FailureClass } from "./failure.js";
 
 export type Capability = "chat" | "images";
 
@@ -17,6 +18,8 @@ export interface Attempt {
   outcome: "served" | "failed" | "skipped";
   reason?: string;
   status?: number;
+  /** For a failed attempt: what kind of failure it was (routing/failure.ts). */
+  failure?: FailureClass;
   latency_ms?: number;
 }
 
@@ -161,9 +164,6 @@ export function retryDelay(err: UpstreamError, attempt: number, retries: Candida
   return err.retryAfterMs <= retries.max_ms ? Math.max(err.retryAfterMs, jitter) : null;
 }
 
-/** Connection errors, 429 and 5xx may pass on a second try; timeouts (already slow) and 4xx do not. */
-const retryable = (e: UpstreamError) => e.kind === "connection" || (e.kind === "http" && (e.status === 429 || (e.status ?? 0) >= 500));
-
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
@@ -218,39 +218,32 @@ export async function runWithFailover<T>(
           throw err;
         }
         const latency_ms = Math.round(performance.now() - started);
-        let upstream =
-          err instanceof UpstreamError ? err : new UpstreamError((err as Error)?.message ?? String(err), "protocol");
         // A deadline ended the attempt (the provider's own, or the request's). Adapters may report that as an abort
         // (the local model does): the log's chain says which deadline it was, and the provider's own one fails over.
         const deadline = deadlineMessage(ctx.signal);
-        if (deadline) upstream = new UpstreamError(deadline, "timeout");
-        const delay = attempt < config.retries.max && retryable(upstream) && !options.signal.aborted ? retryDelay(upstream, attempt, config.retries) : null;
+        const failure = classify(deadline ? new UpstreamError(deadline, "timeout") : err);
+        const upstream = failure.error;
+        const delay = attempt < config.retries.max && failure.retry && !options.signal.aborted ? retryDelay(upstream, attempt, config.retries) : null;
         plan.attempts.push({
           provider: config.id,
           outcome: "failed",
           reason: delay !== null ? `${upstream.message} (retrying in ${Math.round(delay)} ms)` : upstream.message,
           status: upstream.status,
+          failure: failure.class,
           latency_ms,
         });
         // The client left or the request's deadline passed: nothing is tried after this, and the provider is not
         // blamed for the time the whole request had.
-        if (upstream.kind === "aborted" || options.signal.aborted) {
+        if (failure.class === "aborted" || options.signal.aborted) {
           health.breaker.release();
           throw requestOver(options.signal, plan);
         }
-        // Busy (429) is not broken, and a 4xx the request caused says nothing about the provider's health.
-        if (upstream.status === 429 || (upstream.kind === "http" && !upstream.failover)) health.breaker.release();
-        else health.recordFailure(upstream.message);
-        if (!upstream.failover) {
-          throw new GatewayError(
-            upstream.status && upstream.status < 500 ? upstream.status : 502,
-            "invalid_request_error",
-            "upstream_rejected",
-            `Provider ${config.id} rejected the request: ${upstream.message}`,
-          );
-        }
+        // Only what the provider caused counts against it: a client's unknown model or bad parameter never does.
+        if (failure.chargesBreaker) health.recordFailure(upstream.message);
+        else health.breaker.release();
+        if (!failure.failover) throw clientError(config.id, upstream);
         if (delay === null) {
-          if (upstream.status === 429) rateLimitWaits.push(upstream.retryAfterMs);
+          if (failure.class === "rate_limit") rateLimitWaits.push(upstream.retryAfterMs);
           break;
         }
         await sleep(delay, options.signal);
@@ -269,8 +262,8 @@ export async function runWithFailover<T>(
     });
   }
   // Every provider tried is only busy: that is a rate limit for the client too, with the shortest wait.
-  const lastPerProvider = new Map(failed.map((a) => [a.provider, a]));
-  if (lastPerProvider.size && [...lastPerProvider.values()].every((a) => a.status === 429)) {
+  const lastPerProvider = [...new Map(failed.map((a) => [a.provider, a])).values()];
+  if (lastPerProvider.length && lastPerProvider.every((a) => a.failure === "rate_limit")) {
     const waits = rateLimitWaits.filter((w): w is number => w !== undefined);
     const retryAfter = Math.max(1, Math.ceil((waits.length ? Math.min(...waits) : 1000) / 1000));
     throw new GatewayError(429, "rate_limit_error", "rate_limited", `Every provider is busy: ${chain}`, {
@@ -278,9 +271,22 @@ export async function runWithFailover<T>(
       details: { attempts: plan.attempts },
     });
   }
+  // None of them has the model: the client's choice of model, answered as theirs (404), not as a gateway fault.
+  if (lastPerProvider.length && lastPerProvider.every((a) => a.failure === "model_unavailable")) {
+    throw new GatewayError(404, "invalid_request_error", "model_not_found", `No provider tried has this model: ${chain}`, {
+      param: "model",
+      details: { attempts: plan.attempts },
+    });
+  }
   throw new GatewayError(502, "upstream_error", "all_providers_failed", `All providers failed: ${chain}`, {
     details: { attempts: plan.attempts },
   });
+}
+
+/** A provider refused the request itself (a 4xx the client caused): answered with that status, no failover. */
+function clientError(provider: string, upstream: UpstreamError): GatewayError {
+  const status = upstream.status && upstream.status >= 400 && upstream.status < 500 ? upstream.status : 400;
+  return new GatewayError(status, "invalid_request_error", "upstream_rejected", `Provider ${provider} rejected the request: ${upstream.message}`);
 }
 
 /** The request's deadline, from the top-level timeouts.total_ms, over the transport's own signal where it can. */

@@ -31,6 +31,11 @@ export function parseAllowList(value: string | undefined): string[] {
   return (value ?? "").split(/[\s,]+/).map((s) => s.trim().toLowerCase()).filter(Boolean);
 }
 
+/** Whether the URL's host (and port) is on the allow-list. */
+export function isAllowListed(url: URL, allowList: string[]): boolean {
+  return allowed(url.hostname.toLowerCase(), url.port || (url.protocol === "https:" ? "443" : "80"), allowList);
+}
+
 function allowed(host: string, port: string, allowList: string[]): boolean {
   return allowList.some((entry) => {
     const [h, p] = entry.startsWith("[") ? [entry.slice(0, entry.indexOf("]") + 1), entry.slice(entry.indexOf("]") + 2)] : entry.split(":");

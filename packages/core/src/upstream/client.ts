@@ -7,6 +7,10 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { UpstreamError } from "../errors.js";
 import type { Timeouts } from "../config/schema.js";
 import { deadlineMessage } from "../routing/deadline.js";
+import { isIP, type LookupFunction } from "node:net";
+import { guardedLookup, GuardedAddressError, type AddressResolver } from "../security/guarded-lookup.js";
+import { isAllowListed, isSpecialAddress } from "../security/url-guard.js";
+import { redact, secretsOf } from "./redact.js";
 
 export const DEFAULT_TIMEOUTS: Required<Timeouts> = {
   connect_ms: 10_000,
@@ -30,20 +34,62 @@ export interface UpstreamResponse {
   body: Dispatcher.ResponseData["body"];
 }
 
+/** Read limits: every byte the gateway reads from an upstream is bounded. */
+export const LIMITS = {
+  /** An error answer: only its message is used. */
+  errorBodyBytes: 8 * 1024,
+  /** A JSON answer (inline base64 images make these large). */
+  jsonBytes: 64 * 1024 * 1024,
+  /** One Server-Sent Event, or a line of one. */
+  sseEventBytes: 8 * 1024 * 1024,
+};
+
+export interface UpstreamClientOptions {
+  connectTimeoutMs?: number;
+  /**
+   * For URLs the gateway did not get from its config file: only public addresses (resolved once and pinned for
+   * the connection), unless the host is on the allow-list; redirects are refused.
+   */
+  guard?: { allowList: string[]; resolve?: AddressResolver };
+}
+
 /** One connection pool per provider, so connect timeouts and limits are per provider. */
 export class UpstreamClient {
   private readonly agent: Agent;
+  /** With a guard: the pool for allow-listed hosts, which skip the address check. */
+  private readonly trusted: Agent | null = null;
+  private readonly allowList: string[];
 
-  constructor(connectTimeoutMs = DEFAULT_TIMEOUTS.connect_ms) {
-    this.agent = new Agent({
-      connect: { timeout: connectTimeoutMs },
+  constructor(options: UpstreamClientOptions = {}) {
+    const agentOptions = (lookup?: LookupFunction): Agent.Options => ({
+      connect: { timeout: options.connectTimeoutMs ?? DEFAULT_TIMEOUTS.connect_ms, ...(lookup ? { lookup } : {}) },
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 120_000,
       pipelining: 1,
     });
+    this.allowList = options.guard?.allowList ?? [];
+    if (options.guard) {
+      this.agent = new Agent(agentOptions(guardedLookup(options.guard.resolve)));
+      this.trusted = new Agent(agentOptions());
+    } else this.agent = new Agent(agentOptions());
   }
 
-  /** Sends a request; a non-2xx answer becomes an UpstreamError carrying the provider's own message. */
+  /** The pool for `url`; throws when a guarded client may not fetch it at all. */
+  private dispatcherFor(url: string): Agent {
+    if (!this.trusted) return this.agent;
+    const target = new URL(url);
+    if (target.protocol !== "http:" && target.protocol !== "https:") throw new UpstreamError(`refused to fetch a ${target.protocol} URL`, "protocol");
+    if (isAllowListed(target, this.allowList)) return this.trusted;
+    // An address in the URL itself is connected to without any lookup: check it here.
+    const host = target.hostname.replace(/^\[|\]$/g, "");
+    if (isIP(host) && isSpecialAddress(host)) throw new UpstreamError(`refused to fetch ${target.host}: an internal address`, "protocol");
+    return this.agent;
+  }
+
+  /**
+   * Sends a request; a non-2xx answer becomes an UpstreamError carrying the provider's own message (bounded, and
+   * with any credential it echoes redacted).
+   */
   async send(req: UpstreamRequest): Promise<UpstreamResponse> {
     const t = { ...DEFAULT_TIMEOUTS, ...req.timeouts };
     let res: Dispatcher.ResponseData;
@@ -53,7 +99,7 @@ export class UpstreamClient {
         headers: req.headers,
         body: req.body,
         signal: req.signal,
-        dispatcher: this.agent,
+        dispatcher: this.dispatcherFor(req.url),
         headersTimeout: t.first_byte_ms,
         bodyTimeout: t.idle_ms,
       });
@@ -61,12 +107,18 @@ export class UpstreamClient {
       throw mapTransportError(err, req.signal, t);
     }
     if (res.statusCode < 200 || res.statusCode >= 300) {
-      const text = await readText(res.body, req.signal, t).catch(() => "");
+      if (this.trusted && res.statusCode >= 300 && res.statusCode < 400) {
+        discard(res.body);
+        throw new UpstreamError(`HTTP ${res.statusCode}: redirects are not followed for this URL`, "protocol", res.statusCode);
+      }
+      const text = await readBounded(res, LIMITS.errorBodyBytes, req.signal, t, true).catch(() => "");
+      const { message, code } = describeErrorBody(text, secretsOf(req.headers, req.url));
       throw new UpstreamError(
-        `HTTP ${res.statusCode}${describeErrorBody(text)}`,
+        `HTTP ${res.statusCode}${message}`,
         "http",
         res.statusCode,
         parseRetryAfter(res.headers["retry-after"]) ?? retryDelayInBody(text),
+        code,
       );
     }
     return { status: res.statusCode, headers: res.headers, body: res.body };
@@ -74,22 +126,35 @@ export class UpstreamClient {
 
   async json<T = unknown>(req: UpstreamRequest): Promise<T> {
     const res = await this.send(req);
-    const text = await readText(res.body, req.signal, { ...DEFAULT_TIMEOUTS, ...req.timeouts });
+    const text = await readBounded(res, LIMITS.jsonBytes, req.signal, { ...DEFAULT_TIMEOUTS, ...req.timeouts });
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new UpstreamError(`response is not JSON: ${truncate(text, 120)}`, "protocol");
+      throw new UpstreamError(`response is not JSON: ${redact(text, secretsOf(req.headers, req.url), 120)}`, "protocol");
     }
   }
 
-  /** Reads the whole body as bytes (images). */
-  async bytes(req: UpstreamRequest): Promise<{ data: Buffer; contentType: string }> {
+  /** Reads the whole body as bytes (images), refusing more than `maxBytes`. */
+  async bytes(req: UpstreamRequest, maxBytes: number): Promise<{ data: Buffer; contentType: string }> {
     const res = await this.send(req);
+    const t = { ...DEFAULT_TIMEOUTS, ...req.timeouts };
+    if (Number(res.headers["content-length"]) > maxBytes) {
+      discard(res.body);
+      throw new UpstreamError(`response larger than ${maxBytes} bytes`, "protocol");
+    }
     const chunks: Buffer[] = [];
+    let size = 0;
     try {
-      for await (const c of res.body) chunks.push(c as Buffer);
+      for await (const c of res.body) {
+        size += (c as Buffer).length;
+        if (size > maxBytes) {
+          discard(res.body);
+          throw new UpstreamError(`response larger than ${maxBytes} bytes`, "protocol");
+        }
+        chunks.push(c as Buffer);
+      }
     } catch (err) {
-      throw mapTransportError(err, req.signal, { ...DEFAULT_TIMEOUTS, ...req.timeouts });
+      throw mapTransportError(err, req.signal, t);
     }
     const ct = res.headers["content-type"];
     return { data: Buffer.concat(chunks), contentType: (Array.isArray(ct) ? ct[0] : ct) ?? "application/octet-stream" };
@@ -101,23 +166,36 @@ export class UpstreamClient {
     yield* parseSse(res.body, req.signal, { ...DEFAULT_TIMEOUTS, ...req.timeouts });
   }
 
-  close(): Promise<void> {
-    return this.agent.close();
+  async close(): Promise<void> {
+    await Promise.all([this.agent.close(), this.trusted?.close()]);
   }
 }
 
-/** Parses a byte stream of Server-Sent Events (eventsource-parser does the framing). */
+/**
+ * Parses a byte stream of Server-Sent Events (eventsource-parser does the framing). One event may not grow past
+ * `maxEventBytes`: a line that never ends would otherwise be held in memory whole.
+ */
 export async function* parseSse(
   body: AsyncIterable<Buffer | Uint8Array | string>,
   signal: AbortSignal,
   timeouts: Required<Timeouts>,
+  maxEventBytes = LIMITS.sseEventBytes,
 ): AsyncGenerator<EventSourceMessage> {
   const queue: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (e) => queue.push(e) });
   const decoder = new TextDecoder();
+  let sinceBoundary = 0; // bytes since the last blank line (the end of an event)
+  let lastChar = "";
   try {
     for await (const chunk of body) {
-      parser.feed(typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true }));
+      const text = typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
+      const boundary = Math.max(text.lastIndexOf("\n\n"), text.lastIndexOf("\r\r"), text.lastIndexOf("\n\r\n"));
+      if (boundary >= 0) sinceBoundary = text.length - boundary;
+      else if (lastChar === "\n" && text.startsWith("\n")) sinceBoundary = text.length;
+      else sinceBoundary += text.length;
+      lastChar = text.slice(-1);
+      if (sinceBoundary > maxEventBytes) throw new UpstreamError(`stream event larger than ${maxEventBytes} bytes`, "protocol");
+      parser.feed(text);
       while (queue.length) yield queue.shift()!;
     }
   } catch (err) {
@@ -127,17 +205,56 @@ export async function* parseSse(
   while (queue.length) yield queue.shift()!;
 }
 
-/** The whole body as text: undici's own reader, cheaper than async iteration over the stream. */
-async function readText(body: UpstreamResponse["body"], signal: AbortSignal, timeouts: Required<Timeouts>): Promise<string> {
+/**
+ * The whole body as text, refusing more than `max` bytes: undici's own reader (cheaper than async iteration),
+ * with a byte counter beside it that ends the body once it passes the limit. With `cut`, the first `max` bytes
+ * are kept instead (error answers: only their message is wanted).
+ */
+async function readBounded(res: Pick<UpstreamResponse, "headers" | "body">, max: number, signal: AbortSignal, timeouts: Required<Timeouts>, cut = false): Promise<string> {
+  const body = res.body;
+  if (!cut && Number(res.headers["content-length"]) > max) {
+    discard(body);
+    throw new UpstreamError(`response larger than ${max} bytes`, "protocol");
+  }
+  if (cut) {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const c of body) {
+        chunks.push(c as Buffer);
+        size += (c as Buffer).length;
+        if (size >= max) break; // leaving the loop ends the body and releases the connection's socket
+      }
+    } catch (err) {
+      throw mapTransportError(err, signal, timeouts);
+    }
+    return Buffer.concat(chunks).subarray(0, max).toString("utf8");
+  }
+  let size = 0;
+  const count = (c: Buffer) => {
+    size += c.length;
+    if (size > max) body.destroy(new UpstreamError(`response larger than ${max} bytes`, "protocol"));
+  };
+  body.on("data", count);
   try {
     return await body.text();
   } catch (err) {
     throw mapTransportError(err, signal, timeouts);
+  } finally {
+    body.off("data", count);
   }
+}
+
+/** Ends a body the gateway will not read (its abort error has nobody to go to). */
+function discard(body: UpstreamResponse["body"]): void {
+  body.on("error", () => undefined);
+  body.destroy();
 }
 
 export function mapTransportError(err: unknown, signal: AbortSignal, t: Required<Timeouts>): UpstreamError {
   if (err instanceof UpstreamError) return err;
+  const guarded = err instanceof GuardedAddressError ? err : (err as { cause?: unknown })?.cause;
+  if (guarded instanceof GuardedAddressError) return new UpstreamError(`refused to connect: ${guarded.message}`, "protocol");
   if (signal.aborted) {
     const deadline = deadlineMessage(signal);
     return deadline ? new UpstreamError(deadline, "timeout") : new UpstreamError("request aborted by the client", "aborted");
@@ -169,17 +286,20 @@ export function retryDelayInBody(text: string): number | undefined {
   return m ? Math.round(Number(m[1]) * 1000) : undefined;
 }
 
-/** The provider's own error message, briefly: `: <message>`. */
-function describeErrorBody(text: string): string {
-  if (!text) return "";
+/** The provider's own error message, briefly and redacted (`: <message>`), and its error code when it has one. */
+function describeErrorBody(text: string, secrets: string[]): { message: string; code?: string } {
+  if (!text) return { message: "" };
   try {
-    const j = JSON.parse(text) as { error?: { message?: string } | string; message?: string };
-    const msg = typeof j.error === "string" ? j.error : (j.error?.message ?? j.message);
-    if (msg) return `: ${truncate(msg, 300)}`;
+    const j = JSON.parse(text) as { error?: { message?: string; code?: unknown; type?: unknown; status?: unknown } | string; message?: string };
+    const err = typeof j.error === "object" && j.error ? j.error : undefined;
+    const msg = typeof j.error === "string" ? j.error : (err?.message ?? j.message);
+    const code = [err?.code, err?.type, err?.status].find((c): c is string => typeof c === "string" && c !== "");
+    if (typeof msg === "string" && msg) return { message: `: ${redact(msg, secrets, 300)}`, code };
+    if (code) return { message: "", code };
   } catch {
     /* not JSON: fall through */
   }
-  return `: ${truncate(text.trim(), 200)}`;
+  return { message: `: ${redact(text.trim(), secrets, 200)}` };
 }
 
 export function truncate(s: string, n: number): string {

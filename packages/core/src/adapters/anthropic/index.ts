@@ -64,6 +64,6 @@ export function anthropicChat(config: ProviderConfig, client: UpstreamClient): C
 }
 
 export const createAnthropicAdapter: AdapterFactory = (config) => {
-  const client = new UpstreamClient(config.timeouts?.connect_ms);
+  const client = new UpstreamClient({ connectTimeoutMs: config.timeouts?.connect_ms });
   return { chat: anthropicChat(config, client), close: () => client.close() };
 };

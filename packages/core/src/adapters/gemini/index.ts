@@ -61,6 +61,6 @@ export function geminiChat(config: ProviderConfig, client: UpstreamClient): Chat
 }
 
 export const createGeminiAdapter: AdapterFactory = (config) => {
-  const client = new UpstreamClient(config.timeouts?.connect_ms);
+  const client = new UpstreamClient({ connectTimeoutMs: config.timeouts?.connect_ms });
   return { chat: geminiChat(config, client), close: () => client.close() };
 };

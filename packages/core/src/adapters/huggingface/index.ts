@@ -5,7 +5,7 @@
 import type { AdapterFactory, CallContext, ImageCapability } from "../types.js";
 import { UpstreamClient } from "../../upstream/client.js";
 import type { ProviderConfig } from "../../config/schema.js";
-import type { ImageRequest, ImageResult } from "../../images/types.js";
+import { MAX_IMAGE_BYTES, type ImageRequest, type ImageResult } from "../../images/types.js";
 
 export const HF_IMAGE_PARAMS = ["n", "size", "response_format", "seed", "negative_prompt"] as const;
 
@@ -36,7 +36,7 @@ export function huggingfaceImages(config: ProviderConfig, client: UpstreamClient
           body: JSON.stringify(toHfBody(req, req.seed != null ? req.seed + i : undefined)),
           signal: ctx.signal,
           timeouts: ctx.timeouts,
-        }),
+        }, MAX_IMAGE_BYTES),
       );
       const results = await Promise.all(calls);
       return { images: results.map((r) => ({ kind: "bytes" as const, data: r.data, mimeType: r.contentType })) };
@@ -45,6 +45,6 @@ export function huggingfaceImages(config: ProviderConfig, client: UpstreamClient
 }
 
 export const createHuggingFaceAdapter: AdapterFactory = (config) => {
-  const client = new UpstreamClient(config.timeouts?.connect_ms);
+  const client = new UpstreamClient({ connectTimeoutMs: config.timeouts?.connect_ms });
   return { images: huggingfaceImages(config, client), close: () => client.close() };
 };

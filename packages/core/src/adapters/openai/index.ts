@@ -4,7 +4,7 @@ import { openaiChat } from "./chat.js";
 import { openaiImages } from "./images.js";
 
 export const createOpenAIAdapter: AdapterFactory = (config) => {
-  const client = new UpstreamClient(config.timeouts?.connect_ms);
+  const client = new UpstreamClient({ connectTimeoutMs: config.timeouts?.connect_ms });
   return {
     chat: openaiChat(config, client),
     images: openaiImages(config, client),
