@@ -10,6 +10,7 @@ import {
   loadConfigFile,
   DEFAULT_MODEL_FILE,
   MemoryRateLimiter,
+  parseAllowList,
   RedisBus,
   RedisRateLimiter,
   type RateLimiter,
@@ -64,22 +65,15 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     const subscribed = await Promise.race([bus.ready().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref())]);
     console.log(`[interference] redis: ${redactUrl(env.REDIS_URL)} ${subscribed ? "(cluster sync on)" : "(not reachable yet: retrying in the background)"}`);
   }
-  // Tokens count against a key's TPM limit when its request finishes (its log entry has the usage).
-  const logSink = {
-    write(entry: Parameters<typeof store.logs.sink.write>[0]) {
-      if (entry.apiKeyId && entry.totalTokens) rateLimiter.recordTokens(entry.apiKeyId, entry.totalTokens);
-      store.logs.sink.write(entry);
-    },
-    flush: () => store.logs.sink.flush(),
-  };
-
   const gateway = createGateway({
     config,
-    logSink,
-    authenticate: createAuthenticator(store.apiKeys, { require: env.REQUIRE_API_KEY === "true", rateLimiter }),
+    logSink: store.logs.sink,
+    authenticate: createAuthenticator(store.apiKeys, { require: env.REQUIRE_API_KEY === "true" }),
+    rateLimiter,
     readiness: { database: () => store.ping() },
     maxBodyBytes: numberFrom(env.MAX_BODY_BYTES),
     metricsToken: env.METRICS_TOKEN || undefined,
+    urlAllowList: parseAllowList(env.PROVIDER_URL_ALLOWLIST),
     publicUrl: env.PUBLIC_URL || undefined,
     media: {
       dir: env.MEDIA_DIR ?? join(repoRoot(), ".data", "media"),

@@ -22,6 +22,9 @@ import { MediaStore, type MediaOptions } from "./media/store.js";
 import { UpstreamClient } from "./upstream/client.js";
 import { GatewayMetrics } from "./metrics.js";
 import type { AddressResolver } from "./security/guarded-lookup.js";
+import { scopeOf } from "./auth/scope.js";
+import type { RateLimiter } from "./ratelimit/limiter.js";
+import { TokenMeter } from "./ratelimit/meter.js";
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -42,6 +45,8 @@ export interface GatewayOptions {
   urlAllowList?: string[];
   /** DNS for those URLs (tests stand in their own). */
   resolveAddress?: AddressResolver;
+  /** Enforces API keys' requests and tokens per minute (AuthContext.limits). */
+  rateLimiter?: RateLimiter;
   /** When set, /metrics needs `Authorization: Bearer <token>`. */
   metricsToken?: string;
 }
@@ -83,9 +88,9 @@ export class Gateway {
     this.fetcher = new UpstreamClient({ guard: { allowList: options.urlAllowList ?? [], resolve: options.resolveAddress } });
     this.media = new MediaStore({ dir: ".data/media", maxAgeMs: 24 * 3600_000, maxTotalBytes: 1024 ** 3, ...options.media });
 
-    this.route("GET", "/v1/providers", async () => json(200, listProviders(this.registry)), false);
-    this.route("GET", "/v1/providers/:id", async (_req, { params }) => json(200, getProvider(this.registry, params.id!)), false);
-    this.route("GET", "/v1/models", async () => json(200, listModels(this.registry)), false);
+    this.route("GET", "/v1/providers", async (_req, { auth }) => json(200, listProviders(this.registry, scopeOf(auth))), false);
+    this.route("GET", "/v1/providers/:id", async (_req, { params, auth }) => json(200, getProvider(this.registry, params.id!, scopeOf(auth))), false);
+    this.route("GET", "/v1/models", async (_req, { auth }) => json(200, listModels(this.registry, scopeOf(auth))), false);
     this.route("POST", "/v1/chat/completions", async (req, { auth, log }) =>
       chatCompletions(
         { registry: this.registry, timeouts: this.options.config.timeouts },
@@ -140,7 +145,12 @@ export class Gateway {
     const log = new LogRecorder(route.logged ? this.logSink : undefined, req.method, req.path);
     try {
       const auth = this.options.authenticate && route.authenticated ? await this.options.authenticate(req.headers) : ANONYMOUS;
-      log.entry.apiKeyId = auth.keyId;
+      log.entry.apiKeyId = auth.keyId; // before the limiter, so a refused request's row names its key
+      const limits = auth.limits;
+      if (auth.keyId && limits && (limits.rpm || limits.tpm) && this.options.rateLimiter) {
+        await this.options.rateLimiter.check(auth.keyId, limits);
+        if (limits.tpm) log.meter = new TokenMeter(this.options.rateLimiter, auth.keyId, limits.tpm);
+      }
       return await route.handler(req, { auth, log, params });
     } catch (err) {
       const e = toGatewayError(err);

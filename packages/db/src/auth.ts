@@ -2,10 +2,10 @@
  * The /v1 authenticator over the API key store: Bearer keys (or `x-api-key`), scopes, per-key rate limits.
  * Until the first key is created (and unless REQUIRE_API_KEY=true) /v1 stays open, so a fresh install works at once.
  */
-import { ANONYMOUS, GatewayError, type AuthContext, type Authenticator, type RateLimiter } from "@interference/core";
+import { ANONYMOUS, GatewayError, type AuthContext, type Authenticator } from "@interference/core";
 import type { ApiKeyStore } from "./store.js";
 
-export function createAuthenticator(keys: ApiKeyStore, opts: { require?: boolean; rateLimiter?: RateLimiter } = {}): Authenticator {
+export function createAuthenticator(keys: ApiKeyStore, opts: { require?: boolean } = {}): Authenticator {
   return async (headers): Promise<AuthContext> => {
     const secret = bearer(headers);
     if (!secret) {
@@ -18,10 +18,9 @@ export function createAuthenticator(keys: ApiKeyStore, opts: { require?: boolean
       if (!opts.require && (await keys.countAll()) === 0) return ANONYMOUS;
       throw new GatewayError(401, "authentication_error", "invalid_api_key", "Invalid or revoked API key.");
     }
-    if (opts.rateLimiter && (record.rateLimitRpm || record.rateLimitTpm)) {
-      await opts.rateLimiter.check(record.id, { rpm: record.rateLimitRpm, tpm: record.rateLimitTpm });
-    }
-    return { keyId: record.id, allowedProviders: record.allowedProviders, allowedModels: record.allowedModels };
+    // The gateway enforces the limits (after the key id is on the request's log row).
+    const limits = record.rateLimitRpm || record.rateLimitTpm ? { rpm: record.rateLimitRpm, tpm: record.rateLimitTpm } : null;
+    return { keyId: record.id, allowedProviders: record.allowedProviders, allowedModels: record.allowedModels, limits };
   };
 }
 

@@ -1,3 +1,5 @@
+import type { RateLimits } from "../ratelimit/limiter.js";
+
 /** Who is calling /v1: the API key's id and what it may use. */
 export interface AuthContext {
   keyId: string | null;
@@ -5,9 +7,11 @@ export interface AuthContext {
   allowedProviders?: string[] | null;
   /** When set, only these model ids may be asked for. */
   allowedModels?: string[] | null;
+  /** The key's requests and tokens per minute, enforced by the gateway's rate limiter. */
+  limits?: RateLimits | null;
 }
 
-/** Checks the request's credentials; throws a GatewayError (401/403/429) to refuse. */
+/** Checks the request's credentials; throws a GatewayError (401/403) to refuse. */
 export type Authenticator = (headers: Record<string, string | undefined>) => Promise<AuthContext>;
 
 export const ANONYMOUS: AuthContext = { keyId: null };

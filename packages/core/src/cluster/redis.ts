@@ -103,9 +103,21 @@ export class RedisRateLimiter implements RateLimiter {
     }
   }
 
-  recordTokens(key: string, tokens: number): void {
-    if (tokens <= 0) return;
-    const k = `${this.prefix}${key}:${windowAt(Date.now()).window}:tokens`;
+  async reserveTokens(key: string, tokens: number, tpm: number): Promise<number> {
+    const { window, leftMs } = windowAt(Date.now());
+    const k = `${this.prefix}${key}:${window}:tokens`;
+    // INCRBY answers the new total: one atomic step, so concurrent requests on every replica see each other.
+    const [[, total]] = (await this.redis.multi().incrby(k, tokens).pexpire(k, WINDOW_MS + 5000).exec()) as [[null, number]];
+    if (total - tokens >= tpm) {
+      this.redis.decrby(k, tokens).catch(() => {});
+      throw rateLimitError("tokens", tpm, leftMs);
+    }
+    return window;
+  }
+
+  addTokens(key: string, tokens: number, window: number): void {
+    if (tokens === 0 || window !== windowAt(Date.now()).window) return;
+    const k = `${this.prefix}${key}:${window}:tokens`;
     this.redis.multi().incrby(k, tokens).pexpire(k, WINDOW_MS + 5000).exec().catch(() => {});
   }
 

@@ -2,12 +2,17 @@ import type { Attempt } from "../routing/router.js";
 import type { Usage } from "../openai/schema.js";
 import type { RequestLogEntry, RequestLogSink } from "./types.js";
 import { uuidv7 } from "./ids.js";
+import type { TokenMeter } from "../ratelimit/meter.js";
 
 /** Collects one request's log row as the request goes, and writes it exactly once. */
 export class LogRecorder {
   readonly entry: RequestLogEntry;
   private readonly started = performance.now();
   private written = false;
+  /** The key's TPM reservation, settled when the request ends (ratelimit/meter.ts). */
+  meter: TokenMeter | null = null;
+  /** Characters of content and tool arguments sent to the client: what a cut stream delivered. */
+  deliveredChars = 0;
 
   constructor(
     private readonly sink: RequestLogSink | undefined,
@@ -61,6 +66,7 @@ export class LogRecorder {
     this.entry.status = status;
     this.entry.error = error ?? null;
     this.entry.latencyMs = this.elapsedMs();
+    this.meter?.settle(this.entry, this.deliveredChars);
     this.sink?.write(this.entry);
   }
 }

@@ -16,12 +16,26 @@ describe("MemoryRateLimiter", () => {
     await rl.check("k", { rpm: 3, tpm: null });
   });
 
-  it("refuses once the tokens of finished requests reach tpm", async () => {
+  it("refuses once the tokens counted reach tpm", async () => {
     const rl = new MemoryRateLimiter(() => 0);
     await rl.check("k", { rpm: null, tpm: 100 });
-    rl.recordTokens("k", 60);
+    rl.addTokens("k", 60, 0);
     await rl.check("k", { rpm: null, tpm: 100 });
-    rl.recordTokens("k", 60);
+    rl.addTokens("k", 60, 0);
     await expect(rl.check("k", { rpm: null, tpm: 100 })).rejects.toMatchObject({ status: 429, message: expect.stringContaining("100 tokens") });
+  });
+
+  it("reserves in one step: a reservation is refused once the count has reached tpm, and settles up or down", async () => {
+    let now = 0;
+    const rl = new MemoryRateLimiter(() => now);
+    expect(await rl.reserveTokens("k", 400, 1000)).toBe(0);
+    await rl.reserveTokens("k", 400, 1000);
+    await rl.reserveTokens("k", 400, 1000); // 800 < 1000 before it: allowed, the overshoot is one estimate
+    await expect(rl.reserveTokens("k", 400, 1000)).rejects.toMatchObject({ status: 429 });
+    rl.addTokens("k", -1100, 0); // settled: those three used 100 tokens in all
+    await rl.reserveTokens("k", 400, 1000);
+    now = 60_000;
+    rl.addTokens("k", 5000, 0); // a settlement for a window that is over changes nothing
+    await rl.reserveTokens("k", 400, 1000);
   });
 });

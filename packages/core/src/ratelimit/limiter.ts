@@ -2,7 +2,8 @@
  * Per-API-key rate limits: requests and tokens per minute, in fixed one-minute windows (the same arithmetic
  * in memory on one replica and in Redis across replicas, so both behave alike). A request is refused with 429
  * and Retry-After (seconds to the next window) when the key already used its requests or tokens in this window.
- * Tokens are counted when a request finishes, so one long request may overshoot a TPM limit once; the next waits.
+ * Tokens are reserved when a request starts (an estimate, see meter.ts) and settled on its real usage when it
+ * ends, so concurrent requests cannot overshoot a TPM limit by more than one request's estimate.
  */
 import { GatewayError } from "../errors.js";
 
@@ -14,8 +15,13 @@ export interface RateLimits {
 export interface RateLimiter {
   /** Counts one request for `key`, or throws a 429 GatewayError when the key is over a limit. */
   check(key: string, limits: RateLimits): Promise<void>;
-  /** Adds the tokens a finished request used. */
-  recordTokens(key: string, tokens: number): void;
+  /**
+   * Adds `tokens` to the key's count in this window, in one step, unless the count already reached `tpm` (then a
+   * 429). Returns the window, for the settlement.
+   */
+  reserveTokens(key: string, tokens: number, tpm: number): Promise<number>;
+  /** Adds `tokens` (negative to give back part of a reservation) to the key's count in window `window`. */
+  addTokens(key: string, tokens: number, window: number): void;
   close?(): Promise<void>;
 }
 
@@ -43,8 +49,7 @@ export class MemoryRateLimiter implements RateLimiter {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  private counter(key: string) {
-    const { window } = windowAt(this.now());
+  private counter(key: string, window = windowAt(this.now()).window) {
     let c = this.counters.get(key);
     if (!c || c.window !== window) {
       c = { window, requests: 0, tokens: 0 };
@@ -66,7 +71,17 @@ export class MemoryRateLimiter implements RateLimiter {
     c.requests++;
   }
 
-  recordTokens(key: string, tokens: number): void {
-    if (tokens > 0) this.counter(key).tokens += tokens;
+  async reserveTokens(key: string, tokens: number, tpm: number): Promise<number> {
+    const { window, leftMs } = windowAt(this.now());
+    const c = this.counter(key, window);
+    if (c.tokens >= tpm) throw rateLimitError("tokens", tpm, leftMs);
+    c.tokens += tokens;
+    return window;
+  }
+
+  addTokens(key: string, tokens: number, window: number): void {
+    // A settlement for a window already over changes nothing that is still counted.
+    if (tokens === 0 || window !== windowAt(this.now()).window) return;
+    this.counter(key, window).tokens += tokens;
   }
 }

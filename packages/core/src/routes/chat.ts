@@ -9,7 +9,7 @@ import type { AuthContext } from "../auth/types.js";
 import type { Timeouts } from "../config/schema.js";
 import type { ProviderRegistry } from "../routing/registry.js";
 import { validate } from "./body.js";
-import { applyScope } from "./scope.js";
+import { scopeOf } from "../auth/scope.js";
 
 export interface ChatDeps {
   registry: ProviderRegistry;
@@ -34,9 +34,9 @@ export async function chatCompletions(
   log.entry.requestedProviders = typeof rawBody.provider === "string" ? rawBody.provider : null;
   log.entry.stream = rawBody.stream === true;
   const body = validate(chatRequestSchema, rawBody);
-  const plan = planRoute(deps.registry, body, "chat");
+  await log.meter?.reserve(JSON.stringify(body.messages).length, body.max_completion_tokens ?? body.max_tokens);
+  const plan = planRoute(deps.registry, body, "chat", scopeOf(auth));
   log.setAttempts(plan.attempts);
-  applyScope(plan, body, auth);
   const deadline = requestDeadline(request, deps.timeouts);
   if (!body.stream) {
     try {
@@ -114,6 +114,10 @@ async function streamChat(deps: ChatDeps, body: ChatRequest, plan: RoutePlan, de
       delete chunk.usage;
     }
     if (chunk.model) log.entry.servedModel = chunk.model;
+    for (const c of chunk.choices) {
+      log.deliveredChars += c.delta.content?.length ?? 0;
+      for (const t of c.delta.tool_calls ?? []) log.deliveredChars += t.function?.arguments?.length ?? 0;
+    }
     chunk.provider = id;
     return `data: ${JSON.stringify(chunk)}\n\n`;
   };

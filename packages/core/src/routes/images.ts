@@ -16,7 +16,7 @@ import type { MediaStore } from "../media/store.js";
 import { sniffImage } from "../media/store.js";
 import { nowSeconds } from "../openai/ids.js";
 import { validate } from "./body.js";
-import { applyScope } from "./scope.js";
+import { scopeOf } from "../auth/scope.js";
 
 export interface ImageDeps {
   registry: ProviderRegistry;
@@ -78,9 +78,8 @@ export async function generateImages(
         "or huggingface with `image_models: [...]` (see the README, 'Image generation').",
     );
   }
-  const plan = planRoute(deps.registry, body, "images");
+  const plan = planRoute(deps.registry, body, "images", scopeOf(auth));
   log.setAttempts(plan.attempts);
-  applyScope(plan, body, auth);
   const format = body.response_format ?? "url";
   // Fetching and checking the images is part of the provider's attempt: a broken image fails over too.
   const deadline = requestDeadline(req, deps.timeouts);

@@ -1,22 +1,25 @@
 /** GET /v1/providers, /v1/providers/{id}, /v1/models: what the gateway can serve. Never any secret. */
 import { notFound } from "../errors.js";
 import type { ProviderRegistry, ProviderRuntime } from "../routing/registry.js";
+import { UNSCOPED, type KeyScope } from "../auth/scope.js";
 
-export function providerSummary(p: ProviderRuntime) {
+/** A provider as a key sees it: only the models its scope allows ("*" stays: it serves the allowed ones too). */
+export function providerSummary(p: ProviderRuntime, scope: KeyScope = UNSCOPED) {
   const { config } = p;
+  const visible = (m: { id: string }) => m.id === "*" || scope.model(m.id);
   return {
     id: config.id,
     url: config.url ?? config.base_url,
     type: config.type,
     enabled: config.enabled,
-    models: config.models.map((m) => m.id),
-    image_models: config.image_models.map((m) => m.id),
+    models: config.models.filter(visible).map((m) => m.id),
+    image_models: config.image_models.filter(visible).map((m) => m.id),
   };
 }
 
-export function providerDetail(p: ProviderRuntime) {
+export function providerDetail(p: ProviderRuntime, scope: KeyScope = UNSCOPED) {
   return {
-    ...providerSummary(p),
+    ...providerSummary(p, scope),
     params: p.adapter.chat ? [...p.adapter.chat.params].sort() : [],
     image_params: p.adapter.images ? [...p.adapter.images.params].sort() : [],
     ready: p.adapter.ready ? p.adapter.ready() : true,
@@ -25,27 +28,28 @@ export function providerDetail(p: ProviderRuntime) {
   };
 }
 
-export function listProviders(registry: ProviderRegistry) {
-  return registry.list().map(providerSummary);
+/** The providers a key may use; one outside its scope does not exist for it. */
+export function listProviders(registry: ProviderRegistry, scope: KeyScope = UNSCOPED) {
+  return registry.list().filter((p) => scope.provider(p.config.id)).map((p) => providerSummary(p, scope));
 }
 
-export function getProvider(registry: ProviderRegistry, id: string) {
+export function getProvider(registry: ProviderRegistry, id: string, scope: KeyScope = UNSCOPED) {
   const p = registry.get(id);
-  if (!p) throw notFound("provider_not_found", `Unknown provider: ${id}. GET /v1/providers lists the available ids.`);
-  return providerDetail(p);
+  if (!p || !scope.provider(id)) throw notFound("provider_not_found", `Unknown provider: ${id}. GET /v1/providers lists the available ids.`);
+  return providerDetail(p, scope);
 }
 
 /** OpenAI's model list, across enabled providers, saying which providers serve each model. */
-export function listModels(registry: ProviderRegistry) {
+export function listModels(registry: ProviderRegistry, scope: KeyScope = UNSCOPED) {
   const models = new Map<string, { id: string; object: "model"; created: number; owned_by: string; providers: string[]; type: "chat" | "image" }>();
   const add = (id: string, provider: string, type: "chat" | "image") => {
-    if (id === "*") return;
+    if (id === "*" || !scope.model(id)) return;
     const m = models.get(`${type}:${id}`);
     if (m) m.providers.push(provider);
     else models.set(`${type}:${id}`, { id, object: "model", created: 0, owned_by: provider, providers: [provider], type });
   };
   for (const p of registry.list()) {
-    if (!p.config.enabled) continue;
+    if (!p.config.enabled || !scope.provider(p.config.id)) continue;
     for (const m of p.config.models) add(m.id, p.config.id, "chat");
     for (const m of p.config.image_models) add(m.id, p.config.id, "image");
   }

@@ -10,6 +10,7 @@ import { DEFAULT_TIMEOUTS } from "../upstream/client.js";
 import { defaultModel, findModel, type ProviderRegistry, type ProviderRuntime } from "./registry.js";
 import { Deadline, deadlineMessage } from "./deadline.js";
 import { classify, type FailureClass } from "./failure.js";
+import { defaultModelFor, UNSCOPED, type KeyScope } from "../auth/scope.js";
 
 export type Capability = "chat" | "images";
 
@@ -51,10 +52,15 @@ function paramsOf(body: Record<string, unknown>, capability: Capability): string
   return Object.keys(body).filter((k) => !skip.has(k) && body[k] !== undefined && body[k] !== null);
 }
 
+/**
+ * The candidates for a request, in order. The API key's scope is applied here, to every candidate, so no attempt
+ * the router makes (failover included) can reach a provider or a model the key may not use.
+ */
 export function planRoute(
   registry: ProviderRegistry,
   body: { model?: string; provider?: string; drop_params?: boolean } & Record<string, unknown>,
   capability: Capability,
+  scope: KeyScope = UNSCOPED,
 ): RoutePlan {
   const requested = parseProviderField(body.provider);
   let pool: ProviderRuntime[];
@@ -80,15 +86,29 @@ export function planRoute(
   let disabledServing = 0;
   let notReady = 0;
   let unsupportedParam: string | undefined;
+  let providerDenied = 0;
+  let modelDenied = 0;
 
   for (const runtime of pool) {
     const { config, adapter } = runtime;
     const cap = capability === "chat" ? adapter.chat : adapter.images;
     const models = capability === "chat" ? config.models : config.image_models;
-    const model = body.model ? findModel(models, body.model) : defaultModel(models);
     // Providers that do not serve the model are noted only when the client named them: otherwise it is noise.
     const skip = (reason: string, always = true) =>
       (always || requested.length) && attempts.push({ provider: config.id, outcome: "skipped", reason });
+    // Out of the key's scope: never tried, and named back only to a client that named it.
+    if (!scope.provider(config.id)) {
+      providerDenied++;
+      skip("not allowed for this API key", false);
+      continue;
+    }
+    const served = body.model ? findModel(models, body.model) : defaultModel(models);
+    const model = body.model || !scope.modelsLimited ? served : defaultModelFor(models, scope);
+    if (served && (!model || !scope.model(model.id))) {
+      modelDenied++;
+      skip(`model ${served.id} is not allowed for this API key`, false);
+      continue;
+    }
     if (!cap || !model) {
       skip(body.model ? `does not serve model ${body.model}` : `serves no ${capability === "chat" ? "chat" : "image"} model`, false);
       continue;
@@ -115,6 +135,10 @@ export function planRoute(
   if (!candidates.length) {
     const chain = attempts.map((a) => `${a.provider}: ${a.reason}`).join("; ");
     const detail = chain ? ` (${chain})` : "";
+    if (modelDenied) {
+      throw new GatewayError(403, "permission_error", "model_not_allowed", `This API key may not use model '${body.model ?? "(the providers' default)"}'${detail}.`, { param: "model" });
+    }
+    if (providerDenied) throw new GatewayError(403, "permission_error", "provider_not_allowed", `This API key may not use the selected provider(s)${detail}.`);
     if (unsupportedParam) {
       throw new GatewayError(
         400,
