@@ -6,7 +6,9 @@ import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import next from "next";
+import { clientAddress, parseTrustedProxies } from "@interference/core";
 import { getRuntime } from "./lib/runtime";
+import { CLIENT_ADDRESS_HEADER } from "./lib/admin/session";
 
 const port = Number(process.env.PORT ?? 1337);
 const host = process.env.HOST ?? "0.0.0.0";
@@ -30,12 +32,20 @@ async function main(): Promise<void> {
   await app.prepare();
   const nextHandler = app.getRequestHandler();
   const gatewayListener = runtime.gateway.nodeListener();
+  const trustedProxies = parseTrustedProxies(process.env.TRUSTED_PROXIES);
 
   const server = createServer((req, res) => {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
-    if (runtime.gateway.handles(q === -1 ? url : url.slice(0, q))) gatewayListener(req, res);
-    else void nextHandler(req, res);
+    if (runtime.gateway.handles(q === -1 ? url : url.slice(0, q))) return gatewayListener(req, res);
+    // The dashboard's sign-in limiter keys on this; whatever a client sent under that name is replaced.
+    const forwarded = req.headers["x-forwarded-for"];
+    req.headers[CLIENT_ADDRESS_HEADER] = clientAddress(req.socket.remoteAddress, Array.isArray(forwarded) ? forwarded.join(",") : forwarded, trustedProxies);
+    nextHandler(req, res).catch((err: unknown) => {
+      console.error("[interference] dashboard request failed:", err);
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
   });
   server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
   server.headersTimeout = 66_000;

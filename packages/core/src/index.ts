@@ -20,3 +20,4 @@ export { defaultLocalProvider, DEFAULT_MODEL_FILE, DEFAULT_MODEL_ID } from "./ad
 export * from "./ratelimit/limiter.js";
 export { RedisBus, RedisRateLimiter, type ClusterBus, type ClusterEvent, type RedisOptions } from "./cluster/redis.js";
 export { checkProviderUrl, isSpecialAddress, parseAllowList } from "./security/url-guard.js";
+export { clientAddress, parseTrustedProxies, type TrustedProxies } from "./http/client-address.js";

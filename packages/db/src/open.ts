@@ -13,6 +13,7 @@ import { migrate } from "./migrate.js";
 import { openPGlite, PACKAGE_DIR } from "./pglite.js";
 import { providerStore } from "./providers.js";
 import { settingsStore } from "./settings.js";
+import { sessionStore } from "./sessions.js";
 import type { Store } from "./store.js";
 
 /** prisma/migrations, next to src/ and dist/ alike. */
@@ -80,6 +81,7 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     apiKeys,
     logs: logStore(prisma, logWriter),
     settings: settingsStore(prisma),
+    sessions: sessionStore(prisma),
     async ping() {
       try {
         await prisma.$queryRawUnsafe("SELECT 1");

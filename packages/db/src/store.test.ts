@@ -80,7 +80,7 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
 
   it("builds the database from the committed migrations, once", async () => {
     const rows = await store.prisma.$queryRawUnsafe<{ migration_name: string }[]>(`SELECT migration_name FROM "_prisma_migrations"`);
-    expect(rows.map((r) => r.migration_name)).toEqual(["20261125000000_init"]);
+    expect(rows.map((r) => r.migration_name).sort()).toEqual(["20261125000000_init", "20261201000000_admin_sessions"]);
     expect(await migrate(store.prisma, MIGRATIONS_DIR)).toEqual([]);
     expect(await store.ping()).toBe(true);
   });
@@ -126,7 +126,7 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
 
     expect(await store.apiKeys.countAll()).toBe(1);
     const ctx = await auth({ authorization: `Bearer ${secret}` });
-    expect(ctx).toEqual({ keyId: record.id, allowedProviders: ["a"], allowedModels: null });
+    expect(ctx).toEqual({ keyId: record.id, allowedProviders: ["a"], allowedModels: null, limits: { rpm: 10, tpm: null } });
     await expect(auth({})).rejects.toMatchObject({ status: 401, code: "missing_api_key" });
     await expect(auth({ authorization: "Bearer ik_wrong" })).rejects.toBeInstanceOf(GatewayError);
 
@@ -212,6 +212,23 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     await store.settings.set("x", "1");
     await store.settings.set("x", "2");
     expect(await store.settings.get("x")).toBe("2");
+  });
+
+  it("keeps dashboard sessions server-side: stored hashed, revocable one by one or all at once", async () => {
+    const a = await store.sessions.create(60_000);
+    const b = await store.sessions.create(60_000);
+    expect(await store.sessions.isActive(a)).toBe(true);
+    const rows = await store.prisma.adminSession.findMany();
+    expect(rows.some((r) => r.id === a)).toBe(false); // only the token's hash is stored
+    await store.sessions.revoke(a);
+    expect(await store.sessions.isActive(a)).toBe(false);
+    expect(await store.sessions.isActive(b)).toBe(true);
+    expect(await store.sessions.revokeAll()).toBe(1);
+    expect(await store.sessions.isActive(b)).toBe(false);
+    const expired = await store.sessions.create(-1);
+    expect(await store.sessions.isActive(expired)).toBe(false);
+    expect(await store.sessions.isActive(undefined)).toBe(false);
+    expect(await store.sessions.isActive("x".repeat(5000))).toBe(false);
   });
 
   it("loses no pending log row on close", async () => {

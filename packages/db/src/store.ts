@@ -111,11 +111,21 @@ export interface SettingsStore {
   set(key: string, value: string): Promise<void>;
 }
 
+/** Dashboard sessions: the token is returned once, only its hash is stored. */
+export interface SessionStore {
+  create(ttlMs: number): Promise<string>;
+  isActive(token: string | undefined): Promise<boolean>;
+  revoke(token: string): Promise<void>;
+  /** Ends every session ("sign out everywhere", a changed admin password); returns how many were live. */
+  revokeAll(): Promise<number>;
+}
+
 export interface Store {
   providers: ProviderStore;
   apiKeys: ApiKeyStore;
   logs: LogStore;
   settings: SettingsStore;
+  sessions: SessionStore;
   /** Flushes pending logs and closes connections (PGlite included). */
   close(): Promise<void>;
 }

@@ -19,6 +19,9 @@ export default async function AdminLayout({ children }: { children: ReactNode })
         <a href="/keys">API keys</a>
         <form method="post" action="/api/admin/logout">
           <button type="submit">Sign out</button>
+          <button type="submit" formAction="/api/admin/logout?everywhere=1" title="End every dashboard session, on every replica">
+            Sign out everywhere
+          </button>
         </form>
       </header>
       <main>{children}</main>

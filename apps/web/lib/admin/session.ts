@@ -1,82 +1,68 @@
 /**
  * Admin sign-in: one admin password (ADMIN_PASSWORD, or generated on first run and printed once, stored only as a
- * scrypt hash), and a signed session cookie (httpOnly, SameSite=Strict). Changing the password ends every session.
+ * scrypt hash) and server-side sessions (the cookie holds a random token, the database its hash: see
+ * packages/db/src/sessions.ts), so signing out ends a session on every replica. Changing the password ends every
+ * session. Hashing runs on libuv's thread pool (async scrypt), never on the thread that serves /v1.
  */
-import { createHmac, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { promisify } from "node:util";
 import type { Store } from "@interference/db";
 
 export const SESSION_COOKIE = "ifr_session";
 const SESSION_TTL_MS = 12 * 3600_000;
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
-function hashPassword(password: string, salt = randomBytes(16)): string {
-  return `scrypt$${salt.toString("base64url")}$${scryptSync(password, salt, 32).toString("base64url")}`;
+async function hashPassword(password: string, salt = randomBytes(16)): Promise<string> {
+  return `scrypt$${salt.toString("base64url")}$${(await scryptAsync(password, salt, 32)).toString("base64url")}`;
 }
 
-function checkPassword(password: string, stored: string): boolean {
+async function checkPassword(password: string, stored: string): Promise<boolean> {
   const [, salt, hash] = stored.split("$");
   if (!salt || !hash) return false;
-  const actual = scryptSync(password, Buffer.from(salt, "base64url"), 32);
+  const actual = await scryptAsync(password, Buffer.from(salt, "base64url"), 32);
   const expected = Buffer.from(hash, "base64url");
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-interface AdminSecrets {
-  passwordHash: string;
-  sessionSecret: string;
-}
+// On globalThis: Next bundles this module into several chunks, and every copy must agree.
+const CACHE = Symbol.for("interference.adminPasswordHash");
+type Holder = { [CACHE]?: Promise<string> };
 
-// On globalThis: Next bundles this module into several chunks, and every copy must sign sessions alike.
-const CACHE = Symbol.for("interference.adminSecrets");
-type Holder = { [CACHE]?: Promise<AdminSecrets> };
-
-/** The password hash and session key, created on first run and kept in the database (shared by replicas). */
-export function adminSecrets(store: Store, env = process.env): Promise<AdminSecrets> {
+/** The admin password's hash, created on first run and kept in the database (shared by replicas). */
+export function adminPasswordHash(store: Store, env = process.env): Promise<string> {
   const g = globalThis as Holder;
   return (g[CACHE] ??= (async () => {
-    let sessionSecret = await store.settings.get("session_secret");
-    if (!sessionSecret) {
-      sessionSecret = randomBytes(32).toString("base64url");
-      await store.settings.set("session_secret", sessionSecret);
-    }
     let passwordHash = await store.settings.get("admin_password_hash");
     if (env.ADMIN_PASSWORD) {
-      // Re-hash only when the password changed (which ends every session signed with the old hash).
-      if (!passwordHash || !checkPassword(env.ADMIN_PASSWORD, passwordHash)) {
-        passwordHash = hashPassword(env.ADMIN_PASSWORD);
+      // Re-hash only when the password changed, which ends every session made with the old one.
+      if (!passwordHash || !(await checkPassword(env.ADMIN_PASSWORD, passwordHash))) {
+        passwordHash = await hashPassword(env.ADMIN_PASSWORD);
         await store.settings.set("admin_password_hash", passwordHash);
+        await store.sessions.revokeAll();
       }
     } else if (!passwordHash) {
       const generated = randomBytes(12).toString("base64url");
-      passwordHash = hashPassword(generated);
+      passwordHash = await hashPassword(generated);
       await store.settings.set("admin_password_hash", passwordHash);
       console.log(`[interference] admin password (shown once; set ADMIN_PASSWORD to choose your own): ${generated}`);
     }
-    return { passwordHash, sessionSecret };
+    return passwordHash;
   })());
 }
 
-const sign = (secrets: AdminSecrets, expires: number) =>
-  createHmac("sha256", secrets.sessionSecret).update(`${expires}:${secrets.passwordHash}`).digest("base64url");
-
 export async function verifyPassword(store: Store, password: string): Promise<boolean> {
-  return checkPassword(password, (await adminSecrets(store)).passwordHash);
+  return checkPassword(password, await adminPasswordHash(store));
 }
 
 export async function newSessionCookie(store: Store, secure: boolean): Promise<string> {
-  const expires = Date.now() + SESSION_TTL_MS;
-  const value = `${expires}.${sign(await adminSecrets(store), expires)}`;
-  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_TTL_MS / 1000}${secure ? "; Secure" : ""}`;
+  const token = await store.sessions.create(SESSION_TTL_MS);
+  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_TTL_MS / 1000}${secure ? "; Secure" : ""}`;
 }
 
 export const clearSessionCookie = `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`;
 
-export async function isValidSession(store: Store, cookieValue: string | undefined): Promise<boolean> {
-  if (!cookieValue) return false;
-  const [expires, mac] = cookieValue.split(".");
-  if (!expires || !mac || Number(expires) < Date.now()) return false;
-  const expected = Buffer.from(sign(await adminSecrets(store), Number(expires)));
-  const given = Buffer.from(mac);
-  return expected.length === given.length && timingSafeEqual(expected, given);
+export function isValidSession(store: Store, token: string | undefined): Promise<boolean> {
+  return store.sessions.isActive(token);
 }
 
 export function cookieFrom(header: string | null, name = SESSION_COOKIE): string | undefined {
@@ -87,15 +73,70 @@ export function cookieFrom(header: string | null, name = SESSION_COOKIE): string
   return undefined;
 }
 
-/** Failed sign-ins per client address: 5 a minute, then refused until the minute is over. */
-const failures = new Map<string, { count: number; since: number }>();
-export function signInAllowed(address: string): boolean {
-  const f = failures.get(address);
-  if (!f || Date.now() - f.since > 60_000) return true;
-  return f.count < 5;
+/**
+ * Whether a form post comes from the dashboard's own pages: browsers send Origin (or Sec-Fetch-Site) with every
+ * POST, and a cross-site page cannot forge either.
+ */
+export function sameOrigin(headers: Headers): boolean {
+  const site = headers.get("sec-fetch-site");
+  if (site) return site === "same-origin";
+  const origin = headers.get("origin");
+  const host = headers.get("x-forwarded-host") ?? headers.get("host");
+  if (!origin || !host) return false;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }
-export function recordFailedSignIn(address: string): void {
-  const f = failures.get(address);
-  if (!f || Date.now() - f.since > 60_000) failures.set(address, { count: 1, since: Date.now() });
-  else f.count++;
+
+/** The client's address as server.ts found it (socket, or X-Forwarded-For behind TRUSTED_PROXIES). */
+export const CLIENT_ADDRESS_HEADER = "x-interference-client-address";
+
+/**
+ * Failed sign-ins per client address: 5 a minute, then refused until the minute is over. Bounded: past
+ * MAX_TRACKED addresses the expired ones go, then the oldest.
+ */
+const WINDOW_MS = 60_000;
+const MAX_FAILURES = 5;
+const MAX_TRACKED = 10_000;
+
+export class SignInLimiter {
+  private readonly failures = new Map<string, { count: number; since: number }>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  allowed(address: string): boolean {
+    const f = this.failures.get(address);
+    return !f || this.now() - f.since > WINDOW_MS || f.count < MAX_FAILURES;
+  }
+
+  recordFailure(address: string): void {
+    const now = this.now();
+    const f = this.failures.get(address);
+    if (f && now - f.since <= WINDOW_MS) {
+      f.count++;
+      return;
+    }
+    this.failures.delete(address);
+    if (this.failures.size >= MAX_TRACKED) this.prune(now);
+    this.failures.set(address, { count: 1, since: now });
+  }
+
+  get size(): number {
+    return this.failures.size;
+  }
+
+  private prune(now: number): void {
+    for (const [k, f] of this.failures) if (now - f.since > WINDOW_MS) this.failures.delete(k);
+    // Still full: the oldest tenth goes (a Map iterates in insertion order), so the scan is paid once per
+    // thousand new addresses rather than on every one.
+    for (const k of this.failures.keys()) {
+      if (this.failures.size < MAX_TRACKED * 0.9) break;
+      this.failures.delete(k);
+    }
+  }
 }
+
+const LIMITER = Symbol.for("interference.signInLimiter");
+export const signInLimiter: SignInLimiter = ((globalThis as { [LIMITER]?: SignInLimiter })[LIMITER] ??= new SignInLimiter());
