@@ -17,7 +17,7 @@ export function attachCluster(gateway: Gateway, store: OpenedStore, bus: Cluster
   });
 
   bus.subscribe((e) => {
-    if (e.type === "keys") return store.apiKeys.invalidate();
+    if (e.type === "keys") return store.apiKeys.invalidate(e.revoked);
     if (e.type === "breaker") return registry.get(e.id)?.health.breaker.adopt(e.open, e.retryInMs);
     void store.providers.list().then((records) => {
       const record = records.find((r) => r.config.id === e.id);

@@ -25,7 +25,7 @@ export interface Runtime {
   config: GatewayConfig;
   store: OpenedStore;
   /** Call after creating or revoking an API key: other replicas drop their cached lookups. */
-  keysChanged(): void;
+  keysChanged(revokedId?: string): void;
   close(): Promise<void>;
 }
 
@@ -70,7 +70,15 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     logSink: store.logs.sink,
     authenticate: createAuthenticator(store.apiKeys, { require: env.REQUIRE_API_KEY === "true" }),
     rateLimiter,
-    readiness: { database: () => store.ping() },
+    readiness: {
+      // Unreachable is degraded, not down: keys are served from their last known state and log rows wait in
+      // memory, so taking every replica out of a load balancer would only turn an outage into a total one.
+      database: async () => {
+        if (await store.ping()) return true;
+        const { knownKeys } = store.apiKeys.health();
+        return `database unreachable: API keys served from their last known state (${knownKeys} active keys known), ${store.logWriter.pendingCount} log rows waiting`;
+      },
+    },
     maxBodyBytes: numberFrom(env.MAX_BODY_BYTES),
     metricsToken: env.METRICS_TOKEN || undefined,
     urlAllowList: parseAllowList(env.PROVIDER_URL_ALLOWLIST),
@@ -86,7 +94,7 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     gateway,
     config,
     store,
-    keysChanged: () => bus?.publish({ type: "keys" }),
+    keysChanged: (revoked) => bus?.publish({ type: "keys", ...(revoked ? { revoked } : {}) }),
     async close() {
       // Each step bounded and reported, so a stuck dependency shows in the log instead of hanging the shutdown.
       await step("gateway", () => gateway.close(), 10_000);

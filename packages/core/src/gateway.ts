@@ -39,8 +39,11 @@ export interface GatewayOptions {
   media?: Partial<MediaOptions>;
   /** The gateway's public base URL for /media links (else from Host / X-Forwarded-* headers). */
   publicUrl?: string;
-  /** Extra readiness checks for /readyz (e.g. the database); each throws or resolves false when not ready. */
-  readiness?: Record<string, () => Promise<boolean>>;
+  /**
+   * Extra readiness checks for /readyz (e.g. the database); each throws or resolves false when not ready, or
+   * resolves a sentence when it is degraded but still serving (reported, without failing readiness).
+   */
+  readiness?: Record<string, () => Promise<boolean | string>>;
   /** Hosts that URLs from outside the config file (image links) may reach although internal (PROVIDER_URL_ALLOWLIST). */
   urlAllowList?: string[];
   /** DNS for those URLs (tests stand in their own). */
@@ -183,15 +186,18 @@ export class Gateway {
       if (!p.config.enabled || !p.adapter.ready) continue;
       checks[`provider:${p.config.id}`] = p.adapter.ready() ? "ok" : (p.adapter.notReadyReason?.() ?? "not ready");
     }
+    const degraded: string[] = [];
     for (const [name, check] of Object.entries(this.options.readiness ?? {})) {
       try {
-        checks[name] = (await check()) ? "ok" : "not ready";
+        const result = await check();
+        if (typeof result === "string") degraded.push(name);
+        checks[name] = typeof result === "string" ? `degraded: ${result}` : result ? "ok" : "not ready";
       } catch (err) {
         checks[name] = `failed: ${(err as Error).message}`;
       }
     }
-    const ready = Object.values(checks).every((v) => v === "ok");
-    return json(ready ? 200 : 503, { status: ready ? "ready" : "not ready", checks });
+    const ready = Object.entries(checks).every(([name, v]) => v === "ok" || degraded.includes(name));
+    return json(ready ? 200 : 503, { status: ready ? (degraded.length ? "degraded" : "ready") : "not ready", checks });
   }
 
   private async metricsResponse(req: GatewayHttpRequest): Promise<GatewayHttpResponse> {

@@ -3,8 +3,13 @@
  * adds nothing for secrets this random, and verification sits on the hot path. Lookups are cached briefly, so a
  * request costs no database round-trip; a revoke here clears the cache at once, other replicas within the TTL
  * (or at once when they share Redis invalidations, see `invalidate`).
+ *
+ * While the database is unreachable, keys are served from the last state the database gave (a key seen active
+ * stays active, a revocation this replica has seen still applies) instead of failing every keyed request; a key
+ * never seen gets a 503. `health()` says whether that is happening, for /readyz.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { GatewayError } from "@interference/core";
 import type { ApiKey, PrismaClient } from "./generated/prisma/client.js";
 import type { ApiKeyRecord, ApiKeyStore } from "./store.js";
 
@@ -32,8 +37,13 @@ function toRecord(row: ApiKey): ApiKeyRecord {
 const listOrNull = (v: string[] | null | undefined) => (v && v.length ? v : null);
 
 export interface CachedApiKeyStore extends ApiKeyStore {
-  /** Forgets cached lookups (after a change made here or announced by another replica). */
-  invalidate(): void;
+  /**
+   * Forgets cached lookups (after a change made here or announced by another replica). `revokedId`: a key just
+   * revoked, which the last known state must not serve either, should the database then be unreachable.
+   */
+  invalidate(revokedId?: string): void;
+  /** Whether lookups are being answered from the last known state (the database unreachable), since when. */
+  health(): { degradedSince: Date | null; knownKeys: number };
   /** Writes pending last-used times. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -48,6 +58,25 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
   const lookups = new Map<string, Promise<ApiKeyRecord | null>>();
   let counting: Promise<number> | null = null;
   let generation = 0;
+  // The database's last answer per key hash, kept across invalidations (bounded like the cache), and its count.
+  const lastKnown = new Map<string, ApiKeyRecord | null>();
+  let lastCount: number | null = null;
+  let degradedSince: number | null = null;
+
+  const remember = (hash: string, record: ApiKeyRecord | null) => {
+    lastKnown.delete(hash); // re-inserted last: the oldest entry is the first to go
+    if (lastKnown.size >= CACHE_MAX) lastKnown.delete(lastKnown.keys().next().value!);
+    lastKnown.set(hash, record);
+    if (record) lastCount = Math.max(lastCount ?? 0, 1); // a key found proves there are keys
+  };
+  const unreachable = (err: unknown) => {
+    degradedSince ??= Date.now();
+    console.warn(`[interference] api keys: database unreachable (${(err as Error)?.message ?? err}): serving the last known state`);
+  };
+  const noState = () =>
+    new GatewayError(503, "service_unavailable", "database_unavailable", "The gateway cannot check this API key right now (its database is unreachable): try again shortly.", {
+      headers: { "retry-after": "5" },
+    });
 
   const flush = async () => {
     const batch = [...touched.entries()];
@@ -57,7 +86,13 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
   const timer = setInterval(() => void flush(), TOUCH_INTERVAL_MS);
   timer.unref();
 
-  const invalidate = () => {
+  const invalidate = (revokedId?: string) => {
+    if (revokedId) {
+      for (const [hash, record] of lastKnown) if (record?.id === revokedId) lastKnown.set(hash, null);
+      lastCount = Math.max(lastCount ?? 0, 1);
+    }
+    // Keys are never deleted, so a count above zero stays true; "no keys" may not be (one may just have been made).
+    if (lastCount === 0) lastCount = null;
     cache.clear();
     keyCount = null;
     lookups.clear();
@@ -68,6 +103,7 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
   return {
     invalidate,
     flush,
+    health: () => ({ degradedSince: degradedSince === null ? null : new Date(degradedSince), knownKeys: [...lastKnown.values()].filter(Boolean).length }),
     async close() {
       clearInterval(timer);
       await flush();
@@ -97,7 +133,7 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
 
     async revoke(id) {
       const { count } = await prisma.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
-      invalidate();
+      invalidate(id);
       return count > 0;
     },
 
@@ -111,14 +147,28 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
         let lookup = lookups.get(hash);
         if (!lookup) {
           const gen = generation;
-          lookup = prisma.apiKey.findUnique({ where: { hash } }).then((row) => {
-            const found = row && !row.revokedAt ? toRecord(row) : null;
-            if (gen === generation) {
-              if (cache.size >= CACHE_MAX) cache.clear(); // bounded: guessing keys cannot grow memory
-              cache.set(hash, { record: found, at: Date.now() });
-            }
-            return found;
-          });
+          const keep = (record: ApiKeyRecord | null) => {
+            if (gen !== generation) return;
+            if (cache.size >= CACHE_MAX) cache.clear(); // bounded: guessing keys cannot grow memory
+            cache.set(hash, { record, at: Date.now() });
+          };
+          lookup = prisma.apiKey.findUnique({ where: { hash } }).then(
+            (row) => {
+              const found = row && !row.revokedAt ? toRecord(row) : null;
+              degradedSince = null;
+              if (gen === generation) remember(hash, found);
+              keep(found);
+              return found;
+            },
+            (err: unknown) => {
+              unreachable(err);
+              if (!lastKnown.has(hash)) throw noState();
+              // Kept for the cache's TTL too, so an outage costs one failed lookup per key every few seconds.
+              const known = lastKnown.get(hash)!;
+              keep(known);
+              return known;
+            },
+          );
           const settled = lookup.finally(() => lookups.get(hash) === settled && lookups.delete(hash));
           lookups.set(hash, settled);
           lookup = settled;
@@ -135,10 +185,20 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
         const gen = generation;
         const count: Promise<number> = prisma.apiKey
           .count()
-          .then((n) => {
-            if (gen === generation) keyCount = { n, at: Date.now() };
-            return n;
-          })
+          .then(
+            (n) => {
+              lastCount = n;
+              degradedSince = null;
+              if (gen === generation) keyCount = { n, at: Date.now() };
+              return n;
+            },
+            (err: unknown) => {
+              unreachable(err);
+              if (lastCount === null) throw noState();
+              if (gen === generation) keyCount = { n: lastCount, at: Date.now() };
+              return lastCount;
+            },
+          )
           .finally(() => {
             if (counting === count) counting = null;
           });

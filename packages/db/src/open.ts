@@ -54,7 +54,8 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
     kind = "pglite";
   } else if (/^postgres(ql)?:\/\//.test(url)) {
-    prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
+    // A database that stops answering must fail lookups in seconds (they fall back to the last known state), not hang.
+    prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10, connectionTimeoutMillis: 5000, keepAlive: true }) });
     kind = "postgresql";
   } else {
     throw new Error(`DATABASE_URL must be postgres://… or pglite:<folder>, not ${redactUrl(url)}`);

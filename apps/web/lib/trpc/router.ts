@@ -167,7 +167,7 @@ export const appRouter = t.router({
       }),
     revoke: admin.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
       const revoked = await ctx.runtime.store.apiKeys.revoke(input.id);
-      ctx.runtime.keysChanged();
+      ctx.runtime.keysChanged(input.id);
       return { revoked };
     }),
   }),

@@ -9,7 +9,8 @@ import { rateLimitError, windowAt, WINDOW_MS, type RateLimiter, type RateLimits 
 
 export type ClusterEvent =
   | { type: "provider"; id: string }
-  | { type: "keys" }
+  /** API keys changed; `revoked` names a key just revoked. */
+  | { type: "keys"; revoked?: string }
   | { type: "breaker"; id: string; open: boolean; retryInMs: number };
 
 export interface ClusterBus {
