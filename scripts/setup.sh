@@ -24,6 +24,11 @@ if [[ "${1:-}" == "--test" ]]; then
     if [[ $(id -u) -eq 0 ]]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
     else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
   fi
+  if ! command -v redis-server >/dev/null 2>&1; then
+    echo "[setup] installing Debian's redis-server (the Redis outage test starts its own on a free port)"
+    if [[ $(id -u) -eq 0 ]]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; fi
+  fi
   if ! python3 -c "import requests" 2>/dev/null; then
     echo "[setup] installing Python requests (the seed examples use it)"
     python3 -m pip install --quiet requests

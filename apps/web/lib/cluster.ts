@@ -1,10 +1,11 @@
 /**
  * Keeps replicas in step through the cluster bus (Redis pub/sub): what changes here is announced, what another
  * replica announces is applied here. Provider changes travel as ids: each replica reloads the provider from the
- * shared database, so secrets never cross Redis.
+ * shared database, so secrets never cross Redis. Events sent while Redis was away are lost, so when the bus comes
+ * back every provider is reloaded from the database and cached key lookups are dropped.
  */
 import type { ClusterBus, Gateway } from "@interference/core";
-import { configHash, type OpenedStore } from "@interference/db";
+import { configHash, type OpenedStore, type ProviderRecord } from "@interference/db";
 
 export function attachCluster(gateway: Gateway, store: OpenedStore, bus: ClusterBus): void {
   const registry = gateway.registry;
@@ -16,21 +17,41 @@ export function attachCluster(gateway: Gateway, store: OpenedStore, bus: Cluster
     else bus.publish({ type: "provider", id: e.id });
   });
 
+  /** Makes this replica's provider `id` what the database holds (`record` undefined: it was removed). */
+  const apply = (id: string, record: ProviderRecord | undefined) => {
+    const current = registry.get(id);
+    applyingRemote = true;
+    try {
+      if (!record) registry.remove(id);
+      else if (current && configHash({ ...current.config, enabled: true }) === configHash({ ...record.config, enabled: true })) {
+        registry.setEnabled(id, record.config.enabled); // a toggle: keep the adapter and its connections
+      } else if (!current || configHash(current.config) !== configHash(record.config)) registry.upsert(record.config);
+    } catch (err) {
+      console.error(`[cluster] provider ${id}: ${(err as Error).message}`);
+    } finally {
+      applyingRemote = false;
+    }
+  };
+
+  const reload = (only?: string) =>
+    store.providers.list().then(
+      (records) => {
+        const byId = new Map(records.map((r) => [r.config.id, r]));
+        const ids = only ? [only] : [...new Set([...registry.list().map((p) => p.config.id), ...byId.keys()])];
+        for (const id of ids) apply(id, byId.get(id));
+      },
+      (err: unknown) => console.warn(`[cluster] could not reload providers: ${(err as Error).message}`),
+    );
+
   bus.subscribe((e) => {
     if (e.type === "keys") return store.apiKeys.invalidate(e.revoked);
     if (e.type === "breaker") return registry.get(e.id)?.health.breaker.adopt(e.open, e.retryInMs);
-    void store.providers.list().then((records) => {
-      const record = records.find((r) => r.config.id === e.id);
-      const current = registry.get(e.id);
-      applyingRemote = true;
-      try {
-        if (!record) registry.remove(e.id);
-        else if (current && configHash({ ...current.config, enabled: true }) === configHash({ ...record.config, enabled: true })) {
-          registry.setEnabled(e.id, record.config.enabled); // a toggle: keep the adapter and its connections
-        } else registry.upsert(record.config);
-      } finally {
-        applyingRemote = false;
-      }
-    });
+    void reload(e.id);
+  });
+
+  bus.onReconnect(() => {
+    console.log("[cluster] bus reconnected: reloading providers and API keys from the database");
+    store.apiKeys.invalidate();
+    void reload();
   });
 }

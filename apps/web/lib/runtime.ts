@@ -58,11 +58,15 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
   // Several replicas share rate limits and changes through Redis; one replica keeps them in memory.
   let bus: RedisBus | null = null;
   let rateLimiter: RateLimiter = new MemoryRateLimiter();
+  let redisLimiter: RedisRateLimiter | null = null;
   if (env.REDIS_URL) {
     const redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX || "interference:" };
     bus = new RedisBus(redis);
-    rateLimiter = new RedisRateLimiter(redis);
-    const subscribed = await Promise.race([bus.ready().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref())]);
+    rateLimiter = redisLimiter = new RedisRateLimiter(redis);
+    const subscribed = await Promise.race([
+      bus.ready().then(() => true, () => false),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref()),
+    ]);
     console.log(`[interference] redis: ${redactUrl(env.REDIS_URL)} ${subscribed ? "(cluster sync on)" : "(not reachable yet: retrying in the background)"}`);
   }
   const gateway = createGateway({
@@ -78,6 +82,7 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
         const { knownKeys } = store.apiKeys.health();
         return `database unreachable: API keys served from their last known state (${knownKeys} active keys known), ${store.logWriter.pendingCount} log rows waiting`;
       },
+      ...(redisLimiter ? { redis: async () => (redisLimiter.degraded ? "redis unreachable: rate limits are counted on each replica alone" : true) } : {}),
     },
     maxBodyBytes: numberFrom(env.MAX_BODY_BYTES),
     metricsToken: env.METRICS_TOKEN || undefined,

@@ -2,10 +2,16 @@
  * What replicas share through Redis (REDIS_URL): rate-limit counters, and change events on one pub/sub channel
  * (provider toggles and edits, API key changes, circuit breaker transitions) so a change made on one replica
  * applies on every other within milliseconds. Without Redis each replica keeps its own in memory.
+ *
+ * Redis going away is an outage to ride out, never a reason to fail requests: rate limits fall back to counting
+ * on each replica alone (so a key may get up to its limit on each replica until Redis is back), events published
+ * meanwhile are lost, and so every replica reloads provider and key state from the database when its
+ * subscription comes back (`onReconnect`). A gateway started while Redis is down starts, and keeps retrying.
  */
 import { randomUUID } from "node:crypto";
+import { GatewayError } from "../errors.js";
 import { Redis } from "ioredis";
-import { rateLimitError, windowAt, WINDOW_MS, type RateLimiter, type RateLimits } from "../ratelimit/limiter.js";
+import { MemoryRateLimiter, rateLimitError, windowAt, WINDOW_MS, type RateLimiter, type RateLimits } from "../ratelimit/limiter.js";
 
 export type ClusterEvent =
   | { type: "provider"; id: string }
@@ -17,6 +23,8 @@ export interface ClusterBus {
   publish(event: ClusterEvent): void;
   /** Events from other replicas (never this one's own). */
   subscribe(handler: (event: ClusterEvent) => void): void;
+  /** Called when the subscription is back after being lost: events may have been missed meanwhile. */
+  onReconnect(handler: () => void): void;
   close(): Promise<void>;
 }
 
@@ -26,10 +34,26 @@ export interface RedisOptions {
   prefix?: string;
 }
 
-function connect(url: string): Redis {
-  // Fail commands fast while Redis is away instead of queueing them without bound.
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false });
-  redis.on("error", (err) => console.warn(`[cluster] redis: ${err.message}`));
+/** Reconnects for ever (at most every 2 s), and warns once per outage rather than on every failed attempt. */
+function connect(url: string, options: { offlineQueue: boolean }): Redis {
+  const redis = new Redis(url, {
+    // Commands fail at once while Redis is away (the limiter counts in memory meanwhile) instead of queueing;
+    // the subscriber's one SUBSCRIBE waits for Redis however long it takes.
+    enableOfflineQueue: options.offlineQueue,
+    maxRetriesPerRequest: options.offlineQueue ? null : 1,
+    commandTimeout: options.offlineQueue ? undefined : 1000,
+    retryStrategy: (times) => Math.min(times * 100, 2000),
+    lazyConnect: false,
+  });
+  let warned = false;
+  redis.on("error", (err) => {
+    if (!warned) console.warn(`[cluster] redis unreachable (${err.message}): retrying in the background`);
+    warned = true;
+  });
+  redis.on("ready", () => {
+    if (warned) console.log("[cluster] redis is back");
+    warned = false;
+  });
   return redis;
 }
 
@@ -39,11 +63,23 @@ export class RedisBus implements ClusterBus {
   private readonly channel: string;
   private readonly origin = randomUUID();
   private readonly handlers: ((e: ClusterEvent) => void)[] = [];
+  private readonly reconnectHandlers: (() => void)[] = [];
+  /** Set when the subscriber lost (or never had) its connection: the next "ready" may follow missed events. */
+  private lost = false;
 
   constructor(opts: RedisOptions) {
     this.channel = `${opts.prefix ?? "interference:"}events`;
-    this.pub = connect(opts.url);
-    this.sub = connect(opts.url);
+    this.pub = connect(opts.url, { offlineQueue: false });
+    // The subscriber queues its SUBSCRIBE until Redis is reachable, and ioredis subscribes again on every reconnect.
+    this.sub = connect(opts.url, { offlineQueue: true });
+    // A replica started while Redis was down missed events too, so any trouble before a "ready" counts.
+    this.sub.on("error", () => (this.lost = true));
+    this.sub.on("close", () => (this.lost = true));
+    this.sub.on("ready", () => {
+      if (!this.lost) return;
+      this.lost = false;
+      for (const h of this.reconnectHandlers) h();
+    });
     this.sub.on("message", (_channel, raw: string) => {
       let msg: { origin: string; event: ClusterEvent };
       try {
@@ -75,51 +111,87 @@ export class RedisBus implements ClusterBus {
     this.handlers.push(handler);
   }
 
+  onReconnect(handler: () => void): void {
+    this.reconnectHandlers.push(handler);
+  }
+
   async close(): Promise<void> {
     this.sub.disconnect();
     await this.pub.quit().catch(() => this.pub.disconnect());
   }
 }
 
-/** Rate limits counted in Redis: one INCR per request, shared by every replica. */
+/**
+ * Rate limits counted in Redis: one INCR per request, shared by every replica. While Redis cannot be reached the
+ * counting goes on in this replica's memory (per-replica limits), and goes back to Redis once it answers again.
+ */
 export class RedisRateLimiter implements RateLimiter {
   private readonly redis: Redis;
   private readonly prefix: string;
+  private readonly local: MemoryRateLimiter;
 
-  constructor(opts: RedisOptions) {
-    this.redis = connect(opts.url);
+  constructor(opts: RedisOptions, now: () => number = Date.now) {
+    this.redis = connect(opts.url, { offlineQueue: false });
     this.prefix = `${opts.prefix ?? "interference:"}rl:`;
+    this.local = new MemoryRateLimiter(now);
   }
 
-  async check(key: string, limits: RateLimits): Promise<void> {
-    const { window, leftMs } = windowAt(Date.now());
-    const base = `${this.prefix}${key}:${window}`;
-    if (limits.tpm) {
-      const used = Number(await this.redis.get(`${base}:tokens`));
-      if (used >= limits.tpm) throw rateLimitError("tokens", limits.tpm, leftMs);
-    }
-    if (limits.rpm) {
-      const [[, n]] = (await this.redis.multi().incr(`${base}:requests`).pexpire(`${base}:requests`, WINDOW_MS + 5000).exec()) as [[null, number]];
-      if (n > limits.rpm) throw rateLimitError("requests", limits.rpm, leftMs);
+  /** Whether counts are kept in this replica alone right now. */
+  get degraded(): boolean {
+    return this.redis.status !== "ready";
+  }
+
+  /** Runs `shared` on Redis, or `local` when Redis is away or fails: a 429 decided by either is passed on. */
+  private async either<T>(shared: () => Promise<T>, local: () => Promise<T>): Promise<T> {
+    if (this.degraded) return local();
+    try {
+      return await shared();
+    } catch (err) {
+      if (err instanceof GatewayError) throw err;
+      return local();
     }
   }
 
-  async reserveTokens(key: string, tokens: number, tpm: number): Promise<number> {
-    const { window, leftMs } = windowAt(Date.now());
-    const k = `${this.prefix}${key}:${window}:tokens`;
-    // INCRBY answers the new total: one atomic step, so concurrent requests on every replica see each other.
-    const [[, total]] = (await this.redis.multi().incrby(k, tokens).pexpire(k, WINDOW_MS + 5000).exec()) as [[null, number]];
-    if (total - tokens >= tpm) {
-      this.redis.decrby(k, tokens).catch(() => {});
-      throw rateLimitError("tokens", tpm, leftMs);
-    }
-    return window;
+  check(key: string, limits: RateLimits): Promise<void> {
+    return this.either(
+      async () => {
+        const { window, leftMs } = windowAt(Date.now());
+        const base = `${this.prefix}${key}:${window}`;
+        if (limits.tpm) {
+          const used = Number(await this.redis.get(`${base}:tokens`));
+          if (used >= limits.tpm) throw rateLimitError("tokens", limits.tpm, leftMs);
+        }
+        if (limits.rpm) {
+          const [[, n]] = (await this.redis.multi().incr(`${base}:requests`).pexpire(`${base}:requests`, WINDOW_MS + 5000).exec()) as [[null, number]];
+          if (n > limits.rpm) throw rateLimitError("requests", limits.rpm, leftMs);
+        }
+      },
+      () => this.local.check(key, limits),
+    );
+  }
+
+  reserveTokens(key: string, tokens: number, tpm: number): Promise<number> {
+    return this.either(
+      async () => {
+        const { window, leftMs } = windowAt(Date.now());
+        const k = `${this.prefix}${key}:${window}:tokens`;
+        // INCRBY answers the new total: one atomic step, so concurrent requests on every replica see each other.
+        const [[, total]] = (await this.redis.multi().incrby(k, tokens).pexpire(k, WINDOW_MS + 5000).exec()) as [[null, number]];
+        if (total - tokens >= tpm) {
+          this.redis.decrby(k, tokens).catch(() => {});
+          throw rateLimitError("tokens", tpm, leftMs);
+        }
+        return window;
+      },
+      () => this.local.reserveTokens(key, tokens, tpm),
+    );
   }
 
   addTokens(key: string, tokens: number, window: number): void {
     if (tokens === 0 || window !== windowAt(Date.now()).window) return;
+    if (this.degraded) return this.local.addTokens(key, tokens, window);
     const k = `${this.prefix}${key}:${window}:tokens`;
-    this.redis.multi().incrby(k, tokens).pexpire(k, WINDOW_MS + 5000).exec().catch(() => {});
+    this.redis.multi().incrby(k, tokens).pexpire(k, WINDOW_MS + 5000).exec().catch(() => this.local.addTokens(key, tokens, window));
   }
 
   async close(): Promise<void> {
