@@ -24,6 +24,8 @@ export interface Runtime {
   gateway: Gateway;
   config: GatewayConfig;
   store: OpenedStore;
+  /** Where dashboard-set local model paths must point (MODELS_DIR, default <repo>/models). */
+  modelsDir: string;
   /** Call after creating or revoking an API key: other replicas drop their cached lookups. */
   keysChanged(revokedId?: string): void;
   close(): Promise<void>;
@@ -99,6 +101,7 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     gateway,
     config,
     store,
+    modelsDir: env.MODELS_DIR || join(repoRoot(), "models"),
     keysChanged: (revoked) => bus?.publish({ type: "keys", ...(revoked ? { revoked } : {}) }),
     async close() {
       // Each step bounded and reported, so a stuck dependency shows in the log instead of hanging the shutdown.

@@ -4,7 +4,17 @@
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { checkProviderUrl, normalizeProvider, parseAllowList, providerDetail, type ProviderConfig } from "@interference/core";
+import {
+  checkModelPath,
+  checkProviderUrl,
+  fromProviderForm,
+  normalizeProvider,
+  parseAllowList,
+  providerDetail,
+  toProviderForm,
+  PROVIDER_TYPES,
+  type ProviderConfig,
+} from "@interference/core";
 import { toPublicProvider } from "@interference/db";
 import type { Runtime } from "@/lib/runtime";
 import { cookieFrom, isValidSession } from "@/lib/admin/session";
@@ -34,16 +44,17 @@ const admin = t.procedure.use(async ({ ctx, type, next }) => {
 
 const list = (s: string) => s.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
 
-const providerInput = z.object({
+/** The provider form (core's ProviderForm): the config file's own shape, as text fields. */
+const providerForm = z.object({
   id: z.string().min(1),
-  type: z.enum(["openai", "anthropic", "gemini", "local", "huggingface"]),
-  base_url: z.string().optional(),
+  type: z.enum(PROVIDER_TYPES),
+  base_url: z.string(),
   /** Empty keeps the stored key (secrets are write-only). */
-  api_key: z.string().optional(),
+  api_key: z.string(),
   models: z.string(),
   image_models: z.string(),
   enabled: z.boolean(),
-  options: z.string().optional(),
+  settings: z.string().max(100_000),
 });
 
 export const appRouter = t.router({
@@ -59,6 +70,8 @@ export const appRouter = t.router({
           source: record?.source ?? "config",
           apiKey: record ? toPublicProvider(record).config.api_key : p.config.api_key ? "set" : null,
           options: p.config.options,
+          /** What the edit form starts from: the provider as configured (secrets left out). */
+          form: toProviderForm(p.config),
           stats: stats.get(p.config.id) ?? null,
         };
       });
@@ -70,34 +83,46 @@ export const appRouter = t.router({
       }
       return { id: input.id, enabled: input.enabled };
     }),
-    save: admin.input(providerInput).mutation(async ({ ctx, input }) => {
+    save: admin.input(providerForm).mutation(async ({ ctx, input }) => {
+      const { registry } = ctx.runtime.gateway;
+      const previous = registry.get(input.id)?.config;
       let config: ProviderConfig;
       try {
-        const options = input.options?.trim() ? JSON.parse(input.options) : {};
-        config = normalizeProvider({
-          ...options,
-          id: input.id,
-          type: input.type,
-          ...(input.base_url ? { base_url: input.base_url } : {}),
-          ...(input.api_key ? { api_key: input.api_key } : {}),
-          models: list(input.models),
-          image_models: list(input.image_models),
-          enabled: input.enabled,
-        });
+        config = normalizeProvider(fromProviderForm(input));
+        // The dashboard may only point a local provider at a file in the models folder (it could read any file
+        // the server can); a path the config file set and the form left unchanged stays as it is.
+        const modelPath = config.options.model_path;
+        if (config.type === "local" && typeof modelPath === "string" && modelPath !== previous?.options.model_path) {
+          config.options.model_path = checkModelPath(modelPath, ctx.runtime.modelsDir);
+        }
       } catch (err) {
         throw new TRPCError({ code: "BAD_REQUEST", message: (err as Error).message });
       }
-      // The dashboard can aim server-side requests anywhere: refuse internal addresses unless allow-listed.
-      if (config.type !== "local") {
+      // The dashboard can aim server-side requests anywhere: refuse internal addresses unless allow-listed (a URL
+      // the form left as it was, from the config file say, is not the dashboard's doing).
+      if (config.type !== "local" && config.base_url !== previous?.base_url) {
         try {
           await checkProviderUrl(config.base_url, parseAllowList(process.env.PROVIDER_URL_ALLOWLIST));
         } catch (err) {
           throw new TRPCError({ code: "BAD_REQUEST", message: `Provider URL refused: ${(err as Error).message}` });
         }
       }
-      const record = await ctx.runtime.store.providers.save(config, { keepSecretIfEmpty: true });
-      ctx.runtime.gateway.registry.upsert(record.config);
-      return { id: record.config.id };
+      // Built before it is stored: a provider whose adapter cannot be made (a local one without a model file,
+      // say) is refused here rather than stored and failing every start after.
+      const live = { ...config, api_key: config.api_key ?? previous?.api_key };
+      try {
+        registry.upsert(live);
+      } catch (err) {
+        throw new TRPCError({ code: "BAD_REQUEST", message: (err as Error).message });
+      }
+      try {
+        const record = await ctx.runtime.store.providers.save(config, { keepSecretIfEmpty: true });
+        return { id: record.config.id };
+      } catch (err) {
+        if (previous) registry.upsert(previous);
+        else registry.remove(config.id);
+        throw err;
+      }
     }),
     remove: admin.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
       await ctx.runtime.store.providers.remove(input.id);

@@ -64,7 +64,10 @@ export class ProviderRegistry extends EventEmitter<{ change: [RegistryEvent] }> 
     return runtime;
   }
 
-  /** Replaces every provider with `configs`, in that order. */
+  /**
+   * Replaces every provider with `configs`, in that order. A provider whose adapter cannot be built (a stored row
+   * that no longer validates) is left out with an error in the log: one bad row never stops the gateway.
+   */
   replaceAll(configs: ProviderConfig[]): void {
     const keep = new Set(configs.map((c) => c.id));
     for (const [id, p] of this.providers) {
@@ -75,8 +78,12 @@ export class ProviderRegistry extends EventEmitter<{ change: [RegistryEvent] }> 
     }
     const next = new Map<string, ProviderRuntime>();
     for (const c of configs) {
-      this.upsert(c);
-      next.set(c.id, this.providers.get(c.id)!);
+      try {
+        this.upsert(c);
+        next.set(c.id, this.providers.get(c.id)!);
+      } catch (err) {
+        console.error(`[interference] provider ${c.id} left out: ${(err as Error).message}`);
+      }
     }
     this.providers = next;
   }

@@ -3,8 +3,8 @@ import { useCallback, useEffect, useState } from "react";
 import { trpc } from "@/lib/trpc/client";
 
 type Provider = Awaited<ReturnType<typeof trpc.providers.list.query>>[number];
-const EMPTY = { id: "", type: "openai" as const, base_url: "", api_key: "", models: "", image_models: "", enabled: true, options: "" };
-type Form = Omit<typeof EMPTY, "type"> & { type: "openai" | "anthropic" | "gemini" | "local" | "huggingface" };
+type Form = Provider["form"];
+const EMPTY: Form = { id: "", type: "openai", base_url: "", api_key: "", models: "", image_models: "", enabled: true, settings: "" };
 
 export default function ProvidersView() {
   const [providers, setProviders] = useState<Provider[] | null>(null);
@@ -14,11 +14,9 @@ export default function ProvidersView() {
   useEffect(() => void load(), [load]);
 
   const act = (p: Promise<unknown>) => p.then(() => (setError(null), load()), (e) => setError(e.message));
-  const edit = (p: Provider) =>
-    setForm({
-      id: p.id, type: p.type, base_url: p.url, api_key: "", models: p.models.join(", "), image_models: p.image_models.join(", "),
-      enabled: p.enabled, options: Object.keys(p.options ?? {}).length ? JSON.stringify(p.options) : "",
-    });
+  // The provider as configured (its base URL, aliases, headers, timeouts and options), so an unchanged save
+  // changes nothing.
+  const edit = (p: Provider) => setForm({ ...p.form });
 
   return (
     <>
@@ -47,10 +45,16 @@ export default function ProvidersView() {
             <label>API key (write-only; empty keeps the stored one)<input type="password" value={form.api_key} onChange={(e) => setForm({ ...form, api_key: e.target.value })} autoComplete="off" /></label>
           </div>
           <div className="row" style={{ marginTop: 8 }}>
-            <label>Models (comma-separated)<input value={form.models} onChange={(e) => setForm({ ...form, models: e.target.value })} size={34} /></label>
+            <label>Models (comma-separated; alias=upstream)<input value={form.models} onChange={(e) => setForm({ ...form, models: e.target.value })} size={34} /></label>
             <label>Image models<input value={form.image_models} onChange={(e) => setForm({ ...form, image_models: e.target.value })} /></label>
-            <label>Options (JSON)<input value={form.options} onChange={(e) => setForm({ ...form, options: e.target.value })} /></label>
             <label>Enabled<input type="checkbox" checked={form.enabled} onChange={(e) => setForm({ ...form, enabled: e.target.checked })} /></label>
+          </div>
+          <div className="row" style={{ marginTop: 8 }}>
+            <label style={{ flex: 1 }}>Other settings (JSON: headers, timeouts, retries, circuit_breaker, drop_params, url, and a local model's model_path, context_size…)
+              <textarea aria-label="settings" value={form.settings} onChange={(e) => setForm({ ...form, settings: e.target.value })} rows={6} style={{ width: "100%", fontFamily: "monospace" }} />
+            </label>
+          </div>
+          <div className="row" style={{ marginTop: 8 }}>
             <button className="primary" type="submit">Save</button>
             <button type="button" onClick={() => setForm(null)}>Cancel</button>
           </div>

@@ -4,6 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { basename } from "node:path";
 import type { ChatHistoryItem, ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp";
 import { UpstreamError } from "../../errors.js";
 import type { LocalOptions } from "./options.js";
@@ -54,10 +55,21 @@ export class LocalEngine {
     return this.loadError;
   }
 
+  /**
+   * Why the model is not serving, in words safe for API clients: the loader's own message (which can quote the
+   * file's first bytes) stays in the server log.
+   */
+  get publicError(): string | null {
+    if (!this.loadError) return null;
+    return (this.loadError as { code?: string }).code === "ENOENT"
+      ? `model file ${basename(this.options.model_path)} not found (run scripts/fetch-model.py, part of scripts/setup.sh)`
+      : "the model failed to load (the server log says why)";
+  }
+
   private async load(): Promise<void> {
     const { model_path, context_size, threads, parallel, queue_size, queue_timeout_ms } = this.options;
     if (!existsSync(model_path)) {
-      throw new Error(`model file ${model_path} not found: run scripts/fetch-model.py (part of scripts/setup.sh) to fetch it`);
+      throw Object.assign(new Error(`model file ${model_path} not found: run scripts/fetch-model.py (part of scripts/setup.sh) to fetch it`), { code: "ENOENT" });
     }
     const started = performance.now();
     // Loaded lazily so the rest of the gateway never pays for the native addon unless a local provider exists.
@@ -87,7 +99,7 @@ export class LocalEngine {
 
   async generate(history: ChatHistoryItem[], o: GenerateOptions): Promise<GenerateResult> {
     if (!this.slots) {
-      throw new UpstreamError(this.loadError ? `local model unavailable: ${this.loadError.message}` : "local model is still loading", "connection");
+      throw new UpstreamError(this.loadError ? `local model unavailable: ${this.publicError}` : "local model is still loading", "connection");
     }
     const sequence = await this.slots.acquire(o.signal);
     const chat = new this.LlamaChat!({ contextSequence: sequence, chatWrapper: this.chatWrapper, autoDisposeSequence: false });

@@ -87,7 +87,7 @@ export const createLocalAdapter: AdapterFactory = (config) => {
   return {
     chat: localChat(engine),
     ready: () => engine.ready,
-    notReadyReason: () => (engine.error ? engine.error.message : engine.ready ? null : "the model is loading"),
+    notReadyReason: () => engine.publicError ?? (engine.ready ? null : "the model is loading"),
     close: () => engine.close(),
   };
 };

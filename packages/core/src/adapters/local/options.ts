@@ -1,6 +1,7 @@
 /** Settings of a `local` provider (a GGUF model run in-process), and the default one. */
 import { z } from "zod";
-import { isAbsolute, resolve } from "node:path";
+import { realpathSync } from "node:fs";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import { DEFAULT_RETRIES, type ProviderConfig } from "../../config/schema.js";
 import { DEFAULT_BREAKER } from "../../routing/breaker.js";
 
@@ -47,4 +48,28 @@ export function defaultLocalProvider(modelPath: string): ProviderConfig {
     drop_params: false,
     options: { model_path: modelPath },
   };
+}
+
+/**
+ * For model paths set from the dashboard: the file must lie inside `modelsDir` (the models folder), after
+ * following symbolic links, so the dashboard cannot make the server open any file it can read. Returns the path
+ * to store (relative to the folder when given so); throws with a message for the admin.
+ */
+export function checkModelPath(path: string, modelsDir: string): string {
+  const root = resolve(modelsDir);
+  const full = isAbsolute(path) ? resolve(path) : resolve(root, path);
+  const inside = (p: string, r: string) => {
+    const rel = relative(r, p);
+    return rel !== "" && !rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel);
+  };
+  if (!inside(full, root)) throw new Error(`model_path must be a file inside the models folder (${root})`);
+  let real: string;
+  try {
+    real = realpathSync(full);
+  } catch {
+    throw new Error(`model_path: no file ${relative(root, full)} in the models folder (${root})`);
+  }
+  if (!inside(real, realpathSync(root))) throw new Error(`model_path must be a file inside the models folder (${root}): it links elsewhere`);
+  if (!/\.gguf$/i.test(real)) throw new Error("model_path must name a .gguf file");
+  return full;
 }

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { normalizeProvider, parseConfig } from "./load.js";
+import { fromProviderForm, parseModels, toProviderForm } from "./form.js";
+
+const config = parseConfig(`timeouts: { connect_ms: 700 }
+providers:
+  - id: openrouter
+    type: openai
+    base_url: https://openrouter.ai/api/v1
+    url: https://openrouter.ai
+    api_key: sk-or-secret-value
+    models: [gpt-4o-mini, { id: cheap, upstream: meta-llama/llama-3.3-70b }]
+    image_models: ["*"]
+    headers: { HTTP-Referer: https://example.com }
+    timeouts: { first_byte_ms: 5000, total_ms: 90000 }
+    retries: { max: 3 }
+    circuit_breaker: { failure_threshold: 9 }
+    drop_params: true
+    enabled: false
+  - { id: local, type: local, model_path: models/x.gguf, models: [smol], context_size: 4096, parallel: 3 }
+`);
+
+describe("the dashboard's provider form", () => {
+  it.each(config.providers.map((p) => [p.id, p] as const))("saving %s unchanged gives back the same provider", (_id, provider) => {
+    const form = toProviderForm(provider);
+    expect(form.api_key).toBe(""); // never sent to the browser
+    expect(form.settings).not.toContain("sk-or-secret");
+    const { api_key: _secret, ...withoutKey } = provider;
+    expect(normalizeProvider(fromProviderForm(form))).toEqual(withoutKey);
+  });
+
+  it("writes aliases as id=upstream and reads them back", () => {
+    expect(toProviderForm(config.providers[0]!).models).toBe("gpt-4o-mini, cheap=meta-llama/llama-3.3-70b");
+    expect(parseModels("a, b=c  d=")).toEqual(["a", { id: "b", upstream: "c" }, "d="]);
+  });
+
+  it("refuses settings that are not a JSON object", () => {
+    const form = toProviderForm(config.providers[0]!);
+    expect(() => fromProviderForm({ ...form, settings: "{nope" })).toThrow(/not valid JSON/);
+    expect(() => fromProviderForm({ ...form, settings: "[1]" })).toThrow(/JSON object/);
+  });
+});
