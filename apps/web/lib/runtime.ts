@@ -88,6 +88,7 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     },
     maxBodyBytes: numberFrom(env.MAX_BODY_BYTES),
     metricsToken: env.METRICS_TOKEN || undefined,
+    metricsPublic: env.METRICS_PUBLIC === "true",
     urlAllowList: parseAllowList(env.PROVIDER_URL_ALLOWLIST),
     publicUrl: env.PUBLIC_URL || undefined,
     media: {

@@ -2,6 +2,7 @@
  * The gateway: a provider registry plus one request handler for /v1 that any server can mount
  * (node:http directly for speed, or a Web Request handler for Next.js route handlers).
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import { GatewayError, notFound, toGatewayError } from "./errors.js";
 import type { GatewayConfig } from "./config/load.js";
 import type { AdapterFactories } from "./adapters/types.js";
@@ -50,8 +51,12 @@ export interface GatewayOptions {
   resolveAddress?: AddressResolver;
   /** Enforces API keys' requests and tokens per minute (AuthContext.limits). */
   rateLimiter?: RateLimiter;
-  /** When set, /metrics needs `Authorization: Bearer <token>`. */
+  /**
+   * /metrics needs `Authorization: Bearer <metricsToken>`; without a token it is refused (its labels name every
+   * provider, model and key id) unless `metricsPublic` opens it (METRICS_PUBLIC=true, e.g. on a private network).
+   */
   metricsToken?: string;
+  metricsPublic?: boolean;
 }
 
 /** A route's work once the body is read and the caller authenticated. */
@@ -202,7 +207,11 @@ export class Gateway {
 
   private async metricsResponse(req: GatewayHttpRequest): Promise<GatewayHttpResponse> {
     const token = this.options.metricsToken;
-    if (token && req.headers.authorization !== `Bearer ${token}`) {
+    if (!token && !this.options.metricsPublic) {
+      const e = new GatewayError(403, "permission_error", "metrics_disabled", "GET /metrics is closed: set METRICS_TOKEN (scrapers send it as a bearer token), or METRICS_PUBLIC=true.");
+      return json(403, e.toBody());
+    }
+    if (token && !sameSecret(req.headers.authorization ?? "", `Bearer ${token}`)) {
       return json(401, new GatewayError(401, "authentication_error", "invalid_metrics_token", "GET /metrics needs the metrics token.").toBody());
     }
     return { status: 200, headers: { "content-type": this.metrics.registry.contentType }, body: await this.metrics.registry.metrics() };
@@ -229,6 +238,12 @@ export class Gateway {
     await this.fetcher.close();
     await this.registry.close();
   }
+}
+
+/** Compares in constant time (over digests, so lengths leak nothing either). */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (v: string) => createHash("sha256").update(v).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }
 
 function safeDecode(s: string): string {

@@ -38,3 +38,20 @@ it("exports Prometheus metrics fed by the requests, behind its token", async () 
   expect(text).toContain('interference_circuit_state{provider="up"} 0');
   expect(text).toContain('interference_provider_enabled{provider="up"} 1');
 });
+
+it("keeps /metrics closed without a token unless METRICS_PUBLIC opens it, and reports a degraded check", async () => {
+  const closed = await startTestGateway(`providers: []\n`, { readiness: { database: async () => "unreachable: serving from memory" } });
+  const open = await startTestGateway(`providers: []\n`, { metricsPublic: true });
+  try {
+    const refused = await fetch(`${closed.url}/metrics`);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as any).error.code).toBe("metrics_disabled");
+    expect((await fetch(`${open.url}/metrics`)).status).toBe(200);
+    const ready = await fetch(`${closed.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "degraded", checks: { database: "degraded: unreachable: serving from memory" } });
+  } finally {
+    await closed.close();
+    await open.close();
+  }
+});

@@ -328,11 +328,21 @@ export function logStore(prisma: PrismaClient, writer: LogWriter): LogStore {
     count: (filter = {}) => prisma.requestLog.count({ where: where(filter) }),
 
     async providerStats(since): Promise<ProviderStats[]> {
-      const rows = await prisma.$queryRaw<
-        { provider: string; requests: bigint; errors: bigint; p50: number | null; p95: number | null; prompt: bigint | null; completion: bigint | null }[]
-      >`SELECT provider,
+      // A provider took part in a request when it was tried (failed) or served it, counted once per request however
+      // many tries it had; the request is an error for it unless it served it successfully.
+      const part = await prisma.$queryRaw<{ provider: string; requests: bigint; errors: bigint }[]>`
+        SELECT p.provider,
                count(*) AS requests,
-               count(*) FILTER (WHERE status >= 400) AS errors,
+               count(*) FILTER (WHERE l.provider IS DISTINCT FROM p.provider OR l.status >= 400) AS errors
+          FROM "RequestLog" l,
+               LATERAL (SELECT DISTINCT a->>'provider' AS provider
+                          FROM jsonb_array_elements(l.attempts) a
+                         WHERE a->>'outcome' IN ('served', 'failed')) p
+         WHERE l.time >= ${since}
+         GROUP BY p.provider`;
+      // Latency and tokens are those of the requests it served.
+      const served = await prisma.$queryRaw<{ provider: string; p50: number | null; p95: number | null; prompt: bigint | null; completion: bigint | null }[]>`
+        SELECT provider,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY "latencyMs") AS p50,
                percentile_cont(0.95) WITHIN GROUP (ORDER BY "latencyMs") AS p95,
                sum("promptTokens") AS prompt,
@@ -340,30 +350,20 @@ export function logStore(prisma: PrismaClient, writer: LogWriter): LogStore {
           FROM "RequestLog"
          WHERE time >= ${since} AND provider IS NOT NULL
          GROUP BY provider`;
-      // Failures that no provider served count against every provider they tried.
-      const failed = await prisma.$queryRaw<{ provider: string; n: bigint }[]>`
-        SELECT a->>'provider' AS provider, count(*) AS n
-          FROM "RequestLog", jsonb_array_elements(attempts) a
-         WHERE time >= ${since} AND a->>'outcome' = 'failed'
-         GROUP BY 1`;
+      const byProvider = new Map(served.map((r) => [r.provider, r]));
       const stats = new Map<string, ProviderStats>();
-      for (const r of rows) {
+      for (const r of part) {
+        const s = byProvider.get(r.provider);
         stats.set(r.provider, {
           provider: r.provider,
           requests: Number(r.requests),
           errors: Number(r.errors),
           errorRate: 0,
-          p50Ms: r.p50 === null ? null : Number(r.p50),
-          p95Ms: r.p95 === null ? null : Number(r.p95),
-          promptTokens: Number(r.prompt ?? 0),
-          completionTokens: Number(r.completion ?? 0),
+          p50Ms: s?.p50 == null ? null : Number(s.p50),
+          p95Ms: s?.p95 == null ? null : Number(s.p95),
+          promptTokens: Number(s?.prompt ?? 0),
+          completionTokens: Number(s?.completion ?? 0),
         });
-      }
-      for (const f of failed) {
-        const s = stats.get(f.provider) ?? { provider: f.provider, requests: 0, errors: 0, errorRate: 0, p50Ms: null, p95Ms: null, promptTokens: 0, completionTokens: 0 };
-        s.requests += Number(f.n);
-        s.errors += Number(f.n);
-        stats.set(f.provider, s);
       }
       for (const s of stats.values()) s.errorRate = s.requests ? s.errors / s.requests : 0;
       return [...stats.values()];

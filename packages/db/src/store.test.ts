@@ -207,6 +207,24 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     expect(new Set(usage.map((u) => u.group))).toEqual(new Set(["key_a", "(no key)"]));
   });
 
+  it("counts a provider once per request it took part in, retries and failover included", async () => {
+    const at = (m: number) => new Date(Date.UTC(2026, 10, 26, 0, m));
+    const rows = [
+      entry(0, { time: at(1), provider: "y", status: 200, attempts: [{ provider: "x", outcome: "failed", status: 500 }, { provider: "x", outcome: "failed", status: 500 }, { provider: "y", outcome: "served", status: 200 }] }),
+      entry(1, { time: at(2), provider: "y", status: 200, attempts: [{ provider: "x", outcome: "failed", status: 500 }, { provider: "y", outcome: "served", status: 200 }] }),
+      entry(2, { time: at(3), provider: "x", status: 200, attempts: [{ provider: "x", outcome: "failed", status: 500 }, { provider: "x", outcome: "served", status: 200 }] }),
+      entry(3, { time: at(4), provider: null, status: 403, attempts: [{ provider: "z", outcome: "skipped", reason: "not allowed" }] }),
+    ];
+    for (const r of rows) store.logs.sink.write(r);
+    await store.logs.sink.flush();
+    const stats = await store.logs.providerStats(at(0));
+    const x = stats.find((s) => s.provider === "x")!;
+    expect([x.requests, x.errors]).toEqual([3, 2]); // the bug counted 5 requests, 80% errors
+    const y = stats.find((s) => s.provider === "y")!;
+    expect([y.requests, y.errors]).toEqual([2, 0]);
+    expect(stats.find((s) => s.provider === "z")).toBeUndefined(); // skipped is not taking part
+  });
+
   it("keeps settings", async () => {
     expect(await store.settings.get("x")).toBeNull();
     await store.settings.set("x", "1");

@@ -1,6 +1,5 @@
 /** Serves the gateway handler on node:http: the /v1 hot path, with no framework in between. */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { once } from "node:events";
 import { GatewayError } from "../errors.js";
 import type { GatewayHttpRequest, GatewayHttpResponse } from "./types.js";
 
@@ -60,9 +59,23 @@ export async function writeNodeResponse(res: ServerResponse, out: GatewayHttpRes
   res.flushHeaders();
   for await (const piece of body) {
     if (res.destroyed) break;
-    if (!res.write(piece)) await Promise.race([once(res, "drain"), once(res, "close")]);
+    if (!res.write(piece)) await drainOrClose(res);
   }
   res.end();
+}
+
+/** Waits for the socket to take more, or to go away; both listeners are removed either way (a slow reader can
+ * make a stream wait thousands of times, and listeners left behind pile up). */
+function drainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
 
 export function nodeListener(handler: GatewayHandler) {

@@ -110,16 +110,20 @@ export async function generateImages(
   return json(200, { created: nowSeconds(), data, provider: id, model: candidate.model.upstream }, { "x-interference-provider": id });
 }
 
-/** GET /media/{name}: a stored image, cacheable for ever (names never repeat), or a JSON 404. */
+/**
+ * GET /media/{name}: a stored image, or a JSON 404. Its bytes never change (names never repeat), but caches may
+ * keep it only as long as the gateway does: max-age is what is left of its retention.
+ */
 export async function serveMedia(media: MediaStore, name: string, req: GatewayHttpRequest): Promise<GatewayHttpResponse> {
   const file = await media.open(name);
   if (!file) {
     return json(404, new GatewayError(404, "not_found_error", "media_not_found", "No such media (unknown, expired or malformed id).").toBody());
   }
   const etag = `"${name}"`;
+  const leftS = Math.max(0, Math.floor((media.options.maxAgeMs - (Date.now() - file.mtime.getTime())) / 1000));
   const headers = {
     "content-type": file.mimeType,
-    "cache-control": "public, max-age=31536000, immutable",
+    "cache-control": `public, max-age=${leftS}, immutable`,
     etag,
     "last-modified": file.mtime.toUTCString(),
     "x-content-type-options": "nosniff",

@@ -25,71 +25,92 @@ export function applyPartialArg(target: Record<string, unknown>, arg: NonNullabl
   else if ("nullValue" in arg) node[last] = null;
 }
 
+/** One candidate's progress (a request with n > 1 streams several, told apart by their index). */
+interface CandidateState {
+  started: boolean;
+  toolIndex: number;
+  open: OpenCall | null;
+  finish: FinishReason | null;
+}
+
 export class GeminiStreamTranslator {
   private id = `chatcmpl-${toolCallId().slice(5)}`;
-  private started = false;
-  private toolIndex = 0;
-  private open: OpenCall | null = null;
+  private readonly candidates = new Map<number, CandidateState>();
   private usage: Usage | undefined;
-  private finish: FinishReason | null = null;
 
   constructor(private model: string, private readonly created: number) {}
 
-  private chunk(delta: ChatCompletionChunk["choices"][0]["delta"], finish: FinishReason | null = null): ChatCompletionChunk {
-    return { id: this.id, object: "chat.completion.chunk", created: this.created, model: this.model, choices: [{ index: 0, delta, finish_reason: finish }] };
+  private chunk(index: number, delta: ChatCompletionChunk["choices"][0]["delta"], finish: FinishReason | null = null): ChatCompletionChunk {
+    return { id: this.id, object: "chat.completion.chunk", created: this.created, model: this.model, choices: [{ index, delta, finish_reason: finish }] };
   }
 
-  private closeCall(): ChatCompletionChunk[] {
-    if (!this.open) return [];
-    const call = this.open;
-    this.open = null;
-    return [this.chunk({ tool_calls: [{ index: this.toolIndex++, id: toolCallId(), type: "function", function: { name: call.name, arguments: JSON.stringify(call.args) } }] })];
+  private state(index: number): CandidateState {
+    let c = this.candidates.get(index);
+    if (!c) this.candidates.set(index, (c = { started: false, toolIndex: 0, open: null, finish: null }));
+    return c;
+  }
+
+  private closeCall(index: number, c: CandidateState): ChatCompletionChunk[] {
+    if (!c.open) return [];
+    const call = c.open;
+    c.open = null;
+    return [this.chunk(index, { tool_calls: [{ index: c.toolIndex++, id: toolCallId(), type: "function", function: { name: call.name, arguments: JSON.stringify(call.args) } }] })];
   }
 
   translate(res: GeminiResponse): ChatCompletionChunk[] {
     const out: ChatCompletionChunk[] = [];
     if (res.modelVersion) this.model = res.modelVersion;
     if (res.responseId) this.id = `chatcmpl-${res.responseId}`;
-    if (!this.started) {
-      this.started = true;
-      out.push(this.chunk({ role: "assistant", content: "" }));
-    }
-    const candidate = res.candidates?.[0];
-    for (const p of candidate?.content?.parts ?? []) {
-      if (p.thought) continue;
-      if (p.text) out.push(this.chunk({ content: p.text }));
-      const fc = p.functionCall;
-      if (!fc) continue;
-      if (fc.name && !fc.willContinue) {
-        out.push(...this.closeCall());
-        this.open = { name: fc.name, args: fc.args ?? {} };
-        out.push(...this.closeCall());
-      } else if (fc.name) {
-        out.push(...this.closeCall());
-        this.open = { name: fc.name, args: fc.args ?? {} };
-      } else if (fc.partialArgs && this.open) {
-        for (const a of fc.partialArgs) applyPartialArg(this.open.args, a);
-      } else if (!fc.partialArgs) {
-        out.push(...this.closeCall()); // the empty functionCall that ends a streamed call
+    // A chunk with no candidate still opens the stream (usage-only chunks, prompt feedback).
+    const candidates = res.candidates?.length ? res.candidates : [undefined];
+    candidates.forEach((candidate, position) => {
+      const index = candidate?.index ?? position;
+      const c = this.state(index);
+      if (!c.started) {
+        c.started = true;
+        out.push(this.chunk(index, { role: "assistant", content: "" }));
       }
-    }
+      for (const p of candidate?.content?.parts ?? []) {
+        if (p.thought) continue;
+        if (p.text) out.push(this.chunk(index, { content: p.text }));
+        const fc = p.functionCall;
+        if (!fc) continue;
+        if (fc.name && !fc.willContinue) {
+          out.push(...this.closeCall(index, c));
+          c.open = { name: fc.name, args: fc.args ?? {} };
+          out.push(...this.closeCall(index, c));
+        } else if (fc.name) {
+          out.push(...this.closeCall(index, c));
+          c.open = { name: fc.name, args: fc.args ?? {} };
+        } else if (fc.partialArgs && c.open) {
+          for (const a of fc.partialArgs) applyPartialArg(c.open.args, a);
+        } else if (!fc.partialArgs) {
+          out.push(...this.closeCall(index, c)); // the empty functionCall that ends a streamed call
+        }
+      }
+      if (candidate?.finishReason) {
+        out.push(...this.closeCall(index, c));
+        c.finish = toFinishReason(candidate.finishReason, c.toolIndex > 0);
+      }
+    });
     if (res.usageMetadata) this.usage = toUsage(res.usageMetadata) ?? this.usage;
-    if (candidate?.finishReason) {
-      out.push(...this.closeCall());
-      this.finish = toFinishReason(candidate.finishReason, this.toolIndex > 0);
-    }
     return out;
   }
 
-  /** The closing chunks once the upstream stream ends. */
+  /** The closing chunks once the upstream stream ends: one finish per candidate, then usage. */
   end(): ChatCompletionChunk[] {
-    const out = this.closeCall();
-    out.push(this.chunk({}, this.finish ?? (this.toolIndex ? "tool_calls" : "stop")));
+    const out: ChatCompletionChunk[] = [];
+    for (const [index, c] of [...this.candidates].sort(([a], [b]) => a - b)) {
+      out.push(...this.closeCall(index, c));
+      out.push(this.chunk(index, {}, c.finish ?? (c.toolIndex ? "tool_calls" : "stop")));
+    }
     if (this.usage) out.push({ id: this.id, object: "chat.completion.chunk", created: this.created, model: this.model, choices: [], usage: this.usage });
     return out;
   }
 
+  /** Whether every candidate seen has finished. */
   get finished(): boolean {
-    return this.finish !== null;
+    const all = [...this.candidates.values()];
+    return all.length > 0 && all.every((c) => c.finish !== null);
   }
 }
