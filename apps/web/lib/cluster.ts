@@ -4,10 +4,10 @@
  * shared database, so secrets never cross Redis. Events sent while Redis was away are lost, so when the bus comes
  * back every provider is reloaded from the database and cached key lookups are dropped.
  */
-import type { ClusterBus, Gateway } from "@interference/core";
+import type { ClusterBus, Gateway, ProviderConfig } from "@interference/core";
 import { configHash, type OpenedStore, type ProviderRecord } from "@interference/db";
 
-export function attachCluster(gateway: Gateway, store: OpenedStore, bus: ClusterBus): void {
+export function attachCluster(gateway: Gateway, store: OpenedStore, bus: ClusterBus, trustedUrl: (config: ProviderConfig) => boolean): void {
   const registry = gateway.registry;
   let applyingRemote = false; // registry events are synchronous: this marks the ones we cause ourselves
 
@@ -25,7 +25,7 @@ export function attachCluster(gateway: Gateway, store: OpenedStore, bus: Cluster
       if (!record) registry.remove(id);
       else if (current && configHash({ ...current.config, enabled: true }) === configHash({ ...record.config, enabled: true })) {
         registry.setEnabled(id, record.config.enabled); // a toggle: keep the adapter and its connections
-      } else if (!current || configHash(current.config) !== configHash(record.config)) registry.upsert(record.config);
+      } else if (!current || configHash(current.config) !== configHash(record.config)) registry.upsert(record.config, { trusted: trustedUrl(record.config) });
     } catch (err) {
       console.error(`[cluster] provider ${id}: ${(err as Error).message}`);
     } finally {

@@ -16,6 +16,7 @@ import {
   type RateLimiter,
   type Gateway,
   type GatewayConfig,
+  type ProviderConfig,
 } from "@interference/core";
 import { createAuthenticator, defaultDatabaseUrl, openStore, redactUrl, type OpenedStore } from "@interference/db";
 import { attachCluster } from "./cluster";
@@ -24,6 +25,11 @@ export interface Runtime {
   gateway: Gateway;
   config: GatewayConfig;
   store: OpenedStore;
+  /**
+   * Whether a provider's URL came from the config file (the file names this id with this base_url). Providers
+   * whose URL came from the dashboard connect through the URL guard.
+   */
+  trustedUrl(config: ProviderConfig): boolean;
   /** Where dashboard-set local model paths must point (MODELS_DIR, default <repo>/models). */
   modelsDir: string;
   /** Call after creating or revoking an API key: other replicas drop their cached lookups. */
@@ -54,8 +60,11 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
   const databaseUrl = env.DATABASE_URL || defaultDatabaseUrl(repoRoot());
   const dbStarted = performance.now();
   const store = await openStore({ url: databaseUrl });
+  const fileUrls = new Map(config.providers.map((p) => [p.id, p.base_url]));
+  const trustedUrl = (p: ProviderConfig) => p.type === "local" || fileUrls.get(p.id) === p.base_url;
   console.log(`[interference] database: ${store.kind} ${redactUrl(databaseUrl)} (ready in ${Math.round(performance.now() - dbStarted)} ms)`);
   config.providers = (await store.providers.syncFromConfig(config.providers)).map((r) => r.config);
+  const untrustedProviders = config.providers.filter((p) => !trustedUrl(p)).map((p) => p.id);
 
   // Several replicas share rate limits and changes through Redis; one replica keeps them in memory.
   let bus: RedisBus | null = null;
@@ -90,6 +99,7 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     metricsToken: env.METRICS_TOKEN || undefined,
     metricsPublic: env.METRICS_PUBLIC === "true",
     urlAllowList: parseAllowList(env.PROVIDER_URL_ALLOWLIST),
+    untrustedProviders,
     publicUrl: env.PUBLIC_URL || undefined,
     media: {
       dir: env.MEDIA_DIR ?? join(repoRoot(), ".data", "media"),
@@ -97,11 +107,12 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
       maxTotalBytes: (numberFrom(env.MEDIA_MAX_TOTAL_MB) ?? 1024) * 1024 * 1024,
     },
   });
-  if (bus) attachCluster(gateway, store, bus);
+  if (bus) attachCluster(gateway, store, bus, trustedUrl);
   return {
     gateway,
     config,
     store,
+    trustedUrl,
     modelsDir: env.MODELS_DIR || join(repoRoot(), "models"),
     keysChanged: (revoked) => bus?.publish({ type: "keys", ...(revoked ? { revoked } : {}) }),
     async close() {

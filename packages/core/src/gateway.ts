@@ -45,7 +45,9 @@ export interface GatewayOptions {
    * resolves a sentence when it is degraded but still serving (reported, without failing readiness).
    */
   readiness?: Record<string, () => Promise<boolean | string>>;
-  /** Hosts that URLs from outside the config file (image links) may reach although internal (PROVIDER_URL_ALLOWLIST). */
+  /** Providers whose URL did not come from the config file (saved from the dashboard): they connect guarded. */
+  untrustedProviders?: string[];
+  /** Hosts that URLs from outside the config file (image links, dashboard providers) may reach although internal (PROVIDER_URL_ALLOWLIST). */
   urlAllowList?: string[];
   /** DNS for those URLs (tests stand in their own). */
   resolveAddress?: AddressResolver;
@@ -88,8 +90,8 @@ export class Gateway {
   private readonly fetcher: UpstreamClient;
 
   constructor(private readonly options: GatewayOptions) {
-    this.registry = new ProviderRegistry({ ...builtinAdapters, ...options.adapters });
-    this.registry.replaceAll(options.config.providers);
+    this.registry = new ProviderRegistry({ ...builtinAdapters, ...options.adapters }, options.urlAllowList);
+    this.registry.replaceAll(options.config.providers, new Set(options.untrustedProviders));
     this.metrics = new GatewayMetrics(this.registry);
     this.logSink = this.metrics.wrap(options.logSink);
     this.maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;

@@ -111,7 +111,7 @@ export const appRouter = t.router({
       // say) is refused here rather than stored and failing every start after.
       const live = { ...config, api_key: config.api_key ?? previous?.api_key };
       try {
-        registry.upsert(live);
+        registry.upsert(live, { trusted: ctx.runtime.trustedUrl(live) });
       } catch (err) {
         throw new TRPCError({ code: "BAD_REQUEST", message: (err as Error).message });
       }
@@ -119,7 +119,7 @@ export const appRouter = t.router({
         const record = await ctx.runtime.store.providers.save(config, { keepSecretIfEmpty: true });
         return { id: record.config.id };
       } catch (err) {
-        if (previous) registry.upsert(previous);
+        if (previous) registry.upsert(previous, { trusted: ctx.runtime.trustedUrl(previous) });
         else registry.remove(config.id);
         throw err;
       }

@@ -5,6 +5,7 @@
 import type { ProviderConfig, ProviderType, Timeouts } from "../config/schema.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "../openai/schema.js";
 import type { ImageRequest, ImageResult } from "../images/types.js";
+import type { UpstreamClientOptions } from "../upstream/client.js";
 
 export interface CallContext {
   /** Aborted when the client goes away or the request's deadline passes: stop work and release sockets. */
@@ -42,5 +43,14 @@ export interface ProviderAdapter {
   close?(): Promise<void>;
 }
 
-export type AdapterFactory = (config: ProviderConfig) => ProviderAdapter;
+/** What the gateway gives an adapter besides its config. */
+export interface AdapterDeps {
+  /**
+   * Set for a provider whose URL did not come from the config file (saved from the dashboard): its HTTP client
+   * must connect through the guard (public addresses only unless allow-listed, DNS pinned per connection).
+   */
+  guard?: UpstreamClientOptions["guard"];
+}
+
+export type AdapterFactory = (config: ProviderConfig, deps?: AdapterDeps) => ProviderAdapter;
 export type AdapterFactories = Partial<Record<ProviderType, AdapterFactory>>;

@@ -11,6 +11,8 @@ export interface ProviderRuntime {
   readonly config: ProviderConfig;
   readonly adapter: ProviderAdapter;
   readonly health: ProviderHealth;
+  /** False for a provider saved from the dashboard: its requests go through the URL guard. */
+  readonly trusted: boolean;
 }
 
 export type RegistryEvent =
@@ -33,7 +35,11 @@ export function defaultModel(list: readonly ModelEntry[]): ModelEntry | undefine
 export class ProviderRegistry extends EventEmitter<{ change: [RegistryEvent] }> {
   private providers = new Map<string, ProviderRuntime>();
 
-  constructor(private readonly factories: AdapterFactories) {
+  constructor(
+    private readonly factories: AdapterFactories,
+    /** Hosts the URL guard lets untrusted providers reach although internal (PROVIDER_URL_ALLOWLIST). */
+    private readonly urlAllowList: string[] = [],
+  ) {
     super();
   }
 
@@ -46,15 +52,19 @@ export class ProviderRegistry extends EventEmitter<{ change: [RegistryEvent] }> 
     return this.providers.get(id);
   }
 
-  /** Adds or replaces a provider, keeping its position and health when it existed. */
-  upsert(config: ProviderConfig): ProviderRuntime {
+  /**
+   * Adds or replaces a provider, keeping its position and health when it existed. `trusted`: whether its URL came
+   * from the config file (else it was saved from the dashboard, and connects through the URL guard).
+   */
+  upsert(config: ProviderConfig, { trusted = true }: { trusted?: boolean } = {}): ProviderRuntime {
     const factory = this.factories[config.type];
     if (!factory) throw new Error(`no adapter for provider type "${config.type}"`);
     const previous = this.providers.get(config.id);
     const runtime: ProviderRuntime = {
       config,
-      adapter: factory(config),
+      adapter: factory(config, trusted ? {} : { guard: { allowList: this.urlAllowList } }),
       health: previous?.health ?? new ProviderHealth(config.circuit_breaker),
+      trusted,
     };
     runtime.health.breaker.settings = config.circuit_breaker;
     runtime.health.breaker.onTransition = (open, retryInMs) => this.emit("change", { type: "breaker", id: config.id, open, retryInMs });
@@ -68,7 +78,7 @@ export class ProviderRegistry extends EventEmitter<{ change: [RegistryEvent] }> 
    * Replaces every provider with `configs`, in that order. A provider whose adapter cannot be built (a stored row
    * that no longer validates) is left out with an error in the log: one bad row never stops the gateway.
    */
-  replaceAll(configs: ProviderConfig[]): void {
+  replaceAll(configs: ProviderConfig[], untrusted: ReadonlySet<string> = new Set()): void {
     const keep = new Set(configs.map((c) => c.id));
     for (const [id, p] of this.providers) {
       if (!keep.has(id)) {
@@ -79,7 +89,7 @@ export class ProviderRegistry extends EventEmitter<{ change: [RegistryEvent] }> 
     const next = new Map<string, ProviderRuntime>();
     for (const c of configs) {
       try {
-        this.upsert(c);
+        this.upsert(c, { trusted: !untrusted.has(c.id) });
         next.set(c.id, this.providers.get(c.id)!);
       } catch (err) {
         console.error(`[interference] provider ${c.id} left out: ${(err as Error).message}`);

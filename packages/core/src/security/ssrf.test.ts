@@ -149,3 +149,27 @@ describe("image links are fetched through the guard", () => {
     expect(Buffer.from(body.data[0].b64_json, "base64")).toEqual(png);
   });
 });
+
+describe("providers saved from the dashboard connect through the guard too", () => {
+  it("refuses at connect time what the save-time check could not see, unless allow-listed", async () => {
+    const upstream = await startFakeServer((_q, res) => sendJson(res, 200, { id: "x", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }] }));
+    const yaml = `retries: { max: 0 }\nproviders:\n  - { id: dash, type: openai, base_url: "${upstream.url}/v1", models: [m] }\n  - { id: file, type: openai, base_url: "${upstream.url}/v1", models: [m] }\n`;
+    const guarded = await startTestGateway(yaml, { untrustedProviders: ["dash"] });
+    const allowed = await startTestGateway(yaml, { untrustedProviders: ["dash"], urlAllowList: [new URL(upstream.url).host] });
+    const chat = (g: TestGateway, provider: string) =>
+      fetch(`${g.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", provider, messages: [{ role: "user", content: "x" }] }) });
+    try {
+      const refused = await chat(guarded, "dash");
+      expect(refused.status).toBe(502);
+      expect(await refused.text()).toMatch(/internal address/);
+      expect(upstream.requests.length).toBe(0);
+      expect((await chat(guarded, "file")).status).toBe(200); // the config file's own URLs are trusted
+      expect((await chat(allowed, "dash")).status).toBe(200);
+      expect(guarded.gateway.registry.get("dash")!.trusted).toBe(false);
+    } finally {
+      await guarded.close();
+      await allowed.close();
+      await upstream.close();
+    }
+  });
+});

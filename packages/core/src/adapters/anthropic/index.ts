@@ -63,7 +63,7 @@ export function anthropicChat(config: ProviderConfig, client: UpstreamClient): C
   };
 }
 
-export const createAnthropicAdapter: AdapterFactory = (config) => {
-  const client = new UpstreamClient({ connectTimeoutMs: config.timeouts?.connect_ms });
+export const createAnthropicAdapter: AdapterFactory = (config, deps = {}) => {
+  const client = new UpstreamClient({ connectTimeoutMs: config.timeouts?.connect_ms, guard: deps.guard });
   return { chat: anthropicChat(config, client), close: () => client.close() };
 };

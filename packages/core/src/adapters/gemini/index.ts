@@ -60,7 +60,7 @@ export function geminiChat(config: ProviderConfig, client: UpstreamClient): Chat
   };
 }
 
-export const createGeminiAdapter: AdapterFactory = (config) => {
-  const client = new UpstreamClient({ connectTimeoutMs: config.timeouts?.connect_ms });
+export const createGeminiAdapter: AdapterFactory = (config, deps = {}) => {
+  const client = new UpstreamClient({ connectTimeoutMs: config.timeouts?.connect_ms, guard: deps.guard });
   return { chat: geminiChat(config, client), close: () => client.close() };
 };

@@ -44,7 +44,7 @@ export function huggingfaceImages(config: ProviderConfig, client: UpstreamClient
   };
 }
 
-export const createHuggingFaceAdapter: AdapterFactory = (config) => {
-  const client = new UpstreamClient({ connectTimeoutMs: config.timeouts?.connect_ms });
+export const createHuggingFaceAdapter: AdapterFactory = (config, deps = {}) => {
+  const client = new UpstreamClient({ connectTimeoutMs: config.timeouts?.connect_ms, guard: deps.guard });
   return { images: huggingfaceImages(config, client), close: () => client.close() };
 };

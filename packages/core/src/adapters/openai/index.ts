@@ -3,8 +3,8 @@ import { UpstreamClient } from "../../upstream/client.js";
 import { openaiChat } from "./chat.js";
 import { openaiImages } from "./images.js";
 
-export const createOpenAIAdapter: AdapterFactory = (config) => {
-  const client = new UpstreamClient({ connectTimeoutMs: config.timeouts?.connect_ms });
+export const createOpenAIAdapter: AdapterFactory = (config, deps = {}) => {
+  const client = new UpstreamClient({ connectTimeoutMs: config.timeouts?.connect_ms, guard: deps.guard });
   return {
     chat: openaiChat(config, client),
     images: openaiImages(config, client),
