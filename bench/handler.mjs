@@ -13,14 +13,22 @@ const REQUESTS = opt("requests", 200_000);
 const ROUNDS = opt("rounds", 5);
 
 const completion = JSON.stringify({
-  id: "chatcmpl-bench", object: "chat.completion", created: 1700000000, model: "gpt-4o-mini",
+  id: "chatcmpl-bench",
+  object: "chat.completion",
+  created: 1700000000,
+  model: "gpt-4o-mini",
   choices: [{ index: 0, message: { role: "assistant", content: "Hello from memory." }, finish_reason: "stop" }],
   usage: { prompt_tokens: 9, completion_tokens: 5, total_tokens: 14 },
 });
-const chunks = ["Hel", "lo", " from", " memory."].map((content, i) => JSON.stringify({
-  id: "chatcmpl-bench", object: "chat.completion.chunk", created: 1700000000, model: "gpt-4o-mini",
-  choices: [{ index: 0, delta: i ? { content } : { role: "assistant", content }, finish_reason: null }],
-}));
+const chunks = ["Hel", "lo", " from", " memory."].map((content, i) =>
+  JSON.stringify({
+    id: "chatcmpl-bench",
+    object: "chat.completion.chunk",
+    created: 1700000000,
+    model: "gpt-4o-mini",
+    choices: [{ index: 0, delta: i ? { content } : { role: "assistant", content }, finish_reason: null }],
+  }),
+);
 const memoryAdapter = () => ({
   chat: {
     params: new Set(OPENAI_CHAT_PARAMS),
@@ -55,7 +63,7 @@ const request = (body, controller = new AbortController()) => ({
 
 async function once(body) {
   const res = await gateway.handle(request(body));
-  if (res.status !== 200) throw new Error(`status ${res.status}: ${res.body}`);
+  if (res.status !== 200) throw new Error(`status ${res.status}: ${typeof res.body === "string" ? res.body : "(not text)"}`);
   if (typeof res.body === "object" && Symbol.asyncIterator in res.body) for await (const _ of res.body);
 }
 
@@ -64,18 +72,25 @@ async function round(body, n) {
   const t0 = performance.now();
   // 64 in flight, as under load: the handler's promises interleave the way they do on a busy server.
   let next = 0;
-  await Promise.all(Array.from({ length: 64 }, async () => {
-    while (next++ < n) await once(body);
-  }));
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (next++ < n) await once(body);
+    }),
+  );
   const cpu = process.cpuUsage(cpu0);
   return { wallUs: ((performance.now() - t0) * 1000) / n, cpuUs: (cpu.user + cpu.system) / n };
 }
 
-for (const [name, body] of [["json", jsonBody], ["stream (4 chunks)", streamBody]]) {
+for (const [name, body] of [
+  ["json", jsonBody],
+  ["stream (4 chunks)", streamBody],
+]) {
   await round(body, REQUESTS / 4); // warm-up
   const rounds = [];
   for (let r = 0; r < ROUNDS; r++) rounds.push(await round(body, REQUESTS));
   const cpu = rounds.map((r) => r.cpuUs).sort((a, b) => a - b);
-  console.log(`${name}: ${cpu[Math.floor(cpu.length / 2)].toFixed(2)} µs CPU per request (median of ${ROUNDS} rounds of ${REQUESTS}; min ${cpu[0].toFixed(2)}, max ${cpu.at(-1).toFixed(2)})`);
+  console.log(
+    `${name}: ${cpu[Math.floor(cpu.length / 2)].toFixed(2)} µs CPU per request (median of ${ROUNDS} rounds of ${REQUESTS}; min ${cpu[0].toFixed(2)}, max ${cpu.at(-1).toFixed(2)})`,
+  );
 }
 console.log(`${logged} log rows`);

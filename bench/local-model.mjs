@@ -36,19 +36,27 @@ async function direct() {
     const t0 = performance.now(); // a request's whole cost: fresh state and a chat object, as the gateway does
     await sequence.clearHistory();
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper, autoDisposeSequence: false });
-    let first = 0, firstText = 0, tokens = 0;
-    await chat.generateResponse([{ type: "user", text: PROMPT }, { type: "model", response: [] }], {
-      maxTokens: TOKENS,
-      temperature: 0,
-      onToken: (t) => {
-        if (!first) first = performance.now();
-        tokens += t.length;
+    let first = 0,
+      firstText = 0,
+      tokens = 0;
+    await chat.generateResponse(
+      [
+        { type: "user", text: PROMPT },
+        { type: "model", response: [] },
+      ],
+      {
+        maxTokens: TOKENS,
+        temperature: 0,
+        onToken: (t) => {
+          if (!first) first = performance.now();
+          tokens += t.length;
+        },
+        // TTFT is time to first text for both: what a client can see: node-llama-cpp releases text only once it cannot be the start of a stop trigger.
+        onTextChunk: (text) => {
+          if (!firstText && text) firstText = performance.now();
+        },
       },
-      // TTFT is time to first text for both: what a client can see: node-llama-cpp releases text only once it cannot be the start of a stop trigger.
-      onTextChunk: (text) => {
-        if (!firstText && text) firstText = performance.now();
-      },
-    });
+    );
     const end = performance.now();
     chat.dispose({ disposeSequence: false });
     if (i > 0) results.push({ ttft: firstText - t0, firstToken: first - t0, tps: (tokens - 1) / ((end - first) / 1000), tokens }); // run 0 warms up
@@ -85,7 +93,9 @@ async function streamOnce(url, body) {
   const t0 = performance.now();
   const res = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   if (!res.ok) return { status: res.status, ms: performance.now() - t0 };
-  let first = 0, buf = "", usage = null;
+  let first = 0,
+    buf = "",
+    usage = null;
   const decoder = new TextDecoder();
   for await (const piece of res.body) {
     buf += decoder.decode(piece, { stream: true });
@@ -103,7 +113,14 @@ async function streamOnce(url, body) {
   return { status: 200, ttft: first - t0, tps: (usage.completion_tokens - 1) / ((end - first) / 1000), tokens: usage.completion_tokens, ms: end - t0 };
 }
 
-const body = { model: "smollm2", messages: [{ role: "user", content: PROMPT }], max_tokens: TOKENS, temperature: 0, stream: true, stream_options: { include_usage: true } };
+const body = {
+  model: "smollm2",
+  messages: [{ role: "user", content: PROMPT }],
+  max_tokens: TOKENS,
+  temperature: 0,
+  stream: true,
+  stream_options: { include_usage: true },
+};
 
 console.log(`model ${MODEL}\n${RUNS} runs of ${TOKENS} tokens, ${THREADS} thread(s), greedy\n`);
 const d = await direct();
@@ -114,9 +131,15 @@ for (let i = 0; i < RUNS; i++) g.push(await streamOnce(gw.url, body));
 gw.stop();
 
 const row = (name, r) =>
-  `${name.padEnd(28)} ${median(r.map((x) => x.tps)).toFixed(1).padStart(8)} tok/s   TTFT ${median(r.map((x) => x.ttft)).toFixed(1).padStart(7)} ms   (${r[0].tokens} tokens)`;
+  `${name.padEnd(28)} ${median(r.map((x) => x.tps))
+    .toFixed(1)
+    .padStart(8)} tok/s   TTFT ${median(r.map((x) => x.ttft))
+    .toFixed(1)
+    .padStart(7)} ms   (${r[0].tokens} tokens)`;
 console.log(row("direct (node-llama-cpp)", d));
-console.log(`${"".padEnd(28)} (direct: first token at ${median(d.map((x) => x.firstToken)).toFixed(1)} ms, first text at ${median(d.map((x) => x.ttft)).toFixed(1)} ms)`);
+console.log(
+  `${"".padEnd(28)} (direct: first token at ${median(d.map((x) => x.firstToken)).toFixed(1)} ms, first text at ${median(d.map((x) => x.ttft)).toFixed(1)} ms)`,
+);
 console.log(row("gateway (HTTP, streaming)", g));
 const ratio = median(g.map((x) => x.tps)) / median(d.map((x) => x.tps));
 console.log(`gateway / direct tokens/s: ${(ratio * 100).toFixed(1)}%  (target >= 90%)`);
@@ -124,7 +147,9 @@ console.log(`gateway TTFT overhead: ${(median(g.map((x) => x.ttft)) - median(d.m
 
 // 8 concurrent requests against 2 sequences: first with room to queue, then with a queue of 4.
 for (const queue of [16, 4]) {
-  const q = await startGateway(`providers:\n  - { id: local, type: local, model_path: "${MODEL}", models: [smollm2], parallel: 2, queue_size: ${queue}, threads: ${THREADS} }\n`);
+  const q = await startGateway(
+    `providers:\n  - { id: local, type: local, model_path: "${MODEL}", models: [smollm2], parallel: 2, queue_size: ${queue}, threads: ${THREADS} }\n`,
+  );
   const t0 = performance.now();
   const rs = await Promise.all(Array.from({ length: 8 }, () => streamOnce(q.url, { ...body, max_tokens: 64 })));
   const wall = performance.now() - t0;

@@ -32,10 +32,24 @@ const { PrismaPg } = requireDb("@prisma/adapter-pg");
 const pg = requireDb("pg");
 
 const entry = (i, id) => ({
-  id, time: new Date(), apiKeyId: i % 3 ? "key_1" : null, method: "POST", route: "/v1/chat/completions",
-  model: "gpt-4o-mini", requestedProviders: null, attempts: [{ provider: "up", outcome: "served", status: 200, latency_ms: 50 }],
-  provider: "up", servedModel: "gpt-4o-mini", status: i % 50 ? 200 : 502, stream: i % 4 === 0, latencyMs: 51.5, ttftMs: i % 4 === 0 ? 12 : null,
-  promptTokens: 9, completionTokens: 7, totalTokens: 16, error: i % 50 ? null : "HTTP 502: upstream failed",
+  id,
+  time: new Date(),
+  apiKeyId: i % 3 ? "key_1" : null,
+  method: "POST",
+  route: "/v1/chat/completions",
+  model: "gpt-4o-mini",
+  requestedProviders: null,
+  attempts: [{ provider: "up", outcome: "served", status: 200, latency_ms: 50 }],
+  provider: "up",
+  servedModel: "gpt-4o-mini",
+  status: i % 50 ? 200 : 502,
+  stream: i % 4 === 0,
+  latencyMs: 51.5,
+  ttftMs: i % 4 === 0 ? 12 : null,
+  promptTokens: 9,
+  completionTokens: 7,
+  totalTokens: 16,
+  error: i % 50 ? null : "HTTP 502: upstream failed",
 });
 
 /** CPU microseconds per row through a LogWriter with the given batch insert. */
@@ -57,7 +71,14 @@ async function pglite() {
   const lite = await db.openPGlite(join(mkdtempSync(join(tmpdir(), "bench-log-")), "db"));
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
   await db.migrate(prisma, db.MIGRATIONS_DIR);
-  return { lite, prisma, close: async () => { await prisma.$disconnect(); await lite.close(); } };
+  return {
+    lite,
+    prisma,
+    close: async () => {
+      await prisma.$disconnect();
+      await lite.close();
+    },
+  };
 }
 
 const results = {};
@@ -88,5 +109,7 @@ for (let round = 0; round < ROUNDS; round++) {
   await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
   await admin.end();
 }
-console.log(`${ROWS} rows per run${PREFILL ? ` into a log of ${PREFILL} rows` : ""}, arriving ${BURST} at a time; CPU of this process (the database's too, for PGlite)`);
+console.log(
+  `${ROWS} rows per run${PREFILL ? ` into a log of ${PREFILL} rows` : ""}, arriving ${BURST} at a time; CPU of this process (the database's too, for PGlite)`,
+);
 for (const [name, runs] of Object.entries(results)) console.log(`  ${name.padEnd(26)} ${runs.map((us) => `${us.toFixed(1)} µs/row`).join(", ")}`);

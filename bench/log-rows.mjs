@@ -61,7 +61,13 @@ server.stderr.on("data", (d) => (out += d));
 const base = `http://127.0.0.1:${gwPort}`;
 for (let i = 0; ; i++) {
   if (server.exitCode !== null || i > 600) throw new Error(`server did not start:\n${out}`);
-  if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
+  if (
+    await fetch(`${base}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    )
+  )
+    break;
   await sleep(100);
 }
 
@@ -100,5 +106,7 @@ const ok = rows === N;
 console.log(`requests sent      ${N} (concurrency ${CONCURRENCY}, a quarter streamed) in ${seconds.toFixed(1)} s = ${Math.round(N / seconds)} req/s`);
 console.log(`statuses           ${JSON.stringify(Object.fromEntries(statuses))}`);
 console.log(`server exit code   ${code} (SIGTERM right after the last response)`);
-console.log(`log rows           ${rows} in ${databaseUrl.startsWith("pglite:") ? "PGlite" : "PostgreSQL"}  ${ok ? "= N: no row lost" : `≠ N: ${N - rows} missing`}`);
+console.log(
+  `log rows           ${rows} in ${databaseUrl.startsWith("pglite:") ? "PGlite" : "PostgreSQL"}  ${ok ? "= N: no row lost" : `≠ N: ${N - rows} missing`}`,
+);
 process.exit(ok ? 0 : 1);

@@ -48,7 +48,9 @@ function ensureNpmDeps() {
   if (existsSync(join(DEPS, "node_modules/autocannon")) && existsSync(join(DEPS, "node_modules/@portkey-ai/gateway"))) return;
   mkdirSync(DEPS, { recursive: true });
   console.log("[bench] installing autocannon and @portkey-ai/gateway into bench/.deps");
-  execFileSync("npm", ["install", "--prefix", DEPS, "--no-save", "--no-audit", "--no-fund", "autocannon@8.0.0", "@portkey-ai/gateway@1.15.2"], { stdio: "inherit" });
+  execFileSync("npm", ["install", "--prefix", DEPS, "--no-save", "--no-audit", "--no-fund", "autocannon@8.0.0", "@portkey-ai/gateway@1.15.2"], {
+    stdio: "inherit",
+  });
 }
 const VENV = join(HERE, ".venv");
 function ensureLiteLLM() {
@@ -177,7 +179,10 @@ async function startTarget(name, upstreamPort) {
   }
   if (name === "interference" || name === "interference-postgres") {
     const dir = mkdtempSync(join(tmpdir(), "bench-"));
-    writeFileSync(join(dir, "interference.yaml"), `providers:\n  - { id: up, type: openai, base_url: "${upstream}", api_key: sk-bench, models: [gpt-4o-mini] }\n`);
+    writeFileSync(
+      join(dir, "interference.yaml"),
+      `providers:\n  - { id: up, type: openai, base_url: "${upstream}", api_key: sk-bench, models: [gpt-4o-mini] }\n`,
+    );
     const databaseUrl = name === "interference" ? `pglite:${join(dir, "db")}` : await freshPostgres();
     if (!databaseUrl) return null;
     const proc = start(process.execPath, [join(ROOT, "apps/web/dist/server.js")], {
@@ -265,7 +270,11 @@ function cpuSeconds(pid) {
 /** A wrk script that sends this JSON body with these headers (Lua long strings: nothing to escape). */
 function wrkScript(headers, payload) {
   const file = join(mkdtempSync(join(tmpdir(), "bench-wrk-")), "post.lua");
-  const lines = [`wrk.method = "POST"`, `wrk.body = [==[${payload}]==]`, ...Object.entries(headers).map(([k, v]) => `wrk.headers[ [==[${k}]==] ] = [==[${v}]==]`)];
+  const lines = [
+    `wrk.method = "POST"`,
+    `wrk.body = [==[${payload}]==]`,
+    ...Object.entries(headers).map(([k, v]) => `wrk.headers[ [==[${k}]==] ] = [==[${v}]==]`),
+  ];
   writeFileSync(file, lines.join("\n") + "\n");
   return file;
 }
@@ -279,7 +288,11 @@ function wrkMs(text) {
 
 async function runWrk(target, connections) {
   const script = wrkScript(target.headers, body);
-  const { stdout } = await promisify(execFile)("wrk", ["-t1", `-c${connections}`, `-d${DURATION}s`, "--latency", "--timeout", "30s", "-s", script, target.url], { maxBuffer: 1 << 20 });
+  const { stdout } = await promisify(execFile)(
+    "wrk",
+    ["-t1", `-c${connections}`, `-d${DURATION}s`, "--latency", "--timeout", "30s", "-s", script, target.url],
+    { maxBuffer: 1 << 20 },
+  );
   const pct = (p) => wrkMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, "m").exec(stdout)?.[1] ?? "");
   const total = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
@@ -344,7 +357,7 @@ async function loadOpen(target, rate, connections, seconds) {
       }
     }, tickMs);
   });
-  await Promise.all([...inFlight]);
+  await Promise.all(inFlight);
   const cpuUsPerReq = ((cpuSeconds(target.proc.child.pid) - cpu0) * 1e6) / Math.max(1, latencies.length + errors);
   await pool.close();
   const q = (p) => [...latencies].sort((a, b) => a - b)[Math.floor((latencies.length - 1) * p)] ?? NaN;
@@ -401,7 +414,14 @@ async function concurrentStreams(target, count) {
   await Promise.all(
     Array.from({ length: count }, async () => {
       try {
-        const res = await request(target.url, { method: "POST", headers: target.headers, body: streamBody, dispatcher: agent, bodyTimeout: 120_000, headersTimeout: 120_000 });
+        const res = await request(target.url, {
+          method: "POST",
+          headers: target.headers,
+          body: streamBody,
+          dispatcher: agent,
+          bodyTimeout: 120_000,
+          headersTimeout: 120_000,
+        });
         const text = await res.body.text();
         if (res.statusCode === 200 && text.includes("[DONE]")) done++;
         else failed++;
@@ -426,7 +446,12 @@ const upPort = await port();
 const upstreamProc = start(process.execPath, [join(HERE, "lib/fake-upstream.mjs"), String(upPort), String(LATENCY), String(CHUNKS), String(GAP)]);
 await waitHttp(`http://127.0.0.1:${upPort}/`, { init: { method: "POST", body: "{}" } });
 
-const results = { when: new Date().toISOString(), machine: { cpus: (await import("node:os")).availableParallelism(), node: process.version }, config: { DURATION, LEVELS, LATENCY, CHUNKS, GAP, SSE, OPEN_RATE, loader: WRK ? "wrk" : "autocannon" }, targets: {} };
+const results = {
+  when: new Date().toISOString(),
+  machine: { cpus: (await import("node:os")).availableParallelism(), node: process.version },
+  config: { DURATION, LEVELS, LATENCY, CHUNKS, GAP, SSE, OPEN_RATE, loader: WRK ? "wrk" : "autocannon" },
+  targets: {},
+};
 for (const name of TARGETS) {
   console.log(`[bench] ${name}`);
   let target;
@@ -441,17 +466,25 @@ for (const name of TARGETS) {
   await loadJson({ ...target }, 10).catch(() => undefined); // warm-up, not reported
   for (const c of LEVELS) {
     entry.json[c] = await loadJson(target, c);
-    console.log(`  c=${c}: ${entry.json[c].reqPerSec.toFixed(0)} req/s, p50 ${entry.json[c].p50} ms, p99 ${entry.json[c].p99} ms, errors ${entry.json[c].errors}, CPU ${entry.json[c].cpuUsPerReq.toFixed(0)} µs/req`);
+    console.log(
+      `  c=${c}: ${entry.json[c].reqPerSec.toFixed(0)} req/s, p50 ${entry.json[c].p50} ms, p99 ${entry.json[c].p99} ms, errors ${entry.json[c].errors}, CPU ${entry.json[c].cpuUsPerReq.toFixed(0)} µs/req`,
+    );
   }
   if (OPEN_RATE) {
     entry.open = await loadOpen(target, OPEN_RATE, Math.max(...LEVELS), DURATION);
-    console.log(`  open loop ${OPEN_RATE} req/s over up to ${Math.max(...LEVELS)} connections: p50 ${entry.open.p50.toFixed(1)} ms, p99 ${entry.open.p99.toFixed(1)} ms, errors ${entry.open.errors}, not sent (all connections busy) ${entry.open.skipped}, CPU ${entry.open.cpuUsPerReq.toFixed(0)} µs/req`);
+    console.log(
+      `  open loop ${OPEN_RATE} req/s over up to ${Math.max(...LEVELS)} connections: p50 ${entry.open.p50.toFixed(1)} ms, p99 ${entry.open.p99.toFixed(1)} ms, errors ${entry.open.errors}, not sent (all connections busy) ${entry.open.skipped}, CPU ${entry.open.cpuUsPerReq.toFixed(0)} µs/req`,
+    );
   }
   entry.stream = await loadStream(target, 50, DURATION);
-  console.log(`  streams: ${entry.stream.streams} done, TTFC p50 ${entry.stream.ttfcP50.toFixed(1)} ms, gap ${entry.stream.gapMean.toFixed(2)} ms, failures ${entry.stream.failures}`);
+  console.log(
+    `  streams: ${entry.stream.streams} done, TTFC p50 ${entry.stream.ttfcP50.toFixed(1)} ms, gap ${entry.stream.gapMean.toFixed(2)} ms, failures ${entry.stream.failures}`,
+  );
   if (name !== "portkey" && name !== "litellm" && name !== "direct") {
     entry.sse = await concurrentStreams(target, SSE);
-    console.log(`  ${SSE} concurrent streams: ${entry.sse.completed} completed, RSS while held ${entry.sse.heldRssMb.toFixed(0)} MB, peak since start ${entry.sse.peakRssMb.toFixed(0)} MB`);
+    console.log(
+      `  ${SSE} concurrent streams: ${entry.sse.completed} completed, RSS while held ${entry.sse.heldRssMb.toFixed(0)} MB, peak since start ${entry.sse.peakRssMb.toFixed(0)} MB`,
+    );
   }
   entry.peakRssMb = peakRssMb(target.proc.child.pid);
   results.targets[name] = entry;
@@ -468,8 +501,14 @@ const direct = results.targets.direct;
 const upstreamOwn = (directMeasurement, q) => directMeasurement?.[q] ?? LATENCY;
 const ms = (x) => (Number.isFinite(x) ? x.toFixed(1) : "-");
 const lines = [];
-lines.push(`Upstream: ${LATENCY} ms per JSON answer; streams of ${CHUNKS} chunks ${GAP} ms apart. ${DURATION} s per level. ${results.machine.cpus} CPUs, Node ${results.machine.node}. Closed-loop load: ${results.config.loader}.`);
-lines.push(direct ? "Overhead: a target's latency less the upstream's own at the same level (the `direct` row, no gateway)." : `Overhead: a target's latency less the upstream's set ${LATENCY} ms.`);
+lines.push(
+  `Upstream: ${LATENCY} ms per JSON answer; streams of ${CHUNKS} chunks ${GAP} ms apart. ${DURATION} s per level. ${results.machine.cpus} CPUs, Node ${results.machine.node}. Closed-loop load: ${results.config.loader}.`,
+);
+lines.push(
+  direct
+    ? "Overhead: a target's latency less the upstream's own at the same level (the `direct` row, no gateway)."
+    : `Overhead: a target's latency less the upstream's set ${LATENCY} ms.`,
+);
 lines.push("");
 lines.push("| target | conc. | req/s | p50 ms | p99 ms | overhead p50 | overhead p99 | req/s vs floor | target CPU µs/req | errors | peak RSS MB |");
 lines.push("|---|---|---|---|---|---|---|---|---|---|---|");
@@ -478,31 +517,44 @@ for (const [name, e] of Object.entries(results.targets)) {
     const r = e.json[c];
     const ratio = floor ? (r.reqPerSec / floor.json[c].reqPerSec).toFixed(2) : "-";
     const over = name === "direct" ? ["-", "-"] : [ms(r.p50 - upstreamOwn(direct?.json[c], "p50")), ms(r.p99 - upstreamOwn(direct?.json[c], "p99"))];
-    lines.push(`| ${name} | ${c} | ${r.reqPerSec.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p99)} | ${over[0]} | ${over[1]} | ${ratio} | ${r.cpuUsPerReq.toFixed(0)} | ${r.errors} | ${e.peakRssMb.toFixed(0)} |`);
+    lines.push(
+      `| ${name} | ${c} | ${r.reqPerSec.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p99)} | ${over[0]} | ${over[1]} | ${ratio} | ${r.cpuUsPerReq.toFixed(0)} | ${r.errors} | ${e.peakRssMb.toFixed(0)} |`,
+    );
   }
 }
 if (OPEN_RATE) {
   lines.push("");
-  lines.push(`Open loop: ${OPEN_RATE} req/s arriving at a fixed rate over up to ${Math.max(...LEVELS)} connections (below saturation: latency without queueing).`);
+  lines.push(
+    `Open loop: ${OPEN_RATE} req/s arriving at a fixed rate over up to ${Math.max(...LEVELS)} connections (below saturation: latency without queueing).`,
+  );
   lines.push("");
-  lines.push("| target | p50 ms | p99 ms | overhead p50 | overhead p99 | over the floor p50 | over the floor p99 | target CPU µs/req | errors | not sent: all connections busy |");
+  lines.push(
+    "| target | p50 ms | p99 ms | overhead p50 | overhead p99 | over the floor p50 | over the floor p99 | target CPU µs/req | errors | not sent: all connections busy |",
+  );
   lines.push("|---|---|---|---|---|---|---|---|---|---|");
   for (const [name, e] of Object.entries(results.targets)) {
     if (!e.open) continue;
     const f = floor?.open;
     const over = (k) => (f ? (e.open[k] - f[k]).toFixed(1) : "-");
     const own = (k) => (name === "direct" ? "-" : ms(e.open[k] - upstreamOwn(direct?.open, k)));
-    lines.push(`| ${name} | ${e.open.p50.toFixed(1)} | ${e.open.p99.toFixed(1)} | ${own("p50")} | ${own("p99")} | ${over("p50")} | ${over("p99")} | ${e.open.cpuUsPerReq.toFixed(0)} | ${e.open.errors} | ${e.open.skipped} |`);
+    lines.push(
+      `| ${name} | ${e.open.p50.toFixed(1)} | ${e.open.p99.toFixed(1)} | ${own("p50")} | ${own("p99")} | ${over("p50")} | ${over("p99")} | ${e.open.cpuUsPerReq.toFixed(0)} | ${e.open.errors} | ${e.open.skipped} |`,
+    );
   }
 }
 lines.push("");
 lines.push("| target | streams (50 clients) | time to first chunk p50 ms | p99 ms | mean chunk gap ms | failures |");
 lines.push("|---|---|---|---|---|---|");
 for (const [name, e] of Object.entries(results.targets)) {
-  lines.push(`| ${name} | ${e.stream.streams} | ${e.stream.ttfcP50.toFixed(1)} | ${e.stream.ttfcP99.toFixed(1)} | ${e.stream.gapMean.toFixed(2)} | ${e.stream.failures} |`);
+  lines.push(
+    `| ${name} | ${e.stream.streams} | ${e.stream.ttfcP50.toFixed(1)} | ${e.stream.ttfcP99.toFixed(1)} | ${e.stream.gapMean.toFixed(2)} | ${e.stream.failures} |`,
+  );
 }
 for (const [name, e] of Object.entries(results.targets)) {
-  if (e.sse) lines.push(`\n${name}: ${e.sse.count} concurrent SSE streams, ${e.sse.completed} completed, ${e.sse.failed} failed; RSS while held ${e.sse.heldRssMb.toFixed(0)} MB (peak since start ${e.sse.peakRssMb.toFixed(0)} MB)`);
+  if (e.sse)
+    lines.push(
+      `\n${name}: ${e.sse.count} concurrent SSE streams, ${e.sse.completed} completed, ${e.sse.failed} failed; RSS while held ${e.sse.heldRssMb.toFixed(0)} MB (peak since start ${e.sse.peakRssMb.toFixed(0)} MB)`,
+    );
 }
 for (const name of ["interference", "interference-postgres"]) {
   const i = results.targets[name];

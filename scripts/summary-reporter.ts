@@ -3,7 +3,10 @@ import type { Reporter, TestModule } from "vitest/node";
 
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown> = []): void {
-    let passed = 0, failed = 0, skipped = 0, filesFailed = 0;
+    let passed = 0,
+      failed = 0,
+      skipped = 0,
+      filesFailed = 0;
     for (const m of modules) {
       // A file that fails before or around its tests (a throwing beforeAll, an import error) fails the run too.
       if (m.state() === "failed" || m.errors().length) filesFailed++;

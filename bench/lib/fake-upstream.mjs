@@ -4,7 +4,10 @@ import { createServer } from "node:http";
 
 const [port, latency, chunks, gap] = process.argv.slice(2).map(Number);
 const completion = JSON.stringify({
-  id: "chatcmpl-bench", object: "chat.completion", created: 1700000000, model: "gpt-4o-mini",
+  id: "chatcmpl-bench",
+  object: "chat.completion",
+  created: 1700000000,
+  model: "gpt-4o-mini",
   choices: [{ index: 0, message: { role: "assistant", content: "Hello from the fake upstream." }, finish_reason: "stop" }],
   usage: { prompt_tokens: 9, completion_tokens: 7, total_tokens: 16 },
 });
@@ -13,7 +16,9 @@ const chunk = (content, finish = null) =>
 const usage = `data: ${JSON.stringify({ id: "chatcmpl-bench", object: "chat.completion.chunk", created: 1700000000, model: "gpt-4o-mini", choices: [], usage: { prompt_tokens: 9, completion_tokens: chunks, total_tokens: 9 + chunks } })}\n\n`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const server = createServer(async (req, res) => {
+const server = createServer((req, res) => void serve(req, res));
+
+async function serve(req, res) {
   let body = "";
   for await (const c of req) body += c;
   let stream = false;
@@ -35,6 +40,6 @@ const server = createServer(async (req, res) => {
   res.write(chunk(null, "stop"));
   res.write(usage);
   res.end("data: [DONE]\n\n");
-});
+}
 server.keepAliveTimeout = 60_000;
 server.listen(port, "127.0.0.1", () => console.log(`fake upstream on ${port}`));

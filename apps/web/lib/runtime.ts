@@ -75,7 +75,10 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     bus = new RedisBus(redis);
     rateLimiter = redisLimiter = new RedisRateLimiter(redis);
     const subscribed = await Promise.race([
-      bus.ready().then(() => true, () => false),
+      bus.ready().then(
+        () => true,
+        () => false,
+      ),
       new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref()),
     ]);
     console.log(`[interference] redis: ${redactUrl(env.REDIS_URL)} ${subscribed ? "(cluster sync on)" : "(not reachable yet: retrying in the background)"}`);
@@ -119,10 +122,14 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
       // Each step bounded and reported, so a stuck dependency shows in the log instead of hanging the shutdown.
       await step("gateway", () => gateway.close(), 10_000);
       await step("database (request log flushed)", () => store.close(), 30_000);
-      await step("redis", async () => {
-        await bus?.close();
-        await rateLimiter.close?.();
-      }, 3_000);
+      await step(
+        "redis",
+        async () => {
+          await bus?.close();
+          await rateLimiter.close?.();
+        },
+        3_000,
+      );
     },
   };
 }
@@ -131,7 +138,10 @@ async function step(name: string, fn: () => Promise<void>, limitMs: number): Pro
   const t0 = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([
-    fn().then(() => "closed", (err: unknown) => `failed: ${err instanceof Error ? err.message : err}`),
+    fn().then(
+      () => "closed",
+      (err: unknown) => `failed: ${err instanceof Error ? err.message : err}`,
+    ),
     new Promise<string>((r) => (timer = setTimeout(() => r(`still busy after ${limitMs} ms: moving on`), limitMs))),
   ]);
   clearTimeout(timer);

@@ -23,15 +23,28 @@ afterAll(async () => {
 });
 
 /** A sign-in attempt from a chosen loopback address (Linux routes all of 127/8 to lo). */
-function attempt(base: string, password: string, opts: { from?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; location: string; cookie?: string }> {
+function attempt(
+  base: string,
+  password: string,
+  opts: { from?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; location: string; cookie?: string }> {
   const body = new URLSearchParams({ password }).toString();
   const url = new URL(`${base}/api/admin/login`);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: "127.0.0.1", port: url.port, path: url.pathname, method: "POST", localAddress: opts.from, headers: { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body), ...opts.headers } },
+      {
+        host: "127.0.0.1",
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        localAddress: opts.from,
+        headers: { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body), ...opts.headers },
+      },
       (res) => {
         res.resume();
-        res.on("end", () => resolve({ status: res.statusCode!, location: String(res.headers.location ?? ""), cookie: res.headers["set-cookie"]?.[0]?.split(";")[0] }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode!, location: String(res.headers.location ?? ""), cookie: res.headers["set-cookie"]?.[0]?.split(";")[0] }),
+        );
       },
     );
     req.on("error", reject);
@@ -47,11 +60,20 @@ describe("sign-in", () => {
     const url = new URL(`${server.url}/api/admin/login`);
     const result = await new Promise<{ status: number; sentMb: number }>((resolve, reject) => {
       let sent = 0;
-      const req = request({ host: "127.0.0.1", port: url.port, path: url.pathname, method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "transfer-encoding": "chunked" } }, (res) => {
-        res.resume();
-        resolve({ status: res.statusCode!, sentMb: sent / 1024 / 1024 });
-        req.destroy();
-      });
+      const req = request(
+        {
+          host: "127.0.0.1",
+          port: url.port,
+          path: url.pathname,
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", "transfer-encoding": "chunked" },
+        },
+        (res) => {
+          res.resume();
+          resolve({ status: res.statusCode!, sentMb: sent / 1024 / 1024 });
+          req.destroy();
+        },
+      );
       req.on("error", (err) => (sent > 0 ? undefined : reject(err)));
       const chunk = Buffer.alloc(1024 * 1024, "a");
       const pump = () => {
@@ -68,7 +90,9 @@ describe("sign-in", () => {
     expect(result.sentMb).toBeLessThan(100);
     await new Promise((r) => setTimeout(r, 200));
     const grew = rssMb(server.process.pid!) - before;
-    console.log(`[sign-in] 300 MB body: refused after the client sent ${result.sentMb.toFixed(0)} MB; server RSS ${before.toFixed(0)} → ${(before + grew).toFixed(0)} MB`);
+    console.log(
+      `[sign-in] 300 MB body: refused after the client sent ${result.sentMb.toFixed(0)} MB; server RSS ${before.toFixed(0)} → ${(before + grew).toFixed(0)} MB`,
+    );
     expect(grew).toBeLessThan(150);
   });
 
@@ -103,7 +127,11 @@ describe("sign-in", () => {
 
 describe("sessions", () => {
   const logout = (base: string, cookie: string, opts: { origin?: string; everywhere?: boolean } = {}) =>
-    fetch(`${base}/api/admin/logout${opts.everywhere ? "?everywhere=1" : ""}`, { method: "POST", redirect: "manual", headers: { cookie, ...(opts.origin ? { origin: opts.origin } : {}) } });
+    fetch(`${base}/api/admin/logout${opts.everywhere ? "?everywhere=1" : ""}`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie, ...(opts.origin ? { origin: opts.origin } : {}) },
+    });
   const whoami = async (cookie: string) => (await trpc(server.url, cookie, "keys.list", {}, "query")).status;
 
   it("sign-out ends the session for the old cookie too, and needs a same-origin request", async () => {

@@ -34,7 +34,16 @@ beforeAll(async () => {
   // playwright gives the browser a fresh profile folder of its own (it refuses --user-data-dir here).
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 }, 120_000);
@@ -95,7 +104,7 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
     await page.fill('input[name="provider"]', "beta");
     await page.click('form[aria-label="filters"] button[type=submit]');
     await page.waitForTimeout(300);
-    row = await page.$('tr[data-log]:has-text("ik_")') ?? (await page.$$("tr[data-log]")).at(0) ?? null;
+    row = (await page.$('tr[data-log]:has-text("ik_")')) ?? (await page.$$("tr[data-log]")).at(0) ?? null;
     if (row && !(await row.textContent())!.includes("200")) row = null;
   }
   expect(row).not.toBeNull();

@@ -34,11 +34,19 @@ it.skipIf(!present)("serves the embedded model with no configuration", async () 
   const models = await client.models.list();
   expect(models.data.map((m) => m.id)).toEqual(["smollm2-135m-instruct"]);
   // No model named: the default provider's model serves.
-  const res = await client.chat.completions.create({ messages: [{ role: "user", content: "Say hello." }], max_tokens: 20 } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+  const res = await client.chat.completions.create({
+    messages: [{ role: "user", content: "Say hello." }],
+    max_tokens: 20,
+  } as OpenAI.ChatCompletionCreateParamsNonStreaming);
   expect(res.choices[0]!.message.content!.trim().length).toBeGreaterThan(0);
   expect((res as unknown as { provider: string }).provider).toBe("local");
   expect(res.model).toBe("smollm2-135m-instruct");
-  const stream = await client.chat.completions.create({ model: "smollm2-135m-instruct", messages: [{ role: "user", content: "Say hello." }], max_tokens: 20, stream: true });
+  const stream = await client.chat.completions.create({
+    model: "smollm2-135m-instruct",
+    messages: [{ role: "user", content: "Say hello." }],
+    max_tokens: 20,
+    stream: true,
+  });
   let text = "";
   for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
   expect(text.trim().length).toBeGreaterThan(0);

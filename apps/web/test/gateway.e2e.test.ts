@@ -4,21 +4,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import OpenAI from "openai";
-import {
-  startFakeServer,
-  sendJson,
-  sendSse,
-  openaiCompletion,
-  openaiChunkEvents,
-  hang,
-  reset,
-  type FakeServer,
-} from "@interference/core/test-support";
+import { startFakeServer, sendJson, sendSse, openaiCompletion, openaiChunkEvents, hang, reset, type FakeServer } from "@interference/core/test-support";
 import { startServer, writeConfig, type RunningServer } from "./support/server";
 
 let a: FakeServer, b: FakeServer, server: RunningServer, client: OpenAI;
-const healthyA = () => a.handle((_req, res, body) => (body?.stream ? sendSse(res, openaiChunkEvents(["Hello", " from", " A"])) : sendJson(res, 200, openaiCompletion("Hello from A"))));
-const healthyB = () => b.handle((_req, res, body) => (body?.stream ? sendSse(res, openaiChunkEvents(["Hi", " from", " B"])) : sendJson(res, 200, openaiCompletion("Hi from B"))));
+const healthyA = () =>
+  a.handle((_req, res, body) =>
+    body?.stream ? sendSse(res, openaiChunkEvents(["Hello", " from", " A"])) : sendJson(res, 200, openaiCompletion("Hello from A")),
+  );
+const healthyB = () =>
+  b.handle((_req, res, body) => (body?.stream ? sendSse(res, openaiChunkEvents(["Hi", " from", " B"])) : sendJson(res, 200, openaiCompletion("Hi from B"))));
 
 beforeAll(async () => {
   a = await startFakeServer(() => undefined);
@@ -134,11 +129,21 @@ describe("chat completions through the openai SDK", () => {
       }),
     );
     try {
-      const tools = [{ type: "function" as const, function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }];
+      const tools = [
+        { type: "function" as const, function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } },
+      ];
       const res = await create({
         model: "gpt-4o",
         provider: "A",
-        messages: [{ role: "user", content: [{ type: "text", text: "weather?" }, { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } }] }],
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "weather?" },
+              { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } },
+            ],
+          },
+        ],
         tools,
         tool_choice: "required",
         response_format: { type: "json_schema", json_schema: { name: "w", schema: { type: "object" } } },
@@ -158,7 +163,13 @@ describe("chat completions through the openai SDK", () => {
 
 describe("streaming", () => {
   it("streams chunks ending in [DONE], with usage when asked", async () => {
-    const stream = await client.chat.completions.create({ model: "gpt-4o-mini", messages, stream: true, stream_options: { include_usage: true }, provider: "A" } as OpenAI.ChatCompletionCreateParamsStreaming & Extra);
+    const stream = await client.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+      provider: "A",
+    } as OpenAI.ChatCompletionCreateParamsStreaming & Extra);
     let text = "";
     let usage: OpenAI.CompletionUsage | null | undefined;
     for await (const chunk of stream) {
@@ -184,7 +195,12 @@ describe("streaming", () => {
   it("fails over before the first content byte", async () => {
     a.handle((_q, res) => sendJson(res, 500, { error: { message: "down" } }));
     try {
-      const stream = await client.chat.completions.create({ model: "gpt-4o-mini", messages, stream: true, provider: "A B" } as OpenAI.ChatCompletionCreateParamsStreaming & Extra);
+      const stream = await client.chat.completions.create({
+        model: "gpt-4o-mini",
+        messages,
+        stream: true,
+        provider: "A B",
+      } as OpenAI.ChatCompletionCreateParamsStreaming & Extra);
       let text = "";
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
       expect(text).toBe("Hi from B");
@@ -225,7 +241,12 @@ describe("streaming", () => {
       expect(JSON.parse(events.at(-2)!.slice(6)).error.code).toBe("stream_interrupted");
       expect(events.at(-1)).toBe("data: [DONE]");
       // The SDK surfaces the in-band error as an exception, after the partial text.
-      const stream = await client.chat.completions.create({ model: "gpt-4o-mini", messages, stream: true, provider: "A B" } as OpenAI.ChatCompletionCreateParamsStreaming & Extra);
+      const stream = await client.chat.completions.create({
+        model: "gpt-4o-mini",
+        messages,
+        stream: true,
+        provider: "A B",
+      } as OpenAI.ChatCompletionCreateParamsStreaming & Extra);
       let partial = "";
       await expect(
         (async () => {
@@ -297,13 +318,18 @@ describe("bad input", () => {
     fetch(`${server.url}/v1/chat/completions`, { method: "POST", headers, body });
 
   it.each([
-    ["malformed JSON", "{\"model\": ", 400, "invalid_json"],
+    ["malformed JSON", '{"model": ', 400, "invalid_json"],
     ["a JSON array", "[]", 400, "invalid_json"],
     ["missing messages", JSON.stringify({ model: "gpt-4o-mini" }), 400, "missing_required_parameter"],
     ["messages of the wrong type", JSON.stringify({ model: "gpt-4o-mini", messages: "hi" }), 400, "invalid_value"],
     ["an unknown role", JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "robot", content: "x" }] }), 400, "invalid_value"],
     ["temperature out of range", JSON.stringify({ model: "gpt-4o-mini", messages, temperature: 9 }), 400, "invalid_value"],
-    ["a body over the size limit", JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "x".repeat(300_000) }] }), 413, "request_too_large"],
+    [
+      "a body over the size limit",
+      JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "x".repeat(300_000) }] }),
+      413,
+      "request_too_large",
+    ],
   ])("%s → JSON error", async (_name, body, status, code) => {
     const res = await raw(body);
     expect(res.status).toBe(status);

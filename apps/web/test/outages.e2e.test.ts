@@ -121,7 +121,14 @@ const stopRedis = (child: ChildProcess) =>
   new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : (child.once("exit", () => r()), child.kill("SIGKILL"))));
 
 describe.skipIf(!pgUp || !redisServerBinary)("a Redis outage", () => {
-  let redis: ChildProcess, redisPort: number, a: RunningServer, b: RunningServer, late: RunningServer | undefined, cookieA: string, dbUrl: string, dropDb: () => Promise<void>;
+  let redis: ChildProcess,
+    redisPort: number,
+    a: RunningServer,
+    b: RunningServer,
+    late: RunningServer | undefined,
+    cookieA: string,
+    dbUrl: string,
+    dropDb: () => Promise<void>;
   const chatOn = (s: RunningServer, body: Record<string, unknown>, key?: string) =>
     fetch(`${s.url}/v1/chat/completions`, {
       method: "POST",

@@ -11,7 +11,10 @@ let claude: FakeServer, gemini: FakeServer, server: RunningServer, client: OpenA
 const healthyClaude = () =>
   claude.handle((_q, res, body) =>
     body.stream
-      ? sendSse(res, fixtureChunks("anthropic/anthropic-text.chunks.txt").map((data) => ({ event: JSON.parse(data).type, data })))
+      ? sendSse(
+          res,
+          fixtureChunks("anthropic/anthropic-text.chunks.txt").map((data) => ({ event: JSON.parse(data).type, data })),
+        )
       : sendJson(res, 200, JSON.parse(fixture("anthropic/anthropic-text.json"))),
   );
 
@@ -20,7 +23,10 @@ beforeAll(async () => {
   healthyClaude();
   gemini = await startFakeServer((_q, res, body) =>
     typeof body === "object" && _q.url!.includes("stream")
-      ? sendSse(res, fixtureChunks("gemini/google-text.chunks.txt").map((data) => ({ data })))
+      ? sendSse(
+          res,
+          fixtureChunks("gemini/google-text.chunks.txt").map((data) => ({ data })),
+        )
       : sendJson(res, 200, JSON.parse(fixture("gemini/google-text.json"))),
   );
   const config = writeConfig(`
@@ -51,7 +57,12 @@ it("serves from Anthropic and from Gemini in OpenAI's shape", async () => {
 
 it("streams from both through the SDK", async () => {
   for (const provider of ["claude", "gem"]) {
-    const stream = await client.chat.completions.create({ model: "smart", messages: [{ role: "user", content: "Hi" }], stream: true, provider } as OpenAI.ChatCompletionCreateParamsStreaming);
+    const stream = await client.chat.completions.create({
+      model: "smart",
+      messages: [{ role: "user", content: "Hi" }],
+      stream: true,
+      provider,
+    } as OpenAI.ChatCompletionCreateParamsStreaming);
     let text = "";
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
     expect(text.length).toBeGreaterThan(20);

@@ -42,7 +42,11 @@ afterAll(async () => {
 
 const list = async () => (await trpc(server.url, cookie, "providers.list", {}, "query")).data as any[];
 const chat = (model: string, provider?: string) =>
-  fetch(`${server.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model, provider, messages: [{ role: "user", content: "hi" }] }) });
+  fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model, provider, messages: [{ role: "user", content: "hi" }] }),
+  });
 
 describe("saving providers from the dashboard", () => {
   it("an unchanged save changes nothing: base URL, aliases, headers, timeouts, display URL and key are kept", async () => {
@@ -61,7 +65,16 @@ describe("saving providers from the dashboard", () => {
   });
 
   it("refuses a local provider that cannot be built, and stores nothing", async () => {
-    const res = await trpc(server.url, cookie, "providers.save", { id: "empty", type: "local", base_url: "", api_key: "", models: "m", image_models: "", enabled: true, settings: "" });
+    const res = await trpc(server.url, cookie, "providers.save", {
+      id: "empty",
+      type: "local",
+      base_url: "",
+      api_key: "",
+      models: "m",
+      image_models: "",
+      enabled: true,
+      settings: "",
+    });
     expect(res.status).toBe(400);
     expect(res.error.message).toMatch(/model_path/);
     expect((await list()).some((p) => p.id === "empty")).toBe(false);
@@ -69,14 +82,32 @@ describe("saving providers from the dashboard", () => {
 
   it("keeps dashboard-set model paths inside the models folder", async () => {
     for (const model_path of ["/etc/passwd", "../../../../etc/hostname.gguf", join(tmpdir(), "x.gguf")]) {
-      const res = await trpc(server.url, cookie, "providers.save", { id: "sneaky", type: "local", base_url: "", api_key: "", models: "m", image_models: "", enabled: true, settings: JSON.stringify({ model_path }) });
+      const res = await trpc(server.url, cookie, "providers.save", {
+        id: "sneaky",
+        type: "local",
+        base_url: "",
+        api_key: "",
+        models: "m",
+        image_models: "",
+        enabled: true,
+        settings: JSON.stringify({ model_path }),
+      });
       expect(res.status).toBe(400);
       expect(res.error.message).toMatch(/models folder/);
     }
   });
 
   it("never shows API clients what the model loader said about a file", async () => {
-    const res = await trpc(server.url, cookie, "providers.save", { id: "broken", type: "local", base_url: "", api_key: "", models: "b", image_models: "", enabled: true, settings: JSON.stringify({ model_path: "broken.gguf" }) });
+    const res = await trpc(server.url, cookie, "providers.save", {
+      id: "broken",
+      type: "local",
+      base_url: "",
+      api_key: "",
+      models: "b",
+      image_models: "",
+      enabled: true,
+      settings: JSON.stringify({ model_path: "broken.gguf" }),
+    });
     expect(res.status).toBe(200);
     // The load fails in the background (node-llama-cpp loads first).
     for (let i = 0; i < 200; i++) {
@@ -84,7 +115,11 @@ describe("saving providers from the dashboard", () => {
       if (reason !== "the model is loading") break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const texts = [await (await chat("b", "broken")).text(), await (await fetch(`${server.url}/v1/providers/broken`)).text(), await (await fetch(`${server.url}/readyz`)).text()];
+    const texts = [
+      await (await chat("b", "broken")).text(),
+      await (await fetch(`${server.url}/v1/providers/broken`)).text(),
+      await (await fetch(`${server.url}/readyz`)).text(),
+    ];
     for (const t of texts) {
       expect(t).not.toContain("SECR");
       expect(t).not.toMatch(/magic/i);
@@ -95,7 +130,24 @@ describe("saving providers from the dashboard", () => {
   it("a stored row that no longer builds is left out at start-up, never fatal", async () => {
     expect(await server.stop()).toBe(0);
     const store = await openStore({ url: `pglite:${databaseDir}` });
-    await store.prisma.provider.update({ where: { id: "broken" }, data: { config: { id: "broken", type: "local", base_url: "local://", models: [], image_models: [], enabled: true, headers: {}, retries: { max: 0, base_ms: 1, max_ms: 1 }, circuit_breaker: { failure_threshold: 5, cooldown_ms: 1000 }, drop_params: false, options: {} } } });
+    await store.prisma.provider.update({
+      where: { id: "broken" },
+      data: {
+        config: {
+          id: "broken",
+          type: "local",
+          base_url: "local://",
+          models: [],
+          image_models: [],
+          enabled: true,
+          headers: {},
+          retries: { max: 0, base_ms: 1, max_ms: 1 },
+          circuit_breaker: { failure_threshold: 5, cooldown_ms: 1000 },
+          drop_params: false,
+          options: {},
+        },
+      },
+    });
     await store.close();
     server = await startServer({ config, env: { ADMIN_PASSWORD: PASSWORD, DATABASE_URL: `pglite:${databaseDir}`, MODELS_DIR: modelsDir } });
     expect(server.output()).toMatch(/provider broken left out/);

@@ -53,7 +53,12 @@ providers:
   - { id: spare, type: openai, base_url: "${up.url}/v1", models: [m] }
   - { id: flaky, type: openai, base_url: "${flaky.url}/v1", models: [f], circuit_breaker: { failure_threshold: 2, cooldown_ms: 60000 } }
 `);
-    const env = { DATABASE_URL: databaseUrl, REDIS_URL: "redis://127.0.0.1:6379", REDIS_PREFIX: `ifr-test-${randomBytes(4).toString("hex")}:`, ADMIN_PASSWORD: PASSWORD };
+    const env = {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: "redis://127.0.0.1:6379",
+      REDIS_PREFIX: `ifr-test-${randomBytes(4).toString("hex")}:`,
+      ADMIN_PASSWORD: PASSWORD,
+    };
     a = await startServer({ config, env });
     b = await startServer({ config, env });
     cookieA = await signIn(a.url, PASSWORD);

@@ -44,7 +44,9 @@ describe("request log", () => {
     let sent = 2;
     for (const burst of [450, 1, 230, 3]) {
       const answers = await Promise.all(
-        Array.from({ length: burst }, (_, i) => chat({ model: "gpt-4o-mini", messages, stream: i % 4 === 0 }).then(async (r) => [r.status, await r.text()] as const)),
+        Array.from({ length: burst }, (_, i) =>
+          chat({ model: "gpt-4o-mini", messages, stream: i % 4 === 0 }).then(async (r) => [r.status, await r.text()] as const),
+        ),
       );
       expect(answers.every(([status]) => status === 200)).toBe(true);
       sent += burst;

@@ -63,7 +63,10 @@ it("runs the image example verbatim, and the URL it prints serves the image", as
   expect(status).toBe(0);
   const url = /^Image URL: (\S+)$/m.exec(outputs[0]!)?.[1];
   expect(url).toMatch(/^http:\/\/localhost:1337\/media\/[A-Za-z0-9_-]{22}\.png$/);
-  expect(huggingSpace.requests.at(-1)!).toMatchObject({ path: "/models/black-forest-labs/FLUX.1-schnell", body: { inputs: "a futuristic cityscape at sunset" } });
+  expect(huggingSpace.requests.at(-1)!).toMatchObject({
+    path: "/models/black-forest-labs/FLUX.1-schnell",
+    body: { inputs: "a futuristic cityscape at sunset" },
+  });
   const img = await fetch(url!.replace("localhost", "127.0.0.1"));
   expect(img.headers.get("content-type")).toBe("image/png");
   expect(Buffer.from(await img.arrayBuffer())).toEqual(PNG);

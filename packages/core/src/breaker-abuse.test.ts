@@ -25,12 +25,18 @@ afterAll(async () => {
 });
 
 const chat = (body: Record<string, unknown>) =>
-  fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messages: [{ role: "user", content: "hi" }], ...body }) });
+  fetch(`${gw.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ messages: [{ role: "user", content: "hi" }], ...body }),
+  });
 const circuit = async (id: string) => ((await (await fetch(`${gw.url}/v1/providers/${id}`)).json()) as any).health.circuit;
 
 describe("circuit breaker abuse", () => {
   it("a client's unknown model (upstream 404) is the client's error and never opens the circuit", async () => {
-    a.handle((_q, res) => sendJson(res, 404, { error: { message: "The model `nope` does not exist", type: "invalid_request_error", code: "model_not_found" } }));
+    a.handle((_q, res) =>
+      sendJson(res, 404, { error: { message: "The model `nope` does not exist", type: "invalid_request_error", code: "model_not_found" } }),
+    );
     for (let i = 0; i < 8; i++) {
       const res = await chat({ model: "nope", provider: "a" });
       expect(res.status).toBe(404);
@@ -54,7 +60,15 @@ describe("circuit breaker abuse", () => {
 
   it("OpenAI's 429 insufficient_quota is billing: no retry, fail over, and it counts against the provider", async () => {
     a.requests.length = 0;
-    a.handle((_q, res) => sendJson(res, 429, { error: { message: "You exceeded your current quota, please check your plan and billing details.", type: "insufficient_quota", code: "insufficient_quota" } }));
+    a.handle((_q, res) =>
+      sendJson(res, 429, {
+        error: {
+          message: "You exceeded your current quota, please check your plan and billing details.",
+          type: "insufficient_quota",
+          code: "insufficient_quota",
+        },
+      }),
+    );
     for (let i = 0; i < 3; i++) {
       const res = await chat({ model: "real", provider: "a b" });
       expect(((await res.json()) as any).provider).toBe("b");

@@ -88,10 +88,16 @@ describe("the request deadline (timeouts.total_ms)", () => {
     const closedBefore = upstreamClosedAt.length;
     const { res, text, elapsed, entry } = await chat("slow", true);
     expect(res.status).toBe(200); // the stream had started
-    const events = text.split("\n\n").filter((b) => b.trim()).map((b) => b.replace(/^data: /, ""));
+    const events = text
+      .split("\n\n")
+      .filter((b) => b.trim())
+      .map((b) => b.replace(/^data: /, ""));
     expect(events.at(-1)).toBe("[DONE]");
     const parsed = events.slice(0, -1).map((d) => JSON.parse(d));
-    const content = parsed.filter((e) => !e.error).map((e) => e.choices[0]?.delta?.content ?? "").join("");
+    const content = parsed
+      .filter((e) => !e.error)
+      .map((e) => e.choices[0]?.delta?.content ?? "")
+      .join("");
     expect(content).toMatch(/^w0 w1 /); // what came in time reached the client
     expect(content).not.toContain("w90 ");
     expect(parsed.at(-1).error).toMatchObject({ type: "upstream_error", code: "request_timeout" });
@@ -109,7 +115,10 @@ describe("a provider's own total_ms", () => {
     expect(res.status).toBe(200);
     expect(JSON.parse(text)).toMatchObject({ provider: "good", choices: [{ message: { content: "in time" } }] });
     expect(elapsed).toBeLessThan(TOTAL_MS);
-    expect(entry.attempts.map((a) => [a.provider, a.outcome])).toEqual([["slow-own", "failed"], ["good", "served"]]);
+    expect(entry.attempts.map((a) => [a.provider, a.outcome])).toEqual([
+      ["slow-own", "failed"],
+      ["good", "served"],
+    ]);
     expect(entry.attempts[0]!.reason).toBe("provider slow-own deadline of 150 ms passed");
   });
 });

@@ -6,7 +6,17 @@
  */
 import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hang, openaiChunkEvents, openaiCompletion, reset, sendJson, sendSse, startFakeServer, type FakeHandler, type FakeServer } from "./test-support/fake-server.js";
+import {
+  hang,
+  openaiChunkEvents,
+  openaiCompletion,
+  reset,
+  sendJson,
+  sendSse,
+  startFakeServer,
+  type FakeHandler,
+  type FakeServer,
+} from "./test-support/fake-server.js";
 import { startTestGateway, type TestGateway } from "./test-support/gateway.js";
 import type { RequestLogEntry } from "./logging/types.js";
 
@@ -15,7 +25,9 @@ const logs: RequestLogEntry[] = [];
 
 beforeAll(async () => {
   bad = await startFakeServer(() => undefined);
-  good = await startFakeServer((_q, res, body) => (body?.stream ? sendSse(res, openaiChunkEvents(["all ", "good"])) : sendJson(res, 200, openaiCompletion("all good"))));
+  good = await startFakeServer((_q, res, body) =>
+    body?.stream ? sendSse(res, openaiChunkEvents(["all ", "good"])) : sendJson(res, 200, openaiCompletion("all good")),
+  );
   gw = await startTestGateway(
     `timeouts: { first_byte_ms: 400, idle_ms: 400 }
 retries: { max: 0 }
@@ -39,13 +51,15 @@ const cutJson: FakeHandler = (_q, res) => {
   res.write('{"id":"chatcmpl-x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"half');
   setTimeout(() => res.socket?.destroy(), 30);
 };
-const malformedSse = (afterContent: boolean): FakeHandler => async (_q, res: ServerResponse) => {
-  const events = openaiChunkEvents(words(3)).slice(0, afterContent ? 3 : 1);
-  res.writeHead(200, { "content-type": "text/event-stream" });
-  for (const e of events) res.write(`data: ${e.data}\n\n`);
-  res.write('data: {"choices":[{"delta":{"content":\n\n');
-  res.end();
-};
+const malformedSse =
+  (afterContent: boolean): FakeHandler =>
+  async (_q, res: ServerResponse) => {
+    const events = openaiChunkEvents(words(3)).slice(0, afterContent ? 3 : 1);
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    for (const e of events) res.write(`data: ${e.data}\n\n`);
+    res.write('data: {"choices":[{"delta":{"content":\n\n');
+    res.end();
+  };
 
 interface Fault {
   name: string;
@@ -58,10 +72,24 @@ const faults: Fault[] = [
   { name: "429 with Retry-After", handler: (_q, res) => sendJson(res, 429, { error: { message: "slow down" } }, { "retry-after": "30" }) },
   { name: "a hang", handler: hang },
   { name: "a connection reset", handler: reset },
-  { name: "a body cut before any content", handler: (q, res, body) => (body?.stream ? sendSse(res, openaiChunkEvents(words(5)), { cutAfter: 1 }) : cutJson(q, res, body)) },
-  { name: "malformed SSE before any content", handler: (q, res, body) => (body?.stream ? malformedSse(false)(q, res, body) : sendJson(res, 200, "not a completion")) },
-  { name: "a stream cut after content", handler: (_q, res, body) => (body?.stream ? sendSse(res, openaiChunkEvents(words(5)), { cutAfter: 3 }) : cutJson(_q, res, body)), midStream: true },
-  { name: "malformed SSE after content", handler: (q, res, body) => (body?.stream ? malformedSse(true)(q, res, body) : sendJson(res, 200, { choices: "nope" })), midStream: true },
+  {
+    name: "a body cut before any content",
+    handler: (q, res, body) => (body?.stream ? sendSse(res, openaiChunkEvents(words(5)), { cutAfter: 1 }) : cutJson(q, res, body)),
+  },
+  {
+    name: "malformed SSE before any content",
+    handler: (q, res, body) => (body?.stream ? malformedSse(false)(q, res, body) : sendJson(res, 200, "not a completion")),
+  },
+  {
+    name: "a stream cut after content",
+    handler: (_q, res, body) => (body?.stream ? sendSse(res, openaiChunkEvents(words(5)), { cutAfter: 3 }) : cutJson(_q, res, body)),
+    midStream: true,
+  },
+  {
+    name: "malformed SSE after content",
+    handler: (q, res, body) => (body?.stream ? malformedSse(true)(q, res, body) : sendJson(res, 200, { choices: "nope" })),
+    midStream: true,
+  },
 ];
 
 async function call(stream: boolean) {
@@ -78,7 +106,10 @@ async function call(stream: boolean) {
 }
 
 function parseSse(text: string) {
-  const datas = text.split("\n\n").filter((b) => b.trim()).map((b) => b.replace(/^data: /, ""));
+  const datas = text
+    .split("\n\n")
+    .filter((b) => b.trim())
+    .map((b) => b.replace(/^data: /, ""));
   expect(datas.at(-1)).toBe("[DONE]");
   return datas.slice(0, -1).map((d) => JSON.parse(d)); // every event is JSON
 }
@@ -96,7 +127,10 @@ describe.each(faults)("when the first provider fails with $name", (fault) => {
     expect(body.object).toBe("chat.completion");
     expect(body.choices[0].message.content).toBe("all good");
     expect(body.provider).toBe("good");
-    expect(entry.attempts.map((a) => [a.provider, a.outcome])).toEqual([["bad", "failed"], ["good", "served"]]);
+    expect(entry.attempts.map((a) => [a.provider, a.outcome])).toEqual([
+      ["bad", "failed"],
+      ["good", "served"],
+    ]);
     expect(entry.status).toBe(200);
     expect(entry.provider).toBe("good");
   });
@@ -120,7 +154,10 @@ describe.each(faults)("when the first provider fails with $name", (fault) => {
       expect([...servedBy]).toEqual(["good"]);
       expect(content).toBe("all good");
       expect(events.some((e) => e.error)).toBe(false);
-      expect(entry.attempts.map((a) => [a.provider, a.outcome])).toEqual([["bad", "failed"], ["good", "served"]]);
+      expect(entry.attempts.map((a) => [a.provider, a.outcome])).toEqual([
+        ["bad", "failed"],
+        ["good", "served"],
+      ]);
       expect(entry.status).toBe(200);
     }
   });
@@ -134,6 +171,9 @@ it("when every provider fails: one 502 JSON error naming each, and one log entry
   const err = JSON.parse(text).error;
   expect(err.code).toBe("all_providers_failed");
   expect(err.message).toMatch(/bad.*good/s);
-  expect(entry.attempts.map((a) => [a.provider, a.outcome])).toEqual([["bad", "failed"], ["good", "failed"]]);
+  expect(entry.attempts.map((a) => [a.provider, a.outcome])).toEqual([
+    ["bad", "failed"],
+    ["good", "failed"],
+  ]);
   expect(entry.status).toBe(502);
 });

@@ -39,14 +39,21 @@ const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.key
 
 // Values that sit near what the schemas accept: right keys with wrong, odd or extreme values.
 const weird = fc.oneof(
-  fc.constantFrom(null, true, false, 0, -1, 1e308, -0, 2 ** 53, "", " ", "m", "img", "one", "one two", "nope", "\u0000", "😀".repeat(50), [], {}, [[]], { role: "user" }),
+  fc.constantFrom(null, true, false, 0, -1, 1e308, -0, 2 ** 53, "", " ", "m", "img", "one", "one two", "nope", "\u0000", "😀".repeat(50), [], {}, [[]], {
+    role: "user",
+  }),
   fc.string(),
   fc.integer(),
   fc.double(),
   fc.jsonValue({ maxDepth: 3 }),
 );
 const message = fc.record(
-  { role: fc.oneof(fc.constantFrom("system", "user", "assistant", "tool", "developer"), fc.string()), content: fc.oneof(fc.string(), weird), name: weird, tool_call_id: weird },
+  {
+    role: fc.oneof(fc.constantFrom("system", "user", "assistant", "tool", "developer"), fc.string()),
+    content: fc.oneof(fc.string(), weird),
+    name: weird,
+    tool_call_id: weird,
+  },
   { requiredKeys: [] },
 );
 const chatBody = fc.record(
@@ -67,7 +74,15 @@ const chatBody = fc.record(
   { requiredKeys: [] },
 );
 const imageBody = fc.record(
-  { prompt: fc.oneof(fc.string(), weird), model: fc.oneof(fc.constant("img"), weird), provider: fc.oneof(fc.constant("one"), weird), n: weird, size: weird, response_format: fc.oneof(fc.constantFrom("url", "b64_json"), weird), seed: weird },
+  {
+    prompt: fc.oneof(fc.string(), weird),
+    model: fc.oneof(fc.constant("img"), weird),
+    provider: fc.oneof(fc.constant("one"), weird),
+    n: weird,
+    size: weird,
+    response_format: fc.oneof(fc.constantFrom("url", "b64_json"), weird),
+    seed: weird,
+  },
   { requiredKeys: [] },
 );
 const deep = fc.integer({ min: 50, max: 5000 }).map((d) => "[".repeat(d) + "]".repeat(d));

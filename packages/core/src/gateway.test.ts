@@ -7,7 +7,11 @@ let a: FakeServer, b: FakeServer, gw: TestGateway;
 const logs: RequestLogEntry[] = [];
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(gw.url + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  fetch(gw.url + path, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
 
 beforeAll(async () => {
   a = await startFakeServer((_req, res) => sendJson(res, 200, openaiCompletion("from A")));
@@ -50,7 +54,11 @@ describe("gateway over node:http", () => {
     expect(body.provider).toBe("B");
     const entry = logs.at(-1)!;
     // One retry on A (a 5xx may pass on a second try), then B.
-    expect(entry.attempts.map((x) => [x.provider, x.outcome])).toEqual([["A", "failed"], ["A", "failed"], ["B", "served"]]);
+    expect(entry.attempts.map((x) => [x.provider, x.outcome])).toEqual([
+      ["A", "failed"],
+      ["A", "failed"],
+      ["B", "served"],
+    ]);
     expect(entry.attempts[0]!.reason).toMatch(/HTTP 500: boom \(retrying in \d+ ms\)/);
     expect(entry.attempts[1]!.reason).toBe("HTTP 500: boom");
   });

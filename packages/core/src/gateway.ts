@@ -102,13 +102,7 @@ export class Gateway {
     this.route("GET", "/v1/providers/:id", async (_req, { params, auth }) => json(200, getProvider(this.registry, params.id!, scopeOf(auth))), false);
     this.route("GET", "/v1/models", async (_req, { auth }) => json(200, listModels(this.registry, scopeOf(auth))), false);
     this.route("POST", "/v1/chat/completions", async (req, { auth, log }) =>
-      chatCompletions(
-        { registry: this.registry, timeouts: this.options.config.timeouts },
-        await readJsonBody(req, this.maxBodyBytes),
-        auth,
-        req,
-        log,
-      ),
+      chatCompletions({ registry: this.registry, timeouts: this.options.config.timeouts }, await readJsonBody(req, this.maxBodyBytes), auth, req, log),
     );
     const images = async (req: GatewayHttpRequest, { auth, log }: RouteContext) =>
       generateImages(
@@ -141,7 +135,15 @@ export class Gateway {
 
   /** Whether a path belongs to the gateway rather than the web app. */
   handles(path: string): boolean {
-    return path === "/v1" || path.startsWith("/v1/") || path.startsWith("/media/") || path === "/healthz" || path === "/readyz" || path === "/metrics" || path === "/openapi.json";
+    return (
+      path === "/v1" ||
+      path.startsWith("/v1/") ||
+      path.startsWith("/media/") ||
+      path === "/healthz" ||
+      path === "/readyz" ||
+      path === "/metrics" ||
+      path === "/openapi.json"
+    );
   }
 
   /** Answers one request; never throws. */
@@ -149,7 +151,11 @@ export class Gateway {
     const match = this.match(req);
     if (!match) return this.notFound(req);
     if ("allowed" in match) {
-      return json(405, new GatewayError(405, "invalid_request_error", "method_not_allowed", `${req.method} is not allowed on ${req.path}; use ${match.allowed}.`).toBody(), { allow: match.allowed });
+      return json(
+        405,
+        new GatewayError(405, "invalid_request_error", "method_not_allowed", `${req.method} is not allowed on ${req.path}; use ${match.allowed}.`).toBody(),
+        { allow: match.allowed },
+      );
     }
     const { route, params } = match;
     const log = new LogRecorder(route.logged ? this.logSink : undefined, req.method, req.path);
@@ -210,7 +216,12 @@ export class Gateway {
   private async metricsResponse(req: GatewayHttpRequest): Promise<GatewayHttpResponse> {
     const token = this.options.metricsToken;
     if (!token && !this.options.metricsPublic) {
-      const e = new GatewayError(403, "permission_error", "metrics_disabled", "GET /metrics is closed: set METRICS_TOKEN (scrapers send it as a bearer token), or METRICS_PUBLIC=true.");
+      const e = new GatewayError(
+        403,
+        "permission_error",
+        "metrics_disabled",
+        "GET /metrics is closed: set METRICS_TOKEN (scrapers send it as a bearer token), or METRICS_PUBLIC=true.",
+      );
       return json(403, e.toBody());
     }
     if (token && !sameSecret(req.headers.authorization ?? "", `Bearer ${token}`)) {

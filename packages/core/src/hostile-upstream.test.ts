@@ -49,12 +49,18 @@ afterAll(async () => {
 });
 
 const chat = (body: Record<string, unknown>) =>
-  fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }], ...body }) });
+  fetch(`${gw.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }], ...body }),
+  });
 
 describe("a hostile upstream", () => {
   it("never gets its echo of the provider key to the client or the log", async () => {
     up.handle((req, res) =>
-      sendJson(res, 401, { error: { message: `Incorrect API key provided: ${req.headers.authorization}. Also ${KEY}.`, type: "invalid_request_error", code: "invalid_api_key" } }),
+      sendJson(res, 401, {
+        error: { message: `Incorrect API key provided: ${req.headers.authorization}. Also ${KEY}.`, type: "invalid_request_error", code: "invalid_api_key" },
+      }),
     );
     const res = await chat({ provider: "up" });
     const text = await res.text();

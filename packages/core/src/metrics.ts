@@ -10,7 +10,12 @@ const CIRCUIT = { closed: 0, half_open: 1, open: 2 } as const;
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requests = new Counter({ name: "interference_requests_total", help: "Requests answered, by route, provider and HTTP status.", labelNames: ["route", "provider", "status"] as const, registers: [this.registry] });
+  private readonly requests = new Counter({
+    name: "interference_requests_total",
+    help: "Requests answered, by route, provider and HTTP status.",
+    labelNames: ["route", "provider", "status"] as const,
+    registers: [this.registry],
+  });
   private readonly latency = new Histogram({
     name: "interference_request_duration_seconds",
     help: "Total request latency as the client sees it (streams: until the last chunk).",
@@ -18,10 +23,31 @@ export class GatewayMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     registers: [this.registry],
   });
-  private readonly ttft = new Histogram({ name: "interference_time_to_first_token_seconds", help: "Streams: time until the first content chunk.", labelNames: ["provider"] as const, buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers: [this.registry] });
-  private readonly tokens = new Counter({ name: "interference_tokens_total", help: "Tokens, by provider and kind (prompt, completion).", labelNames: ["provider", "kind"] as const, registers: [this.registry] });
-  private readonly failures = new Counter({ name: "interference_provider_failures_total", help: "Failed provider attempts (each retry and each failover counts).", labelNames: ["provider"] as const, registers: [this.registry] });
-  private readonly failovers = new Counter({ name: "interference_failovers_total", help: "Requests that moved on from a provider to the next.", labelNames: ["from"] as const, registers: [this.registry] });
+  private readonly ttft = new Histogram({
+    name: "interference_time_to_first_token_seconds",
+    help: "Streams: time until the first content chunk.",
+    labelNames: ["provider"] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly tokens = new Counter({
+    name: "interference_tokens_total",
+    help: "Tokens, by provider and kind (prompt, completion).",
+    labelNames: ["provider", "kind"] as const,
+    registers: [this.registry],
+  });
+  private readonly failures = new Counter({
+    name: "interference_provider_failures_total",
+    help: "Failed provider attempts (each retry and each failover counts).",
+    labelNames: ["provider"] as const,
+    registers: [this.registry],
+  });
+  private readonly failovers = new Counter({
+    name: "interference_failovers_total",
+    help: "Requests that moved on from a provider to the next.",
+    labelNames: ["from"] as const,
+    registers: [this.registry],
+  });
 
   constructor(providers: ProviderRegistry) {
     new Gauge({

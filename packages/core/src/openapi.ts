@@ -44,14 +44,25 @@ export function openApiDocument(): object {
         post: {
           operationId: "createChatCompletion",
           requestBody: jsonBody({ $ref: "#/components/schemas/ChatCompletionRequest" }),
-          responses: { ...ok("chat.completion, or an SSE stream of chat.completion.chunk when stream is true"), ...errors(400, 401, 403, 404, 413, 415, 429, 502, 503) },
+          responses: {
+            ...ok("chat.completion, or an SSE stream of chat.completion.chunk when stream is true"),
+            ...errors(400, 401, 403, 404, 413, 415, 429, 502, 503),
+          },
         },
       },
       "/v1/images/generations": {
-        post: { operationId: "createImage", requestBody: jsonBody({ $ref: "#/components/schemas/ImageRequest" }), responses: { ...ok("Generated images"), ...errors(400, 401, 403, 404, 413, 415, 429, 502, 503) } },
+        post: {
+          operationId: "createImage",
+          requestBody: jsonBody({ $ref: "#/components/schemas/ImageRequest" }),
+          responses: { ...ok("Generated images"), ...errors(400, 401, 403, 404, 413, 415, 429, 502, 503) },
+        },
       },
       "/v1/images/generate": {
-        post: { operationId: "generateImage", requestBody: jsonBody({ $ref: "#/components/schemas/ImageRequest" }), responses: { ...ok("Generated images"), ...errors(400, 401, 403, 404, 413, 415, 429, 502, 503) } },
+        post: {
+          operationId: "generateImage",
+          requestBody: jsonBody({ $ref: "#/components/schemas/ImageRequest" }),
+          responses: { ...ok("Generated images"), ...errors(400, 401, 403, 404, 413, 415, 429, 502, 503) },
+        },
       },
       "/v1/models": { get: { operationId: "listModels", responses: { ...ok("Models, OpenAI's list shape"), ...errors(401) } } },
       "/v1/providers": { get: { operationId: "listProviders", responses: { ...ok("Providers (never a secret)"), ...errors(401) } } },

@@ -29,7 +29,11 @@ it("answers liveness and readiness, naming what is not ready", async () => {
 });
 
 it("exports Prometheus metrics fed by the requests, behind its token", async () => {
-  await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "x" }] }) });
+  await fetch(`${gw.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "x" }] }),
+  });
   expect((await fetch(`${gw.url}/metrics`)).status).toBe(401);
   const text = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: "Bearer scrape-me" } })).text();
   expect(text).toContain('interference_requests_total{route="/v1/chat/completions",provider="up",status="200"} 1');

@@ -53,7 +53,10 @@ describe("retries and the circuit breaker", () => {
     flaky.handle((_q, res) => sendJson(res, 429, { error: { message: "come back tomorrow" } }, { "retry-after": "3600" }));
     const body: any = await (await chat("flaky backup")).json();
     expect(body.provider).toBe("backup");
-    expect(logs.at(-1)!.attempts.map((a) => [a.provider, a.outcome])).toEqual([["flaky", "failed"], ["backup", "served"]]);
+    expect(logs.at(-1)!.attempts.map((a) => [a.provider, a.outcome])).toEqual([
+      ["flaky", "failed"],
+      ["backup", "served"],
+    ]);
   });
 
   it("opens after repeated failures, skips the provider, then lets one probe through", async () => {

@@ -8,8 +8,17 @@ function fakePrisma(rows: Array<{ hash: string }>) {
   const calls = { count: 0, findUnique: 0 };
   const later = <T>(value: () => T) => new Promise<T>((resolve) => waiting.push(() => resolve(value())));
   const row = (hash: string) => ({
-    id: `key_${hash.slice(0, 6)}`, name: "k", prefix: "ik_…", hash, allowedProviders: null, allowedModels: null,
-    rateLimitRpm: null, rateLimitTpm: null, createdAt: new Date(), lastUsedAt: null, revokedAt: null,
+    id: `key_${hash.slice(0, 6)}`,
+    name: "k",
+    prefix: "ik_…",
+    hash,
+    allowedProviders: null,
+    allowedModels: null,
+    rateLimitRpm: null,
+    rateLimitTpm: null,
+    createdAt: new Date(),
+    lastUsedAt: null,
+    revokedAt: null,
   });
   const prisma = {
     apiKey: {

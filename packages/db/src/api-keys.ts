@@ -74,9 +74,15 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
     console.warn(`[interference] api keys: database unreachable (${(err as Error)?.message ?? err}): serving the last known state`);
   };
   const noState = () =>
-    new GatewayError(503, "service_unavailable", "database_unavailable", "The gateway cannot check this API key right now (its database is unreachable): try again shortly.", {
-      headers: { "retry-after": "5" },
-    });
+    new GatewayError(
+      503,
+      "service_unavailable",
+      "database_unavailable",
+      "The gateway cannot check this API key right now (its database is unreachable): try again shortly.",
+      {
+        headers: { "retry-after": "5" },
+      },
+    );
 
   const flush = async () => {
     const batch = [...touched.entries()];

@@ -66,9 +66,13 @@ const LOG_COLUMNS = {
   totalTokens: "integer",
   error: "text",
 } satisfies Record<keyof RequestLogEntry, string>;
-const cols = Object.keys(LOG_COLUMNS).map((c) => `"${c}"`).join(", ");
+const cols = Object.keys(LOG_COLUMNS)
+  .map((c) => `"${c}"`)
+  .join(", ");
 const INSERT_BATCH = `INSERT INTO "RequestLog" (${cols})
-  SELECT ${cols} FROM jsonb_to_recordset($1::jsonb) AS r(${Object.entries(LOG_COLUMNS).map(([c, t]) => `"${c}" ${t}`).join(", ")})
+  SELECT ${cols} FROM jsonb_to_recordset($1::jsonb) AS r(${Object.entries(LOG_COLUMNS)
+    .map(([c, t]) => `"${c}" ${t}`)
+    .join(", ")})
   ON CONFLICT (id) DO NOTHING`;
 
 function where(f: LogFilter): Prisma.RequestLogWhereInput {
@@ -111,7 +115,8 @@ const COPY_SPECIAL_ALL = /[\\\t\n\r]/g;
 /** One value in PostgreSQL's COPY text format: \N for null, backslash escapes for the separators. */
 export function copyField(value: unknown): string {
   if (value === null || value === undefined) return "\\N";
-  const text = value instanceof Date ? value.toISOString() : typeof value === "object" ? JSON.stringify(value) : String(value);
+  const text =
+    value instanceof Date ? value.toISOString() : typeof value === "object" ? JSON.stringify(value) : String(value as string | number | boolean | bigint);
   return COPY_SPECIAL.test(text) ? text.replace(COPY_SPECIAL_ALL, (c) => COPY_ESCAPES[c]!) : text;
 }
 

@@ -59,10 +59,14 @@ function entry(i: number, extra: Partial<RequestLogEntry> = {}): RequestLogEntry
 const databases: [string, () => Promise<{ url: string; cleanup: () => Promise<void> }>][] = [
   ["PGlite (embedded default)", async () => ({ url: `pglite:${mkdtempSync(join(tmpdir(), "ifr-db-"))}`, cleanup: async () => {} })],
 ];
-if (pgUp) databases.push(["PostgreSQL", async () => {
-  const db = await freshPostgresDatabase();
-  return { url: db.url, cleanup: db.drop };
-}]);
+if (pgUp)
+  databases.push([
+    "PostgreSQL",
+    async () => {
+      const db = await freshPostgresDatabase();
+      return { url: db.url, cleanup: db.drop };
+    },
+  ]);
 
 describe.each(databases)("store on %s", (_name, makeDb) => {
   let store: OpenedStore;
@@ -87,7 +91,10 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
 
   it("seeds providers from the config file; dashboard edits win until the file changes that provider", async () => {
     let list = await store.providers.syncFromConfig([provider("a"), provider("b")]);
-    expect(list.map((r) => [r.config.id, r.source])).toEqual([["a", "config"], ["b", "config"]]);
+    expect(list.map((r) => [r.config.id, r.source])).toEqual([
+      ["a", "config"],
+      ["b", "config"],
+    ]);
     expect(list[0]!.config.api_key).toBe("sk-a-secret");
 
     await store.providers.setEnabled("a", false);
@@ -210,9 +217,34 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
   it("counts a provider once per request it took part in, retries and failover included", async () => {
     const at = (m: number) => new Date(Date.UTC(2026, 10, 26, 0, m));
     const rows = [
-      entry(0, { time: at(1), provider: "y", status: 200, attempts: [{ provider: "x", outcome: "failed", status: 500 }, { provider: "x", outcome: "failed", status: 500 }, { provider: "y", outcome: "served", status: 200 }] }),
-      entry(1, { time: at(2), provider: "y", status: 200, attempts: [{ provider: "x", outcome: "failed", status: 500 }, { provider: "y", outcome: "served", status: 200 }] }),
-      entry(2, { time: at(3), provider: "x", status: 200, attempts: [{ provider: "x", outcome: "failed", status: 500 }, { provider: "x", outcome: "served", status: 200 }] }),
+      entry(0, {
+        time: at(1),
+        provider: "y",
+        status: 200,
+        attempts: [
+          { provider: "x", outcome: "failed", status: 500 },
+          { provider: "x", outcome: "failed", status: 500 },
+          { provider: "y", outcome: "served", status: 200 },
+        ],
+      }),
+      entry(1, {
+        time: at(2),
+        provider: "y",
+        status: 200,
+        attempts: [
+          { provider: "x", outcome: "failed", status: 500 },
+          { provider: "y", outcome: "served", status: 200 },
+        ],
+      }),
+      entry(2, {
+        time: at(3),
+        provider: "x",
+        status: 200,
+        attempts: [
+          { provider: "x", outcome: "failed", status: 500 },
+          { provider: "x", outcome: "served", status: 200 },
+        ],
+      }),
       entry(3, { time: at(4), provider: null, status: 403, attempts: [{ provider: "z", outcome: "skipped", reason: "not allowed" }] }),
     ];
     for (const r of rows) store.logs.sink.write(r);

@@ -12,7 +12,9 @@ export default async function AdminLayout({ children }: { children: ReactNode })
   return (
     <>
       <header className="top">
-        <a className="brand" href="/providers">Interference</a>
+        <a className="brand" href="/providers">
+          Interference
+        </a>
         <a href="/providers">Providers</a>
         <a href="/logs">Request logs</a>
         <a href="/usage">Usage</a>

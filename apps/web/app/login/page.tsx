@@ -15,7 +15,9 @@ export default async function Login({ searchParams }: { searchParams: Promise<{ 
         <label htmlFor="password">Admin password</label>
         <input id="password" name="password" type="password" autoComplete="current-password" required autoFocus />
         {error && <p className="bad">{MESSAGES[error] ?? "Sign-in failed."}</p>}
-        <button className="primary" type="submit">Sign in</button>
+        <button className="primary" type="submit">
+          Sign in
+        </button>
       </form>
       <p className="muted">The password is ADMIN_PASSWORD, or the one printed in the server log on first start.</p>
     </main>

@@ -42,7 +42,11 @@ const admin = t.procedure.use(async ({ ctx, type, next }) => {
   return next();
 });
 
-const list = (s: string) => s.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
+const list = (s: string) =>
+  s
+    .split(/[\s,]+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /** The provider form (core's ProviderForm): the config file's own shape, as text fields. */
 const providerForm = z.object({
@@ -162,7 +166,17 @@ export const appRouter = t.router({
   }),
 
   usage: admin
-    .input(z.object({ hours: z.number().int().min(1).max(24 * 30).default(24), groupBy: z.enum(["provider", "apiKey"]).default("provider") }))
+    .input(
+      z.object({
+        hours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 30)
+          .default(24),
+        groupBy: z.enum(["provider", "apiKey"]).default("provider"),
+      }),
+    )
     .query(async ({ ctx, input }) =>
       ctx.runtime.store.logs.usage({ since: new Date(Date.now() - input.hours * 3600_000), bucket: input.hours > 48 ? "day" : "hour", groupBy: input.groupBy }),
     ),

@@ -11,7 +11,13 @@ export async function signIn(base: string, password: string): Promise<string> {
   return cookie;
 }
 
-export async function trpc<T = any>(base: string, cookie: string, path: string, input?: unknown, kind: "query" | "mutation" = "mutation"): Promise<{ status: number; data: T; error?: any }> {
+export async function trpc<T = any>(
+  base: string,
+  cookie: string,
+  path: string,
+  input?: unknown,
+  kind: "query" | "mutation" = "mutation",
+): Promise<{ status: number; data: T; error?: any }> {
   const url = kind === "query" ? `${base}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input ?? {}))}` : `${base}/api/trpc/${path}`;
   const res = await fetch(url, {
     method: kind === "query" ? "GET" : "POST",

@@ -59,7 +59,7 @@ describe("a key's model scope", () => {
     expect(body.choices[0].message.content).toBe("served gpt-4o-mini");
   });
 
-  it("refuses a named model outside the scope, on a \"*\" provider too", async () => {
+  it('refuses a named model outside the scope, on a "*" provider too', async () => {
     b.requests.length = 0;
     for (const provider of ["B", "Any", "A B Any"]) {
       const res = await chat("cheap", { model: "expensive", provider });

@@ -162,7 +162,11 @@ export class RedisRateLimiter implements RateLimiter {
           if (used >= limits.tpm) throw rateLimitError("tokens", limits.tpm, leftMs);
         }
         if (limits.rpm) {
-          const [[, n]] = (await this.redis.multi().incr(`${base}:requests`).pexpire(`${base}:requests`, WINDOW_MS + 5000).exec()) as [[null, number]];
+          const [[, n]] = (await this.redis
+            .multi()
+            .incr(`${base}:requests`)
+            .pexpire(`${base}:requests`, WINDOW_MS + 5000)
+            .exec()) as [[null, number]];
           if (n > limits.rpm) throw rateLimitError("requests", limits.rpm, leftMs);
         }
       },
@@ -176,7 +180,11 @@ export class RedisRateLimiter implements RateLimiter {
         const { window, leftMs } = windowAt(Date.now());
         const k = `${this.prefix}${key}:${window}:tokens`;
         // INCRBY answers the new total: one atomic step, so concurrent requests on every replica see each other.
-        const [[, total]] = (await this.redis.multi().incrby(k, tokens).pexpire(k, WINDOW_MS + 5000).exec()) as [[null, number]];
+        const [[, total]] = (await this.redis
+          .multi()
+          .incrby(k, tokens)
+          .pexpire(k, WINDOW_MS + 5000)
+          .exec()) as [[null, number]];
         if (total - tokens >= tpm) {
           this.redis.decrby(k, tokens).catch(() => {});
           throw rateLimitError("tokens", tpm, leftMs);
@@ -191,7 +199,12 @@ export class RedisRateLimiter implements RateLimiter {
     if (tokens === 0 || window !== windowAt(Date.now()).window) return;
     if (this.degraded) return this.local.addTokens(key, tokens, window);
     const k = `${this.prefix}${key}:${window}:tokens`;
-    this.redis.multi().incrby(k, tokens).pexpire(k, WINDOW_MS + 5000).exec().catch(() => this.local.addTokens(key, tokens, window));
+    this.redis
+      .multi()
+      .incrby(k, tokens)
+      .pexpire(k, WINDOW_MS + 5000)
+      .exec()
+      .catch(() => this.local.addTokens(key, tokens, window));
   }
 
   async close(): Promise<void> {

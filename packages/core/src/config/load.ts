@@ -2,14 +2,7 @@ import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { DEFAULT_BREAKER } from "../routing/breaker.js";
-import {
-  DEFAULT_RETRIES,
-  gatewayConfigSchema,
-  PRESETS,
-  providerConfigSchema,
-  type ProviderConfig,
-  type Timeouts,
-} from "./schema.js";
+import { DEFAULT_RETRIES, gatewayConfigSchema, PRESETS, providerConfigSchema, type ProviderConfig, type Timeouts } from "./schema.js";
 
 export interface GatewayConfig {
   providers: ProviderConfig[];
@@ -36,9 +29,7 @@ export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path = "c
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, env, `${path}[${i}]`));
   if (value && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, `${path}.${k}`)]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, `${path}.${k}`)]));
   }
   return value;
 }

@@ -25,7 +25,10 @@ export const PRESETS: Record<string, { type: ProviderType; base_url: string }> =
 
 /** A model a provider serves: the id clients ask for, and the id sent upstream (an alias when they differ). */
 const modelEntry = z.union([
-  z.string().min(1).transform((id) => ({ id, upstream: id })),
+  z
+    .string()
+    .min(1)
+    .transform((id) => ({ id, upstream: id })),
   z.object({ id: z.string().min(1), upstream: z.string().min(1).optional() }).transform((m) => ({
     id: m.id,
     upstream: m.upstream ?? m.id,

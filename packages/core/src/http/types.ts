@@ -12,7 +12,7 @@ export interface GatewayHttpRequest {
   /** Aborted when the client disconnects. */
   signal: AbortSignal;
   /** Ends `signal` early, with `reason` (the request's deadline), where the transport owns it. */
-  abort?(reason: unknown): void;
+  abort?: (reason: unknown) => void;
 }
 
 export interface GatewayHttpResponse {

@@ -6,7 +6,10 @@ export const imageRequestSchema = z.looseObject({
   model: z.string().min(1).optional(),
   provider: z.string().optional(),
   n: z.number().int().min(1).max(10).nullish(),
-  size: z.string().regex(/^\d{2,5}x\d{2,5}$|^auto$/, "size must look like 1024x1024").nullish(),
+  size: z
+    .string()
+    .regex(/^\d{2,5}x\d{2,5}$|^auto$/, "size must look like 1024x1024")
+    .nullish(),
   response_format: z.enum(["url", "b64_json"]).nullish(),
   seed: z.number().int().nullish(),
   negative_prompt: z.string().nullish(),
@@ -18,9 +21,7 @@ export const imageRequestSchema = z.looseObject({
 export type ImageRequest = z.infer<typeof imageRequestSchema>;
 
 /** One generated image: raw bytes with their type, or a URL the provider hosts. */
-export type GeneratedImage =
-  | { kind: "bytes"; data: Buffer; mimeType: string; revisedPrompt?: string }
-  | { kind: "url"; url: string; revisedPrompt?: string };
+export type GeneratedImage = { kind: "bytes"; data: Buffer; mimeType: string; revisedPrompt?: string } | { kind: "url"; url: string; revisedPrompt?: string };
 
 export interface ImageResult {
   images: GeneratedImage[];

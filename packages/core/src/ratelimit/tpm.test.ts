@@ -27,7 +27,11 @@ const logs: RequestLogEntry[] = [];
 const words = (n: number) => Array.from({ length: n }, (_, i) => `word${i} `);
 
 beforeAll(async () => {
-  up = await startFakeServer((_q, res, body) => body.model === "long" ? sendSse(res, openaiChunkEvents(words(200), "long", false), { gapMs: 10 }) : sendSse(res, openaiChunkEvents(words(5)), { gapMs: 20 }));
+  up = await startFakeServer((_q, res, body) =>
+    body.model === "long"
+      ? sendSse(res, openaiChunkEvents(words(200), "long", false), { gapMs: 10 })
+      : sendSse(res, openaiChunkEvents(words(5)), { gapMs: 20 }),
+  );
   gw = await startTestGateway(`providers:\n  - { id: up, type: openai, base_url: "${up.url}/v1", models: [m, long] }\n`, {
     rateLimiter: limiter,
     logSink: { write: (e) => logs.push(e) },
@@ -54,7 +58,9 @@ const stream = (key: string, body: Record<string, unknown>, signal?: AbortSignal
 
 describe("tokens per minute", () => {
   it("8 concurrent streams on a TPM 1000 key: each reserves when it starts, so at most one estimate overshoots", async () => {
-    const results = await Promise.all(Array.from({ length: 8 }, () => stream("tpm", { max_tokens: 200 }).then(async (r) => ({ status: r.status, text: await r.text() }))));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => stream("tpm", { max_tokens: 200 }).then(async (r) => ({ status: r.status, text: await r.text() }))),
+    );
     const served = results.filter((r) => r.status === 200).length;
     expect(served).toBe(5); // 0, 210, 420, 630, 840 before each: under 1000; the sixth finds 1050
     expect(results.filter((r) => r.status === 429).length).toBe(3);

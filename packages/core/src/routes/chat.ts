@@ -71,9 +71,7 @@ async function completeChat(deps: ChatDeps, body: ChatRequest, plan: RoutePlan, 
 /** A chunk that carries something the client sees (text, a tool call, an end). */
 function isSubstantive(chunk: ChatCompletionChunk): boolean {
   if (chunk.usage) return true;
-  return chunk.choices.some(
-    (c) => (c.delta.content ?? "") !== "" || c.delta.tool_calls?.length || c.delta.refusal || c.finish_reason,
-  );
+  return chunk.choices.some((c) => (c.delta.content ?? "") !== "" || c.delta.tool_calls?.length || c.delta.refusal || c.finish_reason);
 }
 
 /** How many leading empty chunks (role announcements, pings) are held back while failover is still allowed. */
@@ -159,7 +157,8 @@ async function streamChat(deps: ChatDeps, body: ChatRequest, plan: RoutePlan, de
         const attempt = plan.attempts.findLast((a) => a.provider === id && a.outcome === "served");
         if (attempt) Object.assign(attempt, { outcome: "failed", reason: `stream interrupted after content: ${error}` });
         candidate.runtime.health.recordFailure(`stream interrupted: ${error}`);
-        const e = err instanceof GatewayError ? err : new GatewayError(502, "upstream_error", "stream_interrupted", `Provider ${id} failed mid-stream: ${error}`);
+        const e =
+          err instanceof GatewayError ? err : new GatewayError(502, "upstream_error", "stream_interrupted", `Provider ${id} failed mid-stream: ${error}`);
         yield `data: ${JSON.stringify(e.toBody())}\n\n`;
         yield "data: [DONE]\n\n";
       }
@@ -174,4 +173,3 @@ async function streamChat(deps: ChatDeps, body: ChatRequest, plan: RoutePlan, de
 
   return { status: 200, headers: { ...SSE_HEADERS, "x-interference-provider": id }, body: events() };
 }
-

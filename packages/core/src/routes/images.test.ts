@@ -39,7 +39,12 @@ const gen = (body: Record<string, unknown>, path = "/v1/images/generate", header
 
 describe("images", () => {
   it("returns gateway-served URLs whose bytes are the provider's image (OpenAI-style b64)", async () => {
-    oai.handle((_q, res, body) => sendJson(res, 200, { created: 1, data: Array.from({ length: body.n }, (_, i) => ({ b64_json: png(i).toString("base64"), revised_prompt: "a better prompt" })) }));
+    oai.handle((_q, res, body) =>
+      sendJson(res, 200, {
+        created: 1,
+        data: Array.from({ length: body.n }, (_, i) => ({ b64_json: png(i).toString("base64"), revised_prompt: "a better prompt" })),
+      }),
+    );
     const res = await gen({ prompt: "a cat", model: "dall-e-3", provider: "dalle", n: 2, size: "1024x1024", quality: "hd" });
     expect(res.status).toBe(200);
     const body: any = await res.json();
@@ -64,7 +69,9 @@ describe("images", () => {
         res.end(png(9));
       } else sendJson(res, 200, { data: [{ url: `${oai.url}/files/cat.png` }] });
     });
-    const body: any = await (await gen({ prompt: "a cat", model: "dall-e-3", provider: "dalle", response_format: "b64_json" }, "/v1/images/generations")).json();
+    const body: any = await (
+      await gen({ prompt: "a cat", model: "dall-e-3", provider: "dalle", response_format: "b64_json" }, "/v1/images/generations")
+    ).json();
     expect(Buffer.from(body.data[0].b64_json, "base64")).toEqual(png(9));
   });
 
@@ -79,7 +86,9 @@ describe("images", () => {
   });
 
   it("serves Hugging Face image bytes, the flux alias and seeds per image", async () => {
-    const body: any = await (await gen({ prompt: "a futuristic cityscape", model: "flux", provider: "hf", n: 2, seed: 40, size: "512x768", negative_prompt: "blur" })).json();
+    const body: any = await (
+      await gen({ prompt: "a futuristic cityscape", model: "flux", provider: "hf", n: 2, seed: 40, size: "512x768", negative_prompt: "blur" })
+    ).json();
     expect(body).toMatchObject({ provider: "hf", model: "black-forest-labs/FLUX.1-schnell" });
     expect(hf.requests.map((r) => r.path)).toEqual(["/models/black-forest-labs/FLUX.1-schnell", "/models/black-forest-labs/FLUX.1-schnell"]);
     expect(hf.requests.map((r) => r.body.parameters.seed).sort()).toEqual([40, 41]);
@@ -98,7 +107,9 @@ describe("images", () => {
 
   it("builds URLs from PUBLIC_URL-less proxies' forwarded headers", async () => {
     oai2.handle((_q, res) => sendJson(res, 200, { data: [{ b64_json: png(1).toString("base64") }] }));
-    const body: any = await (await gen({ prompt: "x", model: "flux-pro" }, "/v1/images/generate", { "x-forwarded-proto": "https", "x-forwarded-host": "ai.example.com" })).json();
+    const body: any = await (
+      await gen({ prompt: "x", model: "flux-pro" }, "/v1/images/generate", { "x-forwarded-proto": "https", "x-forwarded-host": "ai.example.com" })
+    ).json();
     expect(body.data[0].url).toMatch(/^https:\/\/ai\.example\.com\/media\//);
   });
 
@@ -113,7 +124,11 @@ describe("images", () => {
   });
 
   it("explains how to configure one when no image provider exists", async () => {
-    const res = await fetch(`${bare.url}/v1/images/generations`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "x" }) });
+    const res = await fetch(`${bare.url}/v1/images/generations`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ prompt: "x" }),
+    });
     expect(res.status).toBe(503);
     const body: any = await res.json();
     expect(body.error.code).toBe("no_image_provider");

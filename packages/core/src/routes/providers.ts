@@ -30,7 +30,10 @@ export function providerDetail(p: ProviderRuntime, scope: KeyScope = UNSCOPED) {
 
 /** The providers a key may use; one outside its scope does not exist for it. */
 export function listProviders(registry: ProviderRegistry, scope: KeyScope = UNSCOPED) {
-  return registry.list().filter((p) => scope.provider(p.config.id)).map((p) => providerSummary(p, scope));
+  return registry
+    .list()
+    .filter((p) => scope.provider(p.config.id))
+    .map((p) => providerSummary(p, scope));
 }
 
 export function getProvider(registry: ProviderRegistry, id: string, scope: KeyScope = UNSCOPED) {

@@ -20,7 +20,10 @@ export class CircuitBreaker {
   /** Told when this breaker opens or closes on its own (not on `adopt`): how replicas share the state. */
   onTransition?: (open: boolean, retryInMs: number) => void;
 
-  constructor(public settings: BreakerSettings = DEFAULT_BREAKER, private readonly now: () => number = Date.now) {}
+  constructor(
+    public settings: BreakerSettings = DEFAULT_BREAKER,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get state(): BreakerState {
     if (!this.opened) return "closed";

@@ -13,7 +13,12 @@ export class Deadline {
    * a quarter of the gateway's own work per request (bench/handler.mjs); it is made only without `abort`
    * (the Web handler) and for a provider's own deadline.
    */
-  constructor(parent: AbortSignal, readonly ms: number, what = "request", abort?: (reason: unknown) => void) {
+  constructor(
+    parent: AbortSignal,
+    readonly ms: number,
+    what = "request",
+    abort?: (reason: unknown) => void,
+  ) {
     if (abort) this.signal = parent;
     else {
       const controller = new AbortController();

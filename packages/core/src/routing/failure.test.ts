@@ -35,7 +35,10 @@ describe("the failure classifier", () => {
   });
 
   it("charges the breaker only for failures the provider caused", () => {
-    const charged = Object.entries(FAILURE_POLICY).filter(([, p]) => p.chargesBreaker).map(([c]) => c).sort();
+    const charged = Object.entries(FAILURE_POLICY)
+      .filter(([, p]) => p.chargesBreaker)
+      .map(([c]) => c)
+      .sort();
     expect(charged).toEqual(["credential", "protocol", "quota", "timeout", "transient"]);
     expect(FAILURE_POLICY.client_error).toEqual({ failover: false, retry: false, chargesBreaker: false });
     expect(FAILURE_POLICY.model_unavailable.failover).toBe(true);

@@ -119,7 +119,7 @@ export class ProviderRegistry extends EventEmitter<{ change: [RegistryEvent] }> 
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.providers.values()].map((p) => p.adapter.close?.()));
+    await Promise.allSettled([...this.providers.values()].map(async (p) => p.adapter.close?.()));
     this.providers.clear();
   }
 }

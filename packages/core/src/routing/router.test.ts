@@ -7,7 +7,15 @@ import type { ProviderAdapter } from "../adapters/types.js";
 
 /** Adapters that only declare which parameters they take: planning never calls them. */
 const declaring = (params: string[]): ProviderAdapter => ({
-  chat: { params: new Set(params), complete: async () => { throw new Error("not called"); }, stream: () => { throw new Error("not called"); } },
+  chat: {
+    params: new Set(params),
+    complete: async () => {
+      throw new Error("not called");
+    },
+    stream: () => {
+      throw new Error("not called");
+    },
+  },
 });
 
 function registry(entries: Array<Record<string, unknown>>, params: Record<string, string[]> = {}) {
@@ -26,12 +34,15 @@ describe("parseProviderField", () => {
 });
 
 describe("planRoute", () => {
-  const r = registry([
-    { id: "A", models: ["m1", "m2"] },
-    { id: "B", models: ["m1", { id: "alias", upstream: "real" }] },
-    { id: "Any", models: ["*"], enabled: false },
-    { id: "NoTools", models: ["m1"] },
-  ], { NoTools: ["temperature"] });
+  const r = registry(
+    [
+      { id: "A", models: ["m1", "m2"] },
+      { id: "B", models: ["m1", { id: "alias", upstream: "real" }] },
+      { id: "Any", models: ["*"], enabled: false },
+      { id: "NoTools", models: ["m1"] },
+    ],
+    { NoTools: ["temperature"] },
+  );
 
   it("keeps the requested order and resolves aliases", () => {
     const plan = planRoute(r, { model: "m1", provider: "B A", messages: msgs }, "chat");
@@ -87,7 +98,10 @@ describe("planRoute", () => {
 });
 
 describe("runWithFailover", () => {
-  const r = registry([{ id: "A", models: ["m"] }, { id: "B", models: ["m"] }]);
+  const r = registry([
+    { id: "A", models: ["m"] },
+    { id: "B", models: ["m"] },
+  ]);
   const opts = { signal: new AbortController().signal, timeouts: {} };
 
   it("stops at the first success and records the chain", async () => {

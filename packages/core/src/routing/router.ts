@@ -94,8 +94,7 @@ export function planRoute(
     const cap = capability === "chat" ? adapter.chat : adapter.images;
     const models = capability === "chat" ? config.models : config.image_models;
     // Providers that do not serve the model are noted only when the client named them: otherwise it is noise.
-    const skip = (reason: string, always = true) =>
-      (always || requested.length) && attempts.push({ provider: config.id, outcome: "skipped", reason });
+    const skip = (reason: string, always = true) => (always || requested.length) && attempts.push({ provider: config.id, outcome: "skipped", reason });
     // Out of the key's scope: never tried, and named back only to a client that named it.
     if (!scope.provider(config.id)) {
       providerDenied++;
@@ -136,7 +135,13 @@ export function planRoute(
     const chain = attempts.map((a) => `${a.provider}: ${a.reason}`).join("; ");
     const detail = chain ? ` (${chain})` : "";
     if (modelDenied) {
-      throw new GatewayError(403, "permission_error", "model_not_allowed", `This API key may not use model '${body.model ?? "(the providers' default)"}'${detail}.`, { param: "model" });
+      throw new GatewayError(
+        403,
+        "permission_error",
+        "model_not_allowed",
+        `This API key may not use model '${body.model ?? "(the providers' default)"}'${detail}.`,
+        { param: "model" },
+      );
     }
     if (providerDenied) throw new GatewayError(403, "permission_error", "provider_not_allowed", `This API key may not use the selected provider(s)${detail}.`);
     if (unsupportedParam) {
@@ -156,7 +161,7 @@ export function planRoute(
     if (disabledServing) {
       throw new GatewayError(503, "service_unavailable", "provider_disabled", `Every provider that serves this request is disabled${detail}.`);
     }
-    if (!body.model) throw badRequest("model_required", "No provider has a default model: set \"model\".", "model");
+    if (!body.model) throw badRequest("model_required", 'No provider has a default model: set "model".', "model");
     throw badRequest("model_not_supported", `No ${requested.length ? "selected" : "enabled"} provider serves model '${body.model}'${detail}.`, "model");
   }
   return { candidates, attempts };
@@ -314,7 +319,7 @@ function clientError(provider: string, upstream: UpstreamError): GatewayError {
 }
 
 /** The request's deadline, from the top-level timeouts.total_ms, over the transport's own signal where it can. */
-export function requestDeadline(req: { signal: AbortSignal; abort?(reason: unknown): void }, timeouts: Timeouts): Deadline {
+export function requestDeadline(req: { signal: AbortSignal; abort?: (reason: unknown) => void }, timeouts: Timeouts): Deadline {
   return new Deadline(req.signal, timeouts.total_ms ?? DEFAULT_TIMEOUTS.total_ms, "request", req.abort);
 }
 

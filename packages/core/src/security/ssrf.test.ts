@@ -6,7 +6,6 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendJson, startFakeServer, type FakeServer } from "../test-support/fake-server.js";
 import { startTestGateway, type TestGateway } from "../test-support/gateway.js";
@@ -74,7 +73,11 @@ const gen = async (link: string) => {
       res.end(png);
     }
   });
-  const res = await fetch(`${gw.url}/v1/images/generations`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "x", response_format: "b64_json" }) });
+  const res = await fetch(`${gw.url}/v1/images/generations`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ prompt: "x", response_format: "b64_json" }),
+  });
   return { status: res.status, body: (await res.json()) as any };
 };
 let hugeSentMb = 0;
@@ -126,7 +129,11 @@ describe("image links are fetched through the guard", () => {
       urlAllowList: [`127.0.0.1:${allowedPort}`, `127.0.0.1:${port}`],
     });
     provider.handle((_q, r) => sendJson(r, 200, { data: [{ url: `${res.url}/missing.png` }] }));
-    const out = await fetch(`${g.url}/v1/images/generations`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "x" }) });
+    const out = await fetch(`${g.url}/v1/images/generations`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ prompt: "x" }),
+    });
     const text = await out.text();
     expect(out.status).toBe(502);
     expect(text).toContain("image link answered HTTP 404");
@@ -152,12 +159,24 @@ describe("image links are fetched through the guard", () => {
 
 describe("providers saved from the dashboard connect through the guard too", () => {
   it("refuses at connect time what the save-time check could not see, unless allow-listed", async () => {
-    const upstream = await startFakeServer((_q, res) => sendJson(res, 200, { id: "x", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }] }));
+    const upstream = await startFakeServer((_q, res) =>
+      sendJson(res, 200, {
+        id: "x",
+        object: "chat.completion",
+        created: 1,
+        model: "m",
+        choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
+      }),
+    );
     const yaml = `retries: { max: 0 }\nproviders:\n  - { id: dash, type: openai, base_url: "${upstream.url}/v1", models: [m] }\n  - { id: file, type: openai, base_url: "${upstream.url}/v1", models: [m] }\n`;
     const guarded = await startTestGateway(yaml, { untrustedProviders: ["dash"] });
     const allowed = await startTestGateway(yaml, { untrustedProviders: ["dash"], urlAllowList: [new URL(upstream.url).host] });
     const chat = (g: TestGateway, provider: string) =>
-      fetch(`${g.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", provider, messages: [{ role: "user", content: "x" }] }) });
+      fetch(`${g.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "m", provider, messages: [{ role: "user", content: "x" }] }),
+      });
     try {
       const refused = await chat(guarded, "dash");
       expect(refused.status).toBe(502);

@@ -8,7 +8,19 @@ const dns = (map: Record<string, string[]>) => async (h: string) => {
 
 describe("provider URL guard", () => {
   it("classifies internal addresses", () => {
-    for (const a of ["127.0.0.1", "10.1.2.3", "172.20.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "100.64.0.1"]) {
+    for (const a of [
+      "127.0.0.1",
+      "10.1.2.3",
+      "172.20.0.1",
+      "192.168.1.1",
+      "169.254.169.254",
+      "0.0.0.0",
+      "::1",
+      "fd00::1",
+      "fe80::1",
+      "::ffff:127.0.0.1",
+      "100.64.0.1",
+    ]) {
       expect(isSpecialAddress(a), a).toBe(true);
     }
     for (const a of ["8.8.8.8", "104.18.1.1", "2606:4700::1111"]) expect(isSpecialAddress(a), a).toBe(false);

@@ -27,7 +27,8 @@ export interface FakeServer {
 export async function startFakeServer(handler: FakeHandler): Promise<FakeServer> {
   let current = handler;
   const requests: RecordedRequest[] = [];
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => void serve(req, res));
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
@@ -43,7 +44,7 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeServer>
     } catch (err) {
       res.destroy(err as Error);
     }
-  });
+  }
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
   return {
@@ -100,7 +101,9 @@ export function fixture(path: string): string {
 
 /** The lines of a recorded `*.chunks.txt` stream, one event payload each. */
 export function fixtureChunks(path: string): string[] {
-  return fixture(path).split("\n").filter((l) => l.trim() !== "");
+  return fixture(path)
+    .split("\n")
+    .filter((l) => l.trim() !== "");
 }
 
 /** A minimal OpenAI chat.completion body, as real servers send it. */
@@ -124,7 +127,9 @@ export function openaiChunkEvents(words: string[], model = "gpt-4o-mini", withUs
     { data: JSON.stringify({ ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] }) },
   ];
   if (withUsage) {
-    events.push({ data: JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: 5, completion_tokens: words.length, total_tokens: 5 + words.length } }) });
+    events.push({
+      data: JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: 5, completion_tokens: words.length, total_tokens: 5 + words.length } }),
+    });
   }
   events.push({ data: "[DONE]" });
   return events;

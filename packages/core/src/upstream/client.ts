@@ -210,7 +210,13 @@ export async function* parseSse(
  * with a byte counter beside it that ends the body once it passes the limit. With `cut`, the first `max` bytes
  * are kept instead (error answers: only their message is wanted).
  */
-async function readBounded(res: Pick<UpstreamResponse, "headers" | "body">, max: number, signal: AbortSignal, timeouts: Required<Timeouts>, cut = false): Promise<string> {
+async function readBounded(
+  res: Pick<UpstreamResponse, "headers" | "body">,
+  max: number,
+  signal: AbortSignal,
+  timeouts: Required<Timeouts>,
+  cut = false,
+): Promise<string> {
   const body = res.body;
   if (!cut && Number(res.headers["content-length"]) > max) {
     discard(body);

@@ -8,7 +8,8 @@
 const SECRET_HEADERS = ["authorization", "x-api-key", "api-key", "x-goog-api-key", "proxy-authorization"];
 
 /** Shapes of credentials: bearer tokens, OpenAI/Anthropic (sk-…), Google (AIza…), Hugging Face (hf_…), ours (ik_…). */
-const TOKEN_SHAPES = /\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}|\b(?:sk|rk|pk)-[A-Za-z0-9_-]{8,}|\bAIza[0-9A-Za-z_-]{20,}|\bhf_[A-Za-z0-9]{16,}|\bik_[A-Za-z0-9_-]{16,}|\bgsk_[A-Za-z0-9]{16,}/g;
+const TOKEN_SHAPES =
+  /\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}|\b(?:sk|rk|pk)-[A-Za-z0-9_-]{8,}|\bAIza[0-9A-Za-z_-]{20,}|\bhf_[A-Za-z0-9]{16,}|\bik_[A-Za-z0-9_-]{16,}|\bgsk_[A-Za-z0-9]{16,}/g;
 
 export const REDACTED = "[redacted]";
 

@@ -15,7 +15,9 @@ export default function KeysView() {
   return (
     <>
       <h1>API keys</h1>
-      <p className="muted">Once a key exists, every /v1 request needs <code>Authorization: Bearer &lt;key&gt;</code>.</p>
+      <p className="muted">
+        Once a key exists, every /v1 request needs <code>Authorization: Bearer &lt;key&gt;</code>.
+      </p>
       <form
         className="card row"
         aria-label="new key"
@@ -29,38 +31,85 @@ export default function KeysView() {
               rateLimitRpm: form.rpm ? Number(form.rpm) : null,
               rateLimitTpm: form.tpm ? Number(form.tpm) : null,
             })
-            .then((r) => (setSecret(r.secret), setForm({ name: "", allowedProviders: "", allowedModels: "", rpm: "", tpm: "" }), load()), (e) => setError(e.message));
+            .then(
+              (r) => (setSecret(r.secret), setForm({ name: "", allowedProviders: "", allowedModels: "", rpm: "", tpm: "" }), load()),
+              (e) => setError(e.message),
+            );
         }}
       >
-        <label>Name<input name="name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} required /></label>
-        <label>Allowed providers (optional)<input value={form.allowedProviders} onChange={(e) => setForm({ ...form, allowedProviders: e.target.value })} /></label>
-        <label>Allowed models (optional)<input value={form.allowedModels} onChange={(e) => setForm({ ...form, allowedModels: e.target.value })} /></label>
-        <label>Requests/min<input type="number" min={1} value={form.rpm} onChange={(e) => setForm({ ...form, rpm: e.target.value })} /></label>
-        <label>Tokens/min<input type="number" min={1} value={form.tpm} onChange={(e) => setForm({ ...form, tpm: e.target.value })} /></label>
-        <button className="primary" type="submit">Create key</button>
+        <label>
+          Name
+          <input name="name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} required />
+        </label>
+        <label>
+          Allowed providers (optional)
+          <input value={form.allowedProviders} onChange={(e) => setForm({ ...form, allowedProviders: e.target.value })} />
+        </label>
+        <label>
+          Allowed models (optional)
+          <input value={form.allowedModels} onChange={(e) => setForm({ ...form, allowedModels: e.target.value })} />
+        </label>
+        <label>
+          Requests/min
+          <input type="number" min={1} value={form.rpm} onChange={(e) => setForm({ ...form, rpm: e.target.value })} />
+        </label>
+        <label>
+          Tokens/min
+          <input type="number" min={1} value={form.tpm} onChange={(e) => setForm({ ...form, tpm: e.target.value })} />
+        </label>
+        <button className="primary" type="submit">
+          Create key
+        </button>
       </form>
       {secret && (
         <div className="card" aria-label="new secret">
           <p>Copy this key now: it is shown only once.</p>
-          <div className="secret" data-secret>{secret}</div>
+          <div className="secret" data-secret>
+            {secret}
+          </div>
           <button onClick={() => setSecret(null)}>Done</button>
         </div>
       )}
       {error && <p className="bad">{error}</p>}
       <table>
         <thead>
-          <tr><th>Name</th><th>Key</th><th>Scope</th><th>Limits</th><th>Created</th><th>Last used</th><th></th></tr>
+          <tr>
+            <th>Name</th>
+            <th>Key</th>
+            <th>Scope</th>
+            <th>Limits</th>
+            <th>Created</th>
+            <th>Last used</th>
+            <th></th>
+          </tr>
         </thead>
         <tbody>
           {(keys ?? []).map((k) => (
             <tr key={k.id} data-key={k.name}>
-              <td>{k.name}<div className="muted">{k.id}</div></td>
-              <td><code>{k.prefix}…</code></td>
-              <td>{k.allowedProviders?.join(", ") ?? "any provider"}<div className="muted">{k.allowedModels?.join(", ") ?? "any model"}</div></td>
-              <td>{k.rateLimitRpm ? `${k.rateLimitRpm} req/min` : "–"}{k.rateLimitTpm ? ` · ${k.rateLimitTpm} tok/min` : ""}</td>
+              <td>
+                {k.name}
+                <div className="muted">{k.id}</div>
+              </td>
+              <td>
+                <code>{k.prefix}…</code>
+              </td>
+              <td>
+                {k.allowedProviders?.join(", ") ?? "any provider"}
+                <div className="muted">{k.allowedModels?.join(", ") ?? "any model"}</div>
+              </td>
+              <td>
+                {k.rateLimitRpm ? `${k.rateLimitRpm} req/min` : "–"}
+                {k.rateLimitTpm ? ` · ${k.rateLimitTpm} tok/min` : ""}
+              </td>
               <td>{new Date(k.createdAt).toLocaleString()}</td>
               <td>{k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString() : "never"}</td>
-              <td>{k.revokedAt ? <span className="bad">revoked</span> : <button onClick={() => trpc.keys.revoke.mutate({ id: k.id }).then(load, (e) => setError(e.message))}>Revoke</button>}</td>
+              <td>
+                {k.revokedAt ? (
+                  <span className="bad">revoked</span>
+                ) : (
+                  <button onClick={() => void trpc.keys.revoke.mutate({ id: k.id }).then(load, (e) => setError(e.message))}>Revoke</button>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>

@@ -42,7 +42,9 @@ export default function LogsView() {
             />
           </label>
         ))}
-        <button className="primary" type="submit">Filter</button>
+        <button className="primary" type="submit">
+          Filter
+        </button>
       </form>
       {error && <p className="bad">{error}</p>}
       {detail && (
@@ -51,29 +53,51 @@ export default function LogsView() {
             <h2>Request {detail.id}</h2>
             <button onClick={() => setDetail(null)}>Close</button>
           </div>
-          <p>{new Date(detail.time).toLocaleString()} · {detail.method} {detail.route} · status {detail.status} · {detail.latencyMs} ms{detail.ttftMs != null && ` · first token ${detail.ttftMs} ms`}</p>
-          <p>Model {detail.model ?? "(default)"} → {detail.servedModel ?? "–"} · requested providers: {detail.requestedProviders ?? "(any)"} · key {detail.apiKeyId ?? "none"}</p>
+          <p>
+            {new Date(detail.time).toLocaleString()} · {detail.method} {detail.route} · status {detail.status} · {detail.latencyMs} ms
+            {detail.ttftMs != null && ` · first token ${detail.ttftMs} ms`}
+          </p>
+          <p>
+            Model {detail.model ?? "(default)"} → {detail.servedModel ?? "–"} · requested providers: {detail.requestedProviders ?? "(any)"} · key{" "}
+            {detail.apiKeyId ?? "none"}
+          </p>
           <h3>Providers tried</h3>
           <ol>
             {detail.attempts.map((a, i) => (
               <li key={i} className={a.outcome === "served" ? "good" : a.outcome === "failed" ? "bad" : "muted"}>
-                {a.provider}: {a.outcome}{a.reason ? ` — ${a.reason}` : ""}{a.latency_ms != null ? ` (${a.latency_ms} ms)` : ""}
+                {a.provider}: {a.outcome}
+                {a.reason ? ` — ${a.reason}` : ""}
+                {a.latency_ms != null ? ` (${a.latency_ms} ms)` : ""}
               </li>
             ))}
           </ol>
           {detail.error && <p className="bad">Error: {detail.error}</p>}
-          <p className="muted">Tokens: {detail.promptTokens ?? "–"} in, {detail.completionTokens ?? "–"} out</p>
+          <p className="muted">
+            Tokens: {detail.promptTokens ?? "–"} in, {detail.completionTokens ?? "–"} out
+          </p>
         </div>
       )}
       <table>
         <thead>
-          <tr><th>Time</th><th>Route</th><th>Model</th><th>Provider</th><th>Status</th><th>Latency</th><th>Tokens</th><th>Key</th></tr>
+          <tr>
+            <th>Time</th>
+            <th>Route</th>
+            <th>Model</th>
+            <th>Provider</th>
+            <th>Status</th>
+            <th>Latency</th>
+            <th>Tokens</th>
+            <th>Key</th>
+          </tr>
         </thead>
         <tbody>
           {rows.map((r) => (
             <tr key={r.id} onClick={() => setDetail(r)} style={{ cursor: "pointer" }} data-log={r.id}>
               <td>{new Date(r.time).toLocaleString()}</td>
-              <td>{r.route}{r.stream && <span className="pill">stream</span>}</td>
+              <td>
+                {r.route}
+                {r.stream && <span className="pill">stream</span>}
+              </td>
               <td>{r.model ?? <span className="muted">default</span>}</td>
               <td>{r.provider ?? <span className="bad">none</span>}</td>
               <td className={r.status >= 400 ? "bad" : "good"}>{r.status}</td>
@@ -85,7 +109,11 @@ export default function LogsView() {
         </tbody>
       </table>
       {rows.length === 0 && <p className="muted">No requests match.</p>}
-      {cursor && <button style={{ marginTop: 12 }} onClick={() => void load(cursor, true)}>Older</button>}
+      {cursor && (
+        <button style={{ marginTop: 12 }} onClick={() => void load(cursor, true)}>
+          Older
+        </button>
+      )}
     </>
   );
 }

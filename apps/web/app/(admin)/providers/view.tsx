@@ -13,7 +13,11 @@ export default function ProvidersView() {
   const load = useCallback(() => trpc.providers.list.query().then(setProviders, (e) => setError(e.message)), []);
   useEffect(() => void load(), [load]);
 
-  const act = (p: Promise<unknown>) => p.then(() => (setError(null), load()), (e) => setError(e.message));
+  const act = (p: Promise<unknown>) =>
+    p.then(
+      () => (setError(null), load()),
+      (e) => setError(e.message),
+    );
   // The provider as configured (its base URL, aliases, headers, timeouts and options), so an unchanged save
   // changes nothing.
   const edit = (p: Provider) => setForm({ ...p.form });
@@ -24,7 +28,11 @@ export default function ProvidersView() {
         <h1>Providers</h1>
         <button onClick={() => setForm({ ...EMPTY })}>Add provider</button>
       </div>
-      {error && <p className="bad" role="alert">{error}</p>}
+      {error && (
+        <p className="bad" role="alert">
+          {error}
+        </p>
+      )}
       {form && (
         <form
           className="card"
@@ -35,28 +43,60 @@ export default function ProvidersView() {
           }}
         >
           <div className="row">
-            <label>Id<input value={form.id} onChange={(e) => setForm({ ...form, id: e.target.value })} required /></label>
-            <label>Type
+            <label>
+              Id
+              <input value={form.id} onChange={(e) => setForm({ ...form, id: e.target.value })} required />
+            </label>
+            <label>
+              Type
               <select value={form.type} onChange={(e) => setForm({ ...form, type: e.target.value as Form["type"] })}>
-                {["openai", "anthropic", "gemini", "huggingface", "local"].map((t) => <option key={t}>{t}</option>)}
+                {["openai", "anthropic", "gemini", "huggingface", "local"].map((t) => (
+                  <option key={t}>{t}</option>
+                ))}
               </select>
             </label>
-            <label>Base URL<input value={form.base_url} onChange={(e) => setForm({ ...form, base_url: e.target.value })} size={34} /></label>
-            <label>API key (write-only; empty keeps the stored one)<input type="password" value={form.api_key} onChange={(e) => setForm({ ...form, api_key: e.target.value })} autoComplete="off" /></label>
-          </div>
-          <div className="row" style={{ marginTop: 8 }}>
-            <label>Models (comma-separated; alias=upstream)<input value={form.models} onChange={(e) => setForm({ ...form, models: e.target.value })} size={34} /></label>
-            <label>Image models<input value={form.image_models} onChange={(e) => setForm({ ...form, image_models: e.target.value })} /></label>
-            <label>Enabled<input type="checkbox" checked={form.enabled} onChange={(e) => setForm({ ...form, enabled: e.target.checked })} /></label>
-          </div>
-          <div className="row" style={{ marginTop: 8 }}>
-            <label style={{ flex: 1 }}>Other settings (JSON: headers, timeouts, retries, circuit_breaker, drop_params, url, and a local model's model_path, context_size…)
-              <textarea aria-label="settings" value={form.settings} onChange={(e) => setForm({ ...form, settings: e.target.value })} rows={6} style={{ width: "100%", fontFamily: "monospace" }} />
+            <label>
+              Base URL
+              <input value={form.base_url} onChange={(e) => setForm({ ...form, base_url: e.target.value })} size={34} />
+            </label>
+            <label>
+              API key (write-only; empty keeps the stored one)
+              <input type="password" value={form.api_key} onChange={(e) => setForm({ ...form, api_key: e.target.value })} autoComplete="off" />
             </label>
           </div>
           <div className="row" style={{ marginTop: 8 }}>
-            <button className="primary" type="submit">Save</button>
-            <button type="button" onClick={() => setForm(null)}>Cancel</button>
+            <label>
+              Models (comma-separated; alias=upstream)
+              <input value={form.models} onChange={(e) => setForm({ ...form, models: e.target.value })} size={34} />
+            </label>
+            <label>
+              Image models
+              <input value={form.image_models} onChange={(e) => setForm({ ...form, image_models: e.target.value })} />
+            </label>
+            <label>
+              Enabled
+              <input type="checkbox" checked={form.enabled} onChange={(e) => setForm({ ...form, enabled: e.target.checked })} />
+            </label>
+          </div>
+          <div className="row" style={{ marginTop: 8 }}>
+            <label style={{ flex: 1 }}>
+              Other settings (JSON: headers, timeouts, retries, circuit_breaker, drop_params, url, and a local model's model_path, context_size…)
+              <textarea
+                aria-label="settings"
+                value={form.settings}
+                onChange={(e) => setForm({ ...form, settings: e.target.value })}
+                rows={6}
+                style={{ width: "100%", fontFamily: "monospace" }}
+              />
+            </label>
+          </div>
+          <div className="row" style={{ marginTop: 8 }}>
+            <button className="primary" type="submit">
+              Save
+            </button>
+            <button type="button" onClick={() => setForm(null)}>
+              Cancel
+            </button>
           </div>
         </form>
       )}
@@ -65,13 +105,27 @@ export default function ProvidersView() {
       ) : (
         <table>
           <thead>
-            <tr><th>Provider</th><th>Models</th><th>Enabled</th><th>Health</th><th>Last hour</th><th>Key</th><th></th></tr>
+            <tr>
+              <th>Provider</th>
+              <th>Models</th>
+              <th>Enabled</th>
+              <th>Health</th>
+              <th>Last hour</th>
+              <th>Key</th>
+              <th></th>
+            </tr>
           </thead>
           <tbody>
             {providers.map((p) => (
               <tr key={p.id} data-provider={p.id}>
-                <td><strong>{p.id}</strong> <span className="pill">{p.type}</span><div className="muted">{p.url}</div></td>
-                <td>{p.models.join(", ") || <span className="muted">none</span>}{p.image_models.length > 0 && <div className="muted">images: {p.image_models.join(", ")}</div>}</td>
+                <td>
+                  <strong>{p.id}</strong> <span className="pill">{p.type}</span>
+                  <div className="muted">{p.url}</div>
+                </td>
+                <td>
+                  {p.models.join(", ") || <span className="muted">none</span>}
+                  {p.image_models.length > 0 && <div className="muted">images: {p.image_models.join(", ")}</div>}
+                </td>
                 <td>
                   <label>
                     <input
@@ -86,12 +140,23 @@ export default function ProvidersView() {
                 </td>
                 <td className={p.health.status === "healthy" ? "good" : p.health.status === "down" ? "bad" : ""}>
                   {p.ready ? p.health.status : "not ready"}
-                  {p.health.last_error && <div className="muted" title={p.health.last_error}>{p.health.last_error.slice(0, 60)}</div>}
+                  {p.health.last_error && (
+                    <div className="muted" title={p.health.last_error}>
+                      {p.health.last_error.slice(0, 60)}
+                    </div>
+                  )}
                 </td>
                 <td>
                   {p.stats ? (
-                    <>{p.stats.requests} req · {(p.stats.errorRate * 100).toFixed(1)}% errors<div className="muted">p50 {p.stats.p50Ms ?? "–"} ms · p95 {p.stats.p95Ms ?? "–"} ms</div></>
-                  ) : <span className="muted">no requests</span>}
+                    <>
+                      {p.stats.requests} req · {(p.stats.errorRate * 100).toFixed(1)}% errors
+                      <div className="muted">
+                        p50 {p.stats.p50Ms ?? "–"} ms · p95 {p.stats.p95Ms ?? "–"} ms
+                      </div>
+                    </>
+                  ) : (
+                    <span className="muted">no requests</span>
+                  )}
                 </td>
                 <td className="muted">{p.apiKey ?? "none"}</td>
                 <td className="row">

@@ -12,7 +12,9 @@ const METRICS = [
 /** A bar chart in plain SVG: a few dozen bars need no charting library. */
 function Bars({ points, color, label }: { points: Array<{ t: Date; v: number }>; color: string; label: string }) {
   const max = Math.max(1, ...points.map((p) => p.v));
-  const w = 600, h = 90, bw = points.length ? w / points.length : w;
+  const w = 600,
+    h = 90,
+    bw = points.length ? w / points.length : w;
   return (
     <svg viewBox={`0 0 ${w} ${h + 14}`} width="100%" height={h + 14} role="img" aria-label={label}>
       {points.map((p, i) => (
@@ -20,7 +22,9 @@ function Bars({ points, color, label }: { points: Array<{ t: Date; v: number }>;
           <title>{`${new Date(p.t).toLocaleString()}: ${p.v}`}</title>
         </rect>
       ))}
-      <text x={0} y={h + 12} fontSize={10} fill="#6b7280">max {max}</text>
+      <text x={0} y={h + 12} fontSize={10} fill="#6b7280">
+        max {max}
+      </text>
     </svg>
   );
 }
@@ -41,8 +45,21 @@ export default function UsageView() {
     <>
       <h1>Usage</h1>
       <div className="row card">
-        <label>Per<select value={groupBy} onChange={(e) => setGroupBy(e.target.value as "provider" | "apiKey")}><option value="provider">provider</option><option value="apiKey">API key</option></select></label>
-        <label>Over<select value={hours} onChange={(e) => setHours(Number(e.target.value))}><option value={1}>1 hour</option><option value={24}>24 hours</option><option value={168}>7 days</option></select></label>
+        <label>
+          Per
+          <select value={groupBy} onChange={(e) => setGroupBy(e.target.value as "provider" | "apiKey")}>
+            <option value="provider">provider</option>
+            <option value="apiKey">API key</option>
+          </select>
+        </label>
+        <label>
+          Over
+          <select value={hours} onChange={(e) => setHours(Number(e.target.value))}>
+            <option value={1}>1 hour</option>
+            <option value={24}>24 hours</option>
+            <option value={168}>7 days</option>
+          </select>
+        </label>
       </div>
       {error && <p className="bad">{error}</p>}
       {data && groups.length === 0 && <p className="muted">No requests in this period.</p>}
@@ -54,7 +71,9 @@ export default function UsageView() {
             const total = [...byT.values()].reduce((s, v) => s + v, 0);
             return (
               <div key={m.key}>
-                <div className="muted">{m.label}: {total}</div>
+                <div className="muted">
+                  {m.label}: {total}
+                </div>
                 <Bars label={`${m.label} for ${g}`} color={m.color} points={slots.map((t) => ({ t: new Date(t), v: byT.get(t) ?? 0 }))} />
               </div>
             );

@@ -11,8 +11,17 @@ import { fromAnthropicMessage } from "./from-response.js";
 import { AnthropicStreamTranslator } from "./stream.js";
 
 export const ANTHROPIC_PARAMS = [
-  "stream", "stream_options", "temperature", "top_p", "stop", "max_tokens", "max_completion_tokens", "tools",
-  "tool_choice", "response_format", "user",
+  "stream",
+  "stream_options",
+  "temperature",
+  "top_p",
+  "stop",
+  "max_tokens",
+  "max_completion_tokens",
+  "tools",
+  "tool_choice",
+  "response_format",
+  "user",
 ] as const;
 
 function headers(config: ProviderConfig): Record<string, string> {
@@ -31,7 +40,13 @@ export function anthropicChat(config: ProviderConfig, client: UpstreamClient): C
     params: new Set(ANTHROPIC_PARAMS),
 
     async complete(req: ChatRequest, ctx: CallContext) {
-      const raw = await client.json({ url, headers: h, body: JSON.stringify(toAnthropicRequest(req, ctx.upstreamModel, false)), signal: ctx.signal, timeouts: ctx.timeouts });
+      const raw = await client.json({
+        url,
+        headers: h,
+        body: JSON.stringify(toAnthropicRequest(req, ctx.upstreamModel, false)),
+        signal: ctx.signal,
+        timeouts: ctx.timeouts,
+      });
       const parsed = messageResponseSchema.safeParse(raw);
       if (!parsed.success) throw new UpstreamError("response is not an Anthropic message", "protocol");
       return fromAnthropicMessage(parsed.data, nowSeconds());

@@ -10,7 +10,9 @@ const events = (file: string) => fixtureChunks(`anthropic/${file}`).map((data) =
 let upstream: FakeServer, gw: TestGateway;
 beforeAll(async () => {
   upstream = await startFakeServer(() => undefined);
-  gw = await startTestGateway(`providers:\n  - { id: claude, type: anthropic, base_url: "${upstream.url}/v1", api_key: sk-ant-test, models: [claude-sonnet-4-5] }\n`);
+  gw = await startTestGateway(
+    `providers:\n  - { id: claude, type: anthropic, base_url: "${upstream.url}/v1", api_key: sk-ant-test, models: [claude-sonnet-4-5] }\n`,
+  );
 });
 afterAll(async () => {
   await gw.close();
@@ -25,7 +27,10 @@ const chat = (body: Record<string, unknown>) =>
   });
 
 function parseSse(text: string): any[] {
-  return text.split("\n\n").filter((e) => e.startsWith("data: ") && e !== "data: [DONE]").map((e) => JSON.parse(e.slice(6)));
+  return text
+    .split("\n\n")
+    .filter((e) => e.startsWith("data: ") && e !== "data: [DONE]")
+    .map((e) => JSON.parse(e.slice(6)));
 }
 
 describe("anthropic replay", () => {

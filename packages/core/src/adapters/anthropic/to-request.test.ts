@@ -9,7 +9,14 @@ describe("toAnthropicRequest", () => {
         { role: "system", content: "Be brief." },
         { role: "developer", content: "Use metric." },
         { role: "user", content: "Hi" },
-        { role: "user", content: [{ type: "text", text: "See" }, { type: "image_url", image_url: { url: "data:image/png;base64,AAA=" } }, { type: "image_url", image_url: { url: "https://x/y.jpg" } }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "See" },
+            { type: "image_url", image_url: { url: "data:image/png;base64,AAA=" } },
+            { type: "image_url", image_url: { url: "https://x/y.jpg" } },
+          ],
+        },
         { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "w", arguments: '{"c":"Paris"}' } }] },
         { role: "tool", tool_call_id: "call_1", content: "20C" },
         { role: "tool", tool_call_id: "call_2", content: "21C" },
@@ -55,7 +62,11 @@ describe("toAnthropicRequest", () => {
 
   it("forces JSON output through one tool with the requested schema", () => {
     const schema = { type: "object", properties: { n: { type: "number" } } };
-    const out = toAnthropicRequest({ messages: [{ role: "user", content: "x" }], response_format: { type: "json_schema", json_schema: { name: "s", schema } } }, "m", false);
+    const out = toAnthropicRequest(
+      { messages: [{ role: "user", content: "x" }], response_format: { type: "json_schema", json_schema: { name: "s", schema } } },
+      "m",
+      false,
+    );
     expect(out.tools).toEqual([{ name: JSON_TOOL_NAME, description: "Respond with the JSON answer.", input_schema: schema }]);
     expect(out.tool_choice).toEqual({ type: "tool", name: JSON_TOOL_NAME });
   });

@@ -9,9 +9,7 @@ export const DEFAULT_MAX_TOKENS = 4096;
 export const JSON_TOOL_NAME = "json_response";
 
 const textOf = (content: ChatMessage["content"]): string =>
-  typeof content === "string"
-    ? content
-    : (content ?? []).map((p) => (p.type === "text" ? (p as { text: string }).text : "")).join("");
+  typeof content === "string" ? content : (content ?? []).map((p) => (p.type === "text" ? (p as { text: string }).text : "")).join("");
 
 export function toAnthropicContent(content: string | ContentPart[] | null | undefined): AnthropicContent[] {
   if (content == null) return [];

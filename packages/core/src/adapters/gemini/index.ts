@@ -11,8 +11,21 @@ import { fromGeminiResponse } from "./from-response.js";
 import { GeminiStreamTranslator } from "./stream.js";
 
 export const GEMINI_PARAMS = [
-  "stream", "stream_options", "temperature", "top_p", "n", "stop", "max_tokens", "max_completion_tokens", "seed",
-  "presence_penalty", "frequency_penalty", "tools", "tool_choice", "response_format", "user",
+  "stream",
+  "stream_options",
+  "temperature",
+  "top_p",
+  "n",
+  "stop",
+  "max_tokens",
+  "max_completion_tokens",
+  "seed",
+  "presence_penalty",
+  "frequency_penalty",
+  "tools",
+  "tool_choice",
+  "response_format",
+  "user",
 ] as const;
 
 export function geminiChat(config: ProviderConfig, client: UpstreamClient): ChatCapability {
@@ -27,7 +40,13 @@ export function geminiChat(config: ProviderConfig, client: UpstreamClient): Chat
     params: new Set(GEMINI_PARAMS),
 
     async complete(req: ChatRequest, ctx: CallContext) {
-      const raw = await client.json({ url: `${modelUrl(ctx.upstreamModel)}:generateContent`, headers, body: JSON.stringify(toGeminiRequest(req)), signal: ctx.signal, timeouts: ctx.timeouts });
+      const raw = await client.json({
+        url: `${modelUrl(ctx.upstreamModel)}:generateContent`,
+        headers,
+        body: JSON.stringify(toGeminiRequest(req)),
+        signal: ctx.signal,
+        timeouts: ctx.timeouts,
+      });
       const parsed = responseSchema.safeParse(raw);
       if (!parsed.success) throw new UpstreamError("response is not a Gemini GenerateContentResponse", "protocol");
       return fromGeminiResponse(parsed.data, ctx.upstreamModel, nowSeconds());

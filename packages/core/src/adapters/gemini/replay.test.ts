@@ -27,7 +27,10 @@ const chat = (body: Record<string, unknown>) =>
     body: JSON.stringify({ model: "gemini-3-pro-preview", provider: "gem", messages: [{ role: "user", content: "How many r's in strawberry?" }], ...body }),
   });
 const parseSse = (text: string): any[] =>
-  text.split("\n\n").filter((e) => e.startsWith("data: ") && e !== "data: [DONE]").map((e) => JSON.parse(e.slice(6)));
+  text
+    .split("\n\n")
+    .filter((e) => e.startsWith("data: ") && e !== "data: [DONE]")
+    .map((e) => JSON.parse(e.slice(6)));
 
 describe("gemini replay", () => {
   it("translates a text response with usage (thinking tokens count as output)", async () => {

@@ -14,7 +14,10 @@ interface OpenCall {
 
 /** Sets `$.a.b` in `target`, appending strings to what is there (fragments of one string value). */
 export function applyPartialArg(target: Record<string, unknown>, arg: NonNullable<NonNullable<GeminiPart["functionCall"]>["partialArgs"]>[number]): void {
-  const keys = arg.jsonPath.replace(/^\$\.?/, "").split(".").filter(Boolean);
+  const keys = arg.jsonPath
+    .replace(/^\$\.?/, "")
+    .split(".")
+    .filter(Boolean);
   if (!keys.length) return;
   let node = target;
   for (const k of keys.slice(0, -1)) node = (node[k] ??= {}) as Record<string, unknown>;
@@ -38,7 +41,10 @@ export class GeminiStreamTranslator {
   private readonly candidates = new Map<number, CandidateState>();
   private usage: Usage | undefined;
 
-  constructor(private model: string, private readonly created: number) {}
+  constructor(
+    private model: string,
+    private readonly created: number,
+  ) {}
 
   private chunk(index: number, delta: ChatCompletionChunk["choices"][0]["delta"], finish: FinishReason | null = null): ChatCompletionChunk {
     return { id: this.id, object: "chat.completion.chunk", created: this.created, model: this.model, choices: [{ index, delta, finish_reason: finish }] };
@@ -54,7 +60,11 @@ export class GeminiStreamTranslator {
     if (!c.open) return [];
     const call = c.open;
     c.open = null;
-    return [this.chunk(index, { tool_calls: [{ index: c.toolIndex++, id: toolCallId(), type: "function", function: { name: call.name, arguments: JSON.stringify(call.args) } }] })];
+    return [
+      this.chunk(index, {
+        tool_calls: [{ index: c.toolIndex++, id: toolCallId(), type: "function", function: { name: call.name, arguments: JSON.stringify(call.args) } }],
+      }),
+    ];
   }
 
   translate(res: GeminiResponse): ChatCompletionChunk[] {

@@ -6,7 +6,13 @@ describe("toGeminiRequest", () => {
     const out = toGeminiRequest({
       messages: [
         { role: "system", content: "Be brief." },
-        { role: "user", content: [{ type: "text", text: "Look" }, { type: "image_url", image_url: { url: "data:image/jpeg;base64,QUJD" } }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Look" },
+            { type: "image_url", image_url: { url: "data:image/jpeg;base64,QUJD" } },
+          ],
+        },
         { role: "assistant", content: null, tool_calls: [{ id: "call_9", type: "function", function: { name: "weather", arguments: '{"city":"Oslo"}' } }] },
         { role: "tool", tool_call_id: "call_9", content: '{"temp": 3}' },
         { role: "tool", tool_call_id: "call_9", content: "plain text" },
@@ -41,8 +47,14 @@ describe("toGeminiRequest", () => {
       response_format: { type: "json_schema", json_schema: { name: "s", schema } },
     });
     expect(out.generationConfig).toEqual({
-      temperature: 0.2, topP: 0.8, maxOutputTokens: 64, stopSequences: ["END"], seed: 7, candidateCount: 2,
-      responseMimeType: "application/json", responseJsonSchema: schema,
+      temperature: 0.2,
+      topP: 0.8,
+      maxOutputTokens: 64,
+      stopSequences: ["END"],
+      seed: 7,
+      candidateCount: 2,
+      responseMimeType: "application/json",
+      responseJsonSchema: schema,
     });
     expect(out.tools).toEqual([{ functionDeclarations: [{ name: "f", parameters: schema }] }]);
     expect(out.toolConfig).toEqual({ functionCallingConfig: { mode: "ANY", allowedFunctionNames: ["f"] } });

@@ -30,13 +30,16 @@ export function huggingfaceImages(config: ProviderConfig, client: UpstreamClient
     async generate(req: ImageRequest, ctx: CallContext): Promise<ImageResult> {
       const n = req.n ?? 1;
       const calls = Array.from({ length: n }, (_, i) =>
-        client.bytes({
-          url: `${config.base_url}/${ctx.upstreamModel.split("/").map(encodeURIComponent).join("/")}`,
-          headers,
-          body: JSON.stringify(toHfBody(req, req.seed != null ? req.seed + i : undefined)),
-          signal: ctx.signal,
-          timeouts: ctx.timeouts,
-        }, MAX_IMAGE_BYTES),
+        client.bytes(
+          {
+            url: `${config.base_url}/${ctx.upstreamModel.split("/").map(encodeURIComponent).join("/")}`,
+            headers,
+            body: JSON.stringify(toHfBody(req, req.seed != null ? req.seed + i : undefined)),
+            signal: ctx.signal,
+            timeouts: ctx.timeouts,
+          },
+          MAX_IMAGE_BYTES,
+        ),
       );
       const results = await Promise.all(calls);
       return { images: results.map((r) => ({ kind: "bytes" as const, data: r.data, mimeType: r.contentType })) };

@@ -40,7 +40,10 @@ export class LocalEngine {
   private loadError: Error | null = null;
   readonly loaded: Promise<void>;
 
-  constructor(private readonly id: string, private readonly options: LocalOptions) {
+  constructor(
+    private readonly id: string,
+    private readonly options: LocalOptions,
+  ) {
     this.loaded = this.load().catch((err: Error) => {
       this.loadError = err;
       console.error(`[interference] provider ${id}: ${err.message}`);
@@ -69,7 +72,9 @@ export class LocalEngine {
   private async load(): Promise<void> {
     const { model_path, context_size, threads, parallel, queue_size, queue_timeout_ms } = this.options;
     if (!existsSync(model_path)) {
-      throw Object.assign(new Error(`model file ${model_path} not found: run scripts/fetch-model.py (part of scripts/setup.sh) to fetch it`), { code: "ENOENT" });
+      throw Object.assign(new Error(`model file ${model_path} not found: run scripts/fetch-model.py (part of scripts/setup.sh) to fetch it`), {
+        code: "ENOENT",
+      });
     }
     const started = performance.now();
     // Loaded lazily so the rest of the gateway never pays for the native addon unless a local provider exists.
@@ -93,7 +98,10 @@ export class LocalEngine {
   }
 
   /** Counts the tokens of the rendered prompt with the model's own tokenizer and chat template. */
-  private promptTokens(chat: { chatWrapper: { generateContextState(o: { chatHistory: ChatHistoryItem[] }): { contextText: { tokenize(t: unknown): unknown[] } } } }, history: ChatHistoryItem[]): number {
+  private promptTokens(
+    chat: { chatWrapper: { generateContextState(o: { chatHistory: ChatHistoryItem[] }): { contextText: { tokenize(t: unknown): unknown[] } } } },
+    history: ChatHistoryItem[],
+  ): number {
     return chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(this.model!.tokenizer).length;
   }
 

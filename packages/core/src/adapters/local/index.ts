@@ -7,8 +7,17 @@ import { parseLocalOptions } from "./options.js";
 import { toChatHistory } from "./to-history.js";
 
 export const LOCAL_PARAMS = [
-  "stream", "stream_options", "temperature", "top_p", "stop", "max_tokens", "max_completion_tokens", "seed",
-  "frequency_penalty", "presence_penalty", "user",
+  "stream",
+  "stream_options",
+  "temperature",
+  "top_p",
+  "stop",
+  "max_tokens",
+  "max_completion_tokens",
+  "seed",
+  "frequency_penalty",
+  "presence_penalty",
+  "user",
 ] as const;
 
 function generateOptions(req: ChatRequest, signal: AbortSignal): GenerateOptions {
@@ -46,7 +55,11 @@ export function localChat(engine: LocalEngine): ChatCapability {
       const id = completionId();
       const created = nowSeconds();
       const chunk = (delta: ChatCompletionChunk["choices"][0]["delta"], finish: "stop" | "length" | null = null): ChatCompletionChunk => ({
-        id, object: "chat.completion.chunk", created, model: ctx.upstreamModel, choices: [{ index: 0, delta, finish_reason: finish }],
+        id,
+        object: "chat.completion.chunk",
+        created,
+        model: ctx.upstreamModel,
+        choices: [{ index: 0, delta, finish_reason: finish }],
       });
       // Bridge the engine's text callback to this generator: pieces queue up until the consumer pulls them.
       const pieces: string[] = [];
@@ -75,7 +88,11 @@ export function localChat(engine: LocalEngine): ChatCapability {
       if (!result) return;
       yield chunk({}, result.finish);
       yield {
-        id, object: "chat.completion.chunk", created, model: ctx.upstreamModel, choices: [],
+        id,
+        object: "chat.completion.chunk",
+        created,
+        model: ctx.upstreamModel,
+        choices: [],
         usage: { prompt_tokens: result.promptTokens, completion_tokens: result.completionTokens, total_tokens: result.promptTokens + result.completionTokens },
       };
     },

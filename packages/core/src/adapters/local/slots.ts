@@ -8,7 +8,11 @@ export class SlotPool<T> {
   private readonly free: T[];
   private readonly waiters: Array<{ resolve: (slot: T) => void; reject: (err: Error) => void }> = [];
 
-  constructor(slots: T[], private readonly queueSize: number, private readonly queueTimeoutMs: number) {
+  constructor(
+    slots: T[],
+    private readonly queueSize: number,
+    private readonly queueTimeoutMs: number,
+  ) {
     this.free = [...slots];
   }
 
@@ -37,7 +41,10 @@ export class SlotPool<T> {
           reject(e);
         },
       };
-      const timer = setTimeout(() => waiter.reject(new UpstreamError(`local model is busy: waited ${this.queueTimeoutMs} ms for a slot`, "http", 429, 1000)), this.queueTimeoutMs);
+      const timer = setTimeout(
+        () => waiter.reject(new UpstreamError(`local model is busy: waited ${this.queueTimeoutMs} ms for a slot`, "http", 429, 1000)),
+        this.queueTimeoutMs,
+      );
       const onAbort = () => waiter.reject(new UpstreamError("request aborted by the client", "aborted"));
       const cleanup = () => {
         clearTimeout(timer);

@@ -3,13 +3,7 @@
  * LM Studio, llama.cpp server): the request passes through with the upstream model id swapped in.
  */
 import { UpstreamError } from "../../errors.js";
-import {
-  GATEWAY_PARAMS,
-  OPENAI_CHAT_PARAMS,
-  type ChatCompletion,
-  type ChatCompletionChunk,
-  type ChatRequest,
-} from "../../openai/schema.js";
+import { GATEWAY_PARAMS, OPENAI_CHAT_PARAMS, type ChatCompletion, type ChatCompletionChunk, type ChatRequest } from "../../openai/schema.js";
 import type { ProviderConfig } from "../../config/schema.js";
 import type { UpstreamClient } from "../../upstream/client.js";
 import type { CallContext, ChatCapability } from "../types.js";
@@ -25,7 +19,7 @@ export function toOpenAIBody(req: ChatRequest, upstreamModel: string, stream: bo
   body.stream = stream;
   // Usage is always asked for so every streamed request is logged with its tokens; the chat route strips it
   // again when the client did not ask.
-  if (stream) body.stream_options = { ...(req.stream_options ?? {}), include_usage: true };
+  if (stream) body.stream_options = { ...req.stream_options, include_usage: true };
   else delete body.stream_options;
   return body;
 }

@@ -28,7 +28,13 @@ export function openaiImages(config: ProviderConfig, client: UpstreamClient): Im
   return {
     params: new Set(OPENAI_IMAGE_PARAMS),
     async generate(req: ImageRequest, ctx: CallContext): Promise<ImageResult> {
-      const raw = await client.json({ url, headers, body: JSON.stringify(toOpenAIImageBody(req, ctx.upstreamModel)), signal: ctx.signal, timeouts: ctx.timeouts });
+      const raw = await client.json({
+        url,
+        headers,
+        body: JSON.stringify(toOpenAIImageBody(req, ctx.upstreamModel)),
+        signal: ctx.signal,
+        timeouts: ctx.timeouts,
+      });
       const parsed = responseSchema.safeParse(raw);
       if (!parsed.success || !parsed.data.data.length) throw new UpstreamError("images response has no data", "protocol");
       return {

@@ -21,7 +21,10 @@ const chat = (body: Record<string, unknown>) =>
   });
 const sse = (file: string) => [...fixtureChunks(`openai/${file}`).map((data) => ({ data })), { data: "[DONE]" }];
 const parseSse = (text: string): any[] =>
-  text.split("\n\n").filter((e) => e.startsWith("data: ") && e !== "data: [DONE]").map((e) => JSON.parse(e.slice(6)));
+  text
+    .split("\n\n")
+    .filter((e) => e.startsWith("data: ") && e !== "data: [DONE]")
+    .map((e) => JSON.parse(e.slice(6)));
 
 describe("openai replay", () => {
   it("passes a real completion through, adding only the provider", async () => {
@@ -34,7 +37,9 @@ describe("openai replay", () => {
   it("streams a real stream: text joins up, usage only when asked", async () => {
     upstream.handle((_q, res) => sendSse(res, sse("openai-text.chunks.txt")));
     const withUsage = parseSse(await (await chat({ stream: true, stream_options: { include_usage: true } })).text());
-    const expected = fixtureChunks("openai/openai-text.chunks.txt").map((l) => JSON.parse(l).choices[0]?.delta?.content ?? "").join("");
+    const expected = fixtureChunks("openai/openai-text.chunks.txt")
+      .map((l) => JSON.parse(l).choices[0]?.delta?.content ?? "")
+      .join("");
     expect(withUsage.map((c) => c.choices[0]?.delta?.content ?? "").join("")).toBe(expected);
     expect(upstream.requests.at(-1)!.body.stream_options).toEqual({ include_usage: true });
     upstream.handle((_q, res) => sendSse(res, sse("openai-text.chunks.txt")));
