@@ -40,6 +40,9 @@ afterAll(async () => {
   await up?.close();
 });
 
+/** Saves a local provider through the dashboard's form, as the browser does. */
+const saveLocal = (id: string, models: string, settings: string) =>
+  trpc(server.url, cookie, "providers.save", { id, type: "local", base_url: "", api_key: "", models, image_models: "", enabled: true, settings });
 const list = async () => (await trpc(server.url, cookie, "providers.list", {}, "query")).data as any[];
 const chat = (model: string, provider?: string) =>
   fetch(`${server.url}/v1/chat/completions`, {
@@ -65,16 +68,7 @@ describe("saving providers from the dashboard", () => {
   });
 
   it("refuses a local provider that cannot be built, and stores nothing", async () => {
-    const res = await trpc(server.url, cookie, "providers.save", {
-      id: "empty",
-      type: "local",
-      base_url: "",
-      api_key: "",
-      models: "m",
-      image_models: "",
-      enabled: true,
-      settings: "",
-    });
+    const res = await saveLocal("empty", "m", "");
     expect(res.status).toBe(400);
     expect(res.error.message).toMatch(/model_path/);
     expect((await list()).some((p) => p.id === "empty")).toBe(false);
@@ -82,32 +76,14 @@ describe("saving providers from the dashboard", () => {
 
   it("keeps dashboard-set model paths inside the models folder", async () => {
     for (const model_path of ["/etc/passwd", "../../../../etc/hostname.gguf", join(tmpdir(), "x.gguf")]) {
-      const res = await trpc(server.url, cookie, "providers.save", {
-        id: "sneaky",
-        type: "local",
-        base_url: "",
-        api_key: "",
-        models: "m",
-        image_models: "",
-        enabled: true,
-        settings: JSON.stringify({ model_path }),
-      });
+      const res = await saveLocal("sneaky", "m", JSON.stringify({ model_path }));
       expect(res.status).toBe(400);
       expect(res.error.message).toMatch(/models folder/);
     }
   });
 
   it("never shows API clients what the model loader said about a file", async () => {
-    const res = await trpc(server.url, cookie, "providers.save", {
-      id: "broken",
-      type: "local",
-      base_url: "",
-      api_key: "",
-      models: "b",
-      image_models: "",
-      enabled: true,
-      settings: JSON.stringify({ model_path: "broken.gguf" }),
-    });
+    const res = await saveLocal("broken", "b", JSON.stringify({ model_path: "broken.gguf" }));
     expect(res.status).toBe(200);
     // The load fails in the background (node-llama-cpp loads first).
     for (let i = 0; i < 200; i++) {
