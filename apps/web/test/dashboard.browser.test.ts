@@ -85,6 +85,16 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   expect(((await (await chat()).json()) as any).provider).toBe("beta");
   await shot("providers-alpha-off");
 
+  // The edit form starts from the provider as configured, and an unchanged save keeps it so.
+  await page.click('tr[data-provider="alpha"] >> text=Edit');
+  await page.waitForSelector('form[aria-label="provider form"]');
+  expect(await page.inputValue('form[aria-label="provider form"] textarea')).toContain("circuit_breaker");
+  expect(await page.textContent("body")).not.toContain("sk-alpha-secret-1234");
+  await shot("provider-edit");
+  await page.click('form[aria-label="provider form"] button[type=submit]');
+  await page.waitForSelector('form[aria-label="provider form"]', { state: "detached" });
+  expect(((await (await chat()).json()) as any).provider).toBe("beta"); // still off, still served by beta after it
+
   // A key: once it exists, /v1 needs it.
   await page.goto(`${server.url}/keys`);
   await page.fill('form[aria-label="new key"] input[name=name]', "ci-service");
