@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openaiChunkEvents, openaiCompletion, sendJson, sendSse, startFakeServer, type FakeServer } from "./test-support/fake-server.js";
 import { startTestGateway, type TestGateway } from "./test-support/gateway.js";
 import type { RequestLogEntry } from "./logging/types.js";
+import { LIMITS } from "./upstream/client.js";
 
 const KEY = "sk-live-0123456789abcdefSECRET";
 let up: FakeServer, good: FakeServer, gw: TestGateway;
@@ -110,5 +111,25 @@ describe("a hostile upstream", () => {
     const res = await chat({ provider: "up good" });
     expect(res.status).toBe(200);
     expect(logs.at(-1)!.attempts[0]!.reason).toMatch(/larger than/);
+  });
+
+  it("counts the bytes of a JSON answer sent without Content-Length, and stops at the cap", async () => {
+    const cap = LIMITS.jsonBytes;
+    LIMITS.jsonBytes = 1024 * 1024; // the real cap is 64 MB: the same code path, smaller numbers
+    try {
+      up.handle(async (_q, res) => {
+        res.writeHead(200, { "content-type": "application/json" }); // chunked
+        res.write('{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"');
+        await flood(res, Buffer.alloc(64 * 1024, "a"), 300 * 1024 * 1024);
+      });
+      const res = await chat({ provider: "up good" });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as any).provider).toBe("good");
+      expect(logs.at(-1)!.attempts[0]!.reason).toMatch(/larger than 1048576 bytes/);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(written).toBeLessThan(16 * 1024 * 1024);
+    } finally {
+      LIMITS.jsonBytes = cap;
+    }
   });
 });

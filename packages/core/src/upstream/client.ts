@@ -205,6 +205,15 @@ export async function* parseSse(
   while (queue.length) yield queue.shift()!;
 }
 
+/** The whole body as text: undici's own reader, cheaper than async iteration over the stream. */
+async function readText(body: UpstreamResponse["body"], signal: AbortSignal, timeouts: Required<Timeouts>): Promise<string> {
+  try {
+    return await body.text();
+  } catch (err) {
+    throw mapTransportError(err, signal, timeouts);
+  }
+}
+
 /**
  * The whole body as text, refusing more than `max` bytes: undici's own reader (cheaper than async iteration),
  * with a byte counter beside it that ends the body once it passes the limit. With `cut`, the first `max` bytes
@@ -236,6 +245,8 @@ async function readBounded(
     }
     return Buffer.concat(chunks).subarray(0, max).toString("utf8");
   }
+  // A declared length within the limit bounds the read already (undici frames the body by it): no counter needed.
+  if (res.headers["content-length"] !== undefined) return readText(body, signal, timeouts);
   let size = 0;
   const count = (c: Buffer) => {
     size += c.length;
