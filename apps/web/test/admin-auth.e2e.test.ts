@@ -105,6 +105,12 @@ describe("sign-in", () => {
     expect(right.location).toContain("too-many-attempts");
   });
 
+  it("guesses sent all at once cannot pass the limit while their hashes run", async () => {
+    const results = await Promise.all(Array.from({ length: 40 }, () => attempt(server.url, "wrong", { from: "127.0.0.6" })));
+    expect(results.filter((r) => r.location.includes("wrong-password")).length).toBe(5);
+    expect(results.filter((r) => r.location.includes("too-many-attempts")).length).toBe(35);
+  });
+
   it("one client's guesses do not lock out another", async () => {
     for (let i = 0; i < 6; i++) await attempt(server.url, "wrong", { from: "127.0.0.3" });
     const other = await attempt(server.url, PASSWORD, { from: "127.0.0.4" });

@@ -25,12 +25,15 @@ describe("sign-in rules", () => {
   it("limits guesses per address and stays bounded however many addresses guess", () => {
     let now = 0;
     const limiter = new SignInLimiter(() => now);
-    for (let i = 0; i < 5; i++) limiter.recordFailure("a");
-    expect(limiter.allowed("a")).toBe(false);
-    expect(limiter.allowed("b")).toBe(true);
+    // Taken before the password is checked: five at once use up the minute, whatever their hashes say later.
+    expect(Array.from({ length: 8 }, () => limiter.take("a"))).toEqual([true, true, true, true, true, false, false, false]);
+    expect(limiter.take("b")).toBe(true);
+    limiter.succeeded("b"); // the right password is not a failure
+    for (let i = 0; i < 5; i++) expect(limiter.take("b")).toBe(true);
+    expect(limiter.take("b")).toBe(false);
     now = 61_000;
-    expect(limiter.allowed("a")).toBe(true);
-    for (let i = 0; i < 25_000; i++) limiter.recordFailure(`10.0.${i >> 8}.${i & 255}`);
+    expect(limiter.take("a")).toBe(true);
+    for (let i = 0; i < 25_000; i++) limiter.take(`10.0.${i >> 8}.${i & 255}`);
     expect(limiter.size).toBeLessThanOrEqual(10_000);
   });
 });

@@ -106,21 +106,28 @@ export class SignInLimiter {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  allowed(address: string): boolean {
-    const f = this.failures.get(address);
-    return !f || this.now() - f.since > WINDOW_MS || f.count < MAX_FAILURES;
-  }
-
-  recordFailure(address: string): void {
+  /**
+   * Takes one attempt for `address`, counted as a failure until `succeeded` says otherwise: counted before the
+   * password is checked, so guesses sent all at once cannot pass the limit while their hashes run.
+   */
+  take(address: string): boolean {
     const now = this.now();
     const f = this.failures.get(address);
     if (f && now - f.since <= WINDOW_MS) {
+      if (f.count >= MAX_FAILURES) return false;
       f.count++;
-      return;
+      return true;
     }
     this.failures.delete(address);
     if (this.failures.size >= MAX_TRACKED) this.prune(now);
     this.failures.set(address, { count: 1, since: now });
+    return true;
+  }
+
+  /** The attempt `take` counted was the right password: it is not a failure. */
+  succeeded(address: string): void {
+    const f = this.failures.get(address);
+    if (f && --f.count <= 0) this.failures.delete(address);
   }
 
   get size(): number {

@@ -32,14 +32,12 @@ export async function POST(request: Request): Promise<Response> {
   // Set by the server from the socket (or X-Forwarded-For behind TRUSTED_PROXIES); under `next dev` it is absent.
   const address = request.headers.get(CLIENT_ADDRESS_HEADER) ?? "unknown";
   const back = (error: string, status = 303) => new Response(null, { status, headers: { location: `/login?error=${error}` } });
-  if (!signInLimiter.allowed(address)) return back("too-many-attempts");
+  if (!signInLimiter.take(address)) return back("too-many-attempts");
   const text = await readForm(request).catch(() => null);
   if (text === null) return new Response("Sign-in form too large.\n", { status: 413, headers: { "content-type": "text/plain", connection: "close" } });
   const password = new URLSearchParams(text).get("password");
-  if (!password || !(await verifyPassword(store, password))) {
-    signInLimiter.recordFailure(address);
-    return back("wrong-password");
-  }
+  if (!password || !(await verifyPassword(store, password))) return back("wrong-password");
+  signInLimiter.succeeded(address);
   const secure = request.headers.get("x-forwarded-proto") === "https" || new URL(request.url).protocol === "https:";
   return new Response(null, { status: 303, headers: { location: "/providers", "set-cookie": await newSessionCookie(store, secure) } });
 }
