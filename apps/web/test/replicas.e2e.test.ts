@@ -118,6 +118,15 @@ providers:
     await until(async () => (await chat(b, { model: "m" }, auth)).status === 401, 1000);
   });
 
+  it("a dashboard session signed out on one replica is ended on the other", async () => {
+    const cookie = await signIn(a.url, PASSWORD);
+    expect((await trpc(b.url, cookie, "keys.list", {}, "query")).status).toBe(200); // sessions live in the database
+    const out = await fetch(`${a.url}/api/admin/logout`, { method: "POST", redirect: "manual", headers: { cookie, origin: a.url } });
+    expect(out.status).toBe(303);
+    expect((await trpc(b.url, cookie, "keys.list", {}, "query")).status).toBe(401);
+    expect((await trpc(a.url, cookieA, "keys.list", {}, "query")).status).toBe(200); // only that session ended
+  });
+
   it("a load run across both replicas loses no log row", async () => {
     const { secret } = (await trpc(a.url, cookieA, "keys.create", { name: "load" })).data;
     const n = 400;

@@ -82,8 +82,26 @@ export function openApiDocument(): object {
         },
       },
       "/healthz": { get: { operationId: "liveness", security: [], responses: ok("Alive") } },
-      "/readyz": { get: { operationId: "readiness", security: [], responses: { ...ok("Ready"), "503": { description: "Not ready (database, model)" } } } },
-      "/metrics": { get: { operationId: "metrics", security: [], responses: ok("Prometheus metrics", "text/plain") } },
+      "/readyz": {
+        get: {
+          operationId: "readiness",
+          security: [],
+          responses: {
+            ...ok("Ready"),
+            "503": {
+              description: "Not ready (a model loading, a check failing); a database or Redis outage the gateway rides out is 200 with status degraded",
+            },
+          },
+        },
+      },
+      "/metrics": {
+        get: {
+          operationId: "metrics",
+          security: [],
+          // 401: not the METRICS_TOKEN; 403: closed, neither METRICS_TOKEN nor METRICS_PUBLIC=true is set.
+          responses: { ...ok("Prometheus metrics", "text/plain"), ...errors(401, 403) },
+        },
+      },
     },
   });
 }
