@@ -111,22 +111,17 @@ export const appRouter = t.router({
           throw new TRPCError({ code: "BAD_REQUEST", message: `Provider URL refused: ${(err as Error).message}` });
         }
       }
-      // Built before it is stored: a provider whose adapter cannot be made (a local one without a model file,
-      // say) is refused here rather than stored and failing every start after.
-      const live = { ...config, api_key: config.api_key ?? previous?.api_key };
+      // Validated before it is stored (a local provider without a model file is refused here rather than stored
+      // and failing every start after), and installed after, so the change other replicas hear of is in the
+      // database when they reload it.
       try {
-        registry.upsert(live, { trusted: ctx.runtime.trustedUrl(live) });
+        registry.validate(config);
       } catch (err) {
         throw new TRPCError({ code: "BAD_REQUEST", message: (err as Error).message });
       }
-      try {
-        const record = await ctx.runtime.store.providers.save(config, { keepSecretIfEmpty: true });
-        return { id: record.config.id };
-      } catch (err) {
-        if (previous) registry.upsert(previous, { trusted: ctx.runtime.trustedUrl(previous) });
-        else registry.remove(config.id);
-        throw err;
-      }
+      const record = await ctx.runtime.store.providers.save(config, { keepSecretIfEmpty: true });
+      registry.upsert(record.config, { trusted: ctx.runtime.trustedUrl(record.config) });
+      return { id: record.config.id };
     }),
     remove: admin.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
       await ctx.runtime.store.providers.remove(input.id);

@@ -52,5 +52,11 @@ export interface AdapterDeps {
   guard?: UpstreamClientOptions["guard"];
 }
 
-export type AdapterFactory = (config: ProviderConfig, deps?: AdapterDeps) => ProviderAdapter;
+export type AdapterFactory = ((config: ProviderConfig, deps?: AdapterDeps) => ProviderAdapter) & {
+  /**
+   * Throws, saying why, when `config` could not be built into an adapter, without building one (a local model
+   * would start loading): what the dashboard checks before it stores a provider.
+   */
+  validate?: (config: ProviderConfig) => void;
+};
 export type AdapterFactories = Partial<Record<ProviderType, AdapterFactory>>;

@@ -52,6 +52,13 @@ export class ProviderRegistry extends EventEmitter<{ change: [RegistryEvent] }> 
     return this.providers.get(id);
   }
 
+  /** Throws, saying why, when `config` could not be built into an adapter (nothing is built or changed). */
+  validate(config: ProviderConfig): void {
+    const factory = this.factories[config.type];
+    if (!factory) throw new Error(`no adapter for provider type "${config.type}"`);
+    factory.validate?.(config);
+  }
+
   /**
    * Adds or replaces a provider, keeping its position and health when it existed. `trusted`: whether its URL came
    * from the config file (else it was saved from the dashboard, and connects through the URL guard).

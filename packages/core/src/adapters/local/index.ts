@@ -1,5 +1,6 @@
 /** The `local` provider: a GGUF model served in-process (see engine.ts). */
 import type { AdapterFactory, CallContext, ChatCapability } from "../types.js";
+import type { ProviderConfig } from "../../config/schema.js";
 import { completionId, nowSeconds } from "../../openai/ids.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "../../openai/schema.js";
 import { LocalEngine, type GenerateOptions } from "./engine.js";
@@ -99,15 +100,18 @@ export function localChat(engine: LocalEngine): ChatCapability {
   };
 }
 
-export const createLocalAdapter: AdapterFactory = (config) => {
-  const engine = new LocalEngine(config.id, parseLocalOptions(config));
-  return {
-    chat: localChat(engine),
-    ready: () => engine.ready,
-    notReadyReason: () => engine.publicError ?? (engine.ready ? null : "the model is loading"),
-    close: () => engine.close(),
-  };
-};
+export const createLocalAdapter: AdapterFactory = Object.assign(
+  (config: ProviderConfig) => {
+    const engine = new LocalEngine(config.id, parseLocalOptions(config));
+    return {
+      chat: localChat(engine),
+      ready: () => engine.ready,
+      notReadyReason: () => engine.publicError ?? (engine.ready ? null : "the model is loading"),
+      close: () => engine.close(),
+    };
+  },
+  { validate: (config: ProviderConfig) => void parseLocalOptions(config) },
+);
 
 export { LocalEngine } from "./engine.js";
 export { defaultLocalProvider, DEFAULT_MODEL_FILE, DEFAULT_MODEL_ID } from "./options.js";
