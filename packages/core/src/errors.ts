@@ -1,5 +1,5 @@
 /**
- * Errors the gateway answers with, always in OpenAI's envelope: {"error":{"message","type","code"}}.
+ * Errors the gateway answers with, always in OpenAI's envelope: {"error":{"message","type","param","code"}}.
  */
 
 export type ErrorType =
@@ -35,7 +35,8 @@ export class GatewayError extends Error {
         message: this.message,
         type: this.type,
         code: this.code,
-        ...(this.extra.param ? { param: this.extra.param } : {}),
+        // Always present, null when no parameter is at fault: OpenAI's error schema requires the field.
+        param: this.extra.param ?? null,
         ...this.extra.details,
       },
     };

@@ -15,7 +15,7 @@ import type { RequestLogSink } from "./logging/types.js";
 import { ANONYMOUS, type AuthContext, type Authenticator } from "./auth/types.js";
 import { readJsonBody } from "./routes/body.js";
 import { chatCompletions } from "./routes/chat.js";
-import { getProvider, listModels, listProviders } from "./routes/providers.js";
+import { getModel, getProvider, listModels, listProviders } from "./routes/providers.js";
 import { builtinAdapters } from "./adapters/builtin.js";
 import { generateImages, serveMedia } from "./routes/images.js";
 import { openApiDocument } from "./openapi.js";
@@ -101,14 +101,23 @@ export class Gateway {
     this.route("GET", "/v1/providers", async (_req, { auth }) => json(200, listProviders(this.registry, scopeOf(auth))), false);
     this.route("GET", "/v1/providers/:id", async (_req, { params, auth }) => json(200, getProvider(this.registry, params.id!, scopeOf(auth))), false);
     this.route("GET", "/v1/models", async (_req, { auth }) => json(200, listModels(this.registry, scopeOf(auth))), false);
-    this.route("POST", "/v1/chat/completions", async (req, { auth, log }) =>
-      chatCompletions({ registry: this.registry, timeouts: this.options.config.timeouts }, await readJsonBody(req, this.maxBodyBytes), auth, req, log),
-    );
+    this.route("GET", "/v1/models/:id*", async (_req, { params, auth }) => json(200, getModel(this.registry, params.id!, scopeOf(auth))), false);
+    const chat = async (req: GatewayHttpRequest, { auth, log, params }: RouteContext) =>
+      chatCompletions(
+        { registry: this.registry, timeouts: this.options.config.timeouts },
+        withProviderChoice(await readJsonBody(req, this.maxBodyBytes), req, params.provider),
+        auth,
+        req,
+        log,
+      );
+    this.route("POST", "/v1/chat/completions", chat);
+    // gpt4free's form: the provider in the path.
+    this.route("POST", "/api/:provider/chat/completions", chat);
     const images = async (req: GatewayHttpRequest, { auth, log }: RouteContext) =>
       generateImages(
         { registry: this.registry, timeouts: this.options.config.timeouts, media: this.media, fetcher: this.fetcher, publicUrl: this.options.publicUrl },
         req,
-        await readJsonBody(req, this.maxBodyBytes),
+        withProviderChoice(await readJsonBody(req, this.maxBodyBytes), req),
         auth,
         log,
       );
@@ -121,13 +130,13 @@ export class Gateway {
     this.route("GET", "/metrics", async (req) => this.metricsResponse(req), false, false);
   }
 
-  /** Adds a route; `:name` segments become params. Later issues (images, media) mount here. */
+  /** Adds a route; `:name` segments become params, and `:name*` takes the rest of the path (model ids have "/"). */
   route(method: string, path: string, handler: RouteHandler, logged = true, authenticated = true): void {
     const keys: string[] = [];
     const pattern = new RegExp(
-      `^${path.replace(/:([a-z]+)/gi, (_, k: string) => {
+      `^${path.replace(/:([a-z]+)(\*?)/gi, (_, k: string, rest: string) => {
         keys.push(k);
-        return "([^/]+)";
+        return rest ? "(.+?)" : "([^/]+)";
       })}/?$`,
     );
     this.routes.push({ method, pattern, keys, handler, logged, authenticated });
@@ -142,7 +151,8 @@ export class Gateway {
       path === "/healthz" ||
       path === "/readyz" ||
       path === "/metrics" ||
-      path === "/openapi.json"
+      path === "/openapi.json" ||
+      PROVIDER_PATH.test(path)
     );
   }
 
@@ -251,6 +261,19 @@ export class Gateway {
     await this.fetcher.close();
     await this.registry.close();
   }
+}
+
+/** `/api/{provider}/chat/completions` (gpt4free's form); other /api/ paths are the dashboard's. */
+const PROVIDER_PATH = /^\/api\/[^/]+\/chat\/completions\/?$/;
+
+/**
+ * The `provider` choice as any client can send it: the body field, else the X-Interference-Provider header, else
+ * the path's provider (/api/{provider}/…), else the `?provider=` query parameter. Same syntax everywhere ("A B").
+ */
+function withProviderChoice(body: Record<string, unknown>, req: GatewayHttpRequest, fromPath?: string): Record<string, unknown> {
+  if (body.provider !== undefined) return body;
+  const choice = req.headers["x-interference-provider"] ?? fromPath ?? req.query.get("provider") ?? undefined;
+  return choice === undefined ? body : { ...body, provider: choice };
 }
 
 /** Compares in constant time (over digests, so lengths leak nothing either). */

@@ -43,6 +43,7 @@ export function openApiDocument(): object {
       "/v1/chat/completions": {
         post: {
           operationId: "createChatCompletion",
+          description: "The provider choice may also come as the X-Interference-Provider header or ?provider= (same syntax as the body's provider).",
           requestBody: jsonBody({ $ref: "#/components/schemas/ChatCompletionRequest" }),
           responses: {
             ...ok("chat.completion, or an SSE stream of chat.completion.chunk when stream is true"),
@@ -71,6 +72,22 @@ export function openApiDocument(): object {
           operationId: "getProvider",
           parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
           responses: { ...ok("One provider with models, params and health"), ...errors(401, 404) },
+        },
+      },
+      "/v1/models/{id}": {
+        get: {
+          operationId: "retrieveModel",
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" }, description: "May contain '/'" }],
+          responses: { ...ok("OpenAI's model object, plus the providers that serve it"), ...errors(401, 404) },
+        },
+      },
+      "/api/{provider}/chat/completions": {
+        post: {
+          operationId: "createChatCompletionOnProvider",
+          description: "POST /v1/chat/completions with the provider in the path (gpt4free's form).",
+          parameters: [{ name: "provider", in: "path", required: true, schema: { type: "string" } }],
+          requestBody: jsonBody({ $ref: "#/components/schemas/ChatCompletionRequest" }),
+          responses: { ...ok("A chat.completion, or an SSE stream of chat.completion.chunk"), ...errors(400, 401, 403, 404, 413, 415, 429, 502, 503) },
         },
       },
       "/media/{name}": {

@@ -91,7 +91,7 @@ export function nodeListener(handler: GatewayHandler) {
         console.error("[interference] unhandled error while responding:", err);
         if (!res.headersSent) {
           res.writeHead(500, { "content-type": "application/json" });
-          res.end(JSON.stringify({ error: { message: "The gateway hit an internal error.", type: "server_error", code: "internal_error" } }));
+          res.end(JSON.stringify({ error: { message: "The gateway hit an internal error.", type: "server_error", param: null, code: "internal_error" } }));
         } else res.destroy();
       });
   };

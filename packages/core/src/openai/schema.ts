@@ -1,13 +1,14 @@
 /**
  * OpenAI's chat-completions wire format: the one request/response shape the gateway speaks to clients.
- * Adapters translate from and to these types; nothing else defines a chat shape.
+ * Adapters translate from and to these types; nothing else defines a chat shape. Optional fields take `null` as
+ * well as absence, as OpenAI's own spec allows (clients such as the `llm` CLI send `"description": null`).
  */
 import { z } from "zod";
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
 const imagePart = z.object({
   type: z.literal("image_url"),
-  image_url: z.object({ url: z.string(), detail: z.enum(["auto", "low", "high"]).optional() }),
+  image_url: z.object({ url: z.string(), detail: z.enum(["auto", "low", "high"]).nullish() }),
 });
 // Other part types (input_audio, file) pass through to providers that understand them.
 const otherPart = z.looseObject({ type: z.string() });
@@ -22,13 +23,13 @@ export const toolCallSchema = z.object({
 const content = z.union([z.string(), z.array(contentPartSchema)]);
 
 export const messageSchema = z.discriminatedUnion("role", [
-  z.looseObject({ role: z.enum(["system", "developer"]), content, name: z.string().optional() }),
-  z.looseObject({ role: z.literal("user"), content, name: z.string().optional() }),
+  z.looseObject({ role: z.enum(["system", "developer"]), content, name: z.string().nullish() }),
+  z.looseObject({ role: z.literal("user"), content, name: z.string().nullish() }),
   z.looseObject({
     role: z.literal("assistant"),
     content: content.nullish(),
-    name: z.string().optional(),
-    tool_calls: z.array(toolCallSchema).optional(),
+    name: z.string().nullish(),
+    tool_calls: z.array(toolCallSchema).nullish(),
     refusal: z.string().nullish(),
   }),
   z.looseObject({ role: z.literal("tool"), content, tool_call_id: z.string() }),
@@ -38,8 +39,8 @@ export const toolSchema = z.object({
   type: z.literal("function"),
   function: z.object({
     name: z.string().min(1),
-    description: z.string().optional(),
-    parameters: z.record(z.string(), z.unknown()).optional(),
+    description: z.string().nullish(),
+    parameters: z.record(z.string(), z.unknown()).nullish(),
     strict: z.boolean().nullish(),
   }),
 });
@@ -56,8 +57,8 @@ export const responseFormatSchema = z.union([
     type: z.literal("json_schema"),
     json_schema: z.object({
       name: z.string(),
-      description: z.string().optional(),
-      schema: z.record(z.string(), z.unknown()).optional(),
+      description: z.string().nullish(),
+      schema: z.record(z.string(), z.unknown()).nullish(),
       strict: z.boolean().nullish(),
     }),
   }),
@@ -70,7 +71,7 @@ export const chatRequestSchema = z.looseObject({
   provider: z.string().optional(),
   drop_params: z.boolean().optional(),
   stream: z.boolean().nullish(),
-  stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
+  stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
   n: z.number().int().min(1).max(128).nullish(),

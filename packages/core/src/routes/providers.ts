@@ -1,5 +1,5 @@
 /** GET /v1/providers, /v1/providers/{id}, /v1/models: what the gateway can serve. Never any secret. */
-import { notFound } from "../errors.js";
+import { GatewayError, notFound } from "../errors.js";
 import type { ProviderRegistry, ProviderRuntime } from "../routing/registry.js";
 import { UNSCOPED, type KeyScope } from "../auth/scope.js";
 
@@ -57,4 +57,16 @@ export function listModels(registry: ProviderRegistry, scope: KeyScope = UNSCOPE
     for (const m of p.config.image_models) add(m.id, p.config.id, "image");
   }
   return { object: "list" as const, data: [...models.values()] };
+}
+
+/** OpenAI's model object for GET /v1/models/{id}: a chat model first, else an image model; 404 when the key sees none. */
+export function getModel(registry: ProviderRegistry, id: string, scope: KeyScope = UNSCOPED) {
+  const { data } = listModels(registry, scope);
+  const model = data.find((m) => m.id === id && m.type === "chat") ?? data.find((m) => m.id === id);
+  if (!model) {
+    throw new GatewayError(404, "invalid_request_error", "model_not_found", `The model '${id}' does not exist or you do not have access to it.`, {
+      param: "model",
+    });
+  }
+  return model;
 }
