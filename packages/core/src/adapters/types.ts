@@ -19,6 +19,11 @@ export interface CallContext {
 export interface ChatCapability {
   /** Request parameters beyond `model` and `messages` this adapter honours (e.g. "temperature", "tools"). */
   readonly params: ReadonlySet<string>;
+  /**
+   * The provider speaks Chat Completions itself: parameters the gateway does not know (OpenAI adds some every
+   * month) are forwarded rather than refused. Families that translate keep their list and its 400.
+   */
+  readonly forwardsUnknownParams?: boolean;
   complete(req: ChatRequest, ctx: CallContext): Promise<ChatCompletion>;
   /**
    * Streams chunks. A failure to start (connection, HTTP error) must surface as an UpstreamError from the first

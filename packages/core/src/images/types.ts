@@ -16,6 +16,11 @@ export const imageRequestSchema = z.looseObject({
   quality: z.string().nullish(),
   style: z.string().nullish(),
   user: z.string().nullish(),
+  // OpenAI's gpt-image models.
+  output_format: z.enum(["png", "jpeg", "webp"]).nullish(),
+  output_compression: z.number().int().min(0).max(100).nullish(),
+  background: z.enum(["transparent", "opaque", "auto"]).nullish(),
+  moderation: z.enum(["low", "auto"]).nullish(),
   drop_params: z.boolean().optional(),
 });
 export type ImageRequest = z.infer<typeof imageRequestSchema>;

@@ -14,7 +14,8 @@ beforeAll(async () => {
   b = await startFakeServer((_q, res) => sendJson(res, 200, openaiCompletion("b")));
   gw = await startTestGateway(`providers:
   - { id: A, type: openai, base_url: "${a.url}/v1", models: [m, meta-llama/Llama-3.3-70B-Instruct] }
-  - { id: B, type: openai, base_url: "${b.url}/v1", models: [m], image_models: [img] }
+  - { id: B, type: openai, base_url: "${b.url}/v1", models: [m], image_models: [img, gpt-image-1] }
+  - { id: C, type: anthropic, base_url: "${b.url}/v1", api_key: sk-ant-x, models: [claude] }
 `);
 });
 afterAll(async () => {
@@ -75,5 +76,34 @@ describe("compatibility with real clients", () => {
     expect(await served(await post("/v1/chat/completions", body, { "x-interference-provider": "X B" }))).toEqual([404, null, undefined]);
     expect(gw.gateway.handles("/api/B/chat/completions")).toBe(true);
     expect(gw.gateway.handles("/api/trpc/providers.list")).toBe(false); // the dashboard's own /api routes
+  });
+
+  it("an openai provider forwards parameters the gateway does not know; a translating family still refuses them", async () => {
+    const body = { model: "m", provider: "A", messages: [{ role: "user", content: "hi" }], safety_identifier: "user-123", prompt_cache_key: "k1" };
+    const res = await post("/v1/chat/completions", body);
+    expect(res.status).toBe(200);
+    expect(a.requests.at(-1)!.body).toMatchObject({ safety_identifier: "user-123", prompt_cache_key: "k1" });
+    const refused = await post("/v1/chat/completions", { ...body, model: "claude", provider: "C" });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as any).error).toMatchObject({ code: "unsupported_parameter", param: "safety_identifier" });
+  });
+
+  it("sends gpt-image models no response_format, and their own parameters", async () => {
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(16, 1)]);
+    b.handle((_q, res) => sendJson(res, 200, { data: [{ b64_json: png.toString("base64") }] }));
+    const res = await post("/v1/images/generations", {
+      model: "gpt-image-1",
+      prompt: "x",
+      output_format: "png",
+      background: "transparent",
+      quality: "high",
+      response_format: "b64_json",
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const sent = b.requests.at(-1)!.body;
+    expect(sent).not.toHaveProperty("response_format");
+    expect(sent).toMatchObject({ model: "gpt-image-1", output_format: "png", background: "transparent", quality: "high" });
+    await post("/v1/images/generations", { model: "img", prompt: "x" });
+    expect(b.requests.at(-1)!.body.response_format).toBe("b64_json"); // other models are still asked for bytes
   });
 });

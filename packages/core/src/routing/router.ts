@@ -122,7 +122,7 @@ export function planRoute(
       skip(`not ready${adapter.notReadyReason?.() ? `: ${adapter.notReadyReason()}` : ""}`);
       continue;
     }
-    const unsupported = params.filter((p) => !cap.params.has(p));
+    const unsupported = "forwardsUnknownParams" in cap && cap.forwardsUnknownParams ? [] : params.filter((p) => !cap.params.has(p));
     if (unsupported.length && !(body.drop_params || config.drop_params)) {
       unsupportedParam ??= unsupported[0];
       skip(`does not support parameter${unsupported.length > 1 ? "s" : ""} ${unsupported.join(", ")}`);

@@ -38,6 +38,7 @@ export function openaiChat(config: ProviderConfig, client: UpstreamClient): Chat
 
   return {
     params: new Set(OPENAI_CHAT_PARAMS),
+    forwardsUnknownParams: true,
 
     async complete(req: ChatRequest, ctx: CallContext): Promise<ChatCompletion> {
       const body = await client.json<ChatCompletion>({

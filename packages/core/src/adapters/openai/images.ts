@@ -11,14 +11,33 @@ const responseSchema = z.object({
   data: z.array(z.looseObject({ b64_json: z.string().nullish(), url: z.string().nullish(), revised_prompt: z.string().nullish() })),
 });
 
-/** Passed through as the OpenAI-compatible services name them (seed and negative_prompt: Together, LocalAI). */
-export const OPENAI_IMAGE_PARAMS = ["n", "size", "response_format", "quality", "style", "user", "seed", "negative_prompt"] as const;
+/**
+ * Passed through as the OpenAI-compatible services name them (seed and negative_prompt: Together, LocalAI;
+ * output_format, output_compression, background and moderation: OpenAI's gpt-image models).
+ */
+export const OPENAI_IMAGE_PARAMS = [
+  "n",
+  "size",
+  "response_format",
+  "quality",
+  "style",
+  "user",
+  "seed",
+  "negative_prompt",
+  "output_format",
+  "output_compression",
+  "background",
+  "moderation",
+] as const;
+
+/** OpenAI's gpt-image models always answer base64 and refuse a response_format. */
+const alwaysBase64 = (model: string) => /^gpt-image/i.test(model);
 
 export function toOpenAIImageBody(req: ImageRequest, model: string): Record<string, unknown> {
   const body: Record<string, unknown> = { model, prompt: req.prompt };
   for (const k of OPENAI_IMAGE_PARAMS) if (req[k] != null && k !== "response_format") body[k] = req[k];
   // Bytes are what the gateway stores or encodes, so they are asked for directly rather than a URL to fetch.
-  body.response_format = "b64_json";
+  if (!alwaysBase64(model)) body.response_format = "b64_json";
   return body;
 }
 
