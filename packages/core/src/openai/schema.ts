@@ -22,21 +22,30 @@ export const toolCallSchema = z.object({
 
 const content = z.union([z.string(), z.array(contentPartSchema)]);
 
-export const messageSchema = z.discriminatedUnion("role", [
-  z.looseObject({ role: z.enum(["system", "developer"]), content, name: z.string().nullish() }),
-  z.looseObject({ role: z.literal("user"), content, name: z.string().nullish() }),
-  z.looseObject({
-    role: z.literal("assistant"),
-    content: content.nullish(),
-    name: z.string().nullish(),
-    tool_calls: z.array(toolCallSchema).nullish(),
-    refusal: z.string().nullish(),
-  }),
-  z.looseObject({ role: z.literal("tool"), content, tool_call_id: z.string() }),
-]);
+export const messageSchema = z.discriminatedUnion(
+  "role",
+  [
+    z.looseObject({ role: z.enum(["system", "developer"]), content, name: z.string().nullish() }),
+    z.looseObject({ role: z.literal("user"), content, name: z.string().nullish() }),
+    z.looseObject({
+      role: z.literal("assistant"),
+      content: content.nullish(),
+      name: z.string().nullish(),
+      tool_calls: z.array(toolCallSchema).nullish(),
+      refusal: z.string().nullish(),
+    }),
+    z.looseObject({ role: z.literal("tool"), content, tool_call_id: z.string() }),
+  ],
+  {
+    error: (issue) =>
+      (issue.input as { role?: unknown } | undefined)?.role === "function"
+        ? "role 'function' is OpenAI's deprecated form of tool results: send role 'tool' with the tool_call_id of the call it answers"
+        : "role must be one of 'system', 'developer', 'user', 'assistant' or 'tool'",
+  },
+);
 
 export const toolSchema = z.object({
-  type: z.literal("function"),
+  type: z.literal("function", { error: "only function tools are supported (type 'function'); custom and built-in tools are not" }),
   function: z.object({
     name: z.string().min(1),
     description: z.string().nullish(),
@@ -45,10 +54,10 @@ export const toolSchema = z.object({
   }),
 });
 
-export const toolChoiceSchema = z.union([
-  z.enum(["none", "auto", "required"]),
-  z.object({ type: z.literal("function"), function: z.object({ name: z.string() }) }),
-]);
+export const toolChoiceSchema = z.union(
+  [z.enum(["none", "auto", "required"]), z.object({ type: z.literal("function"), function: z.object({ name: z.string() }) })],
+  { error: "tool_choice must be 'none', 'auto', 'required' or {type: 'function', function: {name}} ('allowed_tools' and custom tools are not supported)" },
+);
 
 export const responseFormatSchema = z.union([
   z.object({ type: z.literal("text") }),

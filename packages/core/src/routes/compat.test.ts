@@ -106,4 +106,20 @@ describe("compatibility with real clients", () => {
     await post("/v1/images/generations", { model: "img", prompt: "x" });
     expect(b.requests.at(-1)!.body.response_format).toBe("b64_json"); // other models are still asked for bytes
   });
+
+  it("answers legacy and unsupported shapes with a 400 that says why", async () => {
+    const ask = async (extra: Record<string, unknown>) =>
+      ((await (await post("/v1/chat/completions", { model: "m", messages: [{ role: "user", content: "x" }], ...extra })).json()) as any).error;
+    let e = await ask({
+      messages: [
+        { role: "user", content: "x" },
+        { role: "function", name: "f", content: "1" },
+      ],
+    });
+    expect(e).toMatchObject({ param: "messages.1.role", message: expect.stringContaining("send role 'tool'") });
+    e = await ask({ tools: [{ type: "custom", custom: { name: "c" } }] });
+    expect(e).toMatchObject({ param: "tools.0.type", message: expect.stringContaining("only function tools") });
+    e = await ask({ tool_choice: { type: "allowed_tools", allowed_tools: { mode: "auto", tools: [] } } });
+    expect(e).toMatchObject({ param: "tool_choice", message: expect.stringContaining("'allowed_tools'") });
+  });
 });
