@@ -72,3 +72,65 @@ describe("API key cache under load", () => {
     await keys.close();
   });
 });
+
+describe("API keys while the database is unreachable", () => {
+  /** Answers at once, or fails as an unreachable database does while `down` is set. */
+  function flakyPrisma(hashes: string[]) {
+    const state = { down: false };
+    const fail = () => Promise.reject(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }));
+    const prisma = {
+      apiKey: {
+        count: () => (state.down ? fail() : Promise.resolve(hashes.length)),
+        findUnique: ({ where }: { where: { hash: string } }) =>
+          state.down
+            ? fail()
+            : Promise.resolve(
+                hashes.includes(where.hash)
+                  ? {
+                      id: `key_${where.hash.slice(0, 6)}`,
+                      name: "k",
+                      prefix: "ik_…",
+                      hash: where.hash,
+                      allowedProviders: null,
+                      allowedModels: null,
+                      rateLimitRpm: null,
+                      rateLimitTpm: null,
+                      createdAt: new Date(),
+                      lastUsedAt: null,
+                      revokedAt: null,
+                    }
+                  : null,
+              ),
+        updateMany: async () => ({ count: 0 }),
+      },
+    };
+    return { prisma: prisma as unknown as PrismaClient, state };
+  }
+
+  it("serves keys seen before from their last known state, however many guesses came since", async () => {
+    const warn = console.warn;
+    console.warn = () => {};
+    try {
+      const db = flakyPrisma([hashSecret("ik_real"), hashSecret("ik_revoked")]);
+      const keys = apiKeyStore(db.prisma);
+      const real = await keys.verify("ik_real");
+      const revoked = await keys.verify("ik_revoked");
+      // A flood of wrong keys must not push the real ones out of the last known state.
+      for (let i = 0; i < 12_000; i++) await keys.verify(`ik_guess_${i}`);
+      keys.invalidate(revoked!.id); // revoked here (or announced with its id by another replica)
+      db.state.down = true;
+      expect((await keys.verify("ik_real"))?.id).toBe(real!.id);
+      expect(await keys.verify("ik_revoked")).toBeNull();
+      await expect(keys.verify("ik_never_seen")).rejects.toMatchObject({ status: 503, code: "database_unavailable" });
+      expect(await keys.countAll()).toBeGreaterThan(0); // keys exist: the gateway does not open up
+      expect(keys.health().degradedSince).toBeInstanceOf(Date);
+      db.state.down = false;
+      keys.invalidate();
+      await keys.verify("ik_real");
+      expect(keys.health().degradedSince).toBeNull();
+      await keys.close();
+    } finally {
+      console.warn = warn;
+    }
+  });
+});

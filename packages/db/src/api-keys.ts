@@ -70,7 +70,8 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
     if (record) lastCount = Math.max(lastCount ?? 0, 1); // a key found proves there are keys
   };
   const unreachable = (err: unknown) => {
-    degradedSince ??= Date.now();
+    if (degradedSince !== null) return; // said once per outage
+    degradedSince = Date.now();
     console.warn(`[interference] api keys: database unreachable (${(err as Error)?.message ?? err}): serving the last known state`);
   };
   const noState = () =>
@@ -162,7 +163,9 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
             (row) => {
               const found = row && !row.revokedAt ? toRecord(row) : null;
               degradedSince = null;
-              if (gen === generation) remember(hash, found);
+              // An unknown key is not remembered (guesses must not push real keys out); a known one that is now
+              // revoked is, as null.
+              if (gen === generation && (found || lastKnown.has(hash))) remember(hash, found);
               keep(found);
               return found;
             },
