@@ -2,24 +2,26 @@ import { describe, expect, it } from "vitest";
 import type { PrismaClient } from "./generated/prisma/client.js";
 import { apiKeyStore, hashSecret } from "./api-keys.js";
 
+/** An active ApiKey row as the database returns it. */
+const keyRow = (hash: string) => ({
+  id: `key_${hash.slice(0, 6)}`,
+  name: "k",
+  prefix: "ik_…",
+  hash,
+  allowedProviders: null,
+  allowedModels: null,
+  rateLimitRpm: null,
+  rateLimitTpm: null,
+  createdAt: new Date(),
+  lastUsedAt: null,
+  revokedAt: null,
+});
+
 /** A stand-in for the two reads the hot path makes, answering after `release()`; counts how often it is asked. */
 function fakePrisma(rows: Array<{ hash: string }>) {
   const waiting: Array<() => void> = [];
   const calls = { count: 0, findUnique: 0 };
   const later = <T>(value: () => T) => new Promise<T>((resolve) => waiting.push(() => resolve(value())));
-  const row = (hash: string) => ({
-    id: `key_${hash.slice(0, 6)}`,
-    name: "k",
-    prefix: "ik_…",
-    hash,
-    allowedProviders: null,
-    allowedModels: null,
-    rateLimitRpm: null,
-    rateLimitTpm: null,
-    createdAt: new Date(),
-    lastUsedAt: null,
-    revokedAt: null,
-  });
   const prisma = {
     apiKey: {
       // Each read sees the rows as they were when it was sent, like a real query.
@@ -30,7 +32,7 @@ function fakePrisma(rows: Array<{ hash: string }>) {
       },
       findUnique: ({ where }: { where: { hash: string } }) => {
         calls.findUnique++;
-        const found = rows.some((r) => r.hash === where.hash) ? row(where.hash) : null;
+        const found = rows.some((r) => r.hash === where.hash) ? keyRow(where.hash) : null;
         return later(() => found);
       },
       updateMany: async () => ({ count: 0 }),
@@ -82,25 +84,7 @@ describe("API keys while the database is unreachable", () => {
       apiKey: {
         count: () => (state.down ? fail() : Promise.resolve(hashes.length)),
         findUnique: ({ where }: { where: { hash: string } }) =>
-          state.down
-            ? fail()
-            : Promise.resolve(
-                hashes.includes(where.hash)
-                  ? {
-                      id: `key_${where.hash.slice(0, 6)}`,
-                      name: "k",
-                      prefix: "ik_…",
-                      hash: where.hash,
-                      allowedProviders: null,
-                      allowedModels: null,
-                      rateLimitRpm: null,
-                      rateLimitTpm: null,
-                      createdAt: new Date(),
-                      lastUsedAt: null,
-                      revokedAt: null,
-                    }
-                  : null,
-              ),
+          state.down ? fail() : Promise.resolve(hashes.includes(where.hash) ? keyRow(where.hash) : null),
         updateMany: async () => ({ count: 0 }),
       },
     };
