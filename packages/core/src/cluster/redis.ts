@@ -158,7 +158,7 @@ export class RedisRateLimiter implements RateLimiter {
         const { window, leftMs } = windowAt(Date.now());
         const base = `${this.prefix}${key}:${window}`;
         if (limits.tpm) {
-          const used = Number(await this.redis.get(`${base}:tokens`));
+          const used = Number(await this.redis.get(this.tokensKey(key, window)));
           if (used >= limits.tpm) throw rateLimitError("tokens", limits.tpm, leftMs);
         }
         if (limits.rpm) {
@@ -178,15 +178,10 @@ export class RedisRateLimiter implements RateLimiter {
     return this.either(
       async () => {
         const { window, leftMs } = windowAt(Date.now());
-        const k = `${this.prefix}${key}:${window}:tokens`;
         // INCRBY answers the new total: one atomic step, so concurrent requests on every replica see each other.
-        const [[, total]] = (await this.redis
-          .multi()
-          .incrby(k, tokens)
-          .pexpire(k, WINDOW_MS + 5000)
-          .exec()) as [[null, number]];
+        const total = await this.incrementTokens(key, tokens, window);
         if (total - tokens >= tpm) {
-          this.redis.decrby(k, tokens).catch(() => {});
+          this.redis.decrby(this.tokensKey(key, window), tokens).catch(() => {});
           throw rateLimitError("tokens", tpm, leftMs);
         }
         return window;
@@ -198,13 +193,22 @@ export class RedisRateLimiter implements RateLimiter {
   addTokens(key: string, tokens: number, window: number): void {
     if (tokens === 0 || window !== windowAt(Date.now()).window) return;
     if (this.degraded) return this.local.addTokens(key, tokens, window);
-    const k = `${this.prefix}${key}:${window}:tokens`;
-    this.redis
+    this.incrementTokens(key, tokens, window).catch(() => this.local.addTokens(key, tokens, window));
+  }
+
+  private tokensKey(key: string, window: number): string {
+    return `${this.prefix}${key}:${window}:tokens`;
+  }
+
+  /** Adds to the key's token count in `window` (kept a little past the window's end); answers the new total. */
+  private async incrementTokens(key: string, tokens: number, window: number): Promise<number> {
+    const k = this.tokensKey(key, window);
+    const [[, total]] = (await this.redis
       .multi()
       .incrby(k, tokens)
       .pexpire(k, WINDOW_MS + 5000)
-      .exec()
-      .catch(() => this.local.addTokens(key, tokens, window));
+      .exec()) as [[null, number]];
+    return total;
   }
 
   async close(): Promise<void> {
