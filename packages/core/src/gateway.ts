@@ -26,6 +26,8 @@ import type { AddressResolver } from "./security/guarded-lookup.js";
 import { scopeOf } from "./auth/scope.js";
 import type { RateLimiter } from "./ratelimit/limiter.js";
 import { TokenMeter } from "./ratelimit/meter.js";
+import { createResponse, deleteResponse, getResponse, listInputItems } from "./routes/responses.js";
+import { DEFAULT_RESPONSE_RETENTION_MS, MemoryResponseStore, type ResponseStore } from "./apis/responses/store.js";
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -59,6 +61,10 @@ export interface GatewayOptions {
    */
   metricsToken?: string;
   metricsPublic?: boolean;
+  /** Where stored Responses-API responses live (default: in memory); the database's store serves replicas. */
+  responseStore?: ResponseStore;
+  /** How long stored responses are kept (default 30 days). */
+  responseRetentionMs?: number;
 }
 
 /** A route's work once the body is read and the caller authenticated. */
@@ -85,6 +91,7 @@ export class Gateway {
   private readonly maxBodyBytes: number;
   readonly media: MediaStore;
   readonly metrics: GatewayMetrics;
+  readonly responses: ResponseStore;
   private readonly logSink: RequestLogSink;
   /** Fetches URLs the config file did not name (image links): public addresses only unless allow-listed. */
   private readonly fetcher: UpstreamClient;
@@ -96,6 +103,7 @@ export class Gateway {
     this.logSink = this.metrics.wrap(options.logSink);
     this.maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
     this.fetcher = new UpstreamClient({ guard: { allowList: options.urlAllowList ?? [], resolve: options.resolveAddress } });
+    this.responses = options.responseStore ?? new MemoryResponseStore();
     this.media = new MediaStore({ dir: ".data/media", maxAgeMs: 24 * 3600_000, maxTotalBytes: 1024 ** 3, ...options.media });
 
     this.route("GET", "/v1/providers", async (_req, { auth }) => json(200, listProviders(this.registry, scopeOf(auth))), false);
@@ -113,6 +121,24 @@ export class Gateway {
     this.route("POST", "/v1/chat/completions", chat);
     // gpt4free's form: the provider in the path.
     this.route("POST", "/api/:provider/chat/completions", chat);
+    const responses = async (req: GatewayHttpRequest, { auth, log, params }: RouteContext) =>
+      createResponse(
+        {
+          registry: this.registry,
+          timeouts: this.options.config.timeouts,
+          store: this.responses,
+          retentionMs: this.options.responseRetentionMs ?? DEFAULT_RESPONSE_RETENTION_MS,
+        },
+        withProviderChoice(await readJsonBody(req, this.maxBodyBytes), req, params.provider),
+        auth,
+        req,
+        log,
+      );
+    this.route("POST", "/v1/responses", responses);
+    this.route("POST", "/api/:provider/responses", responses);
+    this.route("GET", "/v1/responses/:id/input_items", async (req, { params, auth }) => listInputItems(this.responses, params.id!, auth, req.query), false);
+    this.route("GET", "/v1/responses/:id", async (_req, { params, auth }) => getResponse(this.responses, params.id!, auth), false);
+    this.route("DELETE", "/v1/responses/:id", async (_req, { params, auth }) => deleteResponse(this.responses, params.id!, auth));
     const images = async (req: GatewayHttpRequest, { auth, log }: RouteContext) =>
       generateImages(
         { registry: this.registry, timeouts: this.options.config.timeouts, media: this.media, fetcher: this.fetcher, publicUrl: this.options.publicUrl },
@@ -263,8 +289,8 @@ export class Gateway {
   }
 }
 
-/** `/api/{provider}/chat/completions` (gpt4free's form); other /api/ paths are the dashboard's. */
-const PROVIDER_PATH = /^\/api\/[^/]+\/chat\/completions\/?$/;
+/** `/api/{provider}/chat/completions`, `…/responses`, `…/messages` (gpt4free's form); other /api/ paths are the dashboard's. */
+const PROVIDER_PATH = /^\/api\/[^/]+\/(chat\/completions|responses|messages)\/?$/;
 
 /**
  * The `provider` choice as any client can send it: the body field, else the X-Interference-Provider header, else

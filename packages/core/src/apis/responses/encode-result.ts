@@ -1,0 +1,85 @@
+/** Canonical result → the Responses API's `response` object. */
+import { randomBytes } from "node:crypto";
+import type { CanonicalResult, CanonicalUsage, FinishReason } from "../../canonical/types.js";
+import type { OutputItem, ResponseObject, ResponsesRequest, ResponseUsage } from "./schema.js";
+
+/** An id in OpenAI's style for objects the gateway makes (resp_…, msg_…, fc_…, rs_…). */
+export function itemId(prefix: string): string {
+  return `${prefix}_${randomBytes(16).toString("hex")}`;
+}
+
+export function encodeUsage(u: CanonicalUsage): ResponseUsage {
+  return {
+    input_tokens: u.inputTokens,
+    input_tokens_details: { cached_tokens: u.cachedInputTokens ?? 0 },
+    output_tokens: u.outputTokens,
+    output_tokens_details: { reasoning_tokens: u.reasoningTokens ?? 0 },
+    total_tokens: u.inputTokens + u.outputTokens,
+  };
+}
+
+/** The response as it stands before any output: what `response.created` carries, and what the result fills. */
+export function responseShell(body: ResponsesRequest, id: string, model: string, createdAt = Math.floor(Date.now() / 1000)): ResponseObject {
+  return {
+    id,
+    object: "response",
+    created_at: createdAt,
+    status: "in_progress",
+    error: null,
+    incomplete_details: null,
+    instructions: body.instructions ?? null,
+    max_output_tokens: body.max_output_tokens ?? null,
+    model,
+    output: [],
+    parallel_tool_calls: body.parallel_tool_calls ?? true,
+    previous_response_id: body.previous_response_id ?? null,
+    reasoning: { effort: body.reasoning?.effort ?? null, summary: body.reasoning?.summary ?? null },
+    store: body.store ?? true,
+    temperature: body.temperature ?? null,
+    text: { format: body.text?.format ?? { type: "text" } },
+    tool_choice: body.tool_choice ?? "auto",
+    tools: body.tools ?? [],
+    top_p: body.top_p ?? null,
+    truncation: body.truncation ?? "disabled",
+    usage: null,
+    user: body.user ?? null,
+    metadata: body.metadata ?? {},
+  };
+}
+
+/** The final status for how the answer ended. */
+export function settle(response: ResponseObject, finish: FinishReason): void {
+  if (finish === "length") {
+    response.status = "incomplete";
+    response.incomplete_details = { reason: "max_output_tokens" };
+  } else if (finish === "content_filter") {
+    response.status = "incomplete";
+    response.incomplete_details = { reason: "content_filter" };
+  } else response.status = "completed";
+}
+
+export function outputItems(result: CanonicalResult): OutputItem[] {
+  const status = result.finish === "length" ? "incomplete" : "completed";
+  const items: OutputItem[] = [];
+  let message: Extract<OutputItem, { type: "message" }> | null = null;
+  for (const part of result.content) {
+    if (part.type === "reasoning") {
+      items.push({ type: "reasoning", id: itemId("rs"), summary: [], content: [{ type: "reasoning_text", text: part.text }], status });
+    } else if (part.type === "text") {
+      if (!message) {
+        message = { type: "message", id: itemId("msg"), status, role: "assistant", content: [] };
+        items.push(message);
+      }
+      message.content.push({ type: "output_text", text: part.text, annotations: [], logprobs: [] });
+    } else {
+      items.push({ type: "function_call", id: itemId("fc"), call_id: part.id, name: part.name, arguments: part.arguments, status: "completed" });
+    }
+  }
+  return items;
+}
+
+export function encodeResult(shell: ResponseObject, result: CanonicalResult): ResponseObject {
+  const response: ResponseObject = { ...shell, model: result.model || shell.model, output: outputItems(result), usage: encodeUsage(result.usage) };
+  settle(response, result.finish);
+  return response;
+}

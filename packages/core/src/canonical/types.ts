@@ -1,0 +1,128 @@
+/**
+ * The one internal model every public API (Chat Completions, Responses, Messages) is decoded into and encoded from.
+ * It holds what the APIs share; what only a provider of the same API understands travels by native passthrough.
+ */
+
+export interface TextPart {
+  type: "text";
+  text: string;
+}
+
+/** An image as a URL: http(s) or a `data:` URL with base64 bytes. */
+export interface ImagePart {
+  type: "image";
+  url: string;
+  detail?: "auto" | "low" | "high";
+}
+
+export interface ToolCallPart {
+  type: "tool_call";
+  id: string;
+  name: string;
+  /** JSON text, as the model produced it. */
+  arguments: string;
+}
+
+/** The model's visible reasoning (Anthropic thinking, OpenAI reasoning summaries). */
+export interface ReasoningPart {
+  type: "reasoning";
+  text: string;
+  /** Anthropic's thinking signature: only that family can check it, so it is kept but never invented. */
+  signature?: string;
+}
+
+export type UserPart = TextPart | ImagePart;
+export type AssistantPart = TextPart | ToolCallPart | ReasoningPart;
+
+export type CanonicalMessage =
+  | { role: "user"; content: UserPart[] }
+  | { role: "assistant"; content: AssistantPart[] }
+  | { role: "tool"; toolCallId: string; content: string; isError?: boolean };
+
+export interface CanonicalTool {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments. */
+  parameters: Record<string, unknown>;
+  strict?: boolean;
+}
+
+export type ToolChoice = "auto" | "none" | "required" | { name: string };
+
+export type OutputFormat =
+  { type: "text" } | { type: "json_object" } | { type: "json_schema"; name: string; schema: Record<string, unknown>; description?: string; strict?: boolean };
+
+export interface CanonicalRequest {
+  /** The model the client asked for (routing resolves it per provider). */
+  model?: string;
+  /** The gateway's own provider choice ("A B") and drop_params. */
+  provider?: string;
+  dropParams?: boolean;
+  /** System / developer instructions, in order. */
+  system: string[];
+  messages: CanonicalMessage[];
+  tools: CanonicalTool[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  output?: OutputFormat;
+  maxOutputTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  stop?: string[];
+  seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  reasoning?: { effort?: string; budgetTokens?: number };
+  user?: string;
+  metadata?: Record<string, string>;
+  stream: boolean;
+}
+
+export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";
+
+export interface CanonicalUsage {
+  inputTokens: number;
+  outputTokens: number;
+  /** Of inputTokens, read from a prompt cache. */
+  cachedInputTokens?: number;
+  /** Of inputTokens, written to a prompt cache. */
+  cacheWriteTokens?: number;
+  /** Of outputTokens, spent reasoning. */
+  reasoningTokens?: number;
+}
+
+export interface CanonicalResult {
+  /** The model id the provider reports. */
+  model: string;
+  content: AssistantPart[];
+  finish: FinishReason;
+  usage: CanonicalUsage;
+}
+
+/**
+ * A streamed answer as a sequence of parts. Tool calls are numbered by `index` in order of appearance; a call's
+ * arguments arrive as deltas after its start.
+ */
+export type StreamPart =
+  | { type: "text"; delta: string }
+  | { type: "reasoning"; delta: string }
+  | { type: "tool_call_start"; index: number; id: string; name: string }
+  | { type: "tool_call_delta"; index: number; delta: string }
+  | { type: "model"; model: string }
+  | { type: "usage"; usage: CanonicalUsage }
+  | { type: "finish"; reason: FinishReason };
+
+/** Text and tool-argument characters: what a cut stream delivered, for the token meter. */
+export function contentChars(parts: AssistantPart[]): number {
+  let n = 0;
+  for (const p of parts) n += p.type === "tool_call" ? p.arguments.length : p.text.length;
+  return n;
+}
+
+/** Text parts joined: what a client that cannot take parts gets. */
+export function textOf(parts: Array<{ type: string; text?: string }>): string {
+  let s = "";
+  for (const p of parts) if (p.type === "text") s += p.text;
+  return s;
+}

@@ -1,0 +1,222 @@
+/**
+ * POST /v1/responses with the official `openai` SDK, unmodified but for the base URL, against OpenAI-, Anthropic-
+ * and Gemini-shaped fake upstreams: plain, streamed with the SDK's helpers, a tool round trip, structured output,
+ * previous_response_id across two providers, and the stored responses (GET, DELETE, input_items, per key).
+ */
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GatewayError } from "../errors.js";
+import type { FakeServer } from "../test-support/fake-server.js";
+import { startScriptedAnthropic, startScriptedGemini, startScriptedOpenAI } from "../test-support/scripted-providers.js";
+import { startTestGateway, type TestGateway } from "../test-support/gateway.js";
+
+let oa: FakeServer, an: FakeServer, ge: FakeServer, gw: TestGateway;
+const keys: Record<string, string> = { "key-a": "ka", "key-b": "kb" };
+
+beforeAll(async () => {
+  oa = await startScriptedOpenAI("OA");
+  an = await startScriptedAnthropic("AN");
+  ge = await startScriptedGemini("GE");
+  gw = await startTestGateway(
+    `providers:
+  - { id: oa, type: openai, base_url: "${oa.url}/v1", models: [m] }
+  - { id: an, type: anthropic, base_url: "${an.url}/v1", api_key: sk-ant-secret, models: [m] }
+  - { id: ge, type: gemini, base_url: "${ge.url}/v1beta", api_key: g-secret, models: [m] }
+`,
+    {
+      authenticate: async (headers) => {
+        const key = /^Bearer (.+)$/.exec(headers.authorization ?? "")?.[1] ?? "";
+        if (!keys[key]) throw new GatewayError(401, "authentication_error", "invalid_api_key", "Invalid API key.");
+        return { keyId: keys[key]! };
+      },
+    },
+  );
+});
+afterAll(async () => {
+  await gw.close();
+  await Promise.all([oa.close(), an.close(), ge.close()]);
+});
+
+const client = (provider?: string, key = "key-a") =>
+  new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, defaultHeaders: provider ? { "x-interference-provider": provider } : {} });
+
+const weather = {
+  type: "function" as const,
+  name: "get_weather",
+  description: "Weather for a city",
+  parameters: { type: "object", properties: { q: { type: "string" } }, required: ["q"] },
+  strict: false,
+};
+
+describe.each(["oa", "an", "ge"])("POST /v1/responses served by %s", (provider) => {
+  it("answers a plain request; output_text, usage and provider are set", async () => {
+    const r = await client(provider).responses.create({ model: "m", input: "hello there", instructions: "be brief" });
+    expect(r.object).toBe("response");
+    expect(r.status).toBe("completed");
+    expect(r.id).toMatch(/^resp_/);
+    expect(r.output_text).toBe(`${provider.toUpperCase()} heard: system:be brief | user:hello there`);
+    expect(r.output[0]).toMatchObject({ type: "message", role: "assistant", status: "completed" });
+    expect(r.usage).toMatchObject({ input_tokens: 11, output_tokens: 7, total_tokens: 18 });
+    expect((r as any).provider).toBe(provider);
+  });
+
+  it("streams the Responses event sequence; the SDK's stream helper assembles the same answer", async () => {
+    const stream = client(provider).responses.stream({ model: "m", input: [{ role: "user", content: "stream please" }] });
+    const types: string[] = [];
+    const sequence: number[] = [];
+    let deltas = "";
+    for await (const event of stream) {
+      types.push(event.type);
+      sequence.push(event.sequence_number);
+      if (event.type === "response.output_text.delta") deltas += event.delta;
+    }
+    const final = await stream.finalResponse();
+    const expected = `${provider.toUpperCase()} heard: user:stream please`;
+    expect(deltas).toBe(expected);
+    expect(final.output_text).toBe(expected);
+    expect(final.status).toBe("completed");
+    expect(final.usage?.total_tokens).toBe(18);
+    expect(sequence).toEqual(sequence.map((_, i) => i));
+    expect(types[0]).toBe("response.created");
+    expect(types[1]).toBe("response.in_progress");
+    expect(types.filter((t) => t !== "response.output_text.delta")).toEqual([
+      "response.created",
+      "response.in_progress",
+      "response.output_item.added",
+      "response.content_part.added",
+      "response.output_text.done",
+      "response.content_part.done",
+      "response.output_item.done",
+      "response.completed",
+    ]);
+  });
+
+  it("round-trips a tool call, streamed and not", async () => {
+    const c = client(provider);
+    const first = await c.responses.create({ model: "m", input: "weather in Paris?", tools: [weather] });
+    const call = first.output.find((o) => o.type === "function_call")!;
+    expect(call).toMatchObject({ type: "function_call", name: "get_weather", arguments: '{"q":"weather in Paris?"}' });
+    const second = await c.responses.create({
+      model: "m",
+      input: [{ role: "user", content: "weather in Paris?" }, call, { type: "function_call_output", call_id: call.call_id, output: "sunny" }],
+      tools: [weather],
+    });
+    expect(second.output_text).toMatch(/tool:.*sunny/); // Gemini wraps a tool result as {result}
+
+    const stream = c.responses.stream({ model: "m", input: "weather in Rome?", tools: [weather] });
+    let args = "";
+    for await (const e of stream) if (e.type === "response.function_call_arguments.delta") args += e.delta;
+    const final = await stream.finalResponse();
+    expect(args).toBe('{"q":"weather in Rome?"}');
+    expect(final.output.find((o) => o.type === "function_call")).toMatchObject({ name: "get_weather", arguments: args, status: "completed" });
+  });
+});
+
+describe("Responses: the rest of the API", () => {
+  it("sends text.format json_schema upstream as structured output, and parses it with the SDK", async () => {
+    const r = await client("oa").responses.create({
+      model: "m",
+      input: "{}",
+      text: { format: { type: "json_schema", name: "thing", schema: { type: "object", properties: {} }, strict: true } },
+    });
+    expect(r.status).toBe("completed");
+    expect(oa.requests.at(-1)!.body.response_format).toEqual({
+      type: "json_schema",
+      json_schema: { name: "thing", schema: { type: "object", properties: {} }, strict: true },
+    });
+    expect(r.text.format).toMatchObject({ type: "json_schema", name: "thing" });
+  });
+
+  it("continues a stored conversation with previous_response_id on another provider", async () => {
+    const first = await client("oa").responses.create({ model: "m", input: "my name is Ada", instructions: "first instructions" });
+    const second = await client("an").responses.create({ model: "m", input: "what is my name?", previous_response_id: first.id });
+    // Instructions are not carried over (as OpenAI), the turns are.
+    expect(second.output_text).toBe(
+      `AN heard: user:my name is Ada | assistant:OA heard: system:first instructions | user:my name is Ada | user:what is my name?`,
+    );
+    expect(second.previous_response_id).toBe(first.id);
+    const third = await client("ge").responses.create({ model: "m", input: "again?", previous_response_id: second.id, stream: true });
+    let text = "";
+    for await (const e of third) if (e.type === "response.output_text.delta") text += e.delta;
+    expect(text).toMatch(/^GE heard: user:my name is Ada \| assistant:OA heard: .* \| user:what is my name\? \| assistant:AN heard: .* \| user:again\?$/);
+  });
+
+  it("GET, input_items and DELETE a stored response; another key sees none of it", async () => {
+    const c = client("oa");
+    const r = await c.responses.create({
+      model: "m",
+      input: [
+        { role: "user", content: "one" },
+        { role: "user", content: [{ type: "input_text", text: "two" }] },
+      ],
+    });
+    expect((await c.responses.retrieve(r.id)).output_text).toBe(r.output_text);
+    const items = await c.responses.inputItems.list(r.id);
+    expect(items.data.map((i: any) => i.content[0].text)).toEqual(["two", "one"]); // newest first, as OpenAI
+    const asc = await c.responses.inputItems.list(r.id, { order: "asc", limit: 1 });
+    expect(asc.data).toHaveLength(1);
+    expect(asc.has_more).toBe(true);
+    expect((asc.data[0] as any).id).toMatch(/^msg_/);
+
+    const other = client("oa", "key-b");
+    await expect(other.responses.retrieve(r.id)).rejects.toMatchObject({ status: 404 });
+    await expect(other.responses.delete(r.id)).rejects.toMatchObject({ status: 404 });
+    await expect(other.responses.create({ model: "m", input: "x", previous_response_id: r.id })).rejects.toMatchObject({
+      status: 404,
+      code: "previous_response_not_found",
+      param: "previous_response_id",
+    });
+
+    await c.responses.delete(r.id);
+    await expect(c.responses.retrieve(r.id)).rejects.toMatchObject({ status: 404, code: "response_not_found" });
+  });
+
+  it("does not keep a response sent with store: false", async () => {
+    const c = client("oa");
+    const r = await c.responses.create({ model: "m", input: "forget me", store: false });
+    expect(r.store).toBe(false);
+    await expect(c.responses.retrieve(r.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("refuses what no translating provider can run, naming it", async () => {
+    const c = client("oa");
+    await expect(c.responses.create({ model: "m", input: "x", tools: [{ type: "web_search" }] as any })).rejects.toMatchObject({
+      status: 400,
+      code: "unsupported_tool",
+      param: "tools.0.type",
+    });
+    await expect(c.responses.create({ model: "m", input: "x", conversation: "conv_1" } as any)).rejects.toMatchObject({
+      status: 400,
+      code: "unsupported_parameter",
+      param: "conversation",
+    });
+    await expect(c.responses.create({ model: "m", input: [{ type: "item_reference", id: "x" }] } as any)).rejects.toMatchObject({
+      status: 400,
+      code: "unsupported_input_item",
+    });
+    await expect(c.responses.create({ model: "m" } as any)).rejects.toMatchObject({ status: 400, param: "input" });
+  });
+
+  it("takes the provider from /api/{provider}/responses", async () => {
+    const res = await fetch(`${gw.url}/api/ge/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer key-a" },
+      body: JSON.stringify({ model: "m", input: "hi" }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-interference-provider")).toBe("ge");
+    expect(((await res.json()) as any).provider).toBe("ge");
+  });
+
+  it("never sends provider secrets back", async () => {
+    const text = await (
+      await fetch(`${gw.url}/v1/responses`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer key-a", "x-interference-provider": "an ge" },
+        body: JSON.stringify({ model: "m", input: "hi", stream: true }),
+      })
+    ).text();
+    expect(text).not.toContain("sk-ant-secret");
+    expect(text).not.toContain("g-secret");
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * Serving a chat-shaped request with failover, as JSON or as a stream, for every public API: Chat Completions
+ * encodes the chunks as they are, Responses and Messages turn them into their own events. Failover, the held
+ * first chunks, the deadline, the log and the provider's health are handled here once.
+ */
+import { GatewayError } from "../errors.js";
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "../openai/schema.js";
+import { deadlineExceeded, requestFor, runWithFailover, type Candidate, type RoutePlan } from "../routing/router.js";
+import { deadlineMessage, type Deadline } from "../routing/deadline.js";
+import type { GatewayHttpResponse } from "../http/types.js";
+import type { LogRecorder } from "../logging/recorder.js";
+import type { Timeouts } from "../config/schema.js";
+import type { ProviderRegistry } from "../routing/registry.js";
+
+export interface ServeDeps {
+  registry: ProviderRegistry;
+  timeouts: Timeouts;
+}
+
+export const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache, no-transform",
+  connection: "keep-alive",
+  "x-accel-buffering": "no",
+};
+
+/** Calls providers in order until one answers; logs who served and the usage. */
+export async function completeWithFailover(
+  deps: ServeDeps,
+  body: ChatRequest,
+  plan: RoutePlan,
+  signal: AbortSignal,
+  log: LogRecorder,
+): Promise<{ completion: ChatCompletion; provider: string }> {
+  const { result, candidate, release } = await runWithFailover(plan, { signal, timeouts: deps.timeouts }, (c, ctx) =>
+    c.runtime.adapter.chat!.complete(requestFor(body, c), ctx),
+  );
+  release();
+  const provider = candidate.runtime.config.id;
+  result.model ||= candidate.model.upstream;
+  log.entry.provider = provider;
+  log.entry.servedModel = result.model;
+  log.setUsage(result.usage);
+  return { completion: result, provider };
+}
+
+/** How one API writes a stream: each chunk's events, the end, and an end after a failure. */
+export interface StreamEncoder {
+  chunk(chunk: ChatCompletionChunk): string | null;
+  /** May wait (a stored response is saved before the client is told it is complete). */
+  end(): string | Promise<string>;
+  /** Too late to fail over: the client has this provider's content, so the stream ends in-band. */
+  fail(error: GatewayError): string;
+}
+
+/** A chunk that carries something the client sees (text, a tool call, an end). */
+function isSubstantive(chunk: ChatCompletionChunk): boolean {
+  if (chunk.usage) return true;
+  return chunk.choices.some(
+    (c) => (c.delta.content ?? "") !== "" || c.delta.tool_calls?.length || c.delta.refusal || c.delta.reasoning_content || c.finish_reason,
+  );
+}
+
+/** How many leading empty chunks (role announcements, pings) are held back while failover is still allowed. */
+const MAX_HELD_CHUNKS = 16;
+
+/**
+ * Opens the stream on the first provider that starts one, holding the first chunks until one has content: until
+ * then, failing over is invisible. `deadline` bounds the whole stream; its signal is what providers see.
+ */
+export async function streamWithFailover(
+  deps: ServeDeps,
+  body: ChatRequest,
+  plan: RoutePlan,
+  deadline: Deadline,
+  log: LogRecorder,
+  encoderFor: (candidate: Candidate) => StreamEncoder,
+): Promise<GatewayHttpResponse> {
+  const { result, candidate, release } = await runWithFailover(plan, { signal: deadline.signal, timeouts: deps.timeouts }, async (c, ctx) => {
+    const iterator = c.runtime.adapter.chat!.stream(requestFor(body, c), ctx)[Symbol.asyncIterator]();
+    const held: ChatCompletionChunk[] = [];
+    let done = false;
+    while (held.length < MAX_HELD_CHUNKS) {
+      const next = await iterator.next();
+      if (next.done) {
+        done = true;
+        break;
+      }
+      held.push(next.value);
+      if (isSubstantive(next.value)) break;
+    }
+    return { iterator, held, done };
+  });
+  const id = candidate.runtime.config.id;
+  log.entry.provider = id;
+  log.entry.servedModel = candidate.model.upstream;
+  log.markFirstToken();
+  const encoder = encoderFor(candidate);
+
+  const encode = (chunk: ChatCompletionChunk): string | null => {
+    if (chunk.usage) log.setUsage(chunk.usage);
+    if (chunk.model) log.entry.servedModel = chunk.model;
+    for (const c of chunk.choices) {
+      log.deliveredChars += c.delta.content?.length ?? 0;
+      for (const t of c.delta.tool_calls ?? []) log.deliveredChars += t.function?.arguments?.length ?? 0;
+    }
+    return encoder.chunk(chunk);
+  };
+
+  async function* events(): AsyncGenerator<string> {
+    let status = 200;
+    let error: string | null = null;
+    try {
+      for (const chunk of result.held) {
+        const text = encode(chunk);
+        if (text) yield text;
+      }
+      if (!result.done) {
+        while (true) {
+          const next = await result.iterator.next();
+          if (next.done) break;
+          const text = encode(next.value);
+          if (text) yield text;
+        }
+      }
+      // An adapter may end quietly when its signal aborts (the local model stops generating): still a timeout.
+      if (deadline.expired) throw new Error(deadlineMessage(deadline.signal)!);
+      yield await encoder.end();
+    } catch (err) {
+      // Too late to fail over: the client has this provider's text. End in-band, never mixing in another's.
+      const aborted = deadline.clientLeft;
+      error = (err as Error)?.message ?? String(err);
+      if (deadline.expired) {
+        // The request's own time ran out, not the provider: its health is left alone.
+        status = 504;
+        error = deadlineMessage(deadline.signal)!;
+        yield encoder.fail(deadlineExceeded(`${error}; the answer above is incomplete`));
+        return;
+      }
+      status = aborted ? 499 : 502;
+      if (!aborted) {
+        // The provider broke after it started serving: the log's chain and its health say so.
+        const attempt = plan.attempts.findLast((a) => a.provider === id && a.outcome === "served");
+        if (attempt) Object.assign(attempt, { outcome: "failed", reason: `stream interrupted after content: ${error}` });
+        candidate.runtime.health.recordFailure(`stream interrupted: ${error}`);
+        const e =
+          err instanceof GatewayError ? err : new GatewayError(502, "upstream_error", "stream_interrupted", `Provider ${id} failed mid-stream: ${error}`);
+        yield encoder.fail(e);
+      }
+    } finally {
+      if (deadline.clientLeft && status === 200) status = 499;
+      await result.iterator.return?.().catch(() => undefined);
+      release();
+      deadline.clear();
+      log.finish(status, status === 499 ? "client closed the stream" : error);
+    }
+  }
+
+  return { status: 200, headers: { ...SSE_HEADERS, "x-interference-provider": id }, body: events() };
+}
