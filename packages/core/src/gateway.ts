@@ -11,6 +11,7 @@ import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "./http/
 import { nodeListener, type GatewayHandler } from "./http/node.js";
 import { webHandler } from "./http/web.js";
 import { LogRecorder } from "./logging/recorder.js";
+import { uuidv7 } from "./logging/ids.js";
 import type { RequestLogSink } from "./logging/types.js";
 import { ANONYMOUS, type AuthContext, type Authenticator } from "./auth/types.js";
 import { readJsonBody } from "./routes/body.js";
@@ -26,6 +27,8 @@ import type { AddressResolver } from "./security/guarded-lookup.js";
 import { scopeOf } from "./auth/scope.js";
 import type { RateLimiter } from "./ratelimit/limiter.js";
 import { TokenMeter } from "./ratelimit/meter.js";
+import { countTokens, createMessage } from "./routes/messages.js";
+import { anthropicErrorBody } from "./apis/messages/errors.js";
 import { createResponse, deleteResponse, getResponse, listInputItems } from "./routes/responses.js";
 import { DEFAULT_RESPONSE_RETENTION_MS, MemoryResponseStore, type ResponseStore } from "./apis/responses/store.js";
 
@@ -134,6 +137,25 @@ export class Gateway {
         req,
         log,
       );
+    const messages = async (req: GatewayHttpRequest, { auth, log, params }: RouteContext) =>
+      createMessage(
+        { registry: this.registry, timeouts: this.options.config.timeouts },
+        withProviderChoice(await readJsonBody(req, this.maxBodyBytes), req, params.provider),
+        auth,
+        req,
+        log,
+      );
+    this.route("POST", "/v1/messages", messages);
+    this.route("POST", "/api/:provider/messages", messages);
+    this.route("POST", "/v1/messages/count_tokens", async (req, { auth, log }) =>
+      countTokens(
+        { registry: this.registry, timeouts: this.options.config.timeouts },
+        withProviderChoice(await readJsonBody(req, this.maxBodyBytes), req),
+        auth,
+        req,
+        log,
+      ),
+    );
     this.route("POST", "/v1/responses", responses);
     this.route("POST", "/api/:provider/responses", responses);
     this.route("GET", "/v1/responses/:id/input_items", async (req, { params, auth }) => listInputItems(this.responses, params.id!, auth, req.query), false);
@@ -187,11 +209,8 @@ export class Gateway {
     const match = this.match(req);
     if (!match) return this.notFound(req);
     if ("allowed" in match) {
-      return json(
-        405,
-        new GatewayError(405, "invalid_request_error", "method_not_allowed", `${req.method} is not allowed on ${req.path}; use ${match.allowed}.`).toBody(),
-        { allow: match.allowed },
-      );
+      const e = new GatewayError(405, "invalid_request_error", "method_not_allowed", `${req.method} is not allowed on ${req.path}; use ${match.allowed}.`);
+      return errorResponse(req.path, e, uuidv7(), { allow: match.allowed });
     }
     const { route, params } = match;
     const log = new LogRecorder(route.logged ? this.logSink : undefined, req.method, req.path);
@@ -208,7 +227,7 @@ export class Gateway {
       const e = toGatewayError(err);
       if (e.status === 500) console.error("[interference] internal error:", err);
       log.finish(e.status, e.message);
-      return json(e.status, e.toBody(), e.extra.headers);
+      return errorResponse(req.path, e, log.entry.id, e.extra.headers);
     }
   };
 
@@ -267,8 +286,7 @@ export class Gateway {
   }
 
   private notFound(req: GatewayHttpRequest): GatewayHttpResponse {
-    const e = notFound("unknown_route", `Unknown route: ${req.method} ${req.path}`);
-    return json(404, e.toBody());
+    return errorResponse(req.path, notFound("unknown_route", `Unknown route: ${req.method} ${req.path}`), uuidv7());
   }
 
   /** A node:http request listener for the gateway's routes. */
@@ -300,6 +318,15 @@ function withProviderChoice(body: Record<string, unknown>, req: GatewayHttpReque
   if (body.provider !== undefined) return body;
   const choice = req.headers["x-interference-provider"] ?? fromPath ?? req.query.get("provider") ?? undefined;
   return choice === undefined ? body : { ...body, provider: choice };
+}
+
+/** Anthropic's Messages routes (and gpt4free's /api/{provider}/messages) answer errors in Anthropic's shape. */
+const ANTHROPIC_PATH = /^\/(v1|api\/[^/]+)\/messages(\/|$)/;
+
+/** An error in the shape of the API that was called, with the request's id (the log row's) to quote to an admin. */
+function errorResponse(path: string, e: GatewayError, requestId: string, headers: Record<string, string> = {}): GatewayHttpResponse {
+  if (ANTHROPIC_PATH.test(path)) return json(e.status, anthropicErrorBody(e, requestId), { ...headers, "request-id": requestId });
+  return json(e.status, e.toBody(), headers);
 }
 
 /** Compares in constant time (over digests, so lengths leak nothing either). */

@@ -6,6 +6,7 @@ import type { ProviderConfig, ProviderType, Timeouts } from "../config/schema.js
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "../openai/schema.js";
 import type { ImageRequest, ImageResult } from "../images/types.js";
 import type { UpstreamClientOptions } from "../upstream/client.js";
+import type { EventSourceMessage } from "eventsource-parser";
 
 export interface CallContext {
   /** Aborted when the client goes away or the request's deadline passes: stop work and release sockets. */
@@ -37,8 +38,22 @@ export interface ImageCapability {
   generate(req: ImageRequest, ctx: CallContext): Promise<ImageResult>;
 }
 
+/**
+ * A public API the provider speaks itself (Anthropic's Messages, OpenAI's Responses): requests in it go through
+ * untranslated, but for the model id and auth, so nothing the gateway does not model is lost.
+ */
+export interface NativeApi {
+  /** POSTs `body` to `path` (under the provider's base URL) and returns the JSON answer. */
+  send(path: string, body: Record<string, unknown>, headers: Record<string, string>, ctx: CallContext): Promise<unknown>;
+  /** POSTs `body` and yields the SSE events as they come; a failure to start throws from the first `next()`. */
+  stream(path: string, body: Record<string, unknown>, headers: Record<string, string>, ctx: CallContext): AsyncIterable<EventSourceMessage>;
+}
+
+export type NativeApiName = "messages" | "responses";
+
 export interface ProviderAdapter {
   readonly chat?: ChatCapability;
+  readonly native?: Partial<Record<NativeApiName, NativeApi>>;
   readonly images?: ImageCapability;
   /** Optional readiness (e.g. a local model still loading). */
   ready?(): boolean;

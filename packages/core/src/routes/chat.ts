@@ -6,7 +6,7 @@ import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
 import { validate } from "./body.js";
 import { scopeOf } from "../auth/scope.js";
-import { completeWithFailover, streamWithFailover, type ServeDeps, type StreamEncoder } from "./serve-chat.js";
+import { chatSource, completeWithFailover, streamWithFailover, type ServeDeps, type StreamEncoder } from "./serve-chat.js";
 
 export type ChatDeps = ServeDeps;
 
@@ -37,7 +37,8 @@ export async function chatCompletions(
   }
   const includeUsage = body.stream_options?.include_usage === true;
   try {
-    return await streamWithFailover(deps, body, plan, deadline, log, (candidate) => chunkEncoder(candidate.runtime.config.id, includeUsage));
+    const source = chatSource(body, log, (candidate) => chunkEncoder(candidate.runtime.config.id, includeUsage));
+    return await streamWithFailover(deps, plan, deadline, log, source);
   } catch (err) {
     deadline.clear(); // a stream that started clears it when it ends
     throw err;

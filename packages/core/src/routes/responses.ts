@@ -18,7 +18,7 @@ import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
 import { scopeOf } from "../auth/scope.js";
 import { validate } from "./body.js";
-import { completeWithFailover, streamWithFailover, type ServeDeps } from "./serve-chat.js";
+import { chatSource, completeWithFailover, streamWithFailover, type ServeDeps } from "./serve-chat.js";
 
 export interface ResponsesDeps extends ServeDeps {
   store: ResponseStore;
@@ -92,7 +92,7 @@ export async function createResponse(
     }
   }
   try {
-    return await streamWithFailover(deps, chat, plan, deadline, log, (candidate) => {
+    const source = chatSource(chat, log, (candidate) => {
       const shell = responseShell(body, id, body.model ?? candidate.model.id);
       shell.provider = candidate.runtime.config.id;
       const encoder = new ResponsesStreamEncoder(shell);
@@ -113,6 +113,7 @@ export async function createResponse(
         fail: (error: GatewayError) => start() + encoder.fail(error.code, error.message),
       };
     });
+    return await streamWithFailover(deps, plan, deadline, log, source);
   } catch (err) {
     deadline.clear();
     throw err;

@@ -11,6 +11,7 @@ import type { GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { Timeouts } from "../config/schema.js";
 import type { ProviderRegistry } from "../routing/registry.js";
+import type { CallContext } from "../adapters/types.js";
 
 export interface ServeDeps {
   registry: ProviderRegistry;
@@ -44,50 +45,91 @@ export async function completeWithFailover(
   return { completion: result, provider };
 }
 
-/** How one API writes a stream: each chunk's events, the end, and an end after a failure. */
-export interface StreamEncoder {
-  chunk(chunk: ChatCompletionChunk): string | null;
+/** How one API writes a stream: each item's events, the end, and an end after a failure. */
+export interface StreamEncoder<T = ChatCompletionChunk> {
+  chunk(item: T): string | null;
   /** May wait (a stored response is saved before the client is told it is complete). */
   end(): string | Promise<string>;
   /** Too late to fail over: the client has this provider's content, so the stream ends in-band. */
   fail(error: GatewayError): string;
 }
 
+/** Where a stream's items come from, per candidate, and which of them the client would see. */
+export interface StreamSource<T> {
+  open(candidate: Candidate, ctx: CallContext): AsyncIterator<T>;
+  /** Carries something the client sees (text, a tool call, an end): failover is over once one is sent. */
+  substantive(item: T): boolean;
+  encoder(candidate: Candidate): StreamEncoder<T>;
+}
+
 /** A chunk that carries something the client sees (text, a tool call, an end). */
-function isSubstantive(chunk: ChatCompletionChunk): boolean {
+export function isSubstantiveChunk(chunk: ChatCompletionChunk): boolean {
   if (chunk.usage) return true;
   return chunk.choices.some(
     (c) => (c.delta.content ?? "") !== "" || c.delta.tool_calls?.length || c.delta.refusal || c.delta.reasoning_content || c.finish_reason,
   );
 }
 
-/** How many leading empty chunks (role announcements, pings) are held back while failover is still allowed. */
+/** What a chat chunk tells the log: usage, the served model, the characters delivered (for the token meter). */
+export function recordChunk(chunk: ChatCompletionChunk, log: LogRecorder): void {
+  if (chunk.usage) log.setUsage(chunk.usage);
+  if (chunk.model) log.entry.servedModel = chunk.model;
+  for (const c of chunk.choices) {
+    log.deliveredChars += c.delta.content?.length ?? 0;
+    for (const t of c.delta.tool_calls ?? []) log.deliveredChars += t.function?.arguments?.length ?? 0;
+  }
+}
+
+/** A chat stream from each candidate's chat capability, logged chunk by chunk. */
+export function chatSource(body: ChatRequest, log: LogRecorder, encoderFor: (candidate: Candidate) => StreamEncoder): StreamSource<ChatCompletionChunk> {
+  return {
+    open: (c, ctx) => c.runtime.adapter.chat!.stream(requestFor(body, c), ctx)[Symbol.asyncIterator](),
+    substantive: isSubstantiveChunk,
+    encoder(candidate) {
+      const encoder = encoderFor(candidate);
+      return {
+        chunk(chunk) {
+          recordChunk(chunk, log);
+          return encoder.chunk(chunk);
+        },
+        end: () => encoder.end(),
+        fail: (e) => encoder.fail(e),
+      };
+    },
+  };
+}
+
+/** How many leading empty items (role announcements, pings) are held back while failover is still allowed. */
 const MAX_HELD_CHUNKS = 16;
 
 /**
- * Opens the stream on the first provider that starts one, holding the first chunks until one has content: until
+ * Opens the stream on the first provider that starts one, holding the first items until one has content: until
  * then, failing over is invisible. `deadline` bounds the whole stream; its signal is what providers see.
  */
-export async function streamWithFailover(
+export async function streamWithFailover<T>(
   deps: ServeDeps,
-  body: ChatRequest,
   plan: RoutePlan,
   deadline: Deadline,
   log: LogRecorder,
-  encoderFor: (candidate: Candidate) => StreamEncoder,
+  source: StreamSource<T>,
 ): Promise<GatewayHttpResponse> {
   const { result, candidate, release } = await runWithFailover(plan, { signal: deadline.signal, timeouts: deps.timeouts }, async (c, ctx) => {
-    const iterator = c.runtime.adapter.chat!.stream(requestFor(body, c), ctx)[Symbol.asyncIterator]();
-    const held: ChatCompletionChunk[] = [];
+    const iterator = source.open(c, ctx);
+    const held: T[] = [];
     let done = false;
-    while (held.length < MAX_HELD_CHUNKS) {
-      const next = await iterator.next();
-      if (next.done) {
-        done = true;
-        break;
+    try {
+      while (held.length < MAX_HELD_CHUNKS) {
+        const next = await iterator.next();
+        if (next.done) {
+          done = true;
+          break;
+        }
+        held.push(next.value);
+        if (source.substantive(next.value)) break;
       }
-      held.push(next.value);
-      if (isSubstantive(next.value)) break;
+    } catch (err) {
+      await iterator.return?.().catch(() => undefined);
+      throw err;
     }
     return { iterator, held, done };
   });
@@ -95,31 +137,21 @@ export async function streamWithFailover(
   log.entry.provider = id;
   log.entry.servedModel = candidate.model.upstream;
   log.markFirstToken();
-  const encoder = encoderFor(candidate);
-
-  const encode = (chunk: ChatCompletionChunk): string | null => {
-    if (chunk.usage) log.setUsage(chunk.usage);
-    if (chunk.model) log.entry.servedModel = chunk.model;
-    for (const c of chunk.choices) {
-      log.deliveredChars += c.delta.content?.length ?? 0;
-      for (const t of c.delta.tool_calls ?? []) log.deliveredChars += t.function?.arguments?.length ?? 0;
-    }
-    return encoder.chunk(chunk);
-  };
+  const encoder = source.encoder(candidate);
 
   async function* events(): AsyncGenerator<string> {
     let status = 200;
     let error: string | null = null;
     try {
-      for (const chunk of result.held) {
-        const text = encode(chunk);
+      for (const item of result.held) {
+        const text = encoder.chunk(item);
         if (text) yield text;
       }
       if (!result.done) {
         while (true) {
           const next = await result.iterator.next();
           if (next.done) break;
-          const text = encode(next.value);
+          const text = encoder.chunk(next.value);
           if (text) yield text;
         }
       }

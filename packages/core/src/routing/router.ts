@@ -61,6 +61,8 @@ export function planRoute(
   body: { model?: string; provider?: string; drop_params?: boolean } & Record<string, unknown>,
   capability: Capability,
   scope: KeyScope = UNSCOPED,
+  /** Providers the request reaches natively (passthrough): every parameter goes through, so none is checked. */
+  native?: (runtime: ProviderRuntime) => boolean,
 ): RoutePlan {
   const requested = parseProviderField(body.provider);
   let pool: ProviderRuntime[];
@@ -122,7 +124,8 @@ export function planRoute(
       skip(`not ready${adapter.notReadyReason?.() ? `: ${adapter.notReadyReason()}` : ""}`);
       continue;
     }
-    const unsupported = "forwardsUnknownParams" in cap && cap.forwardsUnknownParams ? [] : params.filter((p) => !cap.params.has(p));
+    const forwardsAll = native?.(runtime) || ("forwardsUnknownParams" in cap && cap.forwardsUnknownParams);
+    const unsupported = forwardsAll ? [] : params.filter((p) => !cap.params.has(p));
     if (unsupported.length && !(body.drop_params || config.drop_params)) {
       unsupportedParam ??= unsupported[0];
       skip(`does not support parameter${unsupported.length > 1 ? "s" : ""} ${unsupported.join(", ")}`);

@@ -4,7 +4,7 @@
  * "<tag> heard: <the conversation>", so a test sees which turns reached the provider. Streams and JSON both.
  */
 import type { ServerResponse } from "node:http";
-import { sendJson, sendSse, startFakeServer, type FakeServer } from "./fake-server.js";
+import { sendJson, sendSse, startFakeServer, type FakeHandler, type FakeServer } from "./fake-server.js";
 
 interface Turn {
   role: string;
@@ -29,8 +29,10 @@ export function openaiTurns(body: any): Turn[] {
   }));
 }
 
-export async function startScriptedOpenAI(tag: string): Promise<FakeServer> {
-  return startFakeServer((_req, res, body) => {
+export const startScriptedOpenAI = (tag: string): Promise<FakeServer> => startFakeServer(scriptedOpenAI(tag));
+
+export function scriptedOpenAI(tag: string): FakeHandler {
+  return (_req, res, body) => {
     const answer = script(tag, openaiTurns(body), body.tools?.[0]?.function?.name);
     const usage = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
     const base = { id: "chatcmpl-s", created: 1_700_000_000, model: body.model };
@@ -59,7 +61,7 @@ export async function startScriptedOpenAI(tag: string): Promise<FakeServer> {
     events.push({ data: JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [], usage }) });
     events.push({ data: "[DONE]" });
     return sendSse(res, events);
-  });
+  };
 }
 
 /** Anthropic Messages (non-native: what the gateway's anthropic adapter sends, or a passthrough). */
@@ -120,8 +122,10 @@ function anthropicSse(res: ServerResponse, body: any, answer: ReturnType<typeof 
   return sendSse(res, events);
 }
 
-export async function startScriptedAnthropic(tag: string): Promise<FakeServer> {
-  return startFakeServer((req, res, body) => {
+export const startScriptedAnthropic = (tag: string): Promise<FakeServer> => startFakeServer(scriptedAnthropic(tag));
+
+export function scriptedAnthropic(tag: string): FakeHandler {
+  return (req, res, body) => {
     if (req.url?.endsWith("/count_tokens")) return sendJson(res, 200, { input_tokens: 1234 });
     const answer = script(tag, anthropicTurns(body), body.tools?.[0]?.name);
     if (body.stream) return anthropicSse(res, body, answer);
@@ -138,7 +142,7 @@ export async function startScriptedAnthropic(tag: string): Promise<FakeServer> {
       stop_sequence: null,
       usage: { input_tokens: 11, output_tokens: 7 },
     });
-  });
+  };
 }
 
 /** Gemini generateContent / streamGenerateContent. */

@@ -1,5 +1,5 @@
 /** Anthropic (Messages API) behind the ProviderAdapter interface. */
-import type { AdapterFactory, CallContext, ChatCapability } from "../types.js";
+import type { AdapterFactory, CallContext, ChatCapability, NativeApi } from "../types.js";
 import { UpstreamClient } from "../../upstream/client.js";
 import { UpstreamError } from "../../errors.js";
 import { nowSeconds } from "../../openai/ids.js";
@@ -78,7 +78,34 @@ export function anthropicChat(config: ProviderConfig, client: UpstreamClient): C
   };
 }
 
+/**
+ * Messages requests pass through as they came (prompt caching, thinking signatures, server tools, new fields):
+ * only the model id (set by the caller) and the credentials are the provider's. The client's anthropic-version
+ * and anthropic-beta headers go on; the provider's configured headers win.
+ */
+export function anthropicNative(config: ProviderConfig, client: UpstreamClient): NativeApi {
+  const base = headers(config);
+  const merged = (forwarded: Record<string, string>) => ({
+    ...base,
+    ...forwarded,
+    ...config.headers,
+    ...(config.api_key ? { "x-api-key": config.api_key } : {}),
+  });
+  return {
+    send: (path, body, forwarded, ctx) =>
+      client.json({ url: `${config.base_url}${path}`, headers: merged(forwarded), body: JSON.stringify(body), signal: ctx.signal, timeouts: ctx.timeouts }),
+    stream: (path, body, forwarded, ctx) =>
+      client.events({
+        url: `${config.base_url}${path}`,
+        headers: { ...merged(forwarded), accept: "text/event-stream" },
+        body: JSON.stringify(body),
+        signal: ctx.signal,
+        timeouts: ctx.timeouts,
+      }),
+  };
+}
+
 export const createAnthropicAdapter: AdapterFactory = (config, deps = {}) => {
   const client = new UpstreamClient({ connectTimeoutMs: config.timeouts?.connect_ms, guard: deps.guard });
-  return { chat: anthropicChat(config, client), close: () => client.close() };
+  return { chat: anthropicChat(config, client), native: { messages: anthropicNative(config, client) }, close: () => client.close() };
 };

@@ -45,6 +45,8 @@ export function toChatRequest(req: CanonicalRequest): ChatRequest {
   set("presence_penalty", req.presencePenalty);
   set("frequency_penalty", req.frequencyPenalty);
   set("user", req.user);
+  // Not an OpenAI parameter, but what vLLM, llama.cpp and Together take; families without it refuse it by name.
+  if (req.topK !== undefined) chat.top_k = req.topK;
   if (req.tools.length) {
     chat.tools = req.tools.map((t) => ({
       type: "function" as const,

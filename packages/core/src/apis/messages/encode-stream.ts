@@ -1,0 +1,107 @@
+/**
+ * Canonical stream parts → Anthropic's event sequence: message_start, ping, per block content_block_start,
+ * its deltas (text_delta, input_json_delta, thinking_delta) and content_block_stop, then message_delta with the
+ * stop reason and usage, and message_stop; an `error` event when the provider fails mid-way.
+ */
+import type { CanonicalUsage, FinishReason, StreamPart } from "../../canonical/types.js";
+import { encodeUsage, stopReasonOf } from "./encode-result.js";
+
+type BlockKind = "text" | "thinking" | "tool_use";
+
+export class MessagesStreamEncoder {
+  private block: { kind: BlockKind; index: number; tool?: number } | null = null;
+  private nextIndex = 0;
+  /** Canonical tool-call index → its content block index. */
+  private readonly toolBlocks = new Map<number, number>();
+  private usage: CanonicalUsage | null = null;
+  private finish: FinishReason = "stop";
+  private model: string;
+
+  constructor(
+    private readonly id: string,
+    model: string,
+  ) {
+    this.model = model;
+  }
+
+  private event(type: string, data: Record<string, unknown>): string {
+    return `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  }
+
+  start(): string {
+    const message = {
+      id: this.id,
+      type: "message",
+      role: "assistant",
+      model: this.model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      // Input tokens are known once the provider reports them: message_delta carries the final count.
+      usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: null, cache_read_input_tokens: null },
+    };
+    return this.event("message_start", { message }) + this.event("ping", {});
+  }
+
+  private close(): string {
+    if (!this.block) return "";
+    const out = this.event("content_block_stop", { index: this.block.index });
+    this.block = null;
+    return out;
+  }
+
+  private open(kind: BlockKind, contentBlock: Record<string, unknown>, tool?: number): string {
+    const out = this.close();
+    const index = this.nextIndex++;
+    this.block = { kind, index, ...(tool !== undefined ? { tool } : {}) };
+    return out + this.event("content_block_start", { index, content_block: contentBlock });
+  }
+
+  part(part: StreamPart): string {
+    switch (part.type) {
+      case "text": {
+        if (!part.delta) return "";
+        const out = this.block?.kind === "text" ? "" : this.open("text", { type: "text", text: "" });
+        return out + this.event("content_block_delta", { index: this.block!.index, delta: { type: "text_delta", text: part.delta } });
+      }
+      case "reasoning": {
+        if (!part.delta) return "";
+        const out = this.block?.kind === "thinking" ? "" : this.open("thinking", { type: "thinking", thinking: "", signature: "" });
+        return out + this.event("content_block_delta", { index: this.block!.index, delta: { type: "thinking_delta", thinking: part.delta } });
+      }
+      case "tool_call_start": {
+        const out = this.open("tool_use", { type: "tool_use", id: part.id, name: part.name, input: {} }, part.index);
+        this.toolBlocks.set(part.index, this.block!.index);
+        return out;
+      }
+      case "tool_call_delta": {
+        const index = this.toolBlocks.get(part.index);
+        if (index === undefined || !part.delta) return "";
+        return this.event("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: part.delta } });
+      }
+      case "model":
+        this.model = part.model;
+        return "";
+      case "usage":
+        this.usage = part.usage;
+        return "";
+      case "finish":
+        this.finish = part.reason;
+        return "";
+    }
+  }
+
+  end(): string {
+    const usage = this.usage ? encodeUsage(this.usage) : { input_tokens: 0, output_tokens: 0 };
+    return (
+      this.close() +
+      this.event("message_delta", { delta: { stop_reason: stopReasonOf(this.finish), stop_sequence: null }, usage }) +
+      this.event("message_stop", {})
+    );
+  }
+
+  /** Too late to fail over: Anthropic's in-band error event ends the stream. */
+  fail(type: string, message: string): string {
+    return this.close() + this.event("error", { error: { type, message } });
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * Anthropic's Messages API: POST /v1/messages (JSON or its event stream) and POST /v1/messages/count_tokens.
+ * An `anthropic` provider gets the request as it came (native passthrough); any other family gets it decoded into
+ * the canonical model and sent through its chat capability. One request may fail over across both kinds.
+ */
+import type { EventSourceMessage } from "eventsource-parser";
+import { GatewayError, UpstreamError, badRequest } from "../errors.js";
+import type { CallContext } from "../adapters/types.js";
+import { toChatRequest } from "../apis/chat-completions/encode-request.js";
+import { ChatChunkDecoder, resultFromChat } from "../apis/chat-completions/decode-result.js";
+import { decodeMessagesRequest } from "../apis/messages/decode-request.js";
+import { encodeMessage, messageId } from "../apis/messages/encode-result.js";
+import { MessagesStreamEncoder } from "../apis/messages/encode-stream.js";
+import { anthropicErrorType } from "../apis/messages/errors.js";
+import { estimateInputTokens } from "../apis/messages/count-tokens.js";
+import { countTokensRequestSchema, messagesRequestSchema, TRANSLATED_FIELDS, type MessageObject } from "../apis/messages/schema.js";
+import { toUsage } from "../adapters/anthropic/from-response.js";
+import type { AnthropicUsage } from "../adapters/anthropic/wire.js";
+import type { ChatCompletionChunk, ChatRequest } from "../openai/schema.js";
+import { planRoute, requestDeadline, requestFor, runWithFailover, type Candidate, type RoutePlan } from "../routing/router.js";
+import type { ProviderRuntime } from "../routing/registry.js";
+import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
+import type { LogRecorder } from "../logging/recorder.js";
+import type { AuthContext } from "../auth/types.js";
+import { scopeOf } from "../auth/scope.js";
+import { validate } from "./body.js";
+import { isSubstantiveChunk, recordChunk, streamWithFailover, type ServeDeps, type StreamSource } from "./serve-chat.js";
+
+const native = (runtime: ProviderRuntime) => runtime.adapter.native?.messages !== undefined;
+const isNative = (c: Candidate) => native(c.runtime);
+
+/** The headers a native provider gets from the client: Anthropic's version and beta flags, never credentials. */
+function forwardedHeaders(req: Pick<GatewayHttpRequest, "headers">): Record<string, string> {
+  const out: Record<string, string> = { "anthropic-version": req.headers["anthropic-version"] ?? "2023-06-01" };
+  const beta = req.headers["anthropic-beta"];
+  if (beta) out["anthropic-beta"] = beta;
+  return out;
+}
+
+/** The client's body for a native provider: the gateway's own fields out, the provider's model id in. */
+function nativeBody(raw: Record<string, unknown>, model: string, stream: boolean): Record<string, unknown> {
+  const { provider: _p, drop_params: _d, ...rest } = raw;
+  return { ...rest, model, stream };
+}
+
+/**
+ * Plans the route. A request no translating provider can take (a server tool, a document block, a field the
+ * gateway does not model) still goes to native providers; the others are skipped, saying why.
+ */
+function plan(deps: ServeDeps, raw: Record<string, unknown>, auth: AuthContext, translate: () => ChatRequest): { plan: RoutePlan; chat: ChatRequest | null } {
+  let chat: ChatRequest | null = null;
+  let problem: GatewayError | null = null;
+  try {
+    chat = translate();
+    const unknown = raw.drop_params ? [] : Object.keys(raw).filter((k) => !TRANSLATED_FIELDS.has(k) && raw[k] != null);
+    if (unknown.length) {
+      problem = badRequest(
+        "unsupported_parameter",
+        `Parameter '${unknown[0]}' is not supported by non-Anthropic providers. Set "drop_params": true to drop unsupported parameters.`,
+        unknown[0],
+      );
+    }
+  } catch (err) {
+    if (!(err instanceof GatewayError)) throw err;
+    problem = err;
+  }
+  const basis = chat ?? { model: raw.model as string | undefined, provider: raw.provider as string | undefined, messages: [] };
+  const routePlan = planRoute(deps.registry, basis as ChatRequest, "chat", scopeOf(auth), native);
+  if (problem) {
+    const kept = routePlan.candidates.filter(isNative);
+    if (!kept.length) throw problem;
+    for (const c of routePlan.candidates) {
+      if (!isNative(c)) routePlan.attempts.push({ provider: c.runtime.config.id, outcome: "skipped", reason: problem.message });
+    }
+    routePlan.candidates = kept;
+  }
+  return { plan: routePlan, chat };
+}
+
+function recordAnthropicUsage(log: LogRecorder, usage: AnthropicUsage | null | undefined): void {
+  if (usage) log.setUsage(toUsage(usage));
+}
+
+export async function createMessage(
+  deps: ServeDeps,
+  rawBody: Record<string, unknown>,
+  auth: AuthContext,
+  request: Pick<GatewayHttpRequest, "signal" | "abort" | "headers">,
+  log: LogRecorder,
+): Promise<GatewayHttpResponse> {
+  log.entry.model = typeof rawBody.model === "string" ? rawBody.model : null;
+  log.entry.requestedProviders = typeof rawBody.provider === "string" ? rawBody.provider : null;
+  log.entry.stream = rawBody.stream === true;
+  const body = validate(messagesRequestSchema, rawBody);
+  const { plan: routePlan, chat } = plan(deps, rawBody, auth, () => toChatRequest(decodeMessagesRequest(body)));
+  await log.meter?.reserve(JSON.stringify(body.messages).length + JSON.stringify(body.system ?? "").length, body.max_tokens);
+  log.setAttempts(routePlan.attempts);
+  const headers = forwardedHeaders(request);
+  const id = messageId();
+  const deadline = requestDeadline(request, deps.timeouts);
+
+  if (!body.stream) {
+    try {
+      const { result, candidate, release } = await runWithFailover(routePlan, { signal: deadline.signal, timeouts: deps.timeouts }, async (c, ctx) => {
+        if (isNative(c)) {
+          const answer = (await c.runtime.adapter.native!.messages!.send(
+            "/messages",
+            nativeBody(rawBody, ctx.upstreamModel, false),
+            headers,
+            ctx,
+          )) as MessageObject;
+          if (!answer || typeof answer !== "object" || answer.type !== "message") throw new UpstreamError("response is not an Anthropic message", "protocol");
+          return answer;
+        }
+        const completion = await c.runtime.adapter.chat!.complete(requestFor(chat!, c), ctx);
+        return encodeMessage(id, resultFromChat({ ...completion, model: completion.model || ctx.upstreamModel }));
+      });
+      release();
+      const provider = candidate.runtime.config.id;
+      log.entry.provider = provider;
+      log.entry.servedModel = result.model;
+      recordAnthropicUsage(log, result.usage as AnthropicUsage);
+      log.finish(200);
+      return json(200, { ...result, provider }, { "x-interference-provider": provider });
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  try {
+    return await streamWithFailover(deps, routePlan, deadline, log, streamSource(rawBody, chat, headers, id, log));
+  } catch (err) {
+    deadline.clear();
+    throw err;
+  }
+}
+
+type Item = { chunk: ChatCompletionChunk } | { event: EventSourceMessage; data: Record<string, any> };
+
+/** Anthropic events that show the client something: failover is over once one is sent. */
+const SUBSTANTIVE_EVENTS = new Set(["content_block_delta", "message_delta", "message_stop"]);
+
+/** A native provider's events, parsed on the side for the log, ending with message_stop or an error. */
+async function* nativeEvents(c: Candidate, ctx: CallContext, body: Record<string, unknown>, headers: Record<string, string>): AsyncGenerator<Item> {
+  let substantive = false;
+  for await (const event of c.runtime.adapter.native!.messages!.stream("/messages", body, headers, ctx)) {
+    let data: Record<string, any>;
+    try {
+      data = JSON.parse(event.data);
+    } catch {
+      throw new UpstreamError(`malformed stream event: ${event.data.slice(0, 80)}`, "protocol");
+    }
+    if (data?.type === "error" && !substantive) {
+      // Before any content, an error event is a failed attempt like any other: the router may fail over.
+      const type = String(data.error?.type ?? "api_error");
+      throw new UpstreamError(`error in stream: ${data.error?.message ?? type}`, "http", type === "overloaded_error" ? 529 : 500, undefined, type);
+    }
+    substantive ||= SUBSTANTIVE_EVENTS.has(data?.type);
+    yield { event, data };
+    if (data?.type === "message_stop" || data?.type === "error") return;
+  }
+  throw new UpstreamError("stream ended before message_stop", "protocol");
+}
+
+async function* chunks(c: Candidate, ctx: CallContext, chat: ChatRequest): AsyncGenerator<Item> {
+  for await (const chunk of c.runtime.adapter.chat!.stream(requestFor(chat, c), ctx)) yield { chunk };
+}
+
+function streamSource(
+  raw: Record<string, unknown>,
+  chat: ChatRequest | null,
+  headers: Record<string, string>,
+  id: string,
+  log: LogRecorder,
+): StreamSource<Item> {
+  return {
+    open: (c, ctx) => (isNative(c) ? nativeEvents(c, ctx, nativeBody(raw, ctx.upstreamModel, true), headers) : chunks(c, ctx, chat!)),
+    substantive: (item) => ("chunk" in item ? isSubstantiveChunk(item.chunk) : SUBSTANTIVE_EVENTS.has(item.data.type)),
+    encoder(candidate) {
+      if (isNative(candidate)) {
+        // Relayed as they came; only read for the log.
+        let usage: AnthropicUsage = {};
+        return {
+          chunk(item) {
+            if ("chunk" in item) return null;
+            const d = item.data;
+            if (d.type === "message_start") {
+              usage = { ...d.message?.usage };
+              if (d.message?.model) log.entry.servedModel = d.message.model;
+            } else if (d.type === "message_delta") {
+              usage = { ...usage, ...Object.fromEntries(Object.entries(d.usage ?? {}).filter(([, v]) => v != null)) };
+              recordAnthropicUsage(log, usage);
+            } else if (d.type === "content_block_delta") {
+              log.deliveredChars += (d.delta?.text ?? d.delta?.partial_json ?? d.delta?.thinking ?? "").length;
+            }
+            return `event: ${item.event.event ?? d.type}\ndata: ${item.event.data}\n\n`;
+          },
+          end: () => "",
+          fail: (e) => `event: error\ndata: ${JSON.stringify({ type: "error", error: { type: anthropicErrorType(e), message: e.message } })}\n\n`,
+        };
+      }
+      const encoder = new MessagesStreamEncoder(id, candidate.model.upstream);
+      const decoder = new ChatChunkDecoder();
+      let started = false;
+      const start = () => (started ? "" : ((started = true), encoder.start()));
+      return {
+        chunk(item) {
+          if (!("chunk" in item)) return null;
+          recordChunk(item.chunk, log);
+          let out = start();
+          for (const part of decoder.decode(item.chunk)) out += encoder.part(part);
+          return out || null;
+        },
+        end: () => start() + encoder.end(),
+        fail: (e) => start() + encoder.fail(anthropicErrorType(e), e.message),
+      };
+    },
+  };
+}
+
+/** POST /v1/messages/count_tokens: Anthropic's own count where an Anthropic provider serves the model, else an estimate. */
+export async function countTokens(
+  deps: ServeDeps,
+  rawBody: Record<string, unknown>,
+  auth: AuthContext,
+  request: Pick<GatewayHttpRequest, "signal" | "abort" | "headers">,
+  log: LogRecorder,
+): Promise<GatewayHttpResponse> {
+  log.entry.model = typeof rawBody.model === "string" ? rawBody.model : null;
+  const body = validate(countTokensRequestSchema, rawBody);
+  const routePlan = planRoute(
+    deps.registry,
+    { model: body.model, provider: body.provider, messages: [] } as unknown as ChatRequest,
+    "chat",
+    scopeOf(auth),
+    native,
+  );
+  log.setAttempts(routePlan.attempts);
+  if (isNative(routePlan.candidates[0]!)) {
+    routePlan.candidates = routePlan.candidates.filter(isNative);
+    const deadline = requestDeadline(request, deps.timeouts);
+    try {
+      const { result, candidate, release } = await runWithFailover(routePlan, { signal: deadline.signal, timeouts: deps.timeouts }, async (c, ctx) => {
+        const { provider: _p, drop_params: _d, ...rest } = rawBody;
+        const answer = (await c.runtime.adapter.native!.messages!.send(
+          "/messages/count_tokens",
+          { ...rest, model: ctx.upstreamModel },
+          forwardedHeaders(request),
+          ctx,
+        )) as {
+          input_tokens?: unknown;
+        };
+        if (typeof answer?.input_tokens !== "number") throw new UpstreamError("count_tokens answer has no input_tokens", "protocol");
+        return answer;
+      });
+      release();
+      log.entry.provider = candidate.runtime.config.id;
+      log.finish(200);
+      return json(200, result, { "x-interference-provider": candidate.runtime.config.id, "x-interference-token-count": "exact" });
+    } finally {
+      deadline.clear();
+    }
+  }
+  const provider = routePlan.candidates[0]!.runtime.config.id;
+  log.entry.provider = provider;
+  log.finish(200);
+  return json(200, { input_tokens: estimateInputTokens(body) }, { "x-interference-provider": provider, "x-interference-token-count": "estimated" });
+}
