@@ -4,7 +4,7 @@
  * the canonical model and sent through its chat capability. One request may fail over across both kinds.
  */
 import type { EventSourceMessage } from "eventsource-parser";
-import { GatewayError, UpstreamError, badRequest } from "../errors.js";
+import { UpstreamError } from "../errors.js";
 import type { CallContext } from "../adapters/types.js";
 import { toChatRequest } from "../apis/chat-completions/encode-request.js";
 import { ChatChunkDecoder, resultFromChat } from "../apis/chat-completions/decode-result.js";
@@ -17,8 +17,8 @@ import { countTokensRequestSchema, messagesRequestSchema, TRANSLATED_FIELDS, typ
 import { toUsage } from "../adapters/anthropic/from-response.js";
 import type { AnthropicUsage } from "../adapters/anthropic/wire.js";
 import type { ChatCompletionChunk, ChatRequest } from "../openai/schema.js";
-import { planRoute, requestDeadline, requestFor, runWithFailover, type Candidate, type RoutePlan } from "../routing/router.js";
-import type { ProviderRuntime } from "../routing/registry.js";
+import { planRoute, requestDeadline, requestFor, runWithFailover, type Candidate } from "../routing/router.js";
+import { nativeBody, planMixed, speaks } from "./native.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
@@ -26,7 +26,7 @@ import { scopeOf } from "../auth/scope.js";
 import { validate } from "./body.js";
 import { isSubstantiveChunk, recordChunk, streamWithFailover, type ServeDeps, type StreamSource } from "./serve-chat.js";
 
-const native = (runtime: ProviderRuntime) => runtime.adapter.native?.messages !== undefined;
+const native = speaks("messages");
 const isNative = (c: Candidate) => native(c.runtime);
 
 /** The headers a native provider gets from the client: Anthropic's version and beta flags, never credentials. */
@@ -35,46 +35,6 @@ function forwardedHeaders(req: Pick<GatewayHttpRequest, "headers">): Record<stri
   const beta = req.headers["anthropic-beta"];
   if (beta) out["anthropic-beta"] = beta;
   return out;
-}
-
-/** The client's body for a native provider: the gateway's own fields out, the provider's model id in. */
-function nativeBody(raw: Record<string, unknown>, model: string, stream: boolean): Record<string, unknown> {
-  const { provider: _p, drop_params: _d, ...rest } = raw;
-  return { ...rest, model, stream };
-}
-
-/**
- * Plans the route. A request no translating provider can take (a server tool, a document block, a field the
- * gateway does not model) still goes to native providers; the others are skipped, saying why.
- */
-function plan(deps: ServeDeps, raw: Record<string, unknown>, auth: AuthContext, translate: () => ChatRequest): { plan: RoutePlan; chat: ChatRequest | null } {
-  let chat: ChatRequest | null = null;
-  let problem: GatewayError | null = null;
-  try {
-    chat = translate();
-    const unknown = raw.drop_params ? [] : Object.keys(raw).filter((k) => !TRANSLATED_FIELDS.has(k) && raw[k] != null);
-    if (unknown.length) {
-      problem = badRequest(
-        "unsupported_parameter",
-        `Parameter '${unknown[0]}' is not supported by non-Anthropic providers. Set "drop_params": true to drop unsupported parameters.`,
-        unknown[0],
-      );
-    }
-  } catch (err) {
-    if (!(err instanceof GatewayError)) throw err;
-    problem = err;
-  }
-  const basis = chat ?? { model: raw.model as string | undefined, provider: raw.provider as string | undefined, messages: [] };
-  const routePlan = planRoute(deps.registry, basis as ChatRequest, "chat", scopeOf(auth), native);
-  if (problem) {
-    const kept = routePlan.candidates.filter(isNative);
-    if (!kept.length) throw problem;
-    for (const c of routePlan.candidates) {
-      if (!isNative(c)) routePlan.attempts.push({ provider: c.runtime.config.id, outcome: "skipped", reason: problem.message });
-    }
-    routePlan.candidates = kept;
-  }
-  return { plan: routePlan, chat };
 }
 
 function recordAnthropicUsage(log: LogRecorder, usage: AnthropicUsage | null | undefined): void {
@@ -92,7 +52,7 @@ export async function createMessage(
   log.entry.requestedProviders = typeof rawBody.provider === "string" ? rawBody.provider : null;
   log.entry.stream = rawBody.stream === true;
   const body = validate(messagesRequestSchema, rawBody);
-  const { plan: routePlan, chat } = plan(deps, rawBody, auth, () => toChatRequest(decodeMessagesRequest(body)));
+  const { plan: routePlan, chat } = planMixed(deps.registry, rawBody, auth, "messages", TRANSLATED_FIELDS, () => toChatRequest(decodeMessagesRequest(body)));
   await log.meter?.reserve(JSON.stringify(body.messages).length + JSON.stringify(body.system ?? "").length, body.max_tokens);
   log.setAttempts(routePlan.attempts);
   const headers = forwardedHeaders(request);

@@ -3,8 +3,13 @@
  * GET / DELETE /v1/responses/{id} and GET /v1/responses/{id}/input_items. Any provider family serves it: the
  * request is decoded into the canonical model and reaches the provider through its chat capability.
  */
-import { GatewayError, badRequest, notFound } from "../errors.js";
-import type { CanonicalMessage } from "../canonical/types.js";
+import type { EventSourceMessage } from "eventsource-parser";
+import { GatewayError, UpstreamError, badRequest, notFound } from "../errors.js";
+import type { CallContext } from "../adapters/types.js";
+import type { CanonicalMessage, CanonicalRequest } from "../canonical/types.js";
+import type { ChatCompletionChunk, ChatRequest } from "../openai/schema.js";
+import { encodeInput } from "../apis/responses/encode-input.js";
+import { nativeBody, planMixed, speaks } from "./native.js";
 import { toChatRequest } from "../apis/chat-completions/encode-request.js";
 import { ChatChunkDecoder, resultFromChat } from "../apis/chat-completions/decode-result.js";
 import { decodeInput, decodeResponsesRequest } from "../apis/responses/decode-request.js";
@@ -12,32 +17,23 @@ import { encodeResult, itemId, responseShell } from "../apis/responses/encode-re
 import { ResponsesStreamEncoder } from "../apis/responses/encode-stream.js";
 import { responsesRequestSchema, TRANSLATED_FIELDS, type ResponseObject, type ResponsesRequest } from "../apis/responses/schema.js";
 import type { ResponseStore } from "../apis/responses/store.js";
-import { planRoute, requestDeadline } from "../routing/router.js";
+import { requestDeadline, requestFor, runWithFailover, type Candidate } from "../routing/router.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
-import { scopeOf } from "../auth/scope.js";
 import { validate } from "./body.js";
-import { chatSource, completeWithFailover, streamWithFailover, type ServeDeps } from "./serve-chat.js";
+import { isSubstantiveChunk, recordChunk, streamWithFailover, type ServeDeps, type StreamSource } from "./serve-chat.js";
 
 export interface ResponsesDeps extends ServeDeps {
   store: ResponseStore;
   retentionMs: number;
 }
 
-/** Fields a translating provider cannot honour are refused by name, unless drop_params drops them. */
-function refuseUntranslatable(raw: Record<string, unknown>, body: ResponsesRequest): void {
-  if (body.background) throw badRequest("unsupported_parameter", "background responses are not supported: send the request without 'background'", "background");
-  if (body.drop_params) return;
-  const unknown = Object.keys(raw).filter((k) => !TRANSLATED_FIELDS.has(k) && raw[k] !== null && raw[k] !== undefined);
-  if (unknown.length) {
-    throw badRequest(
-      "unsupported_parameter",
-      `Parameter '${unknown[0]}' is not supported on /v1/responses by the gateway. Set "drop_params": true to drop unsupported parameters.`,
-      unknown[0],
-    );
-  }
-}
+/** Responses events that show the client something: failover is over once one is sent. */
+const QUIET_EVENTS = new Set(["response.created", "response.in_progress", "response.queued"]);
+const FINAL_EVENTS = new Set(["response.completed", "response.incomplete", "response.failed"]);
+
+type Item = { chunk: ChatCompletionChunk } | { event: EventSourceMessage; data: Record<string, any> };
 
 export async function createResponse(
   deps: ResponsesDeps,
@@ -50,40 +46,65 @@ export async function createResponse(
   log.entry.requestedProviders = typeof rawBody.provider === "string" ? rawBody.provider : null;
   log.entry.stream = rawBody.stream === true;
   const body = validate(responsesRequestSchema, rawBody);
-  refuseUntranslatable(rawBody, body);
+  if (body.background) throw badRequest("unsupported_parameter", "background responses are not supported: send the request without 'background'", "background");
   let history: CanonicalMessage[] = [];
   if (body.previous_response_id) {
     const previous = await deps.store.get(body.previous_response_id, auth.keyId);
     if (!previous) throw previousNotFound(body.previous_response_id);
     history = previous.conversation;
   }
-  const canonical = decodeResponsesRequest(body, history);
-  const chat = toChatRequest(canonical);
-  await log.meter?.reserve(JSON.stringify(chat.messages).length, chat.max_tokens);
-  const plan = planRoute(deps.registry, chat, "chat", scopeOf(auth));
+  let canonical: CanonicalRequest | null = null;
+  const { plan, chat } = planMixed(deps.registry, rawBody, auth, "responses", TRANSLATED_FIELDS, () => {
+    canonical = decodeResponsesRequest(body, history);
+    return toChatRequest(canonical);
+  });
+  await log.meter?.reserve(JSON.stringify(body.input).length + JSON.stringify(history).length, body.max_output_tokens);
   log.setAttempts(plan.attempts);
-  const id = itemId("resp");
+  const newTurns = () => (canonical ? (canonical as CanonicalRequest).messages.slice(history.length) : decodeInput(body.input, "input", true).messages);
+  // A native provider gets the stored conversation as input items: it never saw the turns other providers served.
+  const nativeRequest = (model: string, stream: boolean) => {
+    const native = nativeBody(rawBody, model, stream);
+    if (body.previous_response_id) {
+      delete native.previous_response_id;
+      native.input = [...encodeInput(history), ...inputItemsOf(body)];
+    }
+    return native;
+  };
   const store = body.store !== false;
   const save = async (response: ResponseObject) => {
     if (!store) return;
     const now = Date.now();
     await deps.store.save({
-      id,
+      id: response.id,
       keyId: auth.keyId,
       createdAt: new Date(now),
       expiresAt: new Date(now + deps.retentionMs),
       response,
       inputItems: inputItemsOf(body),
-      conversation: [...canonical.messages, ...decodeInput(response.output as never).messages],
+      conversation: [...history, ...newTurns(), ...decodeInput(response.output as never, "output", true).messages],
     });
   };
+  const id = itemId("resp");
   const deadline = requestDeadline(request, deps.timeouts);
   if (!body.stream) {
     try {
-      const { completion, provider } = await completeWithFailover(deps, chat, plan, deadline.signal, log);
-      const shell = responseShell(body, id, completion.model);
-      shell.provider = provider;
-      const response = encodeResult(shell, resultFromChat(completion));
+      const { result, candidate, release } = await runWithFailover(plan, { signal: deadline.signal, timeouts: deps.timeouts }, async (c, ctx) => {
+        if (isNative(c)) {
+          const answer = (await c.runtime.adapter.native!.responses!.send("/responses", nativeRequest(ctx.upstreamModel, false), {}, ctx)) as ResponseObject;
+          if (!answer || typeof answer !== "object" || answer.object !== "response" || !Array.isArray(answer.output)) {
+            throw new UpstreamError("response is not a Responses-API response", "protocol");
+          }
+          return answer;
+        }
+        const completion = await c.runtime.adapter.chat!.complete(requestFor(chat!, c), ctx);
+        return encodeResult(responseShell(body, id, completion.model || ctx.upstreamModel), resultFromChat(completion));
+      });
+      release();
+      const provider = candidate.runtime.config.id;
+      const response = { ...result, provider };
+      log.entry.provider = provider;
+      log.entry.servedModel = response.model;
+      recordResponseUsage(log, response.usage);
       await save(response);
       log.finish(200);
       return json(200, response, { "x-interference-provider": provider });
@@ -91,18 +112,49 @@ export async function createResponse(
       deadline.clear();
     }
   }
-  try {
-    const source = chatSource(chat, log, (candidate) => {
+  const source: StreamSource<Item> = {
+    open: (c, ctx) =>
+      isNative(c)
+        ? nativeEvents(c.runtime.adapter.native!.responses!.stream("/responses", nativeRequest(ctx.upstreamModel, true), {}, ctx))
+        : chunks(c, ctx, chat!),
+    substantive: (item) => ("chunk" in item ? isSubstantiveChunk(item.chunk) : !QUIET_EVENTS.has(item.data.type)),
+    encoder(candidate) {
+      const provider = candidate.runtime.config.id;
+      if (isNative(candidate)) {
+        // Relayed as they came; the final response is read for the log and the store.
+        let final: ResponseObject | null = null;
+        return {
+          chunk(item) {
+            if ("chunk" in item) return null;
+            const d = item.data;
+            if (d.type === "response.output_text.delta" || d.type === "response.function_call_arguments.delta")
+              log.deliveredChars += String(d.delta ?? "").length;
+            if (FINAL_EVENTS.has(d.type) && d.response) {
+              final = { ...d.response, provider };
+              log.entry.servedModel = final!.model;
+              recordResponseUsage(log, final!.usage);
+            }
+            return `event: ${item.event.event ?? d.type}\ndata: ${item.event.data}\n\n`;
+          },
+          async end() {
+            if (final) await save(final);
+            return "";
+          },
+          fail: (e) => `event: error\ndata: ${JSON.stringify({ type: "error", code: e.code, message: e.message, param: null, sequence_number: 0 })}\n\n`,
+        };
+      }
       const shell = responseShell(body, id, body.model ?? candidate.model.id);
-      shell.provider = candidate.runtime.config.id;
+      shell.provider = provider;
       const encoder = new ResponsesStreamEncoder(shell);
       const decoder = new ChatChunkDecoder();
       let started = false;
       const start = () => (started ? "" : ((started = true), encoder.start()));
       return {
-        chunk(chunk) {
+        chunk(item) {
+          if (!("chunk" in item)) return null;
+          recordChunk(item.chunk, log);
           let out = start();
-          for (const part of decoder.decode(chunk)) out += encoder.part(part);
+          for (const part of decoder.decode(item.chunk)) out += encoder.part(part);
           return out || null;
         },
         async end() {
@@ -112,12 +164,48 @@ export async function createResponse(
         },
         fail: (error: GatewayError) => start() + encoder.fail(error.code, error.message),
       };
-    });
+    },
+  };
+  try {
     return await streamWithFailover(deps, plan, deadline, log, source);
   } catch (err) {
     deadline.clear();
     throw err;
   }
+}
+
+const native = speaks("responses");
+const isNative = (c: Candidate) => native(c.runtime);
+
+function recordResponseUsage(log: LogRecorder, usage: ResponseObject["usage"] | undefined): void {
+  if (usage) log.setUsage({ prompt_tokens: usage.input_tokens, completion_tokens: usage.output_tokens, total_tokens: usage.total_tokens });
+}
+
+/** A native provider's events, parsed on the side, ending with its final response event. */
+async function* nativeEvents(events: AsyncIterable<EventSourceMessage>): AsyncGenerator<Item> {
+  let quiet = true;
+  for await (const event of events) {
+    let data: Record<string, any>;
+    try {
+      data = JSON.parse(event.data);
+    } catch {
+      throw new UpstreamError(`malformed stream event: ${event.data.slice(0, 80)}`, "protocol");
+    }
+    const failed = data?.type === "error" || data?.type === "response.failed";
+    if (failed && quiet) {
+      // Before any output a failure is a failed attempt like any other: the router may fail over.
+      const error = data.type === "error" ? data : data.response?.error;
+      throw new UpstreamError(`error in stream: ${error?.message ?? "unknown"}`, "protocol", undefined, undefined, error?.code ?? undefined);
+    }
+    quiet &&= QUIET_EVENTS.has(data?.type);
+    yield { event, data };
+    if (FINAL_EVENTS.has(data?.type) || data?.type === "error") return;
+  }
+  throw new UpstreamError("stream ended before response.completed", "protocol");
+}
+
+async function* chunks(c: Candidate, ctx: CallContext, chat: ChatRequest): AsyncGenerator<Item> {
+  for await (const chunk of c.runtime.adapter.chat!.stream(requestFor(chat, c), ctx)) yield { chunk };
 }
 
 function previousNotFound(id: string): GatewayError {

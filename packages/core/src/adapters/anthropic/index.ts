@@ -9,6 +9,7 @@ import { ANTHROPIC_VERSION, messageResponseSchema, streamEventSchema } from "./w
 import { toAnthropicRequest } from "./to-request.js";
 import { fromAnthropicMessage } from "./from-response.js";
 import { AnthropicStreamTranslator } from "./stream.js";
+import { nativeApi } from "../native.js";
 
 export const ANTHROPIC_PARAMS = [
   "stream",
@@ -85,24 +86,12 @@ export function anthropicChat(config: ProviderConfig, client: UpstreamClient): C
  */
 export function anthropicNative(config: ProviderConfig, client: UpstreamClient): NativeApi {
   const base = headers(config);
-  const merged = (forwarded: Record<string, string>) => ({
+  return nativeApi(client, config.base_url, (forwarded) => ({
     ...base,
     ...forwarded,
     ...config.headers,
     ...(config.api_key ? { "x-api-key": config.api_key } : {}),
-  });
-  return {
-    send: (path, body, forwarded, ctx) =>
-      client.json({ url: `${config.base_url}${path}`, headers: merged(forwarded), body: JSON.stringify(body), signal: ctx.signal, timeouts: ctx.timeouts }),
-    stream: (path, body, forwarded, ctx) =>
-      client.events({
-        url: `${config.base_url}${path}`,
-        headers: { ...merged(forwarded), accept: "text/event-stream" },
-        body: JSON.stringify(body),
-        signal: ctx.signal,
-        timeouts: ctx.timeouts,
-      }),
-  };
+  }));
 }
 
 export const createAnthropicAdapter: AdapterFactory = (config, deps = {}) => {

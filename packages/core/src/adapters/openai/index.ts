@@ -1,13 +1,28 @@
 import type { AdapterFactory } from "../types.js";
 import { UpstreamClient } from "../../upstream/client.js";
-import { openaiChat } from "./chat.js";
+import { authHeaders, openaiChat } from "./chat.js";
 import { openaiImages } from "./images.js";
+import { nativeApi } from "../native.js";
 
-export const createOpenAIAdapter: AdapterFactory = (config, deps = {}) => {
-  const client = new UpstreamClient({ connectTimeoutMs: config.timeouts?.connect_ms, guard: deps.guard });
-  return {
-    chat: openaiChat(config, client),
-    images: openaiImages(config, client),
-    close: () => client.close(),
-  };
-};
+/**
+ * `responses_api: true` marks a provider that serves OpenAI's Responses API itself (OpenAI does; most
+ * OpenAI-compatible servers do not): /v1/responses requests then pass through to it untranslated.
+ */
+export const createOpenAIAdapter: AdapterFactory = Object.assign(
+  (config: Parameters<AdapterFactory>[0], deps: Parameters<AdapterFactory>[1] = {}) => {
+    const client = new UpstreamClient({ connectTimeoutMs: config.timeouts?.connect_ms, guard: deps.guard });
+    const headers = authHeaders(config);
+    return {
+      chat: openaiChat(config, client),
+      images: openaiImages(config, client),
+      ...(config.options.responses_api === true ? { native: { responses: nativeApi(client, config.base_url, () => headers) } } : {}),
+      close: () => client.close(),
+    };
+  },
+  {
+    validate(config: Parameters<AdapterFactory>[0]) {
+      const flag = config.options.responses_api;
+      if (flag !== undefined && typeof flag !== "boolean") throw new Error("responses_api must be true or false");
+    },
+  },
+);

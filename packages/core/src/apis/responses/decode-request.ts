@@ -34,8 +34,12 @@ function pushAssistant(messages: CanonicalMessage[], part: AssistantPart): void 
   else messages.push({ role: "assistant", content: [part] });
 }
 
-/** Input items → system texts and messages. */
-export function decodeInput(input: string | InputItem[], path = "input"): { system: string[]; messages: CanonicalMessage[] } {
+/**
+ * Input items → system texts and messages. `lenient` skips what the canonical model has no place for (a native
+ * provider's built-in tool calls, item references) instead of refusing it: for keeping a conversation, not for
+ * sending one.
+ */
+export function decodeInput(input: string | InputItem[], path = "input", lenient = false): { system: string[]; messages: CanonicalMessage[] } {
   const system: string[] = [];
   const messages: CanonicalMessage[] = [];
   if (typeof input === "string") return { system, messages: [{ role: "user", content: [{ type: "text", text: input }] }] };
@@ -60,7 +64,7 @@ export function decodeInput(input: string | InputItem[], path = "input"): { syst
       const content = (item.content as Part[] | null | undefined) ?? [];
       const text = [...content, ...(content.length ? [] : summary)].map((p) => p.text as string).join("\n");
       if (text) pushAssistant(messages, { type: "reasoning", text });
-    } else {
+    } else if (!lenient) {
       throw badRequest(
         "unsupported_input_item",
         `${at}: input items of type '${type}' are not supported (messages, function_call, function_call_output and reasoning are)`,

@@ -1,0 +1,63 @@
+/**
+ * Native passthrough: a provider that speaks the API the client called gets the request as it came (the model id
+ * and credentials aside); the others get it translated. One plan may hold both kinds, in the client's order.
+ */
+import { GatewayError, badRequest } from "../errors.js";
+import type { NativeApiName } from "../adapters/types.js";
+import type { AuthContext } from "../auth/types.js";
+import { scopeOf } from "../auth/scope.js";
+import type { ChatRequest } from "../openai/schema.js";
+import type { ProviderRegistry, ProviderRuntime } from "../routing/registry.js";
+import { planRoute, type RoutePlan } from "../routing/router.js";
+
+/** Whether a provider serves `api` itself. */
+export const speaks = (api: NativeApiName) => (runtime: ProviderRuntime) => runtime.adapter.native?.[api] !== undefined;
+
+/** The client's body for a native provider: the gateway's own fields out, the provider's model id in. */
+export function nativeBody(raw: Record<string, unknown>, model: string, stream?: boolean): Record<string, unknown> {
+  const { provider: _p, drop_params: _d, ...rest } = raw;
+  return stream === undefined ? { ...rest, model } : { ...rest, model, stream };
+}
+
+/**
+ * Plans a route over native and translating providers. `translate` decodes the request for the translating ones;
+ * when it cannot (a server tool, an item type, a field the gateway does not model, all named in its 400), the
+ * request still goes to the native providers, and the others are skipped, saying why.
+ */
+export function planMixed(
+  registry: ProviderRegistry,
+  raw: Record<string, unknown>,
+  auth: AuthContext,
+  api: NativeApiName,
+  translatedFields: ReadonlySet<string>,
+  translate: () => ChatRequest,
+): { plan: RoutePlan; chat: ChatRequest | null } {
+  const native = speaks(api);
+  let chat: ChatRequest | null = null;
+  let problem: GatewayError | null = null;
+  try {
+    chat = translate();
+    const unknown = raw.drop_params ? [] : Object.keys(raw).filter((k) => !translatedFields.has(k) && raw[k] != null);
+    if (unknown.length) {
+      problem = badRequest(
+        "unsupported_parameter",
+        `Parameter '${unknown[0]}' is not supported by the selected provider(s) without native ${api === "messages" ? "Messages" : "Responses"} support. Set "drop_params": true to drop unsupported parameters.`,
+        unknown[0],
+      );
+    }
+  } catch (err) {
+    if (!(err instanceof GatewayError)) throw err;
+    problem = err;
+  }
+  const basis = chat ?? ({ model: raw.model, provider: raw.provider, messages: [] } as unknown as ChatRequest);
+  const plan = planRoute(registry, basis, "chat", scopeOf(auth), native);
+  if (problem) {
+    const kept = plan.candidates.filter((c) => native(c.runtime));
+    if (!kept.length) throw problem;
+    for (const c of plan.candidates) {
+      if (!native(c.runtime)) plan.attempts.push({ provider: c.runtime.config.id, outcome: "skipped", reason: problem.message });
+    }
+    plan.candidates = kept;
+  }
+  return { plan, chat };
+}
