@@ -1,5 +1,6 @@
 /**
- * Canonical stream parts → Anthropic's event sequence: message_start, ping, per block content_block_start,
+ * Canonical stream parts → Anthropic's event sequence: message_start, per block content_block_start (the first
+ * followed by a ping),
  * its deltas (text_delta, input_json_delta, thinking_delta) and content_block_stop, then message_delta with the
  * stop reason and usage, and message_stop; an `error` event when the provider fails mid-way.
  */
@@ -11,6 +12,7 @@ type BlockKind = "text" | "thinking" | "tool_use";
 export class MessagesStreamEncoder {
   private block: { kind: BlockKind; index: number; tool?: number } | null = null;
   private nextIndex = 0;
+  private pinged = false;
   /** Canonical tool-call index → its content block index. */
   private readonly toolBlocks = new Map<number, number>();
   private usage: CanonicalUsage | null = null;
@@ -40,7 +42,7 @@ export class MessagesStreamEncoder {
       // Input tokens are known once the provider reports them: message_delta carries the final count.
       usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: null, cache_read_input_tokens: null },
     };
-    return this.event("message_start", { message }) + this.event("ping", {});
+    return this.event("message_start", { message });
   }
 
   private close(): string {
@@ -54,7 +56,9 @@ export class MessagesStreamEncoder {
     const out = this.close();
     const index = this.nextIndex++;
     this.block = { kind, index, ...(tool !== undefined ? { tool } : {}) };
-    return out + this.event("content_block_start", { index, content_block: contentBlock });
+    // Anthropic pings once after the first block opens (keep-alive for proxies): the same order here.
+    const ping = this.pinged ? "" : ((this.pinged = true), this.event("ping", {}));
+    return out + this.event("content_block_start", { index, content_block: contentBlock }) + ping;
   }
 
   part(part: StreamPart): string {
