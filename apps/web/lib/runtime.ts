@@ -104,6 +104,9 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     urlAllowList: parseAllowList(env.PROVIDER_URL_ALLOWLIST),
     untrustedProviders,
     publicUrl: env.PUBLIC_URL || undefined,
+    // Stored Responses-API responses live in the database, so previous_response_id works on every replica.
+    responseStore: store.responses,
+    responseRetentionMs: (numberFrom(env.RESPONSES_RETENTION_DAYS) ?? 30) * 24 * 3600_000,
     media: {
       dir: env.MEDIA_DIR ?? join(repoRoot(), ".data", "media"),
       maxAgeMs: (numberFrom(env.MEDIA_MAX_AGE_HOURS) ?? 24) * 3600_000,

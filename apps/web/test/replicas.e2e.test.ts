@@ -118,6 +118,25 @@ providers:
     await until(async () => (await chat(b, { model: "m" }, auth)).status === 401, 1000);
   });
 
+  it("a response stored on one replica is continued and read on the other, by its own key only", async () => {
+    const owner = { authorization: `Bearer ${(await trpc(a.url, cookieA, "keys.create", { name: "responses" })).data.secret}` };
+    const other = { authorization: `Bearer ${(await trpc(a.url, cookieA, "keys.create", { name: "other" })).data.secret}` };
+    const post = (server: RunningServer, body: unknown, headers: Record<string, string>) =>
+      fetch(`${server.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+    const first = (await (await post(a, { model: "m", input: "remember 42" }, owner)).json()) as any;
+    expect(first.status).toBe("completed");
+    const second = await post(b, { model: "m", input: "what number?", previous_response_id: first.id }, owner);
+    expect(second.status).toBe(200);
+    expect(up.requests.at(-1)!.body.messages.map((m: any) => [m.role, m.content])).toEqual([
+      ["user", "remember 42"],
+      ["assistant", "ok"],
+      ["user", "what number?"],
+    ]);
+    expect((await fetch(`${b.url}/v1/responses/${first.id}`, { headers: owner })).status).toBe(200);
+    expect((await fetch(`${b.url}/v1/responses/${first.id}`, { headers: other })).status).toBe(404);
+    expect((await post(b, { model: "m", input: "x", previous_response_id: first.id }, other)).status).toBe(404);
+  });
+
   it("a dashboard session signed out on one replica is ended on the other", async () => {
     const cookie = await signIn(a.url, PASSWORD);
     expect((await trpc(b.url, cookie, "keys.list", {}, "query")).status).toBe(200); // sessions live in the database

@@ -22,3 +22,5 @@ export { RedisBus, RedisRateLimiter, type ClusterBus, type ClusterEvent, type Re
 export { checkProviderUrl, isSpecialAddress, parseAllowList } from "./security/url-guard.js";
 export { clientAddress, parseTrustedProxies, type TrustedProxies } from "./http/client-address.js";
 export * from "./config/form.js";
+export { MemoryResponseStore, DEFAULT_RESPONSE_RETENTION_MS, type ResponseStore, type StoredResponse } from "./apis/responses/store.js";
+export type { CanonicalMessage, CanonicalRequest, CanonicalResult, StreamPart } from "./canonical/types.js";

@@ -14,6 +14,7 @@ import { openPGlite, PACKAGE_DIR } from "./pglite.js";
 import { providerStore } from "./providers.js";
 import { settingsStore } from "./settings.js";
 import { sessionStore } from "./sessions.js";
+import { responseStore } from "./responses.js";
 import type { Store } from "./store.js";
 
 /** prisma/migrations, next to src/ and dist/ alike. */
@@ -83,6 +84,7 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     logs: logStore(prisma, logWriter),
     settings: settingsStore(prisma),
     sessions: sessionStore(prisma),
+    responses: responseStore(prisma),
     async ping() {
       try {
         await prisma.$queryRawUnsafe("SELECT 1");

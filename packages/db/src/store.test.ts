@@ -84,7 +84,7 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
 
   it("builds the database from the committed migrations, once", async () => {
     const rows = await store.prisma.$queryRawUnsafe<{ migration_name: string }[]>(`SELECT migration_name FROM "_prisma_migrations"`);
-    expect(rows.map((r) => r.migration_name).sort()).toEqual(["20261125000000_init", "20261201000000_admin_sessions"]);
+    expect(rows.map((r) => r.migration_name).sort()).toEqual(["20261125000000_init", "20261201000000_admin_sessions", "20261202000000_stored_responses"]);
     expect(await migrate(store.prisma, MIGRATIONS_DIR)).toEqual([]);
     expect(await store.ping()).toBe(true);
   });
@@ -279,6 +279,32 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     expect(await store.sessions.isActive(expired)).toBe(false);
     expect(await store.sessions.isActive(undefined)).toBe(false);
     expect(await store.sessions.isActive("x".repeat(5000))).toBe(false);
+  });
+
+  it("keeps stored responses per API key until they expire", async () => {
+    const now = Date.now();
+    const stored = (id: string, keyId: string | null, ttl = 60_000) => ({
+      id,
+      keyId,
+      createdAt: new Date(now),
+      expiresAt: new Date(now + ttl),
+      response: { id, object: "response", output: [] } as never,
+      inputItems: [{ type: "message", id: "msg_1", role: "user", content: [{ type: "input_text", text: "hi" }] }],
+      conversation: [{ role: "user" as const, content: [{ type: "text" as const, text: "hi" }] }],
+    });
+    await store.responses.save(stored("resp_a", "key1"));
+    await store.responses.save(stored("resp_open", null));
+    await store.responses.save(stored("resp_old", "key1", -1));
+    const got = await store.responses.get("resp_a", "key1");
+    expect(got).toMatchObject({ id: "resp_a", keyId: "key1", response: { id: "resp_a" }, conversation: [{ role: "user" }] });
+    expect(got!.inputItems[0]).toMatchObject({ id: "msg_1" });
+    expect(await store.responses.get("resp_a", "key2")).toBeNull(); // another key's: absent
+    expect(await store.responses.get("resp_a", null)).toBeNull();
+    expect(await store.responses.get("resp_open", null)).not.toBeNull();
+    expect(await store.responses.get("resp_old", "key1")).toBeNull(); // expired
+    expect(await store.responses.delete("resp_a", "key2")).toBe(false);
+    expect(await store.responses.delete("resp_a", "key1")).toBe(true);
+    expect(await store.responses.get("resp_a", "key1")).toBeNull();
   });
 
   it("loses no pending log row on close", async () => {

@@ -2,6 +2,7 @@
  * The persistence contract: what the gateway runtime and the admin dashboard need from the database.
  * Implemented with Prisma over PGlite (embedded default) or PostgreSQL (DATABASE_URL).
  */
+import type { ResponseStore } from "@interference/core";
 import type { ProviderConfig, RequestLogEntry, RequestLogSink } from "@interference/core";
 
 /** A provider as stored: the config file seeds it; dashboard edits win until the file changes that provider. */
@@ -126,6 +127,8 @@ export interface Store {
   logs: LogStore;
   settings: SettingsStore;
   sessions: SessionStore;
+  /** Stored Responses-API responses (core's ResponseStore). */
+  responses: ResponseStore;
   /** Flushes pending logs and closes connections (PGlite included). */
   close(): Promise<void>;
 }
