@@ -28,6 +28,7 @@ import { scopeOf } from "./auth/scope.js";
 import type { RateLimiter } from "./ratelimit/limiter.js";
 import { TokenMeter } from "./ratelimit/meter.js";
 import { countTokens, createMessage } from "./routes/messages.js";
+import { createCompletion } from "./routes/completions.js";
 import { anthropicErrorBody } from "./apis/messages/errors.js";
 import { createResponse, deleteResponse, getResponse, listInputItems } from "./routes/responses.js";
 import { DEFAULT_RESPONSE_RETENTION_MS, MemoryResponseStore, type ResponseStore } from "./apis/responses/store.js";
@@ -149,6 +150,15 @@ export class Gateway {
     this.route("POST", "/api/:provider/messages", messages);
     this.route("POST", "/v1/messages/count_tokens", async (req, { auth, log }) =>
       countTokens(
+        { registry: this.registry, timeouts: this.options.config.timeouts },
+        withProviderChoice(await readJsonBody(req, this.maxBodyBytes), req),
+        auth,
+        req,
+        log,
+      ),
+    );
+    this.route("POST", "/v1/completions", async (req, { auth, log }) =>
+      createCompletion(
         { registry: this.registry, timeouts: this.options.config.timeouts },
         withProviderChoice(await readJsonBody(req, this.maxBodyBytes), req),
         auth,

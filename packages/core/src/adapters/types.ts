@@ -49,7 +49,7 @@ export interface NativeApi {
   stream(path: string, body: Record<string, unknown>, headers: Record<string, string>, ctx: CallContext): AsyncIterable<EventSourceMessage>;
 }
 
-export type NativeApiName = "messages" | "responses";
+export type NativeApiName = "messages" | "responses" | "completions";
 
 export interface ProviderAdapter {
   readonly chat?: ChatCapability;

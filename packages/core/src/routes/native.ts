@@ -10,6 +10,8 @@ import type { ChatRequest } from "../openai/schema.js";
 import type { ProviderRegistry, ProviderRuntime } from "../routing/registry.js";
 import { planRoute, type RoutePlan } from "../routing/router.js";
 
+const NATIVE_NAMES: Record<NativeApiName, string> = { messages: "Messages", responses: "Responses", completions: "Completions" };
+
 /** Whether a provider serves `api` itself. */
 export const speaks = (api: NativeApiName) => (runtime: ProviderRuntime) => runtime.adapter.native?.[api] !== undefined;
 
@@ -41,7 +43,7 @@ export function planMixed(
     if (unknown.length) {
       problem = badRequest(
         "unsupported_parameter",
-        `Parameter '${unknown[0]}' is not supported by the selected provider(s) without native ${api === "messages" ? "Messages" : "Responses"} support. Set "drop_params": true to drop unsupported parameters.`,
+        `Parameter '${unknown[0]}' is not supported by the selected provider(s) without native ${NATIVE_NAMES[api]} support. Set "drop_params": true to drop unsupported parameters.`,
         unknown[0],
       );
     }

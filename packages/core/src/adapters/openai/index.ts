@@ -7,6 +7,7 @@ import { nativeApi } from "../native.js";
 /**
  * `responses_api: true` marks a provider that serves OpenAI's Responses API itself (OpenAI does; most
  * OpenAI-compatible servers do not): /v1/responses requests then pass through to it untranslated.
+ * `completions_api: true` does the same for the legacy /v1/completions (vLLM, llama.cpp, Ollama serve it).
  */
 export const createOpenAIAdapter: AdapterFactory = Object.assign(
   (config: Parameters<AdapterFactory>[0], deps: Parameters<AdapterFactory>[1] = {}) => {
@@ -15,14 +16,19 @@ export const createOpenAIAdapter: AdapterFactory = Object.assign(
     return {
       chat: openaiChat(config, client),
       images: openaiImages(config, client),
-      ...(config.options.responses_api === true ? { native: { responses: nativeApi(client, config.base_url, () => headers) } } : {}),
+      native: {
+        ...(config.options.responses_api === true ? { responses: nativeApi(client, config.base_url, () => headers) } : {}),
+        ...(config.options.completions_api === true ? { completions: nativeApi(client, config.base_url, () => headers) } : {}),
+      },
       close: () => client.close(),
     };
   },
   {
     validate(config: Parameters<AdapterFactory>[0]) {
-      const flag = config.options.responses_api;
-      if (flag !== undefined && typeof flag !== "boolean") throw new Error("responses_api must be true or false");
+      for (const option of ["responses_api", "completions_api"]) {
+        const flag = config.options[option];
+        if (flag !== undefined && typeof flag !== "boolean") throw new Error(`${option} must be true or false`);
+      }
     },
   },
 );
