@@ -29,6 +29,11 @@ export async function chatCompletions(
     try {
       const { completion, provider } = await completeWithFailover(deps, body, plan, deadline.signal, log);
       completion.provider = provider;
+      // Fields OpenAI's spec requires that some compatible servers leave out (Ollama, vLLM, the fakes of tests).
+      for (const choice of completion.choices) {
+        if (choice.logprobs === undefined) choice.logprobs = null;
+        if (choice.message && choice.message.refusal === undefined) choice.message.refusal = null;
+      }
       log.finish(200);
       return json(200, completion, { "x-interference-provider": provider });
     } finally {

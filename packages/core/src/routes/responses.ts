@@ -162,7 +162,7 @@ export async function createResponse(
           await save(encoder.response);
           return out;
         },
-        fail: (error: GatewayError) => start() + encoder.fail(error.code, error.message),
+        fail: (error: GatewayError) => start() + encoder.fail(error.status, error.code, error.message),
       };
     },
   };

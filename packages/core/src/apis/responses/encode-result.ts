@@ -11,7 +11,7 @@ export function itemId(prefix: string): string {
 export function encodeUsage(u: CanonicalUsage): ResponseUsage {
   return {
     input_tokens: u.inputTokens,
-    input_tokens_details: { cached_tokens: u.cachedInputTokens ?? 0 },
+    input_tokens_details: { cached_tokens: u.cachedInputTokens ?? 0, cache_write_tokens: u.cacheWriteTokens ?? 0 },
     output_tokens: u.outputTokens,
     output_tokens_details: { reasoning_tokens: u.reasoningTokens ?? 0 },
     total_tokens: u.inputTokens + u.outputTokens,
@@ -38,13 +38,21 @@ export function responseShell(body: ResponsesRequest, id: string, model: string,
     temperature: body.temperature ?? null,
     text: { format: body.text?.format ?? { type: "text" } },
     tool_choice: body.tool_choice ?? "auto",
-    tools: body.tools ?? [],
+    tools: (body.tools ?? []).map(echoTool),
     top_p: body.top_p ?? null,
     truncation: body.truncation ?? "disabled",
-    usage: null,
-    user: body.user ?? null,
+    // `usage` comes with the result: OpenAI's spec has it absent, not null, until then.
+    // OpenAI's spec types `user` as a string: absent, not null, when the client sent none.
+    ...(body.user ? { user: body.user } : {}),
     metadata: body.metadata ?? {},
   };
+}
+
+/** A function tool as the response object lists it: every field OpenAI's spec requires, null when not sent. */
+function echoTool(tool: NonNullable<ResponsesRequest["tools"]>[number]): unknown {
+  if (tool.type !== "function") return tool;
+  const f = tool as { name: string; description?: string | null; parameters?: Record<string, unknown> | null; strict?: boolean | null };
+  return { ...f, type: "function", name: f.name, description: f.description ?? null, parameters: f.parameters ?? null, strict: f.strict ?? null };
 }
 
 /** The final status for how the answer ended. */

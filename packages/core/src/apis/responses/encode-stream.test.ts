@@ -68,7 +68,7 @@ describe("ResponsesStreamEncoder", () => {
     expect(done.response.output[3]).toMatchObject({ call_id: "call_b", arguments: "{}" });
     expect(done.response.usage).toEqual({
       input_tokens: 3,
-      input_tokens_details: { cached_tokens: 0 },
+      input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
       output_tokens: 4,
       output_tokens_details: { reasoning_tokens: 1 },
       total_tokens: 7,
@@ -93,10 +93,10 @@ describe("ResponsesStreamEncoder", () => {
       { type: "finish", reason: "length" },
     ]);
     expect(cut.at(-1)).toMatchObject({ type: "response.incomplete", response: { status: "incomplete", incomplete_details: { reason: "max_output_tokens" } } });
-    const failed = run([{ type: "text", delta: "abc" }], (e) => e.fail("stream_interrupted", "provider went away"));
+    const failed = run([{ type: "text", delta: "abc" }], (e) => e.fail(502, "stream_interrupted", "provider went away"));
     expect(failed.at(-1)).toMatchObject({
       type: "response.failed",
-      response: { status: "failed", error: { code: "stream_interrupted", message: "provider went away" }, output: [{ status: "incomplete" }] },
+      response: { status: "failed", error: { code: "server_error", message: "provider went away (stream_interrupted)" }, output: [{ status: "incomplete" }] },
     });
   });
 

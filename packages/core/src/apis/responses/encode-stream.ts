@@ -159,11 +159,14 @@ export class ResponsesStreamEncoder {
     return out;
   }
 
-  /** The provider broke (or time ran out) after output began: the response fails, keeping what was sent. */
-  fail(code: string, message: string): string {
+  /**
+   * The provider broke (or time ran out) after output began: the response fails, keeping what was sent. OpenAI's
+   * spec allows a closed set of codes here: the gateway's own code goes into the message.
+   */
+  fail(status: number, code: string, message: string): string {
     let out = this.closeOpen("incomplete") + this.closeCalls();
     this.response.status = "failed";
-    this.response.error = { code, message };
+    this.response.error = { code: status === 429 ? "rate_limit_exceeded" : "server_error", message: `${message} (${code})` };
     if (this.usage) this.response.usage = encodeUsage(this.usage);
     out += this.event("response.failed", { response: this.snapshot() });
     return out;

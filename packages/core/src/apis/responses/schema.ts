@@ -171,7 +171,7 @@ export type OutputItem = MessageOutput | FunctionCallOutput | ReasoningOutput;
 
 export interface ResponseUsage {
   input_tokens: number;
-  input_tokens_details: { cached_tokens: number };
+  input_tokens_details: { cached_tokens: number; cache_write_tokens: number };
   output_tokens: number;
   output_tokens_details: { reasoning_tokens: number };
   total_tokens: number;
@@ -201,8 +201,8 @@ export interface ResponseObject {
   tools: unknown[];
   top_p: number | null;
   truncation: "auto" | "disabled";
-  usage: ResponseUsage | null;
-  user: string | null;
+  usage?: ResponseUsage;
+  user?: string;
   metadata: Record<string, string>;
   provider?: string;
   [extra: string]: unknown;
