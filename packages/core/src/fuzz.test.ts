@@ -1,6 +1,7 @@
 /**
  * Property-based fuzzing (fast-check) of every route in /openapi.json against a gateway whose upstreams are
- * healthy: whatever a client sends, the answer is never a 5xx, and every error is OpenAI-style JSON.
+ * healthy: whatever a client sends, the answer is never a 5xx, and every error is JSON in the called API's shape
+ * (Anthropic's on the Messages routes, OpenAI's elsewhere).
  * FUZZ_SEED and FUZZ_RUNS reproduce or lengthen a run; the seed and case count are printed.
  */
 import fc from "fast-check";
@@ -85,10 +86,58 @@ const imageBody = fc.record(
   },
   { requiredKeys: [] },
 );
+const item = fc.record(
+  {
+    type: fc.oneof(fc.constantFrom("message", "function_call", "function_call_output", "reasoning", "web_search_call"), weird),
+    role: weird,
+    content: weird,
+    call_id: weird,
+    output: weird,
+  },
+  { requiredKeys: [] },
+);
+const responsesBody = fc.record(
+  {
+    model: fc.oneof(fc.constant("m"), weird),
+    input: fc.oneof(fc.string(), fc.array(item, { maxLength: 3 }), weird),
+    instructions: weird,
+    tools: weird,
+    previous_response_id: fc.oneof(fc.constant("resp_x"), weird),
+    stream: fc.oneof(fc.boolean(), weird),
+    text: weird,
+    store: weird,
+  },
+  { requiredKeys: [] },
+);
+const block = fc.record(
+  { type: fc.oneof(fc.constantFrom("text", "image", "tool_use", "tool_result", "thinking", "document"), weird), text: weird, source: weird, input: weird },
+  { requiredKeys: [] },
+);
+const messagesBody = fc.record(
+  {
+    model: fc.oneof(fc.constant("m"), weird),
+    max_tokens: fc.oneof(fc.integer({ min: 1, max: 100 }), weird),
+    messages: fc.oneof(
+      fc.array(
+        fc.record({ role: fc.oneof(fc.constantFrom("user", "assistant"), weird), content: fc.oneof(fc.string(), fc.array(block, { maxLength: 3 }), weird) }),
+        { maxLength: 3 },
+      ),
+      weird,
+    ),
+    system: weird,
+    tools: weird,
+    tool_choice: weird,
+    stream: fc.oneof(fc.boolean(), weird),
+    thinking: weird,
+  },
+  { requiredKeys: [] },
+);
 const deep = fc.integer({ min: 50, max: 5000 }).map((d) => "[".repeat(d) + "]".repeat(d));
 const rawBody = fc.oneof(
   chatBody.map((b) => JSON.stringify(b)),
   imageBody.map((b) => JSON.stringify(b)),
+  responsesBody.map((b) => JSON.stringify(b)),
+  messagesBody.map((b) => JSON.stringify(b)),
   fc.jsonValue().map((v) => JSON.stringify(v)),
   fc.string(),
   deep,
@@ -124,10 +173,12 @@ it("never answers a 5xx or a non-JSON error, whatever it is sent", async () => {
       if (res.status >= 500) throw new Error(`${m} ${path} → ${res.status}: ${text.slice(0, 300)}`);
       if (res.status >= 400) {
         expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-        const err = JSON.parse(text).error;
+        const parsed = JSON.parse(text);
+        const err = parsed.error;
         expect(typeof err.message).toBe("string");
         expect(typeof err.type).toBe("string");
-        expect("code" in err).toBe(true);
+        if (/\/messages(\/|$)/.test(path)) expect(parsed.type).toBe("error");
+        else expect("code" in err).toBe(true);
       }
     }),
     { seed, numRuns },

@@ -1,113 +1,295 @@
 /**
- * GET /openapi.json: the gateway's HTTP API as OpenAPI 3.1, with request bodies generated from the same zod
- * schemas that validate them (one source of truth), for client generators and schema-driven fuzzers.
+ * GET /openapi.json: the gateway's HTTP API as OpenAPI 3.1. Request bodies are generated from the zod schemas
+ * that validate them; response bodies are the official ones (OpenAI's published spec, Anthropic's SDK models:
+ * src/specs), which the conformance test holds every answer to. Streams are `text/event-stream`, with the schema
+ * of each event's data under `x-event-schema`.
  */
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { chatRequestSchema } from "./openai/schema.js";
 import { imageRequestSchema } from "./images/types.js";
+import { responsesRequestSchema } from "./apis/responses/schema.js";
+import { countTokensRequestSchema, messagesRequestSchema } from "./apis/messages/schema.js";
+import { completionsRequestSchema } from "./apis/completions/schema.js";
 
 const toSchema = (s: z.ZodType) => z.toJSONSchema(s, { io: "input", unrepresentable: "any", target: "draft-2020-12" });
 
-const error = { $ref: "#/components/schemas/Error" };
-const errors = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [String(c), { description: "OpenAI-style error", content: { "application/json": { schema: error } } }]));
+/** The official schemas, with their `$defs` refs pointed at components (Anthropic's names prefixed). */
+function officialSchemas(file: string, prefix: string): Record<string, unknown> {
+  const { $defs } = JSON.parse(readFileSync(new URL(`./specs/${file}`, import.meta.url), "utf8")) as { $defs: Record<string, unknown> };
+  const text = JSON.stringify($defs).replace(/"#\/\$defs\/([^"]+)"/g, (_, name: string) => `"#/components/schemas/${prefix}${name}"`);
+  return Object.fromEntries(Object.entries(JSON.parse(text) as Record<string, unknown>).map(([k, v]) => [`${prefix}${k}`, v]));
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const UNKNOWN_PARAMS =
+  "Parameters the gateway does not model go through to providers that speak this API natively; providers that translate refuse them (400 unsupported_parameter) unless drop_params is true.";
+
+type Shape = "openai" | "anthropic";
+const STATUS_TEXT: Record<number, string> = {
+  400: "Invalid request (the `param` names the field)",
+  401: "Missing or invalid API key",
+  403: "The API key may not use this provider or model",
+  404: "Unknown model, provider, route or stored object",
+  405: "Method not allowed (the Allow header lists the right one)",
+  413: "Request body too large",
+  415: "Content-Type is not JSON",
+  429: "Rate limited: the key's RPM/TPM, or every provider busy (Retry-After)",
+  502: "Every provider failed (the message lists the chain)",
+  503: "No provider ready, every one disabled, or circuits open (Retry-After)",
+  504: "The request's deadline (timeouts.total_ms) passed",
+};
+const INFERENCE_ERRORS = [400, 401, 403, 404, 405, 413, 415, 429, 502, 503, 504];
+const READ_ERRORS = [401, 404, 405];
+
+function errors(codes: number[], shape: Shape = "openai") {
+  const schema = ref(shape === "openai" ? "ErrorResponse" : "AnthropicErrorResponse");
+  return Object.fromEntries(codes.map((c) => [String(c), { description: STATUS_TEXT[c], content: { "application/json": { schema } } }]));
+}
 const jsonBody = (schema: unknown) => ({ required: true, content: { "application/json": { schema } } });
-const ok = (description: string, type = "application/json") => ({ "200": { description, content: { [type]: { schema: {} } } } });
+const json = (description: string, schema: unknown) => ({ "200": { description, content: { "application/json": { schema } } } });
+/** JSON, or with `stream: true` an event stream whose events' data are `event`. */
+const jsonOrStream = (description: string, schema: unknown, event: unknown, events: string) => ({
+  "200": {
+    description,
+    content: {
+      "application/json": { schema },
+      "text/event-stream": { schema: { type: "string", description: events }, "x-event-schema": event },
+    },
+  },
+});
+const providerParam = {
+  name: "provider",
+  in: "path",
+  required: true,
+  schema: { type: "string" },
+  description: "One provider id, or several separated by spaces (ordered failover)",
+};
+const providerHeader = {
+  name: "X-Interference-Provider",
+  in: "header",
+  required: false,
+  schema: { type: "string" },
+  description: "The provider choice when the body has no `provider` field (same syntax); `?provider=` works too.",
+};
+const servedBy = { "x-interference-provider": { description: "The provider that served the request", schema: { type: "string" } } };
+const withServedBy = <T extends Record<string, object>>(responses: T): T => {
+  (responses["200"] as { headers?: unknown }).headers = servedBy;
+  return responses;
+};
 
 let cached: object | null = null;
 
 export function openApiDocument(): object {
-  return (cached ??= {
+  if (cached) return cached;
+  const chat = {
+    operationId: "createChatCompletion",
+    description: `OpenAI's Chat Completions. ${UNKNOWN_PARAMS}`,
+    parameters: [providerHeader],
+    requestBody: jsonBody(ref("ChatCompletionRequest")),
+    responses: {
+      ...withServedBy(
+        jsonOrStream(
+          "A chat.completion",
+          ref("CreateChatCompletionResponse"),
+          ref("CreateChatCompletionStreamResponse"),
+          "data: <chat.completion.chunk> events, then data: [DONE]",
+        ),
+      ),
+      ...errors(INFERENCE_ERRORS),
+    },
+  };
+  const responses = {
+    operationId: "createResponse",
+    description: `OpenAI's Responses API, on any provider family; \`store\` (default true) keeps the response for previous_response_id and GET. ${UNKNOWN_PARAMS}`,
+    parameters: [providerHeader],
+    requestBody: jsonBody(ref("ResponsesRequest")),
+    responses: {
+      ...withServedBy(jsonOrStream("A response", ref("Response"), ref("ResponseStreamEvent"), "event: <type> / data: <event> pairs, with sequence numbers")),
+      ...errors(INFERENCE_ERRORS),
+    },
+  };
+  const messages = {
+    operationId: "createMessage",
+    description: `Anthropic's Messages API, on any provider family (an anthropic provider gets it untranslated). Errors are in Anthropic's shape. ${UNKNOWN_PARAMS}`,
+    parameters: [
+      providerHeader,
+      { name: "anthropic-version", in: "header", required: false, schema: { type: "string" } },
+      { name: "anthropic-beta", in: "header", required: false, schema: { type: "string" } },
+    ],
+    requestBody: jsonBody(ref("MessagesRequest")),
+    responses: {
+      ...withServedBy(
+        jsonOrStream(
+          "A message",
+          ref("AnthropicMessage"),
+          { anyOf: [ref("AnthropicRawMessageStreamEvent"), ref("AnthropicErrorResponse"), { type: "object", properties: { type: { const: "ping" } } }] },
+          "event: <type> / data: <event> pairs",
+        ),
+      ),
+      ...errors(INFERENCE_ERRORS, "anthropic"),
+    },
+  };
+  const id = (name: string, description?: string) => ({
+    name,
+    in: "path",
+    required: true,
+    schema: { type: "string" },
+    ...(description ? { description } : {}),
+  });
+  cached = {
     openapi: "3.1.0",
-    info: { title: "Interference", version: "0.1.0", description: "Self-hosted AI gateway: OpenAI's API plus a `provider` field for ordered failover." },
+    info: {
+      title: "Interference",
+      version: "0.2.0",
+      description:
+        "Self-hosted AI gateway: OpenAI's Chat Completions, Responses and legacy Completions, and Anthropic's Messages, on any provider, with a `provider` field for ordered failover.",
+    },
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "An API key (required once any key exists)." } },
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "An API key (required once any key exists)." },
+        apiKey: { type: "apiKey", in: "header", name: "x-api-key", description: "The same key, as Anthropic's clients send it." },
+      },
       schemas: {
-        Error: {
-          type: "object",
-          required: ["error"],
-          properties: {
-            error: {
-              type: "object",
-              required: ["message", "type", "code"],
-              properties: { message: { type: "string" }, type: { type: "string" }, code: { type: ["string", "null"] }, param: { type: ["string", "null"] } },
-            },
-          },
-        },
         ChatCompletionRequest: toSchema(chatRequestSchema),
+        ResponsesRequest: toSchema(responsesRequestSchema),
+        MessagesRequest: toSchema(messagesRequestSchema),
+        CountTokensRequest: toSchema(countTokensRequestSchema),
+        CompletionRequest: toSchema(completionsRequestSchema),
         ImageRequest: toSchema(imageRequestSchema),
+        ...officialSchemas("openai-openapi.subset.json", ""),
+        ...officialSchemas("anthropic-messages.schema.json", "Anthropic"),
       },
     },
-    security: [{ bearer: [] }, {}],
+    security: [{ bearer: [] }, { apiKey: [] }, {}],
     paths: {
-      "/v1/chat/completions": {
-        post: {
-          operationId: "createChatCompletion",
-          description: "The provider choice may also come as the X-Interference-Provider header or ?provider= (same syntax as the body's provider).",
-          requestBody: jsonBody({ $ref: "#/components/schemas/ChatCompletionRequest" }),
+      "/v1/chat/completions": { post: chat },
+      "/api/{provider}/chat/completions": { post: { ...chat, operationId: "createChatCompletionOnProvider", parameters: [providerParam] } },
+      "/v1/responses": { post: responses },
+      "/api/{provider}/responses": { post: { ...responses, operationId: "createResponseOnProvider", parameters: [providerParam] } },
+      "/v1/responses/{id}": {
+        get: {
+          operationId: "getResponse",
+          parameters: [id("id")],
+          responses: { ...json("A stored response (the key's own)", ref("Response")), ...errors(READ_ERRORS) },
+        },
+        delete: {
+          operationId: "deleteResponse",
+          parameters: [id("id")],
           responses: {
-            ...ok("chat.completion, or an SSE stream of chat.completion.chunk when stream is true"),
-            ...errors(400, 401, 403, 404, 413, 415, 429, 502, 503),
+            ...json("Deleted", {
+              type: "object",
+              required: ["id", "object", "deleted"],
+              properties: { id: { type: "string" }, object: { const: "response.deleted" }, deleted: { const: true } },
+            }),
+            ...errors(READ_ERRORS),
+          },
+        },
+      },
+      "/v1/responses/{id}/input_items": {
+        get: {
+          operationId: "listInputItems",
+          parameters: [
+            id("id"),
+            { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100, default: 20 } },
+            { name: "order", in: "query", schema: { enum: ["asc", "desc"], default: "desc" } },
+            { name: "after", in: "query", schema: { type: "string" } },
+          ],
+          responses: { ...json("The response's input items", ref("ResponseItemList")), ...errors([400, ...READ_ERRORS]) },
+        },
+      },
+      "/v1/messages": { post: messages },
+      "/api/{provider}/messages": { post: { ...messages, operationId: "createMessageOnProvider", parameters: [providerParam] } },
+      "/v1/messages/count_tokens": {
+        post: {
+          operationId: "countTokens",
+          description:
+            "Anthropic's own count where an anthropic provider serves the model; an estimate elsewhere (the x-interference-token-count header says which).",
+          parameters: [providerHeader],
+          requestBody: jsonBody(ref("CountTokensRequest")),
+          responses: { ...json("The input tokens", ref("AnthropicMessageTokensCount")), ...errors(INFERENCE_ERRORS, "anthropic") },
+        },
+      },
+      "/v1/completions": {
+        post: {
+          operationId: "createCompletion",
+          description: "OpenAI's legacy completions: native on providers with completions_api: true, through chat elsewhere.",
+          parameters: [providerHeader],
+          requestBody: jsonBody(ref("CompletionRequest")),
+          responses: {
+            ...withServedBy(
+              jsonOrStream(
+                "A text_completion",
+                ref("CreateCompletionResponse"),
+                ref("CreateCompletionResponse"),
+                "data: <text_completion> chunks, then data: [DONE]",
+              ),
+            ),
+            ...errors(INFERENCE_ERRORS),
           },
         },
       },
       "/v1/images/generations": {
         post: {
           operationId: "createImage",
-          requestBody: jsonBody({ $ref: "#/components/schemas/ImageRequest" }),
-          responses: { ...ok("Generated images"), ...errors(400, 401, 403, 404, 413, 415, 429, 502, 503) },
+          parameters: [providerHeader],
+          requestBody: jsonBody(ref("ImageRequest")),
+          responses: { ...json("Generated images", ref("ImagesResponse")), ...errors(INFERENCE_ERRORS) },
         },
       },
       "/v1/images/generate": {
         post: {
           operationId: "generateImage",
-          requestBody: jsonBody({ $ref: "#/components/schemas/ImageRequest" }),
-          responses: { ...ok("Generated images"), ...errors(400, 401, 403, 404, 413, 415, 429, 502, 503) },
+          parameters: [providerHeader],
+          requestBody: jsonBody(ref("ImageRequest")),
+          responses: { ...json("Generated images", ref("ImagesResponse")), ...errors(INFERENCE_ERRORS) },
         },
       },
-      "/v1/models": { get: { operationId: "listModels", responses: { ...ok("Models, OpenAI's list shape"), ...errors(401) } } },
-      "/v1/providers": { get: { operationId: "listProviders", responses: { ...ok("Providers (never a secret)"), ...errors(401) } } },
-      "/v1/providers/{id}": {
-        get: {
-          operationId: "getProvider",
-          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
-          responses: { ...ok("One provider with models, params and health"), ...errors(401, 404) },
-        },
+      "/v1/models": {
+        get: { operationId: "listModels", responses: { ...json("Models, OpenAI's list shape", ref("ListModelsResponse")), ...errors([401, 405]) } },
       },
       "/v1/models/{id}": {
         get: {
           operationId: "retrieveModel",
-          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" }, description: "May contain '/'" }],
-          responses: { ...ok("OpenAI's model object, plus the providers that serve it"), ...errors(401, 404) },
+          parameters: [id("id", "May contain '/'")],
+          responses: { ...json("OpenAI's model object, plus the providers that serve it", ref("Model")), ...errors(READ_ERRORS) },
         },
       },
-      "/api/{provider}/chat/completions": {
-        post: {
-          operationId: "createChatCompletionOnProvider",
-          description: "POST /v1/chat/completions with the provider in the path (gpt4free's form).",
-          parameters: [{ name: "provider", in: "path", required: true, schema: { type: "string" } }],
-          requestBody: jsonBody({ $ref: "#/components/schemas/ChatCompletionRequest" }),
-          responses: { ...ok("A chat.completion, or an SSE stream of chat.completion.chunk"), ...errors(400, 401, 403, 404, 413, 415, 429, 502, 503) },
+      "/v1/providers": {
+        get: {
+          operationId: "listProviders",
+          responses: { ...json("Providers (never a secret)", { type: "object", properties: { data: { type: "array" } } }), ...errors([401, 405]) },
+        },
+      },
+      "/v1/providers/{id}": {
+        get: {
+          operationId: "getProvider",
+          parameters: [id("id")],
+          responses: { ...json("One provider with models, params and health", { type: "object", required: ["id", "type"] }), ...errors(READ_ERRORS) },
         },
       },
       "/media/{name}": {
         get: {
           operationId: "getMedia",
           security: [],
-          parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }],
-          responses: { ...ok("A stored image", "image/png"), ...errors(404) },
+          parameters: [id("name")],
+          responses: {
+            "200": { description: "A stored image", content: { "image/png": { schema: { type: "string", format: "binary" } } } },
+            ...errors([404, 405]),
+          },
         },
       },
-      "/healthz": { get: { operationId: "liveness", security: [], responses: ok("Alive") } },
+      "/healthz": { get: { operationId: "liveness", security: [], responses: json("Alive", { type: "object", properties: { status: { const: "ok" } } }) } },
       "/readyz": {
         get: {
           operationId: "readiness",
           security: [],
           responses: {
-            ...ok("Ready"),
-            "503": {
-              description: "Not ready (a model loading, a check failing); a database or Redis outage the gateway rides out is 200 with status degraded",
-            },
+            ...json("Ready, or degraded (a database or Redis outage the gateway rides out)", {
+              type: "object",
+              properties: { status: { enum: ["ready", "degraded"] }, checks: { type: "object", additionalProperties: { type: "string" } } },
+            }),
+            "503": { description: "Not ready (a model loading, a check failing)", content: { "application/json": { schema: { type: "object" } } } },
           },
         },
       },
@@ -116,9 +298,11 @@ export function openApiDocument(): object {
           operationId: "metrics",
           security: [],
           // 401: not the METRICS_TOKEN; 403: closed, neither METRICS_TOKEN nor METRICS_PUBLIC=true is set.
-          responses: { ...ok("Prometheus metrics", "text/plain"), ...errors(401, 403) },
+          responses: { "200": { description: "Prometheus metrics", content: { "text/plain": { schema: { type: "string" } } } }, ...errors([401, 403]) },
         },
       },
+      "/openapi.json": { get: { operationId: "openapi", security: [], responses: json("This document", { type: "object" }) } },
     },
-  });
+  };
+  return cached;
 }

@@ -1,5 +1,5 @@
 /**
- * Every object the gateway returns, checked against the official specifications (test/fixtures/specs), served
+ * Every object the gateway returns, checked against the official specifications (src/specs), served
  * by OpenAI-, Anthropic- and Gemini-shaped upstreams:
  * - OpenAI's routes against OpenAI's published OpenAPI spec (cut from openai/openai-openapi by
  *   scripts/extract-openai-spec.mjs): chat completions and chunks, Responses objects, every Responses stream event,
@@ -15,8 +15,8 @@ import type { FakeServer } from "../test-support/fake-server.js";
 import { startScriptedAnthropic, startScriptedGemini, startScriptedOpenAI } from "../test-support/scripted-providers.js";
 import { startTestGateway, type TestGateway } from "../test-support/gateway.js";
 
-const spec = JSON.parse(readFileSync(fileURLToPath(new URL("../../test/fixtures/specs/openai-openapi.subset.json", import.meta.url)), "utf8"));
-const anthropicSpec = JSON.parse(readFileSync(fileURLToPath(new URL("../../test/fixtures/specs/anthropic-messages.schema.json", import.meta.url)), "utf8"));
+const spec = JSON.parse(readFileSync(fileURLToPath(new URL("../specs/openai-openapi.subset.json", import.meta.url)), "utf8"));
+const anthropicSpec = JSON.parse(readFileSync(fileURLToPath(new URL("../specs/anthropic-messages.schema.json", import.meta.url)), "utf8"));
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
 ajv.addSchema({ ...spec, $id: "openai" });
 ajv.addSchema({ ...anthropicSpec, $id: "anthropic" });

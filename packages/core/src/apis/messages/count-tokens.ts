@@ -11,14 +11,17 @@ const IMAGE_TOKENS = 1600;
 /** Role and turn markers per message. */
 const MESSAGE_OVERHEAD = 4;
 
+/** A string field's length (0 when absent or not a string: the schema lets other block shapes through). */
+const len = (value: unknown) => (typeof value === "string" ? value.length : 0);
+
 function blockChars(block: Record<string, unknown>): { chars: number; images: number } {
   switch (block.type) {
     case "text":
-      return { chars: String(block.text ?? "").length, images: 0 };
+      return { chars: len(block.text), images: 0 };
     case "image":
       return { chars: 0, images: 1 };
     case "tool_use":
-      return { chars: String(block.name ?? "").length + JSON.stringify(block.input ?? {}).length, images: 0 };
+      return { chars: len(block.name) + JSON.stringify(block.input ?? {}).length, images: 0 };
     case "tool_result": {
       if (typeof block.content === "string") return { chars: block.content.length, images: 0 };
       let chars = 0;
@@ -31,7 +34,7 @@ function blockChars(block: Record<string, unknown>): { chars: number; images: nu
       return { chars, images };
     }
     case "thinking":
-      return { chars: String(block.thinking ?? "").length, images: 0 };
+      return { chars: len(block.thinking), images: 0 };
     default:
       return { chars: JSON.stringify(block).length, images: 0 };
   }
