@@ -146,17 +146,20 @@ export class Gateway {
         req,
         log,
       );
-    this.route("POST", "/v1/messages", messages);
-    this.route("POST", "/api/:provider/messages", messages);
-    this.route("POST", "/v1/messages/count_tokens", async (req, { auth, log }) =>
+    const tokens = async (req: GatewayHttpRequest, { auth, log, params }: RouteContext) =>
       countTokens(
         { registry: this.registry, timeouts: this.options.config.timeouts },
-        withProviderChoice(await readJsonBody(req, this.maxBodyBytes), req),
+        withProviderChoice(await readJsonBody(req, this.maxBodyBytes), req, params.provider),
         auth,
         req,
         log,
-      ),
-    );
+      );
+    this.route("POST", "/v1/messages", messages);
+    this.route("POST", "/v1/messages/count_tokens", tokens);
+    // The path form for Anthropic's clients, whose base URL has no /v1 (ANTHROPIC_BASE_URL=https://gw/api/{provider}).
+    this.route("POST", "/api/:provider/messages", messages);
+    this.route("POST", "/api/:provider/v1/messages", messages);
+    this.route("POST", "/api/:provider/v1/messages/count_tokens", tokens);
     this.route("POST", "/v1/completions", async (req, { auth, log }) =>
       createCompletion(
         { registry: this.registry, timeouts: this.options.config.timeouts },
@@ -318,7 +321,7 @@ export class Gateway {
 }
 
 /** `/api/{provider}/chat/completions`, `…/responses`, `…/messages` (gpt4free's form); other /api/ paths are the dashboard's. */
-const PROVIDER_PATH = /^\/api\/[^/]+\/(chat\/completions|responses|messages)\/?$/;
+const PROVIDER_PATH = /^\/api\/[^/]+\/(chat\/completions|responses|messages|v1\/messages|v1\/messages\/count_tokens)\/?$/;
 
 /**
  * The `provider` choice as any client can send it: the body field, else the X-Interference-Provider header, else
@@ -331,7 +334,7 @@ function withProviderChoice(body: Record<string, unknown>, req: GatewayHttpReque
 }
 
 /** Anthropic's Messages routes (and gpt4free's /api/{provider}/messages) answer errors in Anthropic's shape. */
-const ANTHROPIC_PATH = /^\/(v1|api\/[^/]*)\/messages(\/|$)/;
+const ANTHROPIC_PATH = /^\/(v1|api\/[^/]*(\/v1)?)\/messages(\/|$)/;
 
 /** An error in the shape of the API that was called, with the request's id (the log row's) to quote to an admin. */
 function errorResponse(path: string, e: GatewayError, requestId: string, headers: Record<string, string> = {}): GatewayHttpResponse {

@@ -71,8 +71,13 @@ export type Block = z.infer<typeof blockSchema>;
 export const countTokensRequestSchema = messagesRequestSchema.omit({ max_tokens: true, stream: true });
 export type CountTokensRequest = z.infer<typeof countTokensRequestSchema>;
 
-/** Fields a translating provider honours, or hints (service_tier) that change nothing it could do. */
+/**
+ * Fields a translating provider honours, or hints that change nothing it could do: service_tier, and
+ * context_management (Anthropic clearing old thinking or tool results server-side, which Claude Code sends on every
+ * request: without it the provider just sees the whole conversation; earlier thinking is never sent to it anyway).
+ */
 export const TRANSLATED_FIELDS = new Set([
+  "context_management",
   "model",
   "max_tokens",
   "messages",
