@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import OpenAI from "openai";
+import Anthropic from "@anthropic-ai/sdk";
 import { startServer, WEB_DIR, type RunningServer } from "./support/server";
 
 const MODEL = join(WEB_DIR, "../../models/SmolLM2-135M-Instruct.Q4_1.gguf");
@@ -51,4 +52,29 @@ it.skipIf(!present)("serves the embedded model with no configuration", async () 
   for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
   expect(text.trim().length).toBeGreaterThan(0);
   expect(server.output()).toMatch(/provider local: loaded .* in \d+ ms/);
+});
+
+it.skipIf(!present)("serves Responses, Messages and legacy completions from the embedded model, with the official SDKs", async () => {
+  const openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 });
+  const response = await openai.responses.create({ model: "smollm2-135m-instruct", input: "Say hello.", max_output_tokens: 16 });
+  expect(response.status === "completed" || response.status === "incomplete").toBe(true);
+  expect(response.output_text.trim().length).toBeGreaterThan(0);
+  const next = openai.responses.stream({ model: "smollm2-135m-instruct", input: "And again.", previous_response_id: response.id, max_output_tokens: 16 });
+  const final = await next.finalResponse();
+  expect(final.output_text.trim().length).toBeGreaterThan(0);
+  expect((final as unknown as { provider: string }).provider).toBe("local");
+
+  const anthropic = new Anthropic({ baseURL: server.url, apiKey: "unused", maxRetries: 0 });
+  const message = await anthropic.messages.create({ model: "smollm2-135m-instruct", max_tokens: 16, messages: [{ role: "user", content: "Say hello." }] });
+  expect(message.content[0]).toMatchObject({ type: "text", text: expect.stringMatching(/\S/) });
+  expect(message.usage.output_tokens).toBeGreaterThan(0);
+  const streamed = await anthropic.messages
+    .stream({ model: "smollm2-135m-instruct", max_tokens: 16, messages: [{ role: "user", content: "Say hello." }] })
+    .finalMessage();
+  expect(["end_turn", "max_tokens"]).toContain(streamed.stop_reason);
+  const count = await anthropic.messages.countTokens({ model: "smollm2-135m-instruct", messages: [{ role: "user", content: "Say hello." }] });
+  expect(count.input_tokens).toBeGreaterThan(0);
+
+  const completion = await openai.completions.create({ model: "smollm2-135m-instruct", prompt: "Once upon a time", max_tokens: 8 });
+  expect(completion.choices[0]!.text.trim().length).toBeGreaterThan(0);
 });

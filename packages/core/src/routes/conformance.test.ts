@@ -152,6 +152,16 @@ describe("the rest conforms too", () => {
     expect(() => conformsEvent({ type: "response.made_up" })).toThrow(/no stream event/);
   });
 
+  it.each(["an", "ge"])("reasoning from %s: the reasoning item and its stream events", async (provider) => {
+    const body = { model: "m", input: "think", reasoning: { effort: "low" } };
+    const r = (await (await post("/v1/responses", provider, body)).json()) as any;
+    expect(r.output[0].type).toBe("reasoning");
+    conforms("Response", r);
+    const streamed = await events(await post("/v1/responses", provider, { ...body, stream: true }));
+    expect(streamed.some((e) => e.type === "response.reasoning_text.delta")).toBe(true);
+    for (const e of streamed) conformsEvent(e);
+  });
+
   it("models and errors", async () => {
     conforms("ListModelsResponse", await (await fetch(`${gw.url}/v1/models`)).json());
     conforms("Model", await (await fetch(`${gw.url}/v1/models/m`)).json());

@@ -113,6 +113,21 @@ describe.each(["oa", "an", "ge"])("POST /v1/responses served by %s", (provider) 
 });
 
 describe("Responses: the rest of the API", () => {
+  it.each(["an", "ge"])("asks %s to think with reasoning.effort, and returns its reasoning as a reasoning item", async (provider) => {
+    const upstream = provider === "an" ? an : ge;
+    const r = await client(provider).responses.create({ model: "m", input: "think", reasoning: { effort: "low" }, max_output_tokens: 100 });
+    const sent = upstream.requests.at(-1)!.body;
+    if (provider === "an") expect(sent).toMatchObject({ thinking: { type: "enabled", budget_tokens: 2048 }, max_tokens: 2148 });
+    else expect(sent.generationConfig.thinkingConfig).toEqual({ thinkingBudget: 2048, includeThoughts: true });
+    expect(r.output[0]).toMatchObject({ type: "reasoning", content: [{ type: "reasoning_text", text: "pondering deeply" }] });
+    expect(r.output_text).toMatch(/heard: user:think$/);
+    const stream = client(provider).responses.stream({ model: "m", input: "think", reasoning: { effort: "low" } });
+    let reasoning = "";
+    for await (const e of stream) if (e.type === "response.reasoning_text.delta") reasoning += e.delta;
+    expect(reasoning).toBe("pondering deeply");
+    expect((await stream.finalResponse()).output.map((o) => o.type)).toEqual(["reasoning", "message"]);
+  });
+
   it("sends text.format json_schema upstream as structured output, and parses it with the SDK", async () => {
     const r = await client("oa").responses.create({
       model: "m",

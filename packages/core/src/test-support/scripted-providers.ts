@@ -106,16 +106,25 @@ function anthropicSse(res: ServerResponse, body: any, answer: ReturnType<typeof 
     }),
     ev("ping", {}),
   ];
+  let index = 0;
+  if (body.thinking?.type === "enabled") {
+    events.push(ev("content_block_start", { index, content_block: { type: "thinking", thinking: "", signature: "" } }));
+    events.push(ev("content_block_delta", { index, delta: { type: "thinking_delta", thinking: "pondering " } }));
+    events.push(ev("content_block_delta", { index, delta: { type: "thinking_delta", thinking: "deeply" } }));
+    events.push(ev("content_block_delta", { index, delta: { type: "signature_delta", signature: "sig-abc" } }));
+    events.push(ev("content_block_stop", { index }));
+    index++;
+  }
   if (answer.text) {
-    events.push(ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }));
-    for (const w of words(answer.text)) events.push(ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: w } }));
-    events.push(ev("content_block_stop", { index: 0 }));
+    events.push(ev("content_block_start", { index, content_block: { type: "text", text: "" } }));
+    for (const w of words(answer.text)) events.push(ev("content_block_delta", { index, delta: { type: "text_delta", text: w } }));
+    events.push(ev("content_block_stop", { index }));
   }
   if (answer.tool) {
-    events.push(ev("content_block_start", { index: 0, content_block: { type: "tool_use", id: "toolu_1", name: answer.tool.name, input: {} } }));
-    events.push(ev("content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: answer.tool.args.slice(0, 5) } }));
-    events.push(ev("content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: answer.tool.args.slice(5) } }));
-    events.push(ev("content_block_stop", { index: 0 }));
+    events.push(ev("content_block_start", { index, content_block: { type: "tool_use", id: "toolu_1", name: answer.tool.name, input: {} } }));
+    events.push(ev("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: answer.tool.args.slice(0, 5) } }));
+    events.push(ev("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: answer.tool.args.slice(5) } }));
+    events.push(ev("content_block_stop", { index }));
   }
   events.push(ev("message_delta", { delta: { stop_reason: answer.tool ? "tool_use" : "end_turn", stop_sequence: null }, usage: { output_tokens: 7 } }));
   events.push(ev("message_stop", {}));
@@ -129,9 +138,10 @@ export function scriptedAnthropic(tag: string): FakeHandler {
     if (req.url?.endsWith("/count_tokens")) return sendJson(res, 200, { input_tokens: 1234 });
     const answer = script(tag, anthropicTurns(body), body.tools?.[0]?.name);
     if (body.stream) return anthropicSse(res, body, answer);
-    const content = answer.tool
+    const content: object[] = answer.tool
       ? [{ type: "tool_use", id: "toolu_1", name: answer.tool.name, input: JSON.parse(answer.tool.args) }]
       : [{ type: "text", text: answer.text }];
+    if (body.thinking?.type === "enabled") content.unshift({ type: "thinking", thinking: "pondering deeply", signature: "sig-abc" });
     return sendJson(res, 200, {
       id: "msg_s",
       type: "message",
@@ -166,7 +176,8 @@ export async function startScriptedGemini(tag: string): Promise<FakeServer> {
       turns.push({ role: isTool ? "tool" : c.role === "model" ? "assistant" : "user", text });
     }
     const answer = script(tag, turns, body.tools?.[0]?.functionDeclarations?.[0]?.name);
-    const parts = answer.tool ? [{ functionCall: { name: answer.tool.name, args: JSON.parse(answer.tool.args) } }] : [{ text: answer.text }];
+    const parts: object[] = answer.tool ? [{ functionCall: { name: answer.tool.name, args: JSON.parse(answer.tool.args) } }] : [{ text: answer.text }];
+    if (body.generationConfig?.thinkingConfig?.includeThoughts) parts.unshift({ text: "pondering deeply", thought: true });
     const usageMetadata = { promptTokenCount: 11, candidatesTokenCount: 7, totalTokenCount: 18 };
     const reply = { candidates: [{ content: { role: "model", parts }, finishReason: "STOP", index: 0 }], usageMetadata, modelVersion: "gemini-fake" };
     if (!req.url?.includes("streamGenerateContent")) return sendJson(res, 200, reply);

@@ -29,10 +29,12 @@ export function toUsage(u: AnthropicUsage | null | undefined): Usage {
 
 export function fromAnthropicMessage(msg: AnthropicMessage, created: number): ChatCompletion {
   let text = "";
+  let reasoning = "";
   const toolCalls: ToolCall[] = [];
   let jsonAnswer: string | null = null;
   for (const block of msg.content) {
     if (block.type === "text") text += (block as { text: string }).text;
+    else if (block.type === "thinking") reasoning += (block as { thinking: string }).thinking;
     else if (block.type === "tool_use") {
       const b = block as { id: string; name: string; input: unknown };
       const args = JSON.stringify(b.input ?? {});
@@ -54,6 +56,7 @@ export function fromAnthropicMessage(msg: AnthropicMessage, created: number): Ch
           role: "assistant",
           content: jsonAnswer ?? (text || (toolCalls.length ? null : "")),
           ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+          ...(reasoning ? { reasoning_content: reasoning } : {}),
           refusal: null,
         },
         finish_reason: finish,

@@ -23,6 +23,7 @@ export const ANTHROPIC_PARAMS = [
   "tool_choice",
   "response_format",
   "user",
+  "reasoning_effort",
 ] as const;
 
 function headers(config: ProviderConfig): Record<string, string> {

@@ -54,7 +54,9 @@ export class AnthropicStreamTranslator {
           const index = this.toolIndex.get(event.index);
           if (index !== undefined) return [this.chunk({ tool_calls: [{ index, function: { arguments: d.partial_json } }] })];
         }
-        return []; // thinking and signature deltas are not part of OpenAI's chunk shape
+        // Thinking goes out as `reasoning_content` (the field DeepSeek and vLLM use); signatures stay Anthropic's.
+        if (d.type === "thinking_delta" && d.thinking) return [this.chunk({ reasoning_content: d.thinking })];
+        return [];
       }
       case "message_delta":
         this.usage = { ...this.usage, ...Object.fromEntries(Object.entries(event.usage ?? {}).filter(([, v]) => v != null)) };

@@ -1,6 +1,7 @@
 /** OpenAI chat request → Anthropic Messages request. */
 import type { ChatMessage, ChatRequest, ContentPart } from "../../openai/schema.js";
 import type { AnthropicContent, AnthropicRequest } from "./wire.js";
+import { thinkingBudget } from "../reasoning.js";
 
 /** Anthropic requires max_tokens; this is used when the client sets none. */
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -61,9 +62,13 @@ export function toAnthropicRequest(req: ChatRequest, model: string, stream: bool
     }
   }
 
+  // Thinking counts against max_tokens at Anthropic: the budget is added, so the answer keeps the room asked for.
+  const budget = thinkingBudget(req.reasoning_effort);
+  const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? DEFAULT_MAX_TOKENS;
   const out: AnthropicRequest = {
     model,
-    max_tokens: req.max_completion_tokens ?? req.max_tokens ?? DEFAULT_MAX_TOKENS,
+    max_tokens: budget ? maxTokens + budget : maxTokens,
+    ...(budget ? { thinking: { type: "enabled" as const, budget_tokens: budget } } : {}),
     messages,
     ...(system.length ? { system: system.join("\n\n") } : {}),
     ...(req.temperature != null ? { temperature: Math.min(req.temperature, 1) } : {}),

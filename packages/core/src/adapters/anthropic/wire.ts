@@ -37,7 +37,7 @@ export const streamEventSchema = z.discriminatedUnion("type", [
   z.looseObject({
     type: z.literal("content_block_delta"),
     index: z.number(),
-    delta: z.looseObject({ type: z.string(), text: z.string().optional(), partial_json: z.string().optional() }),
+    delta: z.looseObject({ type: z.string(), text: z.string().optional(), partial_json: z.string().optional(), thinking: z.string().optional() }),
   }),
   z.looseObject({ type: z.literal("content_block_stop"), index: z.number() }),
   z.looseObject({ type: z.literal("message_delta"), delta: z.looseObject({ stop_reason: z.string().nullish() }), usage: usage.nullish() }),
@@ -65,4 +65,5 @@ export interface AnthropicRequest {
   tools?: Array<{ name: string; description?: string; input_schema: Record<string, unknown> }>;
   tool_choice?: { type: "auto" | "any" | "none" } | { type: "tool"; name: string };
   metadata?: { user_id: string };
+  thinking?: { type: "enabled"; budget_tokens: number };
 }

@@ -36,9 +36,14 @@ export function toUsage(u: GeminiUsage | undefined): Usage | undefined {
 export function fromGeminiResponse(res: GeminiResponse, model: string, created: number): ChatCompletion {
   const choices = (res.candidates ?? []).map((c, i) => {
     let text = "";
+    let reasoning = "";
     const toolCalls: ToolCall[] = [];
     for (const p of c.content?.parts ?? []) {
-      if (p.thought) continue;
+      // Thought summaries (asked for with reasoning_effort) go out as reasoning_content, never as the answer.
+      if (p.thought) {
+        if (p.text) reasoning += p.text;
+        continue;
+      }
       if (p.text) text += p.text;
       if (p.functionCall?.name) {
         toolCalls.push({ id: toolCallId(), type: "function", function: { name: p.functionCall.name, arguments: JSON.stringify(p.functionCall.args ?? {}) } });
@@ -50,6 +55,7 @@ export function fromGeminiResponse(res: GeminiResponse, model: string, created: 
         role: "assistant" as const,
         content: text || (toolCalls.length ? null : ""),
         ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+        ...(reasoning ? { reasoning_content: reasoning } : {}),
         refusal: null,
       },
       finish_reason: toFinishReason(c.finishReason, toolCalls.length > 0) ?? "stop",

@@ -26,6 +26,7 @@ export const GEMINI_PARAMS = [
   "tool_choice",
   "response_format",
   "user",
+  "reasoning_effort",
 ] as const;
 
 export function geminiChat(config: ProviderConfig, client: UpstreamClient): ChatCapability {

@@ -81,7 +81,10 @@ export class GeminiStreamTranslator {
         out.push(this.chunk(index, { role: "assistant", content: "" }));
       }
       for (const p of candidate?.content?.parts ?? []) {
-        if (p.thought) continue;
+        if (p.thought) {
+          if (p.text) out.push(this.chunk(index, { reasoning_content: p.text }));
+          continue;
+        }
         if (p.text) out.push(this.chunk(index, { content: p.text }));
         const fc = p.functionCall;
         if (!fc) continue;

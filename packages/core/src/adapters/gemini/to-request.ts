@@ -1,4 +1,5 @@
 /** OpenAI chat request → Gemini generateContent request. */
+import { thinkingBudget } from "../reasoning.js";
 import type { ChatMessage, ChatRequest, ContentPart } from "../../openai/schema.js";
 import type { GeminiRequest, GeminiRequestPart } from "./wire.js";
 
@@ -79,6 +80,9 @@ export function toGeminiRequest(req: ChatRequest): GeminiRequest {
   if (req.n != null) generationConfig.candidateCount = req.n;
   if (req.presence_penalty != null) generationConfig.presencePenalty = req.presence_penalty;
   if (req.frequency_penalty != null) generationConfig.frequencyPenalty = req.frequency_penalty;
+  const budget = thinkingBudget(req.reasoning_effort);
+  if (budget === null) generationConfig.thinkingConfig = { thinkingBudget: 0 };
+  else if (budget) generationConfig.thinkingConfig = { thinkingBudget: budget, includeThoughts: true };
   const format = req.response_format;
   if (format?.type === "json_object") generationConfig.responseMimeType = "application/json";
   if (format?.type === "json_schema") {
