@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine: pnpm, dependencies, the embedded model, the build.
 #   scripts/setup.sh          what `pnpm start` needs
-#   scripts/setup.sh --test   also what the test suite needs (chromium, redis-server, Claude Code, Python requests)
+#   scripts/setup.sh --test   also what the test suite needs (chromium, redis-server, Claude Code, Codex, Python requests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1 CHECKPOINT_DISABLE=1 TURBO_TELEMETRY_DISABLED=1
@@ -29,12 +29,15 @@ if [[ "${1:-}" == "--test" ]]; then
     if [[ $(id -u) -eq 0 ]]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
     else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; fi
   fi
-  # Claude Code itself, from npm (its native binary is an npm package too), for the test that runs it through
-  # the gateway; kept out of the workspace's dependencies: it is 400 MB and only that test needs it.
+  # Claude Code and Codex themselves, from npm (their native binaries are npm packages too), for the tests that
+  # run them through the gateway; kept out of the workspace's dependencies: 600 MB, and only those tests need them.
   CLAUDE_CODE_VERSION=2.1.332
-  if ! ls .clients/node_modules/@anthropic-ai/claude-code-linux-*/claude >/dev/null 2>&1 || ! grep -q "\"${CLAUDE_CODE_VERSION}\"" .clients/node_modules/@anthropic-ai/claude-code/package.json; then
-    echo "[setup] installing Claude Code ${CLAUDE_CODE_VERSION} from npm into .clients/ (the Claude Code test runs it)"
-    npm install --prefix .clients --no-save --no-audit --no-fund --ignore-scripts "@anthropic-ai/claude-code@${CLAUDE_CODE_VERSION}" >/dev/null
+  CODEX_VERSION=0.171.0
+  if ! grep -qs "\"${CLAUDE_CODE_VERSION}\"" .clients/node_modules/@anthropic-ai/claude-code/package.json ||
+    ! grep -qs "\"${CODEX_VERSION}\"" .clients/node_modules/@openai/codex/package.json; then
+    echo "[setup] installing Claude Code ${CLAUDE_CODE_VERSION} and Codex ${CODEX_VERSION} from npm into .clients/"
+    npm install --prefix .clients --no-save --no-audit --no-fund --ignore-scripts \
+      "@anthropic-ai/claude-code@${CLAUDE_CODE_VERSION}" "@openai/codex@${CODEX_VERSION}" >/dev/null
   fi
   if ! python3 -c "import requests" 2>/dev/null; then
     echo "[setup] installing Python requests (the seed examples use it)"

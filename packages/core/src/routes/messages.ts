@@ -52,7 +52,9 @@ export async function createMessage(
   log.entry.requestedProviders = typeof rawBody.provider === "string" ? rawBody.provider : null;
   log.entry.stream = rawBody.stream === true;
   const body = validate(messagesRequestSchema, rawBody);
-  const { plan: routePlan, chat } = planMixed(deps.registry, rawBody, auth, "messages", TRANSLATED_FIELDS, () => toChatRequest(decodeMessagesRequest(body)));
+  const { plan: routePlan, chat } = planMixed(deps.registry, rawBody, auth, "messages", TRANSLATED_FIELDS, (lenient) =>
+    toChatRequest(decodeMessagesRequest(body, { dropUnsupportedTools: lenient })),
+  );
   await log.meter?.reserve(JSON.stringify(body.messages).length + JSON.stringify(body.system ?? "").length, body.max_tokens);
   log.setAttempts(routePlan.attempts);
   const headers = forwardedHeaders(request);

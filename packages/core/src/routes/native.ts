@@ -23,8 +23,9 @@ export function nativeBody(raw: Record<string, unknown>, model: string, stream?:
 
 /**
  * Plans a route over native and translating providers. `translate` decodes the request for the translating ones;
- * when it cannot (a server tool, an item type, a field the gateway does not model, all named in its 400), the
- * request still goes to the native providers, and the others are skipped, saying why.
+ * when it cannot (a built-in tool, an item type, a field the gateway does not model, all named in its 400), the
+ * request still goes to the native providers, and to translating ones whose config sets drop_params, decoded with
+ * `lenient` (what they cannot run left out); the others are skipped, saying why.
  */
 export function planMixed(
   registry: ProviderRegistry,
@@ -32,13 +33,13 @@ export function planMixed(
   auth: AuthContext,
   api: NativeApiName,
   translatedFields: ReadonlySet<string>,
-  translate: () => ChatRequest,
+  translate: (lenient: boolean) => ChatRequest,
 ): { plan: RoutePlan; chat: ChatRequest | null } {
   const native = speaks(api);
   let chat: ChatRequest | null = null;
   let problem: GatewayError | null = null;
   try {
-    chat = translate();
+    chat = translate(false);
     const unknown = raw.drop_params ? [] : Object.keys(raw).filter((k) => !translatedFields.has(k) && raw[k] != null);
     if (unknown.length) {
       problem = badRequest(
@@ -51,15 +52,25 @@ export function planMixed(
     if (!(err instanceof GatewayError)) throw err;
     problem = err;
   }
-  const basis = chat ?? ({ model: raw.model, provider: raw.provider, messages: [] } as unknown as ChatRequest);
+  let lenient: ChatRequest | null = chat;
+  if (problem && !lenient) {
+    try {
+      lenient = translate(true);
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err;
+    }
+  }
+  const basis = lenient ?? ({ model: raw.model, provider: raw.provider, messages: [] } as unknown as ChatRequest);
   const plan = planRoute(registry, basis, "chat", scopeOf(auth), native);
   if (problem) {
-    const kept = plan.candidates.filter((c) => native(c.runtime));
+    const keeps = (runtime: ProviderRuntime) => native(runtime) || (lenient !== null && runtime.config.drop_params);
+    const kept = plan.candidates.filter((c) => keeps(c.runtime));
     if (!kept.length) throw problem;
     for (const c of plan.candidates) {
-      if (!native(c.runtime)) plan.attempts.push({ provider: c.runtime.config.id, outcome: "skipped", reason: problem.message });
+      if (!keeps(c.runtime)) plan.attempts.push({ provider: c.runtime.config.id, outcome: "skipped", reason: problem.message });
     }
     plan.candidates = kept;
+    chat = lenient;
   }
   return { plan, chat };
 }

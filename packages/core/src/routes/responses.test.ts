@@ -212,6 +212,23 @@ describe("Responses: the rest of the API", () => {
     await expect(c.responses.create({ model: "m" } as any)).rejects.toMatchObject({ status: 400, param: "input" });
   });
 
+  it("leaves built-in tools out for a provider whose config sets drop_params, and refuses them elsewhere", async () => {
+    const lenient = await startTestGateway(`providers:
+  - { id: strict, type: openai, base_url: "${oa.url}/v1", models: [m] }
+  - { id: lenient, type: openai, base_url: "${oa.url}/v1", models: [m], drop_params: true }
+`);
+    try {
+      const c = (provider: string) => new OpenAI({ baseURL: `${lenient.url}/v1`, apiKey: "x", defaultHeaders: { "x-interference-provider": provider } });
+      const body = { model: "m", input: "hi", tools: [{ type: "web_search" }, weather] } as any;
+      await expect(c("strict").responses.create(body)).rejects.toMatchObject({ status: 400, code: "unsupported_tool" });
+      const r = await c("strict lenient").responses.create({ ...body, client_metadata: { session: "s" } });
+      expect((r as any).provider).toBe("lenient");
+      expect(oa.requests.at(-1)!.body.tools.map((t: any) => t.function.name)).toEqual(["get_weather"]);
+    } finally {
+      await lenient.close();
+    }
+  });
+
   it("takes the provider from /api/{provider}/responses", async () => {
     const res = await fetch(`${gw.url}/api/ge/responses`, {
       method: "POST",

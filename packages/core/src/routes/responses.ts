@@ -12,7 +12,7 @@ import { encodeInput } from "../apis/responses/encode-input.js";
 import { nativeBody, planMixed, speaks } from "./native.js";
 import { toChatRequest } from "../apis/chat-completions/encode-request.js";
 import { ChatChunkDecoder, resultFromChat } from "../apis/chat-completions/decode-result.js";
-import { decodeInput, decodeResponsesRequest } from "../apis/responses/decode-request.js";
+import { decodeInput, decodeResponsesRequest, namespacedNames } from "../apis/responses/decode-request.js";
 import { encodeResult, itemId, responseShell } from "../apis/responses/encode-result.js";
 import { ResponsesStreamEncoder } from "../apis/responses/encode-stream.js";
 import { responsesRequestSchema, TRANSLATED_FIELDS, type ResponseObject, type ResponsesRequest } from "../apis/responses/schema.js";
@@ -54,10 +54,11 @@ export async function createResponse(
     history = previous.conversation;
   }
   let canonical: CanonicalRequest | null = null;
-  const { plan, chat } = planMixed(deps.registry, rawBody, auth, "responses", TRANSLATED_FIELDS, () => {
-    canonical = decodeResponsesRequest(body, history);
+  const { plan, chat } = planMixed(deps.registry, rawBody, auth, "responses", TRANSLATED_FIELDS, (lenient) => {
+    canonical = decodeResponsesRequest(body, history, { dropUnsupportedTools: lenient });
     return toChatRequest(canonical);
   });
+  const names = namespacedNames(body.tools);
   await log.meter?.reserve(JSON.stringify(body.input).length + JSON.stringify(history).length, body.max_output_tokens);
   log.setAttempts(plan.attempts);
   const newTurns = () => (canonical ? (canonical as CanonicalRequest).messages.slice(history.length) : decodeInput(body.input, "input", true).messages);
@@ -97,7 +98,7 @@ export async function createResponse(
           return answer;
         }
         const completion = await c.runtime.adapter.chat!.complete(requestFor(chat!, c), ctx);
-        return encodeResult(responseShell(body, id, completion.model || ctx.upstreamModel), resultFromChat(completion));
+        return encodeResult(responseShell(body, id, completion.model || ctx.upstreamModel), resultFromChat(completion), names);
       });
       release();
       const provider = candidate.runtime.config.id;
@@ -145,7 +146,7 @@ export async function createResponse(
       }
       const shell = responseShell(body, id, body.model ?? candidate.model.id);
       shell.provider = provider;
-      const encoder = new ResponsesStreamEncoder(shell);
+      const encoder = new ResponsesStreamEncoder(shell, names);
       const decoder = new ChatChunkDecoder();
       let started = false;
       const start = () => (started ? "" : ((started = true), encoder.start()));

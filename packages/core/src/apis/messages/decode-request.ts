@@ -59,22 +59,25 @@ function unsupportedBlock(type: string, at: string) {
   );
 }
 
-function decodeTools(tools: MessagesRequest["tools"]): CanonicalTool[] {
-  return (tools ?? []).map((t, i) => {
+function decodeTools(tools: MessagesRequest["tools"], dropUnsupported: boolean): CanonicalTool[] {
+  const out: CanonicalTool[] = [];
+  (tools ?? []).forEach((t, i) => {
     // Anthropic's server tools (web_search_…, bash_…, text_editor_…) run only on Anthropic itself.
     if (t.type && t.type !== "custom") {
+      if (dropUnsupported) return;
       throw badRequest(
         "unsupported_tool",
-        `tools.${i}: tool type '${t.type}' runs only on Anthropic itself; this provider takes custom tools`,
+        `tools.${i}: tool type '${t.type}' runs only on Anthropic itself; this provider takes custom tools (drop_params drops it)`,
         `tools.${i}.type`,
       );
     }
-    return {
+    out.push({
       name: t.name,
       ...(t.description != null ? { description: t.description } : {}),
       parameters: t.input_schema ?? { type: "object", properties: {} },
-    };
+    });
   });
+  return out;
 }
 
 function decodeToolChoice(choice: MessagesRequest["tool_choice"]): ToolChoice | undefined {
@@ -87,14 +90,15 @@ function decodeToolChoice(choice: MessagesRequest["tool_choice"]): ToolChoice | 
   return choice.type;
 }
 
-export function decodeMessagesRequest(body: MessagesRequest): CanonicalRequest {
+/** `dropUnsupportedTools`: leave server tools out instead of refusing them (a provider with drop_params). */
+export function decodeMessagesRequest(body: MessagesRequest, options: { dropUnsupportedTools?: boolean } = {}): CanonicalRequest {
   const system = body.system == null ? [] : typeof body.system === "string" ? [body.system] : [body.system.map((b) => b.text).join("\n")];
   const messages: CanonicalMessage[] = [];
   body.messages.forEach((m, i) => decodeMessage(m, i, messages));
   const req: CanonicalRequest = {
     system: system.filter(Boolean),
     messages,
-    tools: decodeTools(body.tools),
+    tools: decodeTools(body.tools, options.dropUnsupportedTools === true),
     maxOutputTokens: body.max_tokens,
     stream: body.stream === true,
   };

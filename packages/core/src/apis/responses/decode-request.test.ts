@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../errors.js";
-import { decodeInput, decodeResponsesRequest } from "./decode-request.js";
+import { decodeInput, decodeResponsesRequest, namespacedNames } from "./decode-request.js";
 import { encodeInput } from "./encode-input.js";
 
 describe("decodeResponsesRequest", () => {
@@ -82,6 +82,22 @@ describe("decodeResponsesRequest", () => {
     expect(refused({ input: [{ role: "user", content: [{ type: "input_image", file_id: "f" }] }] })).toEqual(["unsupported_content", "input.0.content"]);
     expect(refused({ input: [{ type: "web_search_call", id: "w" }] })).toEqual(["unsupported_input_item", "input.0"]);
     expect(refused({ input: [] })).toEqual(["invalid_value", "input"]);
+  });
+
+  it("flattens a namespace's functions to <namespace>__<name>, and leaves built-in tools out when told to", () => {
+    const tools = [
+      { type: "namespace", name: "agents", description: "sub-agents", tools: [{ type: "function", name: "spawn", parameters: { type: "object" } }] },
+      { type: "web_search", external_web_access: false },
+    ];
+    expect(() => decodeResponsesRequest({ input: "x", tools })).toThrow(/web_search/);
+    const req = decodeResponsesRequest({ input: "x", tools, tool_choice: { type: "function", name: "spawn", namespace: "agents" } }, [], {
+      dropUnsupportedTools: true,
+    });
+    expect(req.tools).toEqual([{ name: "agents__spawn", parameters: { type: "object" } }]);
+    expect(req.toolChoice).toEqual({ name: "agents__spawn" });
+    expect(namespacedNames(tools as never).get("agents__spawn")).toEqual({ namespace: "agents", name: "spawn" });
+    const { messages } = decodeInput([{ type: "function_call", call_id: "c", namespace: "agents", name: "spawn", arguments: "{}" }]);
+    expect(messages[0]).toEqual({ role: "assistant", content: [{ type: "tool_call", id: "c", name: "agents__spawn", arguments: "{}" }] });
   });
 
   it("skips built-in tool items when only keeping a conversation (lenient)", () => {

@@ -56,7 +56,8 @@ export function decodeInput(input: string | InputItem[], path = "input", lenient
         if (text) pushAssistant(messages, { type: "text", text });
       } else messages.push({ role: "user", content: userParts(content, at) });
     } else if (type === "function_call") {
-      pushAssistant(messages, { type: "tool_call", id: item.call_id as string, name: item.name as string, arguments: item.arguments as string });
+      const name = item.namespace ? `${item.namespace as string}${NAMESPACE_SEPARATOR}${item.name as string}` : (item.name as string);
+      pushAssistant(messages, { type: "tool_call", id: item.call_id as string, name, arguments: item.arguments as string });
     } else if (type === "function_call_output") {
       messages.push({ role: "tool", toolCallId: item.call_id as string, content: textOfParts(item.output as string | Part[]) });
     } else if (type === "reasoning") {
@@ -75,29 +76,68 @@ export function decodeInput(input: string | InputItem[], path = "input", lenient
   return { system, messages };
 }
 
-function decodeTools(tools: ResponsesRequest["tools"]): CanonicalTool[] {
-  return (tools ?? []).map((t, i) => {
-    if (t.type !== "function") {
-      throw badRequest(
-        "unsupported_tool",
-        `tools.${i}: tool type '${t.type}' is not supported through the gateway; only function tools are (built-in tools run only on OpenAI itself)`,
-        `tools.${i}.type`,
-      );
-    }
-    const f = t as { name: string; description?: string | null; parameters?: Record<string, unknown> | null; strict?: boolean | null };
-    return {
-      name: f.name,
-      ...(f.description != null ? { description: f.description } : {}),
-      parameters: f.parameters ?? { type: "object", properties: {} },
-      ...(f.strict != null ? { strict: f.strict } : {}),
-    };
+/**
+ * A namespace's functions (Codex groups its sub-agent tools so) become plain tools named
+ * `<namespace>__<name>`, which every family accepts; the encoders split the name back (namespacedNames).
+ */
+export const NAMESPACE_SEPARATOR = "__";
+
+export interface DecodeOptions {
+  /** Skip tools a translating provider cannot run (built-in tools) instead of refusing them: drop_params. */
+  dropUnsupportedTools?: boolean;
+}
+
+function functionTool(t: Record<string, unknown>, name: string): CanonicalTool {
+  const f = t as { description?: string | null; parameters?: Record<string, unknown> | null; strict?: boolean | null };
+  return {
+    name,
+    ...(f.description != null ? { description: f.description } : {}),
+    parameters: f.parameters ?? { type: "object", properties: {} },
+    ...(f.strict != null ? { strict: f.strict } : {}),
+  };
+}
+
+function unsupportedTool(type: string, at: string) {
+  return badRequest(
+    "unsupported_tool",
+    `${at}: tool type '${type}' is not supported through the gateway; only function tools (and namespaces of them) are (built-in tools run only on OpenAI itself; drop_params drops them)`,
+    `${at}.type`,
+  );
+}
+
+function decodeTools(tools: ResponsesRequest["tools"], options: DecodeOptions): CanonicalTool[] {
+  const out: CanonicalTool[] = [];
+  (tools ?? []).forEach((raw, i) => {
+    const t = raw as Record<string, unknown> & { type: string };
+    if (t.type === "function") out.push(functionTool(t, t.name as string));
+    else if (t.type === "namespace" && Array.isArray(t.tools)) {
+      (t.tools as Array<Record<string, unknown> & { type: string }>).forEach((inner, j) => {
+        if (inner.type === "function") out.push(functionTool(inner, `${t.name as string}${NAMESPACE_SEPARATOR}${inner.name as string}`));
+        else if (!options.dropUnsupportedTools) throw unsupportedTool(inner.type, `tools.${i}.tools.${j}`);
+      });
+    } else if (!options.dropUnsupportedTools) throw unsupportedTool(t.type, `tools.${i}`);
   });
+  return out;
+}
+
+/** Flat tool name → its namespace and own name, for the request's namespaced tools. */
+export function namespacedNames(tools: ResponsesRequest["tools"]): Map<string, { namespace: string; name: string }> {
+  const names = new Map<string, { namespace: string; name: string }>();
+  for (const raw of tools ?? []) {
+    const t = raw as Record<string, unknown>;
+    if (t.type !== "namespace" || !Array.isArray(t.tools)) continue;
+    for (const inner of t.tools as Array<Record<string, unknown>>) {
+      names.set(`${t.name as string}${NAMESPACE_SEPARATOR}${inner.name as string}`, { namespace: t.name as string, name: inner.name as string });
+    }
+  }
+  return names;
 }
 
 function decodeToolChoice(choice: ResponsesRequest["tool_choice"]): ToolChoice | undefined {
   if (choice == null) return undefined;
   if (typeof choice === "string") return choice;
-  if (choice.type === "function" && choice.name) return { name: choice.name };
+  if (choice.type === "function" && choice.name)
+    return { name: choice.namespace ? `${String(choice.namespace)}${NAMESPACE_SEPARATOR}${choice.name}` : choice.name };
   throw badRequest(
     "unsupported_tool_choice",
     `tool_choice of type '${choice.type}' is not supported; use 'auto', 'none', 'required' or {type: 'function', name}`,
@@ -118,13 +158,13 @@ function decodeFormat(format: NonNullable<ResponsesRequest["text"]>["format"]): 
 }
 
 /** `history` is the stored conversation of previous_response_id (its input and output), already canonical. */
-export function decodeResponsesRequest(body: ResponsesRequest, history: CanonicalMessage[] = []): CanonicalRequest {
+export function decodeResponsesRequest(body: ResponsesRequest, history: CanonicalMessage[] = [], options: DecodeOptions = {}): CanonicalRequest {
   const { system, messages } = decodeInput(body.input);
   if (body.instructions) system.unshift(body.instructions);
   const req: CanonicalRequest = {
     system,
     messages: [...history, ...messages],
-    tools: decodeTools(body.tools),
+    tools: decodeTools(body.tools, options),
     stream: body.stream === true,
   };
   if (!req.messages.length) throw badRequest("invalid_value", "input must contain at least one message or item", "input");

@@ -66,7 +66,13 @@ export function settle(response: ResponseObject, finish: FinishReason): void {
   } else response.status = "completed";
 }
 
-export function outputItems(result: CanonicalResult): OutputItem[] {
+/** A tool name as the Responses API shows it: a namespaced tool's flat name split back into namespace and name. */
+export type ToolNames = ReadonlyMap<string, { namespace: string; name: string }>;
+export function callName(flat: string, names?: ToolNames): { name: string; namespace?: string } {
+  return names?.get(flat) ?? { name: flat };
+}
+
+export function outputItems(result: CanonicalResult, names?: ToolNames): OutputItem[] {
   const status = result.finish === "length" ? "incomplete" : "completed";
   const items: OutputItem[] = [];
   let message: Extract<OutputItem, { type: "message" }> | null = null;
@@ -80,14 +86,14 @@ export function outputItems(result: CanonicalResult): OutputItem[] {
       }
       message.content.push({ type: "output_text", text: part.text, annotations: [], logprobs: [] });
     } else {
-      items.push({ type: "function_call", id: itemId("fc"), call_id: part.id, name: part.name, arguments: part.arguments, status: "completed" });
+      items.push({ type: "function_call", id: itemId("fc"), call_id: part.id, ...callName(part.name, names), arguments: part.arguments, status: "completed" });
     }
   }
   return items;
 }
 
-export function encodeResult(shell: ResponseObject, result: CanonicalResult): ResponseObject {
-  const response: ResponseObject = { ...shell, model: result.model || shell.model, output: outputItems(result), usage: encodeUsage(result.usage) };
+export function encodeResult(shell: ResponseObject, result: CanonicalResult, names?: ToolNames): ResponseObject {
+  const response: ResponseObject = { ...shell, model: result.model || shell.model, output: outputItems(result, names), usage: encodeUsage(result.usage) };
   settle(response, result.finish);
   return response;
 }

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { fixtureChunks } from "../../test-support/fake-server.js";
 import type { StreamPart } from "../../canonical/types.js";
-import { responseShell } from "./encode-result.js";
+import { responseShell, type ToolNames } from "./encode-result.js";
 import { ResponsesStreamEncoder } from "./encode-stream.js";
 
 const shell = () => responseShell({ input: "x", model: "m" }, "resp_1", "m");
 
-function run(parts: StreamPart[], end: (e: ResponsesStreamEncoder) => string = (e) => e.end()): Array<Record<string, any>> {
-  const e = new ResponsesStreamEncoder(shell());
+function run(parts: StreamPart[], end: (e: ResponsesStreamEncoder) => string = (e) => e.end(), names?: ToolNames): Array<Record<string, any>> {
+  const e = new ResponsesStreamEncoder(shell(), names);
   let text = e.start();
   for (const p of parts) text += e.part(p);
   text += end(e);
@@ -98,6 +98,12 @@ describe("ResponsesStreamEncoder", () => {
       type: "response.failed",
       response: { status: "failed", error: { code: "server_error", message: "provider went away (stream_interrupted)" }, output: [{ status: "incomplete" }] },
     });
+  });
+
+  it("names a namespaced tool's call with its namespace, as OpenAI does", () => {
+    const names = new Map([["agents__spawn", { namespace: "agents", name: "spawn" }]]);
+    const events = run([{ type: "tool_call_start", index: 0, id: "c", name: "agents__spawn" }], undefined, names);
+    expect(events.find((e) => e.type === "response.output_item.done")!.item).toMatchObject({ type: "function_call", namespace: "agents", name: "spawn" });
   });
 
   it("does not change events already written when the response changes later", () => {

@@ -4,7 +4,7 @@
  * events, `output_item.done`, and finally response.completed (or .incomplete / .failed).
  */
 import type { CanonicalUsage, FinishReason, StreamPart } from "../../canonical/types.js";
-import { encodeUsage, itemId, settle } from "./encode-result.js";
+import { callName, encodeUsage, itemId, settle, type ToolNames } from "./encode-result.js";
 import type { FunctionCallOutput, MessageOutput, OutputItem, ReasoningOutput, ResponseObject } from "./schema.js";
 
 type Open =
@@ -21,7 +21,10 @@ export class ResponsesStreamEncoder {
   private finish: FinishReason = "stop";
   readonly response: ResponseObject;
 
-  constructor(shell: ResponseObject) {
+  constructor(
+    shell: ResponseObject,
+    private readonly names?: ToolNames,
+  ) {
     this.response = { ...shell, output: [] };
   }
 
@@ -126,7 +129,14 @@ export class ResponsesStreamEncoder {
       }
       case "tool_call_start": {
         const out = this.closeOpen("completed");
-        const item: FunctionCallOutput = { type: "function_call", id: itemId("fc"), call_id: part.id, name: part.name, arguments: "", status: "in_progress" };
+        const item: FunctionCallOutput = {
+          type: "function_call",
+          id: itemId("fc"),
+          call_id: part.id,
+          ...callName(part.name, this.names),
+          arguments: "",
+          status: "in_progress",
+        };
         const { index, text } = this.add(item);
         this.calls.set(part.index, { kind: "function_call", index, item, toolIndex: part.index });
         return out + text;

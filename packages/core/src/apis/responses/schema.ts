@@ -136,6 +136,8 @@ export const TRANSLATED_FIELDS = new Set([
   "safety_identifier",
   "stream_options",
   "background",
+  // Client-side bookkeeping (Codex sends its session and turn ids): nothing a provider acts on.
+  "client_metadata",
 ]);
 
 export interface OutputText {
@@ -156,6 +158,7 @@ export interface FunctionCallOutput {
   id: string;
   call_id: string;
   name: string;
+  namespace?: string;
   arguments: string;
   status: "in_progress" | "completed" | "incomplete";
 }
