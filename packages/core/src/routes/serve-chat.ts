@@ -128,7 +128,7 @@ export async function streamWithFailover<T>(
   log.entry.servedModel = candidate.model.upstream;
   log.markFirstToken();
   const encoder = source.encoder(candidate);
-  const observe = source.observe;
+  const observe = source.observe?.bind(source);
 
   async function* events(): AsyncGenerator<string> {
     let status = 200;

@@ -136,8 +136,9 @@ export function namespacedNames(tools: ResponsesRequest["tools"]): Map<string, {
 function decodeToolChoice(choice: ResponsesRequest["tool_choice"]): ToolChoice | undefined {
   if (choice == null) return undefined;
   if (typeof choice === "string") return choice;
-  if (choice.type === "function" && choice.name)
-    return { name: choice.namespace ? `${String(choice.namespace)}${NAMESPACE_SEPARATOR}${choice.name}` : choice.name };
+  if (choice.type === "function" && choice.name) {
+    return { name: typeof choice.namespace === "string" ? `${choice.namespace}${NAMESPACE_SEPARATOR}${choice.name}` : choice.name };
+  }
   throw badRequest(
     "unsupported_tool_choice",
     `tool_choice of type '${choice.type}' is not supported; use 'auto', 'none', 'required' or {type: 'function', name}`,
