@@ -166,6 +166,8 @@ describe("Responses: the rest of the API", () => {
       ],
     });
     expect((await c.responses.retrieve(r.id)).output_text).toBe(r.output_text);
+    const raw = await fetch(`${gw.url}/v1/responses/${r.id}`, { headers: { authorization: "Bearer key-a" } });
+    expect(raw.headers.get("x-interference-provider")).toBe("oa");
     const items = await c.responses.inputItems.list(r.id);
     expect(items.data.map((i: any) => i.content[0].text)).toEqual(["two", "one"]); // newest first, as OpenAI
     const asc = await c.responses.inputItems.list(r.id, { order: "asc", limit: 1 });

@@ -240,7 +240,8 @@ export function inputItemsOf(body: { input: ResponsesRequest["input"] }): Array<
 export async function getResponse(store: ResponseStore, id: string, auth: AuthContext): Promise<GatewayHttpResponse> {
   const stored = await store.get(id, auth.keyId);
   if (!stored) throw responseNotFound(id);
-  return json(200, stored.response);
+  const provider = stored.response.provider;
+  return json(200, stored.response, provider ? { "x-interference-provider": provider } : {});
 }
 
 export async function deleteResponse(store: ResponseStore, id: string, auth: AuthContext): Promise<GatewayHttpResponse> {
