@@ -200,12 +200,22 @@ export function openApiDocument(): object {
       },
       "/v1/messages": { post: messages },
       "/api/{provider}/messages": { post: { ...messages, operationId: "createMessageOnProvider", parameters: [providerParam] } },
+      // Anthropic's clients put /v1 after their base URL: ANTHROPIC_BASE_URL=https://gateway/api/{provider}.
+      "/api/{provider}/v1/messages": { post: { ...messages, operationId: "createMessageOnProviderV1", parameters: [providerParam] } },
       "/v1/messages/count_tokens": {
         post: {
           operationId: "countTokens",
           description:
             "Anthropic's own count where an anthropic provider serves the model; an estimate elsewhere (the x-interference-token-count header says which).",
           parameters: [providerHeader],
+          requestBody: jsonBody(ref("CountTokensRequest")),
+          responses: { ...json("The input tokens", ref("AnthropicMessageTokensCount")), ...errors(INFERENCE_ERRORS, "anthropic") },
+        },
+      },
+      "/api/{provider}/v1/messages/count_tokens": {
+        post: {
+          operationId: "countTokensOnProvider",
+          parameters: [providerParam],
           requestBody: jsonBody(ref("CountTokensRequest")),
           responses: { ...json("The input tokens", ref("AnthropicMessageTokensCount")), ...errors(INFERENCE_ERRORS, "anthropic") },
         },

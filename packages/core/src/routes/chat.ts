@@ -6,7 +6,7 @@ import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
 import { validate } from "./body.js";
 import { scopeOf } from "../auth/scope.js";
-import { chatSource, completeWithFailover, streamWithFailover, type ServeDeps, type StreamEncoder } from "./serve-chat.js";
+import { chatSource, completeWithFailover, noteRequest, streamWithFailover, type ServeDeps, type StreamEncoder } from "./serve-chat.js";
 
 export type ChatDeps = ServeDeps;
 
@@ -17,9 +17,7 @@ export async function chatCompletions(
   request: Pick<GatewayHttpRequest, "signal" | "abort">,
   log: LogRecorder,
 ): Promise<GatewayHttpResponse> {
-  log.entry.model = typeof rawBody.model === "string" ? rawBody.model : null;
-  log.entry.requestedProviders = typeof rawBody.provider === "string" ? rawBody.provider : null;
-  log.entry.stream = rawBody.stream === true;
+  noteRequest(log, rawBody);
   const body = validate(chatRequestSchema, rawBody);
   await log.meter?.reserve(JSON.stringify(body.messages).length, body.max_completion_tokens ?? body.max_tokens);
   const plan = planRoute(deps.registry, body, "chat", scopeOf(auth));

@@ -2,25 +2,32 @@
  * POST /v1/completions, OpenAI's legacy text completions: passed through to providers with a native endpoint
  * (`completions_api: true`), served through chat by every other provider.
  */
-import type { EventSourceMessage } from "eventsource-parser";
 import { UpstreamError, badRequest } from "../errors.js";
 import type { CallContext } from "../adapters/types.js";
 import { completionsRequestSchema, TRANSLATED_FIELDS, type TextCompletion } from "../apis/completions/schema.js";
 import { chunkFromChat, fromChat, promptsOf, toChatRequest } from "../apis/completions/translate.js";
 import { completionId } from "../openai/ids.js";
-import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "../openai/schema.js";
+import type { ChatCompletion } from "../openai/schema.js";
 import { requestDeadline, requestFor, runWithFailover, type Candidate } from "../routing/router.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
 import { validate } from "./body.js";
 import { nativeBody, planMixed, speaks } from "./native.js";
-import { isSubstantiveChunk, recordChunk, streamWithFailover, type ServeDeps, type StreamSource } from "./serve-chat.js";
+import {
+  chatItems,
+  eventData,
+  isSubstantiveChunk,
+  noteRequest,
+  recordChunk,
+  streamWithFailover,
+  type RelayItem,
+  type ServeDeps,
+  type StreamSource,
+} from "./serve-chat.js";
 
 const native = speaks("completions");
 const isNative = (c: Candidate) => native(c.runtime);
-
-type Item = { chunk: ChatCompletionChunk } | { event: EventSourceMessage; data: TextCompletion | null };
 
 export async function createCompletion(
   deps: ServeDeps,
@@ -29,9 +36,7 @@ export async function createCompletion(
   request: Pick<GatewayHttpRequest, "signal" | "abort">,
   log: LogRecorder,
 ): Promise<GatewayHttpResponse> {
-  log.entry.model = typeof rawBody.model === "string" ? rawBody.model : null;
-  log.entry.requestedProviders = typeof rawBody.provider === "string" ? rawBody.provider : null;
-  log.entry.stream = rawBody.stream === true;
+  noteRequest(log, rawBody);
   const body = validate(completionsRequestSchema, rawBody);
   let prompts: string[] = [];
   const { plan, chat } = planMixed(deps.registry, rawBody, auth, "completions", TRANSLATED_FIELDS, () => {
@@ -73,10 +78,12 @@ export async function createCompletion(
     }
   }
   const includeUsage = body.stream_options?.include_usage === true;
-  const source: StreamSource<Item> = {
-    open: (c, ctx) => (isNative(c) ? nativeEvents(c, ctx, nativeBody(rawBody, ctx.upstreamModel, true)) : chunks(c, ctx, chat!)),
+  const source: StreamSource<RelayItem> = {
+    open: (c, ctx) => (isNative(c) ? nativeEvents(c, ctx, nativeBody(rawBody, ctx.upstreamModel, true)) : chatItems(c, ctx, chat!)),
     substantive: (item) =>
-      "chunk" in item ? isSubstantiveChunk(item.chunk) : !item.data || Boolean(item.data.usage || item.data.choices?.some((c) => c.text || c.finish_reason)),
+      "chunk" in item
+        ? isSubstantiveChunk(item.chunk)
+        : !item.data || Boolean(item.data.usage || (item.data as TextCompletion).choices?.some((c) => c.text || c.finish_reason)),
     encoder(candidate) {
       const provider = candidate.runtime.config.id;
       return {
@@ -107,24 +114,15 @@ export async function createCompletion(
 }
 
 /** A native provider's chunks, relayed with their closing [DONE]. */
-async function* nativeEvents(c: Candidate, ctx: CallContext, body: Record<string, unknown>): AsyncGenerator<Item> {
+async function* nativeEvents(c: Candidate, ctx: CallContext, body: Record<string, unknown>): AsyncGenerator<RelayItem> {
   for await (const event of c.runtime.adapter.native!.completions!.stream("/completions", body, {}, ctx)) {
     if (event.data === "[DONE]") {
       yield { event, data: null };
       return;
     }
-    let data: TextCompletion & { error?: { message?: string } };
-    try {
-      data = JSON.parse(event.data);
-    } catch {
-      throw new UpstreamError(`malformed stream event: ${event.data.slice(0, 80)}`, "protocol");
-    }
+    const data = eventData(event) as TextCompletion & { error?: { message?: string } };
     if (data?.error) throw new UpstreamError(`error in stream: ${data.error.message ?? "unknown"}`, "protocol");
     yield { event, data };
   }
   throw new UpstreamError("stream ended before [DONE]", "protocol");
-}
-
-async function* chunks(c: Candidate, ctx: CallContext, chat: ChatRequest): AsyncGenerator<Item> {
-  for await (const chunk of c.runtime.adapter.chat!.stream(requestFor(chat, c), ctx)) yield { chunk };
 }

@@ -3,11 +3,10 @@
  * An `anthropic` provider gets the request as it came (native passthrough); any other family gets it decoded into
  * the canonical model and sent through its chat capability. One request may fail over across both kinds.
  */
-import type { EventSourceMessage } from "eventsource-parser";
 import { UpstreamError } from "../errors.js";
 import type { CallContext } from "../adapters/types.js";
 import { toChatRequest } from "../apis/chat-completions/encode-request.js";
-import { ChatChunkDecoder, resultFromChat } from "../apis/chat-completions/decode-result.js";
+import { resultFromChat } from "../apis/chat-completions/decode-result.js";
 import { decodeMessagesRequest } from "../apis/messages/decode-request.js";
 import { encodeMessage, messageId } from "../apis/messages/encode-result.js";
 import { MessagesStreamEncoder } from "../apis/messages/encode-stream.js";
@@ -16,7 +15,7 @@ import { estimateInputTokens } from "../apis/messages/count-tokens.js";
 import { countTokensRequestSchema, messagesRequestSchema, TRANSLATED_FIELDS, type MessageObject } from "../apis/messages/schema.js";
 import { toUsage } from "../adapters/anthropic/from-response.js";
 import type { AnthropicUsage } from "../adapters/anthropic/wire.js";
-import type { ChatCompletionChunk, ChatRequest } from "../openai/schema.js";
+import type { ChatRequest } from "../openai/schema.js";
 import { planRoute, requestDeadline, requestFor, runWithFailover, type Candidate } from "../routing/router.js";
 import { nativeBody, planMixed, speaks } from "./native.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
@@ -24,7 +23,17 @@ import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
 import { scopeOf } from "../auth/scope.js";
 import { validate } from "./body.js";
-import { isSubstantiveChunk, recordChunk, streamWithFailover, type ServeDeps, type StreamSource } from "./serve-chat.js";
+import {
+  chatItems,
+  eventData,
+  isSubstantiveChunk,
+  noteRequest,
+  partsEncoder,
+  streamWithFailover,
+  type RelayItem,
+  type ServeDeps,
+  type StreamSource,
+} from "./serve-chat.js";
 
 const native = speaks("messages");
 const isNative = (c: Candidate) => native(c.runtime);
@@ -48,9 +57,7 @@ export async function createMessage(
   request: Pick<GatewayHttpRequest, "signal" | "abort" | "headers">,
   log: LogRecorder,
 ): Promise<GatewayHttpResponse> {
-  log.entry.model = typeof rawBody.model === "string" ? rawBody.model : null;
-  log.entry.requestedProviders = typeof rawBody.provider === "string" ? rawBody.provider : null;
-  log.entry.stream = rawBody.stream === true;
+  noteRequest(log, rawBody);
   const body = validate(messagesRequestSchema, rawBody);
   const { plan: routePlan, chat } = planMixed(deps.registry, rawBody, auth, "messages", TRANSLATED_FIELDS, (lenient) =>
     toChatRequest(decodeMessagesRequest(body, { dropUnsupportedTools: lenient })),
@@ -97,21 +104,14 @@ export async function createMessage(
   }
 }
 
-type Item = { chunk: ChatCompletionChunk } | { event: EventSourceMessage; data: Record<string, any> };
-
 /** Anthropic events that show the client something: failover is over once one is sent. */
 const SUBSTANTIVE_EVENTS = new Set(["content_block_delta", "message_delta", "message_stop"]);
 
 /** A native provider's events, parsed on the side for the log, ending with message_stop or an error. */
-async function* nativeEvents(c: Candidate, ctx: CallContext, body: Record<string, unknown>, headers: Record<string, string>): AsyncGenerator<Item> {
+async function* nativeEvents(c: Candidate, ctx: CallContext, body: Record<string, unknown>, headers: Record<string, string>): AsyncGenerator<RelayItem> {
   let substantive = false;
   for await (const event of c.runtime.adapter.native!.messages!.stream("/messages", body, headers, ctx)) {
-    let data: Record<string, any>;
-    try {
-      data = JSON.parse(event.data);
-    } catch {
-      throw new UpstreamError(`malformed stream event: ${event.data.slice(0, 80)}`, "protocol");
-    }
+    const data = eventData(event);
     if (data?.type === "error" && !substantive) {
       // Before any content, an error event is a failed attempt like any other: the router may fail over.
       const type = String(data.error?.type ?? "api_error");
@@ -124,19 +124,15 @@ async function* nativeEvents(c: Candidate, ctx: CallContext, body: Record<string
   throw new UpstreamError("stream ended before message_stop", "protocol");
 }
 
-async function* chunks(c: Candidate, ctx: CallContext, chat: ChatRequest): AsyncGenerator<Item> {
-  for await (const chunk of c.runtime.adapter.chat!.stream(requestFor(chat, c), ctx)) yield { chunk };
-}
-
 function streamSource(
   raw: Record<string, unknown>,
   chat: ChatRequest | null,
   headers: Record<string, string>,
   id: string,
   log: LogRecorder,
-): StreamSource<Item> {
+): StreamSource<RelayItem> {
   return {
-    open: (c, ctx) => (isNative(c) ? nativeEvents(c, ctx, nativeBody(raw, ctx.upstreamModel, true), headers) : chunks(c, ctx, chat!)),
+    open: (c, ctx) => (isNative(c) ? nativeEvents(c, ctx, nativeBody(raw, ctx.upstreamModel, true), headers) : chatItems(c, ctx, chat!)),
     substantive: (item) => ("chunk" in item ? isSubstantiveChunk(item.chunk) : SUBSTANTIVE_EVENTS.has(item.data.type)),
     encoder(candidate) {
       if (isNative(candidate)) {
@@ -162,20 +158,7 @@ function streamSource(
         };
       }
       const encoder = new MessagesStreamEncoder(id, candidate.model.upstream);
-      const decoder = new ChatChunkDecoder();
-      let started = false;
-      const start = () => (started ? "" : ((started = true), encoder.start()));
-      return {
-        chunk(item) {
-          if (!("chunk" in item)) return null;
-          recordChunk(item.chunk, log);
-          let out = start();
-          for (const part of decoder.decode(item.chunk)) out += encoder.part(part);
-          return out || null;
-        },
-        end: () => start() + encoder.end(),
-        fail: (e) => start() + encoder.fail(anthropicErrorType(e), e.message),
-      };
+      return partsEncoder(encoder, log, { fail: (e) => encoder.fail(anthropicErrorType(e), e.message) });
     },
   };
 }
@@ -188,7 +171,7 @@ export async function countTokens(
   request: Pick<GatewayHttpRequest, "signal" | "abort" | "headers">,
   log: LogRecorder,
 ): Promise<GatewayHttpResponse> {
-  log.entry.model = typeof rawBody.model === "string" ? rawBody.model : null;
+  noteRequest(log, rawBody);
   const body = validate(countTokensRequestSchema, rawBody);
   const routePlan = planRoute(
     deps.registry,

@@ -5,13 +5,11 @@
  */
 import type { EventSourceMessage } from "eventsource-parser";
 import { GatewayError, UpstreamError, badRequest, notFound } from "../errors.js";
-import type { CallContext } from "../adapters/types.js";
 import type { CanonicalMessage, CanonicalRequest } from "../canonical/types.js";
-import type { ChatCompletionChunk, ChatRequest } from "../openai/schema.js";
 import { encodeInput } from "../apis/responses/encode-input.js";
 import { nativeBody, planMixed, speaks } from "./native.js";
 import { toChatRequest } from "../apis/chat-completions/encode-request.js";
-import { ChatChunkDecoder, resultFromChat } from "../apis/chat-completions/decode-result.js";
+import { resultFromChat } from "../apis/chat-completions/decode-result.js";
 import { decodeInput, decodeResponsesRequest, namespacedNames } from "../apis/responses/decode-request.js";
 import { encodeResult, itemId, responseShell } from "../apis/responses/encode-result.js";
 import { ResponsesStreamEncoder } from "../apis/responses/encode-stream.js";
@@ -22,7 +20,17 @@ import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
 import { validate } from "./body.js";
-import { isSubstantiveChunk, recordChunk, streamWithFailover, type ServeDeps, type StreamSource } from "./serve-chat.js";
+import {
+  chatItems,
+  eventData,
+  isSubstantiveChunk,
+  noteRequest,
+  partsEncoder,
+  streamWithFailover,
+  type RelayItem,
+  type ServeDeps,
+  type StreamSource,
+} from "./serve-chat.js";
 
 export interface ResponsesDeps extends ServeDeps {
   store: ResponseStore;
@@ -33,8 +41,6 @@ export interface ResponsesDeps extends ServeDeps {
 const QUIET_EVENTS = new Set(["response.created", "response.in_progress", "response.queued"]);
 const FINAL_EVENTS = new Set(["response.completed", "response.incomplete", "response.failed"]);
 
-type Item = { chunk: ChatCompletionChunk } | { event: EventSourceMessage; data: Record<string, any> };
-
 export async function createResponse(
   deps: ResponsesDeps,
   rawBody: Record<string, unknown>,
@@ -42,9 +48,7 @@ export async function createResponse(
   request: Pick<GatewayHttpRequest, "signal" | "abort">,
   log: LogRecorder,
 ): Promise<GatewayHttpResponse> {
-  log.entry.model = typeof rawBody.model === "string" ? rawBody.model : null;
-  log.entry.requestedProviders = typeof rawBody.provider === "string" ? rawBody.provider : null;
-  log.entry.stream = rawBody.stream === true;
+  noteRequest(log, rawBody);
   const body = validate(responsesRequestSchema, rawBody);
   if (body.background) throw badRequest("unsupported_parameter", "background responses are not supported: send the request without 'background'", "background");
   let history: CanonicalMessage[] = [];
@@ -113,11 +117,11 @@ export async function createResponse(
       deadline.clear();
     }
   }
-  const source: StreamSource<Item> = {
+  const source: StreamSource<RelayItem> = {
     open: (c, ctx) =>
       isNative(c)
         ? nativeEvents(c.runtime.adapter.native!.responses!.stream("/responses", nativeRequest(ctx.upstreamModel, true), {}, ctx))
-        : chunks(c, ctx, chat!),
+        : chatItems(c, ctx, chat!),
     substantive: (item) => ("chunk" in item ? isSubstantiveChunk(item.chunk) : !QUIET_EVENTS.has(item.data.type)),
     encoder(candidate) {
       const provider = candidate.runtime.config.id;
@@ -147,24 +151,10 @@ export async function createResponse(
       const shell = responseShell(body, id, body.model ?? candidate.model.id);
       shell.provider = provider;
       const encoder = new ResponsesStreamEncoder(shell, names);
-      const decoder = new ChatChunkDecoder();
-      let started = false;
-      const start = () => (started ? "" : ((started = true), encoder.start()));
-      return {
-        chunk(item) {
-          if (!("chunk" in item)) return null;
-          recordChunk(item.chunk, log);
-          let out = start();
-          for (const part of decoder.decode(item.chunk)) out += encoder.part(part);
-          return out || null;
-        },
-        async end() {
-          const out = start() + encoder.end();
-          await save(encoder.response);
-          return out;
-        },
-        fail: (error: GatewayError) => start() + encoder.fail(error.status, error.code, error.message),
-      };
+      return partsEncoder(encoder, log, {
+        fail: (error) => encoder.fail(error.status, error.code, error.message),
+        saved: () => save(encoder.response),
+      });
     },
   };
   try {
@@ -183,15 +173,10 @@ function recordResponseUsage(log: LogRecorder, usage: ResponseObject["usage"] | 
 }
 
 /** A native provider's events, parsed on the side, ending with its final response event. */
-async function* nativeEvents(events: AsyncIterable<EventSourceMessage>): AsyncGenerator<Item> {
+async function* nativeEvents(events: AsyncIterable<EventSourceMessage>): AsyncGenerator<RelayItem> {
   let quiet = true;
   for await (const event of events) {
-    let data: Record<string, any>;
-    try {
-      data = JSON.parse(event.data);
-    } catch {
-      throw new UpstreamError(`malformed stream event: ${event.data.slice(0, 80)}`, "protocol");
-    }
+    const data = eventData(event);
     const failed = data?.type === "error" || data?.type === "response.failed";
     if (failed && quiet) {
       // Before any output a failure is a failed attempt like any other: the router may fail over.
@@ -203,10 +188,6 @@ async function* nativeEvents(events: AsyncIterable<EventSourceMessage>): AsyncGe
     if (FINAL_EVENTS.has(data?.type) || data?.type === "error") return;
   }
   throw new UpstreamError("stream ended before response.completed", "protocol");
-}
-
-async function* chunks(c: Candidate, ctx: CallContext, chat: ChatRequest): AsyncGenerator<Item> {
-  for await (const chunk of c.runtime.adapter.chat!.stream(requestFor(chat, c), ctx)) yield { chunk };
 }
 
 function previousNotFound(id: string): GatewayError {

@@ -3,7 +3,10 @@
  * encodes the chunks as they are, Responses and Messages turn them into their own events. Failover, the held
  * first chunks, the deadline, the log and the provider's health are handled here once.
  */
-import { GatewayError } from "../errors.js";
+import type { EventSourceMessage } from "eventsource-parser";
+import { GatewayError, UpstreamError } from "../errors.js";
+import type { StreamPart } from "../canonical/types.js";
+import { ChatChunkDecoder } from "../apis/chat-completions/decode-result.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "../openai/schema.js";
 import { deadlineExceeded, requestFor, runWithFailover, type Candidate, type RoutePlan } from "../routing/router.js";
 import { deadlineMessage, type Deadline } from "../routing/deadline.js";
@@ -24,6 +27,13 @@ export const SSE_HEADERS = {
   connection: "keep-alive",
   "x-accel-buffering": "no",
 };
+
+/** The request's own fields on its log row, read before validation so that a refused request's row has them too. */
+export function noteRequest(log: LogRecorder, raw: Record<string, unknown>): void {
+  log.entry.model = typeof raw.model === "string" ? raw.model : null;
+  log.entry.requestedProviders = typeof raw.provider === "string" ? raw.provider : null;
+  log.entry.stream = raw.stream === true;
+}
 
 /** Calls providers in order until one answers; logs who served and the usage. */
 export async function completeWithFailover(
@@ -184,4 +194,60 @@ export async function streamWithFailover<T>(
   }
 
   return { status: 200, headers: { ...SSE_HEADERS, "x-interference-provider": id }, body: events() };
+}
+
+/**
+ * What a route that serves both kinds of provider streams: chat chunks from a translating provider, or the events
+ * of one that speaks the API natively (relayed, `data` parsed on the side).
+ */
+export type RelayItem = { chunk: ChatCompletionChunk } | { event: EventSourceMessage; data: any };
+
+/** A translating provider's chat stream as relay items. */
+export async function* chatItems(c: Candidate, ctx: CallContext, chat: ChatRequest): AsyncGenerator<RelayItem> {
+  for await (const chunk of c.runtime.adapter.chat!.stream(requestFor(chat, c), ctx)) yield { chunk };
+}
+
+/** A native event's JSON; an unparseable one is the provider's protocol failure. */
+export function eventData(event: EventSourceMessage): any {
+  try {
+    return JSON.parse(event.data);
+  } catch {
+    throw new UpstreamError(`malformed stream event: ${event.data.slice(0, 80)}`, "protocol");
+  }
+}
+
+/** An API's encoder of canonical stream parts (Responses', Messages'). */
+export interface PartEncoder {
+  start(): string;
+  part(part: StreamPart): string;
+  end(): string;
+}
+
+/**
+ * Chat chunks from a translating provider → canonical parts → `encoder`'s events; the opening events go first
+ * whatever comes. `finish.fail` writes the API's own failure events; `finish.saved`, when given, runs (a stored
+ * response is saved) before the end is sent.
+ */
+export function partsEncoder(
+  encoder: PartEncoder,
+  log: LogRecorder,
+  finish: { fail(error: GatewayError): string; saved?(): Promise<void> },
+): StreamEncoder<RelayItem> {
+  const decoder = new ChatChunkDecoder();
+  let started = false;
+  const start = () => (started ? "" : ((started = true), encoder.start()));
+  return {
+    chunk(item) {
+      if (!("chunk" in item)) return null;
+      recordChunk(item.chunk, log);
+      let out = start();
+      for (const part of decoder.decode(item.chunk)) out += encoder.part(part);
+      return out || null;
+    },
+    end() {
+      const out = start() + encoder.end();
+      return finish.saved ? finish.saved().then(() => out) : out;
+    },
+    fail: (error) => start() + finish.fail(error),
+  };
 }

@@ -4,7 +4,7 @@
  */
 import { badRequest } from "../../errors.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "../../openai/schema.js";
-import { DEFAULT_MAX_TOKENS, type CompletionsRequest, type TextCompletion } from "./schema.js";
+import { CHAT_FIELDS, DEFAULT_MAX_TOKENS, type CompletionsRequest, type TextCompletion } from "./schema.js";
 
 /** The prompts as text; token arrays need the model's own tokenizer, so only a native endpoint takes them. */
 export function promptsOf(body: CompletionsRequest): string[] {
@@ -16,20 +16,7 @@ export function promptsOf(body: CompletionsRequest): string[] {
 
 export function toChatRequest(body: CompletionsRequest, prompt: string): ChatRequest {
   const chat: ChatRequest = { messages: [{ role: "user", content: prompt }], max_tokens: body.max_tokens || DEFAULT_MAX_TOKENS };
-  for (const key of [
-    "model",
-    "provider",
-    "drop_params",
-    "temperature",
-    "top_p",
-    "n",
-    "stop",
-    "presence_penalty",
-    "frequency_penalty",
-    "logit_bias",
-    "seed",
-    "user",
-  ] as const) {
+  for (const key of CHAT_FIELDS) {
     if (body[key] != null) (chat as Record<string, unknown>)[key] = body[key];
   }
   if (body.stream) chat.stream = true;
