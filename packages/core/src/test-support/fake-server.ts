@@ -134,3 +134,19 @@ export function openaiChunkEvents(words: string[], model = "gpt-4o-mini", withUs
   events.push({ data: "[DONE]" });
   return events;
 }
+
+/**
+ * The events of an SSE text whose events are named (`event: <type>` then `data: <json>`, Responses and Messages):
+ * their data, each checked to carry its own name as `type`.
+ */
+export function namedEvents(text: string): Array<Record<string, any>> {
+  return text
+    .split("\n\n")
+    .filter(Boolean)
+    .map((block) => {
+      const [eventLine, dataLine] = block.split("\n");
+      const data = JSON.parse(dataLine!.slice(6)) as Record<string, any>;
+      if (eventLine !== `event: ${data.type}`) throw new Error(`event line '${eventLine}' does not name type '${data.type}'`);
+      return data;
+    });
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fixtureChunks } from "../../test-support/fake-server.js";
+import { fixtureChunks, namedEvents } from "../../test-support/fake-server.js";
 import type { StreamPart } from "../../canonical/types.js";
 import { MessagesStreamEncoder } from "./encode-stream.js";
 import { encodeMessage, toolInput } from "./encode-result.js";
@@ -9,15 +9,7 @@ function run(parts: StreamPart[], end: (e: MessagesStreamEncoder) => string = (e
   let text = e.start();
   for (const p of parts) text += e.part(p);
   text += end(e);
-  return text
-    .split("\n\n")
-    .filter(Boolean)
-    .map((block) => {
-      const [eventLine, dataLine] = block.split("\n");
-      const data = JSON.parse(dataLine!.slice(6));
-      expect(eventLine).toBe(`event: ${data.type}`);
-      return data;
-    });
+  return namedEvents(text);
 }
 
 const recorded = (name: string) => fixtureChunks(`anthropic/${name}`).map((l) => JSON.parse(l));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fixtureChunks } from "../../test-support/fake-server.js";
+import { fixtureChunks, namedEvents } from "../../test-support/fake-server.js";
 import type { StreamPart } from "../../canonical/types.js";
 import { responseShell, type ToolNames } from "./encode-result.js";
 import { ResponsesStreamEncoder } from "./encode-stream.js";
@@ -11,15 +11,7 @@ function run(parts: StreamPart[], end: (e: ResponsesStreamEncoder) => string = (
   let text = e.start();
   for (const p of parts) text += e.part(p);
   text += end(e);
-  return text
-    .split("\n\n")
-    .filter(Boolean)
-    .map((block) => {
-      const [eventLine, dataLine] = block.split("\n");
-      const data = JSON.parse(dataLine!.slice(6));
-      expect(eventLine).toBe(`event: ${data.type}`);
-      return data;
-    });
+  return namedEvents(text);
 }
 
 /** The text-only turn of a recorded real OpenAI stream (the fourth of the conversation). */
