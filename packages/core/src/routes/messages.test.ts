@@ -173,6 +173,11 @@ describe("Messages: passthrough, errors, Claude Code", () => {
     expect(((await get.json()) as any).type).toBe("error");
   });
 
+  it("passes top_k and stop sequences to a Gemini provider as its own topK and stopSequences", async () => {
+    await client("ge").messages.create({ model: "claude", max_tokens: 20, top_k: 40, stop_sequences: ["END"], messages: [{ role: "user", content: "x" }] });
+    expect(ge.requests.at(-1)!.body.generationConfig).toMatchObject({ topK: 40, stopSequences: ["END"], maxOutputTokens: 20 });
+  });
+
   it("refuses a server tool on a translating provider, by name; a native one takes it", async () => {
     const req = {
       model: "claude",

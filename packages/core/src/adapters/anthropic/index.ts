@@ -16,6 +16,7 @@ export const ANTHROPIC_PARAMS = [
   "stream_options",
   "temperature",
   "top_p",
+  "top_k",
   "stop",
   "max_tokens",
   "max_completion_tokens",

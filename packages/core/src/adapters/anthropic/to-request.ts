@@ -73,6 +73,7 @@ export function toAnthropicRequest(req: ChatRequest, model: string, stream: bool
     ...(system.length ? { system: system.join("\n\n") } : {}),
     ...(req.temperature != null ? { temperature: Math.min(req.temperature, 1) } : {}),
     ...(req.top_p != null ? { top_p: req.top_p } : {}),
+    ...(typeof req.top_k === "number" ? { top_k: req.top_k } : {}),
     ...(req.stop != null ? { stop_sequences: Array.isArray(req.stop) ? req.stop : [req.stop] } : {}),
     ...(req.user ? { metadata: { user_id: req.user } } : {}),
     ...(stream ? { stream: true } : {}),

@@ -60,6 +60,7 @@ export interface AnthropicRequest {
   system?: string;
   temperature?: number;
   top_p?: number;
+  top_k?: number;
   stop_sequences?: string[];
   stream?: boolean;
   tools?: Array<{ name: string; description?: string; input_schema: Record<string, unknown> }>;

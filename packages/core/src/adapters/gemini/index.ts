@@ -15,6 +15,7 @@ export const GEMINI_PARAMS = [
   "stream_options",
   "temperature",
   "top_p",
+  "top_k",
   "n",
   "stop",
   "max_tokens",

@@ -73,6 +73,8 @@ export function toGeminiRequest(req: ChatRequest): GeminiRequest {
   const generationConfig: Record<string, unknown> = {};
   if (req.temperature != null) generationConfig.temperature = req.temperature;
   if (req.top_p != null) generationConfig.topP = req.top_p;
+  // top_k is not an OpenAI parameter, but what Messages clients (and vLLM's) send: Gemini takes it as topK.
+  if (typeof req.top_k === "number") generationConfig.topK = req.top_k;
   const max = req.max_completion_tokens ?? req.max_tokens;
   if (max != null) generationConfig.maxOutputTokens = max;
   if (req.stop != null) generationConfig.stopSequences = Array.isArray(req.stop) ? req.stop : [req.stop];

@@ -14,6 +14,7 @@ export interface GenerateOptions {
   maxTokens?: number;
   temperature?: number;
   topP?: number;
+  topK?: number;
   seed?: number;
   stop?: string[];
   frequencyPenalty?: number;
@@ -119,6 +120,7 @@ export class LocalEngine {
         maxTokens: o.maxTokens,
         temperature: o.temperature,
         topP: o.topP,
+        topK: o.topK,
         seed: o.seed,
         customStopTriggers: o.stop?.length ? o.stop : undefined,
         repeatPenalty:
