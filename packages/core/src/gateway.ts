@@ -80,6 +80,8 @@ interface RouteContext {
 }
 interface Route {
   method: string;
+  /** As registered, e.g. "/v1/responses/:id". */
+  path: string;
   pattern: RegExp;
   keys: string[];
   handler: RouteHandler;
@@ -200,7 +202,7 @@ export class Gateway {
         return rest ? "(.+?)" : "([^/]+)";
       })}/?$`,
     );
-    this.routes.push({ method, pattern, keys, handler, logged, authenticated });
+    this.routes.push({ method, path, pattern, keys, handler, logged, authenticated });
   }
 
   /** Whether a path belongs to the gateway rather than the web app. */
@@ -226,7 +228,7 @@ export class Gateway {
       return errorResponse(req.path, e, uuidv7(), { allow: match.allowed });
     }
     const { route, params } = match;
-    const log = new LogRecorder(route.logged ? this.logSink : undefined, req.method, req.path);
+    const log = new LogRecorder(route.logged ? this.logSink : undefined, req.method, req.path, route.keys.length ? route.path : undefined);
     try {
       const auth = this.options.authenticate && route.authenticated ? await this.options.authenticate(req.headers) : ANONYMOUS;
       log.entry.apiKeyId = auth.keyId; // before the limiter, so a refused request's row names its key

@@ -74,8 +74,9 @@ export class GatewayMetrics {
 
   observe(e: RequestLogEntry): void {
     const provider = e.provider ?? "none";
-    this.requests.inc({ route: e.route, provider, status: String(e.status) });
-    this.latency.observe({ route: e.route, provider }, e.latencyMs / 1000);
+    const route = e.routePattern ?? e.route;
+    this.requests.inc({ route, provider, status: String(e.status) });
+    this.latency.observe({ route, provider }, e.latencyMs / 1000);
     if (e.ttftMs !== null && e.stream) this.ttft.observe({ provider }, e.ttftMs / 1000);
     if (e.promptTokens) this.tokens.inc({ provider, kind: "prompt" }, e.promptTokens);
     if (e.completionTokens) this.tokens.inc({ provider, kind: "completion" }, e.completionTokens);

@@ -43,6 +43,17 @@ it("exports Prometheus metrics fed by the requests, behind its token", async () 
   expect(text).toContain('interference_provider_enabled{provider="up"} 1');
 });
 
+it("labels metrics by the route as registered: names and ids in paths do not grow the label set", async () => {
+  for (const name of ["x1", "x2", "x3"]) {
+    await fetch(`${gw.url}/api/${name}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    await fetch(`${gw.url}/v1/responses/resp_${name}`, { method: "DELETE" });
+  }
+  const text = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: "Bearer scrape-me" } })).text();
+  expect(text).toContain('interference_requests_total{route="/api/:provider/chat/completions",provider="none",status="400"} 3');
+  expect(text).toContain('interference_requests_total{route="/v1/responses/:id",provider="none",status="404"} 3');
+  expect(text).not.toMatch(/route="\/api\/x1/);
+});
+
 it("keeps /metrics closed without a token unless METRICS_PUBLIC opens it, and reports a degraded check", async () => {
   const closed = await startTestGateway(`providers: []\n`, { readiness: { database: async () => "unreachable: serving from memory" } });
   const open = await startTestGateway(`providers: []\n`, { metricsPublic: true });

@@ -18,6 +18,7 @@ export class LogRecorder {
     private readonly sink: RequestLogSink | undefined,
     method: string,
     route: string,
+    routePattern?: string,
   ) {
     this.entry = {
       id: uuidv7(),
@@ -25,6 +26,7 @@ export class LogRecorder {
       apiKeyId: null,
       method,
       route,
+      ...(routePattern ? { routePattern } : {}),
       model: null,
       requestedProviders: null,
       attempts: [],

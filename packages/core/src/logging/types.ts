@@ -6,7 +6,13 @@ export interface RequestLogEntry {
   time: Date;
   apiKeyId: string | null;
   method: string;
+  /** The path as requested. */
   route: string;
+  /**
+   * The route as registered (`/v1/responses/:id`, `/api/:provider/chat/completions`): what metrics label by, so
+   * ids and names in paths cannot grow their label sets without bound. Not stored.
+   */
+  routePattern?: string;
   /** The model the client asked for (null when it named none). */
   model: string | null;
   /** The `provider` field as sent (null when absent). */

@@ -174,7 +174,9 @@ describe("Messages: passthrough, errors, Claude Code", () => {
   });
 
   it("passes top_k and stop sequences to a Gemini provider as its own topK and stopSequences", async () => {
-    await client("ge").messages.create({ model: "claude", max_tokens: 20, top_k: 40, stop_sequences: ["END"], messages: [{ role: "user", content: "x" }] });
+    // The SDK's types no longer list top_k (Anthropic's newest models refuse it); the API and clients still send it.
+    const body = { model: "claude", max_tokens: 20, top_k: 40, stop_sequences: ["END"], messages: [{ role: "user", content: "x" }] };
+    await client("ge").messages.create(body as Anthropic.MessageCreateParamsNonStreaming);
     expect(ge.requests.at(-1)!.body.generationConfig).toMatchObject({ topK: 40, stopSequences: ["END"], maxOutputTokens: 20 });
   });
 
