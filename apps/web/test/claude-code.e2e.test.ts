@@ -3,8 +3,8 @@
  * real gateway: `claude -p` with its own traffic (a 30 KB system prompt in cached blocks, a dozen tools, thinking,
  * context_management, beta headers, streamed tool use and the tool result sent back), through an Anthropic
  * provider (native) and through an OpenAI-compatible one (translated), both chosen the ways Claude Code allows: a
- * custom header, and the /api/{provider} base URL. Required when CI=true; skipped where Claude Code is not
- * installed.
+ * custom header, and the /api/{provider} base URL; with a real API key of the gateway's, which Claude Code sends
+ * as x-api-key. Required when CI=true; skipped where Claude Code is not installed.
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeServer } from "@interference/core/test-support";
 import { startScriptedAnthropic, startScriptedOpenAI } from "@interference/core/test-support/scripted";
 import { WEB_DIR, startServer, writeConfig, type RunningServer } from "./support/server";
+import { signIn, trpc } from "./support/admin";
 
 const CLIENTS = join(WEB_DIR, "../../.clients/node_modules/@anthropic-ai");
 const binary = existsSync(CLIENTS)
@@ -25,7 +26,8 @@ const binary = existsSync(CLIENTS)
   : undefined;
 if (!binary && process.env.CI === "true") throw new Error("CI=true needs Claude Code: run scripts/setup.sh --test");
 
-let an: FakeServer, oa: FakeServer, gw: RunningServer;
+let an: FakeServer, oa: FakeServer, gw: RunningServer, gatewayKey: string;
+const PASSWORD = "claude code test password";
 
 beforeAll(async () => {
   an = await startScriptedAnthropic("AN");
@@ -35,7 +37,10 @@ beforeAll(async () => {
   - { id: an, type: anthropic, base_url: "${an.url}/v1", api_key: sk-ant-provider, models: ["*"] }
   - { id: oa, type: openai, base_url: "${oa.url}/v1", api_key: sk-oa-provider, models: ["*"] }
 `),
+    env: { ADMIN_PASSWORD: PASSWORD },
   });
+  // A real API key from the dashboard: Claude Code sends it as x-api-key, the gateway's own authenticator checks it.
+  gatewayKey = (await trpc(gw.url, await signIn(gw.url, PASSWORD), "keys.create", { name: "claude code" })).data.secret;
 }, 120_000);
 afterAll(async () => {
   await gw?.stop();
@@ -51,7 +56,7 @@ async function claude(prompt: string, env: Record<string, string>): Promise<any>
       NODE_ENV: "test",
       PATH: process.env.PATH,
       HOME: mkdtempSync(join(tmpdir(), "claude-home-")),
-      ANTHROPIC_API_KEY: "sk-any",
+      ANTHROPIC_API_KEY: gatewayKey,
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
       DISABLE_AUTOUPDATER: "1",
       DISABLE_TELEMETRY: "1",
@@ -62,6 +67,16 @@ async function claude(prompt: string, env: Record<string, string>): Promise<any>
 }
 
 describe.skipIf(!binary)("Claude Code through the gateway", () => {
+  it("refuses a wrong x-api-key in Anthropic's shape (Claude Code itself retries a 401 for minutes)", async () => {
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": "sk-wrong", "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 5, messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ type: "error", error: { type: "authentication_error" } });
+  });
+
   it("works through an Anthropic provider, untranslated (chosen by a custom header)", async () => {
     const before = an.requests.length;
     const result = await claude("say hi", { ANTHROPIC_BASE_URL: gw.url, ANTHROPIC_CUSTOM_HEADERS: "X-Interference-Provider: an" });
