@@ -65,7 +65,7 @@ const LOG_COLUMNS = {
   completionTokens: "integer",
   totalTokens: "integer",
   error: "text",
-} satisfies Record<keyof RequestLogEntry, string>;
+} satisfies Record<Exclude<keyof RequestLogEntry, "routePattern">, string>; // routePattern is for metrics, not stored
 const cols = Object.keys(LOG_COLUMNS)
   .map((c) => `"${c}"`)
   .join(", ");
