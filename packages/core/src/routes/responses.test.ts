@@ -142,6 +142,20 @@ describe("Responses: the rest of the API", () => {
     expect(r.text?.format).toMatchObject({ type: "json_schema", name: "thing" });
   });
 
+  it.each(["an", "ge"])("serves structured output (text.format json_schema) on %s, which the SDK parses", async (provider) => {
+    const format = {
+      type: "json_schema" as const,
+      name: "answer",
+      schema: { type: "object", properties: { q: { type: "string" } }, required: ["q"] },
+      strict: true,
+    };
+    const r = await client(provider).responses.parse({ model: "m", input: "structured", text: { format } });
+    expect(r.output_parsed).toEqual({ q: "structured" });
+    const sent = (provider === "an" ? an : ge).requests.at(-1)!.body;
+    if (provider === "an") expect(sent.tool_choice).toEqual({ type: "tool", name: "json_response" });
+    else expect(sent.generationConfig).toMatchObject({ responseMimeType: "application/json", responseJsonSchema: format.schema });
+  });
+
   it("continues a stored conversation with previous_response_id on another provider", async () => {
     const first = await client("oa").responses.create({ model: "m", input: "my name is Ada", instructions: "first instructions" });
     const second = await client("an").responses.create({ model: "m", input: "what is my name?", previous_response_id: first.id });

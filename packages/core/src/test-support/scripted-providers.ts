@@ -176,6 +176,8 @@ export async function startScriptedGemini(tag: string): Promise<FakeServer> {
       turns.push({ role: isTool ? "tool" : c.role === "model" ? "assistant" : "user", text });
     }
     const answer = script(tag, turns, body.tools?.[0]?.functionDeclarations?.[0]?.name);
+    // Asked for JSON (structured output), it answers JSON, as Gemini does.
+    if (body.generationConfig?.responseMimeType === "application/json" && answer.text) answer.text = JSON.stringify({ q: turns.at(-1)?.text ?? "" });
     const parts: object[] = answer.tool ? [{ functionCall: { name: answer.tool.name, args: JSON.parse(answer.tool.args) } }] : [{ text: answer.text }];
     if (body.generationConfig?.thinkingConfig?.includeThoughts) parts.unshift({ text: "pondering deeply", thought: true });
     const usageMetadata = { promptTokenCount: 11, candidatesTokenCount: 7, totalTokenCount: 18 };
