@@ -206,7 +206,7 @@ export function openApiDocument(): object {
         post: {
           operationId: "countTokens",
           description:
-            "Anthropic's own count where an anthropic provider serves the model; an estimate elsewhere (the x-interference-token-count header says which).",
+            "Anthropic's own count where an anthropic provider serves the model, the embedded model's tokenizer where it does, an estimate elsewhere (the x-interference-token-count header says which).",
           parameters: [providerHeader],
           requestBody: jsonBody(ref("CountTokensRequest")),
           responses: { ...json("The input tokens", ref("AnthropicMessageTokensCount")), ...errors(INFERENCE_ERRORS, "anthropic") },

@@ -31,6 +31,8 @@ export interface ChatCapability {
    * `next()`, so the router can still fail over; later failures throw from later `next()` calls.
    */
   stream(req: ChatRequest, ctx: CallContext): AsyncIterable<ChatCompletionChunk>;
+  /** The request's prompt tokens, counted exactly with the model's own tokenizer, where the adapter has it. */
+  countTokens?(req: ChatRequest, ctx: CallContext): Promise<number>;
 }
 
 export interface ImageCapability {

@@ -3,7 +3,7 @@
  * An `anthropic` provider gets the request as it came (native passthrough); any other family gets it decoded into
  * the canonical model and sent through its chat capability. One request may fail over across both kinds.
  */
-import { UpstreamError } from "../errors.js";
+import { GatewayError, UpstreamError } from "../errors.js";
 import type { CallContext } from "../adapters/types.js";
 import { toChatRequest } from "../apis/chat-completions/encode-request.js";
 import { resultFromChat } from "../apis/chat-completions/decode-result.js";
@@ -12,7 +12,7 @@ import { encodeMessage, messageId } from "../apis/messages/encode-result.js";
 import { MessagesStreamEncoder } from "../apis/messages/encode-stream.js";
 import { anthropicErrorType } from "../apis/messages/errors.js";
 import { estimateInputTokens } from "../apis/messages/count-tokens.js";
-import { countTokensRequestSchema, messagesRequestSchema, TRANSLATED_FIELDS, type MessageObject } from "../apis/messages/schema.js";
+import { countTokensRequestSchema, messagesRequestSchema, TRANSLATED_FIELDS, type CountTokensRequest, type MessageObject } from "../apis/messages/schema.js";
 import { toUsage } from "../adapters/anthropic/from-response.js";
 import type { AnthropicUsage } from "../adapters/anthropic/wire.js";
 import type { ChatRequest } from "../openai/schema.js";
@@ -186,10 +186,9 @@ export async function countTokens(
     const deadline = requestDeadline(request, deps.timeouts);
     try {
       const { result, candidate, release } = await runWithFailover(routePlan, { signal: deadline.signal, timeouts: deps.timeouts }, async (c, ctx) => {
-        const { provider: _p, drop_params: _d, ...rest } = rawBody;
         const answer = (await c.runtime.adapter.native!.messages!.send(
           "/messages/count_tokens",
-          { ...rest, model: ctx.upstreamModel },
+          nativeBody(rawBody, ctx.upstreamModel),
           forwardedHeaders(request),
           ctx,
         )) as {
@@ -206,8 +205,29 @@ export async function countTokens(
       deadline.clear();
     }
   }
-  const provider = routePlan.candidates[0]!.runtime.config.id;
+  const first = routePlan.candidates[0]!;
+  const provider = first.runtime.config.id;
   log.entry.provider = provider;
+  const exact = await exactCount(first, body, { signal: request.signal, upstreamModel: first.model.upstream, timeouts: deps.timeouts });
   log.finish(200);
-  return json(200, { input_tokens: estimateInputTokens(body) }, { "x-interference-provider": provider, "x-interference-token-count": "estimated" });
+  return json(
+    200,
+    { input_tokens: exact ?? estimateInputTokens(body) },
+    { "x-interference-provider": provider, "x-interference-token-count": exact === null ? "estimated" : "exact" },
+  );
+}
+
+/**
+ * The count from a translating provider's own tokenizer (the embedded model has one), or null where it has none,
+ * is not ready, or cannot take the request (an image for a text-only model): the estimate answers then.
+ */
+async function exactCount(candidate: Candidate, body: CountTokensRequest, ctx: CallContext): Promise<number | null> {
+  const chat = candidate.runtime.adapter.chat;
+  if (!chat?.countTokens) return null;
+  try {
+    return await chat.countTokens(toChatRequest(decodeMessagesRequest({ ...body, max_tokens: 1 })), ctx);
+  } catch (err) {
+    if (err instanceof GatewayError || err instanceof UpstreamError) return null;
+    throw err;
+  }
 }

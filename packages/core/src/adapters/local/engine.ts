@@ -98,6 +98,12 @@ export class LocalEngine {
     );
   }
 
+  /** The tokens `history` renders to with the model's chat template: exactly what generate() counts as prompt. */
+  countTokens(history: ChatHistoryItem[]): number {
+    if (!this.model || !this.chatWrapper) throw new UpstreamError("the local model is still loading", "connection");
+    return this.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(this.model.tokenizer).length;
+  }
+
   /** Counts the tokens of the rendered prompt with the model's own tokenizer and chat template. */
   private promptTokens(
     chat: { chatWrapper: { generateContextState(o: { chatHistory: ChatHistoryItem[] }): { contextText: { tokenize(t: unknown): unknown[] } } } },

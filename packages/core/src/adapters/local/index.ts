@@ -40,6 +40,10 @@ export function localChat(engine: LocalEngine): ChatCapability {
   return {
     params: new Set(LOCAL_PARAMS),
 
+    async countTokens(req: ChatRequest) {
+      return engine.countTokens(toChatHistory(req.messages));
+    },
+
     async complete(req: ChatRequest, ctx: CallContext): Promise<ChatCompletion> {
       const history = toChatHistory(req.messages);
       const r = await engine.generate(history, generateOptions(req, ctx.signal));

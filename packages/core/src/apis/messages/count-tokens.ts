@@ -1,6 +1,6 @@
 /**
- * An estimate of a Messages request's input tokens, for providers that cannot count them (only Anthropic's own
- * count_tokens is exact; the gateway asks it when an Anthropic provider serves the model). About four characters
+ * An estimate of a Messages request's input tokens, for providers that cannot count them (Anthropic's own
+ * count_tokens and the embedded model's tokenizer are exact, and are asked where they serve the model). About four characters
  * a token for text, code and JSON, which is what Claude Code uses the number for: deciding when to compact.
  */
 import type { CountTokensRequest } from "./schema.js";
