@@ -112,17 +112,3 @@ export type StreamPart =
   | { type: "model"; model: string }
   | { type: "usage"; usage: CanonicalUsage }
   | { type: "finish"; reason: FinishReason };
-
-/** Text and tool-argument characters: what a cut stream delivered, for the token meter. */
-export function contentChars(parts: AssistantPart[]): number {
-  let n = 0;
-  for (const p of parts) n += p.type === "tool_call" ? p.arguments.length : p.text.length;
-  return n;
-}
-
-/** Text parts joined: what a client that cannot take parts gets. */
-export function textOf(parts: Array<{ type: string; text?: string }>): string {
-  let s = "";
-  for (const p of parts) if (p.type === "text") s += p.text;
-  return s;
-}
