@@ -1,9 +1,12 @@
 /**
- * The one small interface every provider family implements. An adapter translates OpenAI-shaped requests
- * into its provider's wire format and back; routing, failover, logging and HTTP live elsewhere.
+ * The one small interface every provider family implements. An adapter translates canonical requests
+ * (canonical/types.ts) into its provider's wire format and the answers back into canonical results and stream
+ * parts; where its provider speaks a public API itself, it also offers that API natively. Routing, failover,
+ * logging and HTTP live elsewhere.
  */
 import type { ProviderConfig, ProviderType, Timeouts } from "../config/schema.js";
-import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "../openai/schema.js";
+import type { CanonicalRequest, CanonicalResult, StreamPart } from "../canonical/types.js";
+import type { CanonicalParam } from "../canonical/params.js";
 import type { ImageRequest, ImageResult } from "../images/types.js";
 import type { UpstreamClientOptions } from "../upstream/client.js";
 import type { EventSourceMessage } from "eventsource-parser";
@@ -17,22 +20,18 @@ export interface CallContext {
   timeouts: Timeouts;
 }
 
+/** Generating answers from canonical requests: what every API reaches a provider through when it is translated. */
 export interface ChatCapability {
-  /** Request parameters beyond `model` and `messages` this adapter honours (e.g. "temperature", "tools"). */
-  readonly params: ReadonlySet<string>;
+  /** The canonical request's settings this adapter honours; a request with another is refused (or dropped). */
+  readonly params: ReadonlySet<CanonicalParam>;
+  complete(req: CanonicalRequest, ctx: CallContext): Promise<CanonicalResult>;
   /**
-   * The provider speaks Chat Completions itself: parameters the gateway does not know (OpenAI adds some every
-   * month) are forwarded rather than refused. Families that translate keep their list and its 400.
-   */
-  readonly forwardsUnknownParams?: boolean;
-  complete(req: ChatRequest, ctx: CallContext): Promise<ChatCompletion>;
-  /**
-   * Streams chunks. A failure to start (connection, HTTP error) must surface as an UpstreamError from the first
+   * Streams parts. A failure to start (connection, HTTP error) must surface as an UpstreamError from the first
    * `next()`, so the router can still fail over; later failures throw from later `next()` calls.
    */
-  stream(req: ChatRequest, ctx: CallContext): AsyncIterable<ChatCompletionChunk>;
+  stream(req: CanonicalRequest, ctx: CallContext): AsyncIterable<StreamPart>;
   /** The request's prompt tokens, counted exactly with the model's own tokenizer, where the adapter has it. */
-  countTokens?(req: ChatRequest, ctx: CallContext): Promise<number>;
+  countTokens?(req: CanonicalRequest, ctx: CallContext): Promise<number>;
 }
 
 export interface ImageCapability {
@@ -41,8 +40,8 @@ export interface ImageCapability {
 }
 
 /**
- * A public API the provider speaks itself (Anthropic's Messages, OpenAI's Responses): requests in it go through
- * untranslated, but for the model id and auth, so nothing the gateway does not model is lost.
+ * A public API the provider speaks itself (OpenAI's Chat Completions and Responses, Anthropic's Messages): requests
+ * in it go through untranslated, but for the model id and auth, so nothing the gateway does not model is lost.
  */
 export interface NativeApi {
   /** POSTs `body` to `path` (under the provider's base URL) and returns the JSON answer. */
@@ -51,7 +50,7 @@ export interface NativeApi {
   stream(path: string, body: Record<string, unknown>, headers: Record<string, string>, ctx: CallContext): AsyncIterable<EventSourceMessage>;
 }
 
-export type NativeApiName = "messages" | "responses" | "completions";
+export type NativeApiName = "chat" | "messages" | "responses" | "completions";
 
 export interface ProviderAdapter {
   readonly chat?: ChatCapability;

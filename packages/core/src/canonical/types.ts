@@ -52,6 +52,11 @@ export type ToolChoice = "auto" | "none" | "required" | { name: string };
 export type OutputFormat =
   { type: "text" } | { type: "json_object" } | { type: "json_schema"; name: string; schema: Record<string, unknown>; description?: string; strict?: boolean };
 
+/** Chat Completions' `logprobs`: the chosen token's log probability, and the `top` most likely alternatives. */
+export interface LogprobsRequest {
+  top: number;
+}
+
 export interface CanonicalRequest {
   /** The model the client asked for (routing resolves it per provider). */
   model?: string;
@@ -74,6 +79,9 @@ export interface CanonicalRequest {
   presencePenalty?: number;
   frequencyPenalty?: number;
   reasoning?: { effort?: string; budgetTokens?: number };
+  /** Answers wanted (Chat Completions' and legacy Completions' `n`); one when absent. */
+  n?: number;
+  logprobs?: LogprobsRequest;
   user?: string;
   metadata?: Record<string, string>;
   stream: boolean;
@@ -92,23 +100,42 @@ export interface CanonicalUsage {
   reasoningTokens?: number;
 }
 
+/** One generated token: its text, log probability and raw bytes, and the likeliest alternatives at its place. */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  bytes?: number[];
+  top: Array<{ token: string; logprob: number; bytes?: number[] }>;
+}
+
+/** One answer. Most requests get one; `n` asks for several. */
+export interface CanonicalChoice {
+  content: AssistantPart[];
+  finish: FinishReason;
+  /** Per output token, when the request asked for logprobs and the provider gave them. */
+  logprobs?: TokenLogprob[];
+}
+
 export interface CanonicalResult {
   /** The model id the provider reports. */
   model: string;
-  content: AssistantPart[];
-  finish: FinishReason;
+  /** At least one; index i is answer i. */
+  choices: CanonicalChoice[];
   usage: CanonicalUsage;
 }
 
 /**
  * A streamed answer as a sequence of parts. Tool calls are numbered by `index` in order of appearance; a call's
- * arguments arrive as deltas after its start.
+ * arguments arrive as deltas after its start. `choice` says which answer a part belongs to when `n` asked for
+ * several (absent: the first); APIs with one answer never ask for more.
  */
 export type StreamPart =
-  | { type: "text"; delta: string }
-  | { type: "reasoning"; delta: string }
-  | { type: "tool_call_start"; index: number; id: string; name: string }
-  | { type: "tool_call_delta"; index: number; delta: string }
+  | { type: "text"; delta: string; choice?: number }
+  /** `signature` (Anthropic's, for the thinking so far) comes once the reasoning is complete. */
+  | { type: "reasoning"; delta: string; signature?: string; choice?: number }
+  | { type: "tool_call_start"; index: number; id: string; name: string; choice?: number }
+  | { type: "tool_call_delta"; index: number; delta: string; choice?: number }
+  | { type: "logprobs"; tokens: TokenLogprob[]; choice?: number }
   | { type: "model"; model: string }
   | { type: "usage"; usage: CanonicalUsage }
-  | { type: "finish"; reason: FinishReason };
+  | { type: "finish"; reason: FinishReason; choice?: number };

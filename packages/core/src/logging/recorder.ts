@@ -1,5 +1,5 @@
 import type { Attempt } from "../routing/router.js";
-import type { Usage } from "../openai/schema.js";
+import type { CanonicalUsage } from "../canonical/types.js";
 import type { RequestLogEntry, RequestLogSink } from "./types.js";
 import { uuidv7 } from "./ids.js";
 import type { TokenMeter } from "../ratelimit/meter.js";
@@ -51,11 +51,11 @@ export class LogRecorder {
     this.entry.ttftMs ??= this.elapsedMs();
   }
 
-  setUsage(usage: Usage | null | undefined): void {
+  setUsage(usage: CanonicalUsage | null | undefined): void {
     if (!usage) return;
-    this.entry.promptTokens = usage.prompt_tokens ?? null;
-    this.entry.completionTokens = usage.completion_tokens ?? null;
-    this.entry.totalTokens = usage.total_tokens ?? null;
+    this.entry.promptTokens = usage.inputTokens;
+    this.entry.completionTokens = usage.outputTokens;
+    this.entry.totalTokens = usage.inputTokens + usage.outputTokens;
   }
 
   setAttempts(attempts: Attempt[]): void {

@@ -1,14 +1,42 @@
-/** POST /v1/chat/completions: plan the providers, fail over in order, answer JSON or SSE. */
-import { chatRequestSchema, type ChatCompletionChunk } from "../openai/schema.js";
-import { planRoute, requestDeadline } from "../routing/router.js";
+/**
+ * POST /v1/chat/completions: an `openai` provider gets the request as it came (native passthrough: every
+ * parameter, next month's included); any other family gets it decoded into the canonical model. One request may
+ * fail over across both kinds. JSON or SSE.
+ */
+import { UpstreamError } from "../errors.js";
+import type { CallContext } from "../adapters/types.js";
+import { chatRequestSchema, type ChatCompletion, type ChatCompletionChunk } from "../openai/schema.js";
+import { completionId, nowSeconds } from "../openai/ids.js";
+import { decodeChatRequest } from "../apis/chat-completions/decode-request.js";
+import { encodeResult } from "../apis/chat-completions/encode-result.js";
+import { ChatStreamEncoder } from "../apis/chat-completions/encode-stream.js";
+import { chatParamName, TRANSLATED_FIELDS } from "../apis/chat-completions/params.js";
+import { usageFromChat } from "../adapters/openai/from-response.js";
+import { parseChunk } from "../adapters/openai/from-stream.js";
+import { requestDeadline, runWithFailover, type Candidate } from "../routing/router.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
 import { validate } from "./body.js";
-import { scopeOf } from "../auth/scope.js";
-import { chatSource, completeWithFailover, noteRequest, streamWithFailover, type ServeDeps, type StreamEncoder } from "./serve-chat.js";
+import { canonicalFor, nativeBody, planMixed, speaks, type ApiTranslation } from "./native.js";
+import {
+  isSubstantivePart,
+  noteRequest,
+  partsEncoder,
+  streamWithFailover,
+  translatedParts,
+  type RelayItem,
+  type ServeDeps,
+  type StreamEncoder,
+  type StreamSource,
+} from "./serve-chat.js";
 
 export type ChatDeps = ServeDeps;
+
+const native = speaks("chat");
+const isNative = (c: Candidate) => native(c.runtime);
+
+const CHAT: ApiTranslation = { api: "chat", translatedFields: TRANSLATED_FIELDS, paramName: chatParamName };
 
 export async function chatCompletions(
   deps: ChatDeps,
@@ -19,28 +47,58 @@ export async function chatCompletions(
 ): Promise<GatewayHttpResponse> {
   noteRequest(log, rawBody);
   const body = validate(chatRequestSchema, rawBody);
+  const { plan, canonical } = planMixed(deps.registry, rawBody, auth, CHAT, () => decodeChatRequest(body));
   await log.meter?.reserve(JSON.stringify(body.messages).length, body.max_completion_tokens ?? body.max_tokens);
-  const plan = planRoute(deps.registry, body, "chat", scopeOf(auth));
   log.setAttempts(plan.attempts);
+  const id = completionId();
+  const created = nowSeconds();
   const deadline = requestDeadline(request, deps.timeouts);
   if (!body.stream) {
     try {
-      const { completion, provider } = await completeWithFailover(deps, body, plan, deadline.signal, log);
-      completion.provider = provider;
+      const { result, candidate, release } = await runWithFailover(plan, { signal: deadline.signal, timeouts: deps.timeouts }, async (c, ctx) => {
+        if (isNative(c)) {
+          const answer = (await c.runtime.adapter.native!.chat!.send(
+            "/chat/completions",
+            nativeBody(rawBody, ctx.upstreamModel, false),
+            {},
+            ctx,
+          )) as ChatCompletion;
+          if (!answer || !Array.isArray(answer.choices)) throw new UpstreamError("response has no choices", "protocol");
+          answer.model ||= ctx.upstreamModel;
+          return answer;
+        }
+        const result = await c.runtime.adapter.chat!.complete(canonicalFor(canonical!, c), ctx);
+        return encodeResult(id, created, { ...result, model: result.model || ctx.upstreamModel });
+      });
+      release();
+      const provider = candidate.runtime.config.id;
+      result.provider = provider;
       // Fields OpenAI's spec requires that some compatible servers leave out (Ollama, vLLM, the fakes of tests).
-      for (const choice of completion.choices) {
+      for (const choice of result.choices) {
         if (choice.logprobs === undefined) choice.logprobs = null;
         if (choice.message && choice.message.refusal === undefined) choice.message.refusal = null;
       }
+      log.entry.provider = provider;
+      log.entry.servedModel = result.model;
+      log.setUsage(usageFromChat(result.usage));
       log.finish(200);
-      return json(200, completion, { "x-interference-provider": provider });
+      return json(200, result, { "x-interference-provider": provider });
     } finally {
       deadline.clear();
     }
   }
   const includeUsage = body.stream_options?.include_usage === true;
+  const source: StreamSource<RelayItem> = {
+    open: (c, ctx) => (isNative(c) ? nativeChunks(c, ctx, streamBody(rawBody, ctx.upstreamModel)) : translatedParts(c, ctx, canonical!)),
+    substantive: (item) => (item.type === "native" ? isSubstantiveChunk(item.data) : isSubstantivePart(item)),
+    encoder(candidate) {
+      const provider = candidate.runtime.config.id;
+      if (isNative(candidate)) return chunkEncoder(provider, includeUsage, log);
+      const encoder = new ChatStreamEncoder({ id, created, model: candidate.model.upstream, provider, includeUsage });
+      return partsEncoder(encoder, log, { fail: errorEnd });
+    },
+  };
   try {
-    const source = chatSource(body, log, (candidate) => chunkEncoder(candidate.runtime.config.id, includeUsage));
     return await streamWithFailover(deps, plan, deadline, log, source);
   } catch (err) {
     deadline.clear(); // a stream that started clears it when it ends
@@ -48,10 +106,45 @@ export async function chatCompletions(
   }
 }
 
-/** Chat Completions' own stream: the chunks as they came, named with the provider; usage only when asked for. */
-function chunkEncoder(provider: string, includeUsage: boolean): StreamEncoder {
+/** The native body of a stream: usage is always asked for, so every streamed request is logged with its tokens. */
+function streamBody(raw: Record<string, unknown>, model: string): Record<string, unknown> {
+  const body = nativeBody(raw, model, true);
+  body.stream_options = { ...(raw.stream_options as object | null | undefined), include_usage: true };
+  return body;
+}
+
+/** A native provider's chunks, parsed; the stream must end with [DONE]. */
+async function* nativeChunks(c: Candidate, ctx: CallContext, body: Record<string, unknown>): AsyncGenerator<RelayItem> {
+  for await (const event of c.runtime.adapter.native!.chat!.stream("/chat/completions", body, {}, ctx)) {
+    if (event.data === "[DONE]") return;
+    yield { type: "native", event, data: parseChunk(event.data) };
+  }
+  // An OpenAI stream always ends with [DONE]; without it the connection was cut mid-answer.
+  throw new UpstreamError("stream ended before [DONE]", "protocol");
+}
+
+/** A chunk that carries something the client sees (text, a tool call, an end). */
+function isSubstantiveChunk(chunk: ChatCompletionChunk): boolean {
+  if (chunk.usage) return true;
+  return chunk.choices.some(
+    (c) => (c.delta?.content ?? "") !== "" || c.delta?.tool_calls?.length || c.delta?.refusal || c.delta?.reasoning_content || c.finish_reason,
+  );
+}
+
+const errorEnd = (error: { toBody(): unknown }) => `data: ${JSON.stringify(error.toBody())}\n\ndata: [DONE]\n\n`;
+
+/** A native provider's chunks as they came, named with the provider; usage only when asked for. */
+function chunkEncoder(provider: string, includeUsage: boolean, log: LogRecorder): StreamEncoder<RelayItem> {
   return {
-    chunk(chunk: ChatCompletionChunk) {
+    chunk(item) {
+      if (item.type !== "native") return null;
+      const chunk = item.data as ChatCompletionChunk;
+      if (chunk.usage) log.setUsage(usageFromChat(chunk.usage));
+      if (chunk.model) log.entry.servedModel = chunk.model;
+      for (const c of chunk.choices) {
+        log.deliveredChars += c.delta?.content?.length ?? 0;
+        for (const t of c.delta?.tool_calls ?? []) log.deliveredChars += t.function?.arguments?.length ?? 0;
+      }
       // Azure opens with a choice-less chunk of prompt-filter results (empty id, model and object): not a chunk
       // OpenAI clients expect, so it is left out.
       if (!chunk.choices.length && !chunk.usage) return null;
@@ -63,6 +156,6 @@ function chunkEncoder(provider: string, includeUsage: boolean): StreamEncoder {
       return `data: ${JSON.stringify(chunk)}\n\n`;
     },
     end: () => "data: [DONE]\n\n",
-    fail: (error) => `data: ${JSON.stringify(error.toBody())}\n\ndata: [DONE]\n\n`,
+    fail: errorEnd,
   };
 }

@@ -1,26 +1,30 @@
 /**
  * POST /v1/completions, OpenAI's legacy text completions: passed through to providers with a native endpoint
- * (`completions_api: true`), served through chat by every other provider.
+ * (`completions_api: true`), translated into the canonical model for every other provider.
  */
 import { UpstreamError, badRequest } from "../errors.js";
 import type { CallContext } from "../adapters/types.js";
 import { completionsRequestSchema, TRANSLATED_FIELDS, type TextCompletion } from "../apis/completions/schema.js";
-import { chunkFromChat, fromChat, promptsOf, toChatRequest } from "../apis/completions/translate.js";
-import { completionId } from "../openai/ids.js";
-import type { ChatCompletion } from "../openai/schema.js";
-import { requestDeadline, requestFor, runWithFailover, type Candidate } from "../routing/router.js";
+import { decodeCompletionsRequest, promptsOf } from "../apis/completions/decode-request.js";
+import { encodeResult } from "../apis/completions/encode-result.js";
+import { CompletionsStreamEncoder } from "../apis/completions/encode-stream.js";
+import { CHAT_PARAM_NAMES } from "../apis/chat-completions/params.js";
+import type { CanonicalResult } from "../canonical/types.js";
+import { usageFromChat } from "../adapters/openai/from-response.js";
+import { completionId, nowSeconds } from "../openai/ids.js";
+import { requestDeadline, runWithFailover, type Candidate } from "../routing/router.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
 import { validate } from "./body.js";
-import { nativeBody, planMixed, speaks } from "./native.js";
+import { canonicalFor, nativeBody, planMixed, speaks, type ApiTranslation } from "./native.js";
 import {
-  chatItems,
   eventData,
-  isSubstantiveChunk,
+  isSubstantivePart,
   noteRequest,
-  recordChunk,
+  partsEncoder,
   streamWithFailover,
+  translatedParts,
   type RelayItem,
   type ServeDeps,
   type StreamSource,
@@ -28,6 +32,9 @@ import {
 
 const native = speaks("completions");
 const isNative = (c: Candidate) => native(c.runtime);
+
+/** Its settings have Chat Completions' names. */
+const COMPLETIONS: ApiTranslation = { api: "completions", translatedFields: TRANSLATED_FIELDS, paramName: (p) => CHAT_PARAM_NAMES[p] };
 
 export async function createCompletion(
   deps: ServeDeps,
@@ -39,16 +46,17 @@ export async function createCompletion(
   noteRequest(log, rawBody);
   const body = validate(completionsRequestSchema, rawBody);
   let prompts: string[] = [];
-  const { plan, chat } = planMixed(deps.registry, rawBody, auth, "completions", TRANSLATED_FIELDS, () => {
+  const { plan, canonical } = planMixed(deps.registry, rawBody, auth, COMPLETIONS, () => {
     prompts = promptsOf(body);
     if (body.stream && prompts.length > 1) {
       throw badRequest("unsupported_value", "streaming several prompts at once is served only by providers with a native completions endpoint", "prompt");
     }
-    return toChatRequest(body, prompts[0]!);
+    return decodeCompletionsRequest(body, prompts[0]!);
   });
   await log.meter?.reserve(JSON.stringify(body.prompt).length, body.max_tokens ?? undefined);
   log.setAttempts(plan.attempts);
   const id = completionId("cmpl");
+  const created = nowSeconds();
   const deadline = requestDeadline(request, deps.timeouts);
   if (!body.stream) {
     try {
@@ -58,19 +66,18 @@ export async function createCompletion(
           if (!answer || !Array.isArray(answer.choices)) throw new UpstreamError("response has no choices", "protocol");
           return answer;
         }
-        const answers: ChatCompletion[] = [];
-        for (const prompt of prompts) answers.push(await c.runtime.adapter.chat!.complete(requestFor(toChatRequest(body, prompt), c), ctx));
-        return fromChat(
-          id,
-          answers.map((a) => ({ ...a, model: a.model || ctx.upstreamModel })),
-          body.n ?? 1,
-        );
+        const answers: CanonicalResult[] = [];
+        for (const prompt of prompts) {
+          const answer = await c.runtime.adapter.chat!.complete(canonicalFor(decodeCompletionsRequest(body, prompt), c), ctx);
+          answers.push({ ...answer, model: answer.model || ctx.upstreamModel });
+        }
+        return encodeResult(id, created, answers, body.n ?? 1);
       });
       release();
       const provider = candidate.runtime.config.id;
       log.entry.provider = provider;
       log.entry.servedModel = result.model;
-      log.setUsage(result.usage);
+      log.setUsage(usageFromChat(result.usage));
       log.finish(200);
       return json(200, { ...result, provider }, { "x-interference-provider": provider });
     } finally {
@@ -79,29 +86,28 @@ export async function createCompletion(
   }
   const includeUsage = body.stream_options?.include_usage === true;
   const source: StreamSource<RelayItem> = {
-    open: (c, ctx) => (isNative(c) ? nativeEvents(c, ctx, nativeBody(rawBody, ctx.upstreamModel, true)) : chatItems(c, ctx, chat!)),
+    open: (c, ctx) => (isNative(c) ? nativeEvents(c, ctx, nativeBody(rawBody, ctx.upstreamModel, true)) : translatedParts(c, ctx, canonical!)),
     substantive: (item) =>
-      "chunk" in item
-        ? isSubstantiveChunk(item.chunk)
-        : !item.data || Boolean(item.data.usage || (item.data as TextCompletion).choices?.some((c) => c.text || c.finish_reason)),
+      item.type === "native"
+        ? !item.data || Boolean(item.data.usage || (item.data as TextCompletion).choices?.some((c) => c.text || c.finish_reason))
+        : isSubstantivePart(item),
     encoder(candidate) {
       const provider = candidate.runtime.config.id;
+      const fail = (e: { toBody(): unknown }) => `data: ${JSON.stringify(e.toBody())}\n\ndata: [DONE]\n\n`;
+      if (!isNative(candidate)) {
+        const encoder = new CompletionsStreamEncoder(id, created, candidate.model.upstream, provider, includeUsage);
+        return partsEncoder(encoder, log, { fail });
+      }
+      // Relayed as they came, [DONE] included; read for the log.
       return {
         chunk(item) {
-          if (!("chunk" in item)) {
-            if (item.data?.usage) log.setUsage(item.data.usage);
-            for (const c of item.data?.choices ?? []) log.deliveredChars += c.text?.length ?? 0;
-            return `data: ${item.event.data}\n\n`;
-          }
-          recordChunk(item.chunk, log);
-          if (!item.chunk.choices.length && !(includeUsage && item.chunk.usage)) return null;
-          const out = chunkFromChat(id, item.chunk);
-          if (!includeUsage) delete out.usage;
-          out.provider = provider;
-          return `data: ${JSON.stringify(out)}\n\n`;
+          if (item.type !== "native") return null;
+          if (item.data?.usage) log.setUsage(usageFromChat(item.data.usage));
+          for (const c of item.data?.choices ?? []) log.deliveredChars += c.text?.length ?? 0;
+          return `data: ${item.event.data}\n\n`;
         },
-        end: () => (isNative(candidate) ? "" : "data: [DONE]\n\n"),
-        fail: (e) => `data: ${JSON.stringify(e.toBody())}\n\ndata: [DONE]\n\n`,
+        end: () => "",
+        fail,
       };
     },
   };
@@ -117,12 +123,12 @@ export async function createCompletion(
 async function* nativeEvents(c: Candidate, ctx: CallContext, body: Record<string, unknown>): AsyncGenerator<RelayItem> {
   for await (const event of c.runtime.adapter.native!.completions!.stream("/completions", body, {}, ctx)) {
     if (event.data === "[DONE]") {
-      yield { event, data: null };
+      yield { type: "native", event, data: null };
       return;
     }
     const data = eventData(event) as TextCompletion & { error?: { message?: string } };
     if (data?.error) throw new UpstreamError(`error in stream: ${data.error.message ?? "unknown"}`, "protocol");
-    yield { event, data };
+    yield { type: "native", event, data };
   }
   throw new UpstreamError("stream ended before [DONE]", "protocol");
 }

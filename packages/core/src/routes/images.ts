@@ -4,7 +4,7 @@
  */
 import { GatewayError, UpstreamError } from "../errors.js";
 import { imageRequestSchema, MAX_IMAGE_BYTES, type GeneratedImage, type ImageRequest } from "../images/types.js";
-import { planRoute, requestDeadline, requestFor, runWithFailover } from "../routing/router.js";
+import { fieldsWithValues, planRoute, requestDeadline, requestFor, runWithFailover } from "../routing/router.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
@@ -17,6 +17,9 @@ import { sniffImage } from "../media/store.js";
 import { nowSeconds } from "../openai/ids.js";
 import { validate } from "./body.js";
 import { scopeOf } from "../auth/scope.js";
+
+/** Fields every image provider takes (or the gateway reads itself): never checked against a provider's list. */
+const IMAGE_GATEWAY_FIELDS = new Set(["prompt", "model", "provider", "drop_params"]);
 
 export interface ImageDeps {
   registry: ProviderRegistry;
@@ -78,7 +81,7 @@ export async function generateImages(
         "or huggingface with `image_models: [...]` (see the README, 'Image generation').",
     );
   }
-  const plan = planRoute(deps.registry, body, "images", scopeOf(auth));
+  const plan = planRoute(deps.registry, { ...body, params: fieldsWithValues(body, IMAGE_GATEWAY_FIELDS) }, "images", scopeOf(auth));
   log.setAttempts(plan.attempts);
   const format = body.response_format ?? "url";
   // Fetching and checking the images is part of the provider's attempt: a broken image fails over too.

@@ -1,35 +1,34 @@
 /**
  * Anthropic's Messages API: POST /v1/messages (JSON or its event stream) and POST /v1/messages/count_tokens.
  * An `anthropic` provider gets the request as it came (native passthrough); any other family gets it decoded into
- * the canonical model and sent through its chat capability. One request may fail over across both kinds.
+ * the canonical model. One request may fail over across both kinds.
  */
 import { GatewayError, UpstreamError } from "../errors.js";
 import type { CallContext } from "../adapters/types.js";
-import { toChatRequest } from "../apis/chat-completions/encode-request.js";
-import { resultFromChat } from "../apis/chat-completions/decode-result.js";
 import { decodeMessagesRequest } from "../apis/messages/decode-request.js";
 import { encodeMessage, messageId } from "../apis/messages/encode-result.js";
 import { MessagesStreamEncoder } from "../apis/messages/encode-stream.js";
 import { anthropicErrorType } from "../apis/messages/errors.js";
 import { estimateInputTokens } from "../apis/messages/count-tokens.js";
 import { countTokensRequestSchema, messagesRequestSchema, TRANSLATED_FIELDS, type CountTokensRequest, type MessageObject } from "../apis/messages/schema.js";
+import { MESSAGES_HINTS, messagesParamName } from "../apis/messages/params.js";
 import { toUsage } from "../adapters/anthropic/from-response.js";
 import type { AnthropicUsage } from "../adapters/anthropic/wire.js";
-import type { ChatRequest } from "../openai/schema.js";
-import { planRoute, requestDeadline, requestFor, runWithFailover, type Candidate } from "../routing/router.js";
-import { nativeBody, planMixed, speaks } from "./native.js";
+import type { CanonicalRequest } from "../canonical/types.js";
+import { planRoute, requestDeadline, runWithFailover, type Candidate } from "../routing/router.js";
+import { canonicalFor, nativeBody, planMixed, speaks, type ApiTranslation } from "./native.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
 import { scopeOf } from "../auth/scope.js";
 import { validate } from "./body.js";
 import {
-  chatItems,
   eventData,
-  isSubstantiveChunk,
+  isSubstantivePart,
   noteRequest,
   partsEncoder,
   streamWithFailover,
+  translatedParts,
   type RelayItem,
   type ServeDeps,
   type StreamSource,
@@ -37,6 +36,8 @@ import {
 
 const native = speaks("messages");
 const isNative = (c: Candidate) => native(c.runtime);
+
+const MESSAGES: ApiTranslation = { api: "messages", translatedFields: TRANSLATED_FIELDS, paramName: messagesParamName, hints: MESSAGES_HINTS };
 
 /** The headers a native provider gets from the client: Anthropic's version and beta flags, never credentials. */
 function forwardedHeaders(req: Pick<GatewayHttpRequest, "headers">): Record<string, string> {
@@ -59,8 +60,8 @@ export async function createMessage(
 ): Promise<GatewayHttpResponse> {
   noteRequest(log, rawBody);
   const body = validate(messagesRequestSchema, rawBody);
-  const { plan: routePlan, chat } = planMixed(deps.registry, rawBody, auth, "messages", TRANSLATED_FIELDS, (lenient) =>
-    toChatRequest(decodeMessagesRequest(body, { dropUnsupportedTools: lenient })),
+  const { plan: routePlan, canonical } = planMixed(deps.registry, rawBody, auth, MESSAGES, (lenient) =>
+    decodeMessagesRequest(body, { dropUnsupportedTools: lenient }),
   );
   await log.meter?.reserve(JSON.stringify(body.messages).length + JSON.stringify(body.system ?? "").length, body.max_tokens);
   log.setAttempts(routePlan.attempts);
@@ -81,8 +82,8 @@ export async function createMessage(
           if (!answer || typeof answer !== "object" || answer.type !== "message") throw new UpstreamError("response is not an Anthropic message", "protocol");
           return answer;
         }
-        const completion = await c.runtime.adapter.chat!.complete(requestFor(chat!, c), ctx);
-        return encodeMessage(id, resultFromChat({ ...completion, model: completion.model || ctx.upstreamModel }));
+        const result = await c.runtime.adapter.chat!.complete(canonicalFor(canonical!, c), ctx);
+        return encodeMessage(id, { ...result, model: result.model || ctx.upstreamModel });
       });
       release();
       const provider = candidate.runtime.config.id;
@@ -97,7 +98,7 @@ export async function createMessage(
   }
 
   try {
-    return await streamWithFailover(deps, routePlan, deadline, log, streamSource(rawBody, chat, headers, id, log));
+    return await streamWithFailover(deps, routePlan, deadline, log, streamSource(rawBody, canonical, headers, id, log));
   } catch (err) {
     deadline.clear();
     throw err;
@@ -118,7 +119,7 @@ async function* nativeEvents(c: Candidate, ctx: CallContext, body: Record<string
       throw new UpstreamError(`error in stream: ${data.error?.message ?? type}`, "http", type === "overloaded_error" ? 529 : 500, undefined, type);
     }
     substantive ||= SUBSTANTIVE_EVENTS.has(data?.type);
-    yield { event, data };
+    yield { type: "native", event, data };
     if (data?.type === "message_stop" || data?.type === "error") return;
   }
   throw new UpstreamError("stream ended before message_stop", "protocol");
@@ -126,21 +127,21 @@ async function* nativeEvents(c: Candidate, ctx: CallContext, body: Record<string
 
 function streamSource(
   raw: Record<string, unknown>,
-  chat: ChatRequest | null,
+  canonical: CanonicalRequest | null,
   headers: Record<string, string>,
   id: string,
   log: LogRecorder,
 ): StreamSource<RelayItem> {
   return {
-    open: (c, ctx) => (isNative(c) ? nativeEvents(c, ctx, nativeBody(raw, ctx.upstreamModel, true), headers) : chatItems(c, ctx, chat!)),
-    substantive: (item) => ("chunk" in item ? isSubstantiveChunk(item.chunk) : SUBSTANTIVE_EVENTS.has(item.data.type)),
+    open: (c, ctx) => (isNative(c) ? nativeEvents(c, ctx, nativeBody(raw, ctx.upstreamModel, true), headers) : translatedParts(c, ctx, canonical!)),
+    substantive: (item) => (item.type === "native" ? SUBSTANTIVE_EVENTS.has(item.data.type) : isSubstantivePart(item)),
     encoder(candidate) {
       if (isNative(candidate)) {
         // Relayed as they came; only read for the log.
         let usage: AnthropicUsage = {};
         return {
           chunk(item) {
-            if ("chunk" in item) return null;
+            if (item.type !== "native") return null;
             const d = item.data;
             if (d.type === "message_start") {
               usage = { ...d.message?.usage };
@@ -173,13 +174,7 @@ export async function countTokens(
 ): Promise<GatewayHttpResponse> {
   noteRequest(log, rawBody);
   const body = validate(countTokensRequestSchema, rawBody);
-  const routePlan = planRoute(
-    deps.registry,
-    { model: body.model, provider: body.provider, messages: [] } as unknown as ChatRequest,
-    "chat",
-    scopeOf(auth),
-    native,
-  );
+  const routePlan = planRoute(deps.registry, { model: body.model, provider: body.provider }, "chat", scopeOf(auth), native);
   log.setAttempts(routePlan.attempts);
   if (isNative(routePlan.candidates[0]!)) {
     routePlan.candidates = routePlan.candidates.filter(isNative);
@@ -225,7 +220,7 @@ async function exactCount(candidate: Candidate, body: CountTokensRequest, ctx: C
   const chat = candidate.runtime.adapter.chat;
   if (!chat?.countTokens) return null;
   try {
-    return await chat.countTokens(toChatRequest(decodeMessagesRequest({ ...body, max_tokens: 1 })), ctx);
+    return await chat.countTokens(decodeMessagesRequest({ ...body, max_tokens: 1 }), ctx);
   } catch (err) {
     if (err instanceof GatewayError || err instanceof UpstreamError) return null;
     throw err;

@@ -1,16 +1,18 @@
 /**
  * Native passthrough: a provider that speaks the API the client called gets the request as it came (the model id
- * and credentials aside); the others get it translated. One plan may hold both kinds, in the client's order.
+ * and credentials aside); the others get it translated into the canonical model. One plan may hold both kinds, in
+ * the client's order.
  */
 import { GatewayError, badRequest } from "../errors.js";
 import type { NativeApiName } from "../adapters/types.js";
 import type { AuthContext } from "../auth/types.js";
 import { scopeOf } from "../auth/scope.js";
-import type { ChatRequest } from "../openai/schema.js";
+import type { CanonicalRequest } from "../canonical/types.js";
+import { requestedParams, withoutParams, type CanonicalParam } from "../canonical/params.js";
 import type { ProviderRegistry, ProviderRuntime } from "../routing/registry.js";
-import { planRoute, type RoutePlan } from "../routing/router.js";
+import { planRoute, type Candidate, type RoutePlan } from "../routing/router.js";
 
-const NATIVE_NAMES: Record<NativeApiName, string> = { messages: "Messages", responses: "Responses", completions: "Completions" };
+const NATIVE_NAMES: Record<NativeApiName, string> = { chat: "Chat Completions", messages: "Messages", responses: "Responses", completions: "Completions" };
 
 /** Whether a provider serves `api` itself. */
 export const speaks = (api: NativeApiName) => (runtime: ProviderRuntime) => runtime.adapter.native?.[api] !== undefined;
@@ -19,6 +21,17 @@ export const speaks = (api: NativeApiName) => (runtime: ProviderRuntime) => runt
 export function nativeBody(raw: Record<string, unknown>, model: string, stream?: boolean): Record<string, unknown> {
   const { provider: _p, drop_params: _d, ...rest } = raw;
   return stream === undefined ? { ...rest, model } : { ...rest, model, stream };
+}
+
+/** What planning needs to know of a public API's translation. */
+export interface ApiTranslation {
+  api: NativeApiName;
+  /** The request fields its decoder carries into the canonical model; any other is served natively only. */
+  translatedFields: ReadonlySet<string>;
+  /** The API's own name for a canonical setting, as the request spelled it. */
+  paramName(param: CanonicalParam, raw: Record<string, unknown>): string;
+  /** Settings that are hints in this API: a provider without them answers without them (Messages' `thinking`). */
+  hints?: ReadonlySet<CanonicalParam>;
 }
 
 /**
@@ -31,25 +44,24 @@ export function planMixed(
   registry: ProviderRegistry,
   raw: Record<string, unknown>,
   auth: AuthContext,
-  api: NativeApiName,
-  translatedFields: ReadonlySet<string>,
-  translate: (lenient: boolean) => ChatRequest,
-): { plan: RoutePlan; chat: ChatRequest | null } {
-  const native = speaks(api);
-  const bare = { model: raw.model, provider: raw.provider, messages: [] } as unknown as ChatRequest;
-  // When every candidate speaks the API, nothing is translated: decoding Claude Code's 100 KB requests into a
-  // chat request took 28 µs each, for nothing, on the path meant to cost least.
+  spec: ApiTranslation,
+  translate: (lenient: boolean) => CanonicalRequest,
+): { plan: RoutePlan; canonical: CanonicalRequest | null } {
+  const native = speaks(spec.api);
+  const bare = { model: raw.model as string | undefined, provider: raw.provider as string | undefined };
+  // When every candidate speaks the API, nothing is translated: decoding Claude Code's 100 KB requests took 28 µs
+  // each, for nothing, on the path meant to cost least.
   const nativeOnly = planRoute(registry, bare, "chat", scopeOf(auth), native);
-  if (nativeOnly.candidates.every((c) => native(c.runtime))) return { plan: nativeOnly, chat: null };
-  let chat: ChatRequest | null = null;
+  if (nativeOnly.candidates.every((c) => native(c.runtime))) return { plan: nativeOnly, canonical: null };
+  let canonical: CanonicalRequest | null = null;
   let problem: GatewayError | null = null;
   try {
-    chat = translate(false);
-    const unknown = raw.drop_params ? [] : Object.keys(raw).filter((k) => !translatedFields.has(k) && raw[k] != null);
+    canonical = translate(false);
+    const unknown = raw.drop_params ? [] : Object.keys(raw).filter((k) => !spec.translatedFields.has(k) && raw[k] != null);
     if (unknown.length) {
       problem = badRequest(
         "unsupported_parameter",
-        `Parameter '${unknown[0]}' is not supported by the selected provider(s) without native ${NATIVE_NAMES[api]} support. Set "drop_params": true to drop unsupported parameters.`,
+        `Parameter '${unknown[0]}' is not supported by the selected provider(s) without native ${NATIVE_NAMES[spec.api]} support. Set "drop_params": true to drop unsupported parameters.`,
         unknown[0],
       );
     }
@@ -57,7 +69,7 @@ export function planMixed(
     if (!(err instanceof GatewayError)) throw err;
     problem = err;
   }
-  let lenient: ChatRequest | null = chat;
+  let lenient: CanonicalRequest | null = canonical;
   if (problem && !lenient) {
     try {
       lenient = translate(true);
@@ -65,8 +77,14 @@ export function planMixed(
       if (!(err instanceof GatewayError)) throw err;
     }
   }
-  const basis = lenient ?? bare;
-  const plan = planRoute(registry, basis, "chat", scopeOf(auth), native);
+  const params = lenient ? requestedParams(lenient).filter((p) => !spec.hints?.has(p)) : [];
+  const plan = planRoute(
+    registry,
+    { ...bare, drop_params: raw.drop_params === true, params, paramName: (p) => spec.paramName(p as CanonicalParam, raw) },
+    "chat",
+    scopeOf(auth),
+    native,
+  );
   if (problem) {
     const keeps = (runtime: ProviderRuntime) => native(runtime) || (lenient !== null && runtime.config.drop_params);
     const kept = plan.candidates.filter((c) => keeps(c.runtime));
@@ -75,7 +93,12 @@ export function planMixed(
       if (!keeps(c.runtime)) plan.attempts.push({ provider: c.runtime.config.id, outcome: "skipped", reason: problem.message });
     }
     plan.candidates = kept;
-    chat = lenient;
+    canonical = lenient;
   }
-  return { plan, chat };
+  return { plan, canonical };
+}
+
+/** The canonical request as `candidate` gets it: the settings it does not support dropped (drop_params). */
+export function canonicalFor(req: CanonicalRequest, candidate: Candidate): CanonicalRequest {
+  return withoutParams(req, candidate.dropped as CanonicalParam[]);
 }

@@ -2,6 +2,13 @@
 import { GatewayError, notFound } from "../errors.js";
 import type { ProviderRegistry, ProviderRuntime } from "../routing/registry.js";
 import { UNSCOPED, type KeyScope } from "../auth/scope.js";
+import { chatParamsFor, OPENAI_CHAT_PARAMS } from "../apis/chat-completions/params.js";
+
+/** The Chat Completions parameters a provider takes: all of them natively, else those it can translate. */
+function chatParams(p: ProviderRuntime): string[] {
+  if (p.adapter.native?.chat) return [...OPENAI_CHAT_PARAMS].sort();
+  return p.adapter.chat ? chatParamsFor(p.adapter.chat.params).sort() : [];
+}
 
 /** A provider as a key sees it: only the models its scope allows ("*" stays: it serves the allowed ones too). */
 export function providerSummary(p: ProviderRuntime, scope: KeyScope = UNSCOPED) {
@@ -20,7 +27,7 @@ export function providerSummary(p: ProviderRuntime, scope: KeyScope = UNSCOPED) 
 export function providerDetail(p: ProviderRuntime, scope: KeyScope = UNSCOPED) {
   return {
     ...providerSummary(p, scope),
-    params: p.adapter.chat ? [...p.adapter.chat.params].sort() : [],
+    params: chatParams(p),
     image_params: p.adapter.images ? [...p.adapter.images.params].sort() : [],
     ready: p.adapter.ready ? p.adapter.ready() : true,
     ...(p.adapter.ready && !p.adapter.ready() ? { not_ready_reason: p.adapter.notReadyReason?.() ?? null } : {}),

@@ -1,32 +1,31 @@
 /**
  * The OpenAI Responses API: POST /v1/responses (JSON or its event stream), and the stored responses behind
- * GET / DELETE /v1/responses/{id} and GET /v1/responses/{id}/input_items. Any provider family serves it: the
- * request is decoded into the canonical model and reaches the provider through its chat capability.
+ * GET / DELETE /v1/responses/{id} and GET /v1/responses/{id}/input_items. A provider marked `responses_api` gets
+ * the request as it came; any other family gets it decoded into the canonical model.
  */
 import type { EventSourceMessage } from "eventsource-parser";
 import { GatewayError, UpstreamError, badRequest, notFound } from "../errors.js";
-import type { CanonicalMessage, CanonicalRequest } from "../canonical/types.js";
+import type { CanonicalMessage } from "../canonical/types.js";
 import { encodeInput } from "../apis/responses/encode-input.js";
-import { nativeBody, planMixed, speaks } from "./native.js";
-import { toChatRequest } from "../apis/chat-completions/encode-request.js";
-import { resultFromChat } from "../apis/chat-completions/decode-result.js";
+import { canonicalFor, nativeBody, planMixed, speaks, type ApiTranslation } from "./native.js";
 import { decodeInput, decodeResponsesRequest, namespacedNames } from "../apis/responses/decode-request.js";
 import { encodeResult, itemId, responseShell } from "../apis/responses/encode-result.js";
 import { ResponsesStreamEncoder } from "../apis/responses/encode-stream.js";
 import { responsesRequestSchema, TRANSLATED_FIELDS, type ResponseObject, type ResponsesRequest } from "../apis/responses/schema.js";
+import { responsesParamName } from "../apis/responses/params.js";
 import type { ResponseStore } from "../apis/responses/store.js";
-import { requestDeadline, requestFor, runWithFailover, type Candidate } from "../routing/router.js";
+import { requestDeadline, runWithFailover, type Candidate } from "../routing/router.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
 import { validate } from "./body.js";
 import {
-  chatItems,
   eventData,
-  isSubstantiveChunk,
+  isSubstantivePart,
   noteRequest,
   partsEncoder,
   streamWithFailover,
+  translatedParts,
   type RelayItem,
   type ServeDeps,
   type StreamSource,
@@ -57,15 +56,13 @@ export async function createResponse(
     if (!previous) throw previousNotFound(body.previous_response_id);
     history = previous.conversation;
   }
-  let canonical: CanonicalRequest | null = null;
-  const { plan, chat } = planMixed(deps.registry, rawBody, auth, "responses", TRANSLATED_FIELDS, (lenient) => {
-    canonical = decodeResponsesRequest(body, history, { dropUnsupportedTools: lenient });
-    return toChatRequest(canonical);
-  });
+  const { plan, canonical } = planMixed(deps.registry, rawBody, auth, RESPONSES, (lenient) =>
+    decodeResponsesRequest(body, history, { dropUnsupportedTools: lenient }),
+  );
   const names = namespacedNames(body.tools);
   await log.meter?.reserve(JSON.stringify(body.input).length + JSON.stringify(history).length, body.max_output_tokens);
   log.setAttempts(plan.attempts);
-  const newTurns = () => (canonical ? (canonical as CanonicalRequest).messages.slice(history.length) : decodeInput(body.input, "input", true).messages);
+  const newTurns = () => (canonical ? canonical.messages.slice(history.length) : decodeInput(body.input, "input", true).messages);
   // A native provider gets the stored conversation as input items: it never saw the turns other providers served.
   const nativeRequest = (model: string, stream: boolean) => {
     const native = nativeBody(rawBody, model, stream);
@@ -101,8 +98,8 @@ export async function createResponse(
           }
           return answer;
         }
-        const completion = await c.runtime.adapter.chat!.complete(requestFor(chat!, c), ctx);
-        return encodeResult(responseShell(body, id, completion.model || ctx.upstreamModel), resultFromChat(completion), names);
+        const result = await c.runtime.adapter.chat!.complete(canonicalFor(canonical!, c), ctx);
+        return encodeResult(responseShell(body, id, result.model || ctx.upstreamModel), result, names);
       });
       release();
       const provider = candidate.runtime.config.id;
@@ -121,8 +118,8 @@ export async function createResponse(
     open: (c, ctx) =>
       isNative(c)
         ? nativeEvents(c.runtime.adapter.native!.responses!.stream("/responses", nativeRequest(ctx.upstreamModel, true), {}, ctx))
-        : chatItems(c, ctx, chat!),
-    substantive: (item) => ("chunk" in item ? isSubstantiveChunk(item.chunk) : !QUIET_EVENTS.has(item.data.type)),
+        : translatedParts(c, ctx, canonical!),
+    substantive: (item) => (item.type === "native" ? !QUIET_EVENTS.has(item.data.type) : isSubstantivePart(item)),
     encoder(candidate) {
       const provider = candidate.runtime.config.id;
       if (isNative(candidate)) {
@@ -130,7 +127,7 @@ export async function createResponse(
         let final: ResponseObject | null = null;
         return {
           chunk(item) {
-            if ("chunk" in item) return null;
+            if (item.type !== "native") return null;
             const d = item.data;
             if (d.type === "response.output_text.delta" || d.type === "response.function_call_arguments.delta")
               log.deliveredChars += String(d.delta ?? "").length;
@@ -168,8 +165,10 @@ export async function createResponse(
 const native = speaks("responses");
 const isNative = (c: Candidate) => native(c.runtime);
 
+const RESPONSES: ApiTranslation = { api: "responses", translatedFields: TRANSLATED_FIELDS, paramName: responsesParamName };
+
 function recordResponseUsage(log: LogRecorder, usage: ResponseObject["usage"] | undefined): void {
-  if (usage) log.setUsage({ prompt_tokens: usage.input_tokens, completion_tokens: usage.output_tokens, total_tokens: usage.total_tokens });
+  if (usage) log.setUsage({ inputTokens: usage.input_tokens, outputTokens: usage.output_tokens });
 }
 
 /** A native provider's events, parsed on the side, ending with its final response event. */
@@ -184,7 +183,7 @@ async function* nativeEvents(events: AsyncIterable<EventSourceMessage>): AsyncGe
       throw new UpstreamError(`error in stream: ${error?.message ?? "unknown"}`, "protocol", undefined, undefined, error?.code ?? undefined);
     }
     quiet &&= QUIET_EVENTS.has(data?.type);
-    yield { event, data };
+    yield { type: "native", event, data };
     if (FINAL_EVENTS.has(data?.type) || data?.type === "error") return;
   }
   throw new UpstreamError("stream ended before response.completed", "protocol");

@@ -1,20 +1,19 @@
 /**
- * Serving a chat-shaped request with failover, as JSON or as a stream, for every public API: Chat Completions
- * encodes the chunks as they are, Responses and Messages turn them into their own events. Failover, the held
- * first chunks, the deadline, the log and the provider's health are handled here once.
+ * Serving a request with failover, as a stream, for every public API: a native provider's events are relayed, a
+ * translating provider's canonical parts are encoded into the API's own events. Failover, the held first items,
+ * the deadline, the log and the provider's health are handled here once.
  */
 import type { EventSourceMessage } from "eventsource-parser";
 import { GatewayError, UpstreamError } from "../errors.js";
-import type { StreamPart } from "../canonical/types.js";
-import { ChatChunkDecoder } from "../apis/chat-completions/decode-result.js";
-import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "../openai/schema.js";
-import { deadlineExceeded, requestFor, runWithFailover, type Candidate, type RoutePlan } from "../routing/router.js";
+import type { CanonicalRequest, StreamPart } from "../canonical/types.js";
+import { deadlineExceeded, runWithFailover, type Candidate, type RoutePlan } from "../routing/router.js";
 import { deadlineMessage, type Deadline } from "../routing/deadline.js";
 import type { GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { Timeouts } from "../config/schema.js";
 import type { ProviderRegistry } from "../routing/registry.js";
 import type { CallContext } from "../adapters/types.js";
+import { canonicalFor } from "./native.js";
 
 export interface ServeDeps {
   registry: ProviderRegistry;
@@ -35,28 +34,8 @@ export function noteRequest(log: LogRecorder, raw: Record<string, unknown>): voi
   log.entry.stream = raw.stream === true;
 }
 
-/** Calls providers in order until one answers; logs who served and the usage. */
-export async function completeWithFailover(
-  deps: ServeDeps,
-  body: ChatRequest,
-  plan: RoutePlan,
-  signal: AbortSignal,
-  log: LogRecorder,
-): Promise<{ completion: ChatCompletion; provider: string }> {
-  const { result, candidate, release } = await runWithFailover(plan, { signal, timeouts: deps.timeouts }, (c, ctx) =>
-    c.runtime.adapter.chat!.complete(requestFor(body, c), ctx),
-  );
-  release();
-  const provider = candidate.runtime.config.id;
-  result.model ||= candidate.model.upstream;
-  log.entry.provider = provider;
-  log.entry.servedModel = result.model;
-  log.setUsage(result.usage);
-  return { completion: result, provider };
-}
-
 /** How one API writes a stream: each item's events, the end, and an end after a failure. */
-export interface StreamEncoder<T = ChatCompletionChunk> {
+export interface StreamEncoder<T> {
   chunk(item: T): string | null;
   /** May wait (a stored response is saved before the client is told it is complete). */
   end(): string | Promise<string>;
@@ -72,34 +51,6 @@ export interface StreamSource<T> {
   /** Sees each item before it is encoded (for the log). */
   observe?(item: T): void;
   encoder(candidate: Candidate): StreamEncoder<T>;
-}
-
-/** A chunk that carries something the client sees (text, a tool call, an end). */
-export function isSubstantiveChunk(chunk: ChatCompletionChunk): boolean {
-  if (chunk.usage) return true;
-  return chunk.choices.some(
-    (c) => (c.delta.content ?? "") !== "" || c.delta.tool_calls?.length || c.delta.refusal || c.delta.reasoning_content || c.finish_reason,
-  );
-}
-
-/** What a chat chunk tells the log: usage, the served model, the characters delivered (for the token meter). */
-export function recordChunk(chunk: ChatCompletionChunk, log: LogRecorder): void {
-  if (chunk.usage) log.setUsage(chunk.usage);
-  if (chunk.model) log.entry.servedModel = chunk.model;
-  for (const c of chunk.choices) {
-    log.deliveredChars += c.delta.content?.length ?? 0;
-    for (const t of c.delta.tool_calls ?? []) log.deliveredChars += t.function?.arguments?.length ?? 0;
-  }
-}
-
-/** A chat stream from each candidate's chat capability, logged chunk by chunk. */
-export function chatSource(body: ChatRequest, log: LogRecorder, encoderFor: (candidate: Candidate) => StreamEncoder): StreamSource<ChatCompletionChunk> {
-  return {
-    open: (c, ctx) => c.runtime.adapter.chat!.stream(requestFor(body, c), ctx)[Symbol.asyncIterator](),
-    substantive: isSubstantiveChunk,
-    observe: (chunk) => recordChunk(chunk, log),
-    encoder: encoderFor,
-  };
 }
 
 /** How many leading empty items (role announcements, pings) are held back while failover is still allowed. */
@@ -197,14 +148,37 @@ export async function streamWithFailover<T>(
 }
 
 /**
- * What a route that serves both kinds of provider streams: chat chunks from a translating provider, or the events
- * of one that speaks the API natively (relayed, `data` parsed on the side).
+ * What a route that serves both kinds of provider streams: canonical parts from a translating provider, or the
+ * events of one that speaks the API natively (relayed, `data` parsed on the side).
  */
-export type RelayItem = { chunk: ChatCompletionChunk } | { event: EventSourceMessage; data: any };
+export interface NativeItem {
+  type: "native";
+  event: EventSourceMessage;
+  data: any;
+}
+export type RelayItem = StreamPart | NativeItem;
 
-/** A translating provider's chat stream as relay items. */
-export async function* chatItems(c: Candidate, ctx: CallContext, chat: ChatRequest): AsyncGenerator<RelayItem> {
-  for await (const chunk of c.runtime.adapter.chat!.stream(requestFor(chat, c), ctx)) yield { chunk };
+/** A translating provider's stream, given the canonical request as that provider takes it. */
+export function translatedParts(c: Candidate, ctx: CallContext, req: CanonicalRequest): AsyncIterator<StreamPart> {
+  return c.runtime.adapter.chat!.stream(canonicalFor(req, c), ctx)[Symbol.asyncIterator]();
+}
+
+/** A part the client sees something of: all but the model's name. Failover is over once one is sent. */
+export const isSubstantivePart = (part: StreamPart): boolean => part.type !== "model";
+
+/** What a part tells the log: usage, the served model, the characters delivered (for the token meter). */
+export function recordPart(part: StreamPart, log: LogRecorder): void {
+  switch (part.type) {
+    case "text":
+    case "tool_call_delta":
+      log.deliveredChars += part.delta.length;
+      break;
+    case "usage":
+      log.setUsage(part.usage);
+      break;
+    case "model":
+      log.entry.servedModel = part.model;
+  }
 }
 
 /** A native event's JSON; an unparseable one is the provider's protocol failure. */
@@ -216,7 +190,7 @@ export function eventData(event: EventSourceMessage): any {
   }
 }
 
-/** An API's encoder of canonical stream parts (Responses', Messages'). */
+/** An API's encoder of canonical stream parts (Chat Completions', Responses', Messages'). */
 export interface PartEncoder {
   start(): string;
   part(part: StreamPart): string;
@@ -224,24 +198,22 @@ export interface PartEncoder {
 }
 
 /**
- * Chat chunks from a translating provider → canonical parts → `encoder`'s events; the opening events go first
- * whatever comes. `finish.fail` writes the API's own failure events; `finish.saved`, when given, runs (a stored
- * response is saved) before the end is sent.
+ * A translating provider's parts → `encoder`'s events; the opening events go first whatever comes. `finish.fail`
+ * writes the API's own failure events; `finish.saved`, when given, runs (a stored response is saved) before the
+ * end is sent.
  */
 export function partsEncoder(
   encoder: PartEncoder,
   log: LogRecorder,
   finish: { fail(error: GatewayError): string; saved?(): Promise<void> },
 ): StreamEncoder<RelayItem> {
-  const decoder = new ChatChunkDecoder();
   let started = false;
   const start = () => (started ? "" : ((started = true), encoder.start()));
   return {
     chunk(item) {
-      if (!("chunk" in item)) return null;
-      recordChunk(item.chunk, log);
-      let out = start();
-      for (const part of decoder.decode(item.chunk)) out += encoder.part(part);
+      if (item.type === "native") return null;
+      recordPart(item, log);
+      const out = start() + encoder.part(item);
       return out || null;
     },
     end() {

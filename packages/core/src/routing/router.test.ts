@@ -4,9 +4,10 @@ import { parseProviderField, planRoute, runWithFailover } from "./router.js";
 import { normalizeProvider } from "../config/load.js";
 import { UpstreamError, GatewayError } from "../errors.js";
 import type { ProviderAdapter } from "../adapters/types.js";
+import type { CanonicalParam } from "../canonical/params.js";
 
 /** Adapters that only declare which parameters they take: planning never calls them. */
-const declaring = (params: string[]): ProviderAdapter => ({
+const declaring = (params: CanonicalParam[]): ProviderAdapter => ({
   chat: {
     params: new Set(params),
     complete: async () => {
@@ -18,13 +19,11 @@ const declaring = (params: string[]): ProviderAdapter => ({
   },
 });
 
-function registry(entries: Array<Record<string, unknown>>, params: Record<string, string[]> = {}) {
-  const r = new ProviderRegistry({ openai: (c) => declaring(params[c.id] ?? ["temperature", "tools", "stream"]) });
+function registry(entries: Array<Record<string, unknown>>, params: Record<string, CanonicalParam[]> = {}) {
+  const r = new ProviderRegistry({ openai: (c) => declaring(params[c.id] ?? ["temperature", "tools"]) });
   r.replaceAll(entries.map((e) => normalizeProvider({ type: "openai", base_url: "http://127.0.0.1:9", ...e })));
   return r;
 }
-
-const msgs = [{ role: "user" as const, content: "x" }];
 
 describe("parseProviderField", () => {
   it("splits on any whitespace and drops duplicates, keeping order", () => {
@@ -45,18 +44,18 @@ describe("planRoute", () => {
   );
 
   it("keeps the requested order and resolves aliases", () => {
-    const plan = planRoute(r, { model: "m1", provider: "B A", messages: msgs }, "chat");
+    const plan = planRoute(r, { model: "m1", provider: "B A" }, "chat");
     expect(plan.candidates.map((c) => c.runtime.config.id)).toEqual(["B", "A"]);
-    expect(planRoute(r, { model: "alias", messages: msgs }, "chat").candidates[0]!.model).toEqual({ id: "alias", upstream: "real" });
+    expect(planRoute(r, { model: "alias" }, "chat").candidates[0]!.model).toEqual({ id: "alias", upstream: "real" });
   });
 
   it("without a provider field, takes enabled providers serving the model in config order", () => {
-    const plan = planRoute(r, { model: "m1", messages: msgs }, "chat");
+    const plan = planRoute(r, { model: "m1" }, "chat");
     expect(plan.candidates.map((c) => c.runtime.config.id)).toEqual(["A", "B", "NoTools"]);
   });
 
   it("records why named providers were passed over", () => {
-    const plan = planRoute(r, { model: "m2", provider: "B Any A", messages: msgs }, "chat");
+    const plan = planRoute(r, { model: "m2", provider: "B Any A" }, "chat");
     expect(plan.candidates.map((c) => c.runtime.config.id)).toEqual(["A"]);
     expect(plan.attempts).toEqual([
       { provider: "B", outcome: "skipped", reason: "does not serve model m2" },
@@ -65,35 +64,35 @@ describe("planRoute", () => {
   });
 
   it("404s every unknown id at once", () => {
-    expect(() => planRoute(r, { model: "m1", provider: "X A Y", messages: msgs }, "chat")).toThrow(/Unknown providers: X, Y/);
+    expect(() => planRoute(r, { model: "m1", provider: "X A Y" }, "chat")).toThrow(/Unknown providers: X, Y/);
   });
 
   it("400s a parameter the only provider does not support, naming it, unless drop_params", () => {
-    const body = { model: "m1", provider: "NoTools", messages: msgs, tools: [] as unknown[] };
+    const body = { model: "m1", provider: "NoTools", params: ["tools"], paramName: (p: string) => `the ${p}` };
     try {
       planRoute(r, body, "chat");
       expect.unreachable();
     } catch (err) {
       expect((err as GatewayError).status).toBe(400);
       expect((err as GatewayError).code).toBe("unsupported_parameter");
-      expect((err as GatewayError).extra.param).toBe("tools");
+      expect((err as GatewayError).extra.param).toBe("the tools");
     }
     const plan = planRoute(r, { ...body, drop_params: true }, "chat");
     expect(plan.candidates[0]!.dropped).toEqual(["tools"]);
   });
 
   it("passes over a provider lacking a parameter when another has it", () => {
-    const plan = planRoute(r, { model: "m1", provider: "NoTools A", messages: msgs, tools: [] }, "chat");
+    const plan = planRoute(r, { model: "m1", provider: "NoTools A", params: ["tools"] }, "chat");
     expect(plan.candidates.map((c) => c.runtime.config.id)).toEqual(["A"]);
     expect(plan.attempts[0]!.reason).toBe("does not support parameter tools");
   });
 
   it("uses the first model when none is named, and 400s unserved models", () => {
-    expect(planRoute(r, { provider: "B", messages: msgs }, "chat").candidates[0]!.model.id).toBe("m1");
+    expect(planRoute(r, { provider: "B" }, "chat").candidates[0]!.model.id).toBe("m1");
     // Only the disabled wildcard provider would serve it: that is "disabled" (503), not "unsupported".
-    expect(() => planRoute(r, { model: "zzz", messages: msgs }, "chat")).toThrow(/Every provider that serves this request is disabled \(Any: disabled\)/);
+    expect(() => planRoute(r, { model: "zzz" }, "chat")).toThrow(/Every provider that serves this request is disabled \(Any: disabled\)/);
     const strict = registry([{ id: "A", models: ["m1"] }]);
-    expect(() => planRoute(strict, { model: "zzz", messages: msgs }, "chat")).toThrow(/No enabled provider serves model 'zzz'/);
+    expect(() => planRoute(strict, { model: "zzz" }, "chat")).toThrow(/No enabled provider serves model 'zzz'/);
   });
 });
 
@@ -105,7 +104,7 @@ describe("runWithFailover", () => {
   const opts = { signal: new AbortController().signal, timeouts: {} };
 
   it("stops at the first success and records the chain", async () => {
-    const plan = planRoute(r, { model: "m", messages: msgs }, "chat");
+    const plan = planRoute(r, { model: "m" }, "chat");
     const { candidate } = await runWithFailover(plan, opts, async (c) => {
       if (c.runtime.config.id === "A") throw new UpstreamError("HTTP 503", "http", 503);
       return "ok";
@@ -115,7 +114,7 @@ describe("runWithFailover", () => {
   });
 
   it("does not fail over on a request the provider rejects as invalid", async () => {
-    const plan = planRoute(r, { model: "m", messages: msgs }, "chat");
+    const plan = planRoute(r, { model: "m" }, "chat");
     const tried: string[] = [];
     await expect(
       runWithFailover(plan, opts, async (c) => {

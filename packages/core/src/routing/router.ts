@@ -5,7 +5,6 @@
 import { GatewayError, UpstreamError, badRequest, notFound } from "../errors.js";
 import type { ModelEntry, Timeouts } from "../config/schema.js";
 import type { CallContext } from "../adapters/types.js";
-import { GATEWAY_PARAMS } from "../openai/schema.js";
 import { DEFAULT_TIMEOUTS } from "../upstream/client.js";
 import { defaultModel, findModel, type ProviderRegistry, type ProviderRuntime } from "./registry.js";
 import { Deadline, deadlineMessage } from "./deadline.js";
@@ -37,8 +36,16 @@ export interface RoutePlan {
   attempts: Attempt[];
 }
 
-const gatewayOnly = new Set<string>(GATEWAY_PARAMS);
-const imageGatewayOnly = new Set(["prompt", "model", "provider", "drop_params"]);
+/** What planning needs of a request: the model, the client's provider choice, and the settings to check. */
+export interface RouteRequest {
+  model?: string;
+  provider?: string;
+  drop_params?: boolean;
+  /** The settings a provider must honour to serve it: canonical names for chat, the request's fields for images. */
+  params?: readonly string[];
+  /** The client's own name for a setting, for the 400 that refuses it (default: the name itself). */
+  paramName?: (param: string) => string;
+}
 
 /** Splits the `provider` field ("A B  C") into ordered, de-duplicated ids. */
 export function parseProviderField(field: string | undefined): string[] {
@@ -46,9 +53,8 @@ export function parseProviderField(field: string | undefined): string[] {
   return [...new Set(field.split(/\s+/).filter(Boolean))];
 }
 
-/** The request's parameters that carry a value, gateway fields excluded. */
-function paramsOf(body: Record<string, unknown>, capability: Capability): string[] {
-  const skip = capability === "chat" ? gatewayOnly : imageGatewayOnly;
+/** A request body's fields that carry a value, `skip` (the ones every provider takes) left out. */
+export function fieldsWithValues(body: Record<string, unknown>, skip: ReadonlySet<string>): string[] {
   return Object.keys(body).filter((k) => !skip.has(k) && body[k] !== undefined && body[k] !== null);
 }
 
@@ -58,7 +64,7 @@ function paramsOf(body: Record<string, unknown>, capability: Capability): string
  */
 export function planRoute(
   registry: ProviderRegistry,
-  body: { model?: string; provider?: string; drop_params?: boolean } & Record<string, unknown>,
+  body: RouteRequest,
   capability: Capability,
   scope: KeyScope = UNSCOPED,
   /** Providers the request reaches natively (passthrough): every parameter goes through, so none is checked. */
@@ -82,7 +88,8 @@ export function planRoute(
     }
   }
 
-  const params = paramsOf(body, capability);
+  const params = body.params ?? [];
+  const nameOf = body.paramName ?? ((p: string) => p);
   const attempts: Attempt[] = [];
   const candidates: Candidate[] = [];
   let disabledServing = 0;
@@ -124,11 +131,11 @@ export function planRoute(
       skip(`not ready${adapter.notReadyReason?.() ? `: ${adapter.notReadyReason()}` : ""}`);
       continue;
     }
-    const forwardsAll = native?.(runtime) || ("forwardsUnknownParams" in cap && cap.forwardsUnknownParams);
-    const unsupported = forwardsAll ? [] : params.filter((p) => !cap.params.has(p));
+    const supported = cap.params as ReadonlySet<string>;
+    const unsupported = native?.(runtime) ? [] : params.filter((p) => !supported.has(p));
     if (unsupported.length && !(body.drop_params || config.drop_params)) {
-      unsupportedParam ??= unsupported[0];
-      skip(`does not support parameter${unsupported.length > 1 ? "s" : ""} ${unsupported.join(", ")}`);
+      unsupportedParam ??= nameOf(unsupported[0]!);
+      skip(`does not support parameter${unsupported.length > 1 ? "s" : ""} ${unsupported.map(nameOf).join(", ")}`);
       continue;
     }
     candidates.push({ runtime, model, dropped: unsupported });
@@ -170,7 +177,7 @@ export function planRoute(
   return { candidates, attempts };
 }
 
-/** The request with the candidate's dropped parameters removed (a shallow copy only when needed). */
+/** An image request with the candidate's dropped parameters removed (a shallow copy only when needed). */
 export function requestFor<T extends Record<string, unknown>>(body: T, candidate: Candidate): T {
   if (!candidate.dropped.length) return body;
   const copy: Record<string, unknown> = { ...body };

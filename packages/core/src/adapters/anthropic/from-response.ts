@@ -1,14 +1,10 @@
-/** Anthropic Messages response → OpenAI chat.completion. */
-import type { ChatCompletion, FinishReason, ToolCall, Usage } from "../../openai/schema.js";
+/** Anthropic Messages response → canonical result. */
+import type { AssistantPart, CanonicalResult, CanonicalUsage, FinishReason } from "../../canonical/types.js";
 import { JSON_TOOL_NAME } from "./to-request.js";
 import type { AnthropicMessage, AnthropicUsage } from "./wire.js";
 
-export function toFinishReason(stop: string | null | undefined): FinishReason | null {
+export function toFinishReason(stop: string | null | undefined): FinishReason {
   switch (stop) {
-    case "end_turn":
-    case "stop_sequence":
-    case "pause_turn":
-      return "stop";
     case "max_tokens":
     case "model_context_window_exceeded":
       return "length";
@@ -17,52 +13,45 @@ export function toFinishReason(stop: string | null | undefined): FinishReason | 
     case "refusal":
       return "content_filter";
     default:
-      return stop ? "stop" : null;
+      return "stop";
   }
 }
 
-export function toUsage(u: AnthropicUsage | null | undefined): Usage {
-  const prompt = (u?.input_tokens ?? 0) + (u?.cache_creation_input_tokens ?? 0) + (u?.cache_read_input_tokens ?? 0);
-  const completion = u?.output_tokens ?? 0;
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+/** Anthropic counts cached input apart from input_tokens; the canonical input is all of it. */
+export function toUsage(u: AnthropicUsage | null | undefined): CanonicalUsage {
+  const read = u?.cache_read_input_tokens ?? 0;
+  const write = u?.cache_creation_input_tokens ?? 0;
+  return {
+    inputTokens: (u?.input_tokens ?? 0) + read + write,
+    outputTokens: u?.output_tokens ?? 0,
+    ...(read ? { cachedInputTokens: read } : {}),
+    ...(write ? { cacheWriteTokens: write } : {}),
+  };
 }
 
-export function fromAnthropicMessage(msg: AnthropicMessage, created: number): ChatCompletion {
-  let text = "";
-  let reasoning = "";
-  const toolCalls: ToolCall[] = [];
-  let jsonAnswer: string | null = null;
+export function fromAnthropicMessage(msg: AnthropicMessage): CanonicalResult {
+  const content: AssistantPart[] = [];
+  let calls = 0;
+  let json = false;
   for (const block of msg.content) {
-    if (block.type === "text") text += (block as { text: string }).text;
-    else if (block.type === "thinking") reasoning += (block as { thinking: string }).thinking;
-    else if (block.type === "tool_use") {
+    if (block.type === "text") content.push({ type: "text", text: (block as { text: string }).text });
+    else if (block.type === "thinking") {
+      const b = block as { thinking: string; signature?: string };
+      content.push({ type: "reasoning", text: b.thinking, ...(b.signature ? { signature: b.signature } : {}) });
+    } else if (block.type === "tool_use") {
       const b = block as { id: string; name: string; input: unknown };
       const args = JSON.stringify(b.input ?? {});
-      if (b.name === JSON_TOOL_NAME) jsonAnswer = args;
-      else toolCalls.push({ id: b.id, type: "function", function: { name: b.name, arguments: args } });
+      // The forced JSON tool's input is the answer itself (to-request's response_format).
+      if (b.name === JSON_TOOL_NAME) {
+        json = true;
+        content.push({ type: "text", text: args });
+      } else {
+        calls++;
+        content.push({ type: "tool_call", id: b.id, name: b.name, arguments: args });
+      }
     }
   }
   let finish = toFinishReason(msg.stop_reason);
-  if (jsonAnswer !== null && finish === "tool_calls" && !toolCalls.length) finish = "stop";
-  return {
-    id: msg.id,
-    object: "chat.completion",
-    created,
-    model: msg.model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: "assistant",
-          content: jsonAnswer ?? (text || (toolCalls.length ? null : "")),
-          ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
-          ...(reasoning ? { reasoning_content: reasoning } : {}),
-          refusal: null,
-        },
-        finish_reason: finish,
-        logprobs: null,
-      },
-    ],
-    usage: toUsage(msg.usage),
-  };
+  if (json && finish === "tool_calls" && !calls) finish = "stop";
+  return { model: msg.model, choices: [{ content, finish }], usage: toUsage(msg.usage) };
 }

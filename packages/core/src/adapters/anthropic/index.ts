@@ -2,8 +2,8 @@
 import type { AdapterFactory, CallContext, ChatCapability, NativeApi } from "../types.js";
 import { UpstreamClient } from "../../upstream/client.js";
 import { UpstreamError } from "../../errors.js";
-import { nowSeconds } from "../../openai/ids.js";
-import type { ChatCompletionChunk, ChatRequest } from "../../openai/schema.js";
+import type { CanonicalParam } from "../../canonical/params.js";
+import type { CanonicalRequest, StreamPart } from "../../canonical/types.js";
 import type { ProviderConfig } from "../../config/schema.js";
 import { ANTHROPIC_VERSION, messageResponseSchema, streamEventSchema } from "./wire.js";
 import { toAnthropicRequest } from "./to-request.js";
@@ -11,21 +11,20 @@ import { fromAnthropicMessage } from "./from-response.js";
 import { AnthropicStreamTranslator } from "./stream.js";
 import { nativeApi } from "../native.js";
 
-export const ANTHROPIC_PARAMS = [
-  "stream",
-  "stream_options",
+/** No seed, penalties, several answers or logprobs at Anthropic. */
+export const ANTHROPIC_PARAMS: readonly CanonicalParam[] = [
   "temperature",
-  "top_p",
-  "top_k",
+  "topP",
+  "topK",
   "stop",
-  "max_tokens",
-  "max_completion_tokens",
+  "maxOutputTokens",
   "tools",
-  "tool_choice",
-  "response_format",
+  "toolChoice",
+  "parallelToolCalls",
+  "output",
+  "reasoning",
   "user",
-  "reasoning_effort",
-] as const;
+];
 
 function headers(config: ProviderConfig): Record<string, string> {
   return {
@@ -42,7 +41,7 @@ export function anthropicChat(config: ProviderConfig, client: UpstreamClient): C
   return {
     params: new Set(ANTHROPIC_PARAMS),
 
-    async complete(req: ChatRequest, ctx: CallContext) {
+    async complete(req: CanonicalRequest, ctx: CallContext) {
       const raw = await client.json({
         url,
         headers: h,
@@ -52,11 +51,11 @@ export function anthropicChat(config: ProviderConfig, client: UpstreamClient): C
       });
       const parsed = messageResponseSchema.safeParse(raw);
       if (!parsed.success) throw new UpstreamError("response is not an Anthropic message", "protocol");
-      return fromAnthropicMessage(parsed.data, nowSeconds());
+      return fromAnthropicMessage(parsed.data);
     },
 
-    async *stream(req: ChatRequest, ctx: CallContext): AsyncGenerator<ChatCompletionChunk> {
-      const translator = new AnthropicStreamTranslator(nowSeconds());
+    async *stream(req: CanonicalRequest, ctx: CallContext): AsyncGenerator<StreamPart> {
+      const translator = new AnthropicStreamTranslator();
       const events = client.events({
         url,
         headers: { ...h, accept: "text/event-stream" },

@@ -81,14 +81,12 @@ describe("anthropic replay", () => {
   });
 
   it("streams tool-call arguments in fragments that join into valid JSON", () => {
-    const translator = new AnthropicStreamTranslator(0);
+    const translator = new AnthropicStreamTranslator();
     let args = "";
     for (const line of fixtureChunks("anthropic/anthropic-json-tool.1.chunks.txt")) {
       const parsed = streamEventSchema.safeParse(JSON.parse(line));
       if (!parsed.success) continue;
-      for (const c of translator.translate(parsed.data)) {
-        for (const call of c.choices[0]?.delta.tool_calls ?? []) args += call.function?.arguments ?? "";
-      }
+      for (const part of translator.translate(parsed.data)) if (part.type === "tool_call_delta") args += part.delta;
     }
     expect(translator.done).toBe(true);
     expect(typeof JSON.parse(args)).toBe("object");

@@ -1,36 +1,25 @@
-/** Anthropic stream events → OpenAI chat.completion.chunk objects, one event at a time. */
-import type { ChatCompletionChunk, ChunkToolCallDelta, FinishReason } from "../../openai/schema.js";
+/** Anthropic stream events → canonical stream parts, one event at a time. */
+import type { FinishReason, StreamPart } from "../../canonical/types.js";
 import { UpstreamError } from "../../errors.js";
 import { JSON_TOOL_NAME } from "./to-request.js";
 import { toFinishReason, toUsage } from "./from-response.js";
 import type { AnthropicStreamEvent, AnthropicUsage } from "./wire.js";
 
 export class AnthropicStreamTranslator {
-  private id = "";
-  private model = "";
   private usage: AnthropicUsage = {};
   private finish: FinishReason | null = null;
-  /** Anthropic block index → OpenAI tool_calls index; JSON-answer blocks map to content instead. */
-  private toolIndex = new Map<number, number>();
-  private jsonBlocks = new Set<number>();
+  /** Anthropic block index → canonical tool-call index; JSON-answer blocks become text instead. */
+  private readonly toolIndex = new Map<number, number>();
+  private readonly jsonBlocks = new Set<number>();
   private nextToolIndex = 0;
-  private hadToolCall = false;
   done = false;
 
-  constructor(private readonly created: number) {}
-
-  private chunk(delta: ChatCompletionChunk["choices"][0]["delta"], finish: FinishReason | null = null): ChatCompletionChunk {
-    return { id: this.id, object: "chat.completion.chunk", created: this.created, model: this.model, choices: [{ index: 0, delta, finish_reason: finish }] };
-  }
-
-  /** The chunks one event becomes (often none: pings, block stops). */
-  translate(event: AnthropicStreamEvent): ChatCompletionChunk[] {
+  /** The parts one event becomes (often none: pings, block stops). */
+  translate(event: AnthropicStreamEvent): StreamPart[] {
     switch (event.type) {
       case "message_start":
-        this.id = event.message.id;
-        this.model = event.message.model;
         this.usage = { ...event.message.usage };
-        return [this.chunk({ role: "assistant", content: "" })];
+        return [{ type: "model", model: event.message.model }];
       case "content_block_start": {
         const block = event.content_block;
         if (block.type === "tool_use") {
@@ -40,37 +29,36 @@ export class AnthropicStreamTranslator {
           }
           const index = this.nextToolIndex++;
           this.toolIndex.set(event.index, index);
-          this.hadToolCall = true;
-          const call: ChunkToolCallDelta = { index, id: block.id, type: "function", function: { name: block.name, arguments: "" } };
-          return [this.chunk({ tool_calls: [call] })];
+          return [{ type: "tool_call_start", index, id: block.id ?? `toolu_${index}`, name: block.name ?? "" }];
         }
-        return block.type === "text" && block.text ? [this.chunk({ content: block.text })] : [];
+        if (block.type === "text" && block.text) return [{ type: "text", delta: block.text }];
+        if (block.type === "thinking" && block.thinking) return [{ type: "reasoning", delta: block.thinking }];
+        return [];
       }
       case "content_block_delta": {
         const d = event.delta;
-        if (d.type === "text_delta" && d.text) return [this.chunk({ content: d.text })];
+        if (d.type === "text_delta" && d.text) return [{ type: "text", delta: d.text }];
         if (d.type === "input_json_delta" && d.partial_json) {
-          if (this.jsonBlocks.has(event.index)) return [this.chunk({ content: d.partial_json })];
+          if (this.jsonBlocks.has(event.index)) return [{ type: "text", delta: d.partial_json }];
           const index = this.toolIndex.get(event.index);
-          if (index !== undefined) return [this.chunk({ tool_calls: [{ index, function: { arguments: d.partial_json } }] })];
+          if (index !== undefined) return [{ type: "tool_call_delta", index, delta: d.partial_json }];
         }
-        // Thinking goes out as `reasoning_content` (the field DeepSeek and vLLM use); signatures stay Anthropic's.
-        if (d.type === "thinking_delta" && d.thinking) return [this.chunk({ reasoning_content: d.thinking })];
+        if (d.type === "thinking_delta" && d.thinking) return [{ type: "reasoning", delta: d.thinking }];
+        // The signature closes a thinking block: kept so the thinking can go back to Anthropic on a later turn.
+        if (d.type === "signature_delta" && d.signature) return [{ type: "reasoning", delta: "", signature: d.signature }];
         return [];
       }
       case "message_delta":
         this.usage = { ...this.usage, ...Object.fromEntries(Object.entries(event.usage ?? {}).filter(([, v]) => v != null)) };
         this.finish = toFinishReason(event.delta.stop_reason);
-        if (this.finish === "tool_calls" && !this.hadToolCall) this.finish = "stop";
+        if (this.finish === "tool_calls" && !this.toolIndex.size) this.finish = "stop";
         return [];
-      case "message_stop": {
+      case "message_stop":
         this.done = true;
-        const usage = toUsage(this.usage);
         return [
-          this.chunk({}, this.finish ?? "stop"),
-          { id: this.id, object: "chat.completion.chunk", created: this.created, model: this.model, choices: [], usage },
+          { type: "finish", reason: this.finish ?? "stop" },
+          { type: "usage", usage: toUsage(this.usage) },
         ];
-      }
       case "error":
         throw new UpstreamError(`error in stream: ${event.error.message ?? event.error.type ?? "unknown"}`, "protocol");
       default:

@@ -14,7 +14,7 @@ export type AnthropicUsage = z.infer<typeof usage>;
 const contentBlock = z.union([
   z.looseObject({ type: z.literal("text"), text: z.string() }),
   z.looseObject({ type: z.literal("tool_use"), id: z.string(), name: z.string(), input: z.unknown() }),
-  z.looseObject({ type: z.literal("thinking"), thinking: z.string() }),
+  z.looseObject({ type: z.literal("thinking"), thinking: z.string(), signature: z.string().optional() }),
   z.looseObject({ type: z.string() }),
 ]);
 
@@ -32,12 +32,24 @@ export const streamEventSchema = z.discriminatedUnion("type", [
   z.looseObject({
     type: z.literal("content_block_start"),
     index: z.number(),
-    content_block: z.looseObject({ type: z.string(), id: z.string().optional(), name: z.string().optional(), text: z.string().optional() }),
+    content_block: z.looseObject({
+      type: z.string(),
+      id: z.string().optional(),
+      name: z.string().optional(),
+      text: z.string().optional(),
+      thinking: z.string().optional(),
+    }),
   }),
   z.looseObject({
     type: z.literal("content_block_delta"),
     index: z.number(),
-    delta: z.looseObject({ type: z.string(), text: z.string().optional(), partial_json: z.string().optional(), thinking: z.string().optional() }),
+    delta: z.looseObject({
+      type: z.string(),
+      text: z.string().optional(),
+      partial_json: z.string().optional(),
+      thinking: z.string().optional(),
+      signature: z.string().optional(),
+    }),
   }),
   z.looseObject({ type: z.literal("content_block_stop"), index: z.number() }),
   z.looseObject({ type: z.literal("message_delta"), delta: z.looseObject({ stop_reason: z.string().nullish() }), usage: usage.nullish() }),
@@ -51,7 +63,8 @@ export type AnthropicContent =
   | { type: "text"; text: string }
   | { type: "image"; source: { type: "base64"; media_type: string; data: string } | { type: "url"; url: string } }
   | { type: "tool_use"; id: string; name: string; input: unknown }
-  | { type: "tool_result"; tool_use_id: string; content: string };
+  | { type: "tool_result"; tool_use_id: string; content: string; is_error?: boolean }
+  | { type: "thinking"; thinking: string; signature: string };
 
 export interface AnthropicRequest {
   model: string;
@@ -64,7 +77,7 @@ export interface AnthropicRequest {
   stop_sequences?: string[];
   stream?: boolean;
   tools?: Array<{ name: string; description?: string; input_schema: Record<string, unknown> }>;
-  tool_choice?: { type: "auto" | "any" | "none" } | { type: "tool"; name: string };
+  tool_choice?: ({ type: "auto" | "any" | "none" } | { type: "tool"; name: string }) & { disable_parallel_tool_use?: boolean };
   metadata?: { user_id: string };
   thinking?: { type: "enabled"; budget_tokens: number };
 }

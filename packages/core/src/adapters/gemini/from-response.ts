@@ -1,7 +1,7 @@
-/** Gemini responses → OpenAI chat.completion; also the pieces the stream translation shares. */
+/** Gemini responses → canonical results; also the pieces the stream translation shares. */
 import { randomBytes } from "node:crypto";
-import type { ChatCompletion, FinishReason, ToolCall, Usage } from "../../openai/schema.js";
-import type { GeminiResponse, GeminiUsage } from "./wire.js";
+import type { AssistantPart, CanonicalChoice, CanonicalResult, CanonicalUsage, FinishReason, TokenLogprob } from "../../canonical/types.js";
+import type { GeminiLogprobs, GeminiResponse, GeminiUsage } from "./wire.js";
 
 export const toolCallId = () => `call_${randomBytes(12).toString("base64url")}`;
 
@@ -25,52 +25,50 @@ export function toFinishReason(reason: string | undefined, hasToolCalls: boolean
   }
 }
 
-export function toUsage(u: GeminiUsage | undefined): Usage | undefined {
+export function toUsage(u: GeminiUsage | undefined): CanonicalUsage | undefined {
   if (!u || u.promptTokenCount === undefined) return undefined;
-  const prompt = u.promptTokenCount ?? 0;
-  // Thinking tokens are billed as output, as OpenAI counts reasoning tokens in completion_tokens.
-  const completion = (u.candidatesTokenCount ?? 0) + (u.thoughtsTokenCount ?? 0);
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  const thoughts = u.thoughtsTokenCount ?? 0;
+  return {
+    inputTokens: u.promptTokenCount,
+    // Thinking tokens are billed as output, as OpenAI counts reasoning tokens in completion_tokens.
+    outputTokens: (u.candidatesTokenCount ?? 0) + thoughts,
+    ...(u.cachedContentTokenCount ? { cachedInputTokens: u.cachedContentTokenCount } : {}),
+    ...(thoughts ? { reasoningTokens: thoughts } : {}),
+  };
 }
 
-export function fromGeminiResponse(res: GeminiResponse, model: string, created: number): ChatCompletion {
-  const choices = (res.candidates ?? []).map((c, i) => {
-    let text = "";
-    let reasoning = "";
-    const toolCalls: ToolCall[] = [];
+/** Gemini's per-step logprobs → canonical token logprobs. */
+export function toLogprobs(result: GeminiLogprobs | undefined): TokenLogprob[] | undefined {
+  if (!result?.chosenCandidates) return undefined;
+  return result.chosenCandidates.map((chosen, step) => ({
+    token: chosen.token ?? "",
+    logprob: chosen.logProbability ?? 0,
+    top: (result.topCandidates?.[step]?.candidates ?? []).map((c) => ({ token: c.token ?? "", logprob: c.logProbability ?? 0 })),
+  }));
+}
+
+export function fromGeminiResponse(res: GeminiResponse, model: string): CanonicalResult {
+  const choices: CanonicalChoice[] = [];
+  const candidates = [...(res.candidates ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+  for (const c of candidates) {
+    const content: AssistantPart[] = [];
+    let calls = 0;
     for (const p of c.content?.parts ?? []) {
-      // Thought summaries (asked for with reasoning_effort) go out as reasoning_content, never as the answer.
+      // Thought summaries (asked for with a reasoning effort or budget) are reasoning, never the answer.
       if (p.thought) {
-        if (p.text) reasoning += p.text;
+        if (p.text) content.push({ type: "reasoning", text: p.text });
         continue;
       }
-      if (p.text) text += p.text;
+      if (p.text) content.push({ type: "text", text: p.text });
       if (p.functionCall?.name) {
-        toolCalls.push({ id: toolCallId(), type: "function", function: { name: p.functionCall.name, arguments: JSON.stringify(p.functionCall.args ?? {}) } });
+        calls++;
+        content.push({ type: "tool_call", id: toolCallId(), name: p.functionCall.name, arguments: JSON.stringify(p.functionCall.args ?? {}) });
       }
     }
-    return {
-      index: c.index ?? i,
-      message: {
-        role: "assistant" as const,
-        content: text || (toolCalls.length ? null : ""),
-        ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
-        ...(reasoning ? { reasoning_content: reasoning } : {}),
-        refusal: null,
-      },
-      finish_reason: toFinishReason(c.finishReason, toolCalls.length > 0) ?? "stop",
-      logprobs: null,
-    };
-  });
-  if (!choices.length && res.promptFeedback?.blockReason) {
-    choices.push({ index: 0, message: { role: "assistant", content: "", refusal: null }, finish_reason: "content_filter", logprobs: null });
+    const logprobs = toLogprobs(c.logprobsResult);
+    choices.push({ content, finish: toFinishReason(c.finishReason, calls > 0) ?? "stop", ...(logprobs ? { logprobs } : {}) });
   }
-  return {
-    id: `chatcmpl-${res.responseId ?? randomBytes(9).toString("base64url")}`,
-    object: "chat.completion",
-    created,
-    model: res.modelVersion ?? model,
-    choices,
-    ...(toUsage(res.usageMetadata) ? { usage: toUsage(res.usageMetadata)! } : {}),
-  };
+  // A prompt Gemini blocked has no candidate: an empty answer, filtered.
+  if (!choices.length) choices.push({ content: [], finish: res.promptFeedback?.blockReason ? "content_filter" : "stop" });
+  return { model: res.modelVersion ?? model, choices, usage: toUsage(res.usageMetadata) ?? { inputTokens: 0, outputTokens: 0 } };
 }

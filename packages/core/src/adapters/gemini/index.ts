@@ -2,33 +2,32 @@
 import type { AdapterFactory, CallContext, ChatCapability } from "../types.js";
 import { UpstreamClient } from "../../upstream/client.js";
 import { UpstreamError } from "../../errors.js";
-import { nowSeconds } from "../../openai/ids.js";
-import type { ChatCompletionChunk, ChatRequest } from "../../openai/schema.js";
+import type { CanonicalParam } from "../../canonical/params.js";
+import type { CanonicalRequest, StreamPart } from "../../canonical/types.js";
 import type { ProviderConfig } from "../../config/schema.js";
 import { responseSchema } from "./wire.js";
 import { toGeminiRequest } from "./to-request.js";
 import { fromGeminiResponse } from "./from-response.js";
 import { GeminiStreamTranslator } from "./stream.js";
 
-export const GEMINI_PARAMS = [
-  "stream",
-  "stream_options",
+/** Everything but parallel_tool_calls: false (Gemini cannot hold a turn to one call). */
+export const GEMINI_PARAMS: readonly CanonicalParam[] = [
   "temperature",
-  "top_p",
-  "top_k",
-  "n",
+  "topP",
+  "topK",
   "stop",
-  "max_tokens",
-  "max_completion_tokens",
   "seed",
-  "presence_penalty",
-  "frequency_penalty",
+  "presencePenalty",
+  "frequencyPenalty",
+  "maxOutputTokens",
   "tools",
-  "tool_choice",
-  "response_format",
+  "toolChoice",
+  "output",
+  "reasoning",
+  "n",
+  "logprobs",
   "user",
-  "reasoning_effort",
-] as const;
+];
 
 export function geminiChat(config: ProviderConfig, client: UpstreamClient): ChatCapability {
   const headers = {
@@ -41,7 +40,7 @@ export function geminiChat(config: ProviderConfig, client: UpstreamClient): Chat
   return {
     params: new Set(GEMINI_PARAMS),
 
-    async complete(req: ChatRequest, ctx: CallContext) {
+    async complete(req: CanonicalRequest, ctx: CallContext) {
       const raw = await client.json({
         url: `${modelUrl(ctx.upstreamModel)}:generateContent`,
         headers,
@@ -51,11 +50,11 @@ export function geminiChat(config: ProviderConfig, client: UpstreamClient): Chat
       });
       const parsed = responseSchema.safeParse(raw);
       if (!parsed.success) throw new UpstreamError("response is not a Gemini GenerateContentResponse", "protocol");
-      return fromGeminiResponse(parsed.data, ctx.upstreamModel, nowSeconds());
+      return fromGeminiResponse(parsed.data, ctx.upstreamModel);
     },
 
-    async *stream(req: ChatRequest, ctx: CallContext): AsyncGenerator<ChatCompletionChunk> {
-      const translator = new GeminiStreamTranslator(ctx.upstreamModel, nowSeconds());
+    async *stream(req: CanonicalRequest, ctx: CallContext): AsyncGenerator<StreamPart> {
+      const translator = new GeminiStreamTranslator();
       const events = client.events({
         url: `${modelUrl(ctx.upstreamModel)}:streamGenerateContent?alt=sse`,
         headers: { ...headers, accept: "text/event-stream" },

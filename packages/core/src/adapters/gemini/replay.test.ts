@@ -32,13 +32,24 @@ const parseSse = (text: string): any[] =>
     .filter((e) => e.startsWith("data: ") && e !== "data: [DONE]")
     .map((e) => JSON.parse(e.slice(6)));
 
+/** Tool calls as an OpenAI client assembles them: the first delta of an index names the call, later ones add arguments. */
+function assembledCalls(chunks: any[]): Array<{ index: number; id: string; name: string; arguments: string }> {
+  const calls = new Map<number, { index: number; id: string; name: string; arguments: string }>();
+  for (const delta of chunks.flatMap((c) => c.choices[0]?.delta?.tool_calls ?? [])) {
+    const call = calls.get(delta.index) ?? { index: delta.index, id: delta.id, name: delta.function?.name, arguments: "" };
+    call.arguments += delta.function?.arguments ?? "";
+    calls.set(delta.index, call);
+  }
+  return [...calls.values()];
+}
+
 describe("gemini replay", () => {
   it("translates a text response with usage (thinking tokens count as output)", async () => {
     upstream.handle((_q, res) => sendJson(res, 200, JSON.parse(fixture("gemini/google-text.json"))));
     const body: any = await (await chat({ temperature: 0.5 })).json();
     expect(body.choices[0].message.content).toMatch(/There are \*\*3\*\* r's in strawberry/);
     expect(body.choices[0].finish_reason).toBe("stop");
-    expect(body.usage).toEqual({ prompt_tokens: 9, completion_tokens: 272, total_tokens: 281 });
+    expect(body.usage).toEqual({ prompt_tokens: 9, completion_tokens: 272, total_tokens: 281, completion_tokens_details: { reasoning_tokens: 244 } });
     const sent = upstream.requests.at(-1)!;
     expect(sent.path).toBe("/v1beta/models/gemini-3-pro-preview:generateContent");
     expect(sent.headers["x-goog-api-key"]).toBe("g-key");
@@ -71,8 +82,7 @@ describe("gemini replay", () => {
   it("assembles streamed function calls (partialArgs) into whole tool calls, thoughts left out", async () => {
     upstream.handle((_q, res) => sendSse(res, events("google-stream-no-args-tool-call.chunks.txt")));
     const chunks = parseSse(await (await chat({ model: "gemini-3-flash-preview", stream: true })).text());
-    const calls = chunks.flatMap((c) => c.choices[0]?.delta?.tool_calls ?? []);
-    expect(calls.map((c: any) => [c.index, c.function.name, c.function.arguments])).toEqual([
+    expect(assembledCalls(chunks).map((c) => [c.index, c.name, c.arguments])).toEqual([
       [0, "read_theme", "{}"],
       [1, "read_screen", '{"id":"A"}'],
       [2, "read_screen", '{"id":"B"}'],
@@ -85,8 +95,7 @@ describe("gemini replay", () => {
   it("streams a whole function call", async () => {
     upstream.handle((_q, res) => sendSse(res, events("google-tool-call.chunks.txt")));
     const chunks = parseSse(await (await chat({ stream: true })).text());
-    const calls = chunks.flatMap((c) => c.choices[0]?.delta?.tool_calls ?? []);
-    expect(calls[0].function).toEqual({ name: "weather", arguments: '{"location":"San Francisco"}' });
+    expect(assembledCalls(chunks)).toMatchObject([{ name: "weather", arguments: '{"location":"San Francisco"}' }]);
   });
 
   it("fails over on a 429 with RetryInfo, naming the wait", async () => {

@@ -1,10 +1,10 @@
 /**
- * Gemini stream responses → OpenAI chunks. Function calls arrive whole (`name` + `args`) or, on newer models,
- * streamed: `{name, willContinue}`, then `partialArgs` fragments, then an empty `functionCall: {}` that ends it.
- * A streamed call is emitted as one tool_calls delta once complete, so clients always get parseable arguments.
+ * Gemini stream responses → canonical stream parts. Function calls arrive whole (`name` + `args`) or, on newer
+ * models, streamed: `{name, willContinue}`, then `partialArgs` fragments, then an empty `functionCall: {}` that
+ * ends it. A streamed call is emitted once complete, so clients always get parseable arguments.
  */
-import type { ChatCompletionChunk, FinishReason, Usage } from "../../openai/schema.js";
-import { toFinishReason, toolCallId, toUsage } from "./from-response.js";
+import type { CanonicalUsage, FinishReason, StreamPart } from "../../canonical/types.js";
+import { toFinishReason, toLogprobs, toolCallId, toUsage } from "./from-response.js";
 import type { GeminiPart, GeminiResponse } from "./wire.js";
 
 interface OpenCall {
@@ -30,79 +30,67 @@ export function applyPartialArg(target: Record<string, unknown>, arg: NonNullabl
 
 /** One candidate's progress (a request with n > 1 streams several, told apart by their index). */
 interface CandidateState {
-  started: boolean;
   toolIndex: number;
   open: OpenCall | null;
   finish: FinishReason | null;
 }
 
 export class GeminiStreamTranslator {
-  private id = `chatcmpl-${toolCallId().slice(5)}`;
   private readonly candidates = new Map<number, CandidateState>();
-  private usage: Usage | undefined;
-
-  constructor(
-    private model: string,
-    private readonly created: number,
-  ) {}
-
-  private chunk(index: number, delta: ChatCompletionChunk["choices"][0]["delta"], finish: FinishReason | null = null): ChatCompletionChunk {
-    return { id: this.id, object: "chat.completion.chunk", created: this.created, model: this.model, choices: [{ index, delta, finish_reason: finish }] };
-  }
+  private usage: CanonicalUsage | undefined;
+  private model = "";
 
   private state(index: number): CandidateState {
     let c = this.candidates.get(index);
-    if (!c) this.candidates.set(index, (c = { started: false, toolIndex: 0, open: null, finish: null }));
+    if (!c) this.candidates.set(index, (c = { toolIndex: 0, open: null, finish: null }));
     return c;
   }
 
-  private closeCall(index: number, c: CandidateState): ChatCompletionChunk[] {
-    if (!c.open) return [];
-    const call = c.open;
+  /** A finished call as its start and its whole arguments. */
+  private closeCall(index: number, c: CandidateState, out: StreamPart[]): void {
+    if (!c.open) return;
+    const { name, args } = c.open;
     c.open = null;
-    return [
-      this.chunk(index, {
-        tool_calls: [{ index: c.toolIndex++, id: toolCallId(), type: "function", function: { name: call.name, arguments: JSON.stringify(call.args) } }],
-      }),
-    ];
+    const at = index ? { choice: index } : {};
+    const tool = c.toolIndex++;
+    out.push(
+      { type: "tool_call_start", index: tool, id: toolCallId(), name, ...at },
+      { type: "tool_call_delta", index: tool, delta: JSON.stringify(args), ...at },
+    );
   }
 
-  translate(res: GeminiResponse): ChatCompletionChunk[] {
-    const out: ChatCompletionChunk[] = [];
-    if (res.modelVersion) this.model = res.modelVersion;
-    if (res.responseId) this.id = `chatcmpl-${res.responseId}`;
-    // A chunk with no candidate still opens the stream (usage-only chunks, prompt feedback).
-    const candidates = res.candidates?.length ? res.candidates : [undefined];
-    candidates.forEach((candidate, position) => {
-      const index = candidate?.index ?? position;
+  translate(res: GeminiResponse): StreamPart[] {
+    const out: StreamPart[] = [];
+    if (res.modelVersion && res.modelVersion !== this.model) {
+      this.model = res.modelVersion;
+      out.push({ type: "model", model: res.modelVersion });
+    }
+    (res.candidates ?? []).forEach((candidate, position) => {
+      const index = candidate.index ?? position;
+      const at = index ? { choice: index } : {};
       const c = this.state(index);
-      if (!c.started) {
-        c.started = true;
-        out.push(this.chunk(index, { role: "assistant", content: "" }));
-      }
-      for (const p of candidate?.content?.parts ?? []) {
+      for (const p of candidate.content?.parts ?? []) {
         if (p.thought) {
-          if (p.text) out.push(this.chunk(index, { reasoning_content: p.text }));
+          if (p.text) out.push({ type: "reasoning", delta: p.text, ...at });
           continue;
         }
-        if (p.text) out.push(this.chunk(index, { content: p.text }));
+        if (p.text) out.push({ type: "text", delta: p.text, ...at });
         const fc = p.functionCall;
         if (!fc) continue;
-        if (fc.name && !fc.willContinue) {
-          out.push(...this.closeCall(index, c));
+        if (fc.name) {
+          this.closeCall(index, c, out);
           c.open = { name: fc.name, args: fc.args ?? {} };
-          out.push(...this.closeCall(index, c));
-        } else if (fc.name) {
-          out.push(...this.closeCall(index, c));
-          c.open = { name: fc.name, args: fc.args ?? {} };
+          if (!fc.willContinue) this.closeCall(index, c, out);
         } else if (fc.partialArgs && c.open) {
           for (const a of fc.partialArgs) applyPartialArg(c.open.args, a);
         } else if (!fc.partialArgs) {
-          out.push(...this.closeCall(index, c)); // the empty functionCall that ends a streamed call
+          this.closeCall(index, c, out); // the empty functionCall that ends a streamed call
         }
       }
-      if (candidate?.finishReason) {
-        out.push(...this.closeCall(index, c));
+      const logprobs = toLogprobs(candidate.logprobsResult);
+      if (logprobs?.length) out.push({ type: "logprobs", tokens: logprobs, ...at });
+      if (candidate.finishReason) {
+        this.closeCall(index, c, out);
         c.finish = toFinishReason(candidate.finishReason, c.toolIndex > 0);
       }
     });
@@ -110,14 +98,14 @@ export class GeminiStreamTranslator {
     return out;
   }
 
-  /** The closing chunks once the upstream stream ends: one finish per candidate, then usage. */
-  end(): ChatCompletionChunk[] {
-    const out: ChatCompletionChunk[] = [];
+  /** The closing parts once the upstream stream ends: one finish per candidate, then usage. */
+  end(): StreamPart[] {
+    const out: StreamPart[] = [];
     for (const [index, c] of [...this.candidates].sort(([a], [b]) => a - b)) {
-      out.push(...this.closeCall(index, c));
-      out.push(this.chunk(index, {}, c.finish ?? (c.toolIndex ? "tool_calls" : "stop")));
+      this.closeCall(index, c, out);
+      out.push({ type: "finish", reason: c.finish ?? (c.toolIndex ? "tool_calls" : "stop"), ...(index ? { choice: index } : {}) });
     }
-    if (this.usage) out.push({ id: this.id, object: "chat.completion.chunk", created: this.created, model: this.model, choices: [], usage: this.usage });
+    if (this.usage) out.push({ type: "usage", usage: this.usage });
     return out;
   }
 

@@ -1,23 +1,40 @@
 import { describe, expect, it } from "vitest";
 import { toGeminiRequest } from "./to-request.js";
+import type { CanonicalRequest } from "../../canonical/types.js";
+
+const ask = (extra: Partial<CanonicalRequest> = {}): CanonicalRequest => ({
+  system: [],
+  messages: [{ role: "user", content: [{ type: "text", text: "x" }] }],
+  tools: [],
+  stream: false,
+  ...extra,
+});
 
 describe("toGeminiRequest", () => {
   it("maps roles, system instruction, images, tool calls and tool results (by function name)", () => {
-    const out = toGeminiRequest({
-      messages: [
-        { role: "system", content: "Be brief." },
-        {
-          role: "user",
-          content: [
-            { type: "text", text: "Look" },
-            { type: "image_url", image_url: { url: "data:image/jpeg;base64,QUJD" } },
-          ],
-        },
-        { role: "assistant", content: null, tool_calls: [{ id: "call_9", type: "function", function: { name: "weather", arguments: '{"city":"Oslo"}' } }] },
-        { role: "tool", tool_call_id: "call_9", content: '{"temp": 3}' },
-        { role: "tool", tool_call_id: "call_9", content: "plain text" },
-      ],
-    });
+    const out = toGeminiRequest(
+      ask({
+        system: ["Be brief."],
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "Look" },
+              { type: "image", url: "data:image/jpeg;base64,QUJD" },
+            ],
+          },
+          {
+            role: "assistant",
+            content: [
+              { type: "reasoning", text: "earlier thoughts", signature: "sig" },
+              { type: "tool_call", id: "call_9", name: "weather", arguments: '{"city":"Oslo"}' },
+            ],
+          },
+          { role: "tool", toolCallId: "call_9", content: '{"temp": 3}' },
+          { role: "tool", toolCallId: "call_9", content: "plain text" },
+        ],
+      }),
+    );
     expect(out.systemInstruction).toEqual({ parts: [{ text: "Be brief." }] });
     expect(out.contents).toEqual([
       { role: "user", parts: [{ text: "Look" }, { inlineData: { mimeType: "image/jpeg", data: "QUJD" } }] },
@@ -32,31 +49,47 @@ describe("toGeminiRequest", () => {
     ]);
   });
 
-  it("maps generation settings, tools, tool choice and JSON schema output", () => {
+  it("maps generation settings, several answers, logprobs, tools, tool choice and JSON schema output", () => {
     const schema = { type: "object", properties: { a: { type: "string" } } };
-    const out = toGeminiRequest({
-      messages: [{ role: "user", content: "x" }],
-      temperature: 0.2,
-      top_p: 0.8,
-      max_tokens: 64,
-      stop: ["END"],
-      seed: 7,
-      n: 2,
-      tools: [{ type: "function", function: { name: "f", parameters: schema } }],
-      tool_choice: { type: "function", function: { name: "f" } },
-      response_format: { type: "json_schema", json_schema: { name: "s", schema } },
-    });
+    const out = toGeminiRequest(
+      ask({
+        temperature: 0.2,
+        topP: 0.8,
+        topK: 40,
+        maxOutputTokens: 64,
+        stop: ["END"],
+        seed: 7,
+        n: 2,
+        logprobs: { top: 3 },
+        tools: [{ name: "f", parameters: schema }],
+        toolChoice: { name: "f" },
+        output: { type: "json_schema", name: "s", schema },
+      }),
+    );
     expect(out.generationConfig).toEqual({
       temperature: 0.2,
       topP: 0.8,
+      topK: 40,
       maxOutputTokens: 64,
       stopSequences: ["END"],
       seed: 7,
       candidateCount: 2,
+      responseLogprobs: true,
+      logprobs: 3,
       responseMimeType: "application/json",
       responseJsonSchema: schema,
     });
     expect(out.tools).toEqual([{ functionDeclarations: [{ name: "f", parameters: schema }] }]);
     expect(out.toolConfig).toEqual({ functionCallingConfig: { mode: "ANY", allowedFunctionNames: ["f"] } });
+  });
+
+  it("thinks on Anthropic's budget or OpenAI's effort; effort none turns thinking off", () => {
+    expect(toGeminiRequest(ask({ reasoning: { budgetTokens: 3000 } })).generationConfig).toEqual({
+      thinkingConfig: { thinkingBudget: 3000, includeThoughts: true },
+    });
+    expect(toGeminiRequest(ask({ reasoning: { effort: "medium" } })).generationConfig).toEqual({
+      thinkingConfig: { thinkingBudget: 8192, includeThoughts: true },
+    });
+    expect(toGeminiRequest(ask({ reasoning: { effort: "none" } })).generationConfig).toEqual({ thinkingConfig: { thinkingBudget: 0 } });
   });
 });

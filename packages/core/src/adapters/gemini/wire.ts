@@ -27,11 +27,21 @@ export type GeminiPart = z.infer<typeof partSchema>;
 
 export const usageSchema = z.looseObject({
   promptTokenCount: z.number().optional(),
+  cachedContentTokenCount: z.number().optional(),
   candidatesTokenCount: z.number().optional(),
   thoughtsTokenCount: z.number().optional(),
   totalTokenCount: z.number().optional(),
 });
 export type GeminiUsage = z.infer<typeof usageSchema>;
+
+const logprobCandidate = z.looseObject({ token: z.string().optional(), logProbability: z.number().optional() });
+
+/** Per decoding step: the chosen token and the likeliest ones (`generationConfig.responseLogprobs`). */
+const logprobsResultSchema = z.looseObject({
+  chosenCandidates: z.array(logprobCandidate).optional(),
+  topCandidates: z.array(z.looseObject({ candidates: z.array(logprobCandidate).optional() })).optional(),
+});
+export type GeminiLogprobs = z.infer<typeof logprobsResultSchema>;
 
 export const responseSchema = z.looseObject({
   candidates: z
@@ -40,6 +50,7 @@ export const responseSchema = z.looseObject({
         content: z.looseObject({ parts: z.array(partSchema).optional(), role: z.string().optional() }).optional(),
         finishReason: z.string().optional(),
         index: z.number().optional(),
+        logprobsResult: logprobsResultSchema.optional(),
       }),
     )
     .optional(),

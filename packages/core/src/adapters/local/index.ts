@@ -1,73 +1,56 @@
 /** The `local` provider: a GGUF model served in-process (see engine.ts). */
 import type { AdapterFactory, CallContext, ChatCapability } from "../types.js";
 import type { ProviderConfig } from "../../config/schema.js";
-import { completionId, nowSeconds } from "../../openai/ids.js";
-import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "../../openai/schema.js";
+import type { CanonicalParam } from "../../canonical/params.js";
+import type { CanonicalRequest, CanonicalResult, StreamPart } from "../../canonical/types.js";
 import { LocalEngine, type GenerateOptions } from "./engine.js";
 import { parseLocalOptions } from "./options.js";
 import { toChatHistory } from "./to-history.js";
 
-export const LOCAL_PARAMS = [
-  "stream",
-  "stream_options",
+/** Sampling and length; no tools, structured output, reasoning, several answers or logprobs. */
+export const LOCAL_PARAMS: readonly CanonicalParam[] = [
   "temperature",
-  "top_p",
-  "top_k",
+  "topP",
+  "topK",
   "stop",
-  "max_tokens",
-  "max_completion_tokens",
   "seed",
-  "frequency_penalty",
-  "presence_penalty",
+  "presencePenalty",
+  "frequencyPenalty",
+  "maxOutputTokens",
   "user",
-] as const;
+];
 
-function generateOptions(req: ChatRequest, signal: AbortSignal): GenerateOptions {
+function generateOptions(req: CanonicalRequest, signal: AbortSignal): GenerateOptions {
   return {
-    maxTokens: req.max_completion_tokens ?? req.max_tokens ?? undefined,
-    temperature: req.temperature ?? undefined,
-    topP: req.top_p ?? undefined,
-    topK: typeof req.top_k === "number" ? req.top_k : undefined,
-    seed: req.seed ?? undefined,
-    stop: req.stop == null ? undefined : Array.isArray(req.stop) ? req.stop : [req.stop],
-    frequencyPenalty: req.frequency_penalty ?? undefined,
-    presencePenalty: req.presence_penalty ?? undefined,
+    maxTokens: req.maxOutputTokens,
+    temperature: req.temperature,
+    topP: req.topP,
+    topK: req.topK,
+    seed: req.seed,
+    stop: req.stop,
+    frequencyPenalty: req.frequencyPenalty,
+    presencePenalty: req.presencePenalty,
     signal,
   };
 }
+
+const usageOf = (r: { promptTokens: number; completionTokens: number }) => ({ inputTokens: r.promptTokens, outputTokens: r.completionTokens });
 
 export function localChat(engine: LocalEngine): ChatCapability {
   return {
     params: new Set(LOCAL_PARAMS),
 
-    async countTokens(req: ChatRequest) {
-      return engine.countTokens(toChatHistory(req.messages));
+    async countTokens(req: CanonicalRequest) {
+      return engine.countTokens(toChatHistory(req));
     },
 
-    async complete(req: ChatRequest, ctx: CallContext): Promise<ChatCompletion> {
-      const history = toChatHistory(req.messages);
-      const r = await engine.generate(history, generateOptions(req, ctx.signal));
-      return {
-        id: completionId(),
-        object: "chat.completion",
-        created: nowSeconds(),
-        model: ctx.upstreamModel,
-        choices: [{ index: 0, message: { role: "assistant", content: r.text, refusal: null }, finish_reason: r.finish, logprobs: null }],
-        usage: { prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens, total_tokens: r.promptTokens + r.completionTokens },
-      };
+    async complete(req: CanonicalRequest, ctx: CallContext): Promise<CanonicalResult> {
+      const r = await engine.generate(toChatHistory(req), generateOptions(req, ctx.signal));
+      return { model: ctx.upstreamModel, choices: [{ content: [{ type: "text", text: r.text }], finish: r.finish }], usage: usageOf(r) };
     },
 
-    async *stream(req: ChatRequest, ctx: CallContext): AsyncGenerator<ChatCompletionChunk> {
-      const history = toChatHistory(req.messages);
-      const id = completionId();
-      const created = nowSeconds();
-      const chunk = (delta: ChatCompletionChunk["choices"][0]["delta"], finish: "stop" | "length" | null = null): ChatCompletionChunk => ({
-        id,
-        object: "chat.completion.chunk",
-        created,
-        model: ctx.upstreamModel,
-        choices: [{ index: 0, delta, finish_reason: finish }],
-      });
+    async *stream(req: CanonicalRequest, ctx: CallContext): AsyncGenerator<StreamPart> {
+      const history = toChatHistory(req);
       // Bridge the engine's text callback to this generator: pieces queue up until the consumer pulls them.
       const pieces: string[] = [];
       let wake: (() => void) | null = null;
@@ -84,24 +67,17 @@ export function localChat(engine: LocalEngine): ChatCapability {
           finished = true;
           notify();
         });
-      yield chunk({ role: "assistant", content: "" });
+      yield { type: "model", model: ctx.upstreamModel };
       while (true) {
-        while (pieces.length) yield chunk({ content: pieces.shift()! });
+        while (pieces.length) yield { type: "text", delta: pieces.shift()! };
         if (finished) break;
         await new Promise<void>((r) => (wake = r));
       }
       const result = await run;
       if (failure) throw failure;
       if (!result) return;
-      yield chunk({}, result.finish);
-      yield {
-        id,
-        object: "chat.completion.chunk",
-        created,
-        model: ctx.upstreamModel,
-        choices: [],
-        usage: { prompt_tokens: result.promptTokens, completion_tokens: result.completionTokens, total_tokens: result.promptTokens + result.completionTokens },
-      };
+      yield { type: "finish", reason: result.finish };
+      yield { type: "usage", usage: usageOf(result) };
     },
   };
 }

@@ -4,12 +4,14 @@ import { toChatHistory } from "./to-history.js";
 describe("toChatHistory", () => {
   it("maps roles and ends with the model turn to complete", () => {
     expect(
-      toChatHistory([
-        { role: "system", content: "Be brief." },
-        { role: "user", content: [{ type: "text", text: "Hi" }] },
-        { role: "assistant", content: "Hello" },
-        { role: "user", content: "Again" },
-      ]),
+      toChatHistory({
+        system: ["Be brief."],
+        messages: [
+          { role: "user", content: [{ type: "text", text: "Hi" }] },
+          { role: "assistant", content: [{ type: "text", text: "Hello" }] },
+          { role: "user", content: [{ type: "text", text: "Again" }] },
+        ],
+      }),
     ).toEqual([
       { type: "system", text: "Be brief." },
       { type: "user", text: "Hi" },
@@ -19,7 +21,8 @@ describe("toChatHistory", () => {
     ]);
   });
 
-  it("refuses images with a 400 naming messages", () => {
-    expect(() => toChatHistory([{ role: "user", content: [{ type: "image_url", image_url: { url: "data:," } }] }])).toThrow(/text only/);
+  it("refuses images and tool messages with a 400 naming messages", () => {
+    expect(() => toChatHistory({ system: [], messages: [{ role: "user", content: [{ type: "image", url: "data:," }] }] })).toThrow(/text only/);
+    expect(() => toChatHistory({ system: [], messages: [{ role: "tool", toolCallId: "c", content: "x" }] })).toThrow(/tool messages/);
   });
 });

@@ -1,28 +1,18 @@
 /**
  * Chat over any OpenAI-compatible API (OpenAI, Groq, Together, OpenRouter, DeepSeek, Mistral, Ollama, vLLM,
- * LM Studio, llama.cpp server): the request passes through with the upstream model id swapped in.
+ * LM Studio, llama.cpp server), for requests translated from another API. Chat Completions requests themselves go
+ * through natively (index.ts).
  */
 import { UpstreamError } from "../../errors.js";
-import { GATEWAY_PARAMS, OPENAI_CHAT_PARAMS, type ChatCompletion, type ChatCompletionChunk, type ChatRequest } from "../../openai/schema.js";
+import { CANONICAL_PARAMS } from "../../canonical/params.js";
+import type { StreamPart } from "../../canonical/types.js";
+import type { ChatCompletion } from "../../openai/schema.js";
 import type { ProviderConfig } from "../../config/schema.js";
 import type { UpstreamClient } from "../../upstream/client.js";
 import type { CallContext, ChatCapability } from "../types.js";
-
-const gatewayOnly = new Set<string>(GATEWAY_PARAMS);
-
-/** The body sent upstream: the client's request without the gateway's own fields. */
-export function toOpenAIBody(req: ChatRequest, upstreamModel: string, stream: boolean): Record<string, unknown> {
-  const body: Record<string, unknown> = { model: upstreamModel, messages: req.messages };
-  for (const [k, v] of Object.entries(req)) {
-    if (!gatewayOnly.has(k) && v !== undefined) body[k] = v;
-  }
-  body.stream = stream;
-  // Usage is always asked for so every streamed request is logged with its tokens; the chat route strips it
-  // again when the client did not ask.
-  if (stream) body.stream_options = { ...req.stream_options, include_usage: true };
-  else delete body.stream_options;
-  return body;
-}
+import { toOpenAIRequest } from "./to-request.js";
+import { resultFromChat } from "./from-response.js";
+import { ChatChunkDecoder, parseChunk } from "./from-stream.js";
 
 export function authHeaders(config: ProviderConfig): Record<string, string> {
   return {
@@ -37,53 +27,36 @@ export function openaiChat(config: ProviderConfig, client: UpstreamClient): Chat
   const headers = authHeaders(config);
 
   return {
-    params: new Set(OPENAI_CHAT_PARAMS),
-    forwardsUnknownParams: true,
+    // Chat Completions has a field for every canonical setting.
+    params: new Set(CANONICAL_PARAMS),
 
-    async complete(req: ChatRequest, ctx: CallContext): Promise<ChatCompletion> {
+    async complete(req, ctx: CallContext) {
       const body = await client.json<ChatCompletion>({
         url,
         headers,
-        body: JSON.stringify(toOpenAIBody(req, ctx.upstreamModel, false)),
+        body: JSON.stringify(toOpenAIRequest(req, ctx.upstreamModel, false)),
         signal: ctx.signal,
         timeouts: ctx.timeouts,
       });
-      if (!body || !Array.isArray(body.choices)) {
-        throw new UpstreamError("response has no choices", "protocol");
-      }
-      return body;
+      if (!body || !Array.isArray(body.choices)) throw new UpstreamError("response has no choices", "protocol");
+      return resultFromChat({ ...body, model: body.model || ctx.upstreamModel });
     },
 
-    async *stream(req: ChatRequest, ctx: CallContext): AsyncGenerator<ChatCompletionChunk> {
+    async *stream(req, ctx: CallContext): AsyncGenerator<StreamPart> {
+      const decoder = new ChatChunkDecoder();
       const events = client.events({
         url,
         headers: { ...headers, accept: "text/event-stream" },
-        body: JSON.stringify(toOpenAIBody(req, ctx.upstreamModel, true)),
+        body: JSON.stringify(toOpenAIRequest(req, ctx.upstreamModel, true)),
         signal: ctx.signal,
         timeouts: ctx.timeouts,
       });
       for await (const event of events) {
         if (event.data === "[DONE]") return;
-        yield parseChunk(event.data);
+        yield* decoder.decode(parseChunk(event.data));
       }
       // An OpenAI stream always ends with [DONE]; without it the connection was cut mid-answer.
       throw new UpstreamError("stream ended before [DONE]", "protocol");
     },
   };
-}
-
-export function parseChunk(data: string): ChatCompletionChunk {
-  let chunk: ChatCompletionChunk & { error?: { message?: string } };
-  try {
-    chunk = JSON.parse(data);
-  } catch {
-    throw new UpstreamError(`malformed stream event: ${data.slice(0, 80)}`, "protocol");
-  }
-  if (chunk && typeof chunk === "object" && "error" in chunk && chunk.error) {
-    throw new UpstreamError(`error in stream: ${chunk.error.message ?? "unknown"}`, "protocol");
-  }
-  if (!chunk || !Array.isArray(chunk.choices)) {
-    throw new UpstreamError(`malformed stream event: ${data.slice(0, 80)}`, "protocol");
-  }
-  return chunk;
 }

@@ -5,20 +5,23 @@ import { openaiImages } from "./images.js";
 import { nativeApi } from "../native.js";
 
 /**
- * `responses_api: true` marks a provider that serves OpenAI's Responses API itself (OpenAI does; most
- * OpenAI-compatible servers do not): /v1/responses requests then pass through to it untranslated.
- * `completions_api: true` does the same for the legacy /v1/completions (vLLM, llama.cpp, Ollama serve it).
+ * Chat Completions requests pass through natively (every parameter, next month's included). `responses_api: true`
+ * marks a provider that serves OpenAI's Responses API itself (OpenAI does; most OpenAI-compatible servers do not):
+ * /v1/responses requests then pass through to it untranslated. `completions_api: true` does the same for the
+ * legacy /v1/completions (vLLM, llama.cpp, Ollama serve it). Other APIs reach it translated into chat.
  */
 export const createOpenAIAdapter: AdapterFactory = Object.assign(
   (config: Parameters<AdapterFactory>[0], deps: Parameters<AdapterFactory>[1] = {}) => {
     const client = new UpstreamClient({ connectTimeoutMs: config.timeouts?.connect_ms, guard: deps.guard });
     const headers = authHeaders(config);
+    const native = nativeApi(client, config.base_url, () => headers);
     return {
       chat: openaiChat(config, client),
       images: openaiImages(config, client),
       native: {
-        ...(config.options.responses_api === true ? { responses: nativeApi(client, config.base_url, () => headers) } : {}),
-        ...(config.options.completions_api === true ? { completions: nativeApi(client, config.base_url, () => headers) } : {}),
+        chat: native,
+        ...(config.options.responses_api === true ? { responses: native } : {}),
+        ...(config.options.completions_api === true ? { completions: native } : {}),
       },
       close: () => client.close(),
     };

@@ -23,24 +23,27 @@ export const completionsRequestSchema = z.looseObject({
 });
 export type CompletionsRequest = z.infer<typeof completionsRequestSchema>;
 
-/** Fields that mean the same in a chat request, copied over as they are. */
-export const CHAT_FIELDS = [
+/**
+ * What decode-request carries into the canonical model; echo, logprobs, suffix, best_of and logit_bias need a
+ * native completions endpoint.
+ */
+export const TRANSLATED_FIELDS = new Set<string>([
   "model",
+  "prompt",
   "provider",
   "drop_params",
+  "max_tokens",
   "temperature",
   "top_p",
   "n",
+  "stream",
+  "stream_options",
   "stop",
   "presence_penalty",
   "frequency_penalty",
-  "logit_bias",
   "seed",
   "user",
-] as const;
-
-/** What a chat provider can honour; echo, logprobs, suffix and best_of need a native completions endpoint. */
-export const TRANSLATED_FIELDS = new Set<string>([...CHAT_FIELDS, "prompt", "max_tokens", "stream", "stream_options"]);
+]);
 
 /** OpenAI's default for this API (chat has none): clients of the legacy API count on it. */
 export const DEFAULT_MAX_TOKENS = 16;

@@ -49,14 +49,16 @@ export function encodeBlocks(parts: AssistantPart[]): ResponseBlock[] {
   });
 }
 
+/** Messages has one answer: the first. */
 export function encodeMessage(id: string, result: CanonicalResult): MessageObject {
+  const [answer] = result.choices;
   return {
     id,
     type: "message",
     role: "assistant",
     model: result.model,
-    content: encodeBlocks(result.content),
-    stop_reason: stopReasonOf(result.finish),
+    content: encodeBlocks(answer!.content),
+    stop_reason: stopReasonOf(answer!.finish),
     stop_sequence: null,
     usage: encodeUsage(result.usage),
   };

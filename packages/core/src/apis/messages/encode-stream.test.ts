@@ -77,13 +77,14 @@ describe("encodeMessage", () => {
   it("maps finish reasons and keeps cached tokens apart, as Anthropic counts them", () => {
     const m = encodeMessage("msg_1", {
       model: "m",
-      content: [{ type: "tool_call", id: "t", name: "f", arguments: '{"x":1}' }],
-      finish: "tool_calls",
+      choices: [{ content: [{ type: "tool_call", id: "t", name: "f", arguments: '{"x":1}' }], finish: "tool_calls" }],
       usage: { inputTokens: 100, outputTokens: 5, cachedInputTokens: 60 },
     });
     expect(m).toMatchObject({ stop_reason: "tool_use", content: [{ type: "tool_use", id: "t", name: "f", input: { x: 1 } }] });
     expect(m.usage).toEqual({ input_tokens: 40, output_tokens: 5, cache_creation_input_tokens: 0, cache_read_input_tokens: 60 });
-    expect(encodeMessage("m", { model: "m", content: [], finish: "length", usage: { inputTokens: 0, outputTokens: 0 } }).stop_reason).toBe("max_tokens");
+    expect(encodeMessage("m", { model: "m", choices: [{ content: [], finish: "length" }], usage: { inputTokens: 0, outputTokens: 0 } }).stop_reason).toBe(
+      "max_tokens",
+    );
   });
 
   it("keeps tool arguments that are not a JSON object instead of losing them", () => {

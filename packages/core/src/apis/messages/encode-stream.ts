@@ -69,9 +69,12 @@ export class MessagesStreamEncoder {
         return out + this.event("content_block_delta", { index: this.block!.index, delta: { type: "text_delta", text: part.delta } });
       }
       case "reasoning": {
-        if (!part.delta) return "";
-        const out = this.block?.kind === "thinking" ? "" : this.open("thinking", { type: "thinking", thinking: "", signature: "" });
-        return out + this.event("content_block_delta", { index: this.block!.index, delta: { type: "thinking_delta", thinking: part.delta } });
+        if (!part.delta && !part.signature) return "";
+        let out = this.block?.kind === "thinking" ? "" : this.open("thinking", { type: "thinking", thinking: "", signature: "" });
+        const index = this.block!.index;
+        if (part.delta) out += this.event("content_block_delta", { index, delta: { type: "thinking_delta", thinking: part.delta } });
+        if (part.signature) out += this.event("content_block_delta", { index, delta: { type: "signature_delta", signature: part.signature } });
+        return out;
       }
       case "tool_call_start": {
         const out = this.open("tool_use", { type: "tool_use", id: part.id, name: part.name, input: {} }, part.index);
@@ -92,6 +95,8 @@ export class MessagesStreamEncoder {
       case "finish":
         this.finish = part.reason;
         return "";
+      case "logprobs":
+        return ""; // Messages has no logprobs, and never asks for them
     }
   }
 

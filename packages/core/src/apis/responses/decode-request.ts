@@ -2,6 +2,7 @@
 import { badRequest } from "../../errors.js";
 import type { AssistantPart, CanonicalMessage, CanonicalRequest, CanonicalTool, OutputFormat, ToolChoice, UserPart } from "../../canonical/types.js";
 import type { InputItem, ResponsesRequest } from "./schema.js";
+import { signatureOf } from "./encode-result.js";
 
 type Part = { type: string; [k: string]: unknown };
 
@@ -64,7 +65,10 @@ export function decodeInput(input: string | InputItem[], path = "input", lenient
       const summary = (item.summary as Part[] | null | undefined) ?? [];
       const content = (item.content as Part[] | null | undefined) ?? [];
       const text = [...content, ...(content.length ? [] : summary)].map((p) => p.text as string).join("\n");
-      if (text) pushAssistant(messages, { type: "reasoning", text });
+      // Anthropic's signature (encode-result's blob) goes back with its thinking; OpenAI's own encrypted reasoning
+      // means nothing to a translating provider.
+      const signature = signatureOf(item.encrypted_content);
+      if (text) pushAssistant(messages, { type: "reasoning", text, ...(signature ? { signature } : {}) });
     } else if (!lenient) {
       throw badRequest(
         "unsupported_input_item",

@@ -3,6 +3,17 @@ import { randomBytes } from "node:crypto";
 import type { CanonicalResult, CanonicalUsage, FinishReason } from "../../canonical/types.js";
 import type { OutputItem, ResponseObject, ResponsesRequest, ResponseUsage } from "./schema.js";
 
+/**
+ * A reasoning item's `encrypted_content` when it holds Anthropic's thinking signature: the opaque blob OpenAI's own
+ * reasoning items carry, which clients send back as it came (Codex does, with store: false). The prefix tells it
+ * from OpenAI's own encrypted reasoning, which no other provider could read.
+ */
+const SIGNATURE_PREFIX = "interference-signature:";
+export const signatureBlob = (signature: string) => `${SIGNATURE_PREFIX}${signature}`;
+export function signatureOf(blob: unknown): string | undefined {
+  return typeof blob === "string" && blob.startsWith(SIGNATURE_PREFIX) ? blob.slice(SIGNATURE_PREFIX.length) : undefined;
+}
+
 /** An id in OpenAI's style for objects the gateway makes (resp_…, msg_…, fc_…, rs_…). */
 export function itemId(prefix: string): string {
   return `${prefix}_${randomBytes(16).toString("hex")}`;
@@ -72,13 +83,22 @@ export function callName(flat: string, names?: ToolNames): { name: string; names
   return names?.get(flat) ?? { name: flat };
 }
 
+/** Responses has one answer: the first. */
 export function outputItems(result: CanonicalResult, names?: ToolNames): OutputItem[] {
-  const status = result.finish === "length" ? "incomplete" : "completed";
+  const [answer] = result.choices;
+  const status = answer!.finish === "length" ? "incomplete" : "completed";
   const items: OutputItem[] = [];
   let message: Extract<OutputItem, { type: "message" }> | null = null;
-  for (const part of result.content) {
+  for (const part of answer!.content) {
     if (part.type === "reasoning") {
-      items.push({ type: "reasoning", id: itemId("rs"), summary: [], content: [{ type: "reasoning_text", text: part.text }], status });
+      items.push({
+        type: "reasoning",
+        id: itemId("rs"),
+        summary: [],
+        content: [{ type: "reasoning_text", text: part.text }],
+        ...(part.signature ? { encrypted_content: signatureBlob(part.signature) } : {}),
+        status,
+      });
     } else if (part.type === "text") {
       if (!message) {
         message = { type: "message", id: itemId("msg"), status, role: "assistant", content: [] };
@@ -94,6 +114,6 @@ export function outputItems(result: CanonicalResult, names?: ToolNames): OutputI
 
 export function encodeResult(shell: ResponseObject, result: CanonicalResult, names?: ToolNames): ResponseObject {
   const response: ResponseObject = { ...shell, model: result.model || shell.model, output: outputItems(result, names), usage: encodeUsage(result.usage) };
-  settle(response, result.finish);
+  settle(response, result.choices[0]!.finish);
   return response;
 }

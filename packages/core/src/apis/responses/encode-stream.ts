@@ -4,7 +4,7 @@
  * events, `output_item.done`, and finally response.completed (or .incomplete / .failed).
  */
 import type { CanonicalUsage, FinishReason, StreamPart } from "../../canonical/types.js";
-import { callName, encodeUsage, itemId, settle, type ToolNames } from "./encode-result.js";
+import { callName, encodeUsage, itemId, settle, signatureBlob, type ToolNames } from "./encode-result.js";
 import type { FunctionCallOutput, MessageOutput, OutputItem, ReasoningOutput, ResponseObject } from "./schema.js";
 
 type Open =
@@ -120,10 +120,12 @@ export class ResponsesStreamEncoder {
         );
       }
       case "reasoning": {
-        if (!part.delta) return "";
+        if (!part.delta && !part.signature) return "";
         let out = "";
         if (this.open?.kind !== "reasoning") out += this.closeOpen("completed") + this.openReasoning();
         const open = this.open as Extract<Open, { kind: "reasoning" }>;
+        if (part.signature) open.item.encrypted_content = signatureBlob(part.signature);
+        if (!part.delta) return out;
         open.text += part.delta;
         return out + this.event("response.reasoning_text.delta", { item_id: open.item.id, output_index: open.index, content_index: 0, delta: part.delta });
       }
@@ -156,6 +158,8 @@ export class ResponsesStreamEncoder {
       case "finish":
         this.finish = part.reason;
         return "";
+      case "logprobs":
+        return ""; // never asked for through this API
     }
   }
 

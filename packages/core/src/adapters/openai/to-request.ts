@@ -1,9 +1,6 @@
-/**
- * Canonical request → Chat Completions request: the shape every adapter takes today, so a Responses or Messages
- * request reaches any provider family through it.
- */
+/** Canonical request → an OpenAI Chat Completions request body, for any OpenAI-compatible server. */
 import type { CanonicalMessage, CanonicalRequest, UserPart } from "../../canonical/types.js";
-import type { ChatMessage, ChatRequest, ContentPart } from "../../openai/schema.js";
+import type { ChatMessage, ContentPart } from "../../openai/schema.js";
 
 function userContent(parts: UserPart[]): string | ContentPart[] {
   if (parts.every((p) => p.type === "text")) return parts.map((p) => p.text).join("");
@@ -25,31 +22,34 @@ function toChatMessage(m: CanonicalMessage): ChatMessage {
   return { role: "assistant", content: text || (toolCalls.length ? null : ""), ...(toolCalls.length ? { tool_calls: toolCalls } : {}) };
 }
 
-export function toChatRequest(req: CanonicalRequest): ChatRequest {
+export function toOpenAIRequest(req: CanonicalRequest, model: string, stream: boolean): Record<string, unknown> {
   const messages: ChatMessage[] = [];
   if (req.system.length) messages.push({ role: "system", content: req.system.join("\n\n") });
   for (const m of req.messages) messages.push(toChatMessage(m));
-  const chat: ChatRequest = { messages };
-  const set = <K extends keyof ChatRequest>(key: K, value: ChatRequest[K] | undefined) => {
-    if (value !== undefined) chat[key] = value;
+  const body: Record<string, unknown> = { model, messages, stream };
+  // Usage is always asked for, so every streamed request is logged with its tokens.
+  if (stream) body.stream_options = { include_usage: true };
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) body[key] = value;
   };
-  set("model", req.model);
-  set("provider", req.provider);
-  set("drop_params", req.dropParams);
-  if (req.stream) chat.stream = true;
   set("max_tokens", req.maxOutputTokens);
   set("temperature", req.temperature);
   set("top_p", req.topP);
+  // Not an OpenAI parameter, but what vLLM, llama.cpp and Together take.
+  set("top_k", req.topK);
   set("stop", req.stop?.length ? req.stop : undefined);
   set("seed", req.seed);
   set("presence_penalty", req.presencePenalty);
   set("frequency_penalty", req.frequencyPenalty);
+  set("n", req.n);
+  if (req.logprobs) {
+    body.logprobs = true;
+    if (req.logprobs.top) body.top_logprobs = req.logprobs.top;
+  }
   set("user", req.user);
-  // Not an OpenAI parameter, but what vLLM, llama.cpp and Together take; families without it refuse it by name.
-  if (req.topK !== undefined) chat.top_k = req.topK;
   if (req.tools.length) {
-    chat.tools = req.tools.map((t) => ({
-      type: "function" as const,
+    body.tools = req.tools.map((t) => ({
+      type: "function",
       function: {
         name: t.name,
         ...(t.description !== undefined ? { description: t.description } : {}),
@@ -59,12 +59,12 @@ export function toChatRequest(req: CanonicalRequest): ChatRequest {
     }));
   }
   if (req.toolChoice !== undefined) {
-    chat.tool_choice = typeof req.toolChoice === "string" ? req.toolChoice : { type: "function", function: { name: req.toolChoice.name } };
+    body.tool_choice = typeof req.toolChoice === "string" ? req.toolChoice : { type: "function", function: { name: req.toolChoice.name } };
   }
   set("parallel_tool_calls", req.parallelToolCalls);
   const out = req.output;
   if (out && out.type !== "text") {
-    chat.response_format =
+    body.response_format =
       out.type === "json_object"
         ? { type: "json_object" }
         : {
@@ -77,6 +77,8 @@ export function toChatRequest(req: CanonicalRequest): ChatRequest {
             },
           };
   }
-  if (req.reasoning?.effort) chat.reasoning_effort = req.reasoning.effort;
-  return chat;
+  // Only an effort the client named in OpenAI's terms: a thinking budget alone (Anthropic's `thinking`) is not
+  // sent, since OpenAI's non-reasoning models refuse reasoning_effort and the gateway cannot tell which is which.
+  set("reasoning_effort", req.reasoning?.effort);
+  return body;
 }

@@ -1,0 +1,94 @@
+/**
+ * Canonical stream parts → Chat Completions' `chat.completion.chunk` events: a role chunk opening each answer,
+ * content, reasoning (`reasoning_content`) and tool-call deltas as they come, a finish chunk per answer, then the
+ * usage chunk when the client asked for it (`stream_options.include_usage`), and `[DONE]`.
+ */
+import type { CanonicalUsage, StreamPart } from "../../canonical/types.js";
+import type { ChatCompletionChunk } from "../../openai/schema.js";
+import { encodeLogprobs, encodeUsage } from "./encode-result.js";
+
+type Delta = ChatCompletionChunk["choices"][number]["delta"];
+
+export interface ChatStreamOptions {
+  id: string;
+  created: number;
+  /** Until the provider names the model it ran. */
+  model: string;
+  provider: string;
+  includeUsage: boolean;
+}
+
+export class ChatStreamEncoder {
+  private model: string;
+  private usage: CanonicalUsage | null = null;
+  /** Answers whose role chunk has gone out. */
+  private readonly opened = new Set<number>();
+
+  constructor(private readonly options: ChatStreamOptions) {
+    this.model = options.model;
+  }
+
+  private chunk(choice: number, delta: Delta, finish: ChatCompletionChunk["choices"][number]["finish_reason"] = null, logprobs: unknown = null): string {
+    let out = "";
+    if (!this.opened.has(choice)) {
+      this.opened.add(choice);
+      if (delta.role === undefined) out += this.chunk(choice, { role: "assistant", content: "", refusal: null });
+    }
+    const { id, created, provider } = this.options;
+    const chunk: ChatCompletionChunk = {
+      id,
+      object: "chat.completion.chunk",
+      created,
+      model: this.model,
+      choices: [{ index: choice, delta, finish_reason: finish, logprobs }],
+      provider,
+    };
+    return `${out}data: ${JSON.stringify(chunk)}\n\n`;
+  }
+
+  start(): string {
+    this.opened.add(0);
+    return this.chunk(0, { role: "assistant", content: "", refusal: null });
+  }
+
+  part(part: StreamPart): string {
+    switch (part.type) {
+      case "text":
+        return part.delta ? this.chunk(part.choice ?? 0, { content: part.delta }) : "";
+      case "reasoning":
+        return part.delta ? this.chunk(part.choice ?? 0, { reasoning_content: part.delta }) : "";
+      case "tool_call_start":
+        return this.chunk(part.choice ?? 0, {
+          tool_calls: [{ index: part.index, id: part.id, type: "function", function: { name: part.name, arguments: "" } }],
+        });
+      case "tool_call_delta":
+        return part.delta ? this.chunk(part.choice ?? 0, { tool_calls: [{ index: part.index, function: { arguments: part.delta } }] }) : "";
+      case "logprobs":
+        return this.chunk(part.choice ?? 0, {}, null, encodeLogprobs(part.tokens));
+      case "finish":
+        return this.chunk(part.choice ?? 0, {}, part.reason);
+      case "model":
+        this.model = part.model;
+        return "";
+      case "usage":
+        this.usage = part.usage;
+        return "";
+    }
+  }
+
+  /** The usage chunk (when asked for), then [DONE]. */
+  end(): string {
+    if (!this.options.includeUsage || !this.usage) return "data: [DONE]\n\n";
+    const { id, created, provider } = this.options;
+    const chunk: ChatCompletionChunk = {
+      id,
+      object: "chat.completion.chunk",
+      created,
+      model: this.model,
+      choices: [],
+      usage: encodeUsage(this.usage),
+      provider,
+    };
+    return `data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`;
+  }
+}
