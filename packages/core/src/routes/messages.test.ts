@@ -180,6 +180,29 @@ describe("Messages: passthrough, errors, Claude Code", () => {
     expect(ge.requests.at(-1)!.body.generationConfig).toMatchObject({ topK: 40, stopSequences: ["END"], maxOutputTokens: 20 });
   });
 
+  it("gives thinking to a Gemini provider as its thinking budget, and its thoughts back as a thinking block", async () => {
+    const m = await client("ge").messages.create({
+      model: "claude",
+      max_tokens: 3000,
+      thinking: { type: "enabled", budget_tokens: 2048 },
+      messages: [{ role: "user", content: "think first" }],
+    });
+    expect(ge.requests.at(-1)!.body.generationConfig).toMatchObject({ thinkingConfig: { thinkingBudget: 2048, includeThoughts: true } });
+    expect(m.content[0]).toMatchObject({ type: "thinking", thinking: "pondering deeply" });
+    expect(m.content[1]).toMatchObject({ type: "text" });
+  });
+
+  it("answers thinking requests on an OpenAI-compatible provider without it (no reasoning_effort it may refuse)", async () => {
+    const m = await client("oa").messages.create({
+      model: "claude",
+      max_tokens: 3000,
+      thinking: { type: "enabled", budget_tokens: 2048 },
+      messages: [{ role: "user", content: "think first" }],
+    });
+    expect(oa.requests.at(-1)!.body).not.toHaveProperty("reasoning_effort");
+    expect(m.content).toMatchObject([{ type: "text", text: "OA heard: user:think first" }]);
+  });
+
   it("refuses a server tool on a translating provider, by name; a native one takes it", async () => {
     const req = {
       model: "claude",

@@ -170,6 +170,45 @@ describe("Responses: the rest of the API", () => {
     expect(text).toMatch(/^GE heard: user:my name is Ada \| assistant:OA heard: .* \| user:what is my name\? \| assistant:AN heard: .* \| user:again\?$/);
   });
 
+  it("sends Anthropic's signed thinking back with the tool result it led to, stored or sent back by the client", async () => {
+    const c = client("an");
+    const first = await c.responses.create({ model: "m", input: "weather in Oslo?", tools: [weather], reasoning: { effort: "low" } });
+    const reasoning = first.output.find((i) => i.type === "reasoning")!;
+    const call = first.output.find((i) => i.type === "function_call")!;
+    expect(reasoning).toMatchObject({ content: [{ type: "reasoning_text", text: "pondering deeply" }], encrypted_content: "interference-signature:sig-abc" });
+    const result = { type: "function_call_output" as const, call_id: call.call_id, output: "sunny" };
+    const thinking = { type: "thinking", thinking: "pondering deeply", signature: "sig-abc" };
+
+    // Stored: previous_response_id brings the thinking back from the database.
+    await c.responses.create({ model: "m", previous_response_id: first.id, input: [result], tools: [weather], reasoning: { effort: "low" } });
+    expect(an.requests.at(-1)!.body.messages[1].content[0]).toEqual(thinking);
+
+    // Not stored (Codex's store: false): the client sends the output items back, streamed this time.
+    const streamed = await c.responses.create({
+      model: "m",
+      input: "weather in Oslo?",
+      tools: [weather],
+      reasoning: { effort: "low" },
+      store: false,
+      stream: true,
+    });
+    let output: OpenAI.Responses.ResponseOutputItem[] = [];
+    for await (const e of streamed) if (e.type === "response.completed") output = e.response.output;
+    expect(output.find((i) => i.type === "reasoning")).toMatchObject({ encrypted_content: "interference-signature:sig-abc" });
+    const again = output.find((i) => i.type === "function_call")!;
+    await c.responses.create({
+      model: "m",
+      input: [{ role: "user", content: "weather in Oslo?" }, ...(output as OpenAI.Responses.ResponseInputItem[]), { ...result, call_id: again.call_id }],
+      tools: [weather],
+      reasoning: { effort: "low" },
+      store: false,
+    });
+    expect(an.requests.at(-1)!.body.messages[1].content).toEqual([
+      thinking,
+      { type: "tool_use", id: again.call_id, name: "get_weather", input: { q: "weather in Oslo?" } },
+    ]);
+  });
+
   it("GET, input_items and DELETE a stored response; another key sees none of it", async () => {
     const c = client("oa");
     const r = await c.responses.create({
