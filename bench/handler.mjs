@@ -2,8 +2,10 @@
 // answering at once from memory (a fresh parse of a recorded-shape body, as the real adapter's would be).
 // What it measures: routing, validation, planning, failover bookkeeping, the log row, metrics and the response
 // encoding. Transport (node:http, undici) is measured end to end by run.mjs.
+// Two providers: `up` speaks Chat Completions itself (an openai provider: native passthrough, the common case);
+// `tr` is a translating family (the request decoded into the canonical model, the answer encoded from it).
 //   node bench/handler.mjs [--requests 200000] [--rounds 5]
-import { createGateway, parseConfig, OPENAI_CHAT_PARAMS } from "../packages/core/dist/index.js";
+import { createGateway, parseConfig, CANONICAL_PARAMS } from "../packages/core/dist/index.js";
 
 const opt = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,27 +31,54 @@ const chunks = ["Hel", "lo", " from", " memory."].map((content, i) =>
     choices: [{ index: 0, delta: i ? { content } : { role: "assistant", content }, finish_reason: null }],
   }),
 );
-const memoryAdapter = () => ({
+/** Speaks Chat Completions itself: the answer's JSON and SSE events, as the real client hands them over. */
+const nativeAdapter = () => ({
+  native: {
+    chat: {
+      async send() {
+        return JSON.parse(completion);
+      },
+      async *stream() {
+        for (const data of chunks) yield { data };
+        yield { data: "[DONE]" };
+      },
+    },
+  },
+});
+
+/** Translates: the same wire parsed, as a family's decoder would, into canonical results and parts. */
+const translatingAdapter = () => ({
   chat: {
-    params: new Set(OPENAI_CHAT_PARAMS),
+    params: new Set(CANONICAL_PARAMS),
     async complete() {
-      return JSON.parse(completion);
+      const c = JSON.parse(completion);
+      const usage = { inputTokens: c.usage.prompt_tokens, outputTokens: c.usage.completion_tokens };
+      return { model: c.model, choices: [{ content: [{ type: "text", text: c.choices[0].message.content }], finish: "stop" }], usage };
     },
     async *stream() {
-      for (const c of chunks) yield JSON.parse(c);
+      for (const data of chunks) {
+        const c = JSON.parse(data);
+        yield { type: "text", delta: c.choices[0].delta.content };
+      }
+      yield { type: "finish", reason: "stop" };
+      yield { type: "usage", usage: { inputTokens: 9, outputTokens: 5 } };
     },
   },
 });
 
 let logged = 0;
 const gateway = createGateway({
-  config: parseConfig(`providers:\n  - { id: up, type: openai, base_url: "http://127.0.0.1:9/v1", models: [gpt-4o-mini] }\n`),
-  adapters: { openai: memoryAdapter },
+  config: parseConfig(`providers:
+  - { id: up, type: openai, base_url: "http://127.0.0.1:9/v1", models: [gpt-4o-mini] }
+  - { id: tr, type: gemini, base_url: "http://127.0.0.1:9/v1", models: [gpt-4o-mini] }
+`),
+  adapters: { openai: nativeAdapter, gemini: translatingAdapter },
   logSink: { write: () => void logged++ },
 });
 
-const jsonBody = Buffer.from(JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello." }] }));
-const streamBody = Buffer.from(JSON.stringify({ model: "gpt-4o-mini", stream: true, messages: [{ role: "user", content: "Say hello." }] }));
+const requestBody = (fields) => Buffer.from(JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello." }], ...fields }));
+const jsonBody = requestBody({ provider: "up" });
+const streamBody = requestBody({ provider: "up", stream: true });
 // As node:http's transport builds it (packages/core/src/http/node.ts): one AbortController per request.
 const request = (body, controller = new AbortController()) => ({
   method: "POST",
@@ -84,6 +113,8 @@ async function round(body, n) {
 for (const [name, body] of [
   ["json", jsonBody],
   ["stream (4 chunks)", streamBody],
+  ["json, translated", requestBody({ provider: "tr" })],
+  ["stream (4 chunks), translated", requestBody({ provider: "tr", stream: true })],
 ]) {
   await round(body, REQUESTS / 4); // warm-up
   const rounds = [];

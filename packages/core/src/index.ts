@@ -24,3 +24,4 @@ export { clientAddress, parseTrustedProxies, type TrustedProxies } from "./http/
 export * from "./config/form.js";
 export { MemoryResponseStore, DEFAULT_RESPONSE_RETENTION_MS, type ResponseStore, type StoredResponse } from "./apis/responses/store.js";
 export type { CanonicalMessage, CanonicalRequest, CanonicalResult, StreamPart } from "./canonical/types.js";
+export { CANONICAL_PARAMS, type CanonicalParam } from "./canonical/params.js";

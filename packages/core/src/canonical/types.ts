@@ -21,6 +21,8 @@ export interface ToolCallPart {
   name: string;
   /** JSON text, as the model produced it. */
   arguments: string;
+  /** Gemini's thought signature for the call: only that family reads it, and Gemini 3 wants it back. */
+  signature?: string;
 }
 
 /** The model's visible reasoning (Anthropic thinking, OpenAI reasoning summaries). */
@@ -133,7 +135,7 @@ export type StreamPart =
   | { type: "text"; delta: string; choice?: number }
   /** `signature` (Anthropic's, for the thinking so far) comes once the reasoning is complete. */
   | { type: "reasoning"; delta: string; signature?: string; choice?: number }
-  | { type: "tool_call_start"; index: number; id: string; name: string; choice?: number }
+  | { type: "tool_call_start"; index: number; id: string; name: string; signature?: string; choice?: number }
   | { type: "tool_call_delta"; index: number; delta: string; choice?: number }
   | { type: "logprobs"; tokens: TokenLogprob[]; choice?: number }
   | { type: "model"; model: string }

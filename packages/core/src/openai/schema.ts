@@ -1,7 +1,7 @@
 /**
- * OpenAI's chat-completions wire format: the one request/response shape the gateway speaks to clients.
- * Adapters translate from and to these types; nothing else defines a chat shape. Optional fields take `null` as
- * well as absence, as OpenAI's own spec allows (clients such as the `llm` CLI send `"description": null`).
+ * OpenAI's Chat Completions wire format, as zod schemas and types: what the chat route validates, and what the
+ * openai adapter sends and reads. Optional fields take `null` as well as absence, as OpenAI's own spec allows
+ * (clients such as the `llm` CLI send `"description": null`).
  */
 import { z } from "zod";
 
@@ -14,11 +14,20 @@ const imagePart = z.object({
 const otherPart = z.looseObject({ type: z.string() });
 export const contentPartSchema = z.union([textPart, imagePart, otherPart]);
 
-export const toolCallSchema = z.object({
+// Loose: Google's OpenAI-compatible API puts Gemini's thought signature in `extra_content` (kept, see below).
+export const toolCallSchema = z.looseObject({
   id: z.string(),
   type: z.literal("function"),
   function: z.object({ name: z.string(), arguments: z.string() }),
 });
+
+/** Gemini's thought signature on a tool call, where Google's OpenAI-compatible API puts it. */
+export type ThoughtSignatureExtra = { extra_content?: { google?: { thought_signature?: unknown } } };
+export function thoughtSignatureOf(call: unknown): string | undefined {
+  const signature = (call as ThoughtSignatureExtra | null | undefined)?.extra_content?.google?.thought_signature;
+  return typeof signature === "string" ? signature : undefined;
+}
+export const thoughtSignatureExtra = (signature: string | undefined) => (signature ? { extra_content: { google: { thought_signature: signature } } } : {});
 
 const content = z.union([z.string(), z.array(contentPartSchema)]);
 
@@ -171,7 +180,7 @@ export interface ChatCompletionChunk {
   [extra: string]: unknown;
 }
 
-/** Every parameter OpenAI documents for chat completions; the `openai` adapter's supported set. */
+/** Every parameter OpenAI documents for chat completions: what a provider that speaks the API itself takes. */
 export const OPENAI_CHAT_PARAMS = [
   "stream",
   "stream_options",

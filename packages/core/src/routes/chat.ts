@@ -50,8 +50,8 @@ export async function chatCompletions(
   const { plan, canonical } = planMixed(deps.registry, rawBody, auth, CHAT, () => decodeChatRequest(body));
   await log.meter?.reserve(JSON.stringify(body.messages).length, body.max_completion_tokens ?? body.max_tokens);
   log.setAttempts(plan.attempts);
-  const id = completionId();
-  const created = nowSeconds();
+  // The id and time of an answer the gateway encodes itself (a native provider's answer has its own).
+  const stamp = () => ({ id: completionId(), created: nowSeconds() });
   const deadline = requestDeadline(request, deps.timeouts);
   if (!body.stream) {
     try {
@@ -68,6 +68,7 @@ export async function chatCompletions(
           return answer;
         }
         const result = await c.runtime.adapter.chat!.complete(canonicalFor(canonical!, c), ctx);
+        const { id, created } = stamp();
         return encodeResult(id, created, { ...result, model: result.model || ctx.upstreamModel });
       });
       release();
@@ -94,7 +95,7 @@ export async function chatCompletions(
     encoder(candidate) {
       const provider = candidate.runtime.config.id;
       if (isNative(candidate)) return chunkEncoder(provider, includeUsage, log);
-      const encoder = new ChatStreamEncoder({ id, created, model: candidate.model.upstream, provider, includeUsage });
+      const encoder = new ChatStreamEncoder({ ...stamp(), model: candidate.model.upstream, provider, includeUsage });
       return partsEncoder(encoder, log, { fail: errorEnd });
     },
   };

@@ -209,6 +209,27 @@ describe("Responses: the rest of the API", () => {
     ]);
   });
 
+  it("keeps Gemini's thought signature in the stored conversation, streamed or not, and sends it back with the result", async () => {
+    for (const stream of [false, true]) {
+      const c = client("ge");
+      let first: OpenAI.Responses.Response;
+      if (stream) {
+        const events = await c.responses.create({ model: "m", input: "weather in Oslo?", tools: [weather], stream: true });
+        for await (const e of events) if (e.type === "response.completed") first = e.response;
+      } else first = await c.responses.create({ model: "m", input: "weather in Oslo?", tools: [weather] });
+      const call = first!.output.find((i) => i.type === "function_call")!;
+      await c.responses.create({
+        model: "m",
+        previous_response_id: first!.id,
+        input: [{ type: "function_call_output", call_id: call.call_id, output: "sunny" }],
+      });
+      expect(ge.requests.at(-1)!.body.contents[1].parts[0]).toEqual({
+        functionCall: { name: "get_weather", args: { q: "weather in Oslo?" } },
+        thoughtSignature: "gsig-1",
+      });
+    }
+  });
+
   it("GET, input_items and DELETE a stored response; another key sees none of it", async () => {
     const c = client("oa");
     const r = await c.responses.create({

@@ -73,8 +73,16 @@ export async function createResponse(
     return native;
   };
   const store = body.store !== false;
-  const save = async (response: ResponseObject) => {
+  // Gemini's thought signatures by call id: the output items have no field for them, the stored conversation does.
+  const save = async (response: ResponseObject, signatures?: ReadonlyMap<string, string>) => {
     if (!store) return;
+    const output = decodeInput(response.output as never, "output", true).messages;
+    if (signatures?.size) {
+      for (const m of output) {
+        if (m.role !== "assistant") continue;
+        for (const p of m.content) if (p.type === "tool_call" && signatures.has(p.id)) p.signature = signatures.get(p.id);
+      }
+    }
     const now = Date.now();
     await deps.store.save({
       id: response.id,
@@ -83,7 +91,7 @@ export async function createResponse(
       expiresAt: new Date(now + deps.retentionMs),
       response,
       inputItems: inputItemsOf(body),
-      conversation: [...history, ...newTurns(), ...decodeInput(response.output as never, "output", true).messages],
+      conversation: [...history, ...newTurns(), ...output],
     });
   };
   const id = itemId("resp");
@@ -96,18 +104,20 @@ export async function createResponse(
           if (!answer || typeof answer !== "object" || answer.object !== "response" || !Array.isArray(answer.output)) {
             throw new UpstreamError("response is not a Responses-API response", "protocol");
           }
-          return answer;
+          return { response: answer, signatures: undefined };
         }
         const result = await c.runtime.adapter.chat!.complete(canonicalFor(canonical!, c), ctx);
-        return encodeResult(responseShell(body, id, result.model || ctx.upstreamModel), result, names);
+        const signatures = new Map<string, string>();
+        for (const p of result.choices[0]!.content) if (p.type === "tool_call" && p.signature) signatures.set(p.id, p.signature);
+        return { response: encodeResult(responseShell(body, id, result.model || ctx.upstreamModel), result, names), signatures };
       });
       release();
       const provider = candidate.runtime.config.id;
-      const response = { ...result, provider };
+      const response = { ...result.response, provider };
       log.entry.provider = provider;
       log.entry.servedModel = response.model;
       recordResponseUsage(log, response.usage);
-      await save(response);
+      await save(response, result.signatures);
       log.finish(200);
       return json(200, response, { "x-interference-provider": provider });
     } finally {
@@ -150,7 +160,7 @@ export async function createResponse(
       const encoder = new ResponsesStreamEncoder(shell, names);
       return partsEncoder(encoder, log, {
         fail: (error) => encoder.fail(error.status, error.code, error.message),
-        saved: () => save(encoder.response),
+        saved: () => save(encoder.response, encoder.signatures),
       });
     },
   };

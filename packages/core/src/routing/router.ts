@@ -117,7 +117,8 @@ export function planRoute(
       skip(`model ${served.id} is not allowed for this API key`, false);
       continue;
     }
-    if (!cap || !model) {
+    const speaksNatively = native?.(runtime) === true;
+    if ((!cap && !speaksNatively) || !model) {
       skip(body.model ? `does not serve model ${body.model}` : `serves no ${capability === "chat" ? "chat" : "image"} model`, false);
       continue;
     }
@@ -131,8 +132,8 @@ export function planRoute(
       skip(`not ready${adapter.notReadyReason?.() ? `: ${adapter.notReadyReason()}` : ""}`);
       continue;
     }
-    const supported = cap.params as ReadonlySet<string>;
-    const unsupported = native?.(runtime) ? [] : params.filter((p) => !supported.has(p));
+    // A provider that speaks the API natively gets every parameter as sent: none is checked.
+    const unsupported = speaksNatively ? [] : params.filter((p) => !(cap!.params as ReadonlySet<string>).has(p));
     if (unsupported.length && !(body.drop_params || config.drop_params)) {
       unsupportedParam ??= nameOf(unsupported[0]!);
       skip(`does not support parameter${unsupported.length > 1 ? "s" : ""} ${unsupported.map(nameOf).join(", ")}`);

@@ -178,7 +178,10 @@ export async function startScriptedGemini(tag: string): Promise<FakeServer> {
     const answer = script(tag, turns, body.tools?.[0]?.functionDeclarations?.[0]?.name);
     // Asked for JSON (structured output), it answers JSON, as Gemini does.
     if (body.generationConfig?.responseMimeType === "application/json" && answer.text) answer.text = JSON.stringify({ q: turns.at(-1)?.text ?? "" });
-    const parts: object[] = answer.tool ? [{ functionCall: { name: answer.tool.name, args: JSON.parse(answer.tool.args) } }] : [{ text: answer.text }];
+    // Gemini 3 signs each turn's first function call; the signature must come back with the call.
+    const parts: object[] = answer.tool
+      ? [{ functionCall: { name: answer.tool.name, args: JSON.parse(answer.tool.args) }, thoughtSignature: "gsig-1" }]
+      : [{ text: answer.text }];
     if (body.generationConfig?.thinkingConfig?.includeThoughts) parts.unshift({ text: "pondering deeply", thought: true });
     const usageMetadata = { promptTokenCount: 11, candidatesTokenCount: 7, totalTokenCount: 18 };
     const reply = { candidates: [{ content: { role: "model", parts }, finishReason: "STOP", index: 0 }], usageMetadata, modelVersion: "gemini-fake" };

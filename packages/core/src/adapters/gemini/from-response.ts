@@ -62,7 +62,13 @@ export function fromGeminiResponse(res: GeminiResponse, model: string): Canonica
       if (p.text) content.push({ type: "text", text: p.text });
       if (p.functionCall?.name) {
         calls++;
-        content.push({ type: "tool_call", id: toolCallId(), name: p.functionCall.name, arguments: JSON.stringify(p.functionCall.args ?? {}) });
+        content.push({
+          type: "tool_call",
+          id: toolCallId(),
+          name: p.functionCall.name,
+          arguments: JSON.stringify(p.functionCall.args ?? {}),
+          ...(p.thoughtSignature ? { signature: p.thoughtSignature } : {}),
+        });
       }
     }
     const logprobs = toLogprobs(c.logprobsResult);

@@ -44,7 +44,7 @@ export function geminiChat(config: ProviderConfig, client: UpstreamClient): Chat
       const raw = await client.json({
         url: `${modelUrl(ctx.upstreamModel)}:generateContent`,
         headers,
-        body: JSON.stringify(toGeminiRequest(req)),
+        body: JSON.stringify(toGeminiRequest(req, ctx.upstreamModel)),
         signal: ctx.signal,
         timeouts: ctx.timeouts,
       });
@@ -58,7 +58,7 @@ export function geminiChat(config: ProviderConfig, client: UpstreamClient): Chat
       const events = client.events({
         url: `${modelUrl(ctx.upstreamModel)}:streamGenerateContent?alt=sse`,
         headers: { ...headers, accept: "text/event-stream" },
-        body: JSON.stringify(toGeminiRequest(req)),
+        body: JSON.stringify(toGeminiRequest(req, ctx.upstreamModel)),
         signal: ctx.signal,
         timeouts: ctx.timeouts,
       });

@@ -2,6 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeServer, sendJson, sendSse, fixture, fixtureChunks, openaiCompletion, type FakeServer } from "../../test-support/fake-server.js";
 import { startTestGateway, type TestGateway } from "../../test-support/gateway.js";
+import OpenAI from "openai";
+import { SKIP_SIGNATURE } from "./to-request.js";
 
 const events = (file: string) => fixtureChunks(`gemini/${file}`).map((data) => ({ data }));
 
@@ -110,5 +112,55 @@ describe("gemini replay", () => {
     const text = await (await chat({ stream: true })).text();
     expect(text).toMatch(/"code":"stream_interrupted"/);
     expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+  });
+
+  describe("Gemini 3's thought signatures in a tool loop", () => {
+    const recorded = JSON.parse(fixture("gemini/google-tool-call.json"));
+    const signature: string = recorded.candidates[0].content.parts[0].thoughtSignature;
+    const weather = { type: "function" as const, function: { name: "weather", parameters: { type: "object", properties: { location: { type: "string" } } } } };
+    const openai = () => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "none", maxRetries: 0 });
+    const ask = { model: "gemini-3-pro-preview", provider: "gem", tools: [weather] } as const;
+    const question = { role: "user" as const, content: "Weather in San Francisco?" };
+    const lastFunctionCall = () => upstream.requests.at(-1)!.body.contents[1].parts[0];
+
+    it("hands the signature to the client where Google's OpenAI API does, and back to Gemini with the result", async () => {
+      upstream.handle((_q, res) => sendJson(res, 200, recorded));
+      const first = await openai().chat.completions.create({ ...ask, messages: [question] } as never);
+      const message = first.choices[0]!.message;
+      expect(message.tool_calls![0]).toMatchObject({ function: { name: "weather" }, extra_content: { google: { thought_signature: signature } } });
+      upstream.handle((_q, res) => sendJson(res, 200, JSON.parse(fixture("gemini/google-text.json"))));
+      // The client sends the message back as it got it, as agent loops do.
+      await openai().chat.completions.create({
+        ...ask,
+        messages: [question, message, { role: "tool", tool_call_id: message.tool_calls![0]!.id, content: '{"temp": 18}' }],
+      } as never);
+      expect(lastFunctionCall()).toEqual({ functionCall: { name: "weather", args: { location: "San Francisco" } }, thoughtSignature: signature });
+    });
+
+    it("streams the signature with the call's first delta", async () => {
+      upstream.handle((_q, res) => sendSse(res, events("google-tool-call.chunks.txt")));
+      const chunks = parseSse(await (await chat({ stream: true, tools: [weather] })).text());
+      const opening = chunks.flatMap((c) => c.choices[0]?.delta?.tool_calls ?? []).find((t: any) => t.id);
+      const streamed = fixtureChunks("gemini/google-tool-call.chunks.txt")
+        .flatMap((l) => JSON.parse(l).candidates?.[0]?.content?.parts ?? [])
+        .find((p: any) => p.functionCall)?.thoughtSignature;
+      expect(opening.extra_content).toEqual({ google: { thought_signature: streamed } });
+    });
+
+    it("puts Google's placeholder on a replayed Gemini 3 call that lost its signature, once per turn", async () => {
+      upstream.handle((_q, res) => sendJson(res, 200, JSON.parse(fixture("gemini/google-text.json"))));
+      const calls = [
+        { id: "a", type: "function", function: { name: "weather", arguments: '{"location":"Oslo"}' } },
+        { id: "b", type: "function", function: { name: "weather", arguments: '{"location":"Bergen"}' } },
+      ];
+      const messages = [
+        question,
+        { role: "assistant", content: null, tool_calls: calls },
+        { role: "tool", tool_call_id: "a", content: "3" },
+        { role: "tool", tool_call_id: "b", content: "5" },
+      ];
+      await openai().chat.completions.create({ ...ask, messages } as never);
+      expect(upstream.requests.at(-1)!.body.contents[1].parts.map((p: any) => p.thoughtSignature)).toEqual([SKIP_SIGNATURE, undefined]);
+    });
   });
 });

@@ -10,6 +10,7 @@ import type { GeminiPart, GeminiResponse } from "./wire.js";
 interface OpenCall {
   name: string;
   args: Record<string, unknown>;
+  signature?: string;
 }
 
 /** Sets `$.a.b` in `target`, appending strings to what is there (fragments of one string value). */
@@ -49,12 +50,12 @@ export class GeminiStreamTranslator {
   /** A finished call as its start and its whole arguments. */
   private closeCall(index: number, c: CandidateState, out: StreamPart[]): void {
     if (!c.open) return;
-    const { name, args } = c.open;
+    const { name, args, signature } = c.open;
     c.open = null;
     const at = index ? { choice: index } : {};
     const tool = c.toolIndex++;
     out.push(
-      { type: "tool_call_start", index: tool, id: toolCallId(), name, ...at },
+      { type: "tool_call_start", index: tool, id: toolCallId(), name, ...(signature ? { signature } : {}), ...at },
       { type: "tool_call_delta", index: tool, delta: JSON.stringify(args), ...at },
     );
   }
@@ -79,7 +80,7 @@ export class GeminiStreamTranslator {
         if (!fc) continue;
         if (fc.name) {
           this.closeCall(index, c, out);
-          c.open = { name: fc.name, args: fc.args ?? {} };
+          c.open = { name: fc.name, args: fc.args ?? {}, ...(p.thoughtSignature ? { signature: p.thoughtSignature } : {}) };
           if (!fc.willContinue) this.closeCall(index, c, out);
         } else if (fc.partialArgs && c.open) {
           for (const a of fc.partialArgs) applyPartialArg(c.open.args, a);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toGeminiRequest } from "./to-request.js";
+import { SKIP_SIGNATURE, toGeminiRequest, validatesSignatures } from "./to-request.js";
 import type { CanonicalRequest } from "../../canonical/types.js";
 
 const ask = (extra: Partial<CanonicalRequest> = {}): CanonicalRequest => ({
@@ -91,5 +91,34 @@ describe("toGeminiRequest", () => {
       thinkingConfig: { thinkingBudget: 8192, includeThoughts: true },
     });
     expect(toGeminiRequest(ask({ reasoning: { effort: "none" } })).generationConfig).toEqual({ thinkingConfig: { thinkingBudget: 0 } });
+  });
+
+  it("sends a call's thought signature back; Gemini 3 gets the placeholder for an unsigned turn, Gemini 2 nothing", () => {
+    const turn = (signature?: string) =>
+      ask({
+        messages: [
+          { role: "user", content: [{ type: "text", text: "x" }] },
+          {
+            role: "assistant",
+            content: [
+              { type: "tool_call", id: "a", name: "f", arguments: "{}", ...(signature ? { signature } : {}) },
+              { type: "tool_call", id: "b", name: "f", arguments: "{}" },
+            ],
+          },
+          { role: "tool", toolCallId: "a", content: "1" },
+          { role: "tool", toolCallId: "b", content: "2" },
+        ],
+      });
+    const signatures = (req: CanonicalRequest, model: string) =>
+      toGeminiRequest(req, model).contents[1]!.parts.map((p) => (p as { thoughtSignature?: string }).thoughtSignature);
+    expect(signatures(turn("real"), "gemini-3-pro-preview")).toEqual(["real", undefined]);
+    expect(signatures(turn(), "gemini-3.1-flash")).toEqual([SKIP_SIGNATURE, undefined]);
+    expect(signatures(turn(), "gemini-2.5-flash")).toEqual([undefined, undefined]);
+    expect(signatures(turn("real"), "gemini-2.5-flash")).toEqual(["real", undefined]);
+    expect([validatesSignatures("models/gemini-10-ultra"), validatesSignatures("gemma-3-27b"), validatesSignatures("gemini-2.0-flash")]).toEqual([
+      true,
+      false,
+      false,
+    ]);
   });
 });

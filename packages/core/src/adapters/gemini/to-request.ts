@@ -11,8 +11,19 @@ function userParts(parts: UserPart[]): GeminiRequestPart[] {
   });
 }
 
-function modelParts(parts: AssistantPart[], callNames: Map<string, string>): GeminiRequestPart[] {
+/**
+ * What Google documents for a function call whose thought signature was lost (a client that keeps its own history
+ * in an API with no field for it): Gemini 3 refuses a replayed call without one, and accepts this in its place.
+ */
+export const SKIP_SIGNATURE = "skip_thought_signature_validator";
+
+/** Gemini 3 and later validate thought signatures on replayed function calls; 2.x ignores them. */
+export const validatesSignatures = (model: string) => Number(/gemini-(\d+)/.exec(model)?.[1] ?? 0) >= 3;
+
+function modelParts(parts: AssistantPart[], callNames: Map<string, string>, signatures: boolean): GeminiRequestPart[] {
   const out: GeminiRequestPart[] = [];
+  // A turn's parallel calls carry one signature, on the first: a turn that lost it gets the placeholder there.
+  let unsigned = signatures && !parts.some((p) => p.type === "tool_call" && p.signature);
   for (const p of parts) {
     if (p.type === "text") {
       if (p.text) out.push({ text: p.text });
@@ -24,7 +35,9 @@ function modelParts(parts: AssistantPart[], callNames: Map<string, string>): Gem
       } catch {
         /* keep {} */
       }
-      out.push({ functionCall: { name: p.name, args } });
+      const signature = p.signature ?? (unsigned ? SKIP_SIGNATURE : undefined);
+      unsigned = false;
+      out.push({ functionCall: { name: p.name, args }, ...(signature ? { thoughtSignature: signature } : {}) });
     }
     // Earlier reasoning is not sent: Gemini re-reasons, and another provider's thoughts mean nothing to it.
   }
@@ -41,7 +54,7 @@ function responseObject(text: string): Record<string, unknown> {
   }
 }
 
-export function toGeminiRequest(req: CanonicalRequest): GeminiRequest {
+export function toGeminiRequest(req: CanonicalRequest, model = ""): GeminiRequest {
   const contents: GeminiRequest["contents"] = [];
   // Tool results name the call id; Gemini wants the function's name.
   const callNames = new Map<string, string>();
@@ -52,7 +65,7 @@ export function toGeminiRequest(req: CanonicalRequest): GeminiRequest {
   };
   for (const m of req.messages) {
     if (m.role === "user") push("user", userParts(m.content));
-    else if (m.role === "assistant") push("model", modelParts(m.content, callNames));
+    else if (m.role === "assistant") push("model", modelParts(m.content, callNames, validatesSignatures(model)));
     else push("user", [{ functionResponse: { name: callNames.get(m.toolCallId) ?? m.toolCallId, response: responseObject(m.content) } }]);
   }
 

@@ -13,6 +13,7 @@ const partialArg = z.looseObject({
 export const partSchema = z.looseObject({
   text: z.string().optional(),
   thought: z.boolean().optional(),
+  thoughtSignature: z.string().optional(),
   functionCall: z
     .looseObject({
       name: z.string().optional(),
@@ -65,7 +66,7 @@ export type GeminiRequestPart =
   | { text: string }
   | { inlineData: { mimeType: string; data: string } }
   | { fileData: { fileUri: string; mimeType?: string } }
-  | { functionCall: { name: string; args: unknown } }
+  | { functionCall: { name: string; args: unknown }; thoughtSignature?: string }
   | { functionResponse: { name: string; response: Record<string, unknown> } };
 
 export interface GeminiRequest {

@@ -1,6 +1,6 @@
 /** An OpenAI `chat.completion` → canonical result. */
 import type { AssistantPart, CanonicalChoice, CanonicalResult, CanonicalUsage, FinishReason, TokenLogprob } from "../../canonical/types.js";
-import type { ChatCompletion, Usage } from "../../openai/schema.js";
+import { thoughtSignatureOf, type ChatCompletion, type Usage } from "../../openai/schema.js";
 
 export function usageFromChat(u: Usage | null | undefined): CanonicalUsage {
   const details = u?.prompt_tokens_details as { cached_tokens?: number } | undefined;
@@ -51,8 +51,11 @@ export function resultFromChat(completion: ChatCompletion): CanonicalResult {
     const reasoning = message?.reasoning_content ?? message?.reasoning;
     if (typeof reasoning === "string" && reasoning) content.push({ type: "reasoning", text: reasoning });
     if (message?.content) content.push({ type: "text", text: message.content });
-    for (const call of message?.tool_calls ?? [])
-      content.push({ type: "tool_call", id: call.id, name: call.function.name, arguments: call.function.arguments });
+    for (const call of message?.tool_calls ?? []) {
+      // Google's OpenAI-compatible API carries Gemini's thought signature here.
+      const signature = thoughtSignatureOf(call);
+      content.push({ type: "tool_call", id: call.id, name: call.function.name, arguments: call.function.arguments, ...(signature ? { signature } : {}) });
+    }
     const logprobs = logprobsFromChat(choice.logprobs);
     choices.push({
       content,

@@ -1,7 +1,7 @@
 /** OpenAI `chat.completion.chunk` events → canonical stream parts. */
 import { UpstreamError } from "../../errors.js";
 import type { StreamPart } from "../../canonical/types.js";
-import type { ChatCompletionChunk } from "../../openai/schema.js";
+import { thoughtSignatureOf, type ChatCompletionChunk } from "../../openai/schema.js";
 import { finishFromChat, logprobsFromChat, usageFromChat } from "./from-response.js";
 
 /** One SSE event's data as a chunk; an error event or anything not chunk-shaped is the provider's failure. */
@@ -45,7 +45,15 @@ export class ChatChunkDecoder {
         if (!this.opened.has(key)) {
           this.opened.add(key);
           this.withTools.add(choice.index);
-          parts.push({ type: "tool_call_start", index: t.index, id: t.id ?? `call_${t.index}`, name: t.function?.name ?? "", ...at });
+          const signature = thoughtSignatureOf(t);
+          parts.push({
+            type: "tool_call_start",
+            index: t.index,
+            id: t.id ?? `call_${t.index}`,
+            name: t.function?.name ?? "",
+            ...(signature ? { signature } : {}),
+            ...at,
+          });
         }
         if (t.function?.arguments) parts.push({ type: "tool_call_delta", index: t.index, delta: t.function.arguments, ...at });
       }

@@ -1,6 +1,6 @@
 /** Canonical request → an OpenAI Chat Completions request body, for any OpenAI-compatible server. */
 import type { CanonicalMessage, CanonicalRequest, UserPart } from "../../canonical/types.js";
-import type { ChatMessage, ContentPart } from "../../openai/schema.js";
+import { thoughtSignatureExtra, type ChatMessage, type ContentPart } from "../../openai/schema.js";
 
 function userContent(parts: UserPart[]): string | ContentPart[] {
   if (parts.every((p) => p.type === "text")) return parts.map((p) => p.text).join("");
@@ -16,7 +16,8 @@ function toChatMessage(m: CanonicalMessage): ChatMessage {
   const toolCalls = [];
   for (const p of m.content) {
     if (p.type === "text") text += p.text;
-    else if (p.type === "tool_call") toolCalls.push({ id: p.id, type: "function" as const, function: { name: p.name, arguments: p.arguments } });
+    else if (p.type === "tool_call")
+      toolCalls.push({ id: p.id, type: "function" as const, function: { name: p.name, arguments: p.arguments }, ...thoughtSignatureExtra(p.signature) });
     // Reasoning from an earlier turn has no place in Chat Completions: providers re-reason.
   }
   return { role: "assistant", content: text || (toolCalls.length ? null : ""), ...(toolCalls.length ? { tool_calls: toolCalls } : {}) };

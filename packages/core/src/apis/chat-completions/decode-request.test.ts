@@ -102,4 +102,18 @@ describe("Chat Completions request → canonical", () => {
     );
     expect(() => decode({ messages: [{ role: "system", content: [{ type: "image_url", image_url: { url: "x" } }] }] })).toThrow(/messages\.0\.content\.0/);
   });
+
+  it("reads a Gemini thought signature back from where Google's OpenAI-compatible API puts it", () => {
+    const req = decode({
+      messages: [
+        { role: "user", content: "q" },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "{}" }, extra_content: { google: { thought_signature: "sig" } } }],
+        },
+      ],
+    });
+    expect(req.messages[1]).toEqual({ role: "assistant", content: [{ type: "tool_call", id: "t", name: "f", arguments: "{}", signature: "sig" }] });
+  });
 });

@@ -1,7 +1,7 @@
 /** Chat Completions request → canonical request (for providers that do not speak Chat Completions themselves). */
 import { badRequest } from "../../errors.js";
 import type { AssistantPart, CanonicalMessage, CanonicalRequest, OutputFormat, ToolChoice, UserPart } from "../../canonical/types.js";
-import type { ChatMessage, ChatRequest, ContentPart } from "../../openai/schema.js";
+import { thoughtSignatureOf, type ChatMessage, type ChatRequest, type ContentPart } from "../../openai/schema.js";
 
 function textOf(content: ChatMessage["content"], at: string): string {
   if (content == null) return "";
@@ -54,7 +54,10 @@ function decodeMessage(m: ChatMessage, i: number, system: string[], out: Canonic
       if (typeof reasoning === "string" && reasoning) content.push({ type: "reasoning", text: reasoning });
       const text = textOf(m.content, at);
       if (text) content.push({ type: "text", text });
-      for (const call of m.tool_calls ?? []) content.push({ type: "tool_call", id: call.id, name: call.function.name, arguments: call.function.arguments });
+      for (const call of m.tool_calls ?? []) {
+        const signature = thoughtSignatureOf(call);
+        content.push({ type: "tool_call", id: call.id, name: call.function.name, arguments: call.function.arguments, ...(signature ? { signature } : {}) });
+      }
       out.push({ role: "assistant", content });
     }
   }

@@ -55,4 +55,18 @@ describe("canonical result → chat.completion", () => {
     expect(encodeLogprobs([{ token: "é", logprob: 0, bytes: [195], top: [] }]).content).toEqual([{ token: "é", logprob: 0, bytes: [195], top_logprobs: [] }]);
     expect(encodeLogprobs([{ token: "é", logprob: 0, top: [] }]).content).toEqual([{ token: "é", logprob: 0, bytes: [195, 169], top_logprobs: [] }]);
   });
+
+  it("gives a Gemini thought signature where Google's OpenAI-compatible API does", () => {
+    const completion = encodeResult("c", 1, {
+      model: "m",
+      choices: [{ content: [{ type: "tool_call", id: "t", name: "f", arguments: "{}", signature: "sig" }], finish: "tool_calls" }],
+      usage: { inputTokens: 0, outputTokens: 0 },
+    });
+    expect(completion.choices[0]!.message.tool_calls![0]).toEqual({
+      id: "t",
+      type: "function",
+      function: { name: "f", arguments: "{}" },
+      extra_content: { google: { thought_signature: "sig" } },
+    });
+  });
 });

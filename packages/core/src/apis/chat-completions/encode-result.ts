@@ -1,6 +1,6 @@
 /** Canonical result → Chat Completions' `chat.completion` object. */
 import type { AssistantPart, CanonicalChoice, CanonicalResult, CanonicalUsage, TokenLogprob } from "../../canonical/types.js";
-import type { ChatCompletion, ToolCall, Usage } from "../../openai/schema.js";
+import { thoughtSignatureExtra, type ChatCompletion, type ToolCall, type Usage } from "../../openai/schema.js";
 
 export function encodeUsage(u: CanonicalUsage): Usage {
   const usage: Usage = { prompt_tokens: u.inputTokens, completion_tokens: u.outputTokens, total_tokens: u.inputTokens + u.outputTokens };
@@ -33,7 +33,9 @@ export function encodeMessage(parts: AssistantPart[]): ChatCompletion["choices"]
   for (const p of parts) {
     if (p.type === "text") text += p.text;
     else if (p.type === "reasoning") reasoning += p.text;
-    else toolCalls.push({ id: p.id, type: "function", function: { name: p.name, arguments: p.arguments } });
+    // Gemini's thought signature rides where Google's own OpenAI-compatible API puts it, so clients that send the
+    // message back as they got it keep Gemini 3's tool loop valid.
+    else toolCalls.push({ id: p.id, type: "function", function: { name: p.name, arguments: p.arguments }, ...thoughtSignatureExtra(p.signature) });
   }
   return {
     role: "assistant",

@@ -4,7 +4,7 @@
  * usage chunk when the client asked for it (`stream_options.include_usage`), and `[DONE]`.
  */
 import type { CanonicalUsage, StreamPart } from "../../canonical/types.js";
-import type { ChatCompletionChunk } from "../../openai/schema.js";
+import { thoughtSignatureExtra, type ChatCompletionChunk } from "../../openai/schema.js";
 import { encodeLogprobs, encodeUsage } from "./encode-result.js";
 
 type Delta = ChatCompletionChunk["choices"][number]["delta"];
@@ -59,7 +59,9 @@ export class ChatStreamEncoder {
         return part.delta ? this.chunk(part.choice ?? 0, { reasoning_content: part.delta }) : "";
       case "tool_call_start":
         return this.chunk(part.choice ?? 0, {
-          tool_calls: [{ index: part.index, id: part.id, type: "function", function: { name: part.name, arguments: "" } }],
+          tool_calls: [
+            { index: part.index, id: part.id, type: "function", function: { name: part.name, arguments: "" }, ...thoughtSignatureExtra(part.signature) },
+          ],
         });
       case "tool_call_delta":
         return part.delta ? this.chunk(part.choice ?? 0, { tool_calls: [{ index: part.index, function: { arguments: part.delta } }] }) : "";

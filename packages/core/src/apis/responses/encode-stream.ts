@@ -20,6 +20,8 @@ export class ResponsesStreamEncoder {
   private usage: CanonicalUsage | null = null;
   private finish: FinishReason = "stop";
   readonly response: ResponseObject;
+  /** Call id → Gemini's thought signature: no field of this API holds it, so the stored conversation keeps it. */
+  readonly signatures = new Map<string, string>();
 
   constructor(
     shell: ResponseObject,
@@ -141,6 +143,7 @@ export class ResponsesStreamEncoder {
         };
         const { index, text } = this.add(item);
         this.calls.set(part.index, { kind: "function_call", index, item, toolIndex: part.index });
+        if (part.signature) this.signatures.set(part.id, part.signature);
         return out + text;
       }
       case "tool_call_delta": {
