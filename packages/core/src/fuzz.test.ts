@@ -19,6 +19,10 @@ let upstream: FakeServer, gw: TestGateway;
 beforeAll(async () => {
   upstream = await startFakeServer((req, res, body) => {
     if (req.url?.includes("/images/")) return sendJson(res, 200, { created: 1, data: [{ b64_json: PNG }] });
+    // The translating provider (`three`): Gemini's shape.
+    const gemini = { candidates: [{ index: 0, content: { role: "model", parts: [{ text: "fuzzed" }] }, finishReason: "STOP" }] };
+    if (req.url?.includes(":streamGenerateContent")) return sendSse(res, [{ data: JSON.stringify(gemini) }]);
+    if (req.url?.includes(":generateContent")) return sendJson(res, 200, gemini);
     if (body?.stream) return sendSse(res, openaiChunkEvents(["fuzz", "ed"]));
     sendJson(res, 200, openaiCompletion("fuzzed"));
   });
@@ -26,6 +30,7 @@ beforeAll(async () => {
     `providers:
   - { id: one, type: openai, base_url: "${upstream.url}/v1", models: [m, "*"], image_models: [img] }
   - { id: two, type: openai, base_url: "${upstream.url}/v1", models: [m], enabled: false }
+  - { id: three, type: gemini, base_url: "${upstream.url}/v1beta", models: [m] }
 `,
     { media: { dir: mkdtempSync(join(tmpdir(), "fuzz-media-")) }, maxBodyBytes: 64 * 1024 },
   );
@@ -61,7 +66,7 @@ const chatBody = fc.record(
   {
     model: fc.oneof(fc.constantFrom("m", "other"), weird),
     messages: fc.oneof(fc.array(message, { maxLength: 4 }), weird),
-    provider: fc.oneof(fc.constantFrom("one", "two", "one two", "zzz"), weird),
+    provider: fc.oneof(fc.constantFrom("one", "two", "three", "one two", "three one", "zzz"), weird),
     stream: fc.oneof(fc.boolean(), weird),
     stream_options: weird,
     temperature: weird,

@@ -148,6 +148,16 @@ describe("a family's own settings, reached from Chat Completions", () => {
     expect((r.choices[0]!.message as { reasoning_content?: string }).reasoning_content).toBe("pondering deeply");
   });
 
+  it("takes parallel_tool_calls: true on Gemini (the default everywhere), and refuses false by name", async () => {
+    const tools = [{ type: "function" as const, function: { name: "lookup", parameters: { type: "object", properties: {} } } }];
+    const r = await client("ge").chat.completions.create({ model: "m", messages: user, tools, parallel_tool_calls: true });
+    expect(r.choices[0]!.message.content).toBe("answer 0");
+    const err = await client("ge")
+      .chat.completions.create({ model: "m", messages: user, tools, parallel_tool_calls: false })
+      .catch((e: unknown) => e);
+    expect((err as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({ code: "unsupported_parameter", param: "parallel_tool_calls" });
+  });
+
   it("refuses what Anthropic cannot do by the parameter's Chat Completions name", async () => {
     for (const [extra, param] of [
       [{ n: 2 }, "n"],
