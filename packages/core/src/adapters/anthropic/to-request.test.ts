@@ -1,14 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { toAnthropicRequest, JSON_TOOL_NAME, DEFAULT_MAX_TOKENS } from "./to-request.js";
-import type { CanonicalRequest } from "../../canonical/types.js";
+import { canonicalRequest } from "../../test-support/canonical.js";
 
-const ask = (extra: Partial<CanonicalRequest> = {}): CanonicalRequest => ({
-  system: [],
-  messages: [{ role: "user", content: [{ type: "text", text: "x" }] }],
-  tools: [],
-  stream: false,
-  ...extra,
-});
+const ask = canonicalRequest;
 
 describe("toAnthropicRequest", () => {
   it("moves system prompts out, merges same-role turns, maps images and tool turns", () => {

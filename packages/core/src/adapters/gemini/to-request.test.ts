@@ -1,14 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { SKIP_SIGNATURE, toGeminiRequest, validatesSignatures } from "./to-request.js";
 import type { CanonicalRequest } from "../../canonical/types.js";
+import { canonicalRequest } from "../../test-support/canonical.js";
 
-const ask = (extra: Partial<CanonicalRequest> = {}): CanonicalRequest => ({
-  system: [],
-  messages: [{ role: "user", content: [{ type: "text", text: "x" }] }],
-  tools: [],
-  stream: false,
-  ...extra,
-});
+const ask = canonicalRequest;
 
 describe("toGeminiRequest", () => {
   it("maps roles, system instruction, images, tool calls and tool results (by function name)", () => {
