@@ -25,7 +25,7 @@ beforeAll(async () => {
   b = await startFakeServer((_q, res) => sendJson(res, 200, openaiCompletion("from B")));
   const config = writeConfig(`providers:
   - { id: alpha, type: openai, base_url: "${a.url}/v1", api_key: sk-alpha-secret-1234, models: [m] }
-  - { id: beta, type: openai, base_url: "${b.url}/v1", models: [m] }
+  - { id: beta, type: openai, base_url: "${b.url}/v1", models: [m], prices: { m: { input: 3, output: 15 } } }
 `);
   server = await startServer({
     config,
@@ -123,6 +123,8 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   const detail = (await page.textContent('[aria-label="request detail"]'))!;
   expect(detail).toContain("beta: served");
   expect(detail).toContain("alpha: skipped — disabled");
+  // 5 tokens in at $3 and 2 out at $15 per million: 45 µ$.
+  expect(detail).toContain("cost $0.000045");
   await shot("logs-detail");
 
   await page.goto(`${server.url}/usage`);

@@ -119,7 +119,7 @@ export class Gateway {
     const chat = async (req: GatewayHttpRequest, { auth, log, params }: RouteContext) =>
       chatCompletions(
         { registry: this.registry, timeouts: this.options.config.timeouts },
-        withProviderChoice(await readJsonBody(req, this.maxBodyBytes), req, params.provider),
+        withProviderChoice(await readJsonBody(req, this.maxBodyBytes, log), req, params.provider),
         auth,
         req,
         log,
@@ -135,7 +135,7 @@ export class Gateway {
           store: this.responses,
           retentionMs: this.options.responseRetentionMs ?? DEFAULT_RESPONSE_RETENTION_MS,
         },
-        withProviderChoice(await readJsonBody(req, this.maxBodyBytes), req, params.provider),
+        withProviderChoice(await readJsonBody(req, this.maxBodyBytes, log), req, params.provider),
         auth,
         req,
         log,
@@ -143,7 +143,7 @@ export class Gateway {
     const messages = async (req: GatewayHttpRequest, { auth, log, params }: RouteContext) =>
       createMessage(
         { registry: this.registry, timeouts: this.options.config.timeouts },
-        withProviderChoice(await readJsonBody(req, this.maxBodyBytes), req, params.provider),
+        withProviderChoice(await readJsonBody(req, this.maxBodyBytes, log), req, params.provider),
         auth,
         req,
         log,
@@ -151,7 +151,7 @@ export class Gateway {
     const tokens = async (req: GatewayHttpRequest, { auth, log, params }: RouteContext) =>
       countTokens(
         { registry: this.registry, timeouts: this.options.config.timeouts },
-        withProviderChoice(await readJsonBody(req, this.maxBodyBytes), req, params.provider),
+        withProviderChoice(await readJsonBody(req, this.maxBodyBytes, log), req, params.provider),
         auth,
         req,
         log,
@@ -165,7 +165,7 @@ export class Gateway {
     this.route("POST", "/v1/completions", async (req, { auth, log }) =>
       createCompletion(
         { registry: this.registry, timeouts: this.options.config.timeouts },
-        withProviderChoice(await readJsonBody(req, this.maxBodyBytes), req),
+        withProviderChoice(await readJsonBody(req, this.maxBodyBytes, log), req),
         auth,
         req,
         log,
@@ -180,7 +180,7 @@ export class Gateway {
       generateImages(
         { registry: this.registry, timeouts: this.options.config.timeouts, media: this.media, fetcher: this.fetcher, publicUrl: this.options.publicUrl },
         req,
-        withProviderChoice(await readJsonBody(req, this.maxBodyBytes), req),
+        withProviderChoice(await readJsonBody(req, this.maxBodyBytes, log), req),
         auth,
         log,
       );
@@ -237,7 +237,11 @@ export class Gateway {
         await this.options.rateLimiter.check(auth.keyId, limits);
         if (limits.tpm) log.meter = new TokenMeter(this.options.rateLimiter, auth.keyId, limits.tpm);
       }
-      return await route.handler(req, { auth, log, params });
+      const res = await route.handler(req, { auth, log, params });
+      // A JSON answer's cost is known once it is logged; a stream's comes in its final usage event instead.
+      const cost = log.entry.cost;
+      if (cost !== null) res.headers = { ...res.headers, "x-interference-cost": formatUsd(cost) };
+      return res;
     } catch (err) {
       const e = toGatewayError(err);
       if (e.status === 500) console.error("[interference] internal error:", err);
@@ -320,6 +324,11 @@ export class Gateway {
     await this.fetcher.close();
     await this.registry.close();
   }
+}
+
+/** USD without exponent notation: "0.000012", not "1.2e-5". */
+export function formatUsd(usd: number): string {
+  return usd.toFixed(9).replace(/\.?0+$/, "");
 }
 
 /** `/api/{provider}/chat/completions`, `…/responses`, `…/messages` (gpt4free's form); other /api/ paths are the dashboard's. */

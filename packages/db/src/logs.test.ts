@@ -22,6 +22,8 @@ function entry(): RequestLogEntry {
     promptTokens: 1,
     completionTokens: 1,
     totalTokens: 2,
+    cost: 0.0000015,
+    costEstimated: false,
     error: null,
   };
 }
@@ -136,8 +138,9 @@ describe("log rows for the database", () => {
   it("writes COPY text with PostgreSQL's escapes and \\N for null", () => {
     const e = { ...entry(), error: "a\tb\nc\\d\re", ttftMs: null, stream: true, attempts: [{ provider: "p", outcome: "served" as const }] };
     const fields = toCopyText([e]).slice(0, -1).split("\t");
-    expect(fields).toHaveLength(18);
-    expect(fields[17]).toBe("a\\tb\\nc\\\\d\\re");
+    expect(fields).toHaveLength(20);
+    expect(fields[19]).toBe("a\\tb\\nc\\\\d\\re");
+    expect(fields.slice(17, 19)).toEqual(["0.0000015", "false"]);
     expect(fields[13]).toBe("\\N");
     expect(fields[11]).toBe("true");
     expect(fields[7]).toBe('[{"provider":"p","outcome":"served"}]');

@@ -37,6 +37,8 @@ function toEntry(r: RequestLog): RequestLogEntry {
     promptTokens: r.promptTokens,
     completionTokens: r.completionTokens,
     totalTokens: r.totalTokens,
+    cost: r.cost,
+    costEstimated: r.costEstimated,
     error: r.error,
   };
 }
@@ -64,6 +66,8 @@ const LOG_COLUMNS = {
   promptTokens: "integer",
   completionTokens: "integer",
   totalTokens: "integer",
+  cost: "double precision",
+  costEstimated: "boolean",
   error: "text",
 } satisfies Record<Exclude<keyof RequestLogEntry, "routePattern">, string>; // routePattern is for metrics, not stored
 const cols = Object.keys(LOG_COLUMNS)

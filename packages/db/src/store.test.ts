@@ -51,6 +51,8 @@ function entry(i: number, extra: Partial<RequestLogEntry> = {}): RequestLogEntry
     promptTokens: 3,
     completionTokens: 4,
     totalTokens: 7,
+    cost: i % 3 ? 0.000123 + i / 1e9 : null,
+    costEstimated: i % 7 === 0,
     error: null,
     ...extra,
   };
@@ -84,7 +86,12 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
 
   it("builds the database from the committed migrations, once", async () => {
     const rows = await store.prisma.$queryRawUnsafe<{ migration_name: string }[]>(`SELECT migration_name FROM "_prisma_migrations"`);
-    expect(rows.map((r) => r.migration_name).sort()).toEqual(["20261125000000_init", "20261201000000_admin_sessions", "20261202000000_stored_responses"]);
+    expect(rows.map((r) => r.migration_name).sort()).toEqual([
+      "20261125000000_init",
+      "20261201000000_admin_sessions",
+      "20261202000000_stored_responses",
+      "20261203000000_request_cost",
+    ]);
     expect(await migrate(store.prisma, MIGRATIONS_DIR)).toEqual([]);
     expect(await store.ping()).toBe(true);
   });

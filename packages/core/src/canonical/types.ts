@@ -100,6 +100,8 @@ export interface CanonicalUsage {
   cacheWriteTokens?: number;
   /** Of outputTokens, spent reasoning. */
   reasoningTokens?: number;
+  /** USD: the gateway's own reckoning from its prices (spend/price.ts), added on the way out; never a provider's. */
+  cost?: number;
 }
 
 /** One generated token: its text, log probability and raw bytes, and the likeliest alternatives at its place. */

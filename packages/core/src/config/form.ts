@@ -15,7 +15,7 @@ export interface ProviderForm {
   models: string;
   image_models: string;
   enabled: boolean;
-  /** JSON of every other setting: headers, timeouts, retries, circuit_breaker, drop_params, url, type options. */
+  /** JSON of every other setting: headers, timeouts, retries, circuit_breaker, drop_params, url, prices, type options. */
   settings: string;
 }
 
@@ -39,6 +39,7 @@ export function toProviderForm(config: ProviderConfig): ProviderForm {
   settings.circuit_breaker = config.circuit_breaker;
   if (config.drop_params) settings.drop_params = true;
   if (config.url) settings.url = config.url;
+  if (config.prices) settings.prices = config.prices;
   return {
     id: config.id,
     type: config.type,

@@ -72,6 +72,7 @@ export function normalizeProvider(input: unknown, defaults: ProviderDefaults = {
     circuit_breaker: { ...DEFAULT_BREAKER, ...defaults.circuit_breaker, ...p.circuit_breaker },
     drop_params: p.drop_params,
     url: p.url,
+    ...(p.prices ? { prices: p.prices } : {}),
     options,
   };
 }

@@ -2,6 +2,7 @@
  * The gateway's configuration file (YAML, `INTERFERENCE_CONFIG`): a list of providers an admin names freely.
  */
 import { z } from "zod";
+import { pricesSchema, type Prices } from "../spend/price.js";
 
 export const PROVIDER_TYPES = ["openai", "anthropic", "gemini", "local", "huggingface"] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
@@ -85,6 +86,8 @@ export const providerConfigSchema = z.looseObject({
   drop_params: z.boolean().default(false),
   /** Friendly site shown by /v1/providers when it differs from base_url. */
   url: z.string().optional(),
+  /** USD per million tokens by model (spend/price.ts), over the built-in prices. */
+  prices: pricesSchema.optional(),
 });
 
 export type ProviderConfigInput = z.input<typeof providerConfigSchema>;
@@ -103,6 +106,7 @@ export interface ProviderConfig {
   circuit_breaker: { failure_threshold: number; cooldown_ms: number };
   drop_params: boolean;
   url?: string;
+  prices?: Prices;
   /** Type-specific options (e.g. `model_path` for `local`), validated by the adapter. */
   options: Record<string, unknown>;
 }

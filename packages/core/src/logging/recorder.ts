@@ -1,5 +1,6 @@
 import type { Attempt } from "../routing/router.js";
 import type { CanonicalUsage } from "../canonical/types.js";
+import { costOf, type ModelPrice } from "../spend/price.js";
 import type { RequestLogEntry, RequestLogSink } from "./types.js";
 import { uuidv7 } from "./ids.js";
 import type { TokenMeter } from "../ratelimit/meter.js";
@@ -13,6 +14,11 @@ export class LogRecorder {
   meter: TokenMeter | null = null;
   /** Characters of content and tool arguments sent to the client: what a cut stream delivered. */
   deliveredChars = 0;
+  /** The request body's size, for estimating a cut stream's prompt. */
+  requestBytes = 0;
+  /** The served model's price, once a provider serves (null: unknown, so no cost). */
+  price: ModelPrice | null = null;
+  private usage: CanonicalUsage | null = null;
 
   constructor(
     private readonly sink: RequestLogSink | undefined,
@@ -39,6 +45,8 @@ export class LogRecorder {
       promptTokens: null,
       completionTokens: null,
       totalTokens: null,
+      cost: null,
+      costEstimated: false,
       error: null,
     };
   }
@@ -53,9 +61,30 @@ export class LogRecorder {
 
   setUsage(usage: CanonicalUsage | null | undefined): void {
     if (!usage) return;
+    this.usage = usage;
     this.entry.promptTokens = usage.inputTokens;
     this.entry.completionTokens = usage.outputTokens;
     this.entry.totalTokens = usage.inputTokens + usage.outputTokens;
+  }
+
+  /** The cost so far: null until usage and a price are both known. */
+  get cost(): number | null {
+    return this.usage && this.price ? costOf(this.usage, this.price) : null;
+  }
+
+  /**
+   * The row's cost: from the reported usage, or, for a stream cut before usage came, estimated at four characters
+   * a token from the request body and what was delivered.
+   */
+  private settleCost(): void {
+    if (!this.price) return;
+    if (this.usage) {
+      this.entry.cost = costOf(this.usage, this.price);
+      return;
+    }
+    if (!this.deliveredChars) return;
+    this.entry.cost = costOf({ inputTokens: Math.ceil(this.requestBytes / 4), outputTokens: Math.ceil(this.deliveredChars / 4) }, this.price);
+    this.entry.costEstimated = true;
   }
 
   setAttempts(attempts: Attempt[]): void {
@@ -68,6 +97,7 @@ export class LogRecorder {
     this.entry.status = status;
     this.entry.error = error ?? null;
     this.entry.latencyMs = this.elapsedMs();
+    this.settleCost();
     this.meter?.settle(this.entry, this.deliveredChars);
     this.sink?.write(this.entry);
   }

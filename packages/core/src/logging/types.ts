@@ -31,6 +31,10 @@ export interface RequestLogEntry {
   promptTokens: number | null;
   completionTokens: number | null;
   totalTokens: number | null;
+  /** USD, from the usage and the served model's price (spend/price.ts); null when either is unknown. */
+  cost: number | null;
+  /** The cost is an estimate: the stream was cut before the provider reported usage. */
+  costEstimated: boolean;
   error: string | null;
 }
 

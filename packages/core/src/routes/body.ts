@@ -18,14 +18,18 @@ function depthOf(value: unknown, limit: number, depth = 0): number {
   return depth;
 }
 
-/** Reads and parses a JSON object body, with clear 400/413/415 errors. */
-export async function readJsonBody(req: GatewayHttpRequest, limit: number): Promise<Record<string, unknown>> {
+/**
+ * Reads and parses a JSON object body, with clear 400/413/415 errors. `log` learns the body's size: what a cut
+ * stream's cost is estimated from when no usage came.
+ */
+export async function readJsonBody(req: GatewayHttpRequest, limit: number, log?: { requestBytes: number }): Promise<Record<string, unknown>> {
   const ct = req.headers["content-type"];
   if (ct && !/^application\/(.+\+)?json\b/i.test(ct) && !/^text\/plain\b/i.test(ct)) {
     throw new GatewayError(415, "invalid_request_error", "unsupported_media_type", `Content-Type must be application/json, not ${ct}.`);
   }
   const raw = await req.readBody(limit);
   if (!raw.length) throw badRequest("invalid_json", "Request body is empty: send a JSON object.");
+  if (log) log.requestBytes = raw.length;
   let value: unknown;
   try {
     value = JSON.parse(raw.toString("utf8"));

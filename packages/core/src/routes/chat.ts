@@ -22,6 +22,8 @@ import { canonicalFor, nativeBody, planMixed, speaks, type ApiTranslation } from
 import {
   isSubstantivePart,
   noteRequest,
+  noteServed,
+  addCost,
   partsEncoder,
   streamWithFailover,
   translatedParts,
@@ -79,9 +81,10 @@ export async function chatCompletions(
         if (choice.logprobs === undefined) choice.logprobs = null;
         if (choice.message && choice.message.refusal === undefined) choice.message.refusal = null;
       }
-      log.entry.provider = provider;
-      log.entry.servedModel = result.model;
+      noteServed(log, candidate, result.model);
       log.setUsage(usageFromChat(result.usage));
+      // What it cost, as OpenRouter reports it: in the usage, in USD.
+      addCost(result.usage, log);
       log.finish(200);
       return json(200, result, { "x-interference-provider": provider });
     } finally {
@@ -140,7 +143,10 @@ function chunkEncoder(provider: string, includeUsage: boolean, log: LogRecorder)
     chunk(item) {
       if (item.type !== "native") return null;
       const chunk = item.data as ChatCompletionChunk;
-      if (chunk.usage) log.setUsage(usageFromChat(chunk.usage));
+      if (chunk.usage) {
+        log.setUsage(usageFromChat(chunk.usage));
+        addCost(chunk.usage, log);
+      }
       if (chunk.model) log.entry.servedModel = chunk.model;
       for (const c of chunk.choices) {
         log.deliveredChars += c.delta?.content?.length ?? 0;

@@ -19,9 +19,11 @@ import type { AuthContext } from "../auth/types.js";
 import { validate } from "./body.js";
 import { canonicalFor, nativeBody, planMixed, speaks, type ApiTranslation } from "./native.js";
 import {
+  addCost,
   eventData,
   isSubstantivePart,
   noteRequest,
+  noteServed,
   partsEncoder,
   streamWithFailover,
   translatedParts,
@@ -75,9 +77,9 @@ export async function createCompletion(
       });
       release();
       const provider = candidate.runtime.config.id;
-      log.entry.provider = provider;
-      log.entry.servedModel = result.model;
+      noteServed(log, candidate, result.model);
       log.setUsage(usageFromChat(result.usage));
+      addCost(result.usage, log);
       log.finish(200);
       return json(200, { ...result, provider }, { "x-interference-provider": provider });
     } finally {
@@ -102,8 +104,15 @@ export async function createCompletion(
       return {
         chunk(item) {
           if (item.type !== "native") return null;
-          if (item.data?.usage) log.setUsage(usageFromChat(item.data.usage));
           for (const c of item.data?.choices ?? []) log.deliveredChars += c.text?.length ?? 0;
+          if (item.data?.usage) {
+            log.setUsage(usageFromChat(item.data.usage));
+            // The usage chunk carries what it cost: the one chunk re-encoded rather than relayed.
+            if (log.cost !== null) {
+              addCost(item.data.usage, log);
+              return `data: ${JSON.stringify(item.data)}\n\n`;
+            }
+          }
           return `data: ${item.event.data}\n\n`;
         },
         end: () => "",

@@ -24,8 +24,10 @@ import { scopeOf } from "../auth/scope.js";
 import { validate } from "./body.js";
 import {
   eventData,
+  addCost,
   isSubstantivePart,
   noteRequest,
+  noteServed,
   partsEncoder,
   streamWithFailover,
   translatedParts,
@@ -87,9 +89,9 @@ export async function createMessage(
       });
       release();
       const provider = candidate.runtime.config.id;
-      log.entry.provider = provider;
-      log.entry.servedModel = result.model;
+      noteServed(log, candidate, result.model);
       recordAnthropicUsage(log, result.usage as AnthropicUsage);
+      addCost(result.usage as unknown as Record<string, unknown>, log);
       log.finish(200);
       return json(200, { ...result, provider }, { "x-interference-provider": provider });
     } finally {
@@ -149,6 +151,11 @@ function streamSource(
             } else if (d.type === "message_delta") {
               usage = { ...usage, ...Object.fromEntries(Object.entries(d.usage ?? {}).filter(([, v]) => v != null)) };
               recordAnthropicUsage(log, usage);
+              // The final usage carries what it cost: the one event re-encoded rather than relayed.
+              if (log.cost !== null && d.usage) {
+                addCost(d.usage, log);
+                return `event: ${item.event.event ?? d.type}\ndata: ${JSON.stringify(d)}\n\n`;
+              }
             } else if (d.type === "content_block_delta") {
               log.deliveredChars += (d.delta?.text ?? d.delta?.partial_json ?? d.delta?.thinking ?? "").length;
             }

@@ -21,8 +21,10 @@ import type { AuthContext } from "../auth/types.js";
 import { validate } from "./body.js";
 import {
   eventData,
+  addCost,
   isSubstantivePart,
   noteRequest,
+  noteServed,
   partsEncoder,
   streamWithFailover,
   translatedParts,
@@ -114,9 +116,9 @@ export async function createResponse(
       release();
       const provider = candidate.runtime.config.id;
       const response = { ...result.response, provider };
-      log.entry.provider = provider;
-      log.entry.servedModel = response.model;
+      noteServed(log, candidate, response.model);
       recordResponseUsage(log, response.usage);
+      addCost(response.usage as Record<string, unknown> | undefined, log);
       await save(response, result.signatures);
       log.finish(200);
       return json(200, response, { "x-interference-provider": provider });
@@ -142,9 +144,15 @@ export async function createResponse(
             if (d.type === "response.output_text.delta" || d.type === "response.function_call_arguments.delta")
               log.deliveredChars += String(d.delta ?? "").length;
             if (FINAL_EVENTS.has(d.type) && d.response) {
+              log.entry.servedModel = d.response.model;
+              recordResponseUsage(log, d.response.usage);
+              // The final event carries what it cost: the one event re-encoded rather than relayed.
+              if (log.cost !== null && d.response.usage) {
+                addCost(d.response.usage, log);
+                final = { ...d.response, provider };
+                return `event: ${item.event.event ?? d.type}\ndata: ${JSON.stringify(d)}\n\n`;
+              }
               final = { ...d.response, provider };
-              log.entry.servedModel = final!.model;
-              recordResponseUsage(log, final!.usage);
             }
             return `event: ${item.event.event ?? d.type}\ndata: ${item.event.data}\n\n`;
           },
@@ -177,8 +185,17 @@ const isNative = (c: Candidate) => native(c.runtime);
 
 const RESPONSES: ApiTranslation = { api: "responses", translatedFields: TRANSLATED_FIELDS, paramName: responsesParamName };
 
+/** A Responses usage object as canonical usage: cached input and reasoning output are priced apart. */
 function recordResponseUsage(log: LogRecorder, usage: ResponseObject["usage"] | undefined): void {
-  if (usage) log.setUsage({ inputTokens: usage.input_tokens, outputTokens: usage.output_tokens });
+  if (!usage) return;
+  const cached = (usage.input_tokens_details as { cached_tokens?: number } | undefined)?.cached_tokens;
+  const reasoning = (usage.output_tokens_details as { reasoning_tokens?: number } | undefined)?.reasoning_tokens;
+  log.setUsage({
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    ...(cached ? { cachedInputTokens: cached } : {}),
+    ...(reasoning ? { reasoningTokens: reasoning } : {}),
+  });
 }
 
 /** A native provider's events, parsed on the side, ending with its final response event. */

@@ -14,6 +14,7 @@ import type { Timeouts } from "../config/schema.js";
 import type { ProviderRegistry } from "../routing/registry.js";
 import type { CallContext } from "../adapters/types.js";
 import { canonicalFor } from "./native.js";
+import { priceFor } from "../spend/price.js";
 
 export interface ServeDeps {
   registry: ProviderRegistry;
@@ -26,6 +27,13 @@ export const SSE_HEADERS = {
   connection: "keep-alive",
   "x-accel-buffering": "no",
 };
+
+/** Who served, on the log row, and the price its cost is reckoned at. `model` is what the provider reported. */
+export function noteServed(log: LogRecorder, candidate: Candidate, model?: string): void {
+  log.entry.provider = candidate.runtime.config.id;
+  log.entry.servedModel = model || candidate.model.upstream;
+  log.price = priceFor(candidate.runtime.config, candidate.model, model);
+}
 
 /** The request's own fields on its log row, read before validation so that a refused request's row has them too. */
 export function noteRequest(log: LogRecorder, raw: Record<string, unknown>): void {
@@ -85,8 +93,7 @@ export async function streamWithFailover<T>(
     return { iterator, held, done };
   });
   const id = candidate.runtime.config.id;
-  log.entry.provider = id;
-  log.entry.servedModel = candidate.model.upstream;
+  noteServed(log, candidate);
   log.markFirstToken();
   const encoder = source.encoder(candidate);
   const observe = source.observe?.bind(source);
@@ -181,6 +188,18 @@ export function recordPart(part: StreamPart, log: LogRecorder): void {
   }
 }
 
+/** A usage part with what it cost, when the served model's price is known. */
+function withCost(part: Extract<StreamPart, { type: "usage" }>, log: LogRecorder): StreamPart {
+  const cost = log.cost;
+  return cost === null ? part : { type: "usage", usage: { ...part.usage, cost } };
+}
+
+/** Puts the request's cost into an answer's wire `usage` object (every API's allows more fields), when known. */
+export function addCost(usage: Record<string, unknown> | null | undefined, log: LogRecorder): void {
+  const cost = log.cost;
+  if (usage && cost !== null) usage.cost = cost;
+}
+
 /** A native event's JSON; an unparseable one is the provider's protocol failure. */
 export function eventData(event: EventSourceMessage): any {
   try {
@@ -213,7 +232,7 @@ export function partsEncoder(
     chunk(item) {
       if (item.type === "native") return null;
       recordPart(item, log);
-      const out = start() + encoder.part(item);
+      const out = start() + encoder.part(item.type === "usage" ? withCost(item, log) : item);
       return out || null;
     },
     end() {

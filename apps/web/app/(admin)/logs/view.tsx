@@ -73,7 +73,7 @@ export default function LogsView() {
           </ol>
           {detail.error && <p className="bad">Error: {detail.error}</p>}
           <p className="muted">
-            Tokens: {detail.promptTokens ?? "–"} in, {detail.completionTokens ?? "–"} out
+            Tokens: {detail.promptTokens ?? "–"} in, {detail.completionTokens ?? "–"} out · cost {usd(detail.cost, detail.costEstimated)}
           </p>
         </div>
       )}
@@ -87,6 +87,7 @@ export default function LogsView() {
             <th>Status</th>
             <th>Latency</th>
             <th>Tokens</th>
+            <th>Cost</th>
             <th>Key</th>
           </tr>
         </thead>
@@ -103,6 +104,7 @@ export default function LogsView() {
               <td className={r.status >= 400 ? "bad" : "good"}>{r.status}</td>
               <td>{r.latencyMs} ms</td>
               <td>{r.totalTokens ?? "–"}</td>
+              <td>{usd(r.cost, r.costEstimated)}</td>
               <td className="muted">{r.apiKeyId ?? "–"}</td>
             </tr>
           ))}
@@ -116,4 +118,12 @@ export default function LogsView() {
       )}
     </>
   );
+}
+
+/** "$0.000092", "≈$0.0004" for a cut stream's estimate, "–" when the model has no price. */
+function usd(cost: number | null, estimated: boolean): string {
+  if (cost === null) return "–";
+  if (cost > 0 && cost < 0.000001) return `${estimated ? "≈" : ""}<$0.000001`;
+  const digits = cost >= 0.01 ? 4 : 6;
+  return `${estimated ? "≈" : ""}$${cost.toFixed(digits).replace(/0+$/, "").replace(/\.$/, "")}`;
 }

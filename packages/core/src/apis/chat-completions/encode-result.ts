@@ -6,6 +6,7 @@ export function encodeUsage(u: CanonicalUsage): Usage {
   const usage: Usage = { prompt_tokens: u.inputTokens, completion_tokens: u.outputTokens, total_tokens: u.inputTokens + u.outputTokens };
   if (u.cachedInputTokens) usage.prompt_tokens_details = { cached_tokens: u.cachedInputTokens };
   if (u.reasoningTokens) usage.completion_tokens_details = { reasoning_tokens: u.reasoningTokens };
+  if (u.cost !== undefined) usage.cost = u.cost;
   return usage;
 }
 

@@ -5,7 +5,12 @@ import type { TextCompletion } from "./schema.js";
 const textOf = (parts: AssistantPart[]) => parts.map((p) => (p.type === "text" ? p.text : "")).join("");
 
 export function encodeUsage(u: CanonicalUsage): NonNullable<TextCompletion["usage"]> {
-  return { prompt_tokens: u.inputTokens, completion_tokens: u.outputTokens, total_tokens: u.inputTokens + u.outputTokens };
+  return {
+    prompt_tokens: u.inputTokens,
+    completion_tokens: u.outputTokens,
+    total_tokens: u.inputTokens + u.outputTokens,
+    ...(u.cost !== undefined ? { cost: u.cost } : {}),
+  };
 }
 
 /** Prompt p's choices are numbered p·n … p·n+n−1, as OpenAI does. */

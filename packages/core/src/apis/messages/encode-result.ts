@@ -27,6 +27,7 @@ export function encodeUsage(u: CanonicalUsage): MessagesUsage {
     output_tokens: u.outputTokens,
     cache_creation_input_tokens: u.cacheWriteTokens ?? 0,
     cache_read_input_tokens: u.cachedInputTokens ?? 0,
+    ...(u.cost !== undefined ? { cost: u.cost } : {}),
   };
 }
 

@@ -26,6 +26,7 @@ export function encodeUsage(u: CanonicalUsage): ResponseUsage {
     output_tokens: u.outputTokens,
     output_tokens_details: { reasoning_tokens: u.reasoningTokens ?? 0 },
     total_tokens: u.inputTokens + u.outputTokens,
+    ...(u.cost !== undefined ? { cost: u.cost } : {}),
   };
 }
 
