@@ -9,11 +9,15 @@ import {
   defaultLocalProvider,
   loadConfigFile,
   DEFAULT_MODEL_FILE,
+  MemoryBudgetLedger,
   MemoryRateLimiter,
   parseAllowList,
   RedisBus,
+  RedisBudgetLedger,
   RedisRateLimiter,
+  type BudgetLedger,
   type RateLimiter,
+  type SpendSource,
   type Gateway,
   type GatewayConfig,
   type ProviderConfig,
@@ -70,10 +74,14 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
   let bus: RedisBus | null = null;
   let rateLimiter: RateLimiter = new MemoryRateLimiter();
   let redisLimiter: RedisRateLimiter | null = null;
+  // Budgets count from the request log's costs (durable), on every replica alike.
+  const spendSource: SpendSource = (keyId, since) => store.logs.spend(keyId, since);
+  let budgetLedger: BudgetLedger = new MemoryBudgetLedger(spendSource);
   if (env.REDIS_URL) {
     const redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX || "interference:" };
     bus = new RedisBus(redis);
     rateLimiter = redisLimiter = new RedisRateLimiter(redis);
+    budgetLedger = new RedisBudgetLedger(redis, spendSource);
     const subscribed = await Promise.race([
       bus.ready().then(
         () => true,
@@ -88,6 +96,8 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     logSink: store.logs.sink,
     authenticate: createAuthenticator(store.apiKeys, { require: env.REQUIRE_API_KEY === "true" }),
     rateLimiter,
+    spendSource,
+    budgetLedger,
     readiness: {
       // Unreachable is degraded, not down: keys are served from their last known state and log rows wait in
       // memory, so taking every replica out of a load balancer would only turn an outage into a total one.
@@ -96,7 +106,9 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
         const { knownKeys } = store.apiKeys.health();
         return `database unreachable: API keys served from their last known state (${knownKeys} active keys known), ${store.logWriter.pendingCount} log rows waiting`;
       },
-      ...(redisLimiter ? { redis: async () => (redisLimiter.degraded ? "redis unreachable: rate limits are counted on each replica alone" : true) } : {}),
+      ...(redisLimiter
+        ? { redis: async () => (redisLimiter.degraded ? "redis unreachable: rate limits and budgets are counted on each replica alone" : true) }
+        : {}),
     },
     maxBodyBytes: numberFrom(env.MAX_BODY_BYTES),
     metricsToken: env.METRICS_TOKEN || undefined,
@@ -130,6 +142,7 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
         async () => {
           await bus?.close();
           await rateLimiter.close?.();
+          await budgetLedger.close?.();
         },
         3_000,
       );

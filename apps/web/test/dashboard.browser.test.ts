@@ -98,6 +98,7 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   // A key: once it exists, /v1 needs it.
   await page.goto(`${server.url}/keys`);
   await page.fill('form[aria-label="new key"] input[name=name]', "ci-service");
+  await page.fill('form[aria-label="new key"] input[name=monthly]', "25");
   await page.click('form[aria-label="new key"] button[type=submit]');
   const secret = (await page.textContent("[data-secret]"))!.trim();
   expect(secret).toMatch(/^ik_/);
@@ -126,6 +127,12 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   // 5 tokens in at $3 and 2 out at $15 per million: 45 µ$.
   expect(detail).toContain("cost $0.000045");
   await shot("logs-detail");
+
+  // The key's spend against its monthly budget, as logged: the one request it made, 45 µ$.
+  await page.goto(`${server.url}/keys`);
+  await page.waitForSelector('tr[data-key="ci-service"] [data-spend]');
+  expect(await page.textContent('tr[data-key="ci-service"] [data-spend]')).toContain("$0.000045 this month of $25.00");
+  await shot("keys-spend");
 
   await page.goto(`${server.url}/usage`);
   await page.waitForSelector('[data-group="beta"]');

@@ -4,6 +4,7 @@
  * on both, and a load run across both loses no log row. Required when CI=true; skipped where PostgreSQL or Redis
  * is missing.
  */
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createConnection } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,6 +25,7 @@ const available = (await postgresReachable()) && (await redisReachable());
 if (!available && process.env.CI === "true") throw new Error("CI=true needs PostgreSQL (5432) and Redis (6379) on 127.0.0.1");
 
 const PASSWORD = "replica test password";
+const redisPrefix = `ifr-test-${randomBytes(4).toString("hex")}:`;
 let up: FakeServer, flaky: FakeServer, a: RunningServer, b: RunningServer, cookieA: string, databaseUrl: string, dropDb: () => Promise<void>;
 
 const chat = (server: RunningServer, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
@@ -52,11 +54,12 @@ providers:
   - { id: up, type: openai, base_url: "${up.url}/v1", models: [m, load] }
   - { id: spare, type: openai, base_url: "${up.url}/v1", models: [m] }
   - { id: flaky, type: openai, base_url: "${flaky.url}/v1", models: [f], circuit_breaker: { failure_threshold: 2, cooldown_ms: 60000 } }
+  - { id: priced, type: openai, base_url: "${up.url}/v1", models: [budgeted], prices: { budgeted: { input: 1000, output: 1000 } } }
 `);
     const env = {
       DATABASE_URL: databaseUrl,
       REDIS_URL: "redis://127.0.0.1:6379",
-      REDIS_PREFIX: `ifr-test-${randomBytes(4).toString("hex")}:`,
+      REDIS_PREFIX: redisPrefix,
       ADMIN_PASSWORD: PASSWORD,
     };
     a = await startServer({ config, env });
@@ -116,6 +119,48 @@ providers:
     // Revoked on A: refused on B at once.
     expect((await trpc(a.url, cookieA, "keys.revoke", { id: created.data.record.id })).data).toEqual({ revoked: true });
     await until(async () => (await chat(b, { model: "m" }, auth)).status === 401, 1000);
+  });
+
+  it("a key's budget holds across both under concurrency, and survives a Redis flush", async () => {
+    const created = await trpc(a.url, cookieA, "keys.create", { name: "budgeted", budgetTotalUsd: 0.05 });
+    const keyId = created.data.record.id as string;
+    const auth = { authorization: `Bearer ${created.data.secret as string}` };
+    await until(async () => (await chat(b, { model: "budgeted", max_tokens: 10 }, auth)).status === 200, 1000);
+    // Each answer ("ok"): 5 in + 1 out at $1,000 per million = $0.006. Each reservation: the prompt (31 characters, 8
+    // tokens) and max_tokens 10 = $0.018. 30 requests at once, half on each replica.
+    const sent = 30;
+    const statuses = await Promise.all(
+      Array.from({ length: sent }, (_, i) => chat(i % 2 ? a : b, { model: "budgeted", max_tokens: 10 }, auth).then((r) => r.status)),
+    );
+    let more = 0;
+    while ((await chat(more % 2 ? a : b, { model: "budgeted", max_tokens: 10 }, auth)).status === 200) more++;
+    const allowed = 1 + statuses.filter((s) => s === 200).length + more;
+    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+    const refusal = await chat(a, { model: "budgeted", max_tokens: 10 }, auth);
+    expect(refusal.status).toBe(429);
+    expect(((await refusal.json()) as any).error).toMatchObject({ code: "budget_exceeded", type: "rate_limit_error" });
+    // The durable record: the log's costs, once both replicas wrote their rows.
+    const store = await openStore({ url: databaseUrl });
+    let logged = 0;
+    try {
+      await until(async () => (logged = await store.logs.spend(keyId, null)) >= allowed * 0.006 - 1e-9, 5000).catch((err: Error) => {
+        throw new Error(`${err.message}: logged $${logged} for ${allowed} requests allowed`);
+      });
+    } finally {
+      await store.close();
+    }
+    const usage = (await (await fetch(`${b.url}/v1/usage`, { headers: auth })).json()) as any;
+    console.log(
+      `[replicas] budget $0.05 across two replicas: sent ${sent + more + 3}, allowed ${allowed}, refused ${sent + more + 3 - allowed}; ` +
+        `logged $${logged.toFixed(6)} (${allowed} × $0.006), ledger $${usage.spend.total.toFixed(6)}, overshoot $${Math.max(0, logged - 0.05).toFixed(6)} (one reservation: $0.018)`,
+    );
+    expect(logged).toBeCloseTo(allowed * 0.006, 9);
+    expect(logged).toBeLessThanOrEqual(0.05 + 0.018);
+    expect(logged).toBeGreaterThanOrEqual(0.05 - 0.006);
+    expect(usage.spend.total).toBeCloseTo(logged, 9);
+    // Redis loses its counters: the next request counts from the log again, and is still refused.
+    execFileSync("sh", ["-c", `redis-cli -h 127.0.0.1 --scan --pattern '${redisPrefix}budget:*' | xargs -r redis-cli -h 127.0.0.1 del`]);
+    expect((await chat(b, { model: "budgeted", max_tokens: 10 }, auth)).status).toBe(429);
   });
 
   it("a response stored on one replica is continued and read on the other, by its own key only", async () => {

@@ -32,6 +32,8 @@ import { createCompletion } from "./routes/completions.js";
 import { anthropicErrorBody } from "./apis/messages/errors.js";
 import { createResponse, deleteResponse, getResponse, listInputItems } from "./routes/responses.js";
 import { DEFAULT_RESPONSE_RETENTION_MS, MemoryResponseStore, type ResponseStore } from "./apis/responses/store.js";
+import { BudgetMeter, budgetsOf, MemoryBudgetLedger, type BudgetLedger, type SpendSource } from "./spend/budget.js";
+import { usageReport } from "./routes/usage.js";
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -69,6 +71,10 @@ export interface GatewayOptions {
   responseStore?: ResponseStore;
   /** How long stored responses are kept (default 30 days). */
   responseRetentionMs?: number;
+  /** What each key spent, from the durable record (the request log's costs); default: nothing recorded before. */
+  spendSource?: SpendSource;
+  /** Enforces API keys' budgets (AuthContext.budget); default: in memory, seeded from `spendSource`. */
+  budgetLedger?: BudgetLedger;
 }
 
 /** A route's work once the body is read and the caller authenticated. */
@@ -98,12 +104,16 @@ export class Gateway {
   readonly media: MediaStore;
   readonly metrics: GatewayMetrics;
   readonly responses: ResponseStore;
+  readonly budgets: BudgetLedger;
+  private readonly spendSource: SpendSource;
   private readonly logSink: RequestLogSink;
   /** Fetches URLs the config file did not name (image links): public addresses only unless allow-listed. */
   private readonly fetcher: UpstreamClient;
 
   constructor(private readonly options: GatewayOptions) {
     this.registry = new ProviderRegistry({ ...builtinAdapters, ...options.adapters }, options.urlAllowList);
+    this.spendSource = options.spendSource ?? (async () => 0);
+    this.budgets = options.budgetLedger ?? new MemoryBudgetLedger(this.spendSource);
     this.registry.replaceAll(options.config.providers, new Set(options.untrustedProviders));
     this.metrics = new GatewayMetrics(this.registry);
     this.logSink = this.metrics.wrap(options.logSink);
@@ -187,6 +197,7 @@ export class Gateway {
     this.route("POST", "/v1/images/generate", images);
     this.route("POST", "/v1/images/generations", images);
     this.route("GET", "/media/:name", async (req, { params }) => serveMedia(this.media, params.name!, req), false, false);
+    this.route("GET", "/v1/usage", async (_req, { auth }) => json(200, await usageReport(this.budgets, this.spendSource, auth)), false);
     this.route("GET", "/healthz", async () => json(200, { status: "ok" }), false, false);
     this.route("GET", "/openapi.json", async () => json(200, openApiDocument()), false, false);
     this.route("GET", "/readyz", async () => this.readiness(), false, false);
@@ -237,6 +248,7 @@ export class Gateway {
         await this.options.rateLimiter.check(auth.keyId, limits);
         if (limits.tpm) log.meter = new TokenMeter(this.options.rateLimiter, auth.keyId, limits.tpm);
       }
+      if (auth.keyId && budgetsOf(auth.budget).length) log.budget = new BudgetMeter(this.budgets, auth.keyId, auth.budget!);
       const res = await route.handler(req, { auth, log, params });
       // A JSON answer's cost is known once it is logged; a stream's comes in its final usage event instead.
       const cost = log.entry.cost;

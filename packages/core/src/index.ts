@@ -18,7 +18,8 @@ export { providerSummary, providerDetail, listModels } from "./routes/providers.
 export * from "./gateway.js";
 export { checkModelPath, defaultLocalProvider, DEFAULT_MODEL_FILE, DEFAULT_MODEL_ID } from "./adapters/local/options.js";
 export * from "./ratelimit/limiter.js";
-export { RedisBus, RedisRateLimiter, type ClusterBus, type ClusterEvent, type RedisOptions } from "./cluster/redis.js";
+export { RedisBudgetLedger, RedisBus, RedisRateLimiter, type ClusterBus, type ClusterEvent, type RedisOptions } from "./cluster/redis.js";
+export { MemoryBudgetLedger, type BudgetLedger, type BudgetLimits, type SpendSource } from "./spend/budget.js";
 export { checkProviderUrl, isSpecialAddress, parseAllowList } from "./security/url-guard.js";
 export { clientAddress, parseTrustedProxies, type TrustedProxies } from "./http/client-address.js";
 export * from "./config/form.js";

@@ -265,6 +265,42 @@ export function openApiDocument(): object {
           responses: { ...json("OpenAI's model object, plus the providers that serve it", ref("Model")), ...errors(READ_ERRORS) },
         },
       },
+      "/v1/usage": {
+        get: {
+          operationId: "getUsage",
+          summary: "The calling API key's spend today, this month and in total (USD), and what its budgets leave",
+          responses: {
+            ...json("Spend and budgets", {
+              type: "object",
+              required: ["object", "key_id", "spend", "budgets"],
+              properties: {
+                object: { const: "usage" },
+                key_id: { type: "string" },
+                spend: {
+                  type: "object",
+                  required: ["day", "month", "total"],
+                  properties: { day: { type: "number" }, month: { type: "number" }, total: { type: "number" } },
+                },
+                budgets: {
+                  type: "array",
+                  items: {
+                    type: "object",
+                    required: ["period", "limit_usd", "spent_usd", "remaining_usd", "resets_at"],
+                    properties: {
+                      period: { enum: ["day", "month", "total"] },
+                      limit_usd: { type: "number" },
+                      spent_usd: { type: "number" },
+                      remaining_usd: { type: "number" },
+                      resets_at: { type: ["string", "null"] },
+                    },
+                  },
+                },
+              },
+            }),
+            ...errors([401, 405]),
+          },
+        },
+      },
       "/v1/providers": {
         get: {
           operationId: "listProviders",

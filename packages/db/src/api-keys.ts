@@ -28,6 +28,9 @@ function toRecord(row: ApiKey): ApiKeyRecord {
     allowedModels: (row.allowedModels as string[] | null) ?? null,
     rateLimitRpm: row.rateLimitRpm,
     rateLimitTpm: row.rateLimitTpm,
+    budgetDailyUsd: row.budgetDailyUsd,
+    budgetMonthlyUsd: row.budgetMonthlyUsd,
+    budgetTotalUsd: row.budgetTotalUsd,
     createdAt: row.createdAt,
     lastUsedAt: row.lastUsedAt,
     revokedAt: row.revokedAt,
@@ -128,6 +131,9 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
           allowedModels: listOrNull(input.allowedModels) ?? undefined,
           rateLimitRpm: input.rateLimitRpm ?? null,
           rateLimitTpm: input.rateLimitTpm ?? null,
+          budgetDailyUsd: input.budgetDailyUsd ?? null,
+          budgetMonthlyUsd: input.budgetMonthlyUsd ?? null,
+          budgetTotalUsd: input.budgetTotalUsd ?? null,
         },
       });
       invalidate();

@@ -20,7 +20,11 @@ export function createAuthenticator(keys: ApiKeyStore, opts: { require?: boolean
     }
     // The gateway enforces the limits (after the key id is on the request's log row).
     const limits = record.rateLimitRpm || record.rateLimitTpm ? { rpm: record.rateLimitRpm, tpm: record.rateLimitTpm } : null;
-    return { keyId: record.id, allowedProviders: record.allowedProviders, allowedModels: record.allowedModels, limits };
+    const budget =
+      record.budgetDailyUsd !== null || record.budgetMonthlyUsd !== null || record.budgetTotalUsd !== null
+        ? { day: record.budgetDailyUsd, month: record.budgetMonthlyUsd, total: record.budgetTotalUsd }
+        : null;
+    return { keyId: record.id, allowedProviders: record.allowedProviders, allowedModels: record.allowedModels, limits, budget };
   };
 }
 

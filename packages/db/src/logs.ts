@@ -336,6 +336,13 @@ export function logStore(prisma: PrismaClient, writer: LogWriter): LogStore {
 
     count: (filter = {}) => prisma.requestLog.count({ where: where(filter) }),
 
+    async spend(apiKeyId, since) {
+      // Rows still waiting in the writer are part of the spend: written first (rare: budgets ask once a period).
+      await writer.flush();
+      const sum = await prisma.requestLog.aggregate({ _sum: { cost: true }, where: { apiKeyId, ...(since ? { time: { gte: since } } : {}) } });
+      return sum._sum.cost ?? 0;
+    },
+
     async providerStats(since): Promise<ProviderStats[]> {
       // A provider took part in a request when it was tried (failed) or served it, counted once per request however
       // many tries it had; the request is an error for it unless it served it successfully.

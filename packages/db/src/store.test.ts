@@ -91,6 +91,7 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
       "20261201000000_admin_sessions",
       "20261202000000_stored_responses",
       "20261203000000_request_cost",
+      "20261203000001_key_budgets",
     ]);
     expect(await migrate(store.prisma, MIGRATIONS_DIR)).toEqual([]);
     expect(await store.ping()).toBe(true);
@@ -140,7 +141,7 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
 
     expect(await store.apiKeys.countAll()).toBe(1);
     const ctx = await auth({ authorization: `Bearer ${secret}` });
-    expect(ctx).toEqual({ keyId: record.id, allowedProviders: ["a"], allowedModels: null, limits: { rpm: 10, tpm: null } });
+    expect(ctx).toEqual({ keyId: record.id, allowedProviders: ["a"], allowedModels: null, limits: { rpm: 10, tpm: null }, budget: null });
     await expect(auth({})).rejects.toMatchObject({ status: 401, code: "missing_api_key" });
     await expect(auth({ authorization: "Bearer ik_wrong" })).rejects.toBeInstanceOf(GatewayError);
 
@@ -312,6 +313,20 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     expect(await store.responses.delete("resp_a", "key2")).toBe(false);
     expect(await store.responses.delete("resp_a", "key1")).toBe(true);
     expect(await store.responses.get("resp_a", "key1")).toBeNull();
+  });
+
+  it("carries a key's budgets to the gateway, and sums what it spent, as logged, since a period began", async () => {
+    const auth = createAuthenticator(store.apiKeys);
+    const budgeted = await store.apiKeys.create({ name: "batch", budgetMonthlyUsd: 20, budgetTotalUsd: 100 });
+    expect(await auth({ authorization: `Bearer ${budgeted.secret}` })).toMatchObject({ budget: { day: null, month: 20, total: 100 } });
+    const at = (iso: string, cost: number | null) => ({ ...entry(0), apiKeyId: budgeted.record.id, time: new Date(iso), cost });
+    store.logs.sink.write(at("2026-11-30T23:00:00Z", 1.25));
+    store.logs.sink.write(at("2026-12-01T00:00:00Z", 0.5));
+    store.logs.sink.write(at("2026-12-02T10:00:00Z", null));
+    store.logs.sink.write(at("2026-12-03T10:00:00Z", 0.000001));
+    expect(await store.logs.spend(budgeted.record.id, new Date("2026-12-01T00:00:00Z"))).toBeCloseTo(0.500001, 9);
+    expect(await store.logs.spend(budgeted.record.id, null)).toBeCloseTo(1.750001, 9);
+    expect(await store.logs.spend("key_nobody", null)).toBe(0);
   });
 
   it("loses no pending log row on close", async () => {

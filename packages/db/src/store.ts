@@ -37,6 +37,10 @@ export interface ApiKeyRecord {
   rateLimitRpm: number | null;
   /** Tokens per minute; null = unlimited. */
   rateLimitTpm: number | null;
+  /** USD budgets per UTC day, per UTC month and in total; null = none. */
+  budgetDailyUsd: number | null;
+  budgetMonthlyUsd: number | null;
+  budgetTotalUsd: number | null;
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
@@ -50,6 +54,9 @@ export interface ApiKeyStore {
     allowedModels?: string[] | null;
     rateLimitRpm?: number | null;
     rateLimitTpm?: number | null;
+    budgetDailyUsd?: number | null;
+    budgetMonthlyUsd?: number | null;
+    budgetTotalUsd?: number | null;
   }): Promise<{ record: ApiKeyRecord; secret: string }>;
   list(): Promise<ApiKeyRecord[]>;
   revoke(id: string): Promise<boolean>;
@@ -105,6 +112,8 @@ export interface LogStore {
   count(filter?: LogFilter): Promise<number>;
   providerStats(since: Date): Promise<ProviderStats[]>;
   usage(opts: { since: Date; bucket: "minute" | "hour" | "day"; groupBy: "provider" | "apiKey" }): Promise<UsageBucket[]>;
+  /** USD a key spent since `since` (null: ever), as logged: what budgets count from after a restart. */
+  spend(apiKeyId: string, since: Date | null): Promise<number>;
 }
 
 export interface SettingsStore {

@@ -177,7 +177,14 @@ export const appRouter = t.router({
     ),
 
   keys: t.router({
-    list: admin.query(({ ctx }) => ctx.runtime.store.apiKeys.list()),
+    // Each key with what it spent this month and in total, as logged (the dashboard's view of its budgets).
+    list: admin.query(async ({ ctx }) => {
+      const { logs, apiKeys } = ctx.runtime.store;
+      const month = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1));
+      return Promise.all(
+        (await apiKeys.list()).map(async (k) => ({ ...k, spentMonthUsd: await logs.spend(k.id, month), spentTotalUsd: await logs.spend(k.id, null) })),
+      );
+    }),
     create: admin
       .input(
         z.object({
@@ -186,6 +193,9 @@ export const appRouter = t.router({
           allowedModels: z.string().default(""),
           rateLimitRpm: z.number().int().positive().nullish(),
           rateLimitTpm: z.number().int().positive().nullish(),
+          budgetDailyUsd: z.number().positive().nullish(),
+          budgetMonthlyUsd: z.number().positive().nullish(),
+          budgetTotalUsd: z.number().positive().nullish(),
         }),
       )
       .mutation(async ({ ctx, input }) => {
@@ -195,6 +205,9 @@ export const appRouter = t.router({
           allowedModels: list(input.allowedModels).length ? list(input.allowedModels) : null,
           rateLimitRpm: input.rateLimitRpm ?? null,
           rateLimitTpm: input.rateLimitTpm ?? null,
+          budgetDailyUsd: input.budgetDailyUsd ?? null,
+          budgetMonthlyUsd: input.budgetMonthlyUsd ?? null,
+          budgetTotalUsd: input.budgetTotalUsd ?? null,
         });
         ctx.runtime.keysChanged();
         return { record, secret };

@@ -1,4 +1,5 @@
 import type { RateLimits } from "../ratelimit/limiter.js";
+import type { BudgetLimits } from "../spend/budget.js";
 
 /** Who is calling /v1: the API key's id and what it may use. */
 export interface AuthContext {
@@ -9,6 +10,8 @@ export interface AuthContext {
   allowedModels?: string[] | null;
   /** The key's requests and tokens per minute, enforced by the gateway's rate limiter. */
   limits?: RateLimits | null;
+  /** The key's USD budgets per day, month or in total, enforced by the gateway's budget ledger. */
+  budget?: BudgetLimits | null;
 }
 
 /** Checks the request's credentials; throws a GatewayError (401/403) to refuse. */

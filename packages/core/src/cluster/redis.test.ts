@@ -1,9 +1,9 @@
-/** The Redis rate limiter against the local Redis (127.0.0.1:6379, a prefix of its own): required when CI=true. */
+/** The Redis rate limiter and budget ledger against the local Redis (127.0.0.1:6379, a prefix of its own): required when CI=true. */
 import { randomBytes } from "node:crypto";
 import { createConnection } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { windowAt } from "../ratelimit/limiter.js";
-import { RedisRateLimiter } from "./redis.js";
+import { RedisBudgetLedger, RedisRateLimiter } from "./redis.js";
 
 const reachable = await new Promise<boolean>((resolve) => {
   const s = createConnection(6379, "127.0.0.1");
@@ -31,5 +31,33 @@ describe.skipIf(!reachable)("RedisRateLimiter", () => {
     await new Promise((r) => setTimeout(r, 50));
     await expect(limiter.reserveTokens("k", 210, 1000)).resolves.toBe(window);
     await expect(limiter.check("k", { rpm: null, tpm: 1000 })).resolves.toBeUndefined();
+  });
+});
+
+describe.skipIf(!reachable)("RedisBudgetLedger", () => {
+  const prefix = `ifr-test-${randomBytes(4).toString("hex")}:`;
+  const queries: string[] = [];
+  // The durable record: $0.40 spent before this month, $0.10 of it this month.
+  const source = async (key: string, since: Date | null) => (queries.push(`${key}:${since ? "month" : "ever"}`), since ? 0.1 : 0.4);
+  const replicas = [0, 1].map(() => new RedisBudgetLedger({ url: "redis://127.0.0.1:6379", prefix }, source));
+  afterAll(() => Promise.all(replicas.map((r) => r.close())));
+
+  it("holds a budget across replicas: counters seeded once from the record, one atomic check-and-reserve", async () => {
+    for (let i = 0; i < 50 && replicas.some((r) => r.degraded); i++) await new Promise((r) => setTimeout(r, 20));
+    const limits = { month: 0.5, total: 1 };
+    // Twelve requests of $0.05 reserved at once on two replicas: $0.10 spent this month leaves room for 8.
+    const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => replicas[i % 2]!.reserve("k", limits, 0.05)));
+    const granted = results.filter((r): r is PromiseFulfilledResult<Awaited<ReturnType<RedisBudgetLedger["reserve"]>>> => r.status === "fulfilled");
+    expect(granted).toHaveLength(8);
+    for (const r of results.filter((r) => r.status === "rejected")) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: "budget_exceeded" });
+    expect(granted.every((g) => g.value.shared)).toBe(true);
+    // Each counter started from the record; replicas racing to seed it agree (SET NX keeps the first).
+    expect(new Set(queries)).toEqual(new Set(["k:month", "k:ever"]));
+    expect(await replicas[1]!.spent("k", limits)).toEqual({ month: 0.5, total: 0.8 });
+    // Settled at $0.01 each, the eight give back $0.32.
+    await Promise.all(granted.map((g, i) => replicas[i % 2]!.settle(g.value, 0.01)));
+    const spent = await replicas[0]!.spent("k", limits);
+    expect(spent.month).toBeCloseTo(0.18, 9);
+    expect(spent.total).toBeCloseTo(0.48, 9);
   });
 });

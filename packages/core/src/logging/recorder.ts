@@ -1,6 +1,7 @@
 import type { Attempt } from "../routing/router.js";
 import type { CanonicalUsage } from "../canonical/types.js";
 import { costOf, type ModelPrice } from "../spend/price.js";
+import type { BudgetMeter } from "../spend/budget.js";
 import type { RequestLogEntry, RequestLogSink } from "./types.js";
 import { uuidv7 } from "./ids.js";
 import type { TokenMeter } from "../ratelimit/meter.js";
@@ -12,6 +13,8 @@ export class LogRecorder {
   private written = false;
   /** The key's TPM reservation, settled when the request ends (ratelimit/meter.ts). */
   meter: TokenMeter | null = null;
+  /** The key's budget reservation, settled on the request's cost when it ends (spend/budget.ts). */
+  budget: BudgetMeter | null = null;
   /** Characters of content and tool arguments sent to the client: what a cut stream delivered. */
   deliveredChars = 0;
   /** The request body's size, for estimating a cut stream's prompt. */
@@ -99,6 +102,7 @@ export class LogRecorder {
     this.entry.latencyMs = this.elapsedMs();
     this.settleCost();
     this.meter?.settle(this.entry, this.deliveredChars);
+    this.budget?.settle(this.entry.cost);
     this.sink?.write(this.entry);
   }
 }

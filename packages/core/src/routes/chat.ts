@@ -22,6 +22,7 @@ import { canonicalFor, nativeBody, planMixed, speaks, type ApiTranslation } from
 import {
   isSubstantivePart,
   noteRequest,
+  reserveUsage,
   noteServed,
   addCost,
   partsEncoder,
@@ -50,7 +51,7 @@ export async function chatCompletions(
   noteRequest(log, rawBody);
   const body = validate(chatRequestSchema, rawBody);
   const { plan, canonical } = planMixed(deps.registry, rawBody, auth, CHAT, () => decodeChatRequest(body));
-  await log.meter?.reserve(JSON.stringify(body.messages).length, body.max_completion_tokens ?? body.max_tokens);
+  await reserveUsage(log, plan, () => JSON.stringify(body.messages).length, body.max_completion_tokens ?? body.max_tokens);
   log.setAttempts(plan.attempts);
   // The id and time of an answer the gateway encodes itself (a native provider's answer has its own).
   const stamp = () => ({ id: completionId(), created: nowSeconds() });

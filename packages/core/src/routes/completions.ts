@@ -4,7 +4,7 @@
  */
 import { UpstreamError, badRequest } from "../errors.js";
 import type { CallContext } from "../adapters/types.js";
-import { completionsRequestSchema, TRANSLATED_FIELDS, type TextCompletion } from "../apis/completions/schema.js";
+import { completionsRequestSchema, DEFAULT_MAX_TOKENS, TRANSLATED_FIELDS, type TextCompletion } from "../apis/completions/schema.js";
 import { decodeCompletionsRequest, promptsOf } from "../apis/completions/decode-request.js";
 import { encodeResult } from "../apis/completions/encode-result.js";
 import { CompletionsStreamEncoder } from "../apis/completions/encode-stream.js";
@@ -23,6 +23,7 @@ import {
   eventData,
   isSubstantivePart,
   noteRequest,
+  reserveUsage,
   noteServed,
   partsEncoder,
   streamWithFailover,
@@ -55,7 +56,7 @@ export async function createCompletion(
     }
     return decodeCompletionsRequest(body, prompts[0]!);
   });
-  await log.meter?.reserve(JSON.stringify(body.prompt).length, body.max_tokens ?? undefined);
+  await reserveUsage(log, plan, () => JSON.stringify(body.prompt).length, body.max_tokens || DEFAULT_MAX_TOKENS);
   log.setAttempts(plan.attempts);
   const id = completionId("cmpl");
   const created = nowSeconds();

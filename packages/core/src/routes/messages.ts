@@ -27,6 +27,7 @@ import {
   addCost,
   isSubstantivePart,
   noteRequest,
+  reserveUsage,
   noteServed,
   partsEncoder,
   streamWithFailover,
@@ -65,7 +66,7 @@ export async function createMessage(
   const { plan: routePlan, canonical } = planMixed(deps.registry, rawBody, auth, MESSAGES, (lenient) =>
     decodeMessagesRequest(body, { dropUnsupportedTools: lenient }),
   );
-  await log.meter?.reserve(JSON.stringify(body.messages).length + JSON.stringify(body.system ?? "").length, body.max_tokens);
+  await reserveUsage(log, routePlan, () => JSON.stringify(body.messages).length + JSON.stringify(body.system ?? "").length, body.max_tokens);
   log.setAttempts(routePlan.attempts);
   const headers = forwardedHeaders(request);
   const id = messageId();

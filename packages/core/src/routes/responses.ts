@@ -24,6 +24,7 @@ import {
   addCost,
   isSubstantivePart,
   noteRequest,
+  reserveUsage,
   noteServed,
   partsEncoder,
   streamWithFailover,
@@ -62,7 +63,7 @@ export async function createResponse(
     decodeResponsesRequest(body, history, { dropUnsupportedTools: lenient }),
   );
   const names = namespacedNames(body.tools);
-  await log.meter?.reserve(JSON.stringify(body.input).length + JSON.stringify(history).length, body.max_output_tokens);
+  await reserveUsage(log, plan, () => JSON.stringify(body.input).length + JSON.stringify(history).length, body.max_output_tokens);
   log.setAttempts(plan.attempts);
   const newTurns = () => (canonical ? canonical.messages.slice(history.length) : decodeInput(body.input, "input", true).messages);
   // A native provider gets the stored conversation as input items: it never saw the turns other providers served.

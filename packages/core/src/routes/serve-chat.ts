@@ -14,7 +14,8 @@ import type { Timeouts } from "../config/schema.js";
 import type { ProviderRegistry } from "../routing/registry.js";
 import type { CallContext } from "../adapters/types.js";
 import { canonicalFor } from "./native.js";
-import { priceFor } from "../spend/price.js";
+import { costOf, priceFor } from "../spend/price.js";
+import { DEFAULT_COMPLETION_RESERVE, estimateTokens } from "../ratelimit/meter.js";
 
 export interface ServeDeps {
   registry: ProviderRegistry;
@@ -27,6 +28,43 @@ export const SSE_HEADERS = {
   connection: "keep-alive",
   "x-accel-buffering": "no",
 };
+
+/**
+ * Reserves what a request may use before any provider is called: its tokens for a TPM-limited key (estimated from
+ * `promptChars`, read only when needed), and its worst-case cost for a key with a budget: the prompt estimate and
+ * `maxTokens` (or the default reserve) at the dearest candidate's prices. A budgeted key is served only by
+ * candidates with a known price (an unpriced one could spend without bound); with none left, 403.
+ */
+export async function reserveUsage(log: LogRecorder, plan: RoutePlan, promptChars: () => number, maxTokens: number | null | undefined): Promise<void> {
+  if (log.meter) await log.meter.reserve(promptChars(), maxTokens);
+  if (!log.budget) return;
+  const usage = { inputTokens: estimateTokens(promptChars()), outputTokens: maxTokens ?? DEFAULT_COMPLETION_RESERVE };
+  let worst = 0;
+  const priced: Candidate[] = [];
+  for (const c of plan.candidates) {
+    const price = priceFor(c.runtime.config, c.model);
+    if (!price) {
+      plan.attempts.push({
+        provider: c.runtime.config.id,
+        outcome: "skipped",
+        reason: `model ${c.model.upstream} has no price, and this API key has a budget`,
+      });
+      continue;
+    }
+    priced.push(c);
+    worst = Math.max(worst, costOf(usage, price));
+  }
+  if (!priced.length) {
+    throw new GatewayError(
+      403,
+      "permission_error",
+      "model_not_priced",
+      "This API key has a budget, and no provider for this request has a price for its model: set `prices` for it in the provider's settings.",
+    );
+  }
+  plan.candidates = priced;
+  await log.budget.reserve(worst);
+}
 
 /** Who served, on the log row, and the price its cost is reckoned at. `model` is what the provider reported. */
 export function noteServed(log: LogRecorder, candidate: Candidate, model?: string): void {

@@ -4,9 +4,13 @@ import { trpc } from "@/lib/trpc/client";
 
 type Key = Awaited<ReturnType<typeof trpc.keys.list.query>>[number];
 
+const EMPTY = { name: "", allowedProviders: "", allowedModels: "", rpm: "", tpm: "", daily: "", monthly: "", total: "" };
+const usd = (n: number) => `$${n.toFixed(n >= 1 ? 2 : n >= 0.01 || n === 0 ? 4 : 6)}`;
+const amount = (text: string) => (text ? Number(text) : null);
+
 export default function KeysView() {
   const [keys, setKeys] = useState<Key[] | null>(null);
-  const [form, setForm] = useState({ name: "", allowedProviders: "", allowedModels: "", rpm: "", tpm: "" });
+  const [form, setForm] = useState(EMPTY);
   const [secret, setSecret] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => trpc.keys.list.query().then(setKeys, (e) => setError(e.message)), []);
@@ -30,9 +34,12 @@ export default function KeysView() {
               allowedModels: form.allowedModels,
               rateLimitRpm: form.rpm ? Number(form.rpm) : null,
               rateLimitTpm: form.tpm ? Number(form.tpm) : null,
+              budgetDailyUsd: amount(form.daily),
+              budgetMonthlyUsd: amount(form.monthly),
+              budgetTotalUsd: amount(form.total),
             })
             .then(
-              (r) => (setSecret(r.secret), setForm({ name: "", allowedProviders: "", allowedModels: "", rpm: "", tpm: "" }), load()),
+              (r) => (setSecret(r.secret), setForm(EMPTY), load()),
               (e) => setError(e.message),
             );
         }}
@@ -57,6 +64,18 @@ export default function KeysView() {
           Tokens/min
           <input type="number" min={1} value={form.tpm} onChange={(e) => setForm({ ...form, tpm: e.target.value })} />
         </label>
+        <label>
+          Budget/day (USD)
+          <input name="daily" type="number" min={0.01} step={0.01} value={form.daily} onChange={(e) => setForm({ ...form, daily: e.target.value })} />
+        </label>
+        <label>
+          Budget/month (USD)
+          <input name="monthly" type="number" min={0.01} step={0.01} value={form.monthly} onChange={(e) => setForm({ ...form, monthly: e.target.value })} />
+        </label>
+        <label>
+          Budget in total (USD)
+          <input name="total" type="number" min={0.01} step={0.01} value={form.total} onChange={(e) => setForm({ ...form, total: e.target.value })} />
+        </label>
         <button className="primary" type="submit">
           Create key
         </button>
@@ -78,6 +97,7 @@ export default function KeysView() {
             <th>Key</th>
             <th>Scope</th>
             <th>Limits</th>
+            <th>Spend and budgets</th>
             <th>Created</th>
             <th>Last used</th>
             <th></th>
@@ -91,7 +111,7 @@ export default function KeysView() {
                 <div className="muted">{k.id}</div>
               </td>
               <td>
-                <code>{k.prefix}…</code>
+                <code>{k.prefix}</code>
               </td>
               <td>
                 {k.allowedProviders?.join(", ") ?? "any provider"}
@@ -100,6 +120,13 @@ export default function KeysView() {
               <td>
                 {k.rateLimitRpm ? `${k.rateLimitRpm} req/min` : "–"}
                 {k.rateLimitTpm ? ` · ${k.rateLimitTpm} tok/min` : ""}
+              </td>
+              <td data-spend>
+                {usd(k.spentMonthUsd)} this month{k.budgetMonthlyUsd !== null ? ` of ${usd(k.budgetMonthlyUsd)}` : ""}
+                <div className="muted">
+                  {usd(k.spentTotalUsd)} in total{k.budgetTotalUsd !== null ? ` of ${usd(k.budgetTotalUsd)}` : ""}
+                  {k.budgetDailyUsd !== null ? ` · ${usd(k.budgetDailyUsd)}/day` : ""}
+                </div>
               </td>
               <td>{new Date(k.createdAt).toLocaleString()}</td>
               <td>{k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString() : "never"}</td>

@@ -1,0 +1,159 @@
+/**
+ * API key budgets: the ledger's arithmetic (seeded from the durable record, periods that reset on an injectable
+ * clock), and through the real gateway with the openai SDK: concurrent requests never overshoot a budget by more
+ * than one request's reservation, the 429 says which budget and when it resets, /v1/usage reports what is left, and
+ * a budgeted key is never served by a model without a price.
+ */
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MemoryBudgetLedger, periodOf, type SpendSource } from "./budget.js";
+import { GatewayError } from "../errors.js";
+import type { FakeServer } from "../test-support/fake-server.js";
+import { startScriptedOpenAI } from "../test-support/scripted-providers.js";
+import { startTestGateway, type TestGateway } from "../test-support/gateway.js";
+import type { RequestLogEntry } from "../logging/types.js";
+import type { BudgetLimits } from "./budget.js";
+
+describe("MemoryBudgetLedger", () => {
+  it("starts each period from the record (one query for concurrent first requests), and refuses once it is spent", async () => {
+    const queries: Array<Date | null> = [];
+    const source: SpendSource = async (_key, since) => (queries.push(since), since ? 0.5 : 2);
+    const now = Date.UTC(2026, 11, 3, 23, 59, 0);
+    const ledger = new MemoryBudgetLedger(source, () => now);
+    const limits = { day: 1, total: 3 };
+    const [a, b] = await Promise.all([ledger.reserve("k", limits, 0.25), ledger.reserve("k", limits, 0.25)]);
+    expect(queries).toEqual([new Date(Date.UTC(2026, 11, 3)), null]);
+    expect(await ledger.spent("k", limits)).toEqual({ day: 1, total: 2.5 });
+    await expect(ledger.reserve("k", limits, 0.01)).rejects.toMatchObject({ status: 429, code: "budget_exceeded" });
+    await ledger.settle(a, 0.1);
+    await ledger.settle(b, 0);
+    expect(await ledger.spent("k", limits)).toEqual({ day: 0.6, total: 2.1 });
+  });
+
+  it("names the budget, the spend and the reset in the 429, with Retry-After; a total budget never resets", async () => {
+    let now = Date.UTC(2026, 11, 31, 23, 0, 0);
+    const ledger = new MemoryBudgetLedger(
+      async () => 0,
+      () => now,
+    );
+    await ledger.reserve("k", { month: 0.5 }, 0.5);
+    const err = (await ledger.reserve("k", { month: 0.5 }, 0.01).catch((e: unknown) => e)) as GatewayError;
+    expect(err.message).toBe("This API key's monthly budget of $0.5 is spent ($0.500000 so far). It resets at 2027-01-01T00:00:00.000Z.");
+    expect(err.extra.headers).toEqual({ "retry-after": "3600" });
+    // The month turns: a new period, counted from the record (nothing yet).
+    now = Date.UTC(2027, 0, 1, 0, 0, 1);
+    await expect(ledger.reserve("k", { month: 0.5 }, 0.01)).resolves.toMatchObject({ counters: [{ period: "month", id: "2027-01" }] });
+    await ledger.reserve("t", { total: 0.1 }, 0.2);
+    const total = (await ledger.reserve("t", { total: 0.1 }, 0.01).catch((e: unknown) => e)) as GatewayError;
+    expect(total.message).toMatch(/total budget of \$0.1 is spent .* It does not reset/);
+    expect(total.extra.headers).toBeUndefined();
+  });
+
+  it("settles a request that outlived its period into the period it reserved in", async () => {
+    let now = Date.UTC(2026, 11, 3, 23, 59, 59);
+    const ledger = new MemoryBudgetLedger(
+      async () => 0,
+      () => now,
+    );
+    const r = await ledger.reserve("k", { day: 10 }, 1);
+    now += 2000;
+    await ledger.settle(r, 0.25);
+    expect(await ledger.spent("k", { day: 10 })).toEqual({ day: 0 });
+    now -= 2000;
+    expect(await ledger.spent("k", { day: 10 })).toEqual({ day: 0.25 });
+    expect(periodOf("day", now).id).toBe("2026-12-03");
+  });
+});
+
+describe("budgets through the gateway", () => {
+  // $1,000 per million tokens: each scripted answer (11 in, 7 out) costs $0.018.
+  const PER_REQUEST = 0.018;
+  const keys: Record<string, BudgetLimits> = { tight: { total: 0.1 }, daily: { day: 0.02 }, none: {} };
+  let oa: FakeServer, gw: TestGateway;
+  const rows: RequestLogEntry[] = [];
+  beforeAll(async () => {
+    oa = await startScriptedOpenAI("OA");
+    gw = await startTestGateway(
+      `providers:
+  - { id: oa, type: openai, base_url: "${oa.url}/v1", models: [m, unpriced], prices: { m: { input: 1000, output: 1000 } } }
+`,
+      {
+        logSink: { write: (e) => void rows.push(e) },
+        authenticate: async (headers) => {
+          const key = /^Bearer (.+)$/.exec(headers.authorization ?? "")?.[1] ?? "";
+          if (!(key in keys)) throw new GatewayError(401, "authentication_error", "invalid_api_key", "Invalid API key.");
+          return { keyId: key, budget: keys[key] };
+        },
+      },
+    );
+  });
+  afterAll(async () => {
+    await gw.close();
+    await oa.close();
+  });
+  const client = (key: string) => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+  const ask = (key: string, model = "m") => client(key).chat.completions.create({ model, messages: [{ role: "user", content: "hi" }], max_tokens: 10 });
+
+  it("holds a budget under concurrency: the overshoot is at most one request's reservation", async () => {
+    const sent = 40;
+    const results = await Promise.allSettled(Array.from({ length: sent }, () => ask("tight")));
+    // Then one at a time, until refused: what the settled reservations gave back is spent too.
+    let more = 0;
+    while (
+      (await ask("tight").then(
+        () => true,
+        () => false,
+      )) &&
+      more < 20
+    )
+      more++;
+    await new Promise((r) => setTimeout(r, 50));
+    const allowed = results.filter((r) => r.status === "fulfilled").length + more;
+    const refused = results.filter((r) => r.status === "rejected");
+    for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ status: 429, code: "budget_exceeded" });
+    const logged = rows.filter((r) => r.apiKeyId === "tight" && r.status === 200);
+    const spend = logged.reduce((sum, r) => sum + r.cost!, 0);
+    // The reservation: the prompt at 4 characters a token plus max_tokens 10, at $1,000 per million.
+    const reservation = (Math.ceil(JSON.stringify([{ role: "user", content: "hi" }]).length / 4) + 10) * 0.001;
+    const report = (await (await fetch(`${gw.url}/v1/usage`, { headers: { authorization: "Bearer tight" } })).json()) as any;
+    console.log(
+      `[budget] sent ${sent + more + 1}, allowed ${allowed}, refused ${sent + more + 1 - allowed}; spend logged $${spend.toFixed(6)}, ` +
+        `ledger $${report.spend.total.toFixed(6)}; budget $0.1, overshoot $${Math.max(0, spend - 0.1).toFixed(6)} (one reservation: $${reservation.toFixed(6)})`,
+    );
+    expect(logged).toHaveLength(allowed);
+    expect(spend).toBeCloseTo(allowed * PER_REQUEST, 9);
+    expect(spend).toBeGreaterThanOrEqual(0.1 - PER_REQUEST);
+    expect(spend).toBeLessThanOrEqual(0.1 + reservation);
+    expect(report.spend.total).toBeCloseTo(spend, 9);
+    expect(report.budgets).toEqual([{ period: "total", limit_usd: 0.1, spent_usd: report.spend.total, remaining_usd: 0, resets_at: null }]);
+  });
+
+  it("answers 429 budget_exceeded with Retry-After to the next UTC day", async () => {
+    await ask("daily");
+    await ask("daily");
+    const err = (await ask("daily").catch((e: unknown) => e)) as InstanceType<typeof OpenAI.RateLimitError>;
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(err.error).toMatchObject({ code: "budget_exceeded", type: "rate_limit_error" });
+    expect((err.error as { message: string }).message).toMatch(
+      /daily budget of \$0.02 is spent \(\$0.036000 so far\)\. It resets at \d{4}-\d\d-\d\dT00:00:00.000Z/,
+    );
+    const retryAfter = Number(err.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(86_400);
+  });
+
+  it("never lets a budgeted key reach a model without a price; a key without a budget may", async () => {
+    const err = (await ask("tight", "unpriced").catch((e: unknown) => e)) as InstanceType<typeof OpenAI.PermissionDeniedError>;
+    expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect(err.error).toMatchObject({ code: "model_not_priced" });
+    await expect(ask("none", "unpriced")).resolves.toMatchObject({ provider: "oa" });
+  });
+
+  it("reports a key's spend on /v1/usage, and refuses the question without a key", async () => {
+    const report = (await (await fetch(`${gw.url}/v1/usage`, { headers: { authorization: "Bearer daily" } })).json()) as any;
+    expect(report).toMatchObject({ object: "usage", key_id: "daily", budgets: [{ period: "day", limit_usd: 0.02 }] });
+    expect(report.budgets[0].spent_usd).toBeCloseTo(0.036, 9);
+    expect(report.budgets[0].resets_at).toBe(periodOf("day", Date.now()).end!.toISOString());
+    expect((await fetch(`${gw.url}/v1/usage`)).status).toBe(401);
+  });
+});
