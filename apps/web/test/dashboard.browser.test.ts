@@ -76,6 +76,9 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   await page.click("button[type=submit]");
   await page.waitForSelector('tr[data-provider="alpha"]');
   expect(await page.textContent("body")).not.toContain("sk-alpha-secret-1234");
+  // alpha's model has no price (its cost is unknown); beta's has one.
+  expect(await page.textContent('tr[data-provider="alpha"] [data-unpriced]')).toContain("no price: m");
+  expect(await page.$('tr[data-provider="beta"] [data-unpriced]')).toBeNull();
   await shot("providers");
 
   // alpha serves first until it is switched off; the next request then skips it.
@@ -132,6 +135,11 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   await page.goto(`${server.url}/keys`);
   await page.waitForSelector('tr[data-key="ci-service"] [data-spend]');
   expect(await page.textContent('tr[data-key="ci-service"] [data-spend]')).toContain("$0.000045 this month of $25.00");
+  // Its budgets changed after creation.
+  await page.click('tr[data-key="ci-service"] >> text=Budgets');
+  await page.fill('form[aria-label="key budgets"] input[name=daily]', "1.5");
+  await page.click('form[aria-label="key budgets"] button[type=submit]');
+  await page.waitForSelector('tr[data-key="ci-service"] [data-spend] >> text=$1.50/day');
   await shot("keys-spend");
 
   await page.goto(`${server.url}/usage`);

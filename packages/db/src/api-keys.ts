@@ -144,6 +144,12 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
       return (await prisma.apiKey.findMany({ orderBy: { createdAt: "desc" } })).map(toRecord);
     },
 
+    async setBudgets(id, budgets) {
+      const { count } = await prisma.apiKey.updateMany({ where: { id }, data: budgets });
+      invalidate();
+      return count > 0;
+    },
+
     async revoke(id) {
       const { count } = await prisma.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
       invalidate(id);

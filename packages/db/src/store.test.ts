@@ -327,6 +327,10 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     expect(await store.logs.spend(budgeted.record.id, new Date("2026-12-01T00:00:00Z"))).toBeCloseTo(0.500001, 9);
     expect(await store.logs.spend(budgeted.record.id, null)).toBeCloseTo(1.750001, 9);
     expect(await store.logs.spend("key_nobody", null)).toBe(0);
+    // Changed from the dashboard: the next request carries the new budgets.
+    expect(await store.apiKeys.setBudgets(budgeted.record.id, { budgetDailyUsd: 1, budgetMonthlyUsd: null, budgetTotalUsd: 100 })).toBe(true);
+    expect(await auth({ authorization: `Bearer ${budgeted.secret}` })).toMatchObject({ budget: { day: 1, month: null, total: 100 } });
+    expect(await store.apiKeys.setBudgets("key_nobody", { budgetDailyUsd: 1, budgetMonthlyUsd: null, budgetTotalUsd: null })).toBe(false);
   });
 
   it("loses no pending log row on close", async () => {

@@ -60,6 +60,8 @@ export interface ApiKeyStore {
   }): Promise<{ record: ApiKeyRecord; secret: string }>;
   list(): Promise<ApiKeyRecord[]>;
   revoke(id: string): Promise<boolean>;
+  /** Sets a key's budgets (null: none for that period); applies to its next request. False: no such key. */
+  setBudgets(id: string, budgets: { budgetDailyUsd: number | null; budgetMonthlyUsd: number | null; budgetTotalUsd: number | null }): Promise<boolean>;
   /** The active key matching `secret`, or null (revoked, unknown). Cached: must be cheap on the hot path. */
   verify(secret: string): Promise<ApiKeyRecord | null>;
   /** Number of keys ever created, revoked ones included: once there is one, /v1 requires a key (revoking the

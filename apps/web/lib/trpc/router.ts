@@ -14,6 +14,7 @@ import {
   toProviderForm,
   PROVIDER_TYPES,
   type ProviderConfig,
+  priceFor,
 } from "@interference/core";
 import { toPublicProvider } from "@interference/db";
 import type { Runtime } from "@/lib/runtime";
@@ -77,6 +78,8 @@ export const appRouter = t.router({
           /** What the edit form starts from: the provider as configured (secrets left out). */
           form: toProviderForm(p.config),
           stats: stats.get(p.config.id) ?? null,
+          /** Models whose requests cost nothing known (no configured or built-in price): set `prices` for them. */
+          unpriced: p.config.models.filter((m) => m.id !== "*" && !priceFor(p.config, m)).map((m) => m.id),
         };
       });
     }),
@@ -211,6 +214,21 @@ export const appRouter = t.router({
         });
         ctx.runtime.keysChanged();
         return { record, secret };
+      }),
+    setBudgets: admin
+      .input(
+        z.object({
+          id: z.string(),
+          budgetDailyUsd: z.number().positive().nullable(),
+          budgetMonthlyUsd: z.number().positive().nullable(),
+          budgetTotalUsd: z.number().positive().nullable(),
+        }),
+      )
+      .mutation(async ({ ctx, input }) => {
+        const { id, ...budgets } = input;
+        if (!(await ctx.runtime.store.apiKeys.setBudgets(id, budgets))) throw new TRPCError({ code: "NOT_FOUND", message: `No key ${id}` });
+        ctx.runtime.keysChanged();
+        return { updated: true };
       }),
     revoke: admin.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
       const revoked = await ctx.runtime.store.apiKeys.revoke(input.id);

@@ -31,31 +31,28 @@ const openai: Table = {
   "o4-mini": { input: 1.1, cached_input: 0.275, output: 4.4 },
 };
 
+/** Claude Sonnet 4 and 4.5: doubled input and 1.5 × output above 200K prompt tokens. */
+const sonnet4: ModelPrice = {
+  input: 3,
+  cache_write: 3.75,
+  cached_input: 0.3,
+  output: 15,
+  long_context: { above: 200_000, input: 6, cache_write: 7.5, cached_input: 0.6, output: 22.5 },
+};
+
 /** Cache writes are the 5-minute ones (1.25 × input); reads are 0.1 × input. */
 const anthropic: Table = {
   "claude-opus-4-1": { input: 15, cache_write: 18.75, cached_input: 1.5, output: 75 },
   "claude-opus-4-5": { input: 5, cache_write: 6.25, cached_input: 0.5, output: 25 },
   "claude-opus-4-6": { input: 5, cache_write: 6.25, cached_input: 0.5, output: 25 },
   "claude-opus-4-7": { input: 5, cache_write: 6.25, cached_input: 0.5, output: 25 },
-  "claude-sonnet-4-0": {
-    input: 3,
-    cache_write: 3.75,
-    cached_input: 0.3,
-    output: 15,
-    long_context: { above: 200_000, input: 6, cache_write: 7.5, cached_input: 0.6, output: 22.5 },
-  },
-  "claude-sonnet-4-5": {
-    input: 3,
-    cache_write: 3.75,
-    cached_input: 0.3,
-    output: 15,
-    long_context: { above: 200_000, input: 6, cache_write: 7.5, cached_input: 0.6, output: 22.5 },
-  },
+  "claude-sonnet-4-0": sonnet4,
+  "claude-sonnet-4-20250514": sonnet4,
+  "claude-sonnet-4-5": sonnet4,
   "claude-sonnet-4-6": { input: 3, cache_write: 3.75, cached_input: 0.3, output: 15 },
   "claude-haiku-4-5": { input: 1, cache_write: 1.25, cached_input: 0.1, output: 5 },
   "claude-3-7-sonnet-20250219": { input: 3, cache_write: 3.75, cached_input: 0.3, output: 15 },
 };
-anthropic["claude-sonnet-4-20250514"] = anthropic["claude-sonnet-4-0"]!;
 
 /** Thinking tokens are billed as output; the pro models double their prices above 200K prompt tokens. */
 const gemini: Table = {

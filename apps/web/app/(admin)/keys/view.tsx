@@ -12,6 +12,8 @@ export default function KeysView() {
   const [keys, setKeys] = useState<Key[] | null>(null);
   const [form, setForm] = useState(EMPTY);
   const [secret, setSecret] = useState<string | null>(null);
+  /** The key whose budgets are being edited, as text fields. */
+  const [budgets, setBudgets] = useState<{ id: string; name: string; daily: string; monthly: string; total: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => trpc.keys.list.query().then(setKeys, (e) => setError(e.message)), []);
   useEffect(() => void load(), [load]);
@@ -89,6 +91,67 @@ export default function KeysView() {
           <button onClick={() => setSecret(null)}>Done</button>
         </div>
       )}
+      {budgets && (
+        <form
+          className="card row"
+          aria-label="key budgets"
+          onSubmit={(e) => {
+            e.preventDefault();
+            trpc.keys.setBudgets
+              .mutate({
+                id: budgets.id,
+                budgetDailyUsd: amount(budgets.daily),
+                budgetMonthlyUsd: amount(budgets.monthly),
+                budgetTotalUsd: amount(budgets.total),
+              })
+              .then(
+                () => (setBudgets(null), load()),
+                (e) => setError(e.message),
+              );
+          }}
+        >
+          <strong>Budgets of {budgets.name} (USD; empty: none)</strong>
+          <label>
+            Per day
+            <input
+              name="daily"
+              type="number"
+              min={0.01}
+              step={0.01}
+              value={budgets.daily}
+              onChange={(e) => setBudgets({ ...budgets, daily: e.target.value })}
+            />
+          </label>
+          <label>
+            Per month
+            <input
+              name="monthly"
+              type="number"
+              min={0.01}
+              step={0.01}
+              value={budgets.monthly}
+              onChange={(e) => setBudgets({ ...budgets, monthly: e.target.value })}
+            />
+          </label>
+          <label>
+            In total
+            <input
+              name="total"
+              type="number"
+              min={0.01}
+              step={0.01}
+              value={budgets.total}
+              onChange={(e) => setBudgets({ ...budgets, total: e.target.value })}
+            />
+          </label>
+          <button className="primary" type="submit">
+            Save budgets
+          </button>
+          <button type="button" onClick={() => setBudgets(null)}>
+            Cancel
+          </button>
+        </form>
+      )}
       {error && <p className="bad">{error}</p>}
       <table>
         <thead>
@@ -134,7 +197,22 @@ export default function KeysView() {
                 {k.revokedAt ? (
                   <span className="bad">revoked</span>
                 ) : (
-                  <button onClick={() => void trpc.keys.revoke.mutate({ id: k.id }).then(load, (e) => setError(e.message))}>Revoke</button>
+                  <>
+                    <button
+                      onClick={() =>
+                        setBudgets({
+                          id: k.id,
+                          name: k.name,
+                          daily: k.budgetDailyUsd?.toString() ?? "",
+                          monthly: k.budgetMonthlyUsd?.toString() ?? "",
+                          total: k.budgetTotalUsd?.toString() ?? "",
+                        })
+                      }
+                    >
+                      Budgets
+                    </button>
+                    <button onClick={() => void trpc.keys.revoke.mutate({ id: k.id }).then(load, (e) => setError(e.message))}>Revoke</button>
+                  </>
                 )}
               </td>
             </tr>

@@ -125,6 +125,11 @@ export default function ProvidersView() {
                 <td>
                   {p.models.join(", ") || <span className="muted">none</span>}
                   {p.image_models.length > 0 && <div className="muted">images: {p.image_models.join(", ")}</div>}
+                  {p.unpriced.length > 0 && (
+                    <div className="muted" data-unpriced title="Their cost is unknown: set prices for them in the provider's settings">
+                      no price: {p.unpriced.join(", ")}
+                    </div>
+                  )}
                 </td>
                 <td>
                   <label>
