@@ -144,5 +144,8 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
 
   await page.goto(`${server.url}/usage`);
   await page.waitForSelector('[data-group="beta"]');
+  // beta served the three requests that reached a provider, each at 45 µ$.
+  expect(await page.textContent('[data-group="beta"] h2')).toBe("beta $0.000135");
+  expect(await page.textContent('[data-group="beta"]')).toContain("Spend (USD)");
   await shot("usage");
 });

@@ -387,13 +387,25 @@ export function logStore(prisma: PrismaClient, writer: LogWriter): LogStore {
 
     async usage({ since, bucket, groupBy }): Promise<UsageBucket[]> {
       const unit = ({ minute: "minute", hour: "hour", day: "day" } as const)[bucket];
-      const column = groupBy === "provider" ? Prisma.sql`coalesce(provider, '(none)')` : Prisma.sql`coalesce("apiKeyId", '(no key)')`;
-      const rows = await prisma.$queryRaw<{ t: Date; grp: string; requests: bigint; errors: bigint; tokens: bigint | null }[]>`
+      const column =
+        groupBy === "provider"
+          ? Prisma.sql`coalesce(provider, '(none)')`
+          : groupBy === "model"
+            ? Prisma.sql`coalesce("servedModel", '(none)')`
+            : Prisma.sql`coalesce("apiKeyId", '(no key)')`;
+      const rows = await prisma.$queryRaw<{ t: Date; grp: string; requests: bigint; errors: bigint; tokens: bigint | null; cost: number | null }[]>`
         SELECT date_trunc(${unit}, time) AS t, ${column} AS grp, count(*) AS requests,
-               count(*) FILTER (WHERE status >= 400) AS errors, sum("totalTokens") AS tokens
+               count(*) FILTER (WHERE status >= 400) AS errors, sum("totalTokens") AS tokens, sum(cost) AS cost
           FROM "RequestLog" WHERE time >= ${since}
          GROUP BY 1, 2 ORDER BY 1, 2`;
-      return rows.map((r) => ({ t: new Date(r.t), group: r.grp, requests: Number(r.requests), errors: Number(r.errors), tokens: Number(r.tokens ?? 0) }));
+      return rows.map((r) => ({
+        t: new Date(r.t),
+        group: r.grp,
+        requests: Number(r.requests),
+        errors: Number(r.errors),
+        tokens: Number(r.tokens ?? 0),
+        cost: Number(r.cost ?? 0),
+      }));
     },
   };
 }

@@ -220,6 +220,12 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     expect(usage.reduce((s, u) => s + u.requests, 0)).toBe(1234);
     expect(usage.reduce((s, u) => s + u.tokens, 0)).toBe(1234 * 7);
     expect(new Set(usage.map((u) => u.group))).toEqual(new Set(["key_a", "(no key)"]));
+    // Spend sums the rows with a known cost (entry(): every third row has none).
+    const spend = Array.from({ length: 1234 }, (_, i) => entry(i).cost ?? 0).reduce((s, c) => s + c, 0);
+    expect(usage.reduce((s, u) => s + u.cost, 0)).toBeCloseTo(spend, 9);
+    const byModel = await store.logs.usage({ since, bucket: "day", groupBy: "model" });
+    expect(byModel.map((u) => u.group)).toEqual(["m"]);
+    expect(byModel[0]!.cost).toBeCloseTo(spend, 9);
   });
 
   it("counts a provider once per request it took part in, retries and failover included", async () => {

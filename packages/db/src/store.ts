@@ -99,11 +99,13 @@ export interface ProviderStats {
 export interface UsageBucket {
   /** Bucket start. */
   t: Date;
-  /** Provider id or API key id, per `groupBy`. */
+  /** Provider id, API key id or served model, per `groupBy`. */
   group: string;
   requests: number;
   errors: number;
   tokens: number;
+  /** USD, of the rows with a known cost. */
+  cost: number;
 }
 
 export interface LogStore {
@@ -113,7 +115,7 @@ export interface LogStore {
   get(id: string): Promise<RequestLogEntry | null>;
   count(filter?: LogFilter): Promise<number>;
   providerStats(since: Date): Promise<ProviderStats[]>;
-  usage(opts: { since: Date; bucket: "minute" | "hour" | "day"; groupBy: "provider" | "apiKey" }): Promise<UsageBucket[]>;
+  usage(opts: { since: Date; bucket: "minute" | "hour" | "day"; groupBy: "provider" | "apiKey" | "model" }): Promise<UsageBucket[]>;
   /** USD a key spent since `since` (null: ever), as logged: what budgets count from after a restart. */
   spend(apiKeyId: string, since: Date | null): Promise<number>;
 }

@@ -172,7 +172,7 @@ export const appRouter = t.router({
           .min(1)
           .max(24 * 30)
           .default(24),
-        groupBy: z.enum(["provider", "apiKey"]).default("provider"),
+        groupBy: z.enum(["provider", "apiKey", "model"]).default("provider"),
       }),
     )
     .query(async ({ ctx, input }) =>
