@@ -38,6 +38,8 @@ export interface Runtime {
   modelsDir: string;
   /** Call after creating or revoking an API key: other replicas drop their cached lookups. */
   keysChanged(revokedId?: string): void;
+  /** The share of a budget (percent) at which a key's budget alerts (BUDGET_ALERT_PERCENT, default 80). */
+  budgetAlertPercent: number;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
   let bus: RedisBus | null = null;
   let rateLimiter: RateLimiter = new MemoryRateLimiter();
   let redisLimiter: RedisRateLimiter | null = null;
+  const budgetAlertPercent = Math.min(100, Math.max(1, numberFrom(env.BUDGET_ALERT_PERCENT) ?? 80));
   // Budgets count from the request log's costs (durable), on every replica alike.
   const spendSource: SpendSource = (keyId, since) => store.logs.spend(keyId, since);
   let budgetLedger: BudgetLedger = new MemoryBudgetLedger(spendSource);
@@ -98,6 +101,8 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     rateLimiter,
     spendSource,
     budgetLedger,
+    // Soft limits: logged, and POSTed to BUDGET_ALERT_WEBHOOK when set (guarded like every outside URL).
+    budgetAlerts: { percent: budgetAlertPercent, webhook: env.BUDGET_ALERT_WEBHOOK || undefined },
     readiness: {
       // Unreachable is degraded, not down: keys are served from their last known state and log rows wait in
       // memory, so taking every replica out of a load balancer would only turn an outage into a total one.
@@ -133,6 +138,7 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     trustedUrl,
     modelsDir: env.MODELS_DIR || join(repoRoot(), "models"),
     keysChanged: (revoked) => bus?.publish({ type: "keys", ...(revoked ? { revoked } : {}) }),
+    budgetAlertPercent,
     async close() {
       // Each step bounded and reported, so a stuck dependency shows in the log instead of hanging the shutdown.
       await step("gateway", () => gateway.close(), 10_000);

@@ -140,6 +140,13 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   await page.fill('form[aria-label="key budgets"] input[name=daily]', "1.5");
   await page.click('form[aria-label="key budgets"] button[type=submit]');
   await page.waitForSelector('tr[data-key="ci-service"] [data-spend] >> text=$1.50/day');
+  expect(await page.$('tr[data-key="ci-service"] [data-alert]')).toBeNull(); // 45 µ$ of $25: far from the alert
+  // A total budget of 50 µ$: the 45 spent are past the 80% soft limit, and the keys page says so.
+  await page.click('tr[data-key="ci-service"] >> text=Budgets');
+  await page.fill('form[aria-label="key budgets"] input[name=total]', "0.00005");
+  await page.click('form[aria-label="key budgets"] button[type=submit]');
+  await page.waitForSelector('tr[data-key="ci-service"] [data-alert]');
+  expect(await page.textContent('tr[data-key="ci-service"] [data-alert]')).toBe("over 80% of its total budget");
   await shot("keys-spend");
 
   await page.goto(`${server.url}/usage`);

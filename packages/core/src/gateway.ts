@@ -34,6 +34,7 @@ import { createResponse, deleteResponse, getResponse, listInputItems } from "./r
 import { DEFAULT_RESPONSE_RETENTION_MS, MemoryResponseStore, type ResponseStore } from "./apis/responses/store.js";
 import { BudgetMeter, budgetsOf, MemoryBudgetLedger, type BudgetLedger, type SpendSource } from "./spend/budget.js";
 import { usageReport } from "./routes/usage.js";
+import { BudgetAlerts } from "./spend/alerts.js";
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -75,6 +76,11 @@ export interface GatewayOptions {
   spendSource?: SpendSource;
   /** Enforces API keys' budgets (AuthContext.budget); default: in memory, seeded from `spendSource`. */
   budgetLedger?: BudgetLedger;
+  /**
+   * Soft limits: at `percent` of a key's budget an alert is logged and, with `webhook`, POSTed there as JSON (a
+   * URL guarded like image links: public addresses only unless allow-listed).
+   */
+  budgetAlerts?: { percent: number; webhook?: string };
 }
 
 /** A route's work once the body is read and the caller authenticated. */
@@ -105,6 +111,7 @@ export class Gateway {
   readonly metrics: GatewayMetrics;
   readonly responses: ResponseStore;
   readonly budgets: BudgetLedger;
+  private readonly alerts: BudgetAlerts | null;
   private readonly spendSource: SpendSource;
   private readonly logSink: RequestLogSink;
   /** Fetches URLs the config file did not name (image links): public addresses only unless allow-listed. */
@@ -119,6 +126,13 @@ export class Gateway {
     this.logSink = this.metrics.wrap(options.logSink);
     this.maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
     this.fetcher = new UpstreamClient({ guard: { allowList: options.urlAllowList ?? [], resolve: options.resolveAddress } });
+    const alerting = options.budgetAlerts;
+    this.alerts = alerting
+      ? new BudgetAlerts(this.budgets, {
+          percent: alerting.percent,
+          notify: alerting.webhook ? (alert) => this.postAlert(alerting.webhook!, alert) : undefined,
+        })
+      : null;
     this.responses = options.responseStore ?? new MemoryResponseStore();
     this.media = new MediaStore({ dir: ".data/media", maxAgeMs: 24 * 3600_000, maxTotalBytes: 1024 ** 3, ...options.media });
 
@@ -248,7 +262,10 @@ export class Gateway {
         await this.options.rateLimiter.check(auth.keyId, limits);
         if (limits.tpm) log.meter = new TokenMeter(this.options.rateLimiter, auth.keyId, limits.tpm);
       }
-      if (auth.keyId && budgetsOf(auth.budget).length) log.budget = new BudgetMeter(this.budgets, auth.keyId, auth.budget!);
+      if (auth.keyId && budgetsOf(auth.budget).length) {
+        const { keyId, budget } = auth;
+        log.budget = new BudgetMeter(this.budgets, keyId, budget!, this.alerts ? async () => void (await this.alerts!.check(keyId, budget!)) : undefined);
+      }
       const res = await route.handler(req, { auth, log, params });
       // A JSON answer's cost is known once it is logged; a stream's comes in its final usage event instead.
       const cost = log.entry.cost;
@@ -261,6 +278,18 @@ export class Gateway {
       return errorResponse(req.path, e, log.entry.id, e.extra.headers);
     }
   };
+
+  /** One alert to the webhook: JSON, through the guarded client, 10 s at most, the answer read up to its cap. */
+  private async postAlert(url: string, alert: unknown): Promise<void> {
+    const res = await this.fetcher.send({
+      url,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(alert),
+      signal: AbortSignal.timeout(10_000),
+      timeouts: { connect_ms: 5000, first_byte_ms: 10_000, idle_ms: 10_000 },
+    });
+    await res.body.dump({ limit: 64 * 1024 }); // the answer is not needed: read off (bounded) to free the socket
+  }
 
   private match(req: GatewayHttpRequest): { route: Route; params: Record<string, string> } | { allowed: string } | null {
     const allowed: string[] = [];

@@ -185,7 +185,16 @@ export const appRouter = t.router({
       const { logs, apiKeys } = ctx.runtime.store;
       const month = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1));
       return Promise.all(
-        (await apiKeys.list()).map(async (k) => ({ ...k, spentMonthUsd: await logs.spend(k.id, month), spentTotalUsd: await logs.spend(k.id, null) })),
+        (await apiKeys.list()).map(async (k) => {
+          const spent = { month: await logs.spend(k.id, month), total: await logs.spend(k.id, null) };
+          const share = ctx.runtime.budgetAlertPercent / 100;
+          // The budgets past the alert threshold (soft limit), as the gateway's alerts count them.
+          const alerting = [
+            ...(k.budgetMonthlyUsd !== null && spent.month >= k.budgetMonthlyUsd * share ? ["month"] : []),
+            ...(k.budgetTotalUsd !== null && spent.total >= k.budgetTotalUsd * share ? ["total"] : []),
+          ];
+          return { ...k, spentMonthUsd: spent.month, spentTotalUsd: spent.total, alerting, alertPercent: ctx.runtime.budgetAlertPercent };
+        }),
       );
     }),
     create: admin

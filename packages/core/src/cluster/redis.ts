@@ -334,6 +334,17 @@ export class RedisBudgetLedger implements BudgetLedger {
     return out;
   }
 
+  async claim(id: string, ttlMs: number | null): Promise<boolean> {
+    if (this.degraded) return this.local.claim(id);
+    try {
+      const key = `${this.prefix}claimed:${id}`;
+      const set = ttlMs ? await this.redis.set(key, "1", "PX", ttlMs, "NX") : await this.redis.set(key, "1", "NX");
+      return set === "OK";
+    } catch {
+      return this.local.claim(id);
+    }
+  }
+
   async close(): Promise<void> {
     this.redis.disconnect();
   }

@@ -8,7 +8,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryBudgetLedger, periodOf, type SpendSource } from "./budget.js";
 import { GatewayError } from "../errors.js";
-import type { FakeServer } from "../test-support/fake-server.js";
+import { sendJson, startFakeServer, type FakeServer } from "../test-support/fake-server.js";
 import { startScriptedOpenAI } from "../test-support/scripted-providers.js";
 import { startTestGateway, type TestGateway } from "../test-support/gateway.js";
 import type { RequestLogEntry } from "../logging/types.js";
@@ -155,5 +155,61 @@ describe("budgets through the gateway", () => {
     expect(report.budgets[0].spent_usd).toBeCloseTo(0.036, 9);
     expect(report.budgets[0].resets_at).toBe(periodOf("day", Date.now()).end!.toISOString());
     expect((await fetch(`${gw.url}/v1/usage`)).status).toBe(401);
+  });
+});
+
+describe("soft limits", () => {
+  it("alerts once per key, budget and period at the threshold, to the webhook (guarded, allow-listed here)", async () => {
+    const hooks: any[] = [];
+    const hook = await startFakeServer((_q, res, body) => (hooks.push(body), sendJson(res, 204, {})));
+    const oa = await startScriptedOpenAI("OA");
+    const gw = await startTestGateway(
+      `providers:\n  - { id: oa, type: openai, base_url: "${oa.url}/v1", models: [m], prices: { m: { input: 1000, output: 1000 } } }\n`,
+      {
+        authenticate: async () => ({ keyId: "k", budget: { day: 0.1 } }),
+        budgetAlerts: { percent: 50, webhook: `${hook.url}/alerts` },
+        urlAllowList: [new URL(hook.url).host],
+      },
+    );
+    try {
+      const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "k", maxRetries: 0 });
+      const ask = () => client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }], max_tokens: 10 });
+      // $0.018 each: 0.036 after two (below 50%), 0.054 after three, 0.072 after four.
+      for (let i = 0; i < 2; i++) await ask();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(hooks).toEqual([]);
+      for (let i = 0; i < 2; i++) await ask();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(hooks).toHaveLength(1);
+      expect(hooks[0]).toMatchObject({ type: "budget.threshold", key_id: "k", period: "day", limit_usd: 0.1, threshold_percent: 50 });
+      expect(hooks[0].spent_usd).toBeCloseTo(0.054, 9);
+      expect(hooks[0].resets_at).toBe(periodOf("day", Date.now()).end!.toISOString());
+    } finally {
+      await gw.close();
+      await oa.close();
+      await hook.close();
+    }
+  });
+
+  it("never posts to an internal address that is not allow-listed", async () => {
+    const hooks: unknown[] = [];
+    const hook = await startFakeServer((_q, res, body) => (hooks.push(body), sendJson(res, 204, {})));
+    const oa = await startScriptedOpenAI("OA");
+    const gw = await startTestGateway(
+      `providers:\n  - { id: oa, type: openai, base_url: "${oa.url}/v1", models: [m], prices: { m: { input: 1000, output: 1000 } } }\n`,
+      { authenticate: async () => ({ keyId: "k", budget: { total: 0.01 } }), budgetAlerts: { percent: 80, webhook: `${hook.url}/alerts` } },
+    );
+    try {
+      await new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "k", maxRetries: 0 }).chat.completions.create({
+        model: "m",
+        messages: [{ role: "user", content: "hi" }],
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(hooks).toEqual([]);
+    } finally {
+      await gw.close();
+      await oa.close();
+      await hook.close();
+    }
   });
 });

@@ -72,6 +72,8 @@ export interface BudgetLedger {
   settle(reservation: Reservation, usd: number): Promise<void>;
   /** What the key has spent in each of its budgeted periods, reservations in flight included. */
   spent(keyId: string, limits: BudgetLimits): Promise<Partial<Record<BudgetPeriod, number>>>;
+  /** True the first time it is asked for `id` (an alert sent once per key and period, on every replica alike). */
+  claim(id: string, ttlMs: number | null): Promise<boolean>;
   close?(): Promise<void>;
 }
 
@@ -135,6 +137,14 @@ export class MemoryBudgetLedger implements BudgetLedger {
     for (const { period } of budgetsOf(limits)) out[period] = fromNano(this.counters.get(await this.seed(keyId, period, now))!);
     return out;
   }
+
+  private readonly claimed = new Set<string>();
+  async claim(id: string): Promise<boolean> {
+    if (this.claimed.has(id)) return false;
+    if (this.claimed.size > 100_000) this.claimed.clear(); // bounded: at worst an alert is sent twice
+    this.claimed.add(id);
+    return true;
+  }
 }
 
 /** One request's budget: reserved when it starts, settled on its logged cost when it ends. */
@@ -145,6 +155,8 @@ export class BudgetMeter {
     private readonly ledger: BudgetLedger,
     private readonly keyId: string,
     private readonly limits: BudgetLimits,
+    /** Runs once the request's cost is settled (the soft-limit alerts look then). */
+    private readonly onSettled?: () => Promise<void>,
   ) {}
 
   async reserve(usd: number): Promise<void> {
@@ -156,6 +168,9 @@ export class BudgetMeter {
     const reservation = this.reservation;
     if (!reservation) return;
     this.reservation = null;
-    this.ledger.settle(reservation, cost ?? 0).catch((err: Error) => console.warn(`[budget] settling ${this.keyId}: ${err.message}`));
+    this.ledger
+      .settle(reservation, cost ?? 0)
+      .then(() => this.onSettled?.())
+      .catch((err: Error) => console.warn(`[budget] settling ${this.keyId}: ${err.message}`));
   }
 }

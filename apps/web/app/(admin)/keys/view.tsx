@@ -68,15 +68,15 @@ export default function KeysView() {
         </label>
         <label>
           Budget/day (USD)
-          <input name="daily" type="number" min={0.01} step={0.01} value={form.daily} onChange={(e) => setForm({ ...form, daily: e.target.value })} />
+          <input name="daily" type="number" min={0.000001} step="any" value={form.daily} onChange={(e) => setForm({ ...form, daily: e.target.value })} />
         </label>
         <label>
           Budget/month (USD)
-          <input name="monthly" type="number" min={0.01} step={0.01} value={form.monthly} onChange={(e) => setForm({ ...form, monthly: e.target.value })} />
+          <input name="monthly" type="number" min={0.000001} step="any" value={form.monthly} onChange={(e) => setForm({ ...form, monthly: e.target.value })} />
         </label>
         <label>
           Budget in total (USD)
-          <input name="total" type="number" min={0.01} step={0.01} value={form.total} onChange={(e) => setForm({ ...form, total: e.target.value })} />
+          <input name="total" type="number" min={0.000001} step="any" value={form.total} onChange={(e) => setForm({ ...form, total: e.target.value })} />
         </label>
         <button className="primary" type="submit">
           Create key
@@ -116,8 +116,8 @@ export default function KeysView() {
             <input
               name="daily"
               type="number"
-              min={0.01}
-              step={0.01}
+              min={0.000001}
+              step="any"
               value={budgets.daily}
               onChange={(e) => setBudgets({ ...budgets, daily: e.target.value })}
             />
@@ -127,8 +127,8 @@ export default function KeysView() {
             <input
               name="monthly"
               type="number"
-              min={0.01}
-              step={0.01}
+              min={0.000001}
+              step="any"
               value={budgets.monthly}
               onChange={(e) => setBudgets({ ...budgets, monthly: e.target.value })}
             />
@@ -138,8 +138,8 @@ export default function KeysView() {
             <input
               name="total"
               type="number"
-              min={0.01}
-              step={0.01}
+              min={0.000001}
+              step="any"
               value={budgets.total}
               onChange={(e) => setBudgets({ ...budgets, total: e.target.value })}
             />
@@ -190,6 +190,11 @@ export default function KeysView() {
                   {usd(k.spentTotalUsd)} in total{k.budgetTotalUsd !== null ? ` of ${usd(k.budgetTotalUsd)}` : ""}
                   {k.budgetDailyUsd !== null ? ` · ${usd(k.budgetDailyUsd)}/day` : ""}
                 </div>
+                {k.alerting.length > 0 && (
+                  <div className="bad" data-alert>
+                    over {k.alertPercent}% of its {k.alerting.join(" and ")} budget
+                  </div>
+                )}
               </td>
               <td>{new Date(k.createdAt).toLocaleString()}</td>
               <td>{k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString() : "never"}</td>
