@@ -22,6 +22,8 @@ export class LogRecorder {
   /** The served model's price, once a provider serves (null: unknown, so no cost). */
   price: ModelPrice | null = null;
   private usage: CanonicalUsage | null = null;
+  /** Images generated, for a route billed per image rather than per token. */
+  images: number | null = null;
 
   constructor(
     private readonly sink: RequestLogSink | undefined,
@@ -81,6 +83,10 @@ export class LogRecorder {
    */
   private settleCost(): void {
     if (!this.price) return;
+    if (this.images !== null) {
+      if (this.price.per_image !== undefined) this.entry.cost = this.images * this.price.per_image;
+      return;
+    }
     if (this.usage) {
       this.entry.cost = costOf(this.usage, this.price);
       return;

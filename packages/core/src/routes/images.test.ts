@@ -21,7 +21,7 @@ beforeAll(async () => {
   });
   gw = await startTestGateway(
     `providers:
-  - { id: dalle, type: openai, base_url: "${oai.url}/v1", api_key: sk-img, models: [], image_models: [dall-e-3] }
+  - { id: dalle, type: openai, base_url: "${oai.url}/v1", api_key: sk-img, models: [], image_models: [dall-e-3], prices: { dall-e-3: { per_image: 0.04 } } }
   - { id: together, type: openai, base_url: "${oai2.url}/v1", image_models: [dall-e-3, flux-pro] }
   - { id: hf, type: huggingface, base_url: "${hf.url}/models", api_key: hf-secret, image_models: [{ id: flux, upstream: black-forest-labs/FLUX.1-schnell }] }
 `,
@@ -47,6 +47,8 @@ describe("images", () => {
     );
     const res = await gen({ prompt: "a cat", model: "dall-e-3", provider: "dalle", n: 2, size: "1024x1024", quality: "hd" });
     expect(res.status).toBe(200);
+    // Two images at the configured $0.04 each.
+    expect(res.headers.get("x-interference-cost")).toBe("0.08");
     const body: any = await res.json();
     expect(body).toMatchObject({ provider: "dalle", model: "dall-e-3", created: expect.any(Number) });
     expect(body.data).toHaveLength(2);

@@ -15,6 +15,7 @@ import type { CallContext } from "../adapters/types.js";
 import type { MediaStore } from "../media/store.js";
 import { sniffImage } from "../media/store.js";
 import { nowSeconds } from "../openai/ids.js";
+import { priceFor } from "../spend/price.js";
 import { validate } from "./body.js";
 import { scopeOf } from "../auth/scope.js";
 
@@ -109,6 +110,9 @@ export async function generateImages(
   const id = candidate.runtime.config.id;
   log.entry.provider = id;
   log.entry.servedModel = candidate.model.upstream;
+  // Billed per image: `per_image` in the image model's price.
+  log.price = priceFor(candidate.runtime.config, candidate.model);
+  log.images = data.length;
   log.finish(200);
   return json(200, { created: nowSeconds(), data, provider: id, model: candidate.model.upstream }, { "x-interference-provider": id });
 }

@@ -10,11 +10,11 @@ import { DEFAULT_PRICES, vendorOf } from "./default-prices.js";
 
 const perMillion = z.number().min(0);
 
-/** Prices of one band of prompt sizes. */
+/** Prices of one band of prompt sizes. Token prices default to 0 (an image model may have none). */
 const bandSchema = z.object({
   /** Input tokens not read from or written to a cache. */
-  input: perMillion,
-  output: perMillion,
+  input: perMillion.default(0),
+  output: perMillion.default(0),
   /** Input read from a prompt cache (OpenAI's cached_tokens, Anthropic's cache reads, Gemini's cached content). */
   cached_input: perMillion.optional(),
   /** Input written to a prompt cache, where it is billed apart (Anthropic). */
@@ -24,6 +24,8 @@ const bandSchema = z.object({
 });
 
 export const modelPriceSchema = bandSchema.extend({
+  /** USD per generated image (image models: `image_models` on the provider). */
+  per_image: perMillion.optional(),
   /** Prices for prompts above `above` input tokens (Anthropic's and Google's long-context rates). */
   long_context: bandSchema.extend({ above: z.number().int().positive() }).optional(),
 });
