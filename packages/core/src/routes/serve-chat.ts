@@ -36,9 +36,12 @@ export const SSE_HEADERS = {
  * candidates with a known price (an unpriced one could spend without bound); with none left, 403.
  */
 export async function reserveUsage(log: LogRecorder, plan: RoutePlan, promptChars: () => number, maxTokens: number | null | undefined): Promise<void> {
-  if (log.meter) await log.meter.reserve(promptChars(), maxTokens);
+  // Measured once (it serializes the prompt), and only when a meter or a budget needs it.
+  let chars: number | undefined;
+  const prompt = () => (chars ??= promptChars());
+  if (log.meter) await log.meter.reserve(prompt(), maxTokens);
   if (!log.budget) return;
-  const usage = { inputTokens: estimateTokens(promptChars()), outputTokens: maxTokens ?? DEFAULT_COMPLETION_RESERVE };
+  const usage = { inputTokens: estimateTokens(prompt()), outputTokens: maxTokens ?? DEFAULT_COMPLETION_RESERVE };
   let worst = 0;
   const priced: Candidate[] = [];
   for (const c of plan.candidates) {
