@@ -18,6 +18,7 @@ import {
   fromNano,
   MemoryBudgetLedger,
   periodOf,
+  readSpend,
   toNano,
   type BudgetLedger,
   type BudgetLimits,
@@ -280,7 +281,7 @@ export class RedisBudgetLedger implements BudgetLedger {
   /** Sets a counter from the record unless another replica did first; kept until a period after its end. */
   private async seed(keyId: string, period: BudgetPeriod, now: number): Promise<void> {
     const { id, start, end } = periodOf(period, now);
-    const spent = toNano(await this.source(keyId, start));
+    const spent = toNano(await readSpend(this.source, keyId, start));
     const key = this.counterKey(keyId, period, id);
     if (end) await this.redis.set(key, spent, "PX", end.getTime() - now + (end.getTime() - start!.getTime()), "NX");
     else await this.redis.set(key, spent, "NX");

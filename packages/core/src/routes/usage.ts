@@ -1,7 +1,7 @@
 /** GET /v1/usage: what the calling key spent today, this month and in total, and what its budgets leave. */
 import { GatewayError } from "../errors.js";
 import type { AuthContext } from "../auth/types.js";
-import { BUDGET_PERIODS, budgetsOf, periodOf, type BudgetLedger, type BudgetPeriod, type SpendSource } from "../spend/budget.js";
+import { BUDGET_PERIODS, budgetsOf, periodOf, readSpend, type BudgetLedger, type BudgetPeriod, type SpendSource } from "../spend/budget.js";
 
 export interface UsageReport {
   object: "usage";
@@ -18,7 +18,7 @@ export async function usageReport(ledger: BudgetLedger, source: SpendSource, aut
   const keyId = auth.keyId;
   const live = await ledger.spent(keyId, auth.budget ?? {});
   const spend = { day: 0, month: 0, total: 0 };
-  await Promise.all(BUDGET_PERIODS.map(async (p) => void (spend[p] = live[p] ?? (await source(keyId, periodOf(p, now).start)))));
+  await Promise.all(BUDGET_PERIODS.map(async (p) => void (spend[p] = live[p] ?? (await readSpend(source, keyId, periodOf(p, now).start)))));
   const budgets = budgetsOf(auth.budget).map(({ period, limit }) => ({
     period,
     limit_usd: limit,

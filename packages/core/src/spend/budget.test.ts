@@ -6,7 +6,7 @@
  */
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryBudgetLedger, periodOf, type SpendSource } from "./budget.js";
+import { MemoryBudgetLedger, periodOf, toNano, type SpendSource } from "./budget.js";
 import { GatewayError } from "../errors.js";
 import { sendJson, startFakeServer, type FakeServer } from "../test-support/fake-server.js";
 import { startScriptedOpenAI } from "../test-support/scripted-providers.js";
@@ -47,6 +47,18 @@ describe("MemoryBudgetLedger", () => {
     const total = (await ledger.reserve("t", { total: 0.1 }, 0.01).catch((e: unknown) => e)) as GatewayError;
     expect(total.message).toMatch(/total budget of \$0.1 is spent .* It does not reset/);
     expect(total.extra.headers).toBeUndefined();
+  });
+
+  it("answers 503 while the record is unreachable, and counts again once it is back", async () => {
+    let up = false;
+    const ledger = new MemoryBudgetLedger(async () => {
+      if (!up) throw new Error("connection refused");
+      return 0.25;
+    });
+    await expect(ledger.reserve("k", { day: 1 }, 0.1)).rejects.toMatchObject({ status: 503, code: "database_unavailable" });
+    up = true;
+    await expect(ledger.reserve("k", { day: 1 }, 0.1)).resolves.toMatchObject({ nano: toNano(0.1) });
+    expect(await ledger.spent("k", { day: 1 })).toEqual({ day: 0.35 });
   });
 
   it("settles a request that outlived its period into the period it reserved in", async () => {

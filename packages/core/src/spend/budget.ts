@@ -19,6 +19,25 @@ export type BudgetLimits = Partial<Record<BudgetPeriod, number | null>>;
 /** What the key spent since `since` (null: ever), from the durable record (the request log). */
 export type SpendSource = (keyId: string, since: Date | null) => Promise<number>;
 
+/**
+ * What a key spent, from the record; the record unreachable (a database outage) is a 503 the client can retry,
+ * never a 500: a budget that cannot be counted is not spent on.
+ */
+export async function readSpend(source: SpendSource, keyId: string, since: Date | null): Promise<number> {
+  try {
+    return await source(keyId, since);
+  } catch (err) {
+    console.warn(`[budget] spend of ${keyId} unreadable: ${(err as Error)?.message ?? err}`);
+    throw new GatewayError(
+      503,
+      "service_unavailable",
+      "database_unavailable",
+      "The gateway cannot count this API key's budget right now (its database is unreachable): try again shortly.",
+      { headers: { "retry-after": "5" } },
+    );
+  }
+}
+
 /** Integer nano-dollars: sums of many small costs stay exact, in memory and in Redis. */
 export const toNano = (usd: number) => Math.round(usd * 1e9);
 export const fromNano = (nano: number) => nano / 1e9;
@@ -98,10 +117,10 @@ export class MemoryBudgetLedger implements BudgetLedger {
     if (this.counters.has(key)) return key;
     let pending = this.seeding.get(key);
     if (!pending) {
-      pending = this.source(keyId, start).then((usd) => {
-        if (!this.counters.has(key)) this.counters.set(key, toNano(usd));
-        this.seeding.delete(key);
-      });
+      // Shared by the requests that arrive meanwhile; forgotten once done, so a failed read is tried again.
+      pending = readSpend(this.source, keyId, start)
+        .then((usd) => void (this.counters.has(key) || this.counters.set(key, toNano(usd))))
+        .finally(() => this.seeding.delete(key));
       this.seeding.set(key, pending);
     }
     await pending;
