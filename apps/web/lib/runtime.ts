@@ -78,7 +78,7 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
   let redisLimiter: RedisRateLimiter | null = null;
   const budgetAlertPercent = Math.min(100, Math.max(1, numberFrom(env.BUDGET_ALERT_PERCENT) ?? 80));
   // Budgets count from the request log's costs (durable), on every replica alike.
-  const spendSource: SpendSource = (keyId, since) => store.logs.spend(keyId, since);
+  const spendSource: SpendSource = (scope, since) => store.logs.spend(scope, since);
   let budgetLedger: BudgetLedger = new MemoryBudgetLedger(spendSource);
   if (env.REDIS_URL) {
     const redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX || "interference:" };

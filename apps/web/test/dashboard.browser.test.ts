@@ -98,14 +98,30 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   await page.waitForSelector('form[aria-label="provider form"]', { state: "detached" });
   expect(((await (await chat()).json()) as any).provider).toBe("beta"); // still off, still served by beta after it
 
+  // A team first, with a monthly budget, so that the key can join it.
+  await page.goto(`${server.url}/teams`);
+  await page.waitForSelector("text=No teams yet.");
+  await page.fill('form[aria-label="new team"] input[name=name]', "platform");
+  await page.click('form[aria-label="new team"] >> text=Add budget');
+  await page.fill('form[aria-label="new team"] [data-budget-row="0"] input[name=limit]', "10");
+  await page.click('form[aria-label="new team"] button[type=submit]');
+  await page.waitForSelector('tr[data-team="platform"]');
+  // A second team of the same name is refused, in words.
+  await page.fill('form[aria-label="new team"] input[name=name]', "platform");
+  await page.click('form[aria-label="new team"] button[type=submit]');
+  await page.waitForSelector('text=A team named "platform" already exists.');
+
   // A key: once it exists, /v1 needs it.
   await page.goto(`${server.url}/keys`);
   await page.fill('form[aria-label="new key"] input[name=name]', "ci-service");
-  await page.fill('form[aria-label="new key"] input[name=monthly]', "25");
+  await page.click('form[aria-label="new key"] >> text=Add budget');
+  await page.fill('form[aria-label="new key"] [data-budget-row="0"] input[name=limit]', "25");
+  await page.selectOption('form[aria-label="new key"] select[name=team]', { label: "platform" });
   await page.click('form[aria-label="new key"] button[type=submit]');
   const secret = (await page.textContent("[data-secret]"))!.trim();
   expect(secret).toMatch(/^ik_/);
   await page.waitForSelector('tr[data-key="ci-service"]');
+  expect(await page.textContent('tr[data-key="ci-service"] [data-team]')).toBe("platform");
   await shot("keys");
   expect((await chat()).status).toBe(401);
   const served = await chat({ authorization: `Bearer ${secret}` });
@@ -134,21 +150,39 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   // The key's spend against its monthly budget, as logged: the one request it made, 45 µ$.
   await page.goto(`${server.url}/keys`);
   await page.waitForSelector('tr[data-key="ci-service"] [data-spend]');
-  expect(await page.textContent('tr[data-key="ci-service"] [data-spend]')).toContain("$0.000045 this month of $25.00");
-  // Its budgets changed after creation.
-  await page.click('tr[data-key="ci-service"] >> text=Budgets');
-  await page.fill('form[aria-label="key budgets"] input[name=daily]', "1.5");
-  await page.click('form[aria-label="key budgets"] button[type=submit]');
-  await page.waitForSelector('tr[data-key="ci-service"] [data-spend] >> text=$1.50/day');
+  expect(await page.textContent('tr[data-key="ci-service"] [data-budget="month"]')).toContain("$0.000045 this month of $25.00");
+  // Its budgets changed after creation: $1.50 a day on model m.
+  await page.click('tr[data-key="ci-service"] >> text=Edit');
+  await page.click('form[aria-label="key settings"] >> text=Add budget');
+  await page.selectOption('form[aria-label="key settings"] [data-budget-row="1"] select[name=period]', "day");
+  await page.fill('form[aria-label="key settings"] [data-budget-row="1"] input[name=limit]', "1.5");
+  await page.fill('form[aria-label="key settings"] [data-budget-row="1"] input[name=model]', "m");
+  await page.click('form[aria-label="key settings"] button[type=submit]');
+  await page.waitForSelector('tr[data-key="ci-service"] [data-budget="day:m"]');
+  expect(await page.textContent('tr[data-key="ci-service"] [data-budget="day:m"]')).toContain("$0.000045 today of $1.50 on m");
   expect(await page.$('tr[data-key="ci-service"] [data-alert]')).toBeNull(); // 45 µ$ of $25: far from the alert
   // A total budget of 50 µ$: the 45 spent are past the 80% soft limit, and the keys page says so.
-  await page.click('tr[data-key="ci-service"] >> text=Budgets');
-  await page.fill('form[aria-label="key budgets"] input[name=total]', "0.00005");
-  await page.click('form[aria-label="key budgets"] button[type=submit]');
-  await page.waitForSelector('tr[data-key="ci-service"] [data-alert]');
-  expect(await page.textContent('tr[data-key="ci-service"] [data-alert]')).toBe("over 80% of its total budget");
+  await page.click('tr[data-key="ci-service"] >> text=Edit');
+  await page.click('form[aria-label="key settings"] >> text=Add budget');
+  await page.selectOption('form[aria-label="key settings"] [data-budget-row="2"] select[name=period]', "total");
+  await page.fill('form[aria-label="key settings"] [data-budget-row="2"] input[name=limit]', "0.00005");
+  await page.click('form[aria-label="key settings"] button[type=submit]');
+  await page.waitForSelector('tr[data-key="ci-service"] [data-budget="total"] [data-alert]');
+  expect(await page.textContent('tr[data-key="ci-service"] [data-budget="total"] [data-alert]')).toBe(" over 80%");
   await shot("keys-spend");
 
+  // The team counts its key's request: 45 µ$ of its $10 a month.
+  await page.goto(`${server.url}/teams`);
+  await page.waitForSelector('tr[data-team="platform"] [data-budget="month"]');
+  expect(await page.textContent('tr[data-team="platform"] td:nth-child(2)')).toBe("1");
+  expect(await page.textContent('tr[data-team="platform"] [data-budget="month"]')).toContain("$0.000045 this month of $10.00");
+  await shot("teams");
+
+  await page.goto(`${server.url}/usage`);
+  await page.selectOption("select >> nth=0", "team");
+  await page.waitForSelector('[data-group^="team_"]');
+  expect(await page.textContent('[data-group^="team_"] h2')).toBe("platform $0.000045");
+  await page.selectOption("select >> nth=0", "provider");
   await page.goto(`${server.url}/usage`);
   await page.waitForSelector('[data-group="beta"]');
   // beta served the three requests that reached a provider, each at 45 µ$.

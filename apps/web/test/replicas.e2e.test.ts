@@ -122,7 +122,7 @@ providers:
   });
 
   it("a key's budget holds across both under concurrency, and survives a Redis flush", async () => {
-    const created = await trpc(a.url, cookieA, "keys.create", { name: "budgeted", budgetTotalUsd: 0.05 });
+    const created = await trpc(a.url, cookieA, "keys.create", { name: "budgeted", budgets: [{ period: "total", limit_usd: 0.05 }] });
     const keyId = created.data.record.id as string;
     const auth = { authorization: `Bearer ${created.data.secret as string}` };
     await until(async () => (await chat(b, { model: "budgeted", max_tokens: 10 }, auth)).status === 200, 1000);
@@ -143,7 +143,7 @@ providers:
     const store = await openStore({ url: databaseUrl });
     let logged = 0;
     try {
-      await until(async () => (logged = await store.logs.spend(keyId, null)) >= allowed * 0.006 - 1e-9, 5000).catch((err: Error) => {
+      await until(async () => (logged = await store.logs.spend({ owner: "key", ownerId: keyId }, null)) >= allowed * 0.006 - 1e-9, 5000).catch((err: Error) => {
         throw new Error(`${err.message}: logged $${logged} for ${allowed} requests allowed`);
       });
     } finally {
@@ -161,6 +161,44 @@ providers:
     // Redis loses its counters: the next request counts from the log again, and is still refused.
     execFileSync("sh", ["-c", `redis-cli -h 127.0.0.1 --scan --pattern '${redisPrefix}budget:*' | xargs -r redis-cli -h 127.0.0.1 del`]);
     expect((await chat(b, { model: "budgeted", max_tokens: 10 }, auth)).status).toBe(429);
+  });
+
+  it("a team's budget holds over its keys, each on its own replica, under concurrency", async () => {
+    const team = (await trpc(a.url, cookieA, "teams.create", { name: "batch jobs", budgets: [{ period: "month", limit_usd: 0.05 }] })).data.id as string;
+    const keys = await Promise.all(
+      ["nightly", "hourly"].map(async (name) => {
+        const created = await trpc(a.url, cookieA, "keys.create", { name, teamId: team });
+        return { authorization: `Bearer ${created.data.secret as string}` };
+      }),
+    );
+    // Key 0 only ever on A, key 1 only on B: the team's one counter is what holds them together.
+    const ask = (i: number) => chat(i % 2 ? b : a, { model: "budgeted", max_tokens: 10 }, keys[i % 2]!).then((r) => r.status);
+    await until(async () => (await ask(1)) === 200, 1000);
+    const sent = 30;
+    const statuses = await Promise.all(Array.from({ length: sent }, (_, i) => ask(i)));
+    let more = 0;
+    while ((await ask(more)) === 200) more++;
+    const allowed = 1 + statuses.filter((s) => s === 200).length + more;
+    const refusal = await chat(a, { model: "budgeted", max_tokens: 10 }, keys[0]!);
+    expect(refusal.status).toBe(429);
+    expect(((await refusal.json()) as any).error.message).toMatch(/^Team batch jobs's monthly budget of \$0.05 is spent/);
+    const store = await openStore({ url: databaseUrl });
+    let logged = 0;
+    try {
+      await until(async () => (logged = await store.logs.spend({ owner: "team", ownerId: team }, null)) >= allowed * 0.006 - 1e-9, 5000);
+    } finally {
+      await store.close();
+    }
+    console.log(
+      `[replicas] team budget $0.05 over two keys on two replicas: sent ${sent + more + 3}, allowed ${allowed}, refused ${sent + more + 3 - allowed}; ` +
+        `logged $${logged.toFixed(6)}, overshoot $${Math.max(0, logged - 0.05).toFixed(6)} (one reservation: $0.018)`,
+    );
+    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+    expect(logged).toBeCloseTo(allowed * 0.006, 9);
+    expect(logged).toBeLessThanOrEqual(0.05 + 0.018);
+    expect(logged).toBeGreaterThanOrEqual(0.05 - 0.006);
+    const usage = (await (await fetch(`${b.url}/v1/usage`, { headers: keys[1]! })).json()) as any;
+    expect(usage).toMatchObject({ team: { id: team, name: "batch jobs" }, budgets: [{ scope: "team", model: null, period: "month", limit_usd: 0.05 }] });
   });
 
   it("a response stored on one replica is continued and read on the other, by its own key only", async () => {

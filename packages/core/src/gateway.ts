@@ -32,7 +32,7 @@ import { createCompletion } from "./routes/completions.js";
 import { anthropicErrorBody } from "./apis/messages/errors.js";
 import { createResponse, deleteResponse, getResponse, listInputItems } from "./routes/responses.js";
 import { DEFAULT_RESPONSE_RETENTION_MS, MemoryResponseStore, type ResponseStore } from "./apis/responses/store.js";
-import { BudgetMeter, budgetsOf, MemoryBudgetLedger, type BudgetLedger, type SpendSource } from "./spend/budget.js";
+import { BudgetMeter, MemoryBudgetLedger, type BudgetLedger, type SpendSource } from "./spend/budget.js";
 import { usageReport } from "./routes/usage.js";
 import { BudgetAlerts } from "./spend/alerts.js";
 
@@ -72,12 +72,12 @@ export interface GatewayOptions {
   responseStore?: ResponseStore;
   /** How long stored responses are kept (default 30 days). */
   responseRetentionMs?: number;
-  /** What each key spent, from the durable record (the request log's costs); default: nothing recorded before. */
+  /** What each key or team spent, from the durable record (the request log's costs); default: nothing recorded before. */
   spendSource?: SpendSource;
-  /** Enforces API keys' budgets (AuthContext.budget); default: in memory, seeded from `spendSource`. */
+  /** Enforces keys' and teams' budgets (AuthContext.budgets); default: in memory, seeded from `spendSource`. */
   budgetLedger?: BudgetLedger;
   /**
-   * Soft limits: at `percent` of a key's budget an alert is logged and, with `webhook`, POSTed there as JSON (a
+   * Soft limits: at `percent` of a key's or team's budget an alert is logged and, with `webhook`, POSTed there as JSON (a
    * URL guarded like image links: public addresses only unless allow-listed).
    */
   budgetAlerts?: { percent: number; webhook?: string };
@@ -262,9 +262,11 @@ export class Gateway {
         await this.options.rateLimiter.check(auth.keyId, limits);
         if (limits.tpm) log.meter = new TokenMeter(this.options.rateLimiter, auth.keyId, limits.tpm);
       }
-      if (auth.keyId && budgetsOf(auth.budget).length) {
-        const { keyId, budget } = auth;
-        log.budget = new BudgetMeter(this.budgets, keyId, budget!, this.alerts ? async () => void (await this.alerts!.check(keyId, budget!)) : undefined);
+      log.entry.teamId = auth.team?.id ?? null;
+      if (auth.keyId && auth.budgets?.length) {
+        const { keyId, budgets } = auth;
+        const alerts = this.alerts;
+        log.budget = new BudgetMeter(this.budgets, budgets, alerts ? async (counted) => void (await alerts.check(keyId, counted)) : undefined);
       }
       const res = await route.handler(req, { auth, log, params });
       // A JSON answer's cost is known once it is logged; a stream's comes in its final usage event instead.

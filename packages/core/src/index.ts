@@ -19,7 +19,18 @@ export * from "./gateway.js";
 export { checkModelPath, defaultLocalProvider, DEFAULT_MODEL_FILE, DEFAULT_MODEL_ID } from "./adapters/local/options.js";
 export * from "./ratelimit/limiter.js";
 export { RedisBudgetLedger, RedisBus, RedisRateLimiter, type ClusterBus, type ClusterEvent, type RedisOptions } from "./cluster/redis.js";
-export { MemoryBudgetLedger, type BudgetLedger, type BudgetLimits, type SpendSource } from "./spend/budget.js";
+export {
+  budgetRulesSchema,
+  budgetsFor,
+  MemoryBudgetLedger,
+  periodOf,
+  type Budget,
+  type BudgetLedger,
+  type BudgetPeriod,
+  type BudgetRule,
+  type SpendScope,
+  type SpendSource,
+} from "./spend/budget.js";
 export { costOf, priceFor, type ModelPrice, type Prices } from "./spend/price.js";
 export { checkProviderUrl, isSpecialAddress, parseAllowList } from "./security/url-guard.js";
 export { clientAddress, parseTrustedProxies, type TrustedProxies } from "./http/client-address.js";

@@ -36,11 +36,11 @@ export class GatewayMetrics {
     labelNames: ["provider", "kind"] as const,
     registers: [this.registry],
   });
-  /** Spend in USD by provider, the model as the provider reported it, and the API key. */
+  /** Spend in USD by provider, the model as the provider reported it, the API key and its team (ids). */
   private readonly spend = new Counter({
     name: "interference_spend_usd_total",
-    help: "What requests cost, in USD, by provider, model and API key.",
-    labelNames: ["provider", "model", "key"] as const,
+    help: "What requests cost, in USD, by provider, model, API key and team.",
+    labelNames: ["provider", "model", "key", "team"] as const,
     registers: [this.registry],
   });
   private readonly failures = new Counter({
@@ -87,7 +87,7 @@ export class GatewayMetrics {
     if (e.ttftMs !== null && e.stream) this.ttft.observe({ provider }, e.ttftMs / 1000);
     if (e.promptTokens) this.tokens.inc({ provider, kind: "prompt" }, e.promptTokens);
     if (e.completionTokens) this.tokens.inc({ provider, kind: "completion" }, e.completionTokens);
-    if (e.cost) this.spend.inc({ provider, model: e.servedModel ?? "unknown", key: e.apiKeyId ?? "none" }, e.cost);
+    if (e.cost) this.spend.inc({ provider, model: e.servedModel ?? "unknown", key: e.apiKeyId ?? "none", team: e.teamId ?? "none" }, e.cost);
     let last: string | null = null;
     for (const a of e.attempts) {
       if (a.outcome === "failed") this.failures.inc({ provider: a.provider });

@@ -268,14 +268,17 @@ export function openApiDocument(): object {
       "/v1/usage": {
         get: {
           operationId: "getUsage",
-          summary: "The calling API key's spend today, this month and in total (USD), and what its budgets leave",
+          summary: "The calling API key's spend today, this month and in total (USD), and what its and its team's budgets leave",
           responses: {
             ...json("Spend and budgets", {
               type: "object",
-              required: ["object", "key_id", "spend", "budgets"],
+              required: ["object", "key_id", "team", "spend", "budgets"],
               properties: {
                 object: { const: "usage" },
                 key_id: { type: "string" },
+                team: {
+                  oneOf: [{ type: "null" }, { type: "object", required: ["id", "name"], properties: { id: { type: "string" }, name: { type: "string" } } }],
+                },
                 spend: {
                   type: "object",
                   required: ["day", "month", "total"],
@@ -285,8 +288,10 @@ export function openApiDocument(): object {
                   type: "array",
                   items: {
                     type: "object",
-                    required: ["period", "limit_usd", "spent_usd", "remaining_usd", "resets_at"],
+                    required: ["scope", "model", "period", "limit_usd", "spent_usd", "remaining_usd", "resets_at"],
                     properties: {
+                      scope: { enum: ["key", "team"], description: "The key's own budget or its team's" },
+                      model: { type: ["string", "null"], description: "The model it counts (null: every model)" },
                       period: { enum: ["day", "month", "total"] },
                       limit_usd: { type: "number" },
                       spent_usd: { type: "number" },

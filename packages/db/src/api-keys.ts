@@ -9,8 +9,8 @@
  * never seen gets a 503. `health()` says whether that is happening, for /readyz.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { GatewayError } from "@interference/core";
-import type { ApiKey, PrismaClient } from "./generated/prisma/client.js";
+import { GatewayError, type BudgetRule } from "@interference/core";
+import type { ApiKey, PrismaClient, Team } from "./generated/prisma/client.js";
 import type { ApiKeyRecord, ApiKeyStore } from "./store.js";
 
 const CACHE_TTL_MS = 5_000;
@@ -19,7 +19,13 @@ const TOUCH_INTERVAL_MS = 10_000;
 
 export const hashSecret = (secret: string) => createHash("sha256").update(secret).digest("hex");
 
-function toRecord(row: ApiKey): ApiKeyRecord {
+// Budgets are written only through the dashboard's validated forms (core's budgetRulesSchema).
+const rules = (json: unknown) => (Array.isArray(json) ? (json as BudgetRule[]) : []);
+
+/** A key and its team (every read of a key brings its team: its budgets apply to the key's requests). */
+const WITH_TEAM = { include: { team: true } } as const;
+
+function toRecord(row: ApiKey & { team: Team | null }): ApiKeyRecord {
   return {
     id: row.id,
     name: row.name,
@@ -28,13 +34,20 @@ function toRecord(row: ApiKey): ApiKeyRecord {
     allowedModels: (row.allowedModels as string[] | null) ?? null,
     rateLimitRpm: row.rateLimitRpm,
     rateLimitTpm: row.rateLimitTpm,
-    budgetDailyUsd: row.budgetDailyUsd,
-    budgetMonthlyUsd: row.budgetMonthlyUsd,
-    budgetTotalUsd: row.budgetTotalUsd,
+    budgets: rules(row.budgets),
+    team: row.team ? { id: row.team.id, name: row.team.name, budgets: rules(row.team.budgets) } : null,
     createdAt: row.createdAt,
     lastUsedAt: row.lastUsedAt,
     revokedAt: row.revokedAt,
   };
+}
+
+/** A key set to a team that does not exist (deleted meanwhile): the foreign key refuses it. */
+function unknownTeam(err: unknown): never {
+  if ((err as { code?: string }).code === "P2003" || /foreign key/i.test((err as Error)?.message ?? "")) {
+    throw new GatewayError(400, "invalid_request_error", "unknown_team", "No such team: it may just have been deleted.");
+  }
+  throw err;
 }
 
 const listOrNull = (v: string[] | null | undefined) => (v && v.length ? v : null);
@@ -121,31 +134,38 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
 
     async create(input) {
       const secret = `ik_${randomBytes(24).toString("base64url")}`;
-      const row = await prisma.apiKey.create({
-        data: {
-          id: `key_${randomBytes(8).toString("hex")}`,
-          name: input.name,
-          prefix: `${secret.slice(0, 10)}…`,
-          hash: hashSecret(secret),
-          allowedProviders: listOrNull(input.allowedProviders) ?? undefined,
-          allowedModels: listOrNull(input.allowedModels) ?? undefined,
-          rateLimitRpm: input.rateLimitRpm ?? null,
-          rateLimitTpm: input.rateLimitTpm ?? null,
-          budgetDailyUsd: input.budgetDailyUsd ?? null,
-          budgetMonthlyUsd: input.budgetMonthlyUsd ?? null,
-          budgetTotalUsd: input.budgetTotalUsd ?? null,
-        },
-      });
+      const row = await prisma.apiKey
+        .create({
+          data: {
+            id: `key_${randomBytes(8).toString("hex")}`,
+            name: input.name,
+            prefix: `${secret.slice(0, 10)}…`,
+            hash: hashSecret(secret),
+            allowedProviders: listOrNull(input.allowedProviders) ?? undefined,
+            allowedModels: listOrNull(input.allowedModels) ?? undefined,
+            rateLimitRpm: input.rateLimitRpm ?? null,
+            rateLimitTpm: input.rateLimitTpm ?? null,
+            budgets: input.budgets ?? [],
+            teamId: input.teamId ?? null,
+          },
+          ...WITH_TEAM,
+        })
+        .catch(unknownTeam);
       invalidate();
       return { record: toRecord(row), secret };
     },
 
     async list() {
-      return (await prisma.apiKey.findMany({ orderBy: { createdAt: "desc" } })).map(toRecord);
+      return (await prisma.apiKey.findMany({ orderBy: { createdAt: "desc" }, ...WITH_TEAM })).map(toRecord);
     },
 
-    async setBudgets(id, budgets) {
-      const { count } = await prisma.apiKey.updateMany({ where: { id }, data: budgets });
+    async update(id, changes) {
+      const { count } = await prisma.apiKey
+        .updateMany({
+          where: { id },
+          data: { ...(changes.budgets ? { budgets: changes.budgets } : {}), ...(changes.teamId !== undefined ? { teamId: changes.teamId } : {}) },
+        })
+        .catch(unknownTeam);
       invalidate();
       return count > 0;
     },
@@ -171,7 +191,7 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
             if (cache.size >= CACHE_MAX) cache.clear(); // bounded: guessing keys cannot grow memory
             cache.set(hash, { record, at: Date.now() });
           };
-          lookup = prisma.apiKey.findUnique({ where: { hash } }).then(
+          lookup = prisma.apiKey.findUnique({ where: { hash }, ...WITH_TEAM }).then(
             (row) => {
               const found = row && !row.revokedAt ? toRecord(row) : null;
               degradedSince = null;

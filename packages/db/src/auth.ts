@@ -2,7 +2,7 @@
  * The /v1 authenticator over the API key store: Bearer keys (or `x-api-key`), scopes, per-key rate limits.
  * Until the first key is created (and unless REQUIRE_API_KEY=true) /v1 stays open, so a fresh install works at once.
  */
-import { ANONYMOUS, GatewayError, type AuthContext, type Authenticator } from "@interference/core";
+import { ANONYMOUS, budgetsFor, GatewayError, type AuthContext, type Authenticator } from "@interference/core";
 import type { ApiKeyStore } from "./store.js";
 
 export function createAuthenticator(keys: ApiKeyStore, opts: { require?: boolean } = {}): Authenticator {
@@ -20,11 +20,16 @@ export function createAuthenticator(keys: ApiKeyStore, opts: { require?: boolean
     }
     // The gateway enforces the limits (after the key id is on the request's log row).
     const limits = record.rateLimitRpm || record.rateLimitTpm ? { rpm: record.rateLimitRpm, tpm: record.rateLimitTpm } : null;
-    const budget =
-      record.budgetDailyUsd !== null || record.budgetMonthlyUsd !== null || record.budgetTotalUsd !== null
-        ? { day: record.budgetDailyUsd, month: record.budgetMonthlyUsd, total: record.budgetTotalUsd }
-        : null;
-    return { keyId: record.id, allowedProviders: record.allowedProviders, allowedModels: record.allowedModels, limits, budget };
+    const { team } = record;
+    const budgets = [...budgetsFor("key", record.id, record.budgets), ...(team ? budgetsFor("team", team.id, team.budgets, team.name) : [])];
+    return {
+      keyId: record.id,
+      allowedProviders: record.allowedProviders,
+      allowedModels: record.allowedModels,
+      limits,
+      team: team ? { id: team.id, name: team.name } : null,
+      budgets: budgets.length ? budgets : null,
+    };
   };
 }
 

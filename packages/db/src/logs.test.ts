@@ -8,6 +8,7 @@ function entry(): RequestLogEntry {
     id: randomUUID(),
     time: new Date(),
     apiKeyId: null,
+    teamId: null,
     method: "POST",
     route: "/v1/chat/completions",
     model: "m",
@@ -138,12 +139,13 @@ describe("log rows for the database", () => {
   it("writes COPY text with PostgreSQL's escapes and \\N for null", () => {
     const e = { ...entry(), error: "a\tb\nc\\d\re", ttftMs: null, stream: true, attempts: [{ provider: "p", outcome: "served" as const }] };
     const fields = toCopyText([e]).slice(0, -1).split("\t");
-    expect(fields).toHaveLength(20);
-    expect(fields[19]).toBe("a\\tb\\nc\\\\d\\re");
-    expect(fields.slice(17, 19)).toEqual(["0.0000015", "false"]);
-    expect(fields[13]).toBe("\\N");
-    expect(fields[11]).toBe("true");
-    expect(fields[7]).toBe('[{"provider":"p","outcome":"served"}]');
+    expect(fields).toHaveLength(21);
+    expect(fields[20]).toBe("a\\tb\\nc\\\\d\\re");
+    expect(fields.slice(18, 20)).toEqual(["0.0000015", "false"]);
+    expect(fields[14]).toBe("\\N");
+    expect(fields[12]).toBe("true");
+    expect(fields[8]).toBe('[{"provider":"p","outcome":"served"}]');
+    expect(fields[3]).toBe("\\N"); // teamId
     expect(fields[1]).toBe(e.time.toISOString());
   });
 

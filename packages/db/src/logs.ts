@@ -23,6 +23,7 @@ function toEntry(r: RequestLog): RequestLogEntry {
     id: r.id,
     time: r.time,
     apiKeyId: r.apiKeyId,
+    teamId: r.teamId,
     method: r.method,
     route: r.route,
     model: r.model,
@@ -52,6 +53,7 @@ const LOG_COLUMNS = {
   id: "text",
   time: "timestamptz",
   apiKeyId: "text",
+  teamId: "text",
   method: "text",
   route: "text",
   model: "text",
@@ -336,10 +338,17 @@ export function logStore(prisma: PrismaClient, writer: LogWriter): LogStore {
 
     count: (filter = {}) => prisma.requestLog.count({ where: where(filter) }),
 
-    async spend(apiKeyId, since) {
+    async spend(scope, since) {
       // Rows still waiting in the writer are part of the spend: written first (rare: budgets ask once a period).
       await writer.flush();
-      const sum = await prisma.requestLog.aggregate({ _sum: { cost: true }, where: { apiKeyId, ...(since ? { time: { gte: since } } : {}) } });
+      const sum = await prisma.requestLog.aggregate({
+        _sum: { cost: true },
+        where: {
+          ...(scope.owner === "key" ? { apiKeyId: scope.ownerId } : { teamId: scope.ownerId }),
+          ...(scope.model ? { model: scope.model } : {}),
+          ...(since ? { time: { gte: since } } : {}),
+        },
+      });
       return sum._sum.cost ?? 0;
     },
 
@@ -392,7 +401,9 @@ export function logStore(prisma: PrismaClient, writer: LogWriter): LogStore {
           ? Prisma.sql`coalesce(provider, '(none)')`
           : groupBy === "model"
             ? Prisma.sql`coalesce("servedModel", '(none)')`
-            : Prisma.sql`coalesce("apiKeyId", '(no key)')`;
+            : groupBy === "team"
+              ? Prisma.sql`coalesce("teamId", '(no team)')`
+              : Prisma.sql`coalesce("apiKeyId", '(no key)')`;
       const rows = await prisma.$queryRaw<{ t: Date; grp: string; requests: bigint; errors: bigint; tokens: bigint | null; cost: number | null }[]>`
         SELECT date_trunc(${unit}, time) AS t, ${column} AS grp, count(*) AS requests,
                count(*) FILTER (WHERE status >= 400) AS errors, sum("totalTokens") AS tokens, sum(cost) AS cost

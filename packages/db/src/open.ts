@@ -15,6 +15,7 @@ import { providerStore } from "./providers.js";
 import { settingsStore } from "./settings.js";
 import { sessionStore } from "./sessions.js";
 import { responseStore } from "./responses.js";
+import { teamStore } from "./teams.js";
 import type { Store } from "./store.js";
 
 /** prisma/migrations, next to src/ and dist/ alike. */
@@ -81,6 +82,7 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     logWriter,
     providers: providerStore(prisma),
     apiKeys,
+    teams: teamStore(prisma, () => apiKeys.invalidate()),
     logs: logStore(prisma, logWriter),
     settings: settingsStore(prisma),
     sessions: sessionStore(prisma),

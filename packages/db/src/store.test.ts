@@ -34,6 +34,7 @@ function entry(i: number, extra: Partial<RequestLogEntry> = {}): RequestLogEntry
     id: randomUUID(),
     time: new Date(Date.UTC(2026, 10, 25, 10, 0, 0) + i * 1000),
     apiKeyId: i % 2 ? "key_a" : null,
+    teamId: null,
     method: "POST",
     route: "/v1/chat/completions",
     model: "m",
@@ -92,6 +93,7 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
       "20261202000000_stored_responses",
       "20261203000000_request_cost",
       "20261203000001_key_budgets",
+      "20261203000002_teams",
     ]);
     expect(await migrate(store.prisma, MIGRATIONS_DIR)).toEqual([]);
     expect(await store.ping()).toBe(true);
@@ -141,7 +143,7 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
 
     expect(await store.apiKeys.countAll()).toBe(1);
     const ctx = await auth({ authorization: `Bearer ${secret}` });
-    expect(ctx).toEqual({ keyId: record.id, allowedProviders: ["a"], allowedModels: null, limits: { rpm: 10, tpm: null }, budget: null });
+    expect(ctx).toEqual({ keyId: record.id, allowedProviders: ["a"], allowedModels: null, limits: { rpm: 10, tpm: null }, team: null, budgets: null });
     await expect(auth({})).rejects.toMatchObject({ status: 401, code: "missing_api_key" });
     await expect(auth({ authorization: "Bearer ik_wrong" })).rejects.toBeInstanceOf(GatewayError);
 
@@ -323,20 +325,72 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
 
   it("carries a key's budgets to the gateway, and sums what it spent, as logged, since a period began", async () => {
     const auth = createAuthenticator(store.apiKeys);
-    const budgeted = await store.apiKeys.create({ name: "batch", budgetMonthlyUsd: 20, budgetTotalUsd: 100 });
-    expect(await auth({ authorization: `Bearer ${budgeted.secret}` })).toMatchObject({ budget: { day: null, month: 20, total: 100 } });
-    const at = (iso: string, cost: number | null) => ({ ...entry(0), apiKeyId: budgeted.record.id, time: new Date(iso), cost });
+    const budgeted = await store.apiKeys.create({
+      name: "batch",
+      budgets: [
+        { period: "month", limit_usd: 20 },
+        { period: "total", limit_usd: 100 },
+      ],
+    });
+    const id = budgeted.record.id;
+    expect(await auth({ authorization: `Bearer ${budgeted.secret}` })).toMatchObject({
+      team: null,
+      budgets: [
+        { owner: "key", ownerId: id, period: "month", limit: 20, model: null },
+        { owner: "key", ownerId: id, period: "total", limit: 100, model: null },
+      ],
+    });
+    const at = (iso: string, cost: number | null, model = "m") => ({ ...entry(0), apiKeyId: id, model, time: new Date(iso), cost });
     store.logs.sink.write(at("2026-11-30T23:00:00Z", 1.25));
     store.logs.sink.write(at("2026-12-01T00:00:00Z", 0.5));
     store.logs.sink.write(at("2026-12-02T10:00:00Z", null));
     store.logs.sink.write(at("2026-12-03T10:00:00Z", 0.000001));
-    expect(await store.logs.spend(budgeted.record.id, new Date("2026-12-01T00:00:00Z"))).toBeCloseTo(0.500001, 9);
-    expect(await store.logs.spend(budgeted.record.id, null)).toBeCloseTo(1.750001, 9);
-    expect(await store.logs.spend("key_nobody", null)).toBe(0);
+    store.logs.sink.write(at("2026-12-03T11:00:00Z", 2, "opus"));
+    const key = { owner: "key", ownerId: id } as const;
+    expect(await store.logs.spend(key, new Date("2026-12-01T00:00:00Z"))).toBeCloseTo(2.500001, 9);
+    expect(await store.logs.spend(key, null)).toBeCloseTo(3.750001, 9);
+    expect(await store.logs.spend({ ...key, model: "opus" }, null)).toBeCloseTo(2, 9);
+    expect(await store.logs.spend({ owner: "key", ownerId: "key_nobody" }, null)).toBe(0);
     // Changed from the dashboard: the next request carries the new budgets.
-    expect(await store.apiKeys.setBudgets(budgeted.record.id, { budgetDailyUsd: 1, budgetMonthlyUsd: null, budgetTotalUsd: 100 })).toBe(true);
-    expect(await auth({ authorization: `Bearer ${budgeted.secret}` })).toMatchObject({ budget: { day: 1, month: null, total: 100 } });
-    expect(await store.apiKeys.setBudgets("key_nobody", { budgetDailyUsd: 1, budgetMonthlyUsd: null, budgetTotalUsd: null })).toBe(false);
+    expect(await store.apiKeys.update(id, { budgets: [{ period: "day", limit_usd: 1, model: "opus" }] })).toBe(true);
+    expect(await auth({ authorization: `Bearer ${budgeted.secret}` })).toMatchObject({
+      budgets: [{ owner: "key", ownerId: id, period: "day", limit: 1, model: "opus" }],
+    });
+    expect(await store.apiKeys.update("key_nobody", { budgets: [] })).toBe(false);
+  });
+
+  it("groups keys in teams: the team's budgets reach its keys' requests, its spend is its rows'", async () => {
+    const auth = createAuthenticator(store.apiKeys);
+    const team = await store.teams.create({ name: "Research", budgets: [{ period: "month", limit_usd: 50 }] });
+    expect(team).toMatchObject({ id: expect.stringMatching(/^team_/), name: "Research", keyCount: 0 });
+    await expect(store.teams.create({ name: "Research" })).rejects.toMatchObject({ status: 409, code: "team_exists" });
+    const member = await store.apiKeys.create({ name: "notebooks", teamId: team.id });
+    await expect(store.apiKeys.create({ name: "stray", teamId: "team_none" })).rejects.toMatchObject({ status: 400, code: "unknown_team" });
+    const expected = { owner: "team", ownerId: team.id, ownerName: "Research", period: "month", limit: 50, model: null };
+    expect(await auth({ authorization: `Bearer ${member.secret}` })).toMatchObject({ team: { id: team.id, name: "Research" }, budgets: [expected] });
+    // A team's change reaches its keys' next request (the key cache is cleared).
+    await store.teams.update(team.id, { name: "Research & Dev", budgets: [{ period: "day", limit_usd: 5, model: "opus" }] });
+    expect(await auth({ authorization: `Bearer ${member.secret}` })).toMatchObject({
+      team: { name: "Research & Dev" },
+      budgets: [{ ...expected, ownerName: "Research & Dev", period: "day", limit: 5, model: "opus" }],
+    });
+    const other = await store.teams.create({ name: "Ops" });
+    await expect(store.teams.update(other.id, { name: "Research & Dev" })).rejects.toMatchObject({ status: 409 });
+    expect((await store.teams.list()).map((t) => [t.name, t.keyCount])).toEqual([
+      ["Ops", 0],
+      ["Research & Dev", 1],
+    ]);
+    // Spend by team counts the rows made while a key was in it.
+    store.logs.sink.write({ ...entry(0), apiKeyId: member.record.id, teamId: team.id, time: new Date(), cost: 0.25 });
+    store.logs.sink.write({ ...entry(0), apiKeyId: member.record.id, teamId: null, time: new Date(), cost: 1 });
+    expect(await store.logs.spend({ owner: "team", ownerId: team.id }, null)).toBeCloseTo(0.25, 9);
+    const usage = await store.logs.usage({ since: new Date(Date.now() - 60_000), bucket: "hour", groupBy: "team" });
+    expect(usage.find((u) => u.group === team.id)?.cost).toBeCloseTo(0.25, 9);
+    // Deleted: the key stays, in no team; the log rows keep their team.
+    expect(await store.teams.remove(team.id)).toBe(true);
+    expect(await auth({ authorization: `Bearer ${member.secret}` })).toMatchObject({ team: null, budgets: null });
+    expect(await store.logs.spend({ owner: "team", ownerId: team.id }, null)).toBeCloseTo(0.25, 9);
+    expect(await store.teams.remove(team.id)).toBe(false);
   });
 
   it("loses no pending log row on close", async () => {

@@ -3,7 +3,7 @@
  * Implemented with Prisma over PGlite (embedded default) or PostgreSQL (DATABASE_URL).
  */
 import type { ResponseStore } from "@interference/core";
-import type { ProviderConfig, RequestLogEntry, RequestLogSink } from "@interference/core";
+import type { BudgetRule, ProviderConfig, RequestLogEntry, RequestLogSink, SpendScope } from "@interference/core";
 
 /** A provider as stored: the config file seeds it; dashboard edits win until the file changes that provider. */
 export interface ProviderRecord {
@@ -37,13 +37,20 @@ export interface ApiKeyRecord {
   rateLimitRpm: number | null;
   /** Tokens per minute; null = unlimited. */
   rateLimitTpm: number | null;
-  /** USD budgets per UTC day, per UTC month and in total; null = none. */
-  budgetDailyUsd: number | null;
-  budgetMonthlyUsd: number | null;
-  budgetTotalUsd: number | null;
+  /** USD budgets per UTC day, per UTC month or in total, on every model or one. */
+  budgets: BudgetRule[];
+  /** The key's team: its requests count in the team's spend and budgets too. */
+  team: { id: string; name: string; budgets: BudgetRule[] } | null;
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
+}
+
+/** What the dashboard may change on a key after it is made (its secret and scopes stay as they are). */
+export interface ApiKeyChanges {
+  budgets?: BudgetRule[];
+  /** null: no team. */
+  teamId?: string | null;
 }
 
 export interface ApiKeyStore {
@@ -54,19 +61,39 @@ export interface ApiKeyStore {
     allowedModels?: string[] | null;
     rateLimitRpm?: number | null;
     rateLimitTpm?: number | null;
-    budgetDailyUsd?: number | null;
-    budgetMonthlyUsd?: number | null;
-    budgetTotalUsd?: number | null;
+    budgets?: BudgetRule[];
+    teamId?: string | null;
   }): Promise<{ record: ApiKeyRecord; secret: string }>;
   list(): Promise<ApiKeyRecord[]>;
   revoke(id: string): Promise<boolean>;
-  /** Sets a key's budgets (null: none for that period); applies to its next request. False: no such key. */
-  setBudgets(id: string, budgets: { budgetDailyUsd: number | null; budgetMonthlyUsd: number | null; budgetTotalUsd: number | null }): Promise<boolean>;
+  /** Changes a key's budgets or team; applies to its next request. False: no such key. Throws for an unknown team. */
+  update(id: string, changes: ApiKeyChanges): Promise<boolean>;
   /** The active key matching `secret`, or null (revoked, unknown). Cached: must be cheap on the hot path. */
   verify(secret: string): Promise<ApiKeyRecord | null>;
   /** Number of keys ever created, revoked ones included: once there is one, /v1 requires a key (revoking the
    *  last key must not open the gateway). */
   countAll(): Promise<number>;
+}
+
+export interface TeamRecord {
+  id: string;
+  name: string;
+  /** USD budgets over all the team's keys. */
+  budgets: BudgetRule[];
+  createdAt: Date;
+  /** Keys in the team, revoked ones included. */
+  keyCount: number;
+}
+
+/** Teams: keys grouped for spend and budgets. A change applies to the team's keys' next requests. */
+export interface TeamStore {
+  list(): Promise<TeamRecord[]>;
+  /** Throws a GatewayError 409 when the name is taken. */
+  create(input: { name: string; budgets?: BudgetRule[] }): Promise<TeamRecord>;
+  /** False: no such team. Throws a GatewayError 409 when the new name is taken. */
+  update(id: string, changes: { name?: string; budgets?: BudgetRule[] }): Promise<boolean>;
+  /** Its keys stay, in no team; its past spend stays on the log rows. False: no such team. */
+  remove(id: string): Promise<boolean>;
 }
 
 export interface LogFilter {
@@ -99,7 +126,7 @@ export interface ProviderStats {
 export interface UsageBucket {
   /** Bucket start. */
   t: Date;
-  /** Provider id, API key id or served model, per `groupBy`. */
+  /** Provider id, API key id, served model or team id, per `groupBy`. */
   group: string;
   requests: number;
   errors: number;
@@ -115,9 +142,9 @@ export interface LogStore {
   get(id: string): Promise<RequestLogEntry | null>;
   count(filter?: LogFilter): Promise<number>;
   providerStats(since: Date): Promise<ProviderStats[]>;
-  usage(opts: { since: Date; bucket: "minute" | "hour" | "day"; groupBy: "provider" | "apiKey" | "model" }): Promise<UsageBucket[]>;
-  /** USD a key spent since `since` (null: ever), as logged: what budgets count from after a restart. */
-  spend(apiKeyId: string, since: Date | null): Promise<number>;
+  usage(opts: { since: Date; bucket: "minute" | "hour" | "day"; groupBy: "provider" | "apiKey" | "model" | "team" }): Promise<UsageBucket[]>;
+  /** USD a key or team spent since `since` (null: ever), on every model or one, as logged: what budgets count from. */
+  spend(scope: SpendScope, since: Date | null): Promise<number>;
 }
 
 export interface SettingsStore {
@@ -137,6 +164,7 @@ export interface SessionStore {
 export interface Store {
   providers: ProviderStore;
   apiKeys: ApiKeyStore;
+  teams: TeamStore;
   logs: LogStore;
   settings: SettingsStore;
   sessions: SessionStore;

@@ -19,6 +19,7 @@ export default async function AdminLayout({ children }: { children: ReactNode })
         <a href="/logs">Request logs</a>
         <a href="/usage">Usage</a>
         <a href="/keys">API keys</a>
+        <a href="/teams">Teams</a>
         <form method="post" action="/api/admin/logout" style={{ display: "flex", gap: 8 }}>
           <button type="submit">Sign out</button>
           <button type="submit" formAction="/api/admin/logout?everywhere=1" title="End every dashboard session, on every replica">

@@ -15,8 +15,12 @@ import {
   PROVIDER_TYPES,
   type ProviderConfig,
   priceFor,
+  budgetRulesSchema,
+  GatewayError,
+  periodOf,
+  type BudgetRule,
 } from "@interference/core";
-import { toPublicProvider } from "@interference/db";
+import { toPublicProvider, type LogStore } from "@interference/db";
 import type { Runtime } from "@/lib/runtime";
 import { cookieFrom, isValidSession } from "@/lib/admin/session";
 
@@ -42,6 +46,47 @@ const admin = t.procedure.use(async ({ ctx, type, next }) => {
   }
   return next();
 });
+
+/** A store's refusal (a taken name, an unknown team) as the dashboard shows it; anything else is a server error. */
+async function refusals<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof GatewayError && err.status < 500) {
+      throw new TRPCError({ code: err.status === 409 ? "CONFLICT" : err.status === 404 ? "NOT_FOUND" : "BAD_REQUEST", message: err.message });
+    }
+    throw err;
+  }
+}
+
+/**
+ * Each budget with what its current period has spent, as logged, what it leaves, and whether it is past the
+ * soft limit (`alertPercent`): the dashboard's view of a key's or team's budgets.
+ */
+async function budgetStatus(logs: LogStore, owner: "key" | "team", ownerId: string, rules: BudgetRule[], alertPercent: number) {
+  const now = Date.now();
+  return Promise.all(
+    rules.map(async (rule) => {
+      const { start, end } = periodOf(rule.period, now);
+      const spent = await logs.spend({ owner, ownerId, model: rule.model }, start);
+      return {
+        ...rule,
+        model: rule.model ?? null,
+        spentUsd: spent,
+        remainingUsd: Math.max(0, rule.limit_usd - spent),
+        resetsAt: end?.toISOString() ?? null,
+        alerting: spent >= (rule.limit_usd * alertPercent) / 100,
+      };
+    }),
+  );
+}
+
+/** What the key and team lists show beside the budgets: this month's spend and the total. */
+async function spendOf(logs: LogStore, owner: "key" | "team", ownerId: string) {
+  const month = periodOf("month", Date.now()).start;
+  const [spentMonthUsd, spentTotalUsd] = await Promise.all([logs.spend({ owner, ownerId }, month), logs.spend({ owner, ownerId }, null)]);
+  return { spentMonthUsd, spentTotalUsd };
+}
 
 const list = (s: string) =>
   s
@@ -172,29 +217,39 @@ export const appRouter = t.router({
           .min(1)
           .max(24 * 30)
           .default(24),
-        groupBy: z.enum(["provider", "apiKey", "model"]).default("provider"),
+        groupBy: z.enum(["provider", "apiKey", "model", "team"]).default("provider"),
       }),
     )
-    .query(async ({ ctx, input }) =>
-      ctx.runtime.store.logs.usage({ since: new Date(Date.now() - input.hours * 3600_000), bucket: input.hours > 48 ? "day" : "hour", groupBy: input.groupBy }),
-    ),
+    .query(async ({ ctx, input }) => {
+      const { logs, apiKeys, teams } = ctx.runtime.store;
+      const buckets = await logs.usage({
+        since: new Date(Date.now() - input.hours * 3600_000),
+        bucket: input.hours > 48 ? "day" : "hour",
+        groupBy: input.groupBy,
+      });
+      // Keys and teams are shown by name (their ids stay in the tooltip).
+      const names =
+        input.groupBy === "apiKey"
+          ? new Map((await apiKeys.list()).map((k) => [k.id, k.name]))
+          : input.groupBy === "team"
+            ? new Map((await teams.list()).map((t) => [t.id, t.name]))
+            : null;
+      return buckets.map((b) => ({ ...b, label: names?.get(b.group) ?? b.group }));
+    }),
 
   keys: t.router({
-    // Each key with what it spent this month and in total, as logged (the dashboard's view of its budgets).
+    // Each key with its team, what it spent this month and in total, and each budget with what is left, as logged.
     list: admin.query(async ({ ctx }) => {
       const { logs, apiKeys } = ctx.runtime.store;
-      const month = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1));
+      const percent = ctx.runtime.budgetAlertPercent;
       return Promise.all(
-        (await apiKeys.list()).map(async (k) => {
-          const spent = { month: await logs.spend(k.id, month), total: await logs.spend(k.id, null) };
-          const share = ctx.runtime.budgetAlertPercent / 100;
-          // The budgets past the alert threshold (soft limit), as the gateway's alerts count them.
-          const alerting = [
-            ...(k.budgetMonthlyUsd !== null && spent.month >= k.budgetMonthlyUsd * share ? ["month"] : []),
-            ...(k.budgetTotalUsd !== null && spent.total >= k.budgetTotalUsd * share ? ["total"] : []),
-          ];
-          return { ...k, spentMonthUsd: spent.month, spentTotalUsd: spent.total, alerting, alertPercent: ctx.runtime.budgetAlertPercent };
-        }),
+        (await apiKeys.list()).map(async (k) => ({
+          ...k,
+          team: k.team ? { id: k.team.id, name: k.team.name } : null,
+          ...(await spendOf(logs, "key", k.id)),
+          budgetStatus: await budgetStatus(logs, "key", k.id, k.budgets, percent),
+          alertPercent: percent,
+        })),
       );
     }),
     create: admin
@@ -205,37 +260,31 @@ export const appRouter = t.router({
           allowedModels: z.string().default(""),
           rateLimitRpm: z.number().int().positive().nullish(),
           rateLimitTpm: z.number().int().positive().nullish(),
-          budgetDailyUsd: z.number().positive().nullish(),
-          budgetMonthlyUsd: z.number().positive().nullish(),
-          budgetTotalUsd: z.number().positive().nullish(),
+          budgets: budgetRulesSchema.default([]),
+          teamId: z.string().nullish(),
         }),
       )
       .mutation(async ({ ctx, input }) => {
-        const { record, secret } = await ctx.runtime.store.apiKeys.create({
-          name: input.name,
-          allowedProviders: list(input.allowedProviders).length ? list(input.allowedProviders) : null,
-          allowedModels: list(input.allowedModels).length ? list(input.allowedModels) : null,
-          rateLimitRpm: input.rateLimitRpm ?? null,
-          rateLimitTpm: input.rateLimitTpm ?? null,
-          budgetDailyUsd: input.budgetDailyUsd ?? null,
-          budgetMonthlyUsd: input.budgetMonthlyUsd ?? null,
-          budgetTotalUsd: input.budgetTotalUsd ?? null,
-        });
+        const { record, secret } = await refusals(
+          ctx.runtime.store.apiKeys.create({
+            name: input.name,
+            allowedProviders: list(input.allowedProviders).length ? list(input.allowedProviders) : null,
+            allowedModels: list(input.allowedModels).length ? list(input.allowedModels) : null,
+            rateLimitRpm: input.rateLimitRpm ?? null,
+            rateLimitTpm: input.rateLimitTpm ?? null,
+            budgets: input.budgets,
+            teamId: input.teamId ?? null,
+          }),
+        );
         ctx.runtime.keysChanged();
         return { record, secret };
       }),
-    setBudgets: admin
-      .input(
-        z.object({
-          id: z.string(),
-          budgetDailyUsd: z.number().positive().nullable(),
-          budgetMonthlyUsd: z.number().positive().nullable(),
-          budgetTotalUsd: z.number().positive().nullable(),
-        }),
-      )
+    /** A key's budgets and team, changed after it was made; its next request (on every replica) sees them. */
+    update: admin
+      .input(z.object({ id: z.string(), budgets: budgetRulesSchema.optional(), teamId: z.string().nullable().optional() }))
       .mutation(async ({ ctx, input }) => {
-        const { id, ...budgets } = input;
-        if (!(await ctx.runtime.store.apiKeys.setBudgets(id, budgets))) throw new TRPCError({ code: "NOT_FOUND", message: `No key ${id}` });
+        const { id, ...changes } = input;
+        if (!(await refusals(ctx.runtime.store.apiKeys.update(id, changes)))) throw new TRPCError({ code: "NOT_FOUND", message: `No key ${id}` });
         ctx.runtime.keysChanged();
         return { updated: true };
       }),
@@ -243,6 +292,38 @@ export const appRouter = t.router({
       const revoked = await ctx.runtime.store.apiKeys.revoke(input.id);
       ctx.runtime.keysChanged(input.id);
       return { revoked };
+    }),
+  }),
+
+  teams: t.router({
+    // Each team with its keys, what they spent together this month and in total, and each budget with what is left.
+    list: admin.query(async ({ ctx }) => {
+      const { logs, teams } = ctx.runtime.store;
+      const percent = ctx.runtime.budgetAlertPercent;
+      return Promise.all(
+        (await teams.list()).map(async (team) => ({
+          ...team,
+          ...(await spendOf(logs, "team", team.id)),
+          budgetStatus: await budgetStatus(logs, "team", team.id, team.budgets, percent),
+          alertPercent: percent,
+        })),
+      );
+    }),
+    create: admin
+      .input(z.object({ name: z.string().trim().min(1).max(100), budgets: budgetRulesSchema.default([]) }))
+      .mutation(async ({ ctx, input }) => ({ id: (await refusals(ctx.runtime.store.teams.create(input))).id })),
+    update: admin
+      .input(z.object({ id: z.string(), name: z.string().trim().min(1).max(100).optional(), budgets: budgetRulesSchema.optional() }))
+      .mutation(async ({ ctx, input }) => {
+        const { id, ...changes } = input;
+        if (!(await refusals(ctx.runtime.store.teams.update(id, changes)))) throw new TRPCError({ code: "NOT_FOUND", message: `No team ${id}` });
+        ctx.runtime.keysChanged(); // its keys' cached lookups carry its budgets
+        return { updated: true };
+      }),
+    remove: admin.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
+      const removed = await ctx.runtime.store.teams.remove(input.id);
+      ctx.runtime.keysChanged();
+      return { removed };
     }),
   }),
 });

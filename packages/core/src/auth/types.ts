@@ -1,5 +1,5 @@
 import type { RateLimits } from "../ratelimit/limiter.js";
-import type { BudgetLimits } from "../spend/budget.js";
+import type { Budget } from "../spend/budget.js";
 
 /** Who is calling /v1: the API key's id and what it may use. */
 export interface AuthContext {
@@ -10,8 +10,10 @@ export interface AuthContext {
   allowedModels?: string[] | null;
   /** The key's requests and tokens per minute, enforced by the gateway's rate limiter. */
   limits?: RateLimits | null;
-  /** The key's USD budgets per day, month or in total, enforced by the gateway's budget ledger. */
-  budget?: BudgetLimits | null;
+  /** The team the key belongs to, if any: its requests count in the team's spend and budgets too. */
+  team?: { id: string; name: string } | null;
+  /** The key's and its team's budgets, enforced by the gateway's budget ledger. */
+  budgets?: Budget[] | null;
 }
 
 /** Checks the request's credentials; throws a GatewayError (401/403) to refuse. */

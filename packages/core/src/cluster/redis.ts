@@ -14,15 +14,14 @@ import { Redis } from "ioredis";
 import { MemoryRateLimiter, rateLimitError, windowAt, WINDOW_MS, type RateLimiter, type RateLimits } from "../ratelimit/limiter.js";
 import {
   budgetExceeded,
-  budgetsOf,
+  counterId,
   fromNano,
   MemoryBudgetLedger,
   periodOf,
   readSpend,
   toNano,
+  type Budget,
   type BudgetLedger,
-  type BudgetLimits,
-  type BudgetPeriod,
   type Reservation,
   type SpendSource,
 } from "../spend/budget.js";
@@ -231,7 +230,7 @@ export class RedisRateLimiter implements RateLimiter {
 }
 
 /**
- * Checks every budgeted period's counter and, when none is spent, adds the reservation to all of them: one atomic
+ * Checks every budget's counter and, when none is spent, adds the reservation to each distinct one: one atomic
  * step on Redis, so concurrent requests on every replica see each other. A counter that is missing (never seeded,
  * evicted, flushed) answers -i, and the caller seeds it from the durable record and tries again.
  */
@@ -240,7 +239,10 @@ for i, key in ipairs(KEYS) do
   if redis.call('EXISTS', key) == 0 then return -i end
   if tonumber(redis.call('GET', key)) >= tonumber(ARGV[i + 1]) then return i end
 end
-for _, key in ipairs(KEYS) do redis.call('INCRBY', key, ARGV[1]) end
+local added = {}
+for _, key in ipairs(KEYS) do
+  if not added[key] then redis.call('INCRBY', key, ARGV[1]); added[key] = true end
+end
 return 0`;
 
 /** Adds to the counters that still exist: a settlement must not recreate one without its seed. */
@@ -251,7 +253,7 @@ end
 return 0`;
 
 /**
- * Budgets shared by every replica through Redis (nano-dollar counters per key and period, kept a period past its
+ * Budgets shared by every replica through Redis (nano-dollar counters per budget and period, kept a period past its
  * end), each counter seeded from the request log the first time it is needed. While Redis is away each replica
  * counts alone, from the same durable record, until it is back.
  */
@@ -274,40 +276,32 @@ export class RedisBudgetLedger implements BudgetLedger {
     return this.redis.status !== "ready";
   }
 
-  private counterKey(keyId: string, period: BudgetPeriod, id: string): string {
-    return `${this.prefix}${keyId}:${period}:${id}`;
-  }
-
   /** Sets a counter from the record unless another replica did first; kept until a period after its end. */
-  private async seed(keyId: string, period: BudgetPeriod, now: number): Promise<void> {
-    const { id, start, end } = periodOf(period, now);
-    const spent = toNano(await readSpend(this.source, keyId, start));
-    const key = this.counterKey(keyId, period, id);
+  private async seed(b: Budget, now: number): Promise<void> {
+    const { start, end } = periodOf(b.period, now);
+    const spent = toNano(await readSpend(this.source, b, start));
+    const key = this.prefix + counterId(b, now);
     if (end) await this.redis.set(key, spent, "PX", end.getTime() - now + (end.getTime() - start!.getTime()), "NX");
     else await this.redis.set(key, spent, "NX");
   }
 
-  async reserve(keyId: string, limits: BudgetLimits, usd: number): Promise<Reservation> {
-    if (this.degraded) return this.local.reserve(keyId, limits, usd);
+  async reserve(budgets: readonly Budget[], usd: number): Promise<Reservation> {
+    if (this.degraded) return this.local.reserve(budgets, usd);
     const now = this.now();
-    const budgets = budgetsOf(limits);
-    const counters = budgets.map((b) => ({ period: b.period, id: periodOf(b.period, now).id }));
-    const keys = counters.map((c) => this.counterKey(keyId, c.period, c.id));
+    const counters = budgets.map((b) => counterId(b, now));
+    const keys = counters.map((c) => this.prefix + c);
     const nano = toNano(usd);
     try {
       for (let attempt = 0; attempt < 3; attempt++) {
         const answer = Number(await this.redis.eval(RESERVE_SCRIPT, keys.length, ...keys, nano, ...budgets.map((b) => toNano(b.limit))));
-        if (answer === 0) return { keyId, counters, nano, shared: true };
-        if (answer > 0) {
-          const b = budgets[answer - 1]!;
-          throw budgetExceeded(b.period, b.limit, fromNano(Number(await this.redis.get(keys[answer - 1]!))), now);
-        }
-        await this.seed(keyId, budgets[-answer - 1]!.period, now);
+        if (answer === 0) return { counters: [...new Set(counters)], nano, shared: true };
+        if (answer > 0) throw budgetExceeded(budgets[answer - 1]!, fromNano(Number(await this.redis.get(keys[answer - 1]!))), now);
+        await this.seed(budgets[-answer - 1]!, now);
       }
       throw new Error("budget counters could not be seeded");
     } catch (err) {
       if (err instanceof GatewayError) throw err;
-      return this.local.reserve(keyId, limits, usd);
+      return this.local.reserve(budgets, usd);
     }
   }
 
@@ -315,24 +309,24 @@ export class RedisBudgetLedger implements BudgetLedger {
     if (!reservation.shared) return this.local.settle(reservation, usd);
     const delta = toNano(usd) - reservation.nano;
     if (!delta) return;
-    const keys = reservation.counters.map((c) => this.counterKey(reservation.keyId, c.period, c.id));
+    const keys = reservation.counters.map((c) => this.prefix + c);
     await this.redis.eval(SETTLE_SCRIPT, keys.length, ...keys, delta);
   }
 
-  async spent(keyId: string, limits: BudgetLimits): Promise<Partial<Record<BudgetPeriod, number>>> {
-    if (this.degraded) return this.local.spent(keyId, limits);
+  async spent(budgets: readonly Budget[]): Promise<number[]> {
+    if (this.degraded) return this.local.spent(budgets);
     const now = this.now();
-    const out: Partial<Record<BudgetPeriod, number>> = {};
-    for (const { period } of budgetsOf(limits)) {
-      const key = this.counterKey(keyId, period, periodOf(period, now).id);
-      let value = await this.redis.get(key);
-      if (value === null) {
-        await this.seed(keyId, period, now);
-        value = await this.redis.get(key);
-      }
-      out[period] = fromNano(Number(value ?? 0));
-    }
-    return out;
+    return Promise.all(
+      budgets.map(async (b) => {
+        const key = this.prefix + counterId(b, now);
+        let value = await this.redis.get(key);
+        if (value === null) {
+          await this.seed(b, now);
+          value = await this.redis.get(key);
+        }
+        return fromNano(Number(value ?? 0));
+      }),
+    );
   }
 
   async claim(id: string, ttlMs: number | null): Promise<boolean> {

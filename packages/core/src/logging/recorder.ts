@@ -35,6 +35,7 @@ export class LogRecorder {
       id: uuidv7(),
       time: new Date(),
       apiKeyId: null,
+      teamId: null,
       method,
       route,
       ...(routePattern ? { routePattern } : {}),

@@ -5,6 +5,8 @@ export interface RequestLogEntry {
   id: string;
   time: Date;
   apiKeyId: string | null;
+  /** The key's team when the request was made (a key moved later leaves its past spend with the team it was in). */
+  teamId: string | null;
   method: string;
   /** The path as requested. */
   route: string;

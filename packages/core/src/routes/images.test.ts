@@ -125,6 +125,34 @@ describe("images", () => {
     }
   });
 
+  it("holds a key's budget: reserves n images at the dearest price, never served by an unpriced image model", async () => {
+    oai.handle((_q, res, body) =>
+      sendJson(res, 200, { created: 1, data: Array.from({ length: body.n ?? 1 }, (_, i) => ({ b64_json: png(i).toString("base64") })) }),
+    );
+    const budgeted = await startTestGateway(
+      `providers:
+  - { id: dalle, type: openai, base_url: "${oai.url}/v1", image_models: [dall-e-3], prices: { dall-e-3: { per_image: 0.04 } } }
+  - { id: together, type: openai, base_url: "${oai.url}/v1", image_models: [dall-e-3] }
+`,
+      {
+        media: { dir: mkdtempSync(join(tmpdir(), "media-")) },
+        authenticate: async () => ({ keyId: "k", budgets: [{ owner: "key", ownerId: "k", period: "total", limit: 0.1 }] }),
+      },
+    );
+    try {
+      const post = (body: Record<string, unknown>) =>
+        fetch(`${budgeted.url}/v1/images/generations`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      // $0.08 reserved and spent, then $0.08 more (0.08 < 0.1 when it starts), then refused.
+      for (const expected of [200, 200, 429])
+        expect((await post({ prompt: "a cat", model: "dall-e-3", n: 2, response_format: "b64_json" })).status).toBe(expected);
+      const unpriced = await post({ prompt: "a cat", model: "dall-e-3", provider: "together" });
+      expect(unpriced.status).toBe(403);
+      expect(((await unpriced.json()) as any).error.code).toBe("model_not_priced");
+    } finally {
+      await budgeted.close();
+    }
+  });
+
   it("explains how to configure one when no image provider exists", async () => {
     const res = await fetch(`${bare.url}/v1/images/generations`, {
       method: "POST",

@@ -18,6 +18,7 @@ import { nowSeconds } from "../openai/ids.js";
 import { priceFor } from "../spend/price.js";
 import { validate } from "./body.js";
 import { scopeOf } from "../auth/scope.js";
+import { reserveBudget } from "./serve-chat.js";
 
 /** Fields every image provider takes (or the gateway reads itself): never checked against a provider's list. */
 const IMAGE_GATEWAY_FIELDS = new Set(["prompt", "model", "provider", "drop_params"]);
@@ -84,6 +85,8 @@ export async function generateImages(
   }
   const plan = planRoute(deps.registry, { ...body, params: fieldsWithValues(body, IMAGE_GATEWAY_FIELDS) }, "images", scopeOf(auth));
   log.setAttempts(plan.attempts);
+  // A budgeted key reserves its images at the dearest candidate's price per image.
+  await reserveBudget(log, plan, (price) => (body.n ?? 1) * (price.per_image ?? 0));
   const format = body.response_format ?? "url";
   // Fetching and checking the images is part of the provider's attempt: a broken image fails over too.
   const deadline = requestDeadline(req, deps.timeouts);

@@ -14,7 +14,7 @@ import type { Timeouts } from "../config/schema.js";
 import type { ProviderRegistry } from "../routing/registry.js";
 import type { CallContext } from "../adapters/types.js";
 import { canonicalFor } from "./native.js";
-import { costOf, priceFor } from "../spend/price.js";
+import { costOf, priceFor, type ModelPrice } from "../spend/price.js";
 import { DEFAULT_COMPLETION_RESERVE, estimateTokens } from "../ratelimit/meter.js";
 
 export interface ServeDeps {
@@ -32,8 +32,7 @@ export const SSE_HEADERS = {
 /**
  * Reserves what a request may use before any provider is called: its tokens for a TPM-limited key (estimated from
  * `promptChars`, read only when needed), and its worst-case cost for a key with a budget: the prompt estimate and
- * `maxTokens` (or the default reserve) at the dearest candidate's prices. A budgeted key is served only by
- * candidates with a known price (an unpriced one could spend without bound); with none left, 403.
+ * `maxTokens` (or the default reserve) at the dearest candidate's prices.
  */
 export async function reserveUsage(log: LogRecorder, plan: RoutePlan, promptChars: () => number, maxTokens: number | null | undefined): Promise<void> {
   // Measured once (it serializes the prompt), and only when a meter or a budget needs it.
@@ -42,6 +41,15 @@ export async function reserveUsage(log: LogRecorder, plan: RoutePlan, promptChar
   if (log.meter) await log.meter.reserve(prompt(), maxTokens);
   if (!log.budget) return;
   const usage = { inputTokens: estimateTokens(prompt()), outputTokens: maxTokens ?? DEFAULT_COMPLETION_RESERVE };
+  await reserveBudget(log, plan, (price) => costOf(usage, price));
+}
+
+/**
+ * Reserves a budgeted request's worst case: the most `costAt` gives over the candidates. A budgeted request is
+ * served only by candidates with a known price (an unpriced one could spend without bound); with none left, 403.
+ */
+export async function reserveBudget(log: LogRecorder, plan: RoutePlan, costAt: (price: ModelPrice) => number): Promise<void> {
+  if (!log.budget) return;
   let worst = 0;
   const priced: Candidate[] = [];
   for (const c of plan.candidates) {
@@ -55,7 +63,7 @@ export async function reserveUsage(log: LogRecorder, plan: RoutePlan, promptChar
       continue;
     }
     priced.push(c);
-    worst = Math.max(worst, costOf(usage, price));
+    worst = Math.max(worst, costAt(price));
   }
   if (!priced.length) {
     throw new GatewayError(
@@ -66,7 +74,7 @@ export async function reserveUsage(log: LogRecorder, plan: RoutePlan, promptChar
     );
   }
   plan.candidates = priced;
-  await log.budget.reserve(worst);
+  await log.budget.reserve(worst, log.entry.model);
 }
 
 /** Who served, on the log row, and the price its cost is reckoned at. `model` is what the provider reported. */

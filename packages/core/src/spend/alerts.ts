@@ -1,13 +1,19 @@
 /**
- * Soft limits: once a key has spent `percent` of a budget in a period, an alert goes to the log and, when set, to
- * a webhook (fetched like every URL the gateway did not get from its config file: guarded address, pinned DNS,
- * bounded), once per key, budget and period on every replica together (the ledger's claim).
+ * Soft limits: once a key or team has spent `percent` of a budget in a period, an alert goes to the log and, when
+ * set, to a webhook (fetched like every URL the gateway did not get from its config file: guarded address, pinned
+ * DNS, bounded), once per budget and period on every replica together (the ledger's claim).
  */
-import { budgetsOf, periodOf, type BudgetLedger, type BudgetLimits, type BudgetPeriod } from "./budget.js";
+import { counterId, describeBudget, periodOf, type Budget, type BudgetLedger, type BudgetPeriod } from "./budget.js";
 
 export interface BudgetAlert {
   type: "budget.threshold";
+  /** The key whose request crossed the threshold. */
   key_id: string;
+  /** Whose budget it is: the key's own or its team's. */
+  scope: "key" | "team";
+  team_id: string | null;
+  /** The model the budget is on (null: every model). */
+  model: string | null;
   period: BudgetPeriod;
   limit_usd: number;
   spent_usd: number;
@@ -30,26 +36,29 @@ export class BudgetAlerts {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Looks at a key's spend after a request settled; sends each budget's alert the first time it is due. */
-  async check(keyId: string, limits: BudgetLimits): Promise<BudgetAlert[]> {
+  /** Looks at the budgets a request counted in after it settled; sends each one's alert the first time it is due. */
+  async check(keyId: string, budgets: readonly Budget[]): Promise<BudgetAlert[]> {
     const now = this.now();
-    const spent = await this.ledger.spent(keyId, limits);
+    const spent = await this.ledger.spent(budgets);
     const sent: BudgetAlert[] = [];
-    for (const { period, limit } of budgetsOf(limits)) {
-      const used = spent[period] ?? 0;
-      if (used < (limit * this.options.percent) / 100) continue;
-      const { id, end } = periodOf(period, now);
-      if (!(await this.ledger.claim(`alert:${keyId}:${period}:${id}`, end ? end.getTime() - now : null))) continue;
+    for (const [i, b] of budgets.entries()) {
+      const used = spent[i] ?? 0;
+      if (used < (b.limit * this.options.percent) / 100) continue;
+      const { end } = periodOf(b.period, now);
+      if (!(await this.ledger.claim(`alert:${counterId(b, now)}`, end ? end.getTime() - now : null))) continue;
       const alert: BudgetAlert = {
         type: "budget.threshold",
         key_id: keyId,
-        period,
-        limit_usd: limit,
+        scope: b.owner,
+        team_id: b.owner === "team" ? b.ownerId : null,
+        model: b.model ?? null,
+        period: b.period,
+        limit_usd: b.limit,
         spent_usd: used,
         threshold_percent: this.options.percent,
         resets_at: end?.toISOString() ?? null,
       };
-      console.warn(`[budget] key ${keyId} has spent $${used.toFixed(6)} of its ${period} budget of $${limit} (alert at ${this.options.percent}%)`);
+      console.warn(`[budget] ${describeBudget(b)} is ${this.options.percent}% spent: $${used.toFixed(6)} (request by key ${keyId})`);
       await this.options.notify?.(alert).catch((err: Error) => console.warn(`[budget] alert webhook failed: ${err.message}`));
       sent.push(alert);
     }

@@ -1,38 +1,89 @@
 /**
- * Budgets on API keys: USD per UTC day, per UTC month, or in total. A request reserves its worst-case cost when it
- * starts (its prompt estimated, its max_tokens at the output price of the dearest candidate provider) and settles
- * to its real cost when it ends. The check and the reservation are one step (synchronous here; one Lua script in
- * Redis), and a request is refused only once a period's spend, reservations included, has reached its limit: so
- * concurrent requests overshoot a budget by at most one request's reservation.
+ * Budgets on API keys and on teams: USD per UTC day, per UTC month, or in total, on every model or on one. A request
+ * reserves its worst-case cost when it starts (its prompt estimated, its max_tokens at the output price of the
+ * dearest candidate provider) in every budget that counts it, and settles to its real cost when it ends. The check
+ * and the reservation are one step (synchronous here; one Lua script in Redis), and a request is refused only once a
+ * period's spend, reservations included, has reached its limit: so concurrent requests overshoot a budget by at
+ * most one request's reservation.
  *
  * Spend is durable in the database: each period's counter starts from the request log's sum of costs for that key
- * (`SpendSource`), so a restart or a Redis flush loses nothing that was logged.
+ * or team (and model) (`SpendSource`), so a restart or a Redis flush loses nothing that was logged.
  */
+import { z } from "zod";
 import { GatewayError } from "../errors.js";
 
 export type BudgetPeriod = "day" | "month" | "total";
 export const BUDGET_PERIODS: readonly BudgetPeriod[] = ["day", "month", "total"];
 
-/** USD limits per period; null or absent: no limit for that period. */
-export type BudgetLimits = Partial<Record<BudgetPeriod, number | null>>;
+/**
+ * One budget as an admin sets it on a key or a team (stored as JSON, edited in the dashboard): a limit per period,
+ * on every model or only on requests for `model` (the model id as clients ask for it).
+ */
+export const budgetRuleSchema = z.object({
+  period: z.enum(["day", "month", "total"]),
+  limit_usd: z.number().positive().finite(),
+  model: z.string().trim().min(1).max(200).nullish(),
+});
+export type BudgetRule = z.infer<typeof budgetRuleSchema>;
 
-/** What the key spent since `since` (null: ever), from the durable record (the request log). */
-export type SpendSource = (keyId: string, since: Date | null) => Promise<number>;
+export const budgetRulesSchema = z
+  .array(budgetRuleSchema)
+  .max(50)
+  .superRefine((rules, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, r] of rules.entries()) {
+      const id = `${r.period} ${r.model ?? ""}`;
+      if (seen.has(id)) {
+        ctx.addIssue({ code: "custom", path: [i], message: `two ${r.period} budgets${r.model ? ` for model ${r.model}` : ""}: keep one` });
+      }
+      seen.add(id);
+    }
+  });
+
+/** Whose spend a budget counts: one key's or one team's, on every model or on one. */
+export interface SpendScope {
+  owner: "key" | "team";
+  ownerId: string;
+  /** Only requests for this model (as the client named it); absent: every model. */
+  model?: string | null;
+}
+
+/** A budget as the gateway enforces it: a rule and whose it is. */
+export interface Budget extends SpendScope {
+  /** The team's name, for messages (keys are "this API key"). */
+  ownerName?: string;
+  period: BudgetPeriod;
+  /** USD. */
+  limit: number;
+}
+
+/** The budgets of a key or team, from its stored rules. */
+export function budgetsFor(owner: Budget["owner"], ownerId: string, rules: readonly BudgetRule[] | null | undefined, ownerName?: string): Budget[] {
+  return (rules ?? []).map((r) => ({ owner, ownerId, ...(ownerName ? { ownerName } : {}), period: r.period, limit: r.limit_usd, model: r.model ?? null }));
+}
+
+/** The budgets a request for `model` counts against. */
+export const budgetsForModel = (budgets: readonly Budget[], model: string | null | undefined): Budget[] => budgets.filter((b) => !b.model || b.model === model);
+
+/** What a key or team spent since `since` (null: ever), from the durable record (the request log). */
+export type SpendSource = (scope: SpendScope, since: Date | null) => Promise<number>;
+
+const whose = (s: SpendScope & { ownerName?: string }) => (s.owner === "key" ? "this API key" : `team ${s.ownerName ?? s.ownerId}`);
 
 /**
- * What a key spent, from the record; the record unreachable (a database outage) is a 503 the client can retry,
- * never a 500: a budget that cannot be counted is not spent on.
+ * What a key or team spent, from the record; the record unreachable (a database outage) is a 503 the client can
+ * retry, never a 500: a budget that cannot be counted is not spent on.
  */
-export async function readSpend(source: SpendSource, keyId: string, since: Date | null): Promise<number> {
+export async function readSpend(source: SpendSource, scope: SpendScope, since: Date | null): Promise<number> {
   try {
-    return await source(keyId, since);
+    return await source(scope, since);
   } catch (err) {
-    console.warn(`[budget] spend of ${keyId} unreadable: ${(err as Error)?.message ?? err}`);
+    console.warn(`[budget] spend of ${scope.owner} ${scope.ownerId} unreadable: ${(err as Error)?.message ?? err}`);
     throw new GatewayError(
       503,
       "service_unavailable",
       "database_unavailable",
-      "The gateway cannot count this API key's budget right now (its database is unreachable): try again shortly.",
+      `The gateway cannot count ${whose(scope)}'s budget right now (its database is unreachable): try again shortly.`,
       { headers: { "retry-after": "5" } },
     );
   }
@@ -54,44 +105,51 @@ export function periodOf(period: BudgetPeriod, now: number): { id: string; start
   return { id: new Date(start).toISOString().slice(0, 7), start: new Date(start), end: new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)) };
 }
 
-/** The budgets a key has, in period order. */
-export function budgetsOf(limits: BudgetLimits | null | undefined): Array<{ period: BudgetPeriod; limit: number }> {
-  if (!limits) return [];
-  return BUDGET_PERIODS.flatMap((period) => (typeof limits[period] === "number" ? [{ period, limit: limits[period] }] : []));
+/**
+ * The counter of a budget in the period `now` falls in: owner, period and period id, then the model (last, so a
+ * model id with any characters in it cannot make two counters' ids collide).
+ */
+export function counterId(b: Budget, now: number): string {
+  return `${b.owner}:${b.ownerId}:${b.period}:${periodOf(b.period, now).id}${b.model ? `:model:${b.model}` : ""}`;
 }
 
 const PERIOD_WORDS: Record<BudgetPeriod, string> = { day: "daily", month: "monthly", total: "total" };
 
-export function budgetExceeded(period: BudgetPeriod, limit: number, spent: number, now: number): GatewayError {
-  const { end } = periodOf(period, now);
+/** How a budget is named to people: "This API key's daily budget of $5 for model gpt-4o". */
+export function describeBudget(b: Budget): string {
+  const owner = b.owner === "key" ? "This API key's" : `Team ${b.ownerName ?? b.ownerId}'s`;
+  return `${owner} ${PERIOD_WORDS[b.period]} budget of $${b.limit}${b.model ? ` for model ${b.model}` : ""}`;
+}
+
+export function budgetExceeded(b: Budget, spent: number, now: number): GatewayError {
+  const { end } = periodOf(b.period, now);
   const resets = end ? ` It resets at ${end.toISOString()}.` : " It does not reset: raise it in the dashboard.";
   return new GatewayError(
     429,
     "rate_limit_error",
     "budget_exceeded",
-    `This API key's ${PERIOD_WORDS[period]} budget of $${limit} is spent ($${spent.toFixed(6)} so far).${resets}`,
+    `${describeBudget(b)} is spent ($${spent.toFixed(6)} so far).${resets}`,
     end ? { headers: { "retry-after": String(Math.max(1, Math.ceil((end.getTime() - now) / 1000))) } } : {},
   );
 }
 
 /** A reservation made: what to settle. */
 export interface Reservation {
-  keyId: string;
-  /** Counter ids per period, as reserved (a settlement after a period ended still lands in the right one). */
-  counters: Array<{ period: BudgetPeriod; id: string }>;
+  /** The counters reserved in (a settlement after a period ended still lands in the period it reserved in). */
+  counters: string[];
   nano: number;
   /** Made on the replicas' shared counters (Redis), not this replica's own. */
   shared?: boolean;
 }
 
 export interface BudgetLedger {
-  /** Reserves `usd` in each budgeted period of the key, or throws the 429 of the first period already spent. */
-  reserve(keyId: string, limits: BudgetLimits, usd: number): Promise<Reservation>;
+  /** Reserves `usd` in every one of `budgets`, or throws the 429 of the first one already spent. */
+  reserve(budgets: readonly Budget[], usd: number): Promise<Reservation>;
   /** Replaces a reservation with what the request cost (0 releases it). */
   settle(reservation: Reservation, usd: number): Promise<void>;
-  /** What the key has spent in each of its budgeted periods, reservations in flight included. */
-  spent(keyId: string, limits: BudgetLimits): Promise<Partial<Record<BudgetPeriod, number>>>;
-  /** True the first time it is asked for `id` (an alert sent once per key and period, on every replica alike). */
+  /** What has been spent in each budget's current period (in `budgets` order), reservations in flight included. */
+  spent(budgets: readonly Budget[]): Promise<number[]>;
+  /** True the first time it is asked for `id` (an alert sent once per budget and period, on every replica alike). */
   claim(id: string, ttlMs: number | null): Promise<boolean>;
   close?(): Promise<void>;
 }
@@ -106,19 +164,14 @@ export class MemoryBudgetLedger implements BudgetLedger {
     private readonly now: () => number = Date.now,
   ) {}
 
-  private key(keyId: string, period: BudgetPeriod, id: string): string {
-    return `${keyId}\u0000${period}\u0000${id}`;
-  }
-
   /** Loads a counter from the record once; concurrent first requests share the one query. */
-  private async seed(keyId: string, period: BudgetPeriod, now: number): Promise<string> {
-    const { id, start } = periodOf(period, now);
-    const key = this.key(keyId, period, id);
+  private async seed(b: Budget, now: number): Promise<string> {
+    const key = counterId(b, now);
     if (this.counters.has(key)) return key;
     let pending = this.seeding.get(key);
     if (!pending) {
       // Shared by the requests that arrive meanwhile; forgotten once done, so a failed read is tried again.
-      pending = readSpend(this.source, keyId, start)
+      pending = readSpend(this.source, b, periodOf(b.period, now).start)
         .then((usd) => void (this.counters.has(key) || this.counters.set(key, toNano(usd))))
         .finally(() => this.seeding.delete(key));
       this.seeding.set(key, pending);
@@ -127,34 +180,31 @@ export class MemoryBudgetLedger implements BudgetLedger {
     return key;
   }
 
-  async reserve(keyId: string, limits: BudgetLimits, usd: number): Promise<Reservation> {
+  async reserve(budgets: readonly Budget[], usd: number): Promise<Reservation> {
     const now = this.now();
-    const budgets = budgetsOf(limits);
-    const keys = await Promise.all(budgets.map((b) => this.seed(keyId, b.period, now)));
-    // Check every period, then add to every period, with no await between: one step on this event loop.
+    const keys = await Promise.all(budgets.map((b) => this.seed(b, now)));
+    // Check every budget, then add to every counter, with no await between: one step on this event loop.
     budgets.forEach((b, i) => {
       const spent = this.counters.get(keys[i]!)!;
-      if (spent >= toNano(b.limit)) throw budgetExceeded(b.period, b.limit, fromNano(spent), now);
+      if (spent >= toNano(b.limit)) throw budgetExceeded(b, fromNano(spent), now);
     });
     const nano = toNano(usd);
-    for (const key of keys) this.counters.set(key, this.counters.get(key)! + nano);
-    return { keyId, counters: budgets.map((b) => ({ period: b.period, id: periodOf(b.period, now).id })), nano };
+    const counters = [...new Set(keys)];
+    for (const key of counters) this.counters.set(key, this.counters.get(key)! + nano);
+    return { counters, nano };
   }
 
   async settle(reservation: Reservation, usd: number): Promise<void> {
     const delta = toNano(usd) - reservation.nano;
-    for (const c of reservation.counters) {
-      const key = this.key(reservation.keyId, c.period, c.id);
+    for (const key of reservation.counters) {
       const value = this.counters.get(key);
       if (value !== undefined) this.counters.set(key, value + delta);
     }
   }
 
-  async spent(keyId: string, limits: BudgetLimits): Promise<Partial<Record<BudgetPeriod, number>>> {
+  async spent(budgets: readonly Budget[]): Promise<number[]> {
     const now = this.now();
-    const out: Partial<Record<BudgetPeriod, number>> = {};
-    for (const { period } of budgetsOf(limits)) out[period] = fromNano(this.counters.get(await this.seed(keyId, period, now))!);
-    return out;
+    return Promise.all(budgets.map(async (b) => fromNano(this.counters.get(await this.seed(b, now))!)));
   }
 
   private readonly claimed = new Set<string>();
@@ -166,20 +216,23 @@ export class MemoryBudgetLedger implements BudgetLedger {
   }
 }
 
-/** One request's budget: reserved when it starts, settled on its logged cost when it ends. */
+/** One request's budgets: reserved when it starts, settled on its logged cost when it ends. */
 export class BudgetMeter {
   private reservation: Reservation | null = null;
+  private counted: Budget[] = [];
 
   constructor(
     private readonly ledger: BudgetLedger,
-    private readonly keyId: string,
-    private readonly limits: BudgetLimits,
-    /** Runs once the request's cost is settled (the soft-limit alerts look then). */
-    private readonly onSettled?: () => Promise<void>,
+    /** Every budget of the key and its team; those of other models are left out when the model is known. */
+    private readonly budgets: readonly Budget[],
+    /** Runs once the request's cost is settled, with the budgets it counted in (the soft-limit alerts look then). */
+    private readonly onSettled?: (budgets: Budget[]) => Promise<void>,
   ) {}
 
-  async reserve(usd: number): Promise<void> {
-    this.reservation = await this.ledger.reserve(this.keyId, this.limits, usd);
+  /** Reserves `usd` in the budgets that count a request for `model`. */
+  async reserve(usd: number, model: string | null | undefined): Promise<void> {
+    this.counted = budgetsForModel(this.budgets, model);
+    if (this.counted.length) this.reservation = await this.ledger.reserve(this.counted, usd);
   }
 
   /** The real cost replaces the reservation; a request that cost nothing (refused, failed) releases it. */
@@ -189,7 +242,7 @@ export class BudgetMeter {
     this.reservation = null;
     this.ledger
       .settle(reservation, cost ?? 0)
-      .then(() => this.onSettled?.())
-      .catch((err: Error) => console.warn(`[budget] settling ${this.keyId}: ${err.message}`));
+      .then(() => this.onSettled?.(this.counted))
+      .catch((err: Error) => console.warn(`[budget] settling: ${err.message}`));
   }
 }

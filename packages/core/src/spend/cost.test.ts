@@ -109,9 +109,9 @@ describe("every answer says what it cost", () => {
     expect(row.cost).toBeLessThan(0.001);
   });
 
-  it("counts spend in /metrics by provider, model and key", async () => {
+  it("counts spend in /metrics by provider, model, key and team", async () => {
     const text = await (await fetch(`${gw.url}/metrics`)).text();
-    const line = text.split("\n").find((l) => l.startsWith('interference_spend_usd_total{provider="oa",model="m",key="none"}'));
+    const line = text.split("\n").find((l) => l.startsWith('interference_spend_usd_total{provider="oa",model="m",key="none",team="none"}'));
     expect(Number(line?.split(" ").at(-1))).toBeGreaterThanOrEqual(2 * COST);
   });
 });

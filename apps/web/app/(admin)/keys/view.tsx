@@ -1,34 +1,56 @@
 "use client";
 import { useCallback, useEffect, useState } from "react";
 import { trpc } from "@/lib/trpc/client";
+import { BudgetList, BudgetsEditor, toRows, toRules, usd, type BudgetRow } from "../budgets";
 
 type Key = Awaited<ReturnType<typeof trpc.keys.list.query>>[number];
+type Team = Awaited<ReturnType<typeof trpc.teams.list.query>>[number];
 
-const EMPTY = { name: "", allowedProviders: "", allowedModels: "", rpm: "", tpm: "", daily: "", monthly: "", total: "" };
-const usd = (n: number) => `$${n.toFixed(n >= 1 ? 2 : n >= 0.01 || n === 0 ? 4 : 6)}`;
-const amount = (text: string) => (text ? Number(text) : null);
+const EMPTY = { name: "", allowedProviders: "", allowedModels: "", rpm: "", tpm: "", teamId: "", budgets: [] as BudgetRow[] };
+
+/** A team chooser: "" is no team. */
+function TeamSelect({ teams, value, onChange }: { teams: Team[]; value: string; onChange: (id: string) => void }) {
+  return (
+    <label>
+      Team
+      <select name="team" value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">no team</option>
+        {teams.map((t) => (
+          <option key={t.id} value={t.id}>
+            {t.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 export default function KeysView() {
   const [keys, setKeys] = useState<Key[] | null>(null);
+  const [teams, setTeams] = useState<Team[]>([]);
   const [form, setForm] = useState(EMPTY);
   const [secret, setSecret] = useState<string | null>(null);
-  /** The key whose budgets are being edited, as text fields. */
-  const [budgets, setBudgets] = useState<{ id: string; name: string; daily: string; monthly: string; total: string } | null>(null);
+  /** The key being edited: its team and budgets. */
+  const [editing, setEditing] = useState<{ id: string; name: string; teamId: string; budgets: BudgetRow[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const load = useCallback(() => trpc.keys.list.query().then(setKeys, (e) => setError(e.message)), []);
-  useEffect(() => void load(), [load]);
+  const load = useCallback(() => {
+    trpc.keys.list.query().then(setKeys, (e) => setError(e.message));
+    trpc.teams.list.query().then(setTeams, (e) => setError(e.message));
+  }, []);
+  useEffect(() => load(), [load]);
 
   return (
     <>
       <h1>API keys</h1>
       <p className="muted">
-        Once a key exists, every /v1 request needs <code>Authorization: Bearer &lt;key&gt;</code>.
+        Once a key exists, every /v1 request needs <code>Authorization: Bearer &lt;key&gt;</code>. A key in a team counts in the team&apos;s budgets too.
       </p>
       <form
         className="card row"
         aria-label="new key"
         onSubmit={(e) => {
           e.preventDefault();
+          setError(null);
           trpc.keys.create
             .mutate({
               name: form.name,
@@ -36,9 +58,8 @@ export default function KeysView() {
               allowedModels: form.allowedModels,
               rateLimitRpm: form.rpm ? Number(form.rpm) : null,
               rateLimitTpm: form.tpm ? Number(form.tpm) : null,
-              budgetDailyUsd: amount(form.daily),
-              budgetMonthlyUsd: amount(form.monthly),
-              budgetTotalUsd: amount(form.total),
+              teamId: form.teamId || null,
+              budgets: toRules(form.budgets),
             })
             .then(
               (r) => (setSecret(r.secret), setForm(EMPTY), load()),
@@ -66,18 +87,8 @@ export default function KeysView() {
           Tokens/min
           <input type="number" min={1} value={form.tpm} onChange={(e) => setForm({ ...form, tpm: e.target.value })} />
         </label>
-        <label>
-          Budget/day (USD)
-          <input name="daily" type="number" min={0.000001} step="any" value={form.daily} onChange={(e) => setForm({ ...form, daily: e.target.value })} />
-        </label>
-        <label>
-          Budget/month (USD)
-          <input name="monthly" type="number" min={0.000001} step="any" value={form.monthly} onChange={(e) => setForm({ ...form, monthly: e.target.value })} />
-        </label>
-        <label>
-          Budget in total (USD)
-          <input name="total" type="number" min={0.000001} step="any" value={form.total} onChange={(e) => setForm({ ...form, total: e.target.value })} />
-        </label>
+        <TeamSelect teams={teams} value={form.teamId} onChange={(teamId) => setForm({ ...form, teamId })} />
+        <BudgetsEditor rows={form.budgets} onChange={(budgets) => setForm({ ...form, budgets })} />
         <button className="primary" type="submit">
           Create key
         </button>
@@ -91,63 +102,26 @@ export default function KeysView() {
           <button onClick={() => setSecret(null)}>Done</button>
         </div>
       )}
-      {budgets && (
+      {editing && (
         <form
           className="card row"
-          aria-label="key budgets"
+          aria-label="key settings"
           onSubmit={(e) => {
             e.preventDefault();
-            trpc.keys.setBudgets
-              .mutate({
-                id: budgets.id,
-                budgetDailyUsd: amount(budgets.daily),
-                budgetMonthlyUsd: amount(budgets.monthly),
-                budgetTotalUsd: amount(budgets.total),
-              })
-              .then(
-                () => (setBudgets(null), load()),
-                (e) => setError(e.message),
-              );
+            setError(null);
+            trpc.keys.update.mutate({ id: editing.id, teamId: editing.teamId || null, budgets: toRules(editing.budgets) }).then(
+              () => (setEditing(null), load()),
+              (e) => setError(e.message),
+            );
           }}
         >
-          <strong>Budgets of {budgets.name} (USD; empty: none)</strong>
-          <label>
-            Per day
-            <input
-              name="daily"
-              type="number"
-              min={0.000001}
-              step="any"
-              value={budgets.daily}
-              onChange={(e) => setBudgets({ ...budgets, daily: e.target.value })}
-            />
-          </label>
-          <label>
-            Per month
-            <input
-              name="monthly"
-              type="number"
-              min={0.000001}
-              step="any"
-              value={budgets.monthly}
-              onChange={(e) => setBudgets({ ...budgets, monthly: e.target.value })}
-            />
-          </label>
-          <label>
-            In total
-            <input
-              name="total"
-              type="number"
-              min={0.000001}
-              step="any"
-              value={budgets.total}
-              onChange={(e) => setBudgets({ ...budgets, total: e.target.value })}
-            />
-          </label>
+          <strong>{editing.name}</strong>
+          <TeamSelect teams={teams} value={editing.teamId} onChange={(teamId) => setEditing({ ...editing, teamId })} />
+          <BudgetsEditor rows={editing.budgets} onChange={(budgets) => setEditing({ ...editing, budgets })} />
           <button className="primary" type="submit">
-            Save budgets
+            Save
           </button>
-          <button type="button" onClick={() => setBudgets(null)}>
+          <button type="button" onClick={() => setEditing(null)}>
             Cancel
           </button>
         </form>
@@ -158,6 +132,7 @@ export default function KeysView() {
           <tr>
             <th>Name</th>
             <th>Key</th>
+            <th>Team</th>
             <th>Scope</th>
             <th>Limits</th>
             <th>Spend and budgets</th>
@@ -176,6 +151,7 @@ export default function KeysView() {
               <td>
                 <code>{k.prefix}</code>
               </td>
+              <td data-team>{k.team?.name ?? <span className="muted">–</span>}</td>
               <td>
                 {k.allowedProviders?.join(", ") ?? "any provider"}
                 <div className="muted">{k.allowedModels?.join(", ") ?? "any model"}</div>
@@ -185,16 +161,8 @@ export default function KeysView() {
                 {k.rateLimitTpm ? ` · ${k.rateLimitTpm} tok/min` : ""}
               </td>
               <td data-spend>
-                {usd(k.spentMonthUsd)} this month{k.budgetMonthlyUsd !== null ? ` of ${usd(k.budgetMonthlyUsd)}` : ""}
-                <div className="muted">
-                  {usd(k.spentTotalUsd)} in total{k.budgetTotalUsd !== null ? ` of ${usd(k.budgetTotalUsd)}` : ""}
-                  {k.budgetDailyUsd !== null ? ` · ${usd(k.budgetDailyUsd)}/day` : ""}
-                </div>
-                {k.alerting.length > 0 && (
-                  <div className="bad" data-alert>
-                    over {k.alertPercent}% of its {k.alerting.join(" and ")} budget
-                  </div>
-                )}
+                {usd(k.spentMonthUsd)} this month · {usd(k.spentTotalUsd)} in total
+                <BudgetList budgets={k.budgetStatus} alertPercent={k.alertPercent} />
               </td>
               <td>{new Date(k.createdAt).toLocaleString()}</td>
               <td>{k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString() : "never"}</td>
@@ -203,19 +171,7 @@ export default function KeysView() {
                   <span className="bad">revoked</span>
                 ) : (
                   <>
-                    <button
-                      onClick={() =>
-                        setBudgets({
-                          id: k.id,
-                          name: k.name,
-                          daily: k.budgetDailyUsd?.toString() ?? "",
-                          monthly: k.budgetMonthlyUsd?.toString() ?? "",
-                          total: k.budgetTotalUsd?.toString() ?? "",
-                        })
-                      }
-                    >
-                      Budgets
-                    </button>
+                    <button onClick={() => setEditing({ id: k.id, name: k.name, teamId: k.team?.id ?? "", budgets: toRows(k.budgets) })}>Edit</button>
                     <button onClick={() => void trpc.keys.revoke.mutate({ id: k.id }).then(load, (e) => setError(e.message))}>Revoke</button>
                   </>
                 )}

@@ -12,7 +12,7 @@ const METRICS = [
 
 /** Counts as they are, dollars to a millionth. */
 const round = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(6));
-type GroupBy = "provider" | "apiKey" | "model";
+type GroupBy = "provider" | "apiKey" | "model" | "team";
 
 /** A bar chart in plain SVG: a few dozen bars need no charting library. */
 function Bars({ points, color, label }: { points: Array<{ t: Date; v: number }>; color: string; label: string }) {
@@ -44,6 +44,7 @@ export default function UsageView() {
 
   // Top spenders first (then by requests): the card order is the ranking.
   const totals = new Map<string, { cost: number; requests: number }>();
+  const labels = new Map((data ?? []).map((b) => [b.group, b.label]));
   for (const b of data ?? []) {
     const t = totals.get(b.group) ?? { cost: 0, requests: 0 };
     totals.set(b.group, { cost: t.cost + b.cost, requests: t.requests + b.requests });
@@ -63,6 +64,7 @@ export default function UsageView() {
             <option value="provider">provider</option>
             <option value="apiKey">API key</option>
             <option value="model">model</option>
+            <option value="team">team</option>
           </select>
         </label>
         <label>
@@ -79,7 +81,7 @@ export default function UsageView() {
       {groups.map((g) => (
         <div className="card" key={g} data-group={g}>
           <h2>
-            {g || "(no key)"} <span className="muted">${totals.get(g)!.cost.toFixed(6)}</span>
+            <span title={g}>{labels.get(g) || "(no key)"}</span> <span className="muted">${totals.get(g)!.cost.toFixed(6)}</span>
           </h2>
           {METRICS.map((m) => {
             const byT = new Map(data!.filter((b) => b.group === g).map((b) => [new Date(b.t).getTime(), b[m.key]]));

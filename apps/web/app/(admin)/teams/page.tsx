@@ -1,0 +1,7 @@
+import TeamsView from "./view";
+
+export const dynamic = "force-dynamic";
+
+export default function TeamsPage() {
+  return <TeamsView />;
+}
