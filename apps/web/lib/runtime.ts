@@ -9,6 +9,7 @@ import {
   defaultLocalProvider,
   loadConfigFile,
   DEFAULT_MODEL_FILE,
+  DEFAULT_EMBEDDING_MODEL_FILE,
   MemoryBudgetLedger,
   MemoryRateLimiter,
   parseAllowList,
@@ -59,8 +60,9 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
   } else {
     // No config file: serve offline with the embedded model (fetched by scripts/setup.sh).
     const modelPath = env.INTERFERENCE_MODEL_PATH ?? join(repoRoot(), "models", DEFAULT_MODEL_FILE);
-    config.providers = [defaultLocalProvider(modelPath)];
-    console.log(`[interference] no config at ${configPath}: serving the embedded model (provider "local", ${modelPath})`);
+    const embeddingPath = env.INTERFERENCE_EMBEDDING_MODEL_PATH ?? join(repoRoot(), "models", DEFAULT_EMBEDDING_MODEL_FILE);
+    config.providers = [defaultLocalProvider(modelPath, embeddingPath)];
+    console.log(`[interference] no config at ${configPath}: serving the embedded models (provider "local", ${modelPath}, ${embeddingPath})`);
   }
   // Providers live in the database: the file seeds them, dashboard changes persist (see packages/db/src/providers.ts).
   const databaseUrl = env.DATABASE_URL || defaultDatabaseUrl(repoRoot());

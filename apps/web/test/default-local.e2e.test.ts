@@ -10,8 +10,9 @@ import Anthropic from "@anthropic-ai/sdk";
 import { startServer, WEB_DIR, type RunningServer } from "./support/server";
 
 const MODEL = join(WEB_DIR, "../../models/SmolLM2-135M-Instruct.Q4_1.gguf");
-const present = existsSync(MODEL);
-if (!present && process.env.CI === "true") throw new Error(`CI needs ${MODEL}: run scripts/fetch-model.py`);
+const EMBEDDING_MODEL = join(WEB_DIR, "../../models/all-MiniLM-L6-v2.F16.gguf");
+const present = existsSync(MODEL) && existsSync(EMBEDDING_MODEL);
+if (!present && process.env.CI === "true") throw new Error(`CI needs ${MODEL} and ${EMBEDDING_MODEL}: run scripts/fetch-model.py`);
 
 let server: RunningServer;
 
@@ -30,10 +31,19 @@ afterAll(async () => {
 
 it.skipIf(!present)("serves the embedded model with no configuration", async () => {
   const providers: any = await (await fetch(`${server.url}/v1/providers`)).json();
-  expect(providers).toEqual([expect.objectContaining({ id: "local", type: "local", enabled: true, models: ["smollm2-135m-instruct"] })]);
+  expect(providers).toEqual([
+    expect.objectContaining({ id: "local", type: "local", enabled: true, models: ["smollm2-135m-instruct"], embedding_models: ["all-minilm-l6-v2"] }),
+  ]);
   const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 });
   const models = await client.models.list();
-  expect(models.data.map((m) => m.id)).toEqual(["smollm2-135m-instruct"]);
+  expect(models.data.map((m) => [m.id, (m as unknown as { type: string }).type])).toEqual([
+    ["smollm2-135m-instruct", "chat"],
+    ["all-minilm-l6-v2", "embedding"],
+  ]);
+  // The embedded embedding model, with the SDK's defaults (base64 on the wire).
+  const embedded = await client.embeddings.create({ model: "all-minilm-l6-v2", input: ["The cat sits outside.", "A man is playing guitar."] });
+  expect(embedded.data.map((d) => d.embedding.length)).toEqual([384, 384]);
+  expect((embedded as unknown as { provider: string }).provider).toBe("local");
   // No model named: the default provider's model serves.
   const res = await client.chat.completions.create({
     messages: [{ role: "user", content: "Say hello." }],

@@ -19,6 +19,7 @@ import { chatCompletions } from "./routes/chat.js";
 import { getModel, getProvider, listModels, listProviders } from "./routes/providers.js";
 import { builtinAdapters } from "./adapters/builtin.js";
 import { generateImages, serveMedia } from "./routes/images.js";
+import { createEmbeddings } from "./routes/embeddings.js";
 import { openApiDocument } from "./openapi.js";
 import { MediaStore, type MediaOptions } from "./media/store.js";
 import { UpstreamClient } from "./upstream/client.js";
@@ -208,6 +209,15 @@ export class Gateway {
         auth,
         log,
       );
+    this.route("POST", "/v1/embeddings", async (req, { auth, log }) =>
+      createEmbeddings(
+        { registry: this.registry, timeouts: this.options.config.timeouts },
+        req,
+        withProviderChoice(await readJsonBody(req, this.maxBodyBytes, log), req),
+        auth,
+        log,
+      ),
+    );
     this.route("POST", "/v1/images/generate", images);
     this.route("POST", "/v1/images/generations", images);
     this.route("GET", "/media/:name", async (req, { params }) => serveMedia(this.media, params.name!, req), false, false);

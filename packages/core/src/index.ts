@@ -16,7 +16,14 @@ export * from "./auth/types.js";
 export * from "./upstream/client.js";
 export { providerSummary, providerDetail, listModels } from "./routes/providers.js";
 export * from "./gateway.js";
-export { checkModelPath, defaultLocalProvider, DEFAULT_MODEL_FILE, DEFAULT_MODEL_ID } from "./adapters/local/options.js";
+export {
+  checkModelPath,
+  defaultLocalProvider,
+  DEFAULT_EMBEDDING_MODEL_FILE,
+  DEFAULT_EMBEDDING_MODEL_ID,
+  DEFAULT_MODEL_FILE,
+  DEFAULT_MODEL_ID,
+} from "./adapters/local/options.js";
 export * from "./ratelimit/limiter.js";
 export { RedisBudgetLedger, RedisBus, RedisRateLimiter, type ClusterBus, type ClusterEvent, type RedisOptions } from "./cluster/redis.js";
 export {

@@ -4,6 +4,7 @@
  * src/specs), which the conformance test holds every answer to. Streams are `text/event-stream`, with the schema
  * of each event's data under `x-event-schema`.
  */
+import { embeddingRequestSchema } from "./embeddings/types.js";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { chatRequestSchema } from "./openai/schema.js";
@@ -157,6 +158,7 @@ export function openApiDocument(): object {
         CountTokensRequest: toSchema(countTokensRequestSchema),
         CompletionRequest: toSchema(completionsRequestSchema),
         ImageRequest: toSchema(imageRequestSchema),
+        EmbeddingRequest: toSchema(embeddingRequestSchema),
         ...officialSchemas("openai-openapi.subset.json", ""),
         ...officialSchemas("anthropic-messages.schema.json", "Anthropic"),
       },
@@ -235,6 +237,19 @@ export function openApiDocument(): object {
                 "data: <text_completion> chunks, then data: [DONE]",
               ),
             ),
+            ...errors(INFERENCE_ERRORS),
+          },
+        },
+      },
+      "/v1/embeddings": {
+        post: {
+          operationId: "createEmbedding",
+          description:
+            "OpenAI's embeddings on any provider with embedding_models (OpenAI-compatible, Gemini, the embedded model); inputs beyond a provider's batch limit are split and joined in order.",
+          parameters: [providerHeader],
+          requestBody: jsonBody(ref("EmbeddingRequest")),
+          responses: {
+            ...json("The vectors, in input order (base64 strings when encoding_format is base64)", ref("CreateEmbeddingResponse")),
             ...errors(INFERENCE_ERRORS),
           },
         },

@@ -19,6 +19,7 @@ function provider(id: string, extra: Partial<ProviderConfig> = {}): ProviderConf
     api_key: `sk-${id}-secret`,
     models: [{ id: "m", upstream: "m" }],
     image_models: [],
+    embedding_models: [],
     enabled: true,
     headers: {},
     retries: { max: 1, base_ms: 200, max_ms: 2000 },

@@ -103,6 +103,8 @@ const providerForm = z.object({
   api_key: z.string(),
   models: z.string(),
   image_models: z.string(),
+  /** Absent (older clients): none. */
+  embedding_models: z.string().default(""),
   enabled: z.boolean(),
   settings: z.string().max(100_000),
 });
@@ -143,9 +145,11 @@ export const appRouter = t.router({
         config = normalizeProvider(fromProviderForm(input));
         // The dashboard may only point a local provider at a file in the models folder (it could read any file
         // the server can); a path the config file set and the form left unchanged stays as it is.
-        const modelPath = config.options.model_path;
-        if (config.type === "local" && typeof modelPath === "string" && modelPath !== previous?.options.model_path) {
-          config.options.model_path = checkModelPath(modelPath, ctx.runtime.modelsDir);
+        for (const option of ["model_path", "embedding_model_path"]) {
+          const path = config.options[option];
+          if (config.type === "local" && typeof path === "string" && path !== previous?.options[option]) {
+            config.options[option] = checkModelPath(path, ctx.runtime.modelsDir);
+          }
         }
       } catch (err) {
         throw new TRPCError({ code: "BAD_REQUEST", message: (err as Error).message });

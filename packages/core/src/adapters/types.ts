@@ -8,6 +8,7 @@ import type { ProviderConfig, ProviderType, Timeouts } from "../config/schema.js
 import type { CanonicalRequest, CanonicalResult, StreamPart } from "../canonical/types.js";
 import type { CanonicalParam } from "../canonical/params.js";
 import type { ImageRequest, ImageResult } from "../images/types.js";
+import type { EmbeddingBatch, EmbeddingResult } from "../embeddings/types.js";
 import type { UpstreamClientOptions } from "../upstream/client.js";
 import type { EventSourceMessage } from "eventsource-parser";
 
@@ -39,6 +40,22 @@ export interface ImageCapability {
   generate(req: ImageRequest, ctx: CallContext): Promise<ImageResult>;
 }
 
+/** Turning text (or token ids) into vectors: OpenAI's embeddings API, Gemini's batchEmbedContents, a local model. */
+export interface EmbeddingCapability {
+  /** The request fields it honours besides the inputs ("dimensions", "user"). */
+  readonly params: ReadonlySet<string>;
+  /** Most inputs per call: larger requests are split into batches of this size and put back in order. */
+  readonly maxBatch: number;
+  /** Whether it takes token-id arrays as input (in its model's own vocabulary). */
+  readonly tokenInput: boolean;
+  embed(batch: EmbeddingBatch, ctx: CallContext): Promise<EmbeddingResult>;
+  /** Readiness of this capability alone, where it differs from the adapter's (a second model file). */
+  ready?(): boolean;
+  notReadyReason?(): string | null;
+  /** Still loading (not failed): requests wait for it rather than skip it. */
+  loading?(): boolean;
+}
+
 /**
  * A public API the provider speaks itself (OpenAI's Chat Completions and Responses, Anthropic's Messages): requests
  * in it go through untranslated, but for the model id and auth, so nothing the gateway does not model is lost.
@@ -56,8 +73,11 @@ export interface ProviderAdapter {
   readonly chat?: ChatCapability;
   readonly native?: Partial<Record<NativeApiName, NativeApi>>;
   readonly images?: ImageCapability;
+  readonly embeddings?: EmbeddingCapability;
   /** Optional readiness (e.g. a local model still loading). */
   ready?(): boolean;
+  /** Still loading (not failed): requests wait for it, bounded by its queue timeout, rather than skip it. */
+  loading?(): boolean;
   /** Why it is not ready, when it knows (e.g. the model file is missing). */
   notReadyReason?(): string | null;
   /** Releases sockets, model memory, … when the provider is removed or the gateway stops. */

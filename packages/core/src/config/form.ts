@@ -14,6 +14,7 @@ export interface ProviderForm {
   /** "gpt-4o-mini, cheap=gpt-4o": an alias is written `id=upstream`. */
   models: string;
   image_models: string;
+  embedding_models: string;
   enabled: boolean;
   /** JSON of every other setting: headers, timeouts, retries, circuit_breaker, drop_params, url, prices, type options. */
   settings: string;
@@ -47,6 +48,7 @@ export function toProviderForm(config: ProviderConfig): ProviderForm {
     api_key: "",
     models: modelsText(config.models),
     image_models: modelsText(config.image_models),
+    embedding_models: modelsText(config.embedding_models),
     enabled: config.enabled,
     settings: JSON.stringify(sortKeys(settings), null, 2),
   };
@@ -84,6 +86,7 @@ export function fromProviderForm(form: ProviderForm): ProviderConfigInput {
     ...(form.api_key ? { api_key: form.api_key } : {}),
     models: parseModels(form.models),
     image_models: parseModels(form.image_models),
+    embedding_models: parseModels(form.embedding_models),
     enabled: form.enabled,
   } as ProviderConfigInput;
 }

@@ -76,6 +76,8 @@ export const providerConfigSchema = z.looseObject({
   api_key: z.string().optional(),
   models: z.array(modelEntry).default([]),
   image_models: z.array(modelEntry).default([]),
+  /** Models served on /v1/embeddings. */
+  embedding_models: z.array(modelEntry).default([]),
   enabled: z.boolean().default(true),
   /** Extra headers sent upstream (e.g. OpenRouter's HTTP-Referer). */
   headers: z.record(z.string(), z.string()).default({}),
@@ -99,6 +101,7 @@ export interface ProviderConfig {
   api_key?: string;
   models: ModelEntry[];
   image_models: ModelEntry[];
+  embedding_models: ModelEntry[];
   enabled: boolean;
   headers: Record<string, string>;
   timeouts?: Timeouts;

@@ -21,6 +21,7 @@ export function providerSummary(p: ProviderRuntime, scope: KeyScope = UNSCOPED) 
     enabled: config.enabled,
     models: config.models.filter(visible).map((m) => m.id),
     image_models: config.image_models.filter(visible).map((m) => m.id),
+    embedding_models: config.embedding_models.filter(visible).map((m) => m.id),
   };
 }
 
@@ -29,6 +30,7 @@ export function providerDetail(p: ProviderRuntime, scope: KeyScope = UNSCOPED) {
     ...providerSummary(p, scope),
     params: chatParams(p),
     image_params: p.adapter.images ? [...p.adapter.images.params].sort() : [],
+    embedding_params: p.adapter.embeddings ? [...p.adapter.embeddings.params].sort() : [],
     ready: p.adapter.ready ? p.adapter.ready() : true,
     ...(p.adapter.ready && !p.adapter.ready() ? { not_ready_reason: p.adapter.notReadyReason?.() ?? null } : {}),
     health: p.health.snapshot(),
@@ -49,10 +51,12 @@ export function getProvider(registry: ProviderRegistry, id: string, scope: KeySc
   return providerDetail(p, scope);
 }
 
+type ModelType = "chat" | "image" | "embedding";
+
 /** OpenAI's model list, across enabled providers, saying which providers serve each model. */
 export function listModels(registry: ProviderRegistry, scope: KeyScope = UNSCOPED) {
-  const models = new Map<string, { id: string; object: "model"; created: number; owned_by: string; providers: string[]; type: "chat" | "image" }>();
-  const add = (id: string, provider: string, type: "chat" | "image") => {
+  const models = new Map<string, { id: string; object: "model"; created: number; owned_by: string; providers: string[]; type: ModelType }>();
+  const add = (id: string, provider: string, type: ModelType) => {
     if (id === "*" || !scope.model(id)) return;
     const m = models.get(`${type}:${id}`);
     if (m) m.providers.push(provider);
@@ -62,11 +66,12 @@ export function listModels(registry: ProviderRegistry, scope: KeyScope = UNSCOPE
     if (!p.config.enabled || !scope.provider(p.config.id)) continue;
     for (const m of p.config.models) add(m.id, p.config.id, "chat");
     for (const m of p.config.image_models) add(m.id, p.config.id, "image");
+    for (const m of p.config.embedding_models) add(m.id, p.config.id, "embedding");
   }
   return { object: "list" as const, data: [...models.values()] };
 }
 
-/** OpenAI's model object for GET /v1/models/{id}: a chat model first, else an image model; 404 when the key sees none. */
+/** OpenAI's model object for GET /v1/models/{id}: a chat model first, else an image or embedding model; 404 when the key sees none. */
 export function getModel(registry: ProviderRegistry, id: string, scope: KeyScope = UNSCOPED) {
   const { data } = listModels(registry, scope);
   const model = data.find((m) => m.id === id && m.type === "chat") ?? data.find((m) => m.id === id);

@@ -11,7 +11,10 @@ import { Deadline, deadlineMessage } from "./deadline.js";
 import { classify, type FailureClass } from "./failure.js";
 import { defaultModelFor, UNSCOPED, type KeyScope } from "../auth/scope.js";
 
-export type Capability = "chat" | "images";
+export type Capability = "chat" | "images" | "embeddings";
+
+const MODELS_OF = { chat: "models", images: "image_models", embeddings: "embedding_models" } as const;
+const KIND_WORDS = { chat: "chat", images: "image", embeddings: "embedding" } as const;
 
 export interface Attempt {
   provider: string;
@@ -100,8 +103,8 @@ export function planRoute(
 
   for (const runtime of pool) {
     const { config, adapter } = runtime;
-    const cap = capability === "chat" ? adapter.chat : adapter.images;
-    const models = capability === "chat" ? config.models : config.image_models;
+    const cap = adapter[capability];
+    const models = config[MODELS_OF[capability]];
     // Providers that do not serve the model are noted only when the client named them: otherwise it is noise.
     const skip = (reason: string, always = true) => (always || requested.length) && attempts.push({ provider: config.id, outcome: "skipped", reason });
     // Out of the key's scope: never tried, and named back only to a client that named it.
@@ -119,7 +122,7 @@ export function planRoute(
     }
     const speaksNatively = native?.(runtime) === true;
     if ((!cap && !speaksNatively) || !model) {
-      skip(body.model ? `does not serve model ${body.model}` : `serves no ${capability === "chat" ? "chat" : "image"} model`, false);
+      skip(body.model ? `does not serve model ${body.model}` : `serves no ${KIND_WORDS[capability]} model`, false);
       continue;
     }
     if (!config.enabled) {
@@ -127,9 +130,12 @@ export function planRoute(
       skip("disabled");
       continue;
     }
-    if (adapter.ready && !adapter.ready()) {
+    // A capability with readiness of its own (a second model file) answers for itself; one still loading is
+    // kept: the call waits for it, bounded by its queue timeout.
+    const readiness: { ready?(): boolean; notReadyReason?(): string | null; loading?(): boolean } = cap && "ready" in cap && cap.ready ? cap : adapter;
+    if (readiness.ready && !readiness.ready() && !readiness.loading?.()) {
       notReady++;
-      skip(`not ready${adapter.notReadyReason?.() ? `: ${adapter.notReadyReason()}` : ""}`);
+      skip(`not ready${readiness.notReadyReason?.() ? `: ${readiness.notReadyReason()}` : ""}`);
       continue;
     }
     // A provider that speaks the API natively gets every parameter as sent: none is checked.

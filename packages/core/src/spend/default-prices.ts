@@ -29,6 +29,10 @@ const openai: Table = {
   o3: { input: 2, cached_input: 0.5, output: 8 },
   "o3-mini": { input: 1.1, cached_input: 0.55, output: 4.4 },
   "o4-mini": { input: 1.1, cached_input: 0.275, output: 4.4 },
+  // Embedding models: input tokens only.
+  "text-embedding-3-small": { input: 0.02, output: 0 },
+  "text-embedding-3-large": { input: 0.13, output: 0 },
+  "text-embedding-ada-002": { input: 0.1, output: 0 },
 };
 
 /** Claude Sonnet 4 and 4.5: doubled input and 1.5 × output above 200K prompt tokens. */
@@ -78,6 +82,8 @@ const gemini: Table = {
   },
   "gemini-3-flash-preview": { input: 0.5, cached_input: 0.05, output: 3 },
   "gemini-3.1-flash-lite-preview": { input: 0.25, cached_input: 0.025, output: 1.5 },
+  // Embeddings (standard tier; the batch API costs half).
+  "gemini-embedding-001": { input: 0.15, output: 0 },
 };
 
 export const DEFAULT_PRICES: Record<string, Table> = { openai, anthropic, gemini };

@@ -72,6 +72,13 @@ describe("which price applies", () => {
     expect(costOf({ inputTokens: 1e6, outputTokens: 1e6 }, priceFor(local, model("smollm2"))!)).toBe(0);
   });
 
+  it("prices embedding tokens at the model's input price (OpenAI's and Gemini's embedding models built in)", () => {
+    // 1,234,567 tokens of text-embedding-3-small at $0.02 per million: $0.02469134.
+    expect(costOf({ inputTokens: 1_234_567, outputTokens: 0 }, priceFor(openai, model("text-embedding-3-small"))!)).toBe(0.02469134);
+    const gemini = provider({ id: "g", preset: "gemini", models: [] });
+    expect(costOf({ inputTokens: 1e6, outputTokens: 0 }, priceFor(gemini, model("gemini-embedding-001"))!)).toBe(0.15);
+  });
+
   it("refuses a malformed price in the config, naming it", () => {
     expect(() => provider({ id: "x", preset: "openai", prices: { m: { input: -1, output: 1 } } })).toThrow(/prices/);
   });

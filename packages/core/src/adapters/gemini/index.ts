@@ -1,4 +1,5 @@
 /** Google Gemini (generateContent / streamGenerateContent) behind the ProviderAdapter interface. */
+import { geminiEmbeddings } from "./embeddings.js";
 import type { AdapterFactory, CallContext, ChatCapability } from "../types.js";
 import { UpstreamClient } from "../../upstream/client.js";
 import { UpstreamError } from "../../errors.js";
@@ -82,5 +83,5 @@ export function geminiChat(config: ProviderConfig, client: UpstreamClient): Chat
 
 export const createGeminiAdapter: AdapterFactory = (config, deps = {}) => {
   const client = new UpstreamClient({ connectTimeoutMs: config.timeouts?.connect_ms, guard: deps.guard });
-  return { chat: geminiChat(config, client), close: () => client.close() };
+  return { chat: geminiChat(config, client), embeddings: geminiEmbeddings(config, client), close: () => client.close() };
 };

@@ -9,6 +9,7 @@ import type { ChatHistoryItem, ChatWrapper, Llama, LlamaContext, LlamaContextSeq
 import { UpstreamError } from "../../errors.js";
 import type { LocalOptions } from "./options.js";
 import { SlotPool } from "./slots.js";
+import { untilLoaded } from "./loading.js";
 
 export interface GenerateOptions {
   maxTokens?: number;
@@ -43,7 +44,7 @@ export class LocalEngine {
 
   constructor(
     private readonly id: string,
-    private readonly options: LocalOptions,
+    private readonly options: LocalOptions & { model_path: string },
   ) {
     this.loaded = this.load().catch((err: Error) => {
       this.loadError = err;
@@ -113,9 +114,9 @@ export class LocalEngine {
   }
 
   async generate(history: ChatHistoryItem[], o: GenerateOptions): Promise<GenerateResult> {
-    if (!this.slots) {
-      throw new UpstreamError(this.loadError ? `local model unavailable: ${this.publicError}` : "local model is still loading", "connection");
-    }
+    // Still loading: wait for it, as long as a request may wait for a slot.
+    if (!this.slots && !this.loadError) await untilLoaded(this.loaded, this.options.queue_timeout_ms, o.signal, "model");
+    if (!this.slots) throw new UpstreamError(`local model unavailable: ${this.publicError}`, "connection");
     const sequence = await this.slots.acquire(o.signal);
     const chat = new this.LlamaChat!({ contextSequence: sequence, chatWrapper: this.chatWrapper, autoDisposeSequence: false });
     try {

