@@ -118,6 +118,7 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
         : {}),
     },
     maxBodyBytes: numberFrom(env.MAX_BODY_BYTES),
+    maxAudioUploadBytes: numberFrom(env.AUDIO_MAX_UPLOAD_MB) !== undefined ? numberFrom(env.AUDIO_MAX_UPLOAD_MB)! * 1024 * 1024 : undefined,
     metricsToken: env.METRICS_TOKEN || undefined,
     metricsPublic: env.METRICS_PUBLIC === "true",
     urlAllowList: parseAllowList(env.PROVIDER_URL_ALLOWLIST),

@@ -20,6 +20,7 @@ import { getModel, getProvider, listModels, listProviders } from "./routes/provi
 import { builtinAdapters } from "./adapters/builtin.js";
 import { generateImages, serveMedia } from "./routes/images.js";
 import { createEmbeddings } from "./routes/embeddings.js";
+import { DEFAULT_AUDIO_UPLOAD_BYTES, speak, transcribe } from "./routes/audio.js";
 import { openApiDocument } from "./openapi.js";
 import { MediaStore, type MediaOptions } from "./media/store.js";
 import { UpstreamClient } from "./upstream/client.js";
@@ -46,6 +47,8 @@ export interface GatewayOptions {
   authenticate?: Authenticator;
   /** Largest request body accepted, in bytes (default 10 MiB: room for inline images). */
   maxBodyBytes?: number;
+  /** Largest audio upload to /v1/audio/transcriptions and /translations, in bytes (default 25 MiB, OpenAI's). */
+  maxAudioUploadBytes?: number;
   /** Where generated images are kept for /media (default: ./.data/media, 24 h, 1 GiB). */
   media?: Partial<MediaOptions>;
   /** The gateway's public base URL for /media links (else from Host / X-Forwarded-* headers). */
@@ -217,6 +220,16 @@ export class Gateway {
         auth,
         log,
       ),
+    );
+    const audio = {
+      registry: this.registry,
+      timeouts: this.options.config.timeouts,
+      maxUploadBytes: this.options.maxAudioUploadBytes ?? DEFAULT_AUDIO_UPLOAD_BYTES,
+    };
+    this.route("POST", "/v1/audio/transcriptions", async (req, { auth, log }) => transcribe(audio, "transcriptions", req, auth, log));
+    this.route("POST", "/v1/audio/translations", async (req, { auth, log }) => transcribe(audio, "translations", req, auth, log));
+    this.route("POST", "/v1/audio/speech", async (req, { auth, log }) =>
+      speak(audio, req, withProviderChoice(await readJsonBody(req, this.maxBodyBytes, log), req), auth, log),
     );
     this.route("POST", "/v1/images/generate", images);
     this.route("POST", "/v1/images/generations", images);

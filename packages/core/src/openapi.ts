@@ -5,6 +5,7 @@
  * of each event's data under `x-event-schema`.
  */
 import { embeddingRequestSchema } from "./embeddings/types.js";
+import { speechRequestSchema, TRANSCRIPTION_FORMATS } from "./audio/types.js";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { chatRequestSchema } from "./openai/schema.js";
@@ -73,6 +74,45 @@ const providerHeader = {
   schema: { type: "string" },
   description: "The provider choice when the body has no `provider` field (same syntax); `?provider=` works too.",
 };
+/** A transcription or translation: OpenAI's multipart upload, answered in the format asked for. */
+function audioUpload(operationId: string, description: string) {
+  return {
+    operationId,
+    description: `${description}, on providers with audio_models. The upload is capped (AUDIO_MAX_UPLOAD_MB, default 25).`,
+    parameters: [providerHeader],
+    requestBody: {
+      required: true,
+      content: {
+        "multipart/form-data": {
+          schema: {
+            type: "object",
+            required: ["file"],
+            properties: {
+              file: { type: "string", format: "binary" },
+              model: { type: "string" },
+              provider: { type: "string" },
+              language: { type: "string" },
+              prompt: { type: "string" },
+              response_format: { enum: [...TRANSCRIPTION_FORMATS] },
+              temperature: { type: "number", minimum: 0, maximum: 1 },
+              "timestamp_granularities[]": { type: "array", items: { enum: ["word", "segment"] } },
+            },
+          },
+        },
+      },
+    },
+    responses: {
+      "200": {
+        description: "The transcript: JSON for json and verbose_json, text for text, srt and vtt",
+        content: {
+          "application/json": { schema: { type: "object", required: ["text"], properties: { text: { type: "string" } } } },
+          "text/plain": { schema: { type: "string" } },
+        },
+      },
+      ...errors(INFERENCE_ERRORS),
+    },
+  };
+}
 const servedBy = { "x-interference-provider": { description: "The provider that served the request", schema: { type: "string" } } };
 const withServedBy = <T extends Record<string, object>>(responses: T): T => {
   (responses["200"] as { headers?: unknown }).headers = servedBy;
@@ -159,6 +199,7 @@ export function openApiDocument(): object {
         CompletionRequest: toSchema(completionsRequestSchema),
         ImageRequest: toSchema(imageRequestSchema),
         EmbeddingRequest: toSchema(embeddingRequestSchema),
+        SpeechRequest: toSchema(speechRequestSchema),
         ...officialSchemas("openai-openapi.subset.json", ""),
         ...officialSchemas("anthropic-messages.schema.json", "Anthropic"),
       },
@@ -250,6 +291,23 @@ export function openApiDocument(): object {
           requestBody: jsonBody(ref("EmbeddingRequest")),
           responses: {
             ...json("The vectors, in input order (base64 strings when encoding_format is base64)", ref("CreateEmbeddingResponse")),
+            ...errors(INFERENCE_ERRORS),
+          },
+        },
+      },
+      "/v1/audio/transcriptions": { post: audioUpload("createTranscription", "Speech to text in the audio's language") },
+      "/v1/audio/translations": { post: audioUpload("createTranslation", "Speech to English text") },
+      "/v1/audio/speech": {
+        post: {
+          operationId: "createSpeech",
+          description: "Text to speech on providers with audio_models; the audio is streamed through as the provider sends it.",
+          parameters: [providerHeader],
+          requestBody: jsonBody(ref("SpeechRequest")),
+          responses: {
+            "200": {
+              description: "The audio, in the requested format",
+              content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
+            },
             ...errors(INFERENCE_ERRORS),
           },
         },

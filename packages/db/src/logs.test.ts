@@ -25,6 +25,8 @@ function entry(): RequestLogEntry {
     totalTokens: 2,
     cost: 0.0000015,
     costEstimated: false,
+    audioSeconds: null,
+    audioBytes: null,
     error: null,
   };
 }
@@ -139,8 +141,8 @@ describe("log rows for the database", () => {
   it("writes COPY text with PostgreSQL's escapes and \\N for null", () => {
     const e = { ...entry(), error: "a\tb\nc\\d\re", ttftMs: null, stream: true, attempts: [{ provider: "p", outcome: "served" as const }] };
     const fields = toCopyText([e]).slice(0, -1).split("\t");
-    expect(fields).toHaveLength(21);
-    expect(fields[20]).toBe("a\\tb\\nc\\\\d\\re");
+    expect(fields).toHaveLength(23);
+    expect(fields[22]).toBe("a\\tb\\nc\\\\d\\re");
     expect(fields.slice(18, 20)).toEqual(["0.0000015", "false"]);
     expect(fields[14]).toBe("\\N");
     expect(fields[12]).toBe("true");

@@ -40,6 +40,8 @@ function toEntry(r: RequestLog): RequestLogEntry {
     totalTokens: r.totalTokens,
     cost: r.cost,
     costEstimated: r.costEstimated,
+    audioSeconds: r.audioSeconds,
+    audioBytes: r.audioBytes,
     error: r.error,
   };
 }
@@ -70,6 +72,8 @@ const LOG_COLUMNS = {
   totalTokens: "integer",
   cost: "double precision",
   costEstimated: "boolean",
+  audioSeconds: "double precision",
+  audioBytes: "integer",
   error: "text",
 } satisfies Record<Exclude<keyof RequestLogEntry, "routePattern">, string>; // routePattern is for metrics, not stored
 const cols = Object.keys(LOG_COLUMNS)

@@ -20,6 +20,7 @@ function provider(id: string, extra: Partial<ProviderConfig> = {}): ProviderConf
     models: [{ id: "m", upstream: "m" }],
     image_models: [],
     embedding_models: [],
+    audio_models: [],
     enabled: true,
     headers: {},
     retries: { max: 1, base_ms: 200, max_ms: 2000 },
@@ -55,6 +56,8 @@ function entry(i: number, extra: Partial<RequestLogEntry> = {}): RequestLogEntry
     totalTokens: 7,
     cost: i % 3 ? 0.000123 + i / 1e9 : null,
     costEstimated: i % 7 === 0,
+    audioSeconds: null,
+    audioBytes: null,
     error: null,
     ...extra,
   };
@@ -95,6 +98,7 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
       "20261203000000_request_cost",
       "20261203000001_key_budgets",
       "20261203000002_teams",
+      "20261203000003_audio_log",
     ]);
     expect(await migrate(store.prisma, MIGRATIONS_DIR)).toEqual([]);
     expect(await store.ping()).toBe(true);

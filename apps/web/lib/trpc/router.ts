@@ -105,6 +105,7 @@ const providerForm = z.object({
   image_models: z.string(),
   /** Absent (older clients): none. */
   embedding_models: z.string().default(""),
+  audio_models: z.string().default(""),
   enabled: z.boolean(),
   settings: z.string().max(100_000),
 });

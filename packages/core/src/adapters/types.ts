@@ -9,6 +9,7 @@ import type { CanonicalRequest, CanonicalResult, StreamPart } from "../canonical
 import type { CanonicalParam } from "../canonical/params.js";
 import type { ImageRequest, ImageResult } from "../images/types.js";
 import type { EmbeddingBatch, EmbeddingResult } from "../embeddings/types.js";
+import type { AudioUpload } from "../audio/types.js";
 import type { UpstreamClientOptions } from "../upstream/client.js";
 import type { EventSourceMessage } from "eventsource-parser";
 
@@ -56,6 +57,32 @@ export interface EmbeddingCapability {
   loading?(): boolean;
 }
 
+/** What a transcription or translation answered: its body as the client gets it, and what to log and bill. */
+export interface TranscriptionResult {
+  body: string;
+  contentType: string;
+  /** Seconds of audio, where the provider says (verbose_json's duration, usage of type duration). */
+  seconds?: number;
+  /** Tokens, where the provider bills by token (gpt-4o-transcribe). */
+  usage?: { inputTokens: number; outputTokens: number };
+  model?: string;
+}
+
+/** Generated speech: its type and its bytes as they arrive. */
+export interface SpeechResult {
+  contentType: string;
+  audio: AsyncIterable<Uint8Array>;
+}
+
+/** Speech to text and text to speech (OpenAI's audio API and those that copy it). */
+export interface AudioCapability {
+  /** The fields it takes besides the file and the model (both APIs). */
+  readonly params: ReadonlySet<string>;
+  transcribe(upload: AudioUpload, task: "transcriptions" | "translations", ctx: CallContext): Promise<TranscriptionResult>;
+  /** Resolves once the provider has accepted the request (so a failure before the first byte can fail over). */
+  speak(body: Record<string, unknown>, ctx: CallContext): Promise<SpeechResult>;
+}
+
 /**
  * A public API the provider speaks itself (OpenAI's Chat Completions and Responses, Anthropic's Messages): requests
  * in it go through untranslated, but for the model id and auth, so nothing the gateway does not model is lost.
@@ -74,6 +101,7 @@ export interface ProviderAdapter {
   readonly native?: Partial<Record<NativeApiName, NativeApi>>;
   readonly images?: ImageCapability;
   readonly embeddings?: EmbeddingCapability;
+  readonly audio?: AudioCapability;
   /** Optional readiness (e.g. a local model still loading). */
   ready?(): boolean;
   /** Still loading (not failed): requests wait for it, bounded by its queue timeout, rather than skip it. */

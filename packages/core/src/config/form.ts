@@ -15,6 +15,7 @@ export interface ProviderForm {
   models: string;
   image_models: string;
   embedding_models: string;
+  audio_models: string;
   enabled: boolean;
   /** JSON of every other setting: headers, timeouts, retries, circuit_breaker, drop_params, url, prices, type options. */
   settings: string;
@@ -49,6 +50,7 @@ export function toProviderForm(config: ProviderConfig): ProviderForm {
     models: modelsText(config.models),
     image_models: modelsText(config.image_models),
     embedding_models: modelsText(config.embedding_models),
+    audio_models: modelsText(config.audio_models),
     enabled: config.enabled,
     settings: JSON.stringify(sortKeys(settings), null, 2),
   };
@@ -87,6 +89,7 @@ export function fromProviderForm(form: ProviderForm): ProviderConfigInput {
     models: parseModels(form.models),
     image_models: parseModels(form.image_models),
     embedding_models: parseModels(form.embedding_models),
+    audio_models: parseModels(form.audio_models),
     enabled: form.enabled,
   } as ProviderConfigInput;
 }

@@ -65,6 +65,7 @@ export function normalizeProvider(input: unknown, defaults: ProviderDefaults = {
     models: p.models,
     image_models: p.image_models,
     embedding_models: p.embedding_models,
+    audio_models: p.audio_models,
     enabled: p.enabled,
     headers: p.headers,
     timeouts: defaults.connect_ms && !p.timeouts?.connect_ms ? { ...p.timeouts, connect_ms: defaults.connect_ms } : p.timeouts,

@@ -78,6 +78,8 @@ export const providerConfigSchema = z.looseObject({
   image_models: z.array(modelEntry).default([]),
   /** Models served on /v1/embeddings. */
   embedding_models: z.array(modelEntry).default([]),
+  /** Models served on /v1/audio/transcriptions, /translations and /speech. */
+  audio_models: z.array(modelEntry).default([]),
   enabled: z.boolean().default(true),
   /** Extra headers sent upstream (e.g. OpenRouter's HTTP-Referer). */
   headers: z.record(z.string(), z.string()).default({}),
@@ -102,6 +104,7 @@ export interface ProviderConfig {
   models: ModelEntry[];
   image_models: ModelEntry[];
   embedding_models: ModelEntry[];
+  audio_models: ModelEntry[];
   enabled: boolean;
   headers: Record<string, string>;
   timeouts?: Timeouts;

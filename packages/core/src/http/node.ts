@@ -1,6 +1,6 @@
 /** Serves the gateway handler on node:http: the /v1 hot path, with no framework in between. */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { GatewayError } from "../errors.js";
+import { GatewayError, UpstreamError } from "../errors.js";
 import type { GatewayHttpRequest, GatewayHttpResponse } from "./types.js";
 
 export type GatewayHandler = (req: GatewayHttpRequest) => Promise<GatewayHttpResponse>;
@@ -87,6 +87,9 @@ export function nodeListener(handler: GatewayHandler) {
     handler(toGatewayRequest(req, controller))
       .then((out) => writeNodeResponse(res, out))
       .catch((err) => {
+        // A provider that broke while its bytes were streaming (generated audio): the route logged it; cutting the
+        // connection is how the client learns the body is incomplete.
+        if (res.headersSent && err instanceof UpstreamError) return void res.destroy();
         // The handler answers its own errors; this is the last guard so a bug never crashes the server.
         console.error("[interference] unhandled error while responding:", err);
         if (!res.headersSent) {

@@ -18,8 +18,8 @@ export interface GatewayHttpRequest {
 export interface GatewayHttpResponse {
   status: number;
   headers: Record<string, string>;
-  /** A string or bytes, or an async iterable of SSE text for streams. */
-  body?: string | Buffer | AsyncIterable<string>;
+  /** A string or bytes, or an async iterable for streams (SSE text, or bytes such as generated audio). */
+  body?: string | Buffer | AsyncIterable<string | Uint8Array>;
 }
 
 export const JSON_HEADERS = { "content-type": "application/json" } as const;

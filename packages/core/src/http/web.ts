@@ -40,7 +40,7 @@ export function webHandler(handler: GatewayHandler) {
       async pull(controller) {
         const { value, done } = await iterator.next();
         if (done) controller.close();
-        else controller.enqueue(encoder.encode(value));
+        else controller.enqueue(typeof value === "string" ? encoder.encode(value) : value);
       },
       async cancel() {
         await iterator.return?.();

@@ -24,6 +24,8 @@ export class LogRecorder {
   private usage: CanonicalUsage | null = null;
   /** Images generated, for a route billed per image rather than per token. */
   images: number | null = null;
+  /** Characters turned into speech, billed per character. */
+  characters: number | null = null;
 
   constructor(
     private readonly sink: RequestLogSink | undefined,
@@ -53,6 +55,8 @@ export class LogRecorder {
       totalTokens: null,
       cost: null,
       costEstimated: false,
+      audioSeconds: null,
+      audioBytes: null,
       error: null,
     };
   }
@@ -86,6 +90,15 @@ export class LogRecorder {
     if (!this.price) return;
     if (this.images !== null) {
       if (this.price.per_image !== undefined) this.entry.cost = this.images * this.price.per_image;
+      return;
+    }
+    if (this.characters !== null) {
+      if (this.price.per_million_characters !== undefined) this.entry.cost = Math.round(this.characters * this.price.per_million_characters * 1000) / 1e9;
+      return;
+    }
+    // Audio billed by the second (tokens, where reported, go by the token prices below).
+    if (this.entry.audioSeconds !== null && this.price.per_audio_second !== undefined && !this.usage) {
+      this.entry.cost = Math.round(this.entry.audioSeconds * this.price.per_audio_second * 1e9) / 1e9;
       return;
     }
     if (this.usage) {

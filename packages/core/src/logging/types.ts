@@ -37,6 +37,10 @@ export interface RequestLogEntry {
   cost: number | null;
   /** The cost is an estimate: the stream was cut before the provider reported usage. */
   costEstimated: boolean;
+  /** Audio routes: seconds of audio transcribed, where the provider said. */
+  audioSeconds: number | null;
+  /** Audio routes: bytes of audio uploaded or generated (never the audio itself). */
+  audioBytes: number | null;
   error: string | null;
 }
 

@@ -22,6 +22,7 @@ export function providerSummary(p: ProviderRuntime, scope: KeyScope = UNSCOPED) 
     models: config.models.filter(visible).map((m) => m.id),
     image_models: config.image_models.filter(visible).map((m) => m.id),
     embedding_models: config.embedding_models.filter(visible).map((m) => m.id),
+    audio_models: config.audio_models.filter(visible).map((m) => m.id),
   };
 }
 
@@ -31,6 +32,7 @@ export function providerDetail(p: ProviderRuntime, scope: KeyScope = UNSCOPED) {
     params: chatParams(p),
     image_params: p.adapter.images ? [...p.adapter.images.params].sort() : [],
     embedding_params: p.adapter.embeddings ? [...p.adapter.embeddings.params].sort() : [],
+    audio_params: p.adapter.audio ? [...p.adapter.audio.params].sort() : [],
     ready: p.adapter.ready ? p.adapter.ready() : true,
     ...(p.adapter.ready && !p.adapter.ready() ? { not_ready_reason: p.adapter.notReadyReason?.() ?? null } : {}),
     health: p.health.snapshot(),
@@ -51,7 +53,7 @@ export function getProvider(registry: ProviderRegistry, id: string, scope: KeySc
   return providerDetail(p, scope);
 }
 
-type ModelType = "chat" | "image" | "embedding";
+type ModelType = "chat" | "image" | "embedding" | "audio";
 
 /** OpenAI's model list, across enabled providers, saying which providers serve each model. */
 export function listModels(registry: ProviderRegistry, scope: KeyScope = UNSCOPED) {
@@ -67,6 +69,7 @@ export function listModels(registry: ProviderRegistry, scope: KeyScope = UNSCOPE
     for (const m of p.config.models) add(m.id, p.config.id, "chat");
     for (const m of p.config.image_models) add(m.id, p.config.id, "image");
     for (const m of p.config.embedding_models) add(m.id, p.config.id, "embedding");
+    for (const m of p.config.audio_models) add(m.id, p.config.id, "audio");
   }
   return { object: "list" as const, data: [...models.values()] };
 }

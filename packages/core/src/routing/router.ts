@@ -11,10 +11,10 @@ import { Deadline, deadlineMessage } from "./deadline.js";
 import { classify, type FailureClass } from "./failure.js";
 import { defaultModelFor, UNSCOPED, type KeyScope } from "../auth/scope.js";
 
-export type Capability = "chat" | "images" | "embeddings";
+export type Capability = "chat" | "images" | "embeddings" | "audio";
 
-const MODELS_OF = { chat: "models", images: "image_models", embeddings: "embedding_models" } as const;
-const KIND_WORDS = { chat: "chat", images: "image", embeddings: "embedding" } as const;
+const MODELS_OF = { chat: "models", images: "image_models", embeddings: "embedding_models", audio: "audio_models" } as const;
+const KIND_WORDS = { chat: "chat", images: "image", embeddings: "embedding", audio: "audio" } as const;
 
 export interface Attempt {
   provider: string;

@@ -33,6 +33,10 @@ const openai: Table = {
   "text-embedding-3-small": { input: 0.02, output: 0 },
   "text-embedding-3-large": { input: 0.13, output: 0 },
   "text-embedding-ada-002": { input: 0.1, output: 0 },
+  // Audio: whisper-1 by the second ($0.006 a minute), tts-1 and tts-1-hd by the character.
+  "whisper-1": { input: 0, output: 0, per_audio_second: 0.0001 },
+  "tts-1": { input: 0, output: 0, per_million_characters: 15 },
+  "tts-1-hd": { input: 0, output: 0, per_million_characters: 30 },
 };
 
 /** Claude Sonnet 4 and 4.5: doubled input and 1.5 × output above 200K prompt tokens. */

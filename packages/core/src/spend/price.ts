@@ -26,6 +26,10 @@ const bandSchema = z.object({
 export const modelPriceSchema = bandSchema.extend({
   /** USD per generated image (image models: `image_models` on the provider). */
   per_image: perMillion.optional(),
+  /** USD per second of audio transcribed or translated (whisper-1: $0.0001). */
+  per_audio_second: perMillion.optional(),
+  /** USD per million characters of text turned into speech (tts-1: $15). */
+  per_million_characters: perMillion.optional(),
   /** Prices for prompts above `above` input tokens (Anthropic's and Google's long-context rates). */
   long_context: bandSchema.extend({ above: z.number().int().positive() }).optional(),
 });

@@ -134,6 +134,14 @@ export class UpstreamClient {
     }
   }
 
+  /** Reads the whole body as text of any type (a transcript as JSON, text, SRT or VTT), at most `maxBytes`. */
+  async text(req: UpstreamRequest, maxBytes = LIMITS.jsonBytes): Promise<{ text: string; contentType: string }> {
+    const res = await this.send(req);
+    const text = await readBounded(res, maxBytes, req.signal, { ...DEFAULT_TIMEOUTS, ...req.timeouts });
+    const ct = res.headers["content-type"];
+    return { text, contentType: (Array.isArray(ct) ? ct[0] : ct) ?? "application/octet-stream" };
+  }
+
   /** Reads the whole body as bytes (images), refusing more than `maxBytes`. */
   async bytes(req: UpstreamRequest, maxBytes: number): Promise<{ data: Buffer; contentType: string }> {
     const res = await this.send(req);

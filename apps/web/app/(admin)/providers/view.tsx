@@ -4,7 +4,18 @@ import { trpc } from "@/lib/trpc/client";
 
 type Provider = Awaited<ReturnType<typeof trpc.providers.list.query>>[number];
 type Form = Provider["form"];
-const EMPTY: Form = { id: "", type: "openai", base_url: "", api_key: "", models: "", image_models: "", embedding_models: "", enabled: true, settings: "" };
+const EMPTY: Form = {
+  id: "",
+  type: "openai",
+  base_url: "",
+  api_key: "",
+  models: "",
+  image_models: "",
+  embedding_models: "",
+  audio_models: "",
+  enabled: true,
+  settings: "",
+};
 
 export default function ProvidersView() {
   const [providers, setProviders] = useState<Provider[] | null>(null);
@@ -78,6 +89,10 @@ export default function ProvidersView() {
               <input value={form.embedding_models} onChange={(e) => setForm({ ...form, embedding_models: e.target.value })} />
             </label>
             <label>
+              Audio models
+              <input value={form.audio_models} onChange={(e) => setForm({ ...form, audio_models: e.target.value })} />
+            </label>
+            <label>
               Enabled
               <input type="checkbox" checked={form.enabled} onChange={(e) => setForm({ ...form, enabled: e.target.checked })} />
             </label>
@@ -130,6 +145,7 @@ export default function ProvidersView() {
                   {p.models.join(", ") || <span className="muted">none</span>}
                   {p.image_models.length > 0 && <div className="muted">images: {p.image_models.join(", ")}</div>}
                   {p.embedding_models.length > 0 && <div className="muted">embeddings: {p.embedding_models.join(", ")}</div>}
+                  {p.audio_models.length > 0 && <div className="muted">audio: {p.audio_models.join(", ")}</div>}
                   {p.unpriced.length > 0 && (
                     <div className="muted" data-unpriced title="Their cost is unknown: set prices for them in the provider's settings">
                       no price: {p.unpriced.join(", ")}

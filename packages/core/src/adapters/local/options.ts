@@ -56,6 +56,7 @@ export function defaultLocalProvider(modelPath: string, embeddingModelPath?: str
     url: `local://${DEFAULT_MODEL_FILE}`,
     models: [{ id: DEFAULT_MODEL_ID, upstream: DEFAULT_MODEL_ID }],
     image_models: [],
+    audio_models: [],
     embedding_models: embeddingModelPath ? [{ id: DEFAULT_EMBEDDING_MODEL_ID, upstream: DEFAULT_EMBEDDING_MODEL_ID }] : [],
     enabled: true,
     headers: {},

@@ -3,6 +3,7 @@ import { UpstreamClient } from "../../upstream/client.js";
 import { authHeaders, openaiChat } from "./chat.js";
 import { openaiImages } from "./images.js";
 import { openaiEmbeddings } from "./embeddings.js";
+import { openaiAudio } from "./audio.js";
 import { nativeApi } from "../native.js";
 
 /**
@@ -20,6 +21,7 @@ export const createOpenAIAdapter: AdapterFactory = Object.assign(
       chat: openaiChat(config, client),
       images: openaiImages(config, client),
       embeddings: openaiEmbeddings(config, client),
+      audio: openaiAudio(config, client),
       native: {
         chat: native,
         ...(config.options.responses_api === true ? { responses: native } : {}),
