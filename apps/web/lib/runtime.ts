@@ -10,6 +10,7 @@ import {
   loadConfigFile,
   DEFAULT_MODEL_FILE,
   DEFAULT_EMBEDDING_MODEL_FILE,
+  DEFAULT_STT_MODEL_DIR,
   MemoryBudgetLedger,
   MemoryRateLimiter,
   parseAllowList,
@@ -60,9 +61,12 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
   } else {
     // No config file: serve offline with the embedded model (fetched by scripts/setup.sh).
     const modelPath = env.INTERFERENCE_MODEL_PATH ?? join(repoRoot(), "models", DEFAULT_MODEL_FILE);
-    const embeddingPath = env.INTERFERENCE_EMBEDDING_MODEL_PATH ?? join(repoRoot(), "models", DEFAULT_EMBEDDING_MODEL_FILE);
-    config.providers = [defaultLocalProvider(modelPath, embeddingPath)];
-    console.log(`[interference] no config at ${configPath}: serving the embedded models (provider "local", ${modelPath}, ${embeddingPath})`);
+    const embeddingModelPath = env.INTERFERENCE_EMBEDDING_MODEL_PATH ?? join(repoRoot(), "models", DEFAULT_EMBEDDING_MODEL_FILE);
+    const sttModelPath = env.INTERFERENCE_STT_MODEL_PATH ?? join(repoRoot(), "models", DEFAULT_STT_MODEL_DIR);
+    config.providers = [defaultLocalProvider(modelPath, { embeddingModelPath, sttModelPath, sttPythonPath: join(repoRoot(), ".stt-python") })];
+    console.log(
+      `[interference] no config at ${configPath}: serving the embedded models (provider "local": ${modelPath}, ${embeddingModelPath}, ${sttModelPath})`,
+    );
   }
   // Providers live in the database: the file seeds them, dashboard changes persist (see packages/db/src/providers.ts).
   const databaseUrl = env.DATABASE_URL || defaultDatabaseUrl(repoRoot());

@@ -2,17 +2,21 @@
  * A fresh start with no config file: the gateway serves the embedded model as provider "local", offline.
  * Skipped only when the model file is absent outside CI (scripts/setup.sh fetches it).
  */
-import { existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import OpenAI from "openai";
+import OpenAI, { toFile } from "openai";
 import Anthropic from "@anthropic-ai/sdk";
 import { startServer, WEB_DIR, type RunningServer } from "./support/server";
 
 const MODEL = join(WEB_DIR, "../../models/SmolLM2-135M-Instruct.Q4_1.gguf");
 const EMBEDDING_MODEL = join(WEB_DIR, "../../models/all-MiniLM-L6-v2.F16.gguf");
-const present = existsSync(MODEL) && existsSync(EMBEDDING_MODEL);
-if (!present && process.env.CI === "true") throw new Error(`CI needs ${MODEL} and ${EMBEDDING_MODEL}: run scripts/fetch-model.py`);
+const STT_MODEL = join(WEB_DIR, "../../models/whisper-base/model.bin");
+const STT_PYTHON = join(WEB_DIR, "../../.stt-python/faster_whisper");
+const present = [MODEL, EMBEDDING_MODEL, STT_MODEL, STT_PYTHON].every((p) => existsSync(p));
+if (!present && process.env.CI === "true") throw new Error(`CI needs the embedded models and .stt-python: run scripts/setup.sh`);
 
 let server: RunningServer;
 
@@ -32,13 +36,21 @@ afterAll(async () => {
 it.skipIf(!present)("serves the embedded model with no configuration", async () => {
   const providers: any = await (await fetch(`${server.url}/v1/providers`)).json();
   expect(providers).toEqual([
-    expect.objectContaining({ id: "local", type: "local", enabled: true, models: ["smollm2-135m-instruct"], embedding_models: ["all-minilm-l6-v2"] }),
+    expect.objectContaining({
+      id: "local",
+      type: "local",
+      enabled: true,
+      models: ["smollm2-135m-instruct"],
+      embedding_models: ["all-minilm-l6-v2"],
+      audio_models: ["whisper-base"],
+    }),
   ]);
   const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 });
   const models = await client.models.list();
   expect(models.data.map((m) => [m.id, (m as unknown as { type: string }).type])).toEqual([
     ["smollm2-135m-instruct", "chat"],
     ["all-minilm-l6-v2", "embedding"],
+    ["whisper-base", "audio"],
   ]);
   // The embedded embedding model, with the SDK's defaults (base64 on the wire).
   const embedded = await client.embeddings.create({ model: "all-minilm-l6-v2", input: ["The cat sits outside.", "A man is playing guitar."] });
@@ -95,3 +107,16 @@ it.skipIf(!present)("serves Responses, Messages and legacy completions from the 
   const completion = await openai.completions.create({ model: "smollm2-135m-instruct", prompt: "Once upon a time", max_tokens: 8 });
   expect(completion.choices[0]!.text.trim().length).toBeGreaterThan(0);
 });
+
+it.skipIf(!present)(
+  "transcribes speech with the embedded Whisper model, with no configuration",
+  async () => {
+    // Speech spoken by Debian's espeak-ng (scripts/setup.sh --test installs it).
+    const file = join(mkdtempSync(join(tmpdir(), "speech-")), "hello.wav");
+    execFileSync("espeak-ng", ["-s", "150", "-w", file, "Hello from the gateway."]);
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const res = await client.audio.transcriptions.create({ file: await toFile(readFileSync(file), "hello.wav"), model: "whisper-base" });
+    expect(res.text.toLowerCase()).toContain("gateway");
+  },
+  60_000,
+);

@@ -23,6 +23,8 @@ export {
   DEFAULT_EMBEDDING_MODEL_ID,
   DEFAULT_MODEL_FILE,
   DEFAULT_MODEL_ID,
+  DEFAULT_STT_MODEL_DIR,
+  DEFAULT_STT_MODEL_ID,
 } from "./adapters/local/options.js";
 export * from "./ratelimit/limiter.js";
 export { RedisBudgetLedger, RedisBus, RedisRateLimiter, type ClusterBus, type ClusterEvent, type RedisOptions } from "./cluster/redis.js";

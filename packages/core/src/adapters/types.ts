@@ -81,6 +81,10 @@ export interface AudioCapability {
   transcribe(upload: AudioUpload, task: "transcriptions" | "translations", ctx: CallContext): Promise<TranscriptionResult>;
   /** Resolves once the provider has accepted the request (so a failure before the first byte can fail over). */
   speak(body: Record<string, unknown>, ctx: CallContext): Promise<SpeechResult>;
+  /** Readiness of this capability alone, where it differs from the adapter's (a model of its own). */
+  ready?(): boolean;
+  notReadyReason?(): string | null;
+  loading?(): boolean;
 }
 
 /**

