@@ -7,7 +7,7 @@
  */
 import { GatewayError, UpstreamError } from "../errors.js";
 import { parseUpload, speechRequestSchema, transcriptionFieldsSchema, type AudioUpload } from "../audio/types.js";
-import { planRoute, requestDeadline, runWithFailover, type RoutePlan } from "../routing/router.js";
+import { planRoute, requestDeadline, runWithFailover, servesAny, type RoutePlan } from "../routing/router.js";
 import type { GatewayHttpRequest, GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
@@ -15,7 +15,7 @@ import type { Timeouts } from "../config/schema.js";
 import type { ProviderRegistry } from "../routing/registry.js";
 import { scopeOf } from "../auth/scope.js";
 import { validate } from "./body.js";
-import { noteServed, reserveBudget } from "./serve-chat.js";
+import { noteRequest, noteServed, reserveBudget } from "./serve-chat.js";
 import { costOf } from "../spend/price.js";
 
 /** OpenAI's own upload limit. */
@@ -31,7 +31,7 @@ export interface AudioDeps {
 }
 
 function requireAudioProvider(registry: ProviderRegistry): void {
-  if (registry.list().some((p) => p.config.audio_models.length && p.adapter.audio)) return;
+  if (servesAny(registry, "audio")) return;
   throw new GatewayError(
     503,
     "service_unavailable",
@@ -122,8 +122,7 @@ export async function speak(
   auth: AuthContext,
   log: LogRecorder,
 ): Promise<GatewayHttpResponse> {
-  log.entry.model = typeof rawBody.model === "string" ? rawBody.model : null;
-  log.entry.requestedProviders = typeof rawBody.provider === "string" ? rawBody.provider : null;
+  noteRequest(log, rawBody);
   const body = validate(speechRequestSchema, rawBody);
   requireAudioProvider(deps.registry);
   const plan: RoutePlan = planRoute(deps.registry, { ...body, params: paramsOf(body) }, "audio", scopeOf(auth));

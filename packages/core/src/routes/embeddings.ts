@@ -6,7 +6,7 @@
  */
 import { GatewayError, UpstreamError } from "../errors.js";
 import { embeddingInputs, embeddingRequestSchema, toBase64, type EmbeddingInputs, type EmbeddingResult } from "../embeddings/types.js";
-import { fieldsWithValues, planRoute, requestDeadline, requestFor, runWithFailover, type RoutePlan } from "../routing/router.js";
+import { fieldsWithValues, planRoute, requestDeadline, requestFor, runWithFailover, servesAny, type RoutePlan } from "../routing/router.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
@@ -15,7 +15,7 @@ import type { ProviderRegistry } from "../routing/registry.js";
 import type { CallContext, EmbeddingCapability } from "../adapters/types.js";
 import { scopeOf } from "../auth/scope.js";
 import { validate } from "./body.js";
-import { noteServed, reserveUsage } from "./serve-chat.js";
+import { noteRequest, noteServed, reserveUsage } from "./serve-chat.js";
 import { estimateTokens } from "../ratelimit/meter.js";
 
 /** Fields the gateway reads itself; any other field set is a parameter the provider must take. */
@@ -95,10 +95,9 @@ export async function createEmbeddings(
   auth: AuthContext,
   log: LogRecorder,
 ): Promise<GatewayHttpResponse> {
-  log.entry.model = typeof rawBody.model === "string" ? rawBody.model : null;
-  log.entry.requestedProviders = typeof rawBody.provider === "string" ? rawBody.provider : null;
+  noteRequest(log, rawBody);
   const body = validate(embeddingRequestSchema, rawBody);
-  if (!deps.registry.list().some((p) => p.config.embedding_models.length && p.adapter.embeddings)) {
+  if (!servesAny(deps.registry, "embeddings")) {
     throw new GatewayError(
       503,
       "service_unavailable",

@@ -4,7 +4,7 @@
  */
 import { GatewayError, UpstreamError } from "../errors.js";
 import { imageRequestSchema, MAX_IMAGE_BYTES, type GeneratedImage, type ImageRequest } from "../images/types.js";
-import { fieldsWithValues, planRoute, requestDeadline, requestFor, runWithFailover } from "../routing/router.js";
+import { fieldsWithValues, planRoute, requestDeadline, requestFor, runWithFailover, servesAny } from "../routing/router.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
@@ -18,7 +18,7 @@ import { nowSeconds } from "../openai/ids.js";
 import { priceFor } from "../spend/price.js";
 import { validate } from "./body.js";
 import { scopeOf } from "../auth/scope.js";
-import { reserveBudget } from "./serve-chat.js";
+import { noteRequest, reserveBudget } from "./serve-chat.js";
 
 /** Fields every image provider takes (or the gateway reads itself): never checked against a provider's list. */
 const IMAGE_GATEWAY_FIELDS = new Set(["prompt", "model", "provider", "drop_params"]);
@@ -71,10 +71,9 @@ export async function generateImages(
   auth: AuthContext,
   log: LogRecorder,
 ): Promise<GatewayHttpResponse> {
-  log.entry.model = typeof rawBody.model === "string" ? rawBody.model : null;
-  log.entry.requestedProviders = typeof rawBody.provider === "string" ? rawBody.provider : null;
+  noteRequest(log, rawBody);
   const body = validate(imageRequestSchema, rawBody);
-  if (!deps.registry.list().some((p) => p.config.image_models.length && p.adapter.images)) {
+  if (!servesAny(deps.registry, "images")) {
     throw new GatewayError(
       503,
       "service_unavailable",

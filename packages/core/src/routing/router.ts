@@ -61,6 +61,11 @@ export function fieldsWithValues(body: Record<string, unknown>, skip: ReadonlySe
   return Object.keys(body).filter((k) => !skip.has(k) && body[k] !== undefined && body[k] !== null);
 }
 
+/** Whether any provider, enabled or not, is set up to serve `capability` (else the route says how to add one). */
+export function servesAny(registry: ProviderRegistry, capability: Capability): boolean {
+  return registry.list().some((p) => p.config[MODELS_OF[capability]].length > 0 && p.adapter[capability] !== undefined);
+}
+
 /**
  * The candidates for a request, in order. The API key's scope is applied here, to every candidate, so no attempt
  * the router makes (failover included) can reach a provider or a model the key may not use.

@@ -5,12 +5,11 @@
  */
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { basename } from "node:path";
 import type { Llama, LlamaEmbeddingContext, LlamaModel, Token } from "node-llama-cpp";
 import { GatewayError, UpstreamError } from "../../errors.js";
 import type { EmbeddingInputs } from "../../embeddings/types.js";
 import { SlotPool } from "./slots.js";
-import { untilLoaded } from "./loading.js";
+import { ModelLoad, untilLoaded } from "./loading.js";
 
 export interface EmbedderOptions {
   model_path: string;
@@ -26,17 +25,13 @@ export class LocalEmbedder {
   private model?: LlamaModel;
   private slots?: SlotPool<LlamaEmbeddingContext>;
   private vocabSize = 0;
-  private loadError: Error | null = null;
-  readonly loaded: Promise<void>;
+  private readonly load: ModelLoad;
 
   constructor(
     private readonly id: string,
     private readonly options: EmbedderOptions,
   ) {
-    this.loaded = this.load().catch((err: Error) => {
-      this.loadError = err;
-      console.error(`[interference] provider ${id}: embedding model: ${err.message}`);
-    });
+    this.load = new ModelLoad(id, "embedding model", options.model_path, () => this.start());
   }
 
   get ready(): boolean {
@@ -44,17 +39,14 @@ export class LocalEmbedder {
   }
 
   get loading(): boolean {
-    return !this.slots && !this.loadError;
+    return !this.slots && !this.load.error;
   }
 
   get publicError(): string | null {
-    if (!this.loadError) return null;
-    return (this.loadError as { code?: string }).code === "ENOENT"
-      ? `embedding model file ${basename(this.options.model_path)} not found (run scripts/fetch-model.py, part of scripts/setup.sh)`
-      : "the embedding model failed to load (the server log says why)";
+    return this.load.publicError;
   }
 
-  private async load(): Promise<void> {
+  private async start(): Promise<void> {
     const { model_path, threads } = this.options;
     if (!existsSync(model_path)) {
       throw Object.assign(new Error(`model file ${model_path} not found: run scripts/fetch-model.py (part of scripts/setup.sh)`), { code: "ENOENT" });
@@ -92,7 +84,7 @@ export class LocalEmbedder {
   async embed(inputs: EmbeddingInputs, signal: AbortSignal): Promise<{ vectors: number[][]; promptTokens: number }> {
     if (!this.slots) {
       if (!this.loading) throw new UpstreamError(`local embedding model unavailable: ${this.publicError}`, "connection");
-      await untilLoaded(this.loaded, this.options.queue_timeout_ms, signal, "embedding model");
+      await untilLoaded(this.load.done, this.options.queue_timeout_ms, signal, "embedding model");
       if (!this.slots) throw new UpstreamError(`local embedding model unavailable: ${this.publicError}`, "connection");
     }
     const batches = inputs.values.map((input) => this.tokens(input));
@@ -119,7 +111,7 @@ export class LocalEmbedder {
   }
 
   async close(): Promise<void> {
-    await this.loaded;
+    await this.load.done;
     if (this.slots) {
       const context = await this.slots.acquire(AbortSignal.timeout(10_000)).catch(() => null);
       await context?.dispose();

@@ -1,4 +1,5 @@
 /** Waiting for a model that is still loading: bounded by the queue timeout, given up when the client leaves. */
+import { basename } from "node:path";
 import { UpstreamError } from "../../errors.js";
 
 export function untilLoaded(loaded: Promise<void>, timeoutMs: number, signal: AbortSignal, what: string): Promise<void> {
@@ -16,4 +17,31 @@ export function untilLoaded(loaded: Promise<void>, timeoutMs: number, signal: Ab
     signal.addEventListener("abort", onAbort, { once: true });
     void loaded.then(() => done());
   });
+}
+
+/** A model loading in the background: its failure kept, and told to clients without the loader's own words. */
+export class ModelLoad {
+  error: Error | null = null;
+  readonly done: Promise<void>;
+
+  constructor(
+    providerId: string,
+    /** "embedding model", "speech model". */
+    private readonly label: string,
+    private readonly file: string,
+    load: () => Promise<void>,
+  ) {
+    this.done = load().catch((err: Error) => {
+      this.error = err;
+      console.error(`[interference] provider ${providerId}: ${label}: ${err.message}`);
+    });
+  }
+
+  /** Why it is not serving, in words safe for API clients (the loader's message can quote the file's bytes). */
+  get publicError(): string | null {
+    if (!this.error) return null;
+    return (this.error as { code?: string }).code === "ENOENT"
+      ? `${this.label} ${basename(this.file)} not found (run scripts/fetch-model.py, part of scripts/setup.sh)`
+      : `the ${this.label} failed to load (the server log says why)`;
+  }
 }

@@ -7,13 +7,13 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { UpstreamError } from "../../errors.js";
 import type { AudioUpload } from "../../audio/types.js";
 import type { TranscriptionResult } from "../types.js";
 import { SlotPool } from "./slots.js";
-import { untilLoaded } from "./loading.js";
+import { ModelLoad, untilLoaded } from "./loading.js";
 
 export interface TranscriberOptions {
   /** The model folder (model.bin, config.json, tokenizer.json, vocabulary.txt). */
@@ -101,19 +101,15 @@ export function formatTranscript(
 export class LocalTranscriber {
   private worker?: ChildProcessWithoutNullStreams;
   private slots?: SlotPool<ChildProcessWithoutNullStreams>;
-  private loadError: Error | null = null;
+  private readonly load: ModelLoad;
   private readonly pending = new Map<number, { resolve: (t: WorkerTranscript) => void; reject: (e: Error) => void }>();
   private nextId = 1;
-  readonly loaded: Promise<void>;
 
   constructor(
     private readonly id: string,
     private readonly options: TranscriberOptions,
   ) {
-    this.loaded = this.start().catch((err: Error) => {
-      this.loadError = err;
-      console.error(`[interference] provider ${id}: speech model: ${err.message}`);
-    });
+    this.load = new ModelLoad(id, "speech model", options.model_path, () => this.start());
   }
 
   get ready(): boolean {
@@ -121,14 +117,11 @@ export class LocalTranscriber {
   }
 
   get loading(): boolean {
-    return !this.slots && !this.loadError;
+    return !this.slots && !this.load.error;
   }
 
   get publicError(): string | null {
-    if (!this.loadError) return null;
-    return (this.loadError as { code?: string }).code === "ENOENT"
-      ? `speech model ${basename(this.options.model_path)} not found (run scripts/fetch-model.py, part of scripts/setup.sh)`
-      : "the speech model failed to start (the server log says why)";
+    return this.load.publicError;
   }
 
   private start(): Promise<void> {
@@ -172,13 +165,13 @@ export class LocalTranscriber {
         this.pending.clear();
         if (!this.slots) reject(err);
         this.slots = undefined;
-        this.loadError ??= err;
+        this.load.error ??= err;
       });
     });
   }
 
   async transcribe(upload: AudioUpload, task: "transcriptions" | "translations", signal: AbortSignal): Promise<WorkerTranscript> {
-    if (!this.slots && this.loading) await untilLoaded(this.loaded, this.options.queue_timeout_ms, signal, "speech model");
+    if (!this.slots && this.loading) await untilLoaded(this.load.done, this.options.queue_timeout_ms, signal, "speech model");
     if (!this.slots) throw new UpstreamError(`local speech model unavailable: ${this.publicError}`, "connection");
     const worker = await this.slots.acquire(signal);
     const dir = await mkdtemp(join(tmpdir(), "ifr-stt-"));
@@ -213,7 +206,7 @@ export class LocalTranscriber {
   }
 
   async close(): Promise<void> {
-    await this.loaded;
+    await this.load.done;
     this.worker?.stdin.end();
     this.worker?.kill();
   }
