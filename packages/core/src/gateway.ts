@@ -37,6 +37,7 @@ import { DEFAULT_RESPONSE_RETENTION_MS, MemoryResponseStore, type ResponseStore 
 import { BudgetMeter, MemoryBudgetLedger, type BudgetLedger, type SpendSource } from "./spend/budget.js";
 import { usageReport } from "./routes/usage.js";
 import { BudgetAlerts } from "./spend/alerts.js";
+import { formatUsd } from "./spend/price.js";
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -390,11 +391,6 @@ export class Gateway {
     await this.fetcher.close();
     await this.registry.close();
   }
-}
-
-/** USD without exponent notation: "0.000012", not "1.2e-5". */
-export function formatUsd(usd: number): string {
-  return usd.toFixed(9).replace(/\.?0+$/, "");
 }
 
 /** `/api/{provider}/chat/completions`, `…/responses`, `…/messages` (gpt4free's form); other /api/ paths are the dashboard's. */

@@ -218,6 +218,7 @@ describe("POST /v1/audio/speech", () => {
     try {
       const res = await client().audio.speech.create({ model: "voice", voice: "alloy", input: "Hello there", response_format: "wav", speed: 1.25 });
       expect(res.headers.get("content-type")).toBe("audio/wav");
+      expect(res.headers.get("x-interference-cost")).toBe("0.000165");
       const reader = res.body!.getReader();
       const first = await reader.read();
       expect(Buffer.from(first.value!).toString()).toBe("RIFF-part-one");

@@ -16,7 +16,7 @@ import type { ProviderRegistry } from "../routing/registry.js";
 import { scopeOf } from "../auth/scope.js";
 import { validate } from "./body.js";
 import { noteRequest, noteServed, reserveBudget } from "./serve-chat.js";
-import { costOf } from "../spend/price.js";
+import { costOf, formatUsd } from "../spend/price.js";
 
 /** OpenAI's own upload limit. */
 export const DEFAULT_AUDIO_UPLOAD_BYTES = 25 * 1024 * 1024;
@@ -148,6 +148,10 @@ export async function speak(
   const { result, candidate, release } = served;
   noteServed(log, candidate);
   const id = candidate.runtime.config.id;
+  // Speech is billed by the characters sent, so its cost is known before its audio: said in the header up front.
+  const perMillion = log.price?.per_million_characters;
+  const cost: Record<string, string> =
+    perMillion === undefined ? {} : { "x-interference-cost": formatUsd(Math.round(body.input.length * perMillion * 1000) / 1e9) };
 
   // The provider has answered: its audio goes to the client as it comes. Past this point a failure cannot fail
   // over (the client has bytes): the connection is cut, so the client never takes a partial file for a whole one.
@@ -173,5 +177,5 @@ export async function speak(
       log.finish(status, status === 499 ? "client closed the connection" : error);
     }
   }
-  return { status: 200, headers: { "content-type": result.contentType, "x-interference-provider": id }, body: audio() };
+  return { status: 200, headers: { "content-type": result.contentType, "x-interference-provider": id, ...cost }, body: audio() };
 }

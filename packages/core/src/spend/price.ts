@@ -41,6 +41,11 @@ export type Prices = z.infer<typeof pricesSchema>;
 
 const FREE: ModelPrice = { input: 0, output: 0 };
 
+/** USD without exponent notation: "0.000012", not "1.2e-5" (the x-interference-cost header). */
+export function formatUsd(usd: number): string {
+  return usd.toFixed(9).replace(/\.?0+$/, "");
+}
+
 /** USD for `usage` at `price`; rounded to a nano-dollar so sums stay exact enough to compare. */
 export function costOf(usage: CanonicalUsage, price: ModelPrice): number {
   const band = price.long_context && usage.inputTokens > price.long_context.above ? price.long_context : price;
