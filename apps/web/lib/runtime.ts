@@ -2,6 +2,7 @@
  * The one gateway instance of this process, shared by the custom server (the /v1 hot path) and Next.js
  * (route handlers under `next dev`, the admin pages). Kept on globalThis because Next loads its own module copies.
  */
+import { adminPasswordHash } from "@/lib/admin/session";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import {
@@ -76,6 +77,8 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
   const trustedUrl = (p: ProviderConfig) => p.type === "local" || fileUrls.get(p.id) === p.base_url;
   console.log(`[interference] database: ${store.kind} ${redactUrl(databaseUrl)} (ready in ${Math.round(performance.now() - dbStarted)} ms)`);
   config.providers = (await store.providers.syncFromConfig(config.providers)).map((r) => r.config);
+  // At start-up, not at the first sign-in: a generated admin password is printed now, where the admin looks.
+  await adminPasswordHash(store, env);
   const untrustedProviders = config.providers.filter((p) => !trustedUrl(p)).map((p) => p.id);
 
   // Several replicas share rate limits and changes through Redis; one replica keeps them in memory.

@@ -160,3 +160,21 @@ describe("sessions", () => {
     expect(await whoami(b)).toBe(401);
   });
 });
+
+describe("first start without ADMIN_PASSWORD", () => {
+  it("prints the generated password at start-up, before any sign-in, and it signs in", async () => {
+    const { ADMIN_PASSWORD: _unset, ...env } = process.env;
+    const fresh = await startServer({ env: { ...(env as Record<string, string>), ADMIN_PASSWORD: "" } });
+    try {
+      const printed = /admin password, generated on this first start and shown only now: (\S+)/.exec(fresh.output())?.[1];
+      expect(printed).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      expect(fresh.output()).toContain("set ADMIN_PASSWORD and restart");
+      // Not printed again on a sign-in attempt.
+      expect(await signIn(fresh.url, "wrong").catch(() => null)).toBeFalsy();
+      expect(fresh.output().match(/shown only now/g)).toHaveLength(1);
+      expect(await signIn(fresh.url, printed!)).toBeTruthy();
+    } finally {
+      await fresh.stop();
+    }
+  });
+});

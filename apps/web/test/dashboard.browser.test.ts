@@ -45,7 +45,8 @@ beforeAll(async () => {
       "--disable-sync",
     ],
   });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // An admin in Berlin: the log's time filter is in the browser's own time zone.
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, timezoneId: "Europe/Berlin" });
 }, 120_000);
 
 afterAll(async () => {
@@ -127,8 +128,33 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   const served = await chat({ authorization: `Bearer ${secret}` });
   expect(served.status).toBe(200);
 
+  // Every page has its own title, and the navigation marks where the admin is; table headers are legible (AA).
+  expect(await page.title()).toBe("API keys · Interference");
+  expect(await page.getAttribute('nav[aria-label="dashboard"] a[aria-current="page"]', "href")).toBe("/keys");
+  const contrast = await page.evaluate(() => {
+    const th = document.querySelector("th")!;
+    const rgb = (s: string) =>
+      s
+        .match(/\d+(\.\d+)?/g)!
+        .slice(0, 3)
+        .map(Number);
+    const lum = (c: number[]) => {
+      const [r, g, b] = c.map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+    };
+    const [a, b] = [lum(rgb(getComputedStyle(th).color)), lum(rgb(getComputedStyle(th).backgroundColor))];
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  });
+  expect(contrast).toBeGreaterThanOrEqual(4.5);
+
   // The request, with its key and chain, in the logs (rows are written in batches: poll briefly).
   await page.goto(`${server.url}/logs`);
+  expect(await page.title()).toBe("Request logs · Interference");
+  // A status that is neither a code nor a class is said, not ignored.
+  await page.fill('input[name="status"]', "abc");
+  await page.click('form[aria-label="filters"] button[type=submit]');
+  expect(await page.textContent('p[role="alert"]', { timeout: 5000 })).toContain("Status must be a code such as 200");
+  await page.fill('input[name="status"]', "");
   let row = null;
   for (let i = 0; i < 20 && !row; i++) {
     await page.fill('input[name="provider"]', "beta");
@@ -138,14 +164,39 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
     if (row && !(await row.textContent())!.includes("200")) row = null;
   }
   expect(row).not.toBeNull();
-  await row!.click();
+  // The key by its name, not its id.
+  expect(await page.$eval("tr[data-log] [data-key-name]", (td) => td.textContent)).toBe("ci-service");
+  // Reached and opened by keyboard; the detail opens beside the table, in view, with its own URL.
+  await row!.focus();
+  await page.keyboard.press("Enter");
   await page.waitForSelector('[aria-label="request detail"]');
+  const box = (await page.$('[aria-label="request detail"]'))!;
+  const rect = (await box.boundingBox())!;
+  expect(rect.y).toBeGreaterThanOrEqual(0);
+  expect(rect.y).toBeLessThan(800);
+  const opened = new URL(page.url());
+  expect(opened.searchParams.get("provider")).toBe("beta");
+  expect(opened.searchParams.get("request")).toMatch(/^[0-9a-f-]{36}$/);
+  await page.reload();
+  await page.waitForSelector('[aria-label="request detail"]');
+  expect(await page.inputValue('input[name="provider"]')).toBe("beta");
   const detail = (await page.textContent('[aria-label="request detail"]'))!;
   expect(detail).toContain("beta: served");
   expect(detail).toContain("alpha: skipped — disabled");
   // 5 tokens in at $3 and 2 out at $15 per million: 45 µ$.
   expect(detail).toContain("cost $0.000045");
   await shot("logs-detail");
+  // The last ten minutes in the admin's own time (Berlin, UTC+1): the request is there.
+  await page.click('[aria-label="request detail"] >> text=Close');
+  const tenMinutesAgo = await page.evaluate(() => {
+    const d = new Date(Date.now() - 10 * 60_000);
+    const pad = (n: number) => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  });
+  await page.fill('input[name="from"]', tenMinutesAgo);
+  await page.click('form[aria-label="filters"] button[type=submit]');
+  await page.waitForSelector("tr[data-log]", { timeout: 5000 });
+  expect(new URL(page.url()).searchParams.get("from")).toBe(tenMinutesAgo);
 
   // The key's spend against its monthly budget, as logged: the one request it made, 45 µ$.
   await page.goto(`${server.url}/keys`);
@@ -189,4 +240,23 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   expect(await page.textContent('[data-group="beta"] h2')).toBe("beta $0.000135");
   expect(await page.textContent('[data-group="beta"]')).toContain("Spend (USD)");
   await shot("usage");
+
+  // Revoking asks first: dismissed, the key still works; accepted, it is revoked.
+  await page.goto(`${server.url}/keys`);
+  await page.waitForSelector('tr[data-key="ci-service"]');
+  page.once("dialog", (d) => void d.dismiss());
+  await page.click('tr[data-key="ci-service"] >> text=Revoke');
+  expect((await chat({ authorization: `Bearer ${secret}` })).status).toBe(200);
+  page.once("dialog", (d) => void d.accept());
+  await page.click('tr[data-key="ci-service"] >> text=Revoke');
+  await page.waitForSelector('tr[data-key="ci-service"] >> text=revoked');
+  expect((await chat({ authorization: `Bearer ${secret}` })).status).toBe(401);
+
+  // A session ended elsewhere: the next action on the page leads back to the sign-in page, saying why.
+  await page.evaluate(() => fetch("/api/admin/logout?everywhere=1", { method: "POST" }));
+  await page.fill('form[aria-label="new key"] input[name=name]', "after-expiry");
+  await page.click('form[aria-label="new key"] button[type=submit]');
+  await page.waitForURL(/\/login\?error=expired/);
+  expect(await page.textContent("body")).toContain("Your session has ended");
+  expect(await page.title()).toBe("Sign in · Interference");
 });

@@ -87,7 +87,15 @@ const INSERT_BATCH = `INSERT INTO "RequestLog" (${cols})
 
 function where(f: LogFilter): Prisma.RequestLogWhereInput {
   const w: Prisma.RequestLogWhereInput = {};
-  if (f.provider) w.provider = f.provider;
+  // Any provider the request went to: the one that served it, or one that failed inside its chain (skipped ones
+  // were never tried).
+  if (f.provider) {
+    w.OR = [
+      { provider: f.provider },
+      { attempts: { array_contains: [{ provider: f.provider, outcome: "failed" }] } },
+      { attempts: { array_contains: [{ provider: f.provider, outcome: "served" }] } },
+    ];
+  }
   if (f.model) w.model = f.model;
   if (f.apiKeyId) w.apiKeyId = f.apiKeyId;
   if (f.status) {

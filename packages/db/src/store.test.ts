@@ -186,6 +186,10 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     expect(await store.logs.count({ status: "200" })).toBe(n - Math.ceil(n / 5));
     expect(await store.logs.count({ apiKeyId: "key_a" })).toBe(n / 2);
     expect(await store.logs.count({ from: new Date(Date.UTC(2026, 10, 25, 10, 0, 0) + 1000 * 1000) })).toBe(n - 1000);
+    // Provider "a" served nothing but failed in every chain: it matches them all, as "b" (which served) does.
+    expect(await store.logs.count({ provider: "a" })).toBe(n);
+    expect(await store.logs.count({ provider: "b" })).toBe(n);
+    expect(await store.logs.count({ provider: "c" })).toBe(0);
     const first = (await store.logs.query({ provider: "b" }, null, 1)).rows[0]!;
     expect(await store.logs.get(first.id)).toEqual(first);
     expect(first.attempts.map((a) => a.outcome)).toEqual(["failed", "served"]);

@@ -97,6 +97,7 @@ export interface TeamStore {
 }
 
 export interface LogFilter {
+  /** Any provider tried: the one that served, or one that failed in the chain. */
   provider?: string;
   model?: string;
   /** Exact status, or a class: "2xx", "4xx", "5xx". */

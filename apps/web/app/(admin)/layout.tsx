@@ -3,6 +3,7 @@ import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { getRuntime } from "@/lib/runtime";
 import { isValidSession, SESSION_COOKIE } from "@/lib/admin/session";
+import Nav from "./nav";
 
 export const dynamic = "force-dynamic";
 
@@ -15,11 +16,7 @@ export default async function AdminLayout({ children }: { children: ReactNode })
         <a className="brand" href="/providers">
           Interference
         </a>
-        <a href="/providers">Providers</a>
-        <a href="/logs">Request logs</a>
-        <a href="/usage">Usage</a>
-        <a href="/keys">API keys</a>
-        <a href="/teams">Teams</a>
+        <Nav />
         <form method="post" action="/api/admin/logout" style={{ display: "flex", gap: 8 }}>
           <button type="submit">Sign out</button>
           <button type="submit" formAction="/api/admin/logout?everywhere=1" title="End every dashboard session, on every replica">

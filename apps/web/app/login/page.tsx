@@ -1,8 +1,10 @@
 export const dynamic = "force-dynamic";
+export const metadata = { title: "Sign in" };
 
 const MESSAGES: Record<string, string> = {
   "wrong-password": "Wrong password.",
   "too-many-attempts": "Too many attempts: wait a minute.",
+  expired: "Your session has ended (it expired, or you signed out elsewhere): sign in again.",
 };
 
 export default async function Login({ searchParams }: { searchParams: Promise<{ error?: string }> }) {

@@ -44,7 +44,10 @@ export function adminPasswordHash(store: Store, env = process.env): Promise<stri
       const generated = randomBytes(12).toString("base64url");
       passwordHash = await hashPassword(generated);
       await store.settings.set("admin_password_hash", passwordHash);
-      console.log(`[interference] admin password (shown once; set ADMIN_PASSWORD to choose your own): ${generated}`);
+      console.log(
+        `[interference] dashboard admin password, generated on this first start and shown only now: ${generated}\n` +
+          "[interference] to choose your own, set ADMIN_PASSWORD and restart (signing in with it then replaces this one)",
+      );
     }
     return passwordHash;
   })());

@@ -31,7 +31,16 @@ export interface AdminContext {
 
 export const CSRF_HEADER = "x-interference-csrf";
 
-const t = initTRPC.context<AdminContext>().create();
+/** Input errors in words (the first problem, naming its field), not the validator's JSON. */
+const t = initTRPC.context<AdminContext>().create({
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    if (error.code !== "BAD_REQUEST" || !(cause instanceof z.ZodError)) return shape;
+    const issue = cause.issues[0];
+    const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+    return { ...shape, message: `${where}${issue?.message ?? "invalid input"}` };
+  },
+});
 
 const admin = t.procedure.use(async ({ ctx, type, next }) => {
   if (!(await isValidSession(ctx.runtime.store, cookieFrom(ctx.headers.get("cookie"))))) {
@@ -189,10 +198,15 @@ export const appRouter = t.router({
         z.object({
           provider: z.string().optional(),
           model: z.string().optional(),
-          status: z.string().optional(),
+          // An exact code or a class; anything else is said, not silently ignored.
+          status: z
+            .string()
+            .trim()
+            .regex(/^$|^[1-5](\d\d|xx)$/i, "Status must be a code such as 200 or 429, or a class such as 4xx or 5xx.")
+            .optional(),
           apiKeyId: z.string().optional(),
-          from: z.string().optional(),
-          to: z.string().optional(),
+          from: z.iso.datetime({ offset: true }).optional(),
+          to: z.iso.datetime({ offset: true }).optional(),
           cursor: z.string().nullish(),
           limit: z.number().int().min(1).max(200).default(50),
         }),

@@ -142,6 +142,13 @@ export default function KeysView() {
           </tr>
         </thead>
         <tbody>
+          {keys?.length === 0 && (
+            <tr>
+              <td colSpan={9} className="muted">
+                No API keys yet: /v1 is open to anyone who can reach it until the first key is made.
+              </td>
+            </tr>
+          )}
           {(keys ?? []).map((k) => (
             <tr key={k.id} data-key={k.name}>
               <td>
@@ -172,7 +179,14 @@ export default function KeysView() {
                 ) : (
                   <>
                     <button onClick={() => setEditing({ id: k.id, name: k.name, teamId: k.team?.id ?? "", budgets: toRows(k.budgets) })}>Edit</button>
-                    <button onClick={() => void trpc.keys.revoke.mutate({ id: k.id }).then(load, (e) => setError(e.message))}>Revoke</button>
+                    <button
+                      onClick={() => {
+                        if (!window.confirm(`Revoke ${k.name}? Requests with it are refused at once, on every replica. This cannot be undone.`)) return;
+                        void trpc.keys.revoke.mutate({ id: k.id }).then(load, (e) => setError(e.message));
+                      }}
+                    >
+                      Revoke
+                    </button>
                   </>
                 )}
               </td>

@@ -1,54 +1,126 @@
 "use client";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { trpc } from "@/lib/trpc/client";
 
 type Page = Awaited<ReturnType<typeof trpc.logs.list.query>>;
 type Row = Page["rows"][number];
+type Key = Awaited<ReturnType<typeof trpc.keys.list.query>>[number];
+
+/** The filters as the URL and the form hold them: text, and times in the admin's own time zone. */
 const FILTERS = ["provider", "model", "status", "apiKeyId", "from", "to"] as const;
+type Filter = Partial<Record<(typeof FILTERS)[number], string>>;
+
+const LABELS: Record<(typeof FILTERS)[number], string> = {
+  provider: "Provider (any tried)",
+  model: "Model",
+  status: "Status",
+  apiKeyId: "API key",
+  from: "From (your time)",
+  to: "To (your time)",
+};
+
+function filterFromUrl(): { filter: Filter; open: string | null } {
+  const q = new URLSearchParams(window.location.search);
+  const filter: Filter = {};
+  for (const f of FILTERS) if (q.get(f)) filter[f] = q.get(f)!;
+  return { filter, open: q.get("request") };
+}
+
+/** Filters and the open request in the URL: a view can be shared, reloaded and gone back to. */
+function writeUrl(filter: Filter, open: string | null): void {
+  const q = new URLSearchParams();
+  for (const f of FILTERS) if (filter[f]) q.set(f, filter[f]!);
+  if (open) q.set("request", open);
+  const url = `${window.location.pathname}${q.size ? `?${q}` : ""}`;
+  if (url !== `${window.location.pathname}${window.location.search}`) window.history.replaceState(null, "", url);
+}
+
+/** A datetime-local value is the browser's local time: sent to the server as the instant it means. */
+const instant = (local: string | undefined) => (local ? new Date(local).toISOString() : undefined);
 
 export default function LogsView() {
-  const [filter, setFilter] = useState<Record<string, string>>({});
+  /** What the form shows, and what the table was asked for: queries run on submit, not on every keystroke. */
+  const [draft, setDraft] = useState<Filter>({});
+  const [applied, setApplied] = useState<Filter | null>(null);
   const [rows, setRows] = useState<Row[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [detail, setDetail] = useState<Row | null>(null);
+  const [keys, setKeys] = useState<Key[]>([]);
   const [error, setError] = useState<string | null>(null);
+  /** Only the newest query's answer is shown: an older one that arrives late is dropped. */
+  const latest = useRef(0);
+  const panel = useRef<HTMLElement>(null);
 
-  const load = useCallback(
-    (from: string | null, append: boolean) =>
-      trpc.logs.list.query({ ...filter, cursor: from, limit: 50 }).then(
-        (page) => {
-          setRows((r) => (append ? [...r, ...page.rows] : page.rows));
-          setCursor(page.nextCursor);
-        },
-        (e) => setError(e.message),
-      ),
-    [filter],
-  );
-  useEffect(() => void load(null, false), [load]);
+  useEffect(() => {
+    const { filter, open } = filterFromUrl();
+    setDraft(filter);
+    setApplied(filter);
+    if (open) void trpc.logs.get.query({ id: open }).then(setDetail, () => undefined);
+    trpc.keys.list.query().then(setKeys, () => undefined);
+  }, []);
+
+  const load = useCallback((filter: Filter, from: string | null, append: boolean) => {
+    const ticket = ++latest.current;
+    setError(null);
+    return trpc.logs.list.query({ ...filter, from: instant(filter.from), to: instant(filter.to), cursor: from, limit: 50 }).then(
+      (page) => {
+        if (ticket !== latest.current) return;
+        setRows((r) => (append ? [...r, ...page.rows] : page.rows));
+        setCursor(page.nextCursor);
+      },
+      (e: Error) => ticket === latest.current && setError(e.message),
+    );
+  }, []);
+  useEffect(() => {
+    if (applied) void load(applied, null, false);
+  }, [applied, load]);
+  useEffect(() => {
+    if (applied) writeUrl(applied, detail?.id ?? null);
+  }, [applied, detail]);
+  useEffect(() => {
+    if (detail) panel.current?.focus();
+  }, [detail]);
+
+  const keyName = (id: string | null) => (id ? (keys.find((k) => k.id === id)?.name ?? id) : null);
 
   return (
     <>
       <h1>Request logs</h1>
-      <form className="row card" onSubmit={(e) => (e.preventDefault(), void load(null, false))} aria-label="filters">
+      <form className="row card" onSubmit={(e) => (e.preventDefault(), setApplied({ ...draft }))} aria-label="filters">
         {FILTERS.map((f) => (
           <label key={f}>
-            {f === "apiKeyId" ? "API key id" : f}
-            <input
-              name={f}
-              type={f === "from" || f === "to" ? "datetime-local" : "text"}
-              placeholder={f === "status" ? "200, 4xx, 5xx" : ""}
-              value={filter[f] ?? ""}
-              onChange={(e) => setFilter({ ...filter, [f]: e.target.value })}
-            />
+            {LABELS[f]}
+            {f === "apiKeyId" ? (
+              <select name={f} value={draft[f] ?? ""} onChange={(e) => setDraft({ ...draft, [f]: e.target.value })}>
+                <option value="">any key</option>
+                {keys.map((k) => (
+                  <option key={k.id} value={k.id}>
+                    {k.name}
+                  </option>
+                ))}
+              </select>
+            ) : (
+              <input
+                name={f}
+                type={f === "from" || f === "to" ? "datetime-local" : "text"}
+                placeholder={f === "status" ? "200, 4xx, 5xx" : ""}
+                value={draft[f] ?? ""}
+                onChange={(e) => setDraft({ ...draft, [f]: e.target.value })}
+              />
+            )}
           </label>
         ))}
         <button className="primary" type="submit">
           Filter
         </button>
       </form>
-      {error && <p className="bad">{error}</p>}
+      {error && (
+        <p className="bad" role="alert">
+          {error}
+        </p>
+      )}
       {detail && (
-        <div className="card" aria-label="request detail">
+        <aside className="card detail-panel" aria-label="request detail" tabIndex={-1} ref={panel}>
           <div className="row" style={{ justifyContent: "space-between" }}>
             <h2>Request {detail.id}</h2>
             <button onClick={() => setDetail(null)}>Close</button>
@@ -59,7 +131,7 @@ export default function LogsView() {
           </p>
           <p>
             Model {detail.model ?? "(default)"} → {detail.servedModel ?? "–"} · requested providers: {detail.requestedProviders ?? "(any)"} · key{" "}
-            {detail.apiKeyId ?? "none"}
+            {keyName(detail.apiKeyId) ?? "none"}
           </p>
           <h3>Providers tried</h3>
           <ol>
@@ -74,8 +146,10 @@ export default function LogsView() {
           {detail.error && <p className="bad">Error: {detail.error}</p>}
           <p className="muted">
             Tokens: {detail.promptTokens ?? "–"} in, {detail.completionTokens ?? "–"} out · cost {usd(detail.cost, detail.costEstimated)}
+            {detail.audioBytes != null && ` · audio ${detail.audioBytes} bytes`}
+            {detail.audioSeconds != null && `, ${detail.audioSeconds} s`}
           </p>
-        </div>
+        </aside>
       )}
       <table>
         <thead>
@@ -93,7 +167,15 @@ export default function LogsView() {
         </thead>
         <tbody>
           {rows.map((r) => (
-            <tr key={r.id} onClick={() => setDetail(r)} style={{ cursor: "pointer" }} data-log={r.id}>
+            <tr
+              key={r.id}
+              onClick={() => setDetail(r)}
+              onKeyDown={(e) => (e.key === "Enter" || e.key === " ") && (e.preventDefault(), setDetail(r))}
+              tabIndex={0}
+              aria-label={`request ${r.id}: ${r.route}, status ${r.status}`}
+              style={{ cursor: "pointer" }}
+              data-log={r.id}
+            >
               <td>{new Date(r.time).toLocaleString()}</td>
               <td>
                 {r.route}
@@ -105,14 +187,16 @@ export default function LogsView() {
               <td>{r.latencyMs} ms</td>
               <td>{r.totalTokens ?? "–"}</td>
               <td>{usd(r.cost, r.costEstimated)}</td>
-              <td className="muted">{r.apiKeyId ?? "–"}</td>
+              <td className="muted" data-key-name>
+                {keyName(r.apiKeyId) ?? "–"}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
-      {rows.length === 0 && <p className="muted">No requests match.</p>}
-      {cursor && (
-        <button style={{ marginTop: 12 }} onClick={() => void load(cursor, true)}>
+      {rows.length === 0 && !error && <p className="muted">No requests match.</p>}
+      {cursor && applied && (
+        <button style={{ marginTop: 12 }} onClick={() => void load(applied, cursor, true)}>
           Older
         </button>
       )}
