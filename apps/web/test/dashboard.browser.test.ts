@@ -95,8 +95,20 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   expect(await page.inputValue('form[aria-label="provider form"] textarea')).toContain("circuit_breaker");
   expect(await page.textContent("body")).not.toContain("sk-alpha-secret-1234");
   await shot("provider-edit");
+  expect(await page.getAttribute('form[aria-label="provider form"] input[name=id]', "readonly")).not.toBeNull(); // an edit keeps its id
   await page.click('form[aria-label="provider form"] button[type=submit]');
   await page.waitForSelector('form[aria-label="provider form"]', { state: "detached" });
+  // Adding a provider under an id that exists is refused, in words, instead of replacing that provider.
+  await page.click("text=Add provider");
+  await page.fill('form[aria-label="provider form"] input[name=id]', "alpha");
+  await page.click('form[aria-label="provider form"] button[type=submit]');
+  expect(await page.textContent('p[role="alert"]')).toBe("A provider with the id alpha exists: edit it, or choose another id.");
+  await page.click('form[aria-label="provider form"] >> text=Cancel');
+  expect(await page.textContent('tr[data-provider="alpha"]')).toContain(`${a.url}/v1`);
+  // Latencies rounded as people read them.
+  await page.reload();
+  await page.waitForSelector('tr[data-provider="beta"] [data-latency]');
+  expect(await page.textContent('tr[data-provider="beta"] [data-latency]')).toMatch(/^p50 \d+ ms · p95 \d+ ms$/);
   expect(((await (await chat()).json()) as any).provider).toBe("beta"); // still off, still served by beta after it
 
   // A team first, with a monthly budget, so that the key can join it.

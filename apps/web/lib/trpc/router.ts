@@ -117,6 +117,8 @@ const providerForm = z.object({
   audio_models: z.string().default(""),
   enabled: z.boolean(),
   settings: z.string().max(100_000),
+  /** "add" refuses an id that exists (it would replace that provider); "edit" needs it to exist; absent: either. */
+  mode: z.enum(["add", "edit"]).optional(),
 });
 
 export const appRouter = t.router({
@@ -149,7 +151,11 @@ export const appRouter = t.router({
     }),
     save: admin.input(providerForm).mutation(async ({ ctx, input }) => {
       const { registry } = ctx.runtime.gateway;
-      const previous = registry.get(input.id)?.config;
+      const previous = registry.get(input.id.trim())?.config;
+      if (input.mode === "add" && previous) {
+        throw new TRPCError({ code: "CONFLICT", message: `A provider with the id ${input.id.trim()} exists: edit it, or choose another id.` });
+      }
+      if (input.mode === "edit" && !previous) throw new TRPCError({ code: "NOT_FOUND", message: `No provider ${input.id.trim()} to edit.` });
       let config: ProviderConfig;
       try {
         config = normalizeProvider(fromProviderForm(input));

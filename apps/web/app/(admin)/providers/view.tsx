@@ -20,6 +20,8 @@ const EMPTY: Form = {
 export default function ProvidersView() {
   const [providers, setProviders] = useState<Provider[] | null>(null);
   const [form, setForm] = useState<Form | null>(null);
+  /** The provider being edited (null: adding a new one): its id stays as it is. */
+  const [editing, setEditing] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => trpc.providers.list.query().then(setProviders, (e) => setError(e.message)), []);
   useEffect(() => void load(), [load]);
@@ -31,13 +33,13 @@ export default function ProvidersView() {
     );
   // The provider as configured (its base URL, aliases, headers, timeouts and options), so an unchanged save
   // changes nothing.
-  const edit = (p: Provider) => setForm({ ...p.form });
+  const edit = (p: Provider) => (setEditing(p.id), setForm({ ...p.form }));
 
   return (
     <>
       <div className="row" style={{ justifyContent: "space-between" }}>
         <h1>Providers</h1>
-        <button onClick={() => setForm({ ...EMPTY })}>Add provider</button>
+        <button onClick={() => (setEditing(null), setForm({ ...EMPTY }))}>Add provider</button>
       </div>
       {error && (
         <p className="bad" role="alert">
@@ -50,13 +52,20 @@ export default function ProvidersView() {
           aria-label="provider form"
           onSubmit={(e) => {
             e.preventDefault();
-            void act(trpc.providers.save.mutate(form).then(() => setForm(null)));
+            void act(trpc.providers.save.mutate({ ...form, mode: editing ? "edit" : "add" }).then(() => setForm(null)));
           }}
         >
           <div className="row">
             <label>
               Id
-              <input value={form.id} onChange={(e) => setForm({ ...form, id: e.target.value })} required />
+              <input
+                name="id"
+                value={form.id}
+                onChange={(e) => setForm({ ...form, id: e.target.value })}
+                required
+                readOnly={editing !== null}
+                title={editing !== null ? "A provider's id cannot change: add a new provider and delete this one" : undefined}
+              />
             </label>
             <label>
               Type
@@ -175,9 +184,12 @@ export default function ProvidersView() {
                 <td>
                   {p.stats ? (
                     <>
-                      {p.stats.requests} req · {(p.stats.errorRate * 100).toFixed(1)}% errors
-                      <div className="muted">
-                        p50 {p.stats.p50Ms ?? "–"} ms · p95 {p.stats.p95Ms ?? "–"} ms
+                      {p.stats.requests} req ·{" "}
+                      <span title="Of the requests this provider took part in (tried or served), those it did not serve">
+                        {(p.stats.errorRate * 100).toFixed(1)}% failed here
+                      </span>
+                      <div className="muted" data-latency>
+                        p50 {ms(p.stats.p50Ms)} · p95 {ms(p.stats.p95Ms)}
                       </div>
                     </>
                   ) : (
@@ -196,4 +208,10 @@ export default function ProvidersView() {
       )}
     </>
   );
+}
+
+/** "171 ms", "1.2 s", "–": latencies as people read them. */
+function ms(value: number | null): string {
+  if (value === null) return "–";
+  return value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
 }
