@@ -57,6 +57,26 @@ afterAll(async () => {
   if (present) console.log(`[dashboard] screenshots in ${ARTIFACTS}`);
 });
 
+/** WCAG contrast ratios in the page: body text on the page, and table-header text on its background (null: no table). */
+function contrastOf(): { body: number; header: number | null } {
+  const rgb = (s: string) =>
+    s
+      .match(/\d+(\.\d+)?/g)!
+      .slice(0, 3)
+      .map(Number);
+  const lum = (c: number[]) => {
+    const [r, g, b] = c.map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+  };
+  const ratio = (fg: string, bg: string) => {
+    const [a, b] = [lum(rgb(fg)), lum(rgb(bg))];
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  };
+  const body = getComputedStyle(document.body);
+  const th = document.querySelector("th");
+  return { body: ratio(body.color, body.backgroundColor), header: th ? ratio(getComputedStyle(th).color, getComputedStyle(th).backgroundColor) : null };
+}
+
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 const chat = (headers: Record<string, string> = {}) =>
   fetch(`${server.url}/v1/chat/completions`, {
@@ -143,21 +163,7 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   // Every page has its own title, and the navigation marks where the admin is; table headers are legible (AA).
   expect(await page.title()).toBe("API keys · Interference");
   expect(await page.getAttribute('nav[aria-label="dashboard"] a[aria-current="page"]', "href")).toBe("/keys");
-  const contrast = await page.evaluate(() => {
-    const th = document.querySelector("th")!;
-    const rgb = (s: string) =>
-      s
-        .match(/\d+(\.\d+)?/g)!
-        .slice(0, 3)
-        .map(Number);
-    const lum = (c: number[]) => {
-      const [r, g, b] = c.map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
-      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
-    };
-    const [a, b] = [lum(rgb(getComputedStyle(th).color)), lum(rgb(getComputedStyle(th).backgroundColor))];
-    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-  });
-  expect(contrast).toBeGreaterThanOrEqual(4.5);
+  expect((await page.evaluate(contrastOf)).header).toBeGreaterThanOrEqual(4.5);
 
   // The request, with its key and chain, in the logs (rows are written in batches: poll briefly).
   await page.goto(`${server.url}/logs`);
@@ -252,6 +258,28 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   expect(await page.textContent('[data-group="beta"] h2')).toBe("beta $0.000135");
   expect(await page.textContent('[data-group="beta"]')).toContain("Spend (USD)");
   await shot("usage");
+
+  // Every page at a phone's width fits it (nothing wider than the screen, Sign out in view), and in dark mode
+  // (following the system) keeps its text legible.
+  for (const name of ["providers", "logs", "usage", "keys", "teams"]) {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.goto(`${server.url}/${name}`);
+    await page.waitForSelector("h1");
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), name).toBeLessThanOrEqual(390);
+    const signOut = (await (await page.$("text=Sign out"))!.boundingBox())!;
+    expect(signOut.x + signOut.width, name).toBeLessThanOrEqual(390);
+    await shot(`${name}-phone`);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.reload();
+    await page.waitForSelector("h1");
+    const { body, header } = await page.evaluate(contrastOf);
+    expect(body, name).toBeGreaterThanOrEqual(4.5);
+    if (header !== null) expect(header, name).toBeGreaterThanOrEqual(4.5);
+    await shot(`${name}-dark`);
+  }
+  await page.emulateMedia({ colorScheme: "light" });
 
   // Revoking asks first: dismissed, the key still works; accepted, it is revoked.
   await page.goto(`${server.url}/keys`);
