@@ -8,6 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
+import axe from "axe-core";
+
+const axeSource = axe.source;
 import { startFakeServer, sendJson, openaiCompletion, type FakeServer } from "@interference/core/test-support";
 import { startServer, writeConfig, WEB_DIR, type RunningServer } from "./support/server";
 
@@ -75,6 +78,20 @@ function contrastOf(): { body: number; header: number | null } {
   const body = getComputedStyle(document.body);
   const th = document.querySelector("th");
   return { body: ratio(body.color, body.backgroundColor), header: th ? ratio(getComputedStyle(th).color, getComputedStyle(th).backgroundColor) : null };
+}
+
+/** axe-core's WCAG 2 A and AA rules on the page: the serious and critical violations, with where they are. */
+async function seriousViolations(): Promise<string[]> {
+  await page.addScriptTag({ content: axeSource });
+  return page.evaluate(async () => {
+    type Result = { violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> };
+    const result = await (window as unknown as { axe: { run(o: object): Promise<Result> } }).axe.run({
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] },
+    });
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
 }
 
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -270,6 +287,7 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
     const signOut = (await (await page.$("text=Sign out"))!.boundingBox())!;
     expect(signOut.x + signOut.width, name).toBeLessThanOrEqual(390);
     await shot(`${name}-phone`);
+    expect(await seriousViolations(), `${name}, phone`).toEqual([]);
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.emulateMedia({ colorScheme: "dark" });
     await page.reload();
@@ -278,6 +296,7 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
     expect(body, name).toBeGreaterThanOrEqual(4.5);
     if (header !== null) expect(header, name).toBeGreaterThanOrEqual(4.5);
     await shot(`${name}-dark`);
+    expect(await seriousViolations(), `${name}, dark`).toEqual([]);
   }
   await page.emulateMedia({ colorScheme: "light" });
 
