@@ -265,15 +265,28 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   await shot("teams");
 
   await page.goto(`${server.url}/usage`);
-  await page.selectOption("select >> nth=0", "team");
+  expect(await page.title()).toBe("Usage · Interference");
+  await page.selectOption("select[name=groupBy]", "team");
   await page.waitForSelector('[data-group^="team_"]');
-  expect(await page.textContent('[data-group^="team_"] h2')).toBe("platform $0.000045");
-  await page.selectOption("select >> nth=0", "provider");
-  await page.goto(`${server.url}/usage`);
+  expect(await page.textContent('[data-group^="team_"] td:first-child')).toBe("platform");
+  expect(await page.textContent('[data-group^="team_"] td:nth-child(2)')).toBe("$0.000045");
+  // Requests no team's key made are said in words, not "(none)".
+  expect(await page.textContent('[data-group="(no team)"] td:first-child')).toBe("(no team)");
+  await page.selectOption("select[name=groupBy]", "provider");
   await page.waitForSelector('[data-group="beta"]');
-  // beta served the three requests that reached a provider, each at 45 µ$.
-  expect(await page.textContent('[data-group="beta"] h2')).toBe("beta $0.000135");
-  expect(await page.textContent('[data-group="beta"]')).toContain("Spend (USD)");
+  // beta served the three requests that reached a provider, each at 45 µ$: the top spender, first.
+  expect(await page.textContent('table[aria-label="top spenders"] tbody tr:first-child td:first-child')).toBe("beta");
+  expect(await page.textContent('[data-group="beta"] td:nth-child(2)')).toBe("$0.000135");
+  // Charts with a time axis: over the last hour, one point a minute, labelled as clock times.
+  await page.selectOption("select[name=range]", "60");
+  await page.waitForSelector("text=one point per minute");
+  await page.waitForSelector('[data-chart="requests"] .recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value');
+  const ticks = await page.$$eval('[data-chart="requests"] .recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value', (els) =>
+    els.map((e) => e.textContent),
+  );
+  expect(ticks.length).toBeGreaterThan(2);
+  for (const t of ticks) expect(t).toMatch(/^\d{1,2}:\d{2}/);
+  expect(await page.$$('[data-chart="requests"] .recharts-bar-rectangle .recharts-rectangle')).not.toHaveLength(0);
   await shot("usage");
 
   // Every page at a phone's width fits it (nothing wider than the screen, Sign out in view), and in dark mode

@@ -236,22 +236,21 @@ export const appRouter = t.router({
   usage: admin
     .input(
       z.object({
-        hours: z
+        /** The range, back from now: 15 minutes to 30 days. */
+        minutes: z
           .number()
           .int()
-          .min(1)
-          .max(24 * 30)
-          .default(24),
+          .min(5)
+          .max(30 * 24 * 60)
+          .default(24 * 60),
         groupBy: z.enum(["provider", "apiKey", "model", "team"]).default("provider"),
       }),
     )
     .query(async ({ ctx, input }) => {
       const { logs, apiKeys, teams } = ctx.runtime.store;
-      const buckets = await logs.usage({
-        since: new Date(Date.now() - input.hours * 3600_000),
-        bucket: input.hours > 48 ? "day" : "hour",
-        groupBy: input.groupBy,
-      });
+      // Buckets that fit the range: minutes for an hour, hours for two days, days beyond.
+      const bucket: "minute" | "hour" | "day" = input.minutes <= 120 ? "minute" : input.minutes <= 48 * 60 ? "hour" : "day";
+      const rows = await logs.usage({ since: new Date(Date.now() - input.minutes * 60_000), bucket, groupBy: input.groupBy });
       // Keys and teams are shown by name (their ids stay in the tooltip).
       const names =
         input.groupBy === "apiKey"
@@ -259,7 +258,13 @@ export const appRouter = t.router({
           : input.groupBy === "team"
             ? new Map((await teams.list()).map((t) => [t.id, t.name]))
             : null;
-      return buckets.map((b) => ({ ...b, label: names?.get(b.group) ?? b.group }));
+      // The catch-all groups, said in words: requests no provider served, or that named no model, key or team.
+      const NONE: Record<string, string> = {
+        "(none)": input.groupBy === "provider" ? "(not served)" : "(no model)",
+        "(no key)": "(no key)",
+        "(no team)": "(no team)",
+      };
+      return { bucket, buckets: rows.map((b) => ({ ...b, label: names?.get(b.group) ?? NONE[b.group] ?? b.group })) };
     }),
 
   keys: t.router({

@@ -1,58 +1,81 @@
 "use client";
-import { useEffect, useState } from "react";
+/**
+ * Usage over time, per provider, model, key or team: spend, requests, tokens and errors, drawn with Recharts (a
+ * well-kept React charting library that works with React 19: time axes, tooltips, legends, responsive sizing),
+ * buckets fitted to the range (minutes for an hour), the top spenders first.
+ */
+import { useEffect, useMemo, useState } from "react";
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { trpc } from "@/lib/trpc/client";
 
-type Bucket = Awaited<ReturnType<typeof trpc.usage.query>>[number];
-const METRICS = [
-  { key: "cost", label: "Spend (USD)", color: "#15803d" },
-  { key: "requests", label: "Requests", color: "#4f46e5" },
-  { key: "tokens", label: "Tokens", color: "#0891b2" },
-  { key: "errors", label: "Errors", color: "#b91c1c" },
-] as const;
-
-/** Counts as they are, dollars to a millionth. */
-const round = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(6));
+type Usage = Awaited<ReturnType<typeof trpc.usage.query>>;
 type GroupBy = "provider" | "apiKey" | "model" | "team";
+type Metric = "cost" | "requests" | "tokens" | "errors";
 
-/** A bar chart in plain SVG: a few dozen bars need no charting library. */
-function Bars({ points, color, label }: { points: Array<{ t: Date; v: number }>; color: string; label: string }) {
-  // The tallest bar fills the chart; an empty chart keeps a scale of 1 (dollars are often far below 1).
-  const max = Math.max(...points.map((p) => p.v)) || 1;
-  const w = 600,
-    h = 90,
-    bw = points.length ? w / points.length : w;
-  return (
-    <svg viewBox={`0 0 ${w} ${h + 14}`} width="100%" height={h + 14} role="img" aria-label={label}>
-      {points.map((p, i) => (
-        <rect key={i} x={i * bw + 1} y={h - (p.v / max) * h} width={Math.max(1, bw - 2)} height={(p.v / max) * h} fill={color}>
-          <title>{`${new Date(p.t).toLocaleString()}: ${round(p.v)}`}</title>
-        </rect>
-      ))}
-      <text x={0} y={h + 12} fontSize={10} fill="#6b7280">
-        max {round(max)}
-      </text>
-    </svg>
-  );
-}
+const RANGES = [
+  { minutes: 15, label: "15 minutes" },
+  { minutes: 60, label: "1 hour" },
+  { minutes: 24 * 60, label: "24 hours" },
+  { minutes: 7 * 24 * 60, label: "7 days" },
+  { minutes: 30 * 24 * 60, label: "30 days" },
+];
+const METRICS: Array<{ key: Metric; label: string }> = [
+  { key: "cost", label: "Spend (USD)" },
+  { key: "requests", label: "Requests" },
+  { key: "tokens", label: "Tokens" },
+  { key: "errors", label: "Errors (status ≥ 400)" },
+];
+/** Distinct in light and dark, and for the common kinds of colour blindness (Okabe–Ito). */
+const COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"];
+const STEP_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+
+/** Axis ticks: two significant digits. */
+const usd = (v: number) => (v === 0 ? "$0" : v >= 1 ? `$${v.toFixed(2)}` : `$${v.toPrecision(2)}`);
+/** Totals: to the cent from a dollar, to a millionth below a cent. */
+const money = (v: number) => `$${v.toFixed(v >= 1 ? 2 : v >= 0.01 ? 4 : 6)}`;
+const compact = (v: number) => new Intl.NumberFormat(undefined, { notation: "compact" }).format(v);
 
 export default function UsageView() {
   const [groupBy, setGroupBy] = useState<GroupBy>("provider");
-  const [hours, setHours] = useState(24);
-  const [data, setData] = useState<Bucket[] | null>(null);
+  const [minutes, setMinutes] = useState(24 * 60);
+  const [data, setData] = useState<Usage | null>(null);
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => void trpc.usage.query({ hours, groupBy }).then(setData, (e) => setError(e.message)), [hours, groupBy]);
+  useEffect(() => {
+    let current = true;
+    trpc.usage.query({ minutes, groupBy }).then(
+      (d) => current && setData(d),
+      (e: Error) => current && setError(e.message),
+    );
+    return () => void (current = false);
+  }, [minutes, groupBy]);
 
-  // Top spenders first (then by requests): the card order is the ranking.
-  const totals = new Map<string, { cost: number; requests: number }>();
-  const labels = new Map((data ?? []).map((b) => [b.group, b.label]));
-  for (const b of data ?? []) {
-    const t = totals.get(b.group) ?? { cost: 0, requests: 0 };
-    totals.set(b.group, { cost: t.cost + b.cost, requests: t.requests + b.requests });
-  }
-  const groups = [...totals.keys()].sort((a, b) => totals.get(b)!.cost - totals.get(a)!.cost || totals.get(b)!.requests - totals.get(a)!.requests);
-  const step = hours > 48 ? 86_400_000 : 3_600_000;
-  const start = Math.floor((Date.now() - hours * 3_600_000) / step) * step;
-  const slots = Array.from({ length: Math.ceil((Date.now() - start) / step) }, (_, i) => start + i * step);
+  const view = useMemo(() => {
+    if (!data) return null;
+    // Top spenders first (then by requests): the legend's and the table's order.
+    const totals = new Map<string, { label: string; cost: number; requests: number; tokens: number; errors: number }>();
+    for (const b of data.buckets) {
+      const t = totals.get(b.group) ?? { label: b.label, cost: 0, requests: 0, tokens: 0, errors: 0 };
+      totals.set(b.group, {
+        label: b.label,
+        cost: t.cost + b.cost,
+        requests: t.requests + b.requests,
+        tokens: t.tokens + b.tokens,
+        errors: t.errors + b.errors,
+      });
+    }
+    const groups = [...totals.entries()].sort(([, a], [, b]) => b.cost - a.cost || b.requests - a.requests);
+    // Every bucket of the range, empty ones included, so the time axis is the range itself.
+    const step = STEP_MS[data.bucket];
+    const end = Date.now();
+    const start = Math.floor((end - minutes * 60_000) / step) * step;
+    const slots = Array.from({ length: Math.ceil((end - start) / step) }, (_, i) => start + i * step);
+    const byKey = new Map(data.buckets.map((b) => [`${new Date(b.t).getTime()}|${b.group}`, b]));
+    const series = (metric: Metric) => slots.map((t) => Object.fromEntries([["t", t], ...groups.map(([g]) => [g, byKey.get(`${t}|${g}`)?.[metric] ?? 0])]));
+    return { groups, series };
+  }, [data, minutes]);
+
+  const tick = (t: number) =>
+    new Date(t).toLocaleString(undefined, data?.bucket === "day" ? { month: "short", day: "numeric" } : { hour: "2-digit", minute: "2-digit" });
 
   return (
     <>
@@ -60,43 +83,82 @@ export default function UsageView() {
       <div className="row card">
         <label>
           Per
-          <select value={groupBy} onChange={(e) => setGroupBy(e.target.value as GroupBy)}>
+          <select name="groupBy" value={groupBy} onChange={(e) => setGroupBy(e.target.value as GroupBy)}>
             <option value="provider">provider</option>
-            <option value="apiKey">API key</option>
             <option value="model">model</option>
+            <option value="apiKey">API key</option>
             <option value="team">team</option>
           </select>
         </label>
         <label>
-          Over
-          <select value={hours} onChange={(e) => setHours(Number(e.target.value))}>
-            <option value={1}>1 hour</option>
-            <option value={24}>24 hours</option>
-            <option value={168}>7 days</option>
+          Over the last
+          <select name="range" value={minutes} onChange={(e) => setMinutes(Number(e.target.value))}>
+            {RANGES.map((r) => (
+              <option key={r.minutes} value={r.minutes}>
+                {r.label}
+              </option>
+            ))}
           </select>
         </label>
+        {data && <span className="muted">one point per {data.bucket}</span>}
       </div>
-      {error && <p className="bad">{error}</p>}
-      {data && groups.length === 0 && <p className="muted">No requests in this period.</p>}
-      {groups.map((g) => (
-        <div className="card" key={g} data-group={g}>
-          <h2>
-            <span title={g}>{labels.get(g) || "(no key)"}</span> <span className="muted">${totals.get(g)!.cost.toFixed(6)}</span>
-          </h2>
-          {METRICS.map((m) => {
-            const byT = new Map(data!.filter((b) => b.group === g).map((b) => [new Date(b.t).getTime(), b[m.key]]));
-            const total = [...byT.values()].reduce((s, v) => s + v, 0);
-            return (
-              <div key={m.key}>
-                <div className="muted">
-                  {m.label}: {round(total)}
-                </div>
-                <Bars label={`${m.label} for ${g}`} color={m.color} points={slots.map((t) => ({ t: new Date(t), v: byT.get(t) ?? 0 }))} />
-              </div>
-            );
-          })}
-        </div>
-      ))}
+      {error && (
+        <p className="bad" role="alert">
+          {error}
+        </p>
+      )}
+      {view && view.groups.length === 0 && <p className="muted">No requests in this period.</p>}
+      {view && view.groups.length > 0 && (
+        <>
+          <table aria-label="top spenders" tabIndex={0}>
+            <thead>
+              <tr>
+                <th>{groupBy === "apiKey" ? "API key" : groupBy}</th>
+                <th>Spend</th>
+                <th>Requests</th>
+                <th>Tokens</th>
+                <th>Errors</th>
+              </tr>
+            </thead>
+            <tbody>
+              {view.groups.map(([g, t]) => (
+                <tr key={g} data-group={g}>
+                  <td title={g}>{t.label}</td>
+                  <td>{money(t.cost)}</td>
+                  <td>{t.requests}</td>
+                  <td>{t.tokens}</td>
+                  <td className={t.errors ? "bad" : undefined}>{t.errors}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {METRICS.map((m) => (
+            <section className="card" key={m.key} aria-label={m.label} data-chart={m.key}>
+              <h2>{m.label}</h2>
+              <ResponsiveContainer width="100%" height={220}>
+                <BarChart data={view.series(m.key)} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
+                  <CartesianGrid strokeDasharray="3 3" stroke="var(--line)" vertical={false} />
+                  {/* Every bucket of the range is a slot, so the category axis is an even time axis. */}
+                  <XAxis dataKey="t" tickFormatter={tick} stroke="var(--muted)" fontSize={12} minTickGap={24} />
+                  <YAxis tickFormatter={m.key === "cost" ? usd : compact} stroke="var(--muted)" fontSize={12} width={64} allowDecimals={m.key === "cost"} />
+                  <Tooltip
+                    labelFormatter={(t) => new Date(Number(t)).toLocaleString()}
+                    formatter={(v, name) => [
+                      m.key === "cost" ? `$${Number(v).toFixed(6)}` : String(v),
+                      view.groups.find(([g]) => g === name)?.[1].label ?? name,
+                    ]}
+                    contentStyle={{ background: "var(--surface)", border: "1px solid var(--line)", color: "var(--fg)" }}
+                  />
+                  <Legend formatter={(name) => view.groups.find(([g]) => g === name)?.[1].label ?? name} />
+                  {view.groups.map(([g], i) => (
+                    <Bar key={g} dataKey={g} stackId="1" fill={COLORS[i % COLORS.length]} isAnimationActive={false} />
+                  ))}
+                </BarChart>
+              </ResponsiveContainer>
+            </section>
+          ))}
+        </>
+      )}
     </>
   );
 }
