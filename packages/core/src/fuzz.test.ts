@@ -19,6 +19,12 @@ let upstream: FakeServer, gw: TestGateway;
 beforeAll(async () => {
   upstream = await startFakeServer((req, res, body) => {
     if (req.url?.includes("/images/")) return sendJson(res, 200, { created: 1, data: [{ b64_json: PNG }] });
+    if (req.url?.endsWith("/embeddings")) {
+      const inputs = Array.isArray(body?.input) && typeof body.input[0] !== "number" ? body.input : [body?.input];
+      return sendJson(res, 200, { data: inputs.map((_: unknown, index: number) => ({ index, embedding: [0.5, -0.25] })), usage: { prompt_tokens: 1 } });
+    }
+    if (req.url?.includes("/audio/transcriptions") || req.url?.includes("/audio/translations")) return sendJson(res, 200, { text: "fuzzed" });
+    if (req.url?.endsWith("/audio/speech")) return void (res.writeHead(200, { "content-type": "audio/mpeg" }), res.end(Buffer.alloc(64, 1)));
     // The translating provider (`three`): Gemini's shape.
     const gemini = { candidates: [{ index: 0, content: { role: "model", parts: [{ text: "fuzzed" }] }, finishReason: "STOP" }] };
     if (req.url?.includes(":streamGenerateContent")) return sendSse(res, [{ data: JSON.stringify(gemini) }]);
@@ -28,7 +34,7 @@ beforeAll(async () => {
   });
   gw = await startTestGateway(
     `providers:
-  - { id: one, type: openai, base_url: "${upstream.url}/v1", models: [m, "*"], image_models: [img] }
+  - { id: one, type: openai, base_url: "${upstream.url}/v1", models: [m, "*"], image_models: [img], embedding_models: [emb], audio_models: [whisper-1, tts-1] }
   - { id: two, type: openai, base_url: "${upstream.url}/v1", models: [m], enabled: false }
   - { id: three, type: gemini, base_url: "${upstream.url}/v1beta", models: [m] }
 `,
@@ -167,7 +173,8 @@ it("never answers a 5xx or a non-JSON error, whatever it is sent", async () => {
     fc.asyncProperty(request, async ({ op, param, body, contentType, method }) => {
       cases++;
       const m = method ?? op.method;
-      const path = op.path.replace(/\{[^}]+\}/, param);
+      // A function, so that "$'" or "$&" in the parameter is text, not a replacement pattern.
+      const path = op.path.replace(/\{[^}]+\}/, () => param);
       const res = await fetch(`${gw.url}${path}`, {
         method: m,
         headers: contentType ? { "content-type": contentType } : {},
