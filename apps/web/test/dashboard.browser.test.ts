@@ -29,6 +29,7 @@ beforeAll(async () => {
   const config = writeConfig(`providers:
   - { id: alpha, type: openai, base_url: "${a.url}/v1", api_key: sk-alpha-secret-1234, models: [m] }
   - { id: beta, type: openai, base_url: "${b.url}/v1", models: [m], prices: { m: { input: 3, output: 15 } } }
+  - { id: gamma, type: openai, base_url: "http://127.0.0.1:9/v1", models: [g], retries: { max: 0 }, circuit_breaker: { failure_threshold: 1, cooldown_ms: 60000 } }
 `);
   server = await startServer({
     config,
@@ -118,6 +119,17 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   expect(await page.textContent('tr[data-provider="alpha"] [data-unpriced]')).toContain("no price: m");
   expect(await page.$('tr[data-provider="beta"] [data-unpriced]')).toBeNull();
   await shot("providers");
+  // A provider that fails opens its circuit: the page, refreshing on its own, shows it with the retry countdown.
+  const down = await fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "g", messages: [{ role: "user", content: "hi" }] }),
+  });
+  expect(down.status).toBe(502);
+  await page.waitForSelector('tr[data-provider="gamma"] [data-circuit]', { timeout: 10_000 });
+  expect(await page.textContent('tr[data-provider="gamma"] [data-circuit]')).toMatch(/^circuit open · retry in \d+ s$/);
+  expect(await page.textContent('tr[data-provider="gamma"] [data-last-error]')).toMatch(/^last error \d+ s ago: /);
+  await shot("providers-circuit");
 
   // alpha serves first until it is switched off; the next request then skips it.
   expect(((await (await chat()).json()) as any).provider).toBe("alpha");

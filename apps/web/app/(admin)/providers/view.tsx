@@ -25,6 +25,13 @@ export default function ProvidersView() {
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => trpc.providers.list.query().then(setProviders, (e) => setError(e.message)), []);
   useEffect(() => void load(), [load]);
+  /** Health, circuits and figures change on their own: refreshed every 5 s while live (pausable). */
+  const [live, setLive] = useState(true);
+  useEffect(() => {
+    if (!live) return;
+    const timer = setInterval(() => void load(), 5000);
+    return () => clearInterval(timer);
+  }, [live, load]);
 
   const act = (p: Promise<unknown>) =>
     p.then(
@@ -39,7 +46,14 @@ export default function ProvidersView() {
     <>
       <div className="row" style={{ justifyContent: "space-between" }}>
         <h1>Providers</h1>
-        <button onClick={() => (setEditing(null), setForm({ ...EMPTY }))}>Add provider</button>
+        <div className="row">
+          <label>
+            <span>
+              <input type="checkbox" name="live" checked={live} onChange={(e) => setLive(e.target.checked)} /> refresh every 5 s
+            </span>
+          </label>
+          <button onClick={() => (setEditing(null), setForm({ ...EMPTY }))}>Add provider</button>
+        </div>
       </div>
       {error && (
         <p className="bad" role="alert">
@@ -173,11 +187,20 @@ export default function ProvidersView() {
                     {p.enabled ? "on" : "off"}
                   </label>
                 </td>
-                <td className={p.health.status === "healthy" ? "good" : p.health.status === "down" ? "bad" : ""}>
+                <td className={p.health.status === "healthy" ? "good" : p.health.status === "down" ? "bad" : ""} data-health>
                   {p.ready ? p.health.status : "not ready"}
-                  {p.health.last_error && (
-                    <div className="muted" title={p.health.last_error}>
-                      {p.health.last_error.slice(0, 60)}
+                  {p.health.circuit !== "closed" && (
+                    <div className="bad" data-circuit>
+                      circuit {p.health.circuit}
+                      {p.health.circuit_retry_in_ms !== undefined && ` · retry in ${Math.ceil(p.health.circuit_retry_in_ms / 1000)} s`}
+                    </div>
+                  )}
+                  {p.health.consecutive_failures > 0 && <div className="muted">{p.health.consecutive_failures} failure(s) in a row</div>}
+                  {p.health.last_success_at && <div className="muted">last success {ago(p.health.last_success_at)}</div>}
+                  {p.health.last_error && p.health.last_error_at && (
+                    // Dated, so an old error under "healthy" reads as the past it is.
+                    <div className="muted" title={p.health.last_error} data-last-error>
+                      last error {ago(p.health.last_error_at)}: {p.health.last_error.slice(0, 60)}
                     </div>
                   )}
                 </td>
@@ -214,4 +237,10 @@ export default function ProvidersView() {
 function ms(value: number | null): string {
   if (value === null) return "–";
   return value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
+}
+
+/** "12 s ago", "3 min ago", "2 h ago". */
+function ago(iso: string): string {
+  const s = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
+  return s < 60 ? `${s} s ago` : s < 3600 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
 }
