@@ -191,6 +191,9 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
 
   // Every page has its own title, and the navigation marks where the admin is; table headers are legible (AA).
   expect(await page.title()).toBe("API keys · Interference");
+  // A favicon, served.
+  const icon = await page.getAttribute('link[rel="icon"]', "href");
+  expect((await fetch(new URL(icon!, server.url))).headers.get("content-type")).toMatch(/^image\/svg\+xml/);
   expect(await page.getAttribute('nav[aria-label="dashboard"] a[aria-current="page"]', "href")).toBe("/keys");
   expect((await page.evaluate(contrastOf)).header).toBeGreaterThanOrEqual(4.5);
 
