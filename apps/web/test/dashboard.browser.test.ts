@@ -247,6 +247,27 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   await page.click('form[aria-label="filters"] button[type=submit]');
   await page.waitForSelector("tr[data-log]", { timeout: 5000 });
   expect(new URL(page.url()).searchParams.get("from")).toBe(tenMinutesAgo);
+  // The total, and the filtered rows exported whole, as CSV and as JSONL.
+  await page.waitForSelector("[data-total]:has-text('match')");
+  const total = Number(/^(\d+) requests? match$/.exec((await page.textContent("[data-total]"))!)![1]);
+  expect(total).toBeGreaterThan(0);
+  const exported = async (label: string) =>
+    page.evaluate(async (href) => (await fetch(href!)).text(), await page.getAttribute(`a:has-text("${label}")`, "href"));
+  const csv = (await exported("Export CSV")).trimEnd().split("\r\n");
+  expect(csv[0]!.startsWith("id,time,route,method,status,")).toBe(true);
+  expect(csv).toHaveLength(total + 1);
+  const jsonl = (await exported("Export JSONL"))
+    .trimEnd()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  expect(jsonl).toHaveLength(total);
+  expect(jsonl[0]).toMatchObject({ route: expect.stringMatching(/^\//), attempts: expect.any(Array) });
+  // Outside a session the export answers 401.
+  expect((await fetch(`${server.url}/api/admin/logs/export?format=csv`)).status).toBe(401);
+  // "Failed over only" goes into the URL like every filter.
+  await page.check('input[name="failedOver"]');
+  await page.click('form[aria-label="filters"] button[type=submit]');
+  await page.waitForURL(/failedOver=true/);
 
   // The key's spend against its monthly budget, as logged: the one request it made, 45 µ$.
   await page.goto(`${server.url}/keys`);

@@ -97,6 +97,7 @@ function where(f: LogFilter): Prisma.RequestLogWhereInput {
     ];
   }
   if (f.model) w.model = f.model;
+  if (f.failedOver) w.AND = [{ attempts: { array_contains: [{ outcome: "failed" }] } }, { provider: { not: null } }];
   if (f.apiKeyId) w.apiKeyId = f.apiKeyId;
   if (f.status) {
     const cls = /^([1-5])xx$/i.exec(f.status);

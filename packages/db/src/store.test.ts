@@ -190,6 +190,8 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     expect(await store.logs.count({ provider: "a" })).toBe(n);
     expect(await store.logs.count({ provider: "b" })).toBe(n);
     expect(await store.logs.count({ provider: "c" })).toBe(0);
+    // Every chain failed on "a" first; those that "b" then served (status 200 or 502 alike) failed over.
+    expect(await store.logs.count({ failedOver: true })).toBe(n);
     const first = (await store.logs.query({ provider: "b" }, null, 1)).rows[0]!;
     expect(await store.logs.get(first.id)).toEqual(first);
     expect(first.attempts.map((a) => a.outcome)).toEqual(["failed", "served"]);

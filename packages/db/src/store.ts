@@ -103,6 +103,8 @@ export interface LogFilter {
   /** Exact status, or a class: "2xx", "4xx", "5xx". */
   status?: string;
   apiKeyId?: string;
+  /** Only requests that a provider failed inside and another then served. */
+  failedOver?: boolean;
   from?: Date;
   to?: Date;
 }

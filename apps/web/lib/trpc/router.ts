@@ -22,6 +22,7 @@ import {
 } from "@interference/core";
 import { toPublicProvider, type LogStore } from "@interference/db";
 import type { Runtime } from "@/lib/runtime";
+import { logFilterSchema, toLogFilter } from "@/lib/log-filter";
 import { cookieFrom, isValidSession } from "@/lib/admin/session";
 
 export interface AdminContext {
@@ -200,31 +201,14 @@ export const appRouter = t.router({
 
   logs: t.router({
     list: admin
-      .input(
-        z.object({
-          provider: z.string().optional(),
-          model: z.string().optional(),
-          // An exact code or a class; anything else is said, not silently ignored.
-          status: z
-            .string()
-            .trim()
-            .regex(/^$|^[1-5](\d\d|xx)$/i, "Status must be a code such as 200 or 429, or a class such as 4xx or 5xx.")
-            .optional(),
-          apiKeyId: z.string().optional(),
-          from: z.iso.datetime({ offset: true }).optional(),
-          to: z.iso.datetime({ offset: true }).optional(),
-          cursor: z.string().nullish(),
-          limit: z.number().int().min(1).max(200).default(50),
-        }),
-      )
+      .input(logFilterSchema.extend({ cursor: z.string().nullish(), limit: z.number().int().min(1).max(200).default(50) }))
       .query(async ({ ctx, input }) => {
-        const { cursor, limit, from, to, ...rest } = input;
-        const filter = Object.fromEntries(Object.entries(rest).filter(([, v]) => v)) as Record<string, string>;
-        return ctx.runtime.store.logs.query(
-          { ...filter, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}) },
-          cursor ?? null,
-          limit,
-        );
+        const { cursor, limit, ...rest } = input;
+        const filter = toLogFilter(rest);
+        const { logs } = ctx.runtime.store;
+        // The total is counted with the first page only: later pages keep to keyset reads.
+        const [page, total] = await Promise.all([logs.query(filter, cursor ?? null, limit), cursor ? Promise.resolve(null) : logs.count(filter)]);
+        return { ...page, total };
       }),
     get: admin.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
       const row = await ctx.runtime.store.logs.get(input.id);

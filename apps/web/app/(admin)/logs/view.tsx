@@ -7,7 +7,7 @@ type Row = Page["rows"][number];
 type Key = Awaited<ReturnType<typeof trpc.keys.list.query>>[number];
 
 /** The filters as the URL and the form hold them: text, and times in the admin's own time zone. */
-const FILTERS = ["provider", "model", "status", "apiKeyId", "from", "to"] as const;
+const FILTERS = ["provider", "model", "status", "apiKeyId", "from", "to", "failedOver"] as const;
 type Filter = Partial<Record<(typeof FILTERS)[number], string>>;
 
 const LABELS: Record<(typeof FILTERS)[number], string> = {
@@ -17,6 +17,7 @@ const LABELS: Record<(typeof FILTERS)[number], string> = {
   apiKeyId: "API key",
   from: "From (your time)",
   to: "To (your time)",
+  failedOver: "Failed over only",
 };
 
 function filterFromUrl(): { filter: Filter; open: string | null } {
@@ -38,6 +39,26 @@ function writeUrl(filter: Filter, open: string | null): void {
 /** A datetime-local value is the browser's local time: sent to the server as the instant it means. */
 const instant = (local: string | undefined) => (local ? new Date(local).toISOString() : undefined);
 
+/** The filter as the server takes it (tRPC and the export alike). */
+function toQuery(filter: Filter) {
+  return {
+    ...(filter.provider ? { provider: filter.provider } : {}),
+    ...(filter.model ? { model: filter.model } : {}),
+    ...(filter.status ? { status: filter.status } : {}),
+    ...(filter.apiKeyId ? { apiKeyId: filter.apiKeyId } : {}),
+    ...(filter.failedOver === "true" ? { failedOver: true } : {}),
+    ...(filter.from ? { from: instant(filter.from) } : {}),
+    ...(filter.to ? { to: instant(filter.to) } : {}),
+  };
+}
+
+/** The export of what the table shows, every page of it. */
+function exportUrl(filter: Filter, format: "csv" | "jsonl"): string {
+  const q = new URLSearchParams({ format });
+  for (const [k, v] of Object.entries(toQuery(filter))) q.set(k, String(v));
+  return `/api/admin/logs/export?${q}`;
+}
+
 export default function LogsView() {
   /** What the form shows, and what the table was asked for: queries run on submit, not on every keystroke. */
   const [draft, setDraft] = useState<Filter>({});
@@ -46,6 +67,7 @@ export default function LogsView() {
   const [cursor, setCursor] = useState<string | null>(null);
   const [detail, setDetail] = useState<Row | null>(null);
   const [keys, setKeys] = useState<Key[]>([]);
+  const [total, setTotal] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   /** Only the newest query's answer is shown: an older one that arrives late is dropped. */
   const latest = useRef(0);
@@ -62,11 +84,12 @@ export default function LogsView() {
   const load = useCallback((filter: Filter, from: string | null, append: boolean) => {
     const ticket = ++latest.current;
     setError(null);
-    return trpc.logs.list.query({ ...filter, from: instant(filter.from), to: instant(filter.to), cursor: from, limit: 50 }).then(
+    return trpc.logs.list.query({ ...toQuery(filter), cursor: from, limit: 50 }).then(
       (page) => {
         if (ticket !== latest.current) return;
         setRows((r) => (append ? [...r, ...page.rows] : page.rows));
         setCursor(page.nextCursor);
+        if (page.total !== null) setTotal(page.total);
       },
       (e: Error) => ticket === latest.current && setError(e.message),
     );
@@ -90,7 +113,14 @@ export default function LogsView() {
         {FILTERS.map((f) => (
           <label key={f}>
             {LABELS[f]}
-            {f === "apiKeyId" ? (
+            {f === "failedOver" ? (
+              <input
+                name={f}
+                type="checkbox"
+                checked={draft.failedOver === "true"}
+                onChange={(e) => setDraft({ ...draft, failedOver: e.target.checked ? "true" : "" })}
+              />
+            ) : f === "apiKeyId" ? (
               <select name={f} value={draft[f] ?? ""} onChange={(e) => setDraft({ ...draft, [f]: e.target.value })}>
                 <option value="">any key</option>
                 {keys.map((k) => (
@@ -114,6 +144,17 @@ export default function LogsView() {
           Filter
         </button>
       </form>
+      {applied && (
+        <p className="row" style={{ alignItems: "center" }}>
+          <span data-total>{total === null ? "" : `${total} request${total === 1 ? "" : "s"} match`}</span>
+          <a href={exportUrl(applied, "csv")} download>
+            Export CSV
+          </a>
+          <a href={exportUrl(applied, "jsonl")} download>
+            Export JSONL
+          </a>
+        </p>
+      )}
       {error && (
         <p className="bad" role="alert">
           {error}
