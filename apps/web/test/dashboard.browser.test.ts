@@ -3,6 +3,8 @@
  * sign in, turn a provider off and see the next /v1 request skip it, create a key and use it, find that request in
  * the logs. A screenshot of each page goes to <repo>/test-artifacts/.
  */
+import { exec } from "node:child_process";
+import { promisify } from "node:util";
 import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -182,6 +184,11 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   await page.click('form[aria-label="new key"] button[type=submit]');
   const secret = (await page.textContent("[data-secret]"))!.trim();
   expect(secret).toMatch(/^ik_/);
+  // A ready first request with the new key, for curl, Python and Node (the curl one is run below).
+  const curlSnippet = (await page.textContent('pre[data-snippet="curl"]'))!;
+  expect(curlSnippet).toContain(`Bearer ${secret}`);
+  await page.click('form[aria-label="new key"] ~ [aria-label="new secret"] >> text=Python');
+  expect(await page.textContent('pre[data-snippet="python"]')).toContain(`OpenAI(base_url="${server.url}/v1", api_key="${secret}")`);
   await page.waitForSelector('tr[data-key="ci-service"]');
   expect(await page.textContent('tr[data-key="ci-service"] [data-team]')).toBe("platform");
   await shot("keys");
@@ -349,14 +356,23 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   }
   await page.emulateMedia({ colorScheme: "light" });
 
+  // The curl snippet shown when the key was made, run as pasted (without blocking: the fake providers answer from
+  // this very process), is served.
+  const ran = JSON.parse((await promisify(exec)(curlSnippet)).stdout);
+  expect(ran.choices[0].message.content).toBe("from B");
+
   // Revoking asks first: dismissed, the key still works; accepted, it is revoked.
   await page.goto(`${server.url}/keys`);
   await page.waitForSelector('tr[data-key="ci-service"]');
   page.once("dialog", (d) => void d.dismiss());
   await page.click('tr[data-key="ci-service"] >> text=Revoke');
-  expect((await chat({ authorization: `Bearer ${secret}` })).status).toBe(200);
+  // Still a valid key (its spent total budget answers 429, not the 401 of a revoked one).
+  expect((await chat({ authorization: `Bearer ${secret}` })).status).toBe(429);
   page.once("dialog", (d) => void d.accept());
   await page.click('tr[data-key="ci-service"] >> text=Revoke');
+  // Revoked keys are hidden unless asked for.
+  await page.waitForSelector('tr[data-key="ci-service"]', { state: "detached" });
+  await page.check('input[name="showRevoked"]');
   await page.waitForSelector('tr[data-key="ci-service"] >> text=revoked');
   expect((await chat({ authorization: `Bearer ${secret}` })).status).toBe(401);
 

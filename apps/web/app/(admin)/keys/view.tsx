@@ -30,6 +30,17 @@ export default function KeysView() {
   const [teams, setTeams] = useState<Team[]>([]);
   const [form, setForm] = useState(EMPTY);
   const [secret, setSecret] = useState<string | null>(null);
+  const [snippet, setSnippet] = useState<"curl" | "python" | "node">("curl");
+  const [copied, setCopied] = useState(false);
+  const [showRevoked, setShowRevoked] = useState(false);
+  /** A model the gateway serves, for the snippets: the first chat model of the first enabled provider. */
+  const [model, setModel] = useState("");
+  useEffect(() => {
+    trpc.providers.list.query().then(
+      (list) => setModel(list.find((p) => p.enabled && p.models.some((m) => m !== "*"))?.models.find((m) => m !== "*") ?? ""),
+      () => undefined,
+    );
+  }, []);
   /** The key being edited: its team and budgets. */
   const [editing, setEditing] = useState<{ id: string; name: string; teamId: string; budgets: BudgetRow[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -99,7 +110,18 @@ export default function KeysView() {
           <div className="secret" data-secret>
             {secret}
           </div>
-          <button onClick={() => setSecret(null)}>Done</button>
+          <div className="row" style={{ margin: "8px 0" }}>
+            {(["curl", "python", "node"] as const).map((lang) => (
+              <button key={lang} type="button" aria-pressed={snippet === lang} onClick={() => setSnippet(lang)}>
+                {lang === "curl" ? "curl" : lang === "python" ? "Python" : "Node"}
+              </button>
+            ))}
+            <button type="button" onClick={() => void navigator.clipboard?.writeText(snippetFor(snippet, secret, model)).then(() => setCopied(true))}>
+              {copied ? "Copied" : "Copy"}
+            </button>
+          </div>
+          <pre data-snippet={snippet}>{snippetFor(snippet, secret, model)}</pre>
+          <button onClick={() => (setSecret(null), setCopied(false))}>Done</button>
         </div>
       )}
       {editing && (
@@ -127,6 +149,9 @@ export default function KeysView() {
         </form>
       )}
       {error && <p className="bad">{error}</p>}
+      <label className="muted">
+        <input type="checkbox" name="showRevoked" checked={showRevoked} onChange={(e) => setShowRevoked(e.target.checked)} /> show revoked keys
+      </label>
       <table>
         <thead>
           <tr>
@@ -149,51 +174,66 @@ export default function KeysView() {
               </td>
             </tr>
           )}
-          {(keys ?? []).map((k) => (
-            <tr key={k.id} data-key={k.name}>
-              <td>
-                {k.name}
-                <div className="muted">{k.id}</div>
-              </td>
-              <td>
-                <code>{k.prefix}</code>
-              </td>
-              <td data-team>{k.team?.name ?? <span className="muted">–</span>}</td>
-              <td>
-                {k.allowedProviders?.join(", ") ?? "any provider"}
-                <div className="muted">{k.allowedModels?.join(", ") ?? "any model"}</div>
-              </td>
-              <td>
-                {k.rateLimitRpm ? `${k.rateLimitRpm} req/min` : "–"}
-                {k.rateLimitTpm ? ` · ${k.rateLimitTpm} tok/min` : ""}
-              </td>
-              <td data-spend>
-                {usd(k.spentMonthUsd)} this month · {usd(k.spentTotalUsd)} in total
-                <BudgetList budgets={k.budgetStatus} alertPercent={k.alertPercent} />
-              </td>
-              <td>{new Date(k.createdAt).toLocaleString()}</td>
-              <td>{k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString() : "never"}</td>
-              <td>
-                {k.revokedAt ? (
-                  <span className="bad">revoked</span>
-                ) : (
-                  <>
-                    <button onClick={() => setEditing({ id: k.id, name: k.name, teamId: k.team?.id ?? "", budgets: toRows(k.budgets) })}>Edit</button>
-                    <button
-                      onClick={() => {
-                        if (!window.confirm(`Revoke ${k.name}? Requests with it are refused at once, on every replica. This cannot be undone.`)) return;
-                        void trpc.keys.revoke.mutate({ id: k.id }).then(load, (e) => setError(e.message));
-                      }}
-                    >
-                      Revoke
-                    </button>
-                  </>
-                )}
-              </td>
-            </tr>
-          ))}
+          {(keys ?? [])
+            .filter((k) => showRevoked || !k.revokedAt)
+            .map((k) => (
+              <tr key={k.id} data-key={k.name}>
+                <td>
+                  {k.name}
+                  <div className="muted">{k.id}</div>
+                </td>
+                <td>
+                  <code>{k.prefix}</code>
+                </td>
+                <td data-team>{k.team?.name ?? <span className="muted">–</span>}</td>
+                <td>
+                  {k.allowedProviders?.join(", ") ?? "any provider"}
+                  <div className="muted">{k.allowedModels?.join(", ") ?? "any model"}</div>
+                </td>
+                <td>
+                  {k.rateLimitRpm ? `${k.rateLimitRpm} req/min` : "–"}
+                  {k.rateLimitTpm ? ` · ${k.rateLimitTpm} tok/min` : ""}
+                </td>
+                <td data-spend>
+                  {usd(k.spentMonthUsd)} this month · {usd(k.spentTotalUsd)} in total
+                  <BudgetList budgets={k.budgetStatus} alertPercent={k.alertPercent} />
+                </td>
+                <td>{new Date(k.createdAt).toLocaleString()}</td>
+                <td>{k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString() : "never"}</td>
+                <td>
+                  {k.revokedAt ? (
+                    <span className="bad">revoked</span>
+                  ) : (
+                    <>
+                      <button onClick={() => setEditing({ id: k.id, name: k.name, teamId: k.team?.id ?? "", budgets: toRows(k.budgets) })}>Edit</button>
+                      <button
+                        onClick={() => {
+                          if (!window.confirm(`Revoke ${k.name}? Requests with it are refused at once, on every replica. This cannot be undone.`)) return;
+                          void trpc.keys.revoke.mutate({ id: k.id }).then(load, (e) => setError(e.message));
+                        }}
+                      >
+                        Revoke
+                      </button>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
         </tbody>
       </table>
     </>
   );
+}
+
+/** A first request with the new key, ready to paste: the gateway's own address, the OpenAI API. */
+function snippetFor(lang: "curl" | "python" | "node", secret: string, model: string): string {
+  const base = `${window.location.origin}/v1`;
+  if (lang === "curl") {
+    const body = JSON.stringify({ ...(model ? { model } : {}), messages: [{ role: "user", content: "Hello" }] });
+    return `curl ${base}/chat/completions \\\n  -H "Authorization: Bearer ${secret}" -H "content-type: application/json" \\\n  -d '${body}'`;
+  }
+  if (lang === "python") {
+    return `from openai import OpenAI\n\nclient = OpenAI(base_url="${base}", api_key="${secret}")\nprint(client.chat.completions.create(model="${model}", messages=[{"role": "user", "content": "Hello"}]).choices[0].message.content)`;
+  }
+  return `import OpenAI from "openai";\n\nconst client = new OpenAI({ baseURL: "${base}", apiKey: "${secret}" });\nconst res = await client.chat.completions.create({ model: "${model}", messages: [{ role: "user", content: "Hello" }] });\nconsole.log(res.choices[0].message.content);`;
 }
