@@ -7,7 +7,7 @@
  */
 import { GatewayError, UpstreamError } from "../errors.js";
 import { parseUpload, speechRequestSchema, transcriptionFieldsSchema, type AudioUpload } from "../audio/types.js";
-import { planRoute, requestDeadline, runWithFailover, servesAny, type RoutePlan } from "../routing/router.js";
+import { planRoute, requestDeadline, runWithFailover, requireProviderFor, type RoutePlan } from "../routing/router.js";
 import type { GatewayHttpRequest, GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
@@ -31,13 +31,12 @@ export interface AudioDeps {
 }
 
 function requireAudioProvider(registry: ProviderRegistry): void {
-  if (servesAny(registry, "audio")) return;
-  throw new GatewayError(
-    503,
-    "service_unavailable",
+  requireProviderFor(
+    registry,
+    "audio",
     "no_audio_provider",
-    "No audio provider is configured, and no speech model runs offline here. Add `audio_models: [...]` to a provider of type openai " +
-      "(OpenAI, Groq, or any compatible server) in interference.yaml (see the README, 'Audio').",
+    "No audio provider is configured. Add `audio_models: [...]` to a provider of type openai (OpenAI, Groq, or any compatible server), " +
+      "or `stt_model_path` and `audio_models` to a local one, in interference.yaml (see the README, 'Audio').",
   );
 }
 

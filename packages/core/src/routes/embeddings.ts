@@ -6,7 +6,7 @@
  */
 import { GatewayError, UpstreamError } from "../errors.js";
 import { embeddingInputs, embeddingRequestSchema, toBase64, type EmbeddingInputs, type EmbeddingResult } from "../embeddings/types.js";
-import { fieldsWithValues, planRoute, requestDeadline, requestFor, runWithFailover, servesAny, type RoutePlan } from "../routing/router.js";
+import { fieldsWithValues, planRoute, requestDeadline, requestFor, runWithFailover, requireProviderFor, type RoutePlan } from "../routing/router.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
@@ -97,15 +97,13 @@ export async function createEmbeddings(
 ): Promise<GatewayHttpResponse> {
   noteRequest(log, rawBody);
   const body = validate(embeddingRequestSchema, rawBody);
-  if (!servesAny(deps.registry, "embeddings")) {
-    throw new GatewayError(
-      503,
-      "service_unavailable",
-      "no_embedding_provider",
-      "No embedding provider is configured. Add `embedding_models: [...]` to a provider in interference.yaml (type openai, gemini or local; " +
-        "see the README, 'Embeddings').",
-    );
-  }
+  requireProviderFor(
+    deps.registry,
+    "embeddings",
+    "no_embedding_provider",
+    "No embedding provider is configured. Add `embedding_models: [...]` to a provider in interference.yaml (type openai, gemini or local; " +
+      "see the README, 'Embeddings').",
+  );
   const inputs = embeddingInputs(body.input);
   const plan = planRoute(deps.registry, { ...body, params: fieldsWithValues(body, EMBEDDING_GATEWAY_FIELDS) }, "embeddings", scopeOf(auth));
   log.setAttempts(plan.attempts);

@@ -4,7 +4,7 @@
  */
 import { GatewayError, UpstreamError } from "../errors.js";
 import { imageRequestSchema, MAX_IMAGE_BYTES, type GeneratedImage, type ImageRequest } from "../images/types.js";
-import { fieldsWithValues, planRoute, requestDeadline, requestFor, runWithFailover, servesAny } from "../routing/router.js";
+import { fieldsWithValues, planRoute, requestDeadline, requestFor, runWithFailover, requireProviderFor } from "../routing/router.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
@@ -73,15 +73,13 @@ export async function generateImages(
 ): Promise<GatewayHttpResponse> {
   noteRequest(log, rawBody);
   const body = validate(imageRequestSchema, rawBody);
-  if (!servesAny(deps.registry, "images")) {
-    throw new GatewayError(
-      503,
-      "service_unavailable",
-      "no_image_provider",
-      "No image provider is configured. Add one to interference.yaml: a provider of type openai (OpenAI, Together, LocalAI…) " +
-        "or huggingface with `image_models: [...]` (see the README, 'Image generation').",
-    );
-  }
+  requireProviderFor(
+    deps.registry,
+    "images",
+    "no_image_provider",
+    "No image provider is configured. Add one to interference.yaml: a provider of type openai (OpenAI, Together, LocalAI…) " +
+      "or huggingface with `image_models: [...]` (see the README, 'Image generation').",
+  );
   const plan = planRoute(deps.registry, { ...body, params: fieldsWithValues(body, IMAGE_GATEWAY_FIELDS) }, "images", scopeOf(auth));
   log.setAttempts(plan.attempts);
   // A budgeted key reserves its images at the dearest candidate's price per image.

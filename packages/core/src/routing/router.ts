@@ -66,6 +66,11 @@ export function servesAny(registry: ProviderRegistry, capability: Capability): b
   return registry.list().some((p) => p.config[MODELS_OF[capability]].length > 0 && p.adapter[capability] !== undefined);
 }
 
+/** A 503 saying how to add one (`howToAdd`) when no provider is set up for `capability`. */
+export function requireProviderFor(registry: ProviderRegistry, capability: Capability, code: string, howToAdd: string): void {
+  if (!servesAny(registry, capability)) throw new GatewayError(503, "service_unavailable", code, howToAdd);
+}
+
 /**
  * The candidates for a request, in order. The API key's scope is applied here, to every candidate, so no attempt
  * the router makes (failover included) can reach a provider or a model the key may not use.

@@ -95,9 +95,16 @@ export function localEmbeddings(embedder: LocalEmbedder): EmbeddingCapability {
     maxBatch: MAX_EMBEDDING_INPUTS,
     tokenInput: true,
     embed: async (batch: EmbeddingBatch, ctx: CallContext) => embedder.embed(batch.inputs, ctx.signal),
-    ready: () => embedder.ready,
-    loading: () => embedder.loading,
-    notReadyReason: () => embedder.publicError ?? (embedder.ready ? null : "the embedding model is loading"),
+    ...readinessOf(embedder, "the embedding model is loading"),
+  };
+}
+
+/** A model's readiness as the router reads it: loading (waited for) until it is ready or has failed. */
+function readinessOf(model: { readonly ready: boolean; readonly publicError: string | null }, loadingWords: string) {
+  return {
+    ready: () => model.ready,
+    loading: () => !model.ready && !model.publicError,
+    notReadyReason: () => model.publicError ?? (model.ready ? null : loadingWords),
   };
 }
 
@@ -119,9 +126,7 @@ export function localAudio(transcriber: LocalTranscriber): AudioCapability {
         }),
       );
     },
-    ready: () => transcriber.ready,
-    loading: () => transcriber.loading,
-    notReadyReason: () => transcriber.publicError ?? (transcriber.ready ? null : "the speech model is loading"),
+    ...readinessOf(transcriber, "the speech model is loading"),
   };
 }
 
@@ -154,9 +159,7 @@ export const createLocalAdapter: AdapterFactory = Object.assign(
       ...(engine ? { chat: localChat(engine) } : {}),
       ...(embedder ? { embeddings: localEmbeddings(embedder) } : {}),
       ...(transcriber ? { audio: localAudio(transcriber) } : {}),
-      ready: () => main.ready,
-      loading: () => !main.ready && !main.publicError,
-      notReadyReason: () => main.publicError ?? (main.ready ? null : "the model is loading"),
+      ...readinessOf(main, "the model is loading"),
       close: async () => void (await Promise.all([engine?.close(), embedder?.close(), transcriber?.close()])),
     };
   },
