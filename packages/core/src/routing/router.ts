@@ -62,7 +62,7 @@ export function fieldsWithValues(body: Record<string, unknown>, skip: ReadonlySe
 }
 
 /** Whether any provider, enabled or not, is set up to serve `capability` (else the route says how to add one). */
-export function servesAny(registry: ProviderRegistry, capability: Capability): boolean {
+function servesAny(registry: ProviderRegistry, capability: Capability): boolean {
   return registry.list().some((p) => p.config[MODELS_OF[capability]].length > 0 && p.adapter[capability] !== undefined);
 }
 
