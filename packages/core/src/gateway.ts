@@ -407,7 +407,7 @@ function withProviderChoice(body: Record<string, unknown>, req: GatewayHttpReque
 }
 
 /** Anthropic's Messages routes (and gpt4free's /api/{provider}/messages) answer errors in Anthropic's shape. */
-const ANTHROPIC_PATH = /^\/(v1|api\/[^/]*(\/v1)?)\/messages(\/|$)/;
+const ANTHROPIC_PATH = /^\/(v1|api(\/[^/]*)?(\/v1)?)\/messages(\/|$)/;
 
 /** An error in the shape of the API that was called, with the request's id (the log row's) to quote to an admin. */
 function errorResponse(path: string, e: GatewayError, requestId: string, headers: Record<string, string> = {}): GatewayHttpResponse {

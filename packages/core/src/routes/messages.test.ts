@@ -171,6 +171,11 @@ describe("Messages: passthrough, errors, Claude Code", () => {
     const get = await fetch(`${gw.url}/v1/messages`, { headers: { "x-api-key": "gw-key" } });
     expect(get.status).toBe(405);
     expect(((await get.json()) as any).type).toBe("error");
+    // A Messages path with no provider in it (a base URL of /api, a client that resolved "/api/./messages") is
+    // unknown, and said so in Anthropic's shape.
+    const unknown = await fetch(`${gw.url}/api/messages`, { method: "POST", headers: { "x-api-key": "gw-key" }, body: "{}" });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ type: "error", error: { type: "not_found_error" } });
   });
 
   it("passes top_k and stop sequences to a Gemini provider as its own topK and stopSequences", async () => {
