@@ -8,25 +8,36 @@ import type { LogFilter } from "@interference/db";
 export const logFilterSchema = z.object({
   provider: z.string().optional(),
   model: z.string().optional(),
-  // An exact code or a class; anything else is said, not silently ignored.
+  // Codes and classes, separated by commas or spaces; anything else is said, not silently ignored.
   status: z
     .string()
     .trim()
-    .regex(/^$|^[1-5](\d\d|xx)$/i, "Status must be a code such as 200 or 429, or a class such as 4xx or 5xx.")
+    .regex(/^$|^[1-5](\d\d|xx)([\s,]+[1-5](\d\d|xx))*$/i, "Status must be codes such as 200 or 429, or classes such as 4xx or 5xx, separated by commas.")
     .optional(),
   apiKeyId: z.string().optional(),
+  teamId: z.string().optional(),
+  /** Free text, found in ids, routes, models, providers and errors. */
+  q: z.string().trim().max(200, "Search text: at most 200 characters.").optional(),
   failedOver: z.boolean().optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
 });
+/** How the table is ordered: by time (newest first by default), latency, cost or tokens. */
+export const logSortSchema = z.object({
+  sort: z.enum(["time", "latency", "cost", "tokens"]).default("time"),
+  dir: z.enum(["asc", "desc"]).default("desc"),
+});
+
 export type LogFilterInput = z.infer<typeof logFilterSchema>;
 
 export function toLogFilter(input: LogFilterInput): LogFilter {
   return {
     ...(input.provider ? { provider: input.provider } : {}),
     ...(input.model ? { model: input.model } : {}),
-    ...(input.status ? { status: input.status } : {}),
+    ...(input.status ? { status: input.status.split(/[\s,]+/).filter(Boolean) } : {}),
     ...(input.apiKeyId ? { apiKeyId: input.apiKeyId } : {}),
+    ...(input.teamId ? { teamId: input.teamId } : {}),
+    ...(input.q ? { text: input.q } : {}),
     ...(input.failedOver ? { failedOver: true } : {}),
     ...(input.from ? { from: new Date(input.from) } : {}),
     ...(input.to ? { to: new Date(input.to) } : {}),

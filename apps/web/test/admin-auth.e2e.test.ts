@@ -115,7 +115,7 @@ describe("sign-in", () => {
     for (let i = 0; i < 6; i++) await attempt(server.url, "wrong", { from: "127.0.0.3" });
     const other = await attempt(server.url, PASSWORD, { from: "127.0.0.4" });
     expect(other.status).toBe(303);
-    expect(other.location).toBe("/providers");
+    expect(other.location).toBe("/overview");
     expect(other.cookie).toMatch(/^ifr_session=.{20,}/);
   });
 
@@ -124,10 +124,10 @@ describe("sign-in", () => {
     const sameClient = await attempt(proxied.url, PASSWORD, { from: "127.0.0.1", headers: { "x-forwarded-for": "198.51.100.1" } });
     expect(sameClient.location).toContain("too-many-attempts");
     const otherClient = await attempt(proxied.url, PASSWORD, { from: "127.0.0.1", headers: { "x-forwarded-for": "198.51.100.2" } });
-    expect(otherClient.location).toBe("/providers");
+    expect(otherClient.location).toBe("/overview");
     // Not a trusted proxy: its header is ignored, and its own address is what counts.
     const untrusted = await attempt(proxied.url, PASSWORD, { from: "127.0.0.5", headers: { "x-forwarded-for": "198.51.100.1" } });
-    expect(untrusted.location).toBe("/providers");
+    expect(untrusted.location).toBe("/overview");
   });
 });
 

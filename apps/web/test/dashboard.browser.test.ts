@@ -115,6 +115,11 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   await shot("login");
   await page.fill("#password", "correct horse battery");
   await page.click("button[type=submit]");
+  // Signed in, the admin lands on the Overview; with nothing logged yet, it says so.
+  await page.waitForSelector("text=No requests in this range.");
+  expect(new URL(page.url()).pathname).toBe("/overview");
+  expect(await page.title()).toBe("Overview · Interference");
+  await page.goto(`${server.url}/providers`);
   await page.waitForSelector('tr[data-provider="alpha"]');
   expect(await page.textContent("body")).not.toContain("sk-alpha-secret-1234");
   // alpha's model has no price (its cost is unknown); beta's has one.
@@ -210,7 +215,7 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   // A status that is neither a code nor a class is said, not ignored.
   await page.fill('input[name="status"]', "abc");
   await page.click('form[aria-label="filters"] button[type=submit]');
-  expect(await page.textContent('p[role="alert"]', { timeout: 5000 })).toContain("Status must be a code such as 200");
+  expect(await page.textContent('p[role="alert"]', { timeout: 5000 })).toContain("Status must be codes such as 200 or 429");
   await page.fill('input[name="status"]', "");
   let row = null;
   for (let i = 0; i < 20 && !row; i++) {
@@ -275,6 +280,64 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   await page.check('input[name="failedOver"]');
   await page.click('form[aria-label="filters"] button[type=submit]');
   await page.waitForURL(/failedOver=true/);
+  await page.uncheck('input[name="failedOver"]');
+
+  // A time preset, a team, and a list of statuses: the key's one request, in its team.
+  await page.selectOption('select[name="since"]', "15m");
+  expect(await page.inputValue('input[name="from"]')).toBe(""); // a preset replaces the typed range
+  await page.selectOption('select[name="teamId"]', { label: "platform" });
+  await page.fill('input[name="provider"]', "");
+  await page.fill('input[name="status"]', "5xx, 200");
+  await page.click('form[aria-label="filters"] button[type=submit]');
+  await page.waitForSelector("[data-total]:text-is('1 request match')");
+  expect(await page.textContent("tr[data-log] [data-key-name]")).toBe("ci-service");
+  expect(new URL(page.url()).searchParams.get("since")).toBe("15m");
+  // Only the 502 (gamma's refused request), whatever the team. (The total above also read 1: wait for the rows.)
+  const onlyRow = (cell: number, text: string) =>
+    page.waitForFunction(
+      ([cell, text]) => {
+        const rows = document.querySelectorAll("tr[data-log]");
+        return (
+          rows.length === 1 &&
+          rows[0]!.querySelector(`td:nth-child(${cell})`)!.textContent === text &&
+          !!document.querySelector("[data-total]")?.textContent?.startsWith("1 request")
+        );
+      },
+      [cell, text] as const,
+      { timeout: 5000 },
+    );
+  await page.selectOption('select[name="teamId"]', "");
+  await page.fill('input[name="status"]', "502");
+  await page.click('form[aria-label="filters"] button[type=submit]');
+  await onlyRow(5, "502");
+  // Free text over ids (any case), models and errors: a piece of the opened request's id finds it alone.
+  const openedId = opened.searchParams.get("request")!;
+  await page.fill('input[name="status"]', "");
+  await page.fill('input[name="q"]', openedId.slice(-12).toUpperCase());
+  await page.click('form[aria-label="filters"] button[type=submit]');
+  await onlyRow(4, "beta");
+  expect(await page.getAttribute("tr[data-log]", "data-log")).toBe(openedId);
+  const gammaError: string = await page.evaluate(async () => JSON.parse(await (await fetch("/api/admin/logs/export?format=jsonl&status=502")).text()).error);
+  await page.fill('input[name="q"]', gammaError.slice(0, 20).toLowerCase());
+  await page.click('form[aria-label="filters"] button[type=submit]');
+  await onlyRow(5, "502");
+  // Sorted by latency: slowest first, then, clicked again, fastest first; the order is in the URL and the header.
+  await page.fill('input[name="q"]', "");
+  await page.click('form[aria-label="filters"] button[type=submit]');
+  const latencies = async () => (await page.$$eval("tr[data-log] td:nth-child(6)", (tds) => tds.map((td) => td.textContent))).map((t) => parseFloat(t!));
+  await page.click('button[data-sort="latency"]');
+  await page.waitForURL(/sort=latency/);
+  await page.waitForSelector('th[aria-sort="descending"] button[data-sort="latency"]');
+  await page.waitForTimeout(300);
+  const slowestFirst = await latencies();
+  expect(slowestFirst.length).toBeGreaterThan(2);
+  expect(slowestFirst).toEqual([...slowestFirst].sort((x, y) => y - x));
+  await page.click('button[data-sort="latency"]');
+  await page.waitForURL(/dir=asc/);
+  await page.waitForSelector('th[aria-sort="ascending"] button[data-sort="latency"]');
+  await page.waitForTimeout(300);
+  expect(await latencies()).toEqual([...slowestFirst].reverse());
+  await shot("logs-sorted");
 
   // The key's spend against its monthly budget, as logged: the one request it made, 45 µ$.
   await page.goto(`${server.url}/keys`);
@@ -334,7 +397,7 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
 
   // Every page at a phone's width fits it (nothing wider than the screen, Sign out in view), and in dark mode
   // (following the system) keeps its text legible.
-  for (const name of ["providers", "logs", "usage", "keys", "teams"]) {
+  for (const name of ["overview", "providers", "logs", "usage", "keys", "teams"]) {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.emulateMedia({ colorScheme: "light" });
     await page.goto(`${server.url}/${name}`);
@@ -360,6 +423,44 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   // this very process), is served.
   const ran = JSON.parse((await promisify(exec)(curlSnippet)).stdout);
   expect(ran.choices[0].message.content).toBe("from B");
+
+  // The Overview: figures for the range, charts over time, and a live mode that refreshes on its own.
+  await page.goto(`${server.url}/overview`);
+  await page.waitForSelector('[data-stat="requests"] dd');
+  const requestsShown = async () => Number((await page.textContent('[data-stat="requests"] dd'))!.replace(/\D/g, ""));
+  const before = await requestsShown();
+  expect(before).toBeGreaterThan(3);
+  // beta served four priced requests at 45 µ$ (the curl snippet's too); alpha's have no price and gamma's failed.
+  // (The curl request's row may still be on its way to the database: the live page shows it within seconds.)
+  await page.waitForSelector('[data-stat="spend"] dd:text-is("$0.000180")', { timeout: 12_000 });
+  expect(await page.textContent('[data-stat="error-rate"] dd')).toMatch(/^\d+\.\d%$/);
+  expect(await page.textContent('[data-stat="latency"] dd')).toMatch(/^\d+ ms \/ \d+ ms$/);
+  await page.waitForSelector('[data-chart="latency"] .recharts-line-dots circle');
+  const overviewTicks = await page.$$eval('[data-chart="requests"] .recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value', (els) =>
+    els.map((e) => e.textContent),
+  );
+  expect(overviewTicks.length).toBeGreaterThan(2);
+  for (const t of overviewTicks) expect(t).toMatch(/^\d{1,2}:\d{2}/);
+  await shot("overview");
+  // Live: a new request (served, or refused by the key's nearly spent total budget: logged either way) shows
+  // without a reload; paused, it does not.
+  expect(await page.getAttribute("button[aria-pressed]", "aria-pressed")).toBe("true");
+  expect([200, 429]).toContain((await chat({ authorization: `Bearer ${secret}` })).status);
+  await page.waitForFunction((n) => Number(document.querySelector('[data-stat="requests"] dd')!.textContent!.replace(/\D/g, "")) > n, before, {
+    timeout: 12_000,
+  });
+  await page.click("text=Pause live");
+  expect(await page.getAttribute("button[aria-pressed]", "aria-pressed")).toBe("false");
+  const paused = await requestsShown();
+  expect([200, 429]).toContain((await chat({ authorization: `Bearer ${secret}` })).status);
+  await page.waitForTimeout(6500);
+  expect(await requestsShown()).toBe(paused);
+  // A custom range in the admin's own time, kept in the URL.
+  await page.selectOption("select[name=range]", "custom");
+  await page.fill('form[aria-label="custom range"] input[name=from]', tenMinutesAgo);
+  await page.click('form[aria-label="custom range"] button[type=submit]');
+  await page.waitForURL(/range=custom&from=/);
+  await page.waitForFunction((n) => Number(document.querySelector('[data-stat="requests"] dd')!.textContent!.replace(/\D/g, "")) > n, paused);
 
   // Revoking asks first: dismissed, the key still works; accepted, it is revoked.
   await page.goto(`${server.url}/keys`);

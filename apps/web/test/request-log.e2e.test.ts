@@ -57,12 +57,12 @@ describe("request log", () => {
     const store = await openStore({ url: `pglite:${databaseDir}` });
     try {
       expect(await store.logs.count()).toBe(sent);
-      const { rows } = await store.logs.query({ status: "4xx" }, null, 10);
+      const { rows } = await store.logs.query({ status: ["4xx"] }, null, 10);
       expect(rows.map((r) => [r.status, r.model, r.requestedProviders]).sort()).toEqual([
         [400, "gpt\uFFFDx", null],
         [404, "gpt-4o-mini", "up\uFFFD"],
       ]);
-      expect(await store.logs.count({ status: "200" })).toBe(sent - 2);
+      expect(await store.logs.count({ status: ["200"] })).toBe(sent - 2);
     } finally {
       await store.close();
     }

@@ -7,7 +7,7 @@
 import type { PGlite } from "@electric-sql/pglite";
 import type { RequestLogEntry } from "@interference/core";
 import { Prisma, type PrismaClient, type RequestLog } from "./generated/prisma/client.js";
-import type { LogFilter, LogPage, LogStore, ProviderStats, UsageBucket } from "./store.js";
+import type { LogFilter, LogPage, LogStore, LogSummary, ProviderStats, UsageBucket } from "./store.js";
 
 export interface LogWriterOptions {
   /** Longest a row waits before it is written. */
@@ -86,34 +86,48 @@ const INSERT_BATCH = `INSERT INTO "RequestLog" (${cols})
   ON CONFLICT (id) DO NOTHING`;
 
 function where(f: LogFilter): Prisma.RequestLogWhereInput {
-  const w: Prisma.RequestLogWhereInput = {};
+  const all: Prisma.RequestLogWhereInput[] = [];
   // Any provider the request went to: the one that served it, or one that failed inside its chain (skipped ones
   // were never tried).
   if (f.provider) {
-    w.OR = [
-      { provider: f.provider },
-      { attempts: { array_contains: [{ provider: f.provider, outcome: "failed" }] } },
-      { attempts: { array_contains: [{ provider: f.provider, outcome: "served" }] } },
-    ];
+    all.push({
+      OR: [
+        { provider: f.provider },
+        { attempts: { array_contains: [{ provider: f.provider, outcome: "failed" }] } },
+        { attempts: { array_contains: [{ provider: f.provider, outcome: "served" }] } },
+      ],
+    });
   }
-  if (f.model) w.model = f.model;
-  if (f.failedOver) w.AND = [{ attempts: { array_contains: [{ outcome: "failed" }] } }, { provider: { not: null } }];
-  if (f.apiKeyId) w.apiKeyId = f.apiKeyId;
-  if (f.status) {
-    const cls = /^([1-5])xx$/i.exec(f.status);
-    if (cls) w.status = { gte: Number(cls[1]) * 100, lt: Number(cls[1]) * 100 + 100 };
-    else if (/^\d{3}$/.test(f.status)) w.status = Number(f.status);
+  if (f.model) all.push({ model: f.model });
+  if (f.failedOver) all.push({ attempts: { array_contains: [{ outcome: "failed" }] } }, { provider: { not: null } });
+  if (f.apiKeyId) all.push({ apiKeyId: f.apiKeyId });
+  if (f.teamId) all.push({ teamId: f.teamId });
+  if (f.status?.length) {
+    const any = f.status.flatMap((s): Prisma.RequestLogWhereInput[] => {
+      const cls = /^([1-5])xx$/i.exec(s);
+      if (cls) return [{ status: { gte: Number(cls[1]) * 100, lt: Number(cls[1]) * 100 + 100 } }];
+      return /^\d{3}$/.test(s) ? [{ status: Number(s) }] : [];
+    });
+    if (any.length) all.push({ OR: any });
   }
-  if (f.from || f.to) w.time = { ...(f.from ? { gte: f.from } : {}), ...(f.to ? { lte: f.to } : {}) };
-  return w;
+  if (f.text) {
+    const contains = { contains: f.text, mode: "insensitive" } as const;
+    all.push({ OR: [{ id: contains }, { route: contains }, { model: contains }, { servedModel: contains }, { provider: contains }, { error: contains }] });
+  }
+  if (f.from || f.to) all.push({ time: { ...(f.from ? { gte: f.from } : {}), ...(f.to ? { lte: f.to } : {}) } });
+  return all.length ? { AND: all } : {};
 }
 
+const SORT_COLUMN = { cost: "cost", tokens: "totalTokens" } as const;
+
+/** Time order pages by keyset (fast at millions of rows); the other orders by offset, ties broken newest first. */
 const encodeCursor = (r: { time: Date; id: string }) => Buffer.from(`${r.time.toISOString()}|${r.id}`).toString("base64url");
 function decodeCursor(c: string): { time: Date; id: string } | null {
   const [iso, id] = Buffer.from(c, "base64url").toString().split("|");
   const time = new Date(iso ?? "");
   return id && !Number.isNaN(time.getTime()) ? { time, id } : null;
 }
+const offsetOf = (c: string | null) => (c && /^o\d{1,9}$/.test(c) ? Number(c.slice(1)) : 0);
 
 /** Writes one batch of rows, all or none (a batch that fails is retried whole). */
 export type BatchInsert = (rows: RequestLogEntry[]) => Promise<void>;
@@ -327,17 +341,61 @@ function errorSummary(err: unknown): string {
   return err instanceof Error ? err.message.trim().split("\n").pop()! : String(err);
 }
 
+interface SummaryRow {
+  requests: bigint;
+  errors: bigint;
+  p50?: number | null;
+  p95?: number | null;
+  ttft50?: number | null;
+  ttft95?: number | null;
+  cost?: number | null;
+  prompt?: bigint | null;
+  completion?: bigint | null;
+}
+
+const numberOrNull = (v: number | null | undefined) => (v == null ? null : Number(v));
+
+function toSummary(r: SummaryRow): LogSummary {
+  return {
+    requests: Number(r.requests),
+    errors: Number(r.errors),
+    p50Ms: numberOrNull(r.p50),
+    p95Ms: numberOrNull(r.p95),
+    ttftP50Ms: numberOrNull(r.ttft50),
+    ttftP95Ms: numberOrNull(r.ttft95),
+    cost: Number(r.cost ?? 0),
+    promptTokens: Number(r.prompt ?? 0),
+    completionTokens: Number(r.completion ?? 0),
+  };
+}
+
 export function logStore(prisma: PrismaClient, writer: LogWriter): LogStore {
   return {
     sink: { write: (e) => writer.write(e), flush: () => writer.flush() },
 
-    async query(filter, cursor, limit): Promise<LogPage> {
+    async query(filter, cursor, limit, sort = { by: "time", dir: "desc" }): Promise<LogPage> {
       const take = Math.min(Math.max(limit, 1), 500);
-      const after = cursor ? decodeCursor(cursor) : null;
       const w = where(filter);
+      if (sort.by !== "time") {
+        const skip = offsetOf(cursor);
+        const rows = await prisma.requestLog.findMany({
+          where: w,
+          // Latency is always set; cost and tokens may be unknown, and unknown sorts last either way.
+          orderBy: [
+            sort.by === "latency" ? { latencyMs: sort.dir } : { [SORT_COLUMN[sort.by]]: { sort: sort.dir, nulls: "last" } },
+            { time: "desc" },
+            { id: "desc" },
+          ],
+          skip,
+          take: take + 1,
+        });
+        return { rows: rows.slice(0, take).map(toEntry), nextCursor: rows.length > take ? `o${skip + take}` : null };
+      }
+      const after = cursor ? decodeCursor(cursor) : null;
+      const before = sort.dir === "desc" ? "lt" : "gt";
       const rows = await prisma.requestLog.findMany({
-        where: after ? { AND: [w, { OR: [{ time: { lt: after.time } }, { time: after.time, id: { lt: after.id } }] }] } : w,
-        orderBy: [{ time: "desc" }, { id: "desc" }],
+        where: after ? { AND: [w, { OR: [{ time: { [before]: after.time } }, { time: after.time, id: { [before]: after.id } }] }] } : w,
+        orderBy: [{ time: sort.dir }, { id: sort.dir }],
         take: take + 1,
       });
       const page = rows.slice(0, take);
@@ -405,6 +463,31 @@ export function logStore(prisma: PrismaClient, writer: LogWriter): LogStore {
       }
       for (const s of stats.values()) s.errorRate = s.requests ? s.errors / s.requests : 0;
       return [...stats.values()];
+    },
+
+    async summary({ from, to, bucket }) {
+      const unit = ({ minute: "minute", hour: "hour", day: "day" } as const)[bucket];
+      // One scan: the range's totals are the grouping set () beside the per-bucket rows.
+      const rows = await prisma.$queryRaw<Array<SummaryRow & { t: Date | null }>>`
+        SELECT date_trunc(${unit}, time) AS t,
+               count(*) AS requests,
+               count(*) FILTER (WHERE status >= 400) AS errors,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY "latencyMs") AS p50,
+               percentile_cont(0.95) WITHIN GROUP (ORDER BY "latencyMs") AS p95,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY "ttftMs") AS ttft50,
+               percentile_cont(0.95) WITHIN GROUP (ORDER BY "ttftMs") AS ttft95,
+               sum(cost) AS cost,
+               sum("promptTokens") AS prompt,
+               sum("completionTokens") AS completion
+          FROM "RequestLog"
+         WHERE time >= ${from} AND time < ${to}
+         GROUP BY GROUPING SETS ((1), ())
+         ORDER BY 1 NULLS FIRST`;
+      const totalRow = rows.find((r) => r.t === null);
+      return {
+        total: totalRow ? toSummary(totalRow) : toSummary({ requests: 0n, errors: 0n }),
+        series: rows.filter((r) => r.t !== null).map((r) => ({ t: new Date(r.t!), ...toSummary(r) })),
+      };
     },
 
     async usage({ since, bucket, groupBy }): Promise<UsageBucket[]> {

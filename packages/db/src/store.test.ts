@@ -182,8 +182,8 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     } while (cursor);
     expect(new Set(seen).size).toBe(n);
 
-    expect(await store.logs.count({ status: "5xx" })).toBe(Math.ceil(n / 5));
-    expect(await store.logs.count({ status: "200" })).toBe(n - Math.ceil(n / 5));
+    expect(await store.logs.count({ status: ["5xx"] })).toBe(Math.ceil(n / 5));
+    expect(await store.logs.count({ status: ["200"] })).toBe(n - Math.ceil(n / 5));
     expect(await store.logs.count({ apiKeyId: "key_a" })).toBe(n / 2);
     expect(await store.logs.count({ from: new Date(Date.UTC(2026, 10, 25, 10, 0, 0) + 1000 * 1000) })).toBe(n - 1000);
     // Provider "a" served nothing but failed in every chain: it matches them all, as "b" (which served) does.
@@ -195,6 +195,41 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     const first = (await store.logs.query({ provider: "b" }, null, 1)).rows[0]!;
     expect(await store.logs.get(first.id)).toEqual(first);
     expect(first.attempts.map((a) => a.outcome)).toEqual(["failed", "served"]);
+
+    // A status list matches any of its codes and classes; free text searches ids, routes, models and errors.
+    expect(await store.logs.count({ status: ["5xx", "200"] })).toBe(n);
+    expect(await store.logs.count({ status: ["502", "404"] })).toBe(Math.ceil(n / 5));
+    expect(await store.logs.count({ text: first.id.slice(4, 16).toUpperCase() })).toBe(1);
+    expect(await store.logs.count({ text: "CHAT/COMPL" })).toBe(n);
+    expect(await store.logs.count({ text: "no such thing" })).toBe(0);
+    expect(await store.logs.count({ teamId: "nobody" })).toBe(0);
+
+    // Other orders page by offset, each row once, missing values last.
+    for (const [by, value] of [
+      ["latency", (r: RequestLogEntry) => r.latencyMs],
+      ["cost", (r: RequestLogEntry) => r.cost],
+    ] as const) {
+      for (const dir of ["asc", "desc"] as const) {
+        const ids = new Set<string>();
+        const values: Array<number | null> = [];
+        let next: string | null = null;
+        do {
+          const page = await store.logs.query({ status: ["200"] }, next, 300, { by, dir });
+          for (const r of page.rows) {
+            ids.add(r.id);
+            values.push(value(r));
+          }
+          next = page.nextCursor;
+        } while (next);
+        expect(ids.size).toBe(n - Math.ceil(n / 5));
+        const known = values.filter((v): v is number => v !== null);
+        expect(known).toEqual([...known].sort((x, y) => (dir === "asc" ? x - y : y - x)));
+        expect(values.slice(known.length).every((v) => v === null)).toBe(true);
+      }
+    }
+    const oldest = await store.logs.query({}, null, 2, { by: "time", dir: "asc" });
+    const afterOldest = await store.logs.query({}, oldest.nextCursor, 2, { by: "time", dir: "asc" });
+    expect([...oldest.rows, ...afterOldest.rows].map((r) => r.time.getTime())).toEqual([0, 1, 2, 3].map((i) => Date.UTC(2026, 10, 25, 10, 0, 0) + i * 1000));
   });
 
   it("stores any text a request can carry, and writes a row sent twice once", async () => {
@@ -221,6 +256,27 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
 
   it("sums stats per provider and usage per time bucket", async () => {
     const since = new Date(Date.UTC(2026, 10, 25));
+    // The Overview's figures: totals over a range and per bucket, each checked against the rows themselves.
+    const from = new Date(Date.UTC(2026, 10, 25, 10, 0, 0));
+    const to = new Date(from.getTime() + 600_000); // rows 0..599, one a second
+    const { total, series } = await store.logs.summary({ from, to, bucket: "minute" });
+    const inRange = Array.from({ length: 600 }, (_, i) => entry(i));
+    expect(total.requests).toBe(600);
+    expect(total.errors).toBe(120);
+    expect(total.p50Ms).toBeCloseTo(10 + 299.5, 5);
+    expect(total.p95Ms).toBeCloseTo(10 + 599 * 0.95, 5);
+    expect(total.ttftP50Ms).toBeNull();
+    expect(total.cost).toBeCloseTo(
+      inRange.reduce((sum, e) => sum + (e.cost ?? 0), 0),
+      9,
+    );
+    expect(total.promptTokens).toBe(1800);
+    expect(series.map((b) => b.requests)).toEqual(Array(10).fill(60));
+    expect(series[0]!.t.toISOString()).toBe("2026-11-25T10:00:00.000Z");
+    expect(series[1]!.p50Ms).toBeCloseTo(10 + 60 + 29.5, 5);
+    const empty = await store.logs.summary({ from: new Date(Date.UTC(2019, 0, 1)), to: new Date(Date.UTC(2019, 0, 2)), bucket: "hour" });
+    expect(empty).toEqual({ total: expect.objectContaining({ requests: 0, errors: 0, p50Ms: null, cost: 0 }), series: [] });
+
     const stats = await store.logs.providerStats(since);
     const b = stats.find((s) => s.provider === "b")!;
     const a = stats.find((s) => s.provider === "a")!;

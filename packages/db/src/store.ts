@@ -100,13 +100,22 @@ export interface LogFilter {
   /** Any provider tried: the one that served, or one that failed in the chain. */
   provider?: string;
   model?: string;
-  /** Exact status, or a class: "2xx", "4xx", "5xx". */
-  status?: string;
+  /** Any of these: an exact status ("429") or a class ("4xx"). */
+  status?: string[];
   apiKeyId?: string;
+  teamId?: string;
+  /** Text found (any case) in the request id, route, model, served model, provider or error. */
+  text?: string;
   /** Only requests that a provider failed inside and another then served. */
   failedOver?: boolean;
   from?: Date;
   to?: Date;
+}
+
+/** The order of a log page: newest first unless told otherwise. */
+export interface LogSort {
+  by: "time" | "latency" | "cost" | "tokens";
+  dir: "asc" | "desc";
 }
 
 export interface LogPage {
@@ -126,6 +135,22 @@ export interface ProviderStats {
   completionTokens: number;
 }
 
+/** The figures of the Overview, over a range or one bucket of it. Percentiles are null when nothing was measured. */
+export interface LogSummary {
+  requests: number;
+  /** Requests answered with a status ≥ 400. */
+  errors: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  /** Time to first token, over streamed requests that sent one. */
+  ttftP50Ms: number | null;
+  ttftP95Ms: number | null;
+  /** USD, over the requests whose cost is known. */
+  cost: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
 export interface UsageBucket {
   /** Bucket start. */
   t: Date;
@@ -141,11 +166,14 @@ export interface UsageBucket {
 export interface LogStore {
   /** Batched writer: never adds a database round-trip to a request; `flush` writes what is pending. */
   sink: RequestLogSink & { flush(): Promise<void> };
-  query(filter: LogFilter, cursor: string | null, limit: number): Promise<LogPage>;
+  /** A page of matching rows; `cursor` is the previous page's `nextCursor`, for the same filter and sort. */
+  query(filter: LogFilter, cursor: string | null, limit: number, sort?: LogSort): Promise<LogPage>;
   get(id: string): Promise<RequestLogEntry | null>;
   count(filter?: LogFilter): Promise<number>;
   providerStats(since: Date): Promise<ProviderStats[]>;
   usage(opts: { since: Date; bucket: "minute" | "hour" | "day"; groupBy: "provider" | "apiKey" | "model" | "team" }): Promise<UsageBucket[]>;
+  /** Totals over [from, to) and the same figures per time bucket (only buckets with requests). */
+  summary(opts: { from: Date; to: Date; bucket: "minute" | "hour" | "day" }): Promise<{ total: LogSummary; series: Array<LogSummary & { t: Date }> }>;
   /** USD a key or team spent since `since` (null: ever), on every model or one, as logged: what budgets count from. */
   spend(scope: SpendScope, since: Date | null): Promise<number>;
 }

@@ -13,7 +13,7 @@ export default async function AdminLayout({ children }: { children: ReactNode })
   return (
     <>
       <header className="top">
-        <a className="brand" href="/providers">
+        <a className="brand" href="/overview">
           Interference
         </a>
         <Nav />

@@ -2,6 +2,7 @@
 import { usePathname } from "next/navigation";
 
 const PAGES = [
+  { href: "/overview", label: "Overview" },
   { href: "/providers", label: "Providers" },
   { href: "/logs", label: "Request logs" },
   { href: "/usage", label: "Usage" },

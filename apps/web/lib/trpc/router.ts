@@ -22,7 +22,7 @@ import {
 } from "@interference/core";
 import { toPublicProvider, type LogStore } from "@interference/db";
 import type { Runtime } from "@/lib/runtime";
-import { logFilterSchema, toLogFilter } from "@/lib/log-filter";
+import { logFilterSchema, logSortSchema, toLogFilter } from "@/lib/log-filter";
 import { cookieFrom, isValidSession } from "@/lib/admin/session";
 
 export interface AdminContext {
@@ -97,6 +97,9 @@ async function spendOf(logs: LogStore, owner: "key" | "team", ownerId: string) {
   const [spentMonthUsd, spentTotalUsd] = await Promise.all([logs.spend({ owner, ownerId }, month), logs.spend({ owner, ownerId }, null)]);
   return { spentMonthUsd, spentTotalUsd };
 }
+
+/** Buckets that fit a range: minutes up to two hours, hours up to two days, days beyond. */
+const bucketFor = (ms: number): "minute" | "hour" | "day" => (ms <= 120 * 60_000 ? "minute" : ms <= 48 * 3_600_000 ? "hour" : "day");
 
 const list = (s: string) =>
   s
@@ -201,13 +204,16 @@ export const appRouter = t.router({
 
   logs: t.router({
     list: admin
-      .input(logFilterSchema.extend({ cursor: z.string().nullish(), limit: z.number().int().min(1).max(200).default(50) }))
+      .input(logFilterSchema.extend({ ...logSortSchema.shape, cursor: z.string().nullish(), limit: z.number().int().min(1).max(200).default(50) }))
       .query(async ({ ctx, input }) => {
-        const { cursor, limit, ...rest } = input;
+        const { cursor, limit, sort, dir, ...rest } = input;
         const filter = toLogFilter(rest);
         const { logs } = ctx.runtime.store;
         // The total is counted with the first page only: later pages keep to keyset reads.
-        const [page, total] = await Promise.all([logs.query(filter, cursor ?? null, limit), cursor ? Promise.resolve(null) : logs.count(filter)]);
+        const [page, total] = await Promise.all([
+          logs.query(filter, cursor ?? null, limit, { by: sort, dir }),
+          cursor ? Promise.resolve(null) : logs.count(filter),
+        ]);
         return { ...page, total };
       }),
     get: admin.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
@@ -216,6 +222,36 @@ export const appRouter = t.router({
       return row;
     }),
   }),
+
+  /**
+   * The Overview: requests, error rate, latency and time-to-first-token percentiles, spend and tokens over a range
+   * back from now (`minutes`) or between two instants, with the same figures per bucket for the charts.
+   */
+  overview: admin
+    .input(
+      z
+        .object({
+          minutes: z
+            .number()
+            .int()
+            .min(5)
+            .max(90 * 24 * 60)
+            .optional(),
+          from: z.iso.datetime({ offset: true }).optional(),
+          to: z.iso.datetime({ offset: true }).optional(),
+        })
+        .refine((r) => r.minutes !== undefined || r.from !== undefined, { message: "Choose a range: the last N minutes, or from (and to)." })
+        .refine((r) => !r.from || !r.to || Date.parse(r.from) < Date.parse(r.to), { message: "The range must start before it ends." })
+        .refine((r) => !r.from || (r.to ? Date.parse(r.to) : Date.now()) - Date.parse(r.from) <= 90 * 86_400_000, {
+          message: "A custom range spans at most 90 days.",
+        }),
+    )
+    .query(async ({ ctx, input }) => {
+      const to = input.to ? new Date(input.to) : new Date();
+      const from = input.from ? new Date(input.from) : new Date(to.getTime() - input.minutes! * 60_000);
+      const bucket = bucketFor(to.getTime() - from.getTime());
+      return { from, to, bucket, ...(await ctx.runtime.store.logs.summary({ from, to, bucket })) };
+    }),
 
   usage: admin
     .input(
@@ -232,8 +268,7 @@ export const appRouter = t.router({
     )
     .query(async ({ ctx, input }) => {
       const { logs, apiKeys, teams } = ctx.runtime.store;
-      // Buckets that fit the range: minutes for an hour, hours for two days, days beyond.
-      const bucket: "minute" | "hour" | "day" = input.minutes <= 120 ? "minute" : input.minutes <= 48 * 60 ? "hour" : "day";
+      const bucket = bucketFor(input.minutes * 60_000);
       const rows = await logs.usage({ since: new Date(Date.now() - input.minutes * 60_000), bucket, groupBy: input.groupBy });
       // Keys and teams are shown by name (their ids stay in the tooltip).
       const names =

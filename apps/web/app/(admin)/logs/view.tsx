@@ -5,20 +5,37 @@ import { trpc } from "@/lib/trpc/client";
 type Page = Awaited<ReturnType<typeof trpc.logs.list.query>>;
 type Row = Page["rows"][number];
 type Key = Awaited<ReturnType<typeof trpc.keys.list.query>>[number];
+type Team = Awaited<ReturnType<typeof trpc.teams.list.query>>[number];
 
-/** The filters as the URL and the form hold them: text, and times in the admin's own time zone. */
-const FILTERS = ["provider", "model", "status", "apiKeyId", "from", "to", "failedOver"] as const;
+/** The filters and order as the URL and the form hold them: text, and times in the admin's own time zone. */
+const FILTERS = ["q", "provider", "model", "status", "apiKeyId", "teamId", "since", "from", "to", "failedOver", "sort", "dir"] as const;
 type Filter = Partial<Record<(typeof FILTERS)[number], string>>;
+type SortBy = "time" | "latency" | "cost" | "tokens";
 
-const LABELS: Record<(typeof FILTERS)[number], string> = {
+const LABELS: Record<Exclude<(typeof FILTERS)[number], "sort" | "dir">, string> = {
+  q: "Search (id, model, route, error)",
   provider: "Provider (any tried)",
   model: "Model",
   status: "Status",
   apiKeyId: "API key",
+  teamId: "Team",
+  since: "Time",
   from: "From (your time)",
   to: "To (your time)",
   failedOver: "Failed over only",
 };
+
+/** Time presets, back from the moment the filter runs; "today" starts at the admin's own midnight. */
+const PRESETS: Record<string, string> = { "15m": "last 15 minutes", "1h": "last hour", "24h": "last 24 hours", "7d": "last 7 days", today: "today" };
+function presetStart(since: string): Date | null {
+  if (since === "today") {
+    const midnight = new Date();
+    midnight.setHours(0, 0, 0, 0);
+    return midnight;
+  }
+  const m = /^(\d+)([mhd])$/.exec(since);
+  return m ? new Date(Date.now() - Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "m" | "h" | "d"]) : null;
+}
 
 function filterFromUrl(): { filter: Filter; open: string | null } {
   const q = new URLSearchParams(window.location.search);
@@ -39,20 +56,25 @@ function writeUrl(filter: Filter, open: string | null): void {
 /** A datetime-local value is the browser's local time: sent to the server as the instant it means. */
 const instant = (local: string | undefined) => (local ? new Date(local).toISOString() : undefined);
 
-/** The filter as the server takes it (tRPC and the export alike). */
+/** The filter as the server takes it (tRPC and the export alike). A preset wins over a typed "from". */
 function toQuery(filter: Filter) {
+  const since = filter.since ? presetStart(filter.since) : null;
   return {
+    ...(filter.q ? { q: filter.q } : {}),
     ...(filter.provider ? { provider: filter.provider } : {}),
     ...(filter.model ? { model: filter.model } : {}),
     ...(filter.status ? { status: filter.status } : {}),
     ...(filter.apiKeyId ? { apiKeyId: filter.apiKeyId } : {}),
+    ...(filter.teamId ? { teamId: filter.teamId } : {}),
     ...(filter.failedOver === "true" ? { failedOver: true } : {}),
-    ...(filter.from ? { from: instant(filter.from) } : {}),
-    ...(filter.to ? { to: instant(filter.to) } : {}),
+    ...(since ? { from: since.toISOString() } : filter.from ? { from: instant(filter.from) } : {}),
+    ...(filter.to && !since ? { to: instant(filter.to) } : {}),
+    sort: (filter.sort ?? "time") as SortBy,
+    dir: (filter.dir === "asc" ? "asc" : "desc") as "asc" | "desc",
   };
 }
 
-/** The export of what the table shows, every page of it. */
+/** The export of what the table shows, every page of it, in its order. */
 function exportUrl(filter: Filter, format: "csv" | "jsonl"): string {
   const q = new URLSearchParams({ format });
   for (const [k, v] of Object.entries(toQuery(filter))) q.set(k, String(v));
@@ -67,6 +89,7 @@ export default function LogsView() {
   const [cursor, setCursor] = useState<string | null>(null);
   const [detail, setDetail] = useState<Row | null>(null);
   const [keys, setKeys] = useState<Key[]>([]);
+  const [teams, setTeams] = useState<Team[]>([]);
   const [total, setTotal] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   /** Only the newest query's answer is shown: an older one that arrives late is dropped. */
@@ -79,6 +102,7 @@ export default function LogsView() {
     setApplied(filter);
     if (open) void trpc.logs.get.query({ id: open }).then(setDetail, () => undefined);
     trpc.keys.list.query().then(setKeys, () => undefined);
+    trpc.teams.list.query().then(setTeams, () => undefined);
   }, []);
 
   const load = useCallback((filter: Filter, from: string | null, append: boolean) => {
@@ -105,12 +129,36 @@ export default function LogsView() {
   }, [detail]);
 
   const keyName = (id: string | null) => (id ? (keys.find((k) => k.id === id)?.name ?? id) : null);
+  const teamName = (id: string | null) => (id ? (teams.find((t) => t.id === id)?.name ?? id) : null);
+
+  /** A column header that orders the table by its column: once descending, again ascending. */
+  const sortable = (by: SortBy, label: string) => {
+    const current = (applied?.sort || "time") === by;
+    const dir = current ? (applied?.dir === "asc" ? "asc" : "desc") : null;
+    const next = current && dir === "desc" ? "asc" : "desc";
+    return (
+      <th aria-sort={dir === "asc" ? "ascending" : dir === "desc" ? "descending" : "none"}>
+        <button
+          type="button"
+          className="th-sort"
+          data-sort={by}
+          onClick={() => {
+            const order = { sort: by === "time" ? "" : by, dir: next === "desc" ? "" : next };
+            setDraft((d) => ({ ...d, ...order }));
+            setApplied((a) => ({ ...a, ...order }));
+          }}
+        >
+          {label} {dir === "asc" ? "▲" : dir === "desc" ? "▼" : ""}
+        </button>
+      </th>
+    );
+  };
 
   return (
     <>
       <h1>Request logs</h1>
       <form className="row card" onSubmit={(e) => (e.preventDefault(), setApplied({ ...draft }))} aria-label="filters">
-        {FILTERS.map((f) => (
+        {(Object.keys(LABELS) as Array<keyof typeof LABELS>).map((f) => (
           <label key={f}>
             {LABELS[f]}
             {f === "failedOver" ? (
@@ -120,22 +168,27 @@ export default function LogsView() {
                 checked={draft.failedOver === "true"}
                 onChange={(e) => setDraft({ ...draft, failedOver: e.target.checked ? "true" : "" })}
               />
-            ) : f === "apiKeyId" ? (
-              <select name={f} value={draft[f] ?? ""} onChange={(e) => setDraft({ ...draft, [f]: e.target.value })}>
-                <option value="">any key</option>
-                {keys.map((k) => (
-                  <option key={k.id} value={k.id}>
-                    {k.name}
+            ) : f === "apiKeyId" || f === "teamId" || f === "since" ? (
+              <select
+                name={f}
+                value={draft[f] ?? ""}
+                // A preset replaces a typed range, and a typed range the preset.
+                onChange={(e) => setDraft({ ...draft, [f]: e.target.value, ...(f === "since" && e.target.value ? { from: "", to: "" } : {}) })}
+              >
+                <option value="">{f === "apiKeyId" ? "any key" : f === "teamId" ? "any team" : "any time / custom"}</option>
+                {(f === "apiKeyId" ? keys : f === "teamId" ? teams : Object.entries(PRESETS).map(([id, name]) => ({ id, name }))).map((o) => (
+                  <option key={o.id} value={o.id}>
+                    {o.name}
                   </option>
                 ))}
               </select>
             ) : (
               <input
                 name={f}
-                type={f === "from" || f === "to" ? "datetime-local" : "text"}
-                placeholder={f === "status" ? "200, 4xx, 5xx" : ""}
+                type={f === "from" || f === "to" ? "datetime-local" : f === "q" ? "search" : "text"}
+                placeholder={f === "status" ? "429, 5xx" : ""}
                 value={draft[f] ?? ""}
-                onChange={(e) => setDraft({ ...draft, [f]: e.target.value })}
+                onChange={(e) => setDraft({ ...draft, [f]: e.target.value, ...((f === "from" || f === "to") && e.target.value ? { since: "" } : {}) })}
               />
             )}
           </label>
@@ -172,7 +225,7 @@ export default function LogsView() {
           </p>
           <p>
             Model {detail.model ?? "(default)"} → {detail.servedModel ?? "–"} · requested providers: {detail.requestedProviders ?? "(any)"} · key{" "}
-            {keyName(detail.apiKeyId) ?? "none"}
+            {keyName(detail.apiKeyId) ?? "none"} · team {teamName(detail.teamId) ?? "none"}
           </p>
           <h3>Providers tried</h3>
           <ol>
@@ -195,14 +248,14 @@ export default function LogsView() {
       <table>
         <thead>
           <tr>
-            <th>Time</th>
+            {sortable("time", "Time")}
             <th>Route</th>
             <th>Model</th>
             <th>Provider</th>
             <th>Status</th>
-            <th>Latency</th>
-            <th>Tokens</th>
-            <th>Cost</th>
+            {sortable("latency", "Latency")}
+            {sortable("tokens", "Tokens")}
+            {sortable("cost", "Cost")}
             <th>Key</th>
           </tr>
         </thead>

@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { trpc } from "@/lib/trpc/client";
+import { COLORS, compact, money, slots, tickFor, tooltipStyle, usd } from "../charts";
 
 type Usage = Awaited<ReturnType<typeof trpc.usage.query>>;
 type GroupBy = "provider" | "apiKey" | "model" | "team";
@@ -25,16 +26,6 @@ const METRICS: Array<{ key: Metric; label: string }> = [
   { key: "tokens", label: "Tokens" },
   { key: "errors", label: "Errors (status ≥ 400)" },
 ];
-/** Distinct in light and dark, and for the common kinds of colour blindness (Okabe–Ito). */
-const COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"];
-const STEP_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
-
-/** Axis ticks: two significant digits. */
-const usd = (v: number) => (v === 0 ? "$0" : v >= 1 ? `$${v.toFixed(2)}` : `$${v.toPrecision(2)}`);
-/** Totals: to the cent from a dollar, to a millionth below a cent. */
-const money = (v: number) => `$${v.toFixed(v >= 1 ? 2 : v >= 0.01 ? 4 : 6)}`;
-const compact = (v: number) => new Intl.NumberFormat(undefined, { notation: "compact" }).format(v);
-
 export default function UsageView() {
   const [groupBy, setGroupBy] = useState<GroupBy>("provider");
   const [minutes, setMinutes] = useState(24 * 60);
@@ -65,17 +56,14 @@ export default function UsageView() {
     }
     const groups = [...totals.entries()].sort(([, a], [, b]) => b.cost - a.cost || b.requests - a.requests);
     // Every bucket of the range, empty ones included, so the time axis is the range itself.
-    const step = STEP_MS[data.bucket];
     const end = Date.now();
-    const start = Math.floor((end - minutes * 60_000) / step) * step;
-    const slots = Array.from({ length: Math.ceil((end - start) / step) }, (_, i) => start + i * step);
+    const times = slots(end - minutes * 60_000, end, data.bucket);
     const byKey = new Map(data.buckets.map((b) => [`${new Date(b.t).getTime()}|${b.group}`, b]));
-    const series = (metric: Metric) => slots.map((t) => Object.fromEntries([["t", t], ...groups.map(([g]) => [g, byKey.get(`${t}|${g}`)?.[metric] ?? 0])]));
+    const series = (metric: Metric) => times.map((t) => Object.fromEntries([["t", t], ...groups.map(([g]) => [g, byKey.get(`${t}|${g}`)?.[metric] ?? 0])]));
     return { groups, series };
   }, [data, minutes]);
 
-  const tick = (t: number) =>
-    new Date(t).toLocaleString(undefined, data?.bucket === "day" ? { month: "short", day: "numeric" } : { hour: "2-digit", minute: "2-digit" });
+  const tick = tickFor(data?.bucket);
 
   return (
     <>
@@ -147,7 +135,7 @@ export default function UsageView() {
                       m.key === "cost" ? `$${Number(v).toFixed(6)}` : String(v),
                       view.groups.find(([g]) => g === name)?.[1].label ?? name,
                     ]}
-                    contentStyle={{ background: "var(--surface)", border: "1px solid var(--line)", color: "var(--fg)" }}
+                    contentStyle={tooltipStyle}
                   />
                   <Legend formatter={(name) => view.groups.find(([g]) => g === name)?.[1].label ?? name} />
                   {view.groups.map(([g], i) => (

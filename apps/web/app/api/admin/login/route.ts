@@ -39,5 +39,5 @@ export async function POST(request: Request): Promise<Response> {
   if (!password || !(await verifyPassword(store, password))) return back("wrong-password");
   signInLimiter.succeeded(address);
   const secure = request.headers.get("x-forwarded-proto") === "https" || new URL(request.url).protocol === "https:";
-  return new Response(null, { status: 303, headers: { location: "/providers", "set-cookie": await newSessionCookie(store, secure) } });
+  return new Response(null, { status: 303, headers: { location: "/overview", "set-cookie": await newSessionCookie(store, secure) } });
 }

@@ -1,11 +1,11 @@
 /**
- * GET /api/admin/logs/export?format=csv|jsonl&<filters>: the filtered request log as a file, newest first, read in
+ * GET /api/admin/logs/export?format=csv|jsonl&<filters>: the filtered request log as a file, in the table's order (newest first unless `sort`/`dir` say otherwise), read in
  * keyset pages and streamed (at most EXPORT_MAX_ROWS rows). Needs an admin session, like every dashboard call.
  */
 import type { RequestLogEntry } from "@interference/core";
 import { getRuntime } from "@/lib/runtime";
 import { cookieFrom, isValidSession } from "@/lib/admin/session";
-import { logFilterSchema, toLogFilter } from "@/lib/log-filter";
+import { logFilterSchema, logSortSchema, toLogFilter } from "@/lib/log-filter";
 import { csvField } from "@/lib/csv";
 
 export const dynamic = "force-dynamic";
@@ -50,8 +50,11 @@ export async function GET(request: Request): Promise<Response> {
     ...Object.fromEntries([...q.entries()].filter(([k, v]) => k !== "format" && k !== "failedOver" && v)),
     ...(q.get("failedOver") === "true" ? { failedOver: true } : {}),
   });
+  const order = logSortSchema.safeParse({ ...(q.get("sort") ? { sort: q.get("sort") } : {}), ...(q.get("dir") ? { dir: q.get("dir") } : {}) });
   if (!parsed.success) return json(400, parsed.error.issues[0]!.message);
+  if (!order.success) return json(400, "sort must be time, latency, cost or tokens, and dir asc or desc.");
   const filter = toLogFilter(parsed.data);
+  const sort = { by: order.data.sort, dir: order.data.dir };
   const encoder = new TextEncoder();
   let cursor: string | null = null;
   let sent = 0;
@@ -62,7 +65,7 @@ export async function GET(request: Request): Promise<Response> {
         started = true;
         if (format === "csv") controller.enqueue(encoder.encode(`${COLUMNS.join(",")}\r\n`));
       }
-      const page = await store.logs.query(filter, cursor, Math.min(PAGE, EXPORT_MAX_ROWS - sent));
+      const page = await store.logs.query(filter, cursor, Math.min(PAGE, EXPORT_MAX_ROWS - sent), sort);
       let chunk = "";
       for (const row of page.rows) {
         chunk += format === "csv" ? `${COLUMNS.map((c) => csvField(row[c])).join(",")}\r\n` : `${JSON.stringify(row)}\n`;
