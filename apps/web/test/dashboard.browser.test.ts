@@ -462,6 +462,43 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   await page.waitForURL(/range=custom&from=/);
   await page.waitForFunction((n) => Number(document.querySelector('[data-stat="requests"] dd')!.textContent!.replace(/\D/g, "")) > n, paused);
 
+  // Per-key usage: its requests over the last 24 hours and 30 days, linked to its rows in the log.
+  await page.goto(`${server.url}/keys`);
+  await page.waitForSelector('tr[data-key="ci-service"] [data-usage]');
+  expect(await page.textContent('tr[data-key="ci-service"] [data-usage] a')).toMatch(/^([3-9]|\d\d) · \1 requests$/);
+  expect(await page.getAttribute('tr[data-key="ci-service"] [data-usage] a', "href")).toMatch(/^\/logs\?apiKeyId=key_/);
+  const models = (key: string) => fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
+  // Rotated with an hour's grace: a new secret, shown once; the old one keeps working until then, and the row says so.
+  await page.click('tr[data-key="ci-service"] >> text=Rotate');
+  await page.selectOption('form[aria-label="rotate key"] select[name=grace]', "3600");
+  await page.click('form[aria-label="rotate key"] button[type=submit]');
+  await page.waitForSelector("[data-grace]");
+  const rotatedSecret = (await page.textContent("[data-secret]"))!.trim();
+  expect(rotatedSecret).not.toBe(secret);
+  expect(await page.textContent('pre[data-snippet="curl"]')).toContain(`Bearer ${rotatedSecret}`);
+  expect(await models(secret)).toBe(200);
+  expect(await models(rotatedSecret)).toBe(200);
+  await page.waitForSelector('tr[data-key="ci-service"] [data-grace-until]');
+  await shot("keys-rotated");
+  // A key made already expired is refused, saying so; its expiry cleared in Edit, it works.
+  await page.fill('form[aria-label="new key"] input[name=name]', "short-lived");
+  await page.fill('form[aria-label="new key"] input[name=expires]', tenMinutesAgo);
+  await page.click('form[aria-label="new key"] button[type=submit]');
+  await page.waitForSelector('tr[data-key="short-lived"] [data-expires]');
+  expect(await page.textContent('tr[data-key="short-lived"] [data-expires]')).toMatch(/^expired /);
+  const shortLived = (await page.textContent("[data-secret]"))!.trim();
+  const refused = await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${shortLived}` } });
+  expect(refused.status).toBe(401);
+  expect(((await refused.json()) as any).error).toMatchObject({ code: "expired_api_key", message: expect.stringMatching(/^This API key expired at /) });
+  await page.click('tr[data-key="short-lived"] >> text=Edit');
+  expect(await page.inputValue('form[aria-label="key settings"] input[name=expires]')).toBe(tenMinutesAgo);
+  await page.fill('form[aria-label="key settings"] input[name=expires]', "");
+  await page.fill('form[aria-label="key settings"] input[name=rpm]', "30");
+  await page.click('form[aria-label="key settings"] button[type=submit]');
+  await page.waitForSelector('tr[data-key="short-lived"] >> text=30 req/min');
+  expect(await page.$('tr[data-key="short-lived"] [data-expires]')).toBeNull();
+  expect(await models(shortLived)).toBe(200);
+
   // Revoking asks first: dismissed, the key still works; accepted, it is revoked.
   await page.goto(`${server.url}/keys`);
   await page.waitForSelector('tr[data-key="ci-service"]');

@@ -10,7 +10,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { GatewayError, type BudgetRule } from "@interference/core";
-import type { ApiKey, PrismaClient, Team } from "./generated/prisma/client.js";
+import { Prisma, type ApiKey, type PrismaClient, type Team } from "./generated/prisma/client.js";
 import type { ApiKeyRecord, ApiKeyStore } from "./store.js";
 
 const CACHE_TTL_MS = 5_000;
@@ -39,7 +39,24 @@ function toRecord(row: ApiKey & { team: Team | null }): ApiKeyRecord {
     createdAt: row.createdAt,
     lastUsedAt: row.lastUsedAt,
     revokedAt: row.revokedAt,
+    expiresAt: row.expiresAt,
+    // A grace period that has run out is no grace period.
+    previousSecretValidUntil: row.previousHashValidUntil && row.previousHashValidUntil.getTime() > Date.now() ? row.previousHashValidUntil : null,
   };
+}
+
+/** A lookup's answer: the key, and until when it holds when the secret was the one before a rotation. */
+interface Found {
+  record: ApiKeyRecord | null;
+  /** Epoch ms after which this secret stops working (its grace period); null: as long as the key. */
+  until: number | null;
+}
+const NOT_FOUND: Found = { record: null, until: null };
+const usable = (f: Found, now: number) => (f.until !== null && f.until <= now ? null : f.record);
+
+function newSecret() {
+  const secret = `ik_${randomBytes(24).toString("base64url")}`;
+  return { secret, hash: hashSecret(secret), prefix: `${secret.slice(0, 10)}…` };
 }
 
 /** A key set to a team that does not exist (deleted meanwhile): the foreign key refuses it. */
@@ -66,24 +83,24 @@ export interface CachedApiKeyStore extends ApiKeyStore {
 }
 
 export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
-  const cache = new Map<string, { record: ApiKeyRecord | null; at: number }>();
+  const cache = new Map<string, Found & { at: number }>();
   let keyCount: { n: number; at: number } | null = null;
   const touched = new Map<string, Date>();
   // One database read per key (and per count) at a time: when the cache expires under load, the requests in
   // flight share the read instead of each sending its own. A read that began before a change is not cached.
-  const lookups = new Map<string, Promise<ApiKeyRecord | null>>();
+  const lookups = new Map<string, Promise<Found>>();
   let counting: Promise<number> | null = null;
   let generation = 0;
   // The database's last answer per key hash, kept across invalidations (bounded like the cache), and its count.
-  const lastKnown = new Map<string, ApiKeyRecord | null>();
+  const lastKnown = new Map<string, Found>();
   let lastCount: number | null = null;
   let degradedSince: number | null = null;
 
-  const remember = (hash: string, record: ApiKeyRecord | null) => {
+  const remember = (hash: string, found: Found) => {
     lastKnown.delete(hash); // re-inserted last: the oldest entry is the first to go
     if (lastKnown.size >= CACHE_MAX) lastKnown.delete(lastKnown.keys().next().value!);
-    lastKnown.set(hash, record);
-    if (record) lastCount = Math.max(lastCount ?? 0, 1); // a key found proves there are keys
+    lastKnown.set(hash, found);
+    if (found.record) lastCount = Math.max(lastCount ?? 0, 1); // a key found proves there are keys
   };
   const unreachable = (err: unknown) => {
     if (degradedSince !== null) return; // said once per outage
@@ -111,7 +128,7 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
 
   const invalidate = (revokedId?: string) => {
     if (revokedId) {
-      for (const [hash, record] of lastKnown) if (record?.id === revokedId) lastKnown.set(hash, null);
+      for (const [hash, found] of lastKnown) if (found.record?.id === revokedId) lastKnown.set(hash, NOT_FOUND);
       lastCount = Math.max(lastCount ?? 0, 1);
     }
     // Keys are never deleted, so a count above zero stays true; "no keys" may not be (one may just have been made).
@@ -133,14 +150,15 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
     },
 
     async create(input) {
-      const secret = `ik_${randomBytes(24).toString("base64url")}`;
+      const { secret, hash, prefix } = newSecret();
       const row = await prisma.apiKey
         .create({
           data: {
             id: `key_${randomBytes(8).toString("hex")}`,
             name: input.name,
-            prefix: `${secret.slice(0, 10)}…`,
-            hash: hashSecret(secret),
+            prefix,
+            hash,
+            expiresAt: input.expiresAt ?? null,
             allowedProviders: listOrNull(input.allowedProviders) ?? undefined,
             allowedModels: listOrNull(input.allowedModels) ?? undefined,
             rateLimitRpm: input.rateLimitRpm ?? null,
@@ -160,14 +178,35 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
     },
 
     async update(id, changes) {
-      const { count } = await prisma.apiKey
-        .updateMany({
-          where: { id },
-          data: { ...(changes.budgets ? { budgets: changes.budgets } : {}), ...(changes.teamId !== undefined ? { teamId: changes.teamId } : {}) },
-        })
-        .catch(unknownTeam);
+      const { allowedProviders, allowedModels, ...rest } = changes;
+      const data: Prisma.ApiKeyUncheckedUpdateManyInput = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+      // A JSON column's null is Prisma's DbNull: "every provider / model".
+      if (allowedProviders !== undefined) data.allowedProviders = listOrNull(allowedProviders) ?? Prisma.DbNull;
+      if (allowedModels !== undefined) data.allowedModels = listOrNull(allowedModels) ?? Prisma.DbNull;
+      const { count } = await prisma.apiKey.updateMany({ where: { id }, data }).catch(unknownTeam);
       invalidate();
       return count > 0;
+    },
+
+    async rotate(id, graceSeconds) {
+      const current = await prisma.apiKey.findFirst({ where: { id, revokedAt: null } });
+      if (!current) return null;
+      const { secret, hash, prefix } = newSecret();
+      const row = await prisma.apiKey.update({
+        where: { id },
+        data: {
+          hash,
+          prefix,
+          // One secret in grace at a time: rotating again ends the older one's.
+          previousHash: graceSeconds > 0 ? current.hash : null,
+          previousHashValidUntil: graceSeconds > 0 ? new Date(Date.now() + graceSeconds * 1000) : null,
+        },
+        ...WITH_TEAM,
+      });
+      // The old secret's cached and last known answers go: from now on it holds only for its grace period.
+      for (const [h, found] of lastKnown) if (found.record?.id === id) lastKnown.delete(h);
+      invalidate();
+      return { record: toRecord(row), secret };
     },
 
     async revoke(id) {
@@ -180,26 +219,27 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
       const hash = hashSecret(secret);
       const now = Date.now();
       const hit = cache.get(hash);
-      let record: ApiKeyRecord | null;
-      if (hit && now - hit.at < CACHE_TTL_MS) record = hit.record;
+      let found: Found;
+      if (hit && now - hit.at < CACHE_TTL_MS) found = hit;
       else {
         let lookup = lookups.get(hash);
         if (!lookup) {
           const gen = generation;
-          const keep = (record: ApiKeyRecord | null) => {
+          const keep = (f: Found) => {
             if (gen !== generation) return;
             if (cache.size >= CACHE_MAX) cache.clear(); // bounded: guessing keys cannot grow memory
-            cache.set(hash, { record, at: Date.now() });
+            cache.set(hash, { ...f, at: Date.now() });
           };
-          lookup = prisma.apiKey.findUnique({ where: { hash }, ...WITH_TEAM }).then(
+          lookup = prisma.apiKey.findFirst({ where: { OR: [{ hash }, { previousHash: hash }] }, ...WITH_TEAM }).then(
             (row) => {
-              const found = row && !row.revokedAt ? toRecord(row) : null;
+              const f: Found =
+                row && !row.revokedAt ? { record: toRecord(row), until: row.hash === hash ? null : (row.previousHashValidUntil?.getTime() ?? 0) } : NOT_FOUND;
               degradedSince = null;
               // An unknown key is not remembered (guesses must not push real keys out); a known one that is now
-              // revoked is, as null.
-              if (gen === generation && (found || lastKnown.has(hash))) remember(hash, found);
-              keep(found);
-              return found;
+              // revoked is, as not found.
+              if (gen === generation && (f.record || lastKnown.has(hash))) remember(hash, f);
+              keep(f);
+              return f;
             },
             (err: unknown) => {
               unreachable(err);
@@ -214,8 +254,9 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
           lookups.set(hash, settled);
           lookup = settled;
         }
-        record = await lookup;
+        found = await lookup;
       }
+      const record = usable(found, now);
       if (record) touched.set(record.id, new Date(now));
       return record;
     },

@@ -18,6 +18,9 @@ export function createAuthenticator(keys: ApiKeyStore, opts: { require?: boolean
       if (!opts.require && (await keys.countAll()) === 0) return ANONYMOUS;
       throw new GatewayError(401, "authentication_error", "invalid_api_key", "Invalid or revoked API key.");
     }
+    if (record.expiresAt && record.expiresAt.getTime() <= Date.now()) {
+      throw new GatewayError(401, "authentication_error", "expired_api_key", `This API key expired at ${record.expiresAt.toISOString()}: ask for a new one.`);
+    }
     // The gateway enforces the limits (after the key id is on the request's log row).
     const limits = record.rateLimitRpm || record.rateLimitTpm ? { rpm: record.rateLimitRpm, tpm: record.rateLimitTpm } : null;
     const { team } = record;

@@ -490,6 +490,18 @@ export function logStore(prisma: PrismaClient, writer: LogWriter): LogStore {
       };
     },
 
+    async usageByOwner(owner, since) {
+      const column = owner === "apiKey" ? Prisma.sql`"apiKeyId"` : Prisma.sql`"teamId"`;
+      const rows = await prisma.$queryRaw<{ owner: string; requests: bigint; errors: bigint; tokens: bigint | null; cost: number | null }[]>`
+        SELECT ${column} AS owner, count(*) AS requests, count(*) FILTER (WHERE status >= 400) AS errors,
+               sum("totalTokens") AS tokens, sum(cost) AS cost
+          FROM "RequestLog" WHERE time >= ${since} AND ${column} IS NOT NULL
+         GROUP BY 1`;
+      return new Map(
+        rows.map((r) => [r.owner, { requests: Number(r.requests), errors: Number(r.errors), tokens: Number(r.tokens ?? 0), cost: Number(r.cost ?? 0) }]),
+      );
+    },
+
     async usage({ since, bucket, groupBy }): Promise<UsageBucket[]> {
       const unit = ({ minute: "minute", hour: "hour", day: "day" } as const)[bucket];
       const column =

@@ -99,6 +99,7 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
       "20261203000001_key_budgets",
       "20261203000002_teams",
       "20261203000003_audio_log",
+      "20261203000004_key_expiry_rotation",
     ]);
     expect(await migrate(store.prisma, MIGRATIONS_DIR)).toEqual([]);
     expect(await store.ping()).toBe(true);
@@ -160,6 +161,51 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     await expect(auth({})).rejects.toMatchObject({ status: 401 });
     expect((await store.apiKeys.list())[0]!.revokedAt).toBeInstanceOf(Date);
     expect(await createAuthenticator(store.apiKeys, { require: true })({}).catch((e) => e.status)).toBe(401);
+  });
+
+  it("expires keys, rotates them with a grace period, and edits their settings", async () => {
+    const auth = createAuthenticator(store.apiKeys, { require: true });
+    const soon = new Date(Date.now() + 60_000);
+    const { record, secret } = await store.apiKeys.create({ name: "expiring", expiresAt: soon });
+    expect(record.expiresAt).toEqual(soon);
+    expect((await auth({ authorization: `Bearer ${secret}` })).keyId).toBe(record.id);
+    // Past its expiry the key is refused, saying so (the cached lookup too: expiry is checked on every request).
+    await store.apiKeys.update(record.id, { expiresAt: new Date(Date.now() - 1000) });
+    await expect(auth({ authorization: `Bearer ${secret}` })).rejects.toMatchObject({ status: 401, code: "expired_api_key" });
+    await store.apiKeys.update(record.id, { expiresAt: null });
+    expect((await auth({ authorization: `Bearer ${secret}` })).keyId).toBe(record.id);
+
+    // Rotated with a minute's grace: both secrets work, the new one for good.
+    const rotated = (await store.apiKeys.rotate(record.id, 60))!;
+    expect(rotated.secret).not.toBe(secret);
+    expect(rotated.record.prefix.startsWith(rotated.secret.slice(0, 10))).toBe(true);
+    expect(rotated.record.previousSecretValidUntil!.getTime()).toBeGreaterThan(Date.now() + 55_000);
+    expect((await auth({ authorization: `Bearer ${secret}` })).keyId).toBe(record.id);
+    expect((await auth({ authorization: `Bearer ${rotated.secret}` })).keyId).toBe(record.id);
+    // The grace period over (moved into the past here), the old secret is refused, even from the cache.
+    await store.prisma.apiKey.update({ where: { id: record.id }, data: { previousHashValidUntil: new Date(Date.now() - 1) } });
+    store.apiKeys.invalidate();
+    await expect(auth({ authorization: `Bearer ${secret}` })).rejects.toMatchObject({ status: 401, code: "invalid_api_key" });
+    expect((await auth({ authorization: `Bearer ${rotated.secret}` })).keyId).toBe(record.id);
+    expect((await store.apiKeys.list()).find((k) => k.id === record.id)!.previousSecretValidUntil).toBeNull();
+    // Rotated with no grace: the old secret stops at once; and rotating again ends the older grace.
+    const again = (await store.apiKeys.rotate(record.id, 0))!;
+    await expect(auth({ authorization: `Bearer ${rotated.secret}` })).rejects.toMatchObject({ code: "invalid_api_key" });
+    const third = (await store.apiKeys.rotate(record.id, 60))!;
+    await expect(auth({ authorization: `Bearer ${rotated.secret}` })).rejects.toMatchObject({ code: "invalid_api_key" });
+    expect((await auth({ authorization: `Bearer ${again.secret}` })).keyId).toBe(record.id);
+    expect((await auth({ authorization: `Bearer ${third.secret}` })).keyId).toBe(record.id);
+    // A revoked key cannot be rotated back to life.
+    await store.apiKeys.revoke(record.id);
+    expect(await store.apiKeys.rotate(record.id, 60)).toBeNull();
+    await expect(auth({ authorization: `Bearer ${third.secret}` })).rejects.toMatchObject({ code: "invalid_api_key" });
+
+    // Name, scopes and limits edited after creation; the next request sees them.
+    const other = await store.apiKeys.create({ name: "editable", allowedModels: ["m"], rateLimitRpm: 5 });
+    await store.apiKeys.update(other.record.id, { name: "renamed", allowedModels: null, allowedProviders: ["a", "b"], rateLimitRpm: null, rateLimitTpm: 1000 });
+    const ctx = await auth({ authorization: `Bearer ${other.secret}` });
+    expect(ctx).toMatchObject({ allowedModels: null, allowedProviders: ["a", "b"], limits: { rpm: null, tpm: 1000 } });
+    expect((await store.apiKeys.list()).find((k) => k.id === other.record.id)!.name).toBe("renamed");
   });
 
   it("writes every log row in batches and pages through them newest first", async () => {
@@ -274,6 +320,19 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     expect(series.map((b) => b.requests)).toEqual(Array(10).fill(60));
     expect(series[0]!.t.toISOString()).toBe("2026-11-25T10:00:00.000Z");
     expect(series[1]!.p50Ms).toBeCloseTo(10 + 60 + 29.5, 5);
+    // Per key: the odd rows carry key_a.
+    const byKey = await store.logs.usageByOwner("apiKey", since);
+    const odd = Array.from({ length: 1234 }, (_, i) => entry(i)).filter((e) => e.apiKeyId === "key_a");
+    expect(byKey.get("key_a")).toEqual({
+      requests: 617,
+      errors: odd.filter((e) => e.status >= 400).length,
+      tokens: 617 * 7,
+      cost: expect.closeTo(
+        odd.reduce((sum, e) => sum + (e.cost ?? 0), 0),
+        9,
+      ),
+    });
+    expect((await store.logs.usageByOwner("team", since)).size).toBe(0);
     const empty = await store.logs.summary({ from: new Date(Date.UTC(2019, 0, 1)), to: new Date(Date.UTC(2019, 0, 2)), bucket: "hour" });
     expect(empty).toEqual({ total: expect.objectContaining({ requests: 0, errors: 0, p50Ms: null, cost: 0 }), series: [] });
 

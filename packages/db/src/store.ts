@@ -44,13 +44,32 @@ export interface ApiKeyRecord {
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
+  /** After this the key is refused (null: never expires). */
+  expiresAt: Date | null;
+  /** Until when the secret before the last rotation still works (null: no rotation pending). */
+  previousSecretValidUntil: Date | null;
 }
 
-/** What the dashboard may change on a key after it is made (its secret and scopes stay as they are). */
+/** What the dashboard may change on a key after it is made (its secret stays as it is). */
 export interface ApiKeyChanges {
+  name?: string;
+  allowedProviders?: string[] | null;
+  allowedModels?: string[] | null;
+  rateLimitRpm?: number | null;
+  rateLimitTpm?: number | null;
   budgets?: BudgetRule[];
   /** null: no team. */
   teamId?: string | null;
+  /** null: never expires. */
+  expiresAt?: Date | null;
+}
+
+/** Requests, tokens and spend of one key (or team) over a period, as logged. */
+export interface OwnerUsage {
+  requests: number;
+  errors: number;
+  tokens: number;
+  cost: number;
 }
 
 export interface ApiKeyStore {
@@ -63,12 +82,22 @@ export interface ApiKeyStore {
     rateLimitTpm?: number | null;
     budgets?: BudgetRule[];
     teamId?: string | null;
+    expiresAt?: Date | null;
   }): Promise<{ record: ApiKeyRecord; secret: string }>;
   list(): Promise<ApiKeyRecord[]>;
   revoke(id: string): Promise<boolean>;
-  /** Changes a key's budgets or team; applies to its next request. False: no such key. Throws for an unknown team. */
+  /** Changes a key's settings; applies to its next request. False: no such key. Throws for an unknown team. */
   update(id: string, changes: ApiKeyChanges): Promise<boolean>;
-  /** The active key matching `secret`, or null (revoked, unknown). Cached: must be cheap on the hot path. */
+  /**
+   * A new secret for the key, returned this once; the current one keeps working for `graceSeconds` (0: stops at
+   * once), so services can be moved over without an outage. Null: no such active key.
+   */
+  rotate(id: string, graceSeconds: number): Promise<{ record: ApiKeyRecord; secret: string } | null>;
+  /**
+   * The unrevoked key matching `secret` (its current secret, or the one before a rotation within its grace
+   * period), or null. An expired key is returned, with its `expiresAt`: the caller refuses it, saying why.
+   * Cached: must be cheap on the hot path.
+   */
   verify(secret: string): Promise<ApiKeyRecord | null>;
   /** Number of keys ever created, revoked ones included: once there is one, /v1 requires a key (revoking the
    *  last key must not open the gateway). */
@@ -174,6 +203,8 @@ export interface LogStore {
   usage(opts: { since: Date; bucket: "minute" | "hour" | "day"; groupBy: "provider" | "apiKey" | "model" | "team" }): Promise<UsageBucket[]>;
   /** Totals over [from, to) and the same figures per time bucket (only buckets with requests). */
   summary(opts: { from: Date; to: Date; bucket: "minute" | "hour" | "day" }): Promise<{ total: LogSummary; series: Array<LogSummary & { t: Date }> }>;
+  /** Requests, errors, tokens and spend per key (`apiKey`) or team since `since`: the keys' and teams' pages. */
+  usageByOwner(owner: "apiKey" | "team", since: Date): Promise<Map<string, OwnerUsage>>;
   /** USD a key or team spent since `since` (null: ever), on every model or one, as logged: what budgets count from. */
   spend(scope: SpendScope, since: Date | null): Promise<number>;
 }

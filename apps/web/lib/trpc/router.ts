@@ -125,6 +125,20 @@ const providerForm = z.object({
   mode: z.enum(["add", "edit"]).optional(),
 });
 
+/** A key's settings, as the new-key and edit forms send them: absent leaves a setting as it is. */
+const keySettings = z.object({
+  name: z.string().trim().min(1, "Name the key.").max(100).optional(),
+  /** Comma- or space-separated; empty: any. */
+  allowedProviders: z.string().optional(),
+  allowedModels: z.string().optional(),
+  rateLimitRpm: z.number().int().positive().nullish(),
+  rateLimitTpm: z.number().int().positive().nullish(),
+  budgets: budgetRulesSchema.optional(),
+  teamId: z.string().nullish(),
+  /** An instant; null: never expires. */
+  expiresAt: z.iso.datetime({ offset: true }).nullish(),
+});
+
 export const appRouter = t.router({
   providers: t.router({
     list: admin.query(async ({ ctx }) => {
@@ -287,55 +301,74 @@ export const appRouter = t.router({
     }),
 
   keys: t.router({
-    // Each key with its team, what it spent this month and in total, and each budget with what is left, as logged.
+    // Each key with its team, what it spent this month and in total, each budget with what is left, and its
+    // requests, errors, tokens and spend over the last 24 hours and 30 days, as logged.
     list: admin.query(async ({ ctx }) => {
       const { logs, apiKeys } = ctx.runtime.store;
       const percent = ctx.runtime.budgetAlertPercent;
+      const [day, month] = await Promise.all([
+        logs.usageByOwner("apiKey", new Date(Date.now() - 86_400_000)),
+        logs.usageByOwner("apiKey", new Date(Date.now() - 30 * 86_400_000)),
+      ]);
+      const none = { requests: 0, errors: 0, tokens: 0, cost: 0 };
       return Promise.all(
         (await apiKeys.list()).map(async (k) => ({
           ...k,
           team: k.team ? { id: k.team.id, name: k.team.name } : null,
           ...(await spendOf(logs, "key", k.id)),
+          usage: { day: day.get(k.id) ?? none, month: month.get(k.id) ?? none },
           budgetStatus: await budgetStatus(logs, "key", k.id, k.budgets, percent),
           alertPercent: percent,
         })),
       );
     }),
-    create: admin
+    create: admin.input(keySettings.extend({ name: keySettings.shape.name.unwrap() })).mutation(async ({ ctx, input }) => {
+      const { record, secret } = await refusals(
+        ctx.runtime.store.apiKeys.create({
+          name: input.name,
+          allowedProviders: list(input.allowedProviders ?? ""),
+          allowedModels: list(input.allowedModels ?? ""),
+          rateLimitRpm: input.rateLimitRpm ?? null,
+          rateLimitTpm: input.rateLimitTpm ?? null,
+          budgets: input.budgets ?? [],
+          teamId: input.teamId ?? null,
+          expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+        }),
+      );
+      ctx.runtime.keysChanged();
+      return { record, secret };
+    }),
+    /** A key's settings, changed after it was made (not its secret: rotate it); its next request, on every replica, sees them. */
+    update: admin.input(keySettings.extend({ id: z.string() })).mutation(async ({ ctx, input }) => {
+      const { id, allowedProviders, allowedModels, expiresAt, ...rest } = input;
+      const changes = {
+        ...rest,
+        ...(allowedProviders !== undefined ? { allowedProviders: list(allowedProviders) } : {}),
+        ...(allowedModels !== undefined ? { allowedModels: list(allowedModels) } : {}),
+        ...(expiresAt !== undefined ? { expiresAt: expiresAt ? new Date(expiresAt) : null } : {}),
+      };
+      if (!(await refusals(ctx.runtime.store.apiKeys.update(id, changes)))) throw new TRPCError({ code: "NOT_FOUND", message: `No key ${id}` });
+      ctx.runtime.keysChanged();
+      return { updated: true };
+    }),
+    /** A new secret, shown once; the old one keeps working for the grace period (0: stops at once). */
+    rotate: admin
       .input(
         z.object({
-          name: z.string().min(1).max(100),
-          allowedProviders: z.string().default(""),
-          allowedModels: z.string().default(""),
-          rateLimitRpm: z.number().int().positive().nullish(),
-          rateLimitTpm: z.number().int().positive().nullish(),
-          budgets: budgetRulesSchema.default([]),
-          teamId: z.string().nullish(),
+          id: z.string(),
+          graceSeconds: z
+            .number()
+            .int()
+            .min(0)
+            .max(30 * 86_400, "A grace period of at most 30 days."),
         }),
       )
       .mutation(async ({ ctx, input }) => {
-        const { record, secret } = await refusals(
-          ctx.runtime.store.apiKeys.create({
-            name: input.name,
-            allowedProviders: list(input.allowedProviders).length ? list(input.allowedProviders) : null,
-            allowedModels: list(input.allowedModels).length ? list(input.allowedModels) : null,
-            rateLimitRpm: input.rateLimitRpm ?? null,
-            rateLimitTpm: input.rateLimitTpm ?? null,
-            budgets: input.budgets,
-            teamId: input.teamId ?? null,
-          }),
-        );
+        const rotated = await ctx.runtime.store.apiKeys.rotate(input.id, input.graceSeconds);
+        if (!rotated) throw new TRPCError({ code: "NOT_FOUND", message: "No such key, or it is revoked." });
+        // Other replicas drop their cached lookups: the old secret holds only for its grace period there too.
         ctx.runtime.keysChanged();
-        return { record, secret };
-      }),
-    /** A key's budgets and team, changed after it was made; its next request (on every replica) sees them. */
-    update: admin
-      .input(z.object({ id: z.string(), budgets: budgetRulesSchema.optional(), teamId: z.string().nullable().optional() }))
-      .mutation(async ({ ctx, input }) => {
-        const { id, ...changes } = input;
-        if (!(await refusals(ctx.runtime.store.apiKeys.update(id, changes)))) throw new TRPCError({ code: "NOT_FOUND", message: `No key ${id}` });
-        ctx.runtime.keysChanged();
-        return { updated: true };
+        return rotated;
       }),
     revoke: admin.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
       const revoked = await ctx.runtime.store.apiKeys.revoke(input.id);

@@ -6,7 +6,87 @@ import { BudgetList, BudgetsEditor, toRows, toRules, usd, type BudgetRow } from 
 type Key = Awaited<ReturnType<typeof trpc.keys.list.query>>[number];
 type Team = Awaited<ReturnType<typeof trpc.teams.list.query>>[number];
 
-const EMPTY = { name: "", allowedProviders: "", allowedModels: "", rpm: "", tpm: "", teamId: "", budgets: [] as BudgetRow[] };
+/** A key's settings as the forms hold them: text, and the expiry in the admin's own time. */
+interface Fields {
+  name: string;
+  allowedProviders: string;
+  allowedModels: string;
+  rpm: string;
+  tpm: string;
+  teamId: string;
+  budgets: BudgetRow[];
+  /** datetime-local text; empty: never expires. */
+  expires: string;
+}
+const EMPTY: Fields = { name: "", allowedProviders: "", allowedModels: "", rpm: "", tpm: "", teamId: "", budgets: [], expires: "" };
+
+/** A Date as a datetime-local value in the browser's own time zone. */
+function localInput(d: Date | string | null): string {
+  if (!d) return "";
+  const t = new Date(d);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}T${pad(t.getHours())}:${pad(t.getMinutes())}`;
+}
+
+const fieldsOf = (k: Key): Fields => ({
+  name: k.name,
+  allowedProviders: k.allowedProviders?.join(", ") ?? "",
+  allowedModels: k.allowedModels?.join(", ") ?? "",
+  rpm: k.rateLimitRpm ? String(k.rateLimitRpm) : "",
+  tpm: k.rateLimitTpm ? String(k.rateLimitTpm) : "",
+  teamId: k.team?.id ?? "",
+  budgets: toRows(k.budgets),
+  expires: localInput(k.expiresAt),
+});
+
+/** The fields as the API takes them (the same for a new key and an edit). */
+const settingsOf = (f: Fields) => ({
+  name: f.name,
+  allowedProviders: f.allowedProviders,
+  allowedModels: f.allowedModels,
+  rateLimitRpm: f.rpm ? Number(f.rpm) : null,
+  rateLimitTpm: f.tpm ? Number(f.tpm) : null,
+  teamId: f.teamId || null,
+  budgets: toRules(f.budgets),
+  expiresAt: f.expires ? new Date(f.expires).toISOString() : null,
+});
+
+/** Grace periods offered when rotating: how long the old secret keeps working. */
+const GRACE = [
+  { seconds: 0, label: "none: stop the old key now" },
+  { seconds: 3600, label: "1 hour" },
+  { seconds: 86_400, label: "24 hours" },
+  { seconds: 7 * 86_400, label: "7 days" },
+];
+
+/** The settings a key is made with and edited by. */
+function KeyFields({ fields, teams, onChange }: { fields: Fields; teams: Team[]; onChange: (f: Fields) => void }) {
+  const text = (name: keyof Fields, label: string, type = "text") => (
+    <label>
+      {label}
+      <input
+        name={name}
+        type={type}
+        min={type === "number" ? 1 : undefined}
+        value={fields[name] as string}
+        onChange={(e) => onChange({ ...fields, [name]: e.target.value })}
+        required={name === "name"}
+      />
+    </label>
+  );
+  return (
+    <>
+      {text("name", "Name")}
+      {text("allowedProviders", "Allowed providers (optional)")}
+      {text("allowedModels", "Allowed models (optional)")}
+      {text("rpm", "Requests/min", "number")}
+      {text("tpm", "Tokens/min", "number")}
+      {text("expires", "Expires (your time; empty: never)", "datetime-local")}
+      <TeamSelect teams={teams} value={fields.teamId} onChange={(teamId) => onChange({ ...fields, teamId })} />
+      <BudgetsEditor rows={fields.budgets} onChange={(budgets) => onChange({ ...fields, budgets })} />
+    </>
+  );
+}
 
 /** A team chooser: "" is no team. */
 function TeamSelect({ teams, value, onChange }: { teams: Team[]; value: string; onChange: (id: string) => void }) {
@@ -41,8 +121,12 @@ export default function KeysView() {
       () => undefined,
     );
   }, []);
-  /** The key being edited: its team and budgets. */
-  const [editing, setEditing] = useState<{ id: string; name: string; teamId: string; budgets: BudgetRow[] } | null>(null);
+  /** The key being edited, and its settings as the form holds them. */
+  const [editing, setEditing] = useState<{ id: string; fields: Fields } | null>(null);
+  /** The key being rotated, and the grace period chosen. */
+  const [rotating, setRotating] = useState<{ id: string; name: string; grace: number } | null>(null);
+  /** Until when the old secret works, after a rotation with a grace period. */
+  const [graceUntil, setGraceUntil] = useState<Date | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => {
     trpc.keys.list.query().then(setKeys, (e) => setError(e.message));
@@ -62,44 +146,13 @@ export default function KeysView() {
         onSubmit={(e) => {
           e.preventDefault();
           setError(null);
-          trpc.keys.create
-            .mutate({
-              name: form.name,
-              allowedProviders: form.allowedProviders,
-              allowedModels: form.allowedModels,
-              rateLimitRpm: form.rpm ? Number(form.rpm) : null,
-              rateLimitTpm: form.tpm ? Number(form.tpm) : null,
-              teamId: form.teamId || null,
-              budgets: toRules(form.budgets),
-            })
-            .then(
-              (r) => (setSecret(r.secret), setForm(EMPTY), load()),
-              (e) => setError(e.message),
-            );
+          trpc.keys.create.mutate(settingsOf(form)).then(
+            (r) => (setSecret(r.secret), setGraceUntil(null), setForm(EMPTY), load()),
+            (e) => setError(e.message),
+          );
         }}
       >
-        <label>
-          Name
-          <input name="name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} required />
-        </label>
-        <label>
-          Allowed providers (optional)
-          <input value={form.allowedProviders} onChange={(e) => setForm({ ...form, allowedProviders: e.target.value })} />
-        </label>
-        <label>
-          Allowed models (optional)
-          <input value={form.allowedModels} onChange={(e) => setForm({ ...form, allowedModels: e.target.value })} />
-        </label>
-        <label>
-          Requests/min
-          <input type="number" min={1} value={form.rpm} onChange={(e) => setForm({ ...form, rpm: e.target.value })} />
-        </label>
-        <label>
-          Tokens/min
-          <input type="number" min={1} value={form.tpm} onChange={(e) => setForm({ ...form, tpm: e.target.value })} />
-        </label>
-        <TeamSelect teams={teams} value={form.teamId} onChange={(teamId) => setForm({ ...form, teamId })} />
-        <BudgetsEditor rows={form.budgets} onChange={(budgets) => setForm({ ...form, budgets })} />
+        <KeyFields fields={form} teams={teams} onChange={setForm} />
         <button className="primary" type="submit">
           Create key
         </button>
@@ -107,6 +160,7 @@ export default function KeysView() {
       {secret && (
         <div className="card" aria-label="new secret">
           <p>Copy this key now: it is shown only once.</p>
+          {graceUntil && <p data-grace>The old key keeps working until {graceUntil.toLocaleString()}: move your services to this one before then.</p>}
           <div className="secret" data-secret>
             {secret}
           </div>
@@ -131,15 +185,13 @@ export default function KeysView() {
           onSubmit={(e) => {
             e.preventDefault();
             setError(null);
-            trpc.keys.update.mutate({ id: editing.id, teamId: editing.teamId || null, budgets: toRules(editing.budgets) }).then(
+            trpc.keys.update.mutate({ id: editing.id, ...settingsOf(editing.fields) }).then(
               () => (setEditing(null), load()),
               (e) => setError(e.message),
             );
           }}
         >
-          <strong>{editing.name}</strong>
-          <TeamSelect teams={teams} value={editing.teamId} onChange={(teamId) => setEditing({ ...editing, teamId })} />
-          <BudgetsEditor rows={editing.budgets} onChange={(budgets) => setEditing({ ...editing, budgets })} />
+          <KeyFields fields={editing.fields} teams={teams} onChange={(fields) => setEditing({ ...editing, fields })} />
           <button className="primary" type="submit">
             Save
           </button>
@@ -148,7 +200,49 @@ export default function KeysView() {
           </button>
         </form>
       )}
-      {error && <p className="bad">{error}</p>}
+      {rotating && (
+        <form
+          className="card row"
+          aria-label="rotate key"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setError(null);
+            trpc.keys.rotate.mutate({ id: rotating.id, graceSeconds: rotating.grace }).then(
+              (r) => {
+                setRotating(null);
+                setSecret(r.secret);
+                setCopied(false);
+                setGraceUntil(r.record.previousSecretValidUntil ? new Date(r.record.previousSecretValidUntil) : null);
+                load();
+              },
+              (e) => setError(e.message),
+            );
+          }}
+        >
+          <strong>Rotate {rotating.name}</strong>
+          <label>
+            The old key keeps working for
+            <select name="grace" value={rotating.grace} onChange={(e) => setRotating({ ...rotating, grace: Number(e.target.value) })}>
+              {GRACE.map((g) => (
+                <option key={g.seconds} value={g.seconds}>
+                  {g.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button className="primary" type="submit">
+            Make a new secret
+          </button>
+          <button type="button" onClick={() => setRotating(null)}>
+            Cancel
+          </button>
+        </form>
+      )}
+      {error && (
+        <p className="bad" role="alert">
+          {error}
+        </p>
+      )}
       <label className="muted">
         <input type="checkbox" name="showRevoked" checked={showRevoked} onChange={(e) => setShowRevoked(e.target.checked)} /> show revoked keys
       </label>
@@ -160,9 +254,9 @@ export default function KeysView() {
             <th>Team</th>
             <th>Scope</th>
             <th>Limits</th>
+            <th>Last 24 h · 30 days</th>
             <th>Spend and budgets</th>
-            <th>Created</th>
-            <th>Last used</th>
+            <th>Created · used · expires</th>
             <th></th>
           </tr>
         </thead>
@@ -194,18 +288,40 @@ export default function KeysView() {
                   {k.rateLimitRpm ? `${k.rateLimitRpm} req/min` : "–"}
                   {k.rateLimitTpm ? ` · ${k.rateLimitTpm} tok/min` : ""}
                 </td>
+                <td data-usage>
+                  <a href={`/logs?apiKeyId=${encodeURIComponent(k.id)}`} title="This key's requests in the log">
+                    {k.usage.day.requests} · {k.usage.month.requests} requests
+                  </a>
+                  <div className="muted">
+                    {k.usage.month.tokens.toLocaleString()} tokens · {usd(k.usage.month.cost)}
+                    {k.usage.month.errors > 0 && <span className="bad"> · {k.usage.month.errors} errors</span>}
+                  </div>
+                </td>
                 <td data-spend>
                   {usd(k.spentMonthUsd)} this month · {usd(k.spentTotalUsd)} in total
                   <BudgetList budgets={k.budgetStatus} alertPercent={k.alertPercent} />
                 </td>
-                <td>{new Date(k.createdAt).toLocaleString()}</td>
-                <td>{k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString() : "never"}</td>
+                <td>
+                  {new Date(k.createdAt).toLocaleString()}
+                  <div className="muted">used {k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString() : "never"}</div>
+                  {k.expiresAt && (
+                    <div className={new Date(k.expiresAt).getTime() <= Date.now() ? "bad" : "muted"} data-expires>
+                      {new Date(k.expiresAt).getTime() <= Date.now() ? "expired" : "expires"} {new Date(k.expiresAt).toLocaleString()}
+                    </div>
+                  )}
+                  {k.previousSecretValidUntil && (
+                    <div className="muted" data-grace-until>
+                      old secret until {new Date(k.previousSecretValidUntil).toLocaleString()}
+                    </div>
+                  )}
+                </td>
                 <td>
                   {k.revokedAt ? (
                     <span className="bad">revoked</span>
                   ) : (
                     <>
-                      <button onClick={() => setEditing({ id: k.id, name: k.name, teamId: k.team?.id ?? "", budgets: toRows(k.budgets) })}>Edit</button>
+                      <button onClick={() => (setRotating(null), setEditing({ id: k.id, fields: fieldsOf(k) }))}>Edit</button>
+                      <button onClick={() => (setEditing(null), setRotating({ id: k.id, name: k.name, grace: 86_400 }))}>Rotate</button>
                       <button
                         onClick={() => {
                           if (!window.confirm(`Revoke ${k.name}? Requests with it are refused at once, on every replica. This cannot be undone.`)) return;
