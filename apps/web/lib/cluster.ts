@@ -14,6 +14,7 @@ export function attachCluster(gateway: Gateway, store: OpenedStore, bus: Cluster
   registry.on("change", (e) => {
     if (applyingRemote) return;
     if (e.type === "breaker") bus.publish({ type: "breaker", id: e.id, open: e.open, retryInMs: e.retryInMs });
+    else if (e.type === "order") bus.publish({ type: "order" });
     else bus.publish({ type: "provider", id: e.id });
   });
 
@@ -39,6 +40,15 @@ export function attachCluster(gateway: Gateway, store: OpenedStore, bus: Cluster
         const byId = new Map(records.map((r) => [r.config.id, r]));
         const ids = only ? [only] : [...new Set([...registry.list().map((p) => p.config.id), ...byId.keys()])];
         for (const id of ids) apply(id, byId.get(id));
+        // The database's order, which the dashboard may have changed (a reload brings it along).
+        if (!only) {
+          applyingRemote = true;
+          try {
+            registry.reorder(records.map((r) => r.config.id));
+          } finally {
+            applyingRemote = false;
+          }
+        }
       },
       (err: unknown) => console.warn(`[cluster] could not reload providers: ${(err as Error).message}`),
     );
@@ -46,7 +56,7 @@ export function attachCluster(gateway: Gateway, store: OpenedStore, bus: Cluster
   bus.subscribe((e) => {
     if (e.type === "keys") return store.apiKeys.invalidate(e.revoked);
     if (e.type === "breaker") return registry.get(e.id)?.health.breaker.adopt(e.open, e.retryInMs);
-    void reload(e.id);
+    void reload(e.type === "order" ? undefined : e.id);
   });
 
   bus.onReconnect(() => {

@@ -148,7 +148,7 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   // The edit form starts from the provider as configured, and an unchanged save keeps it so.
   await page.click('tr[data-provider="alpha"] >> text=Edit');
   await page.waitForSelector('form[aria-label="provider form"]');
-  expect(await page.inputValue('form[aria-label="provider form"] textarea')).toContain("circuit_breaker");
+  expect(await page.inputValue('form[aria-label="provider form"] textarea[aria-label=settings]')).toContain("circuit_breaker");
   expect(await page.textContent("body")).not.toContain("sk-alpha-secret-1234");
   await shot("provider-edit");
   expect(await page.getAttribute('form[aria-label="provider form"] input[name=id]', "readonly")).not.toBeNull(); // an edit keeps its id
@@ -166,6 +166,53 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   await page.waitForSelector('tr[data-provider="beta"] [data-latency]');
   expect(await page.textContent('tr[data-provider="beta"] [data-latency]')).toMatch(/^p50 \d+ ms · p95 \d+ ms$/);
   expect(((await (await chat()).json()) as any).provider).toBe("beta"); // still off, still served by beta after it
+
+  // Where each provider came from: alpha was saved in the dashboard above, beta is the config file's.
+  expect(await page.textContent('tr[data-provider="alpha"] [data-source]')).toBe("dashboard");
+  expect(await page.textContent('tr[data-provider="beta"] [data-source]')).toBe("config file");
+  // Every field has its own input: timeouts, headers (a credential header's value stays hidden) and drop_params.
+  await page.click('tr[data-provider="alpha"] >> text=Edit');
+  await page.fill('form[aria-label="provider form"] input[name=first_byte_ms]', "4000");
+  await page.fill('form[aria-label="provider form"] textarea[name=headers]', "X-Team: blue\nX-Gateway-Token: tok-hidden-123456");
+  await page.check('form[aria-label="provider form"] input[name=drop_params]');
+  await page.click('form[aria-label="provider form"] button[type=submit]');
+  await page.waitForSelector('form[aria-label="provider form"]', { state: "detached" });
+  await page.click('tr[data-provider="alpha"] >> text=Edit');
+  expect(await page.inputValue('form[aria-label="provider form"] input[name=first_byte_ms]')).toBe("4000");
+  expect(await page.inputValue('form[aria-label="provider form"] textarea[name=headers]')).toBe("X-Team: blue\nX-Gateway-Token: ••••••••");
+  expect(await page.isChecked('form[aria-label="provider form"] input[name=drop_params]')).toBe(true);
+  expect(await page.content()).not.toContain("tok-hidden-123456");
+  await shot("provider-edit-fields");
+  // Saved again unchanged, the hidden value is kept: the connection test's real call carries it.
+  await page.click('form[aria-label="provider form"] button[type=submit]');
+  await page.waitForSelector('form[aria-label="provider form"]', { state: "detached" });
+  await page.click('tr[data-provider="alpha"] >> text=Test connection');
+  await page.waitForSelector('tr[data-provider="alpha"] [data-test-result]');
+  expect(await page.textContent('tr[data-provider="alpha"] [data-test-result]')).toMatch(/^✓ chat · gpt-4o-mini · \d+ msanswered: from A$/);
+  expect(a.requests.at(-1)!.headers).toMatchObject({ "x-team": "blue", "x-gateway-token": "tok-hidden-123456" });
+  // A provider nobody answers for says why, without opening its page.
+  await page.click('tr[data-provider="gamma"] >> text=Test connection');
+  await page.waitForSelector('tr[data-provider="gamma"] [data-test-result].bad');
+  expect(await page.textContent('tr[data-provider="gamma"] [data-test-result]')).toMatch(/^✗ chat · g · \d+ ms/);
+  await shot("providers-tested");
+  // Added from a preset: its type and URL filled in.
+  await page.click("text=Add provider");
+  await page.selectOption('form[aria-label="provider form"] select[name=preset]', "groq");
+  expect(await page.inputValue('form[aria-label="provider form"] input[name=id]')).toBe("groq");
+  expect(await page.inputValue('form[aria-label="provider form"] input[name=base_url]')).toBe("https://api.groq.com/openai/v1");
+  await page.click('form[aria-label="provider form"] >> text=Cancel');
+  // Reordered: beta first, on the page, after a reload, and in the routing order /v1/providers reports.
+  const order = async () => page.$$eval("tr[data-provider]", (rows) => rows.map((r) => r.getAttribute("data-provider")));
+  await page.click('[aria-label="move beta up"]');
+  await page.waitForFunction(() => document.querySelector("tr[data-provider]")?.getAttribute("data-provider") === "beta");
+  await page.reload();
+  await page.waitForSelector("tr[data-provider]");
+  expect(await order()).toEqual(["beta", "alpha", "gamma"]);
+  const listed = async () => ((await (await fetch(`${server.url}/v1/providers`)).json()) as any[]).map((p) => p.id);
+  expect(await listed()).toEqual(["beta", "alpha", "gamma"]);
+  await page.click("text=Config file order");
+  await page.waitForFunction(() => document.querySelector("tr[data-provider]")?.getAttribute("data-provider") === "alpha");
+  expect(await listed()).toEqual(["alpha", "beta", "gamma"]);
 
   // A team first, with a monthly budget, so that the key can join it.
   await page.goto(`${server.url}/teams`);

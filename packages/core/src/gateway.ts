@@ -4,6 +4,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { GatewayError, notFound, toGatewayError } from "./errors.js";
+import type { Timeouts } from "./config/schema.js";
 import type { GatewayConfig } from "./config/load.js";
 import type { AdapterFactories } from "./adapters/types.js";
 import { ProviderRegistry } from "./routing/registry.js";
@@ -121,6 +122,11 @@ export class Gateway {
   private readonly logSink: RequestLogSink;
   /** Fetches URLs the config file did not name (image links): public addresses only unless allow-listed. */
   private readonly fetcher: UpstreamClient;
+
+  /** The config file's global timeouts, under each provider's own. */
+  get timeouts(): Timeouts | undefined {
+    return this.options.config.timeouts;
+  }
 
   constructor(private readonly options: GatewayOptions) {
     this.registry = new ProviderRegistry({ ...builtinAdapters, ...options.adapters }, options.urlAllowList);

@@ -8,6 +8,7 @@ export { builtinAdapters } from "./adapters/builtin.js";
 export * from "./routing/registry.js";
 export * from "./routing/router.js";
 export * from "./routing/health.js";
+export * from "./routing/probe.js";
 export * from "./http/types.js";
 export { nodeListener, readNodeBody, type GatewayHandler } from "./http/node.js";
 export { webHandler } from "./http/web.js";

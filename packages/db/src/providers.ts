@@ -36,8 +36,25 @@ function toRecord(row: Provider): ProviderRecord {
   return { config, source: row.source as ProviderRecord["source"], configHash: row.configHash, updatedAt: row.updatedAt };
 }
 
+/** The dashboard's provider order, as a JSON list of ids in the settings table. */
+const ORDER_SETTING = "providers.order";
+
 export function providerStore(prisma: PrismaClient): ProviderStore {
-  const list = async () => (await prisma.provider.findMany({ orderBy: [{ position: "asc" }, { id: "asc" }] })).map(toRecord);
+  const list = async () => {
+    const [rows, order] = await Promise.all([
+      prisma.provider.findMany({ orderBy: [{ position: "asc" }, { id: "asc" }] }),
+      prisma.setting.findUnique({ where: { key: ORDER_SETTING } }),
+    ]);
+    const records = rows.map(toRecord);
+    const ids = order ? (JSON.parse(order.value) as string[]) : [];
+    if (!ids.length) return records;
+    // Stable: providers the dashboard's order does not name keep the file's order, after those it names.
+    const rank = new Map(ids.map((id, i) => [id, i]));
+    return records
+      .map((r, i) => ({ r, at: rank.get(r.config.id) ?? ids.length + i }))
+      .sort((a, b) => a.at - b.at)
+      .map((x) => x.r);
+  };
 
   return {
     list,
@@ -56,9 +73,15 @@ export function providerStore(prisma: PrismaClient): ProviderStore {
           const data = { position: i, config: withoutSecret(config), apiKey: config.api_key ?? null, source: "config", configHash: hash };
           await tx.provider.upsert({ where: { id: config.id }, create: { id: config.id, ...data }, update: data });
         }
-        // Providers the file used to define and no longer does go; ones added in the dashboard stay.
+        // Providers the file used to define and no longer does go; ones added in the dashboard stay, after the file's.
         const gone = [...rows.values()].filter((r) => r.source === "config" && !inFile.has(r.id)).map((r) => r.id);
         if (gone.length) await tx.provider.deleteMany({ where: { id: { in: gone } } });
+        const added = [...rows.values()]
+          .filter((r) => !inFile.has(r.id) && r.source !== "config")
+          .sort((x, y) => x.position - y.position || x.id.localeCompare(y.id));
+        for (const [j, row] of added.entries()) {
+          if (row.position !== configs.length + j) await tx.provider.update({ where: { id: row.id }, data: { position: configs.length + j } });
+        }
       });
       return list();
     },
@@ -81,6 +104,15 @@ export function providerStore(prisma: PrismaClient): ProviderStore {
       if (!row) return null;
       const config = { ...(row.config as object), enabled };
       return toRecord(await prisma.provider.update({ where: { id }, data: { config, source: "dashboard" } }));
+    },
+
+    async reorder(ids) {
+      if (ids === null) await prisma.setting.deleteMany({ where: { key: ORDER_SETTING } });
+      else {
+        const value = JSON.stringify([...new Set(ids)]);
+        await prisma.setting.upsert({ where: { key: ORDER_SETTING }, create: { key: ORDER_SETTING, value }, update: { value } });
+      }
+      return list();
     },
 
     async remove(id) {

@@ -136,6 +136,13 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     expect(await store.providers.remove("dash")).toBe(true);
     expect(await store.providers.remove("dash")).toBe(false);
     expect(await store.providers.setEnabled("nope", true)).toBeNull();
+
+    // The dashboard's order wins over the file's, across syncs, until reset.
+    await store.providers.syncFromConfig([provider("a", { base_url: "http://127.0.0.1:9/new" }), provider("c")]);
+    expect((await store.providers.reorder(["c", "a"])).map((r) => r.config.id)).toEqual(["c", "a", "b"]);
+    list = await store.providers.syncFromConfig([provider("a", { base_url: "http://127.0.0.1:9/new" }), provider("c")]);
+    expect(list.map((r) => r.config.id)).toEqual(["c", "a", "b"]);
+    expect((await store.providers.reorder(null)).map((r) => r.config.id).slice(0, 2)).toEqual(["a", "c"]);
   });
 
   it("stores API keys hashed, verifies, scopes and revokes them", async () => {

@@ -24,6 +24,11 @@ export interface ProviderStore {
   save(config: ProviderConfig, opts?: { keepSecretIfEmpty?: boolean }): Promise<ProviderRecord>;
   setEnabled(id: string, enabled: boolean): Promise<ProviderRecord | null>;
   remove(id: string): Promise<boolean>;
+  /**
+   * The order chosen in the dashboard (the default routing order), kept over the config file's until reset
+   * (null); providers it does not name follow, in the file's order.
+   */
+  reorder(ids: string[] | null): Promise<ProviderRecord[]>;
 }
 
 export interface ApiKeyRecord {

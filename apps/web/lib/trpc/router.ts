@@ -14,6 +14,11 @@ import {
   toProviderForm,
   PROVIDER_TYPES,
   type ProviderConfig,
+  type TimeoutField,
+  type ProviderForm,
+  PRESETS,
+  probeProvider,
+  restoreMaskedHeaders,
   priceFor,
   budgetRulesSchema,
   GatewayError,
@@ -120,6 +125,12 @@ const providerForm = z.object({
   embedding_models: z.string().default(""),
   audio_models: z.string().default(""),
   enabled: z.boolean(),
+  /** Absent (older clients): only the settings JSON's. */
+  headers: z.string().max(20_000).default(""),
+  timeouts: z.object({ connect_ms: z.string(), first_byte_ms: z.string(), idle_ms: z.string(), total_ms: z.string() }).partial().default({}) as z.ZodType<
+    Partial<Record<TimeoutField, string>>
+  >,
+  drop_params: z.boolean().optional(),
   settings: z.string().max(100_000),
   /** "add" refuses an id that exists (it would replace that provider); "edit" needs it to exist; absent: either. */
   mode: z.enum(["add", "edit"]).optional(),
@@ -176,7 +187,9 @@ export const appRouter = t.router({
       if (input.mode === "edit" && !previous) throw new TRPCError({ code: "NOT_FOUND", message: `No provider ${input.id.trim()} to edit.` });
       let config: ProviderConfig;
       try {
-        config = normalizeProvider(fromProviderForm(input));
+        config = normalizeProvider(fromProviderForm(input as ProviderForm));
+        // Credential headers come back masked: left so, they keep their stored values.
+        config.headers = restoreMaskedHeaders(config.headers, previous?.headers);
         // The dashboard may only point a local provider at a file in the models folder (it could read any file
         // the server can); a path the config file set and the form left unchanged stays as it is.
         for (const option of ["model_path", "embedding_model_path"]) {
@@ -208,6 +221,20 @@ export const appRouter = t.router({
       const record = await ctx.runtime.store.providers.save(config, { keepSecretIfEmpty: true });
       registry.upsert(record.config, { trusted: ctx.runtime.trustedUrl(record.config) });
       return { id: record.config.id };
+    }),
+    /** The well-known services a provider can be added from: their type and base URL filled in. */
+    presets: admin.query(() => Object.entries(PRESETS).map(([name, p]) => ({ name, type: p.type, base_url: p.base_url }))),
+    /** One real, minimal call to the provider as saved (no retries, failover, breaker or log row), and what came of it. */
+    test: admin.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
+      const runtime = ctx.runtime.gateway.registry.get(input.id);
+      if (!runtime) throw new TRPCError({ code: "NOT_FOUND", message: `Unknown provider ${input.id}` });
+      return probeProvider(runtime, ctx.runtime.gateway.timeouts);
+    }),
+    /** The order requests naming no provider try them in (and the page lists them in); null: the config file's. */
+    reorder: admin.input(z.object({ ids: z.array(z.string()).max(1000).nullable() })).mutation(async ({ ctx, input }) => {
+      const records = await ctx.runtime.store.providers.reorder(input.ids);
+      ctx.runtime.gateway.registry.reorder(records.map((r) => r.config.id));
+      return { ids: records.map((r) => r.config.id) };
     }),
     remove: admin.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
       await ctx.runtime.store.providers.remove(input.id);

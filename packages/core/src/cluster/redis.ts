@@ -28,6 +28,8 @@ import {
 
 export type ClusterEvent =
   | { type: "provider"; id: string }
+  /** The providers' order changed: read it from the database. */
+  | { type: "order" }
   /** API keys changed; `revoked` names a key just revoked. */
   | { type: "keys"; revoked?: string }
   | { type: "breaker"; id: string; open: boolean; retryInMs: number };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { normalizeProvider, parseConfig } from "./load.js";
-import { fromProviderForm, parseModels, toProviderForm } from "./form.js";
+import { fromProviderForm, MASKED_VALUE, parseModels, restoreMaskedHeaders, toProviderForm } from "./form.js";
 
 const config = parseConfig(`timeouts: { connect_ms: 700 }
 providers:
@@ -32,6 +32,37 @@ describe("the dashboard's provider form", () => {
   it("writes aliases as id=upstream and reads them back", () => {
     expect(toProviderForm(config.providers[0]!).models).toBe("gpt-4o-mini, cheap=meta-llama/llama-3.3-70b");
     expect(parseModels("a, b=c  d=")).toEqual(["a", { id: "b", upstream: "c" }, "d="]);
+  });
+
+  it("shows headers, timeouts and drop_params as fields of their own", () => {
+    const form = toProviderForm(config.providers[0]!);
+    expect(form.headers).toBe("HTTP-Referer: https://example.com");
+    expect(form.timeouts).toMatchObject({ first_byte_ms: "5000", total_ms: "90000" });
+    expect(form.drop_params).toBe(true);
+    expect(form.settings).not.toMatch(/headers|timeouts|drop_params/);
+    const changed = normalizeProvider(
+      fromProviderForm({ ...form, headers: "X-A: 1\n\nX-B:  two words ", timeouts: { ...form.timeouts, total_ms: "", idle_ms: "250" } }),
+    );
+    expect(changed.headers).toEqual({ "X-A": "1", "X-B": "two words" });
+    expect(changed.timeouts).toEqual({ first_byte_ms: 5000, idle_ms: 250, connect_ms: 700 });
+    expect(() => fromProviderForm({ ...form, headers: "no colon here" })).toThrow(/headers, line 1/);
+    expect(() => fromProviderForm({ ...form, timeouts: { ...form.timeouts, idle_ms: "soon" } })).toThrow(/timeouts.idle_ms/);
+  });
+
+  it("never shows a credential header's value, and keeps it when saved masked", () => {
+    const provider = normalizeProvider({
+      id: "gw",
+      type: "openai",
+      base_url: "https://gw.example.com/v1",
+      headers: { "X-Api-Key": "hk-secret-9876", "X-Team": "blue" },
+    });
+    const form = toProviderForm(provider);
+    expect(form.headers).toBe(`X-Api-Key: ${MASKED_VALUE}\nX-Team: blue`);
+    expect(JSON.stringify(form)).not.toContain("hk-secret-9876");
+    const saved = normalizeProvider(fromProviderForm(form));
+    expect(restoreMaskedHeaders(saved.headers, provider.headers)).toEqual(provider.headers);
+    // A new credential header left masked has no value to keep.
+    expect(() => restoreMaskedHeaders({ Authorization: MASKED_VALUE }, provider.headers)).toThrow(/type the value of Authorization/);
   });
 
   it("refuses settings that are not a JSON object", () => {

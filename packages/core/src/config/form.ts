@@ -17,8 +17,54 @@ export interface ProviderForm {
   embedding_models: string;
   audio_models: string;
   enabled: boolean;
-  /** JSON of every other setting: headers, timeouts, retries, circuit_breaker, drop_params, url, prices, type options. */
+  /** Extra upstream headers, a "Name: value" per line; a secret-looking header's value is masked (write-only). */
+  headers: string;
+  /** Milliseconds, as typed; empty: the gateway's default. */
+  timeouts: Record<TimeoutField, string>;
+  drop_params: boolean;
+  /** JSON of every other setting: retries, circuit_breaker, url, prices, type options. */
   settings: string;
+}
+
+export const TIMEOUT_FIELDS = ["connect_ms", "first_byte_ms", "idle_ms", "total_ms"] as const;
+export type TimeoutField = (typeof TIMEOUT_FIELDS)[number];
+
+/** What the form shows for a header value it keeps to itself; saved unchanged, the stored value stays. */
+export const MASKED_VALUE = "••••••••";
+/** Headers whose values are credentials (a gateway in front, a custom auth scheme): never sent to the browser. */
+const SECRET_HEADER = /authorization|api[-_]?key|token|secret|password|cookie|signature|credential/i;
+
+function headersText(headers: Record<string, string>): string {
+  return Object.entries(headers)
+    .map(([name, value]) => `${name}: ${SECRET_HEADER.test(name) ? MASKED_VALUE : value}`)
+    .join("\n");
+}
+
+export function parseHeaders(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [i, line] of text.split(/\r?\n/).entries()) {
+    if (!line.trim()) continue;
+    const colon = line.indexOf(":");
+    const name = colon > 0 ? line.slice(0, colon).trim() : "";
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new Error(`headers, line ${i + 1}: write it as "Name: value"`);
+    out[name] = line.slice(colon + 1).trim();
+  }
+  return out;
+}
+
+/**
+ * The stored values of headers the form showed masked and the admin left so. Throws for a masked header that has
+ * no stored value (a new one must be typed in).
+ */
+export function restoreMaskedHeaders(headers: Record<string, string>, previous: Record<string, string> | undefined): Record<string, string> {
+  const out = { ...headers };
+  for (const [name, value] of Object.entries(out)) {
+    if (value !== MASKED_VALUE) continue;
+    const stored = Object.entries(previous ?? {}).find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
+    if (stored === undefined) throw new Error(`headers: type the value of ${name}`);
+    out[name] = stored;
+  }
+  return out;
 }
 
 const modelsText = (list: readonly ModelEntry[]) => list.map((m) => (m.id === m.upstream ? m.id : `${m.id}=${m.upstream}`)).join(", ");
@@ -35,11 +81,8 @@ export function parseModels(text: string): Array<string | { id: string; upstream
 
 export function toProviderForm(config: ProviderConfig): ProviderForm {
   const settings: Record<string, unknown> = { ...config.options };
-  if (Object.keys(config.headers).length) settings.headers = config.headers;
-  if (config.timeouts && Object.keys(config.timeouts).length) settings.timeouts = config.timeouts;
   settings.retries = config.retries;
   settings.circuit_breaker = config.circuit_breaker;
-  if (config.drop_params) settings.drop_params = true;
   if (config.url) settings.url = config.url;
   if (config.prices) settings.prices = config.prices;
   return {
@@ -52,6 +95,11 @@ export function toProviderForm(config: ProviderConfig): ProviderForm {
     embedding_models: modelsText(config.embedding_models),
     audio_models: modelsText(config.audio_models),
     enabled: config.enabled,
+    headers: headersText(config.headers),
+    timeouts: Object.fromEntries(
+      TIMEOUT_FIELDS.map((f) => [f, config.timeouts?.[f] === undefined ? "" : String(config.timeouts[f])]),
+    ) as ProviderForm["timeouts"],
+    drop_params: config.drop_params,
     settings: JSON.stringify(sortKeys(settings), null, 2),
   };
 }
@@ -80,8 +128,20 @@ export function fromProviderForm(form: ProviderForm): ProviderConfigInput {
     }
   }
   if (!settings || typeof settings !== "object" || Array.isArray(settings)) throw new Error("settings: must be a JSON object");
+  const rest = settings as Record<string, unknown>;
+  // The dedicated fields over the same keys in the JSON (which older forms used for them).
+  const timeouts: Record<string, unknown> = { ...(rest.timeouts as object | undefined) };
+  for (const f of TIMEOUT_FIELDS) {
+    const text = form.timeouts?.[f]?.trim();
+    if (!text) continue;
+    if (!/^\d+$/.test(text) || Number(text) <= 0) throw new Error(`timeouts.${f}: a whole number of milliseconds`);
+    timeouts[f] = Number(text);
+  }
   return {
-    ...(settings as Record<string, unknown>),
+    ...rest,
+    headers: { ...(rest.headers as object | undefined), ...parseHeaders(form.headers ?? "") },
+    ...(Object.keys(timeouts).length ? { timeouts } : {}),
+    drop_params: form.drop_params ?? rest.drop_params ?? false,
     id: form.id.trim(),
     type: form.type,
     ...(form.base_url.trim() ? { base_url: form.base_url.trim() } : {}),

@@ -19,6 +19,8 @@ export type RegistryEvent =
   | { type: "upsert"; id: string }
   | { type: "remove"; id: string }
   | { type: "enabled"; id: string; enabled: boolean }
+  /** The providers' order (the default routing order) changed. */
+  | { type: "order" }
   /** The provider's circuit breaker opened or closed here (not when adopted from another replica). */
   | { type: "breaker"; id: string; open: boolean; retryInMs: number };
 
@@ -112,6 +114,20 @@ export class ProviderRegistry extends EventEmitter<{ change: [RegistryEvent] }> 
     void p.adapter.close?.();
     this.emit("change", { type: "remove", id });
     return true;
+  }
+
+  /**
+   * Puts the providers in `ids`' order (the order requests naming no provider try them); providers not named keep
+   * their relative order after them. Unknown ids are ignored.
+   */
+  reorder(ids: readonly string[]): void {
+    const rank = new Map(ids.map((id, i) => [id, i]));
+    const before = [...this.providers.keys()].join("\n");
+    const sorted = [...this.providers.entries()]
+      .map((entry, i) => ({ entry, i }))
+      .sort((a, b) => (rank.get(a.entry[0]) ?? ids.length + a.i) - (rank.get(b.entry[0]) ?? ids.length + b.i));
+    this.providers = new Map(sorted.map((s) => s.entry));
+    if ([...this.providers.keys()].join("\n") !== before) this.emit("change", { type: "order" });
   }
 
   /** Turns a provider on or off without rebuilding its adapter. */

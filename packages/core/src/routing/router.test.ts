@@ -54,6 +54,20 @@ describe("planRoute", () => {
     expect(plan.candidates.map((c) => c.runtime.config.id)).toEqual(["A", "B", "NoTools"]);
   });
 
+  it("routes in the order the dashboard set, once reordered; providers not named follow in their order", () => {
+    const own = registry([
+      { id: "A", models: ["m1"] },
+      { id: "B", models: ["m1"] },
+      { id: "C", models: ["m1"] },
+    ]);
+    const events: string[] = [];
+    own.on("change", (e) => events.push(e.type));
+    own.reorder(["C", "unknown"]);
+    expect(planRoute(own, { model: "m1" }, "chat").candidates.map((c) => c.runtime.config.id)).toEqual(["C", "A", "B"]);
+    own.reorder(["C", "A", "B"]); // the same order: nothing to tell other replicas
+    expect(events).toEqual(["order"]);
+  });
+
   it("records why named providers were passed over", () => {
     const plan = planRoute(r, { model: "m2", provider: "B Any A" }, "chat");
     expect(plan.candidates.map((c) => c.runtime.config.id)).toEqual(["A"]);

@@ -14,7 +14,19 @@ const EMPTY: Form = {
   embedding_models: "",
   audio_models: "",
   enabled: true,
+  headers: "",
+  timeouts: { connect_ms: "", first_byte_ms: "", idle_ms: "", total_ms: "" },
+  drop_params: false,
   settings: "",
+};
+type Preset = Awaited<ReturnType<typeof trpc.providers.presets.query>>[number];
+type Probe = Awaited<ReturnType<typeof trpc.providers.test.mutate>>;
+
+const TIMEOUT_LABELS: Record<keyof Form["timeouts"], string> = {
+  connect_ms: "Connect timeout (ms)",
+  first_byte_ms: "First byte (ms)",
+  idle_ms: "Idle between chunks (ms)",
+  total_ms: "Whole request (ms)",
 };
 
 export default function ProvidersView() {
@@ -23,6 +35,24 @@ export default function ProvidersView() {
   /** The provider being edited (null: adding a new one): its id stays as it is. */
   const [editing, setEditing] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [presets, setPresets] = useState<Preset[]>([]);
+  /** Each provider's last "test connection" result, or "testing" while it runs. */
+  const [probes, setProbes] = useState<Record<string, Probe | "testing">>({});
+  useEffect(() => void trpc.providers.presets.query().then(setPresets, () => undefined), []);
+  const test = (id: string) => {
+    setProbes((p) => ({ ...p, [id]: "testing" }));
+    trpc.providers.test.mutate({ id }).then(
+      (result) => setProbes((p) => ({ ...p, [id]: result })),
+      (e: Error) => (setProbes(({ [id]: _gone, ...rest }) => rest), setError(e.message)),
+    );
+  };
+  /** Moves a provider one place up (-1) or down (+1) in the routing order. */
+  const move = (index: number, by: -1 | 1) => {
+    if (!providers) return;
+    const ids = providers.map((p) => p.id);
+    [ids[index], ids[index + by]] = [ids[index + by]!, ids[index]!];
+    void act(trpc.providers.reorder.mutate({ ids }));
+  };
   const load = useCallback(() => trpc.providers.list.query().then(setProviders, (e) => setError(e.message)), []);
   useEffect(() => void load(), [load]);
   /** Health, circuits and figures change on their own: refreshed every 5 s while live (pausable). */
@@ -52,6 +82,12 @@ export default function ProvidersView() {
               <input type="checkbox" name="live" checked={live} onChange={(e) => setLive(e.target.checked)} /> refresh every 5 s
             </span>
           </label>
+          <button
+            onClick={() => void act(trpc.providers.reorder.mutate({ ids: null }))}
+            title="Order the providers as the config file lists them (dashboard additions after)"
+          >
+            Config file order
+          </button>
           <button onClick={() => (setEditing(null), setForm({ ...EMPTY }))}>Add provider</button>
         </div>
       </div>
@@ -66,9 +102,35 @@ export default function ProvidersView() {
           aria-label="provider form"
           onSubmit={(e) => {
             e.preventDefault();
-            void act(trpc.providers.save.mutate({ ...form, mode: editing ? "edit" : "add" }).then(() => setForm(null)));
+            // Closed once the list shows what was saved, so an Edit right after starts from it.
+            trpc.providers.save.mutate({ ...form, mode: editing ? "edit" : "add" }).then(
+              () => load().then(() => (setError(null), setForm(null))),
+              (e: Error) => setError(e.message),
+            );
           }}
         >
+          {editing === null && presets.length > 0 && (
+            <div className="row" style={{ marginBottom: 8 }}>
+              <label>
+                Start from
+                <select
+                  name="preset"
+                  defaultValue=""
+                  onChange={(e) => {
+                    const preset = presets.find((p) => p.name === e.target.value);
+                    if (preset) setForm({ ...form, id: form.id || preset.name, type: preset.type, base_url: preset.base_url });
+                  }}
+                >
+                  <option value="">a blank provider</option>
+                  {presets.map((p) => (
+                    <option key={p.name} value={p.name}>
+                      {p.name} ({p.base_url})
+                    </option>
+                  ))}
+                </select>
+              </label>
+            </div>
+          )}
           <div className="row">
             <label>
               Id
@@ -91,7 +153,7 @@ export default function ProvidersView() {
             </label>
             <label>
               Base URL
-              <input value={form.base_url} onChange={(e) => setForm({ ...form, base_url: e.target.value })} size={34} />
+              <input name="base_url" value={form.base_url} onChange={(e) => setForm({ ...form, base_url: e.target.value })} size={34} />
             </label>
             <label>
               API key (write-only; empty keeps the stored one)
@@ -101,7 +163,7 @@ export default function ProvidersView() {
           <div className="row" style={{ marginTop: 8 }}>
             <label>
               Models (comma-separated; alias=upstream)
-              <input value={form.models} onChange={(e) => setForm({ ...form, models: e.target.value })} size={34} />
+              <input name="models" value={form.models} onChange={(e) => setForm({ ...form, models: e.target.value })} size={34} />
             </label>
             <label>
               Image models
@@ -119,10 +181,39 @@ export default function ProvidersView() {
               Enabled
               <input type="checkbox" checked={form.enabled} onChange={(e) => setForm({ ...form, enabled: e.target.checked })} />
             </label>
+            <label title="Leave out request parameters this provider does not support instead of refusing the request">
+              Drop unsupported parameters
+              <input type="checkbox" name="drop_params" checked={form.drop_params} onChange={(e) => setForm({ ...form, drop_params: e.target.checked })} />
+            </label>
+          </div>
+          <div className="row" style={{ marginTop: 8 }}>
+            {(Object.keys(TIMEOUT_LABELS) as Array<keyof Form["timeouts"]>).map((f) => (
+              <label key={f}>
+                {TIMEOUT_LABELS[f]}
+                <input
+                  name={f}
+                  type="number"
+                  min={1}
+                  placeholder="default"
+                  value={form.timeouts[f]}
+                  onChange={(e) => setForm({ ...form, timeouts: { ...form.timeouts, [f]: e.target.value } })}
+                />
+              </label>
+            ))}
+            <label style={{ flex: 1 }}>
+              Extra headers (a &quot;Name: value&quot; per line; credentials stay hidden)
+              <textarea
+                name="headers"
+                value={form.headers}
+                onChange={(e) => setForm({ ...form, headers: e.target.value })}
+                rows={2}
+                style={{ width: "100%" }}
+              />
+            </label>
           </div>
           <div className="row" style={{ marginTop: 8 }}>
             <label style={{ flex: 1 }}>
-              Other settings (JSON: headers, timeouts, retries, circuit_breaker, drop_params, url, and a local model's model_path, context_size…)
+              Other settings (JSON: retries, circuit_breaker, prices, url, and a local model's model_path, context_size…)
               <textarea
                 aria-label="settings"
                 value={form.settings}
@@ -148,6 +239,7 @@ export default function ProvidersView() {
         <table>
           <thead>
             <tr>
+              <th>Order</th>
               <th>Provider</th>
               <th>Models</th>
               <th>Enabled</th>
@@ -158,10 +250,22 @@ export default function ProvidersView() {
             </tr>
           </thead>
           <tbody>
-            {providers.map((p) => (
+            {providers.map((p, i) => (
               <tr key={p.id} data-provider={p.id}>
+                <td className="order">
+                  <span data-position>{i + 1}</span>
+                  <button type="button" aria-label={`move ${p.id} up`} disabled={i === 0} onClick={() => move(i, -1)}>
+                    ↑
+                  </button>
+                  <button type="button" aria-label={`move ${p.id} down`} disabled={i === providers.length - 1} onClick={() => move(i, 1)}>
+                    ↓
+                  </button>
+                </td>
                 <td>
-                  <strong>{p.id}</strong> <span className="pill">{p.type}</span>
+                  <strong>{p.id}</strong> <span className="pill">{p.type}</span>{" "}
+                  <span className="pill" data-source title={p.source === "config" ? "Defined in the config file" : "Added or last changed in the dashboard"}>
+                    {p.source === "config" ? "config file" : "dashboard"}
+                  </span>
                   <div className="muted">{p.url}</div>
                 </td>
                 <td>
@@ -221,8 +325,12 @@ export default function ProvidersView() {
                 </td>
                 <td className="muted">{p.apiKey ?? "none"}</td>
                 <td className="row">
+                  <button onClick={() => test(p.id)} disabled={probes[p.id] === "testing"}>
+                    {probes[p.id] === "testing" ? "Testing…" : "Test connection"}
+                  </button>
                   <button onClick={() => edit(p)}>Edit</button>
                   <button onClick={() => confirm(`Delete provider ${p.id}?`) && void act(trpc.providers.remove.mutate({ id: p.id }))}>Delete</button>
+                  {probes[p.id] && probes[p.id] !== "testing" && <ProbeResult probe={probes[p.id] as Probe} />}
                 </td>
               </tr>
             ))}
@@ -230,6 +338,18 @@ export default function ProvidersView() {
         </table>
       )}
     </>
+  );
+}
+
+/** What a connection test found, said in the row (and to screen readers as it arrives). */
+function ProbeResult({ probe }: { probe: Probe }) {
+  return (
+    <div className={probe.ok ? "good" : "bad"} data-test-result role="status" style={{ flexBasis: "100%" }}>
+      {probe.ok ? "✓ " : "✗ "}
+      {probe.capability ? `${probe.capability} · ${probe.model} · ${probe.latencyMs} ms` : "not tested"}
+      {probe.status ? ` · HTTP ${probe.status}` : ""}
+      <div>{probe.detail}</div>
+    </div>
   );
 }
 
