@@ -15,6 +15,7 @@ import {
   MemoryBudgetLedger,
   MemoryRateLimiter,
   parseAllowList,
+  providerSecrets,
   RedisBus,
   RedisBudgetLedger,
   RedisRateLimiter,
@@ -43,6 +44,8 @@ export interface Runtime {
   keysChanged(revokedId?: string): void;
   /** The share of a budget (percent) at which a key's budget alerts (BUDGET_ALERT_PERCENT, default 80). */
   budgetAlertPercent: number;
+  /** Whether request and response bodies are stored (LOG_BODIES=true). */
+  storesBodies: boolean;
   close(): Promise<void>;
 }
 
@@ -103,9 +106,21 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     ]);
     console.log(`[interference] redis: ${redactUrl(env.REDIS_URL)} ${subscribed ? "(cluster sync on)" : "(not reachable yet: retrying in the background)"}`);
   }
-  const gateway = createGateway({
+  // Request and response bodies: off unless LOG_BODIES=true; cut at LOG_BODY_MAX_CHARS, kept LOG_BODY_RETENTION_DAYS.
+  const bodyRetentionMs = (numberFrom(env.LOG_BODY_RETENTION_DAYS) ?? 7) * 86_400_000;
+  const storeBodies = env.LOG_BODIES === "true";
+  const gateway: Gateway = createGateway({
     config,
     logSink: store.logs.sink,
+    ...(storeBodies
+      ? {
+          bodies: {
+            sink: store.logs.bodies.sink,
+            maxChars: numberFrom(env.LOG_BODY_MAX_CHARS) ?? 32_768,
+            secrets: () => gateway.registry.list().flatMap((p) => providerSecrets(p.config)),
+          },
+        }
+      : {}),
     authenticate: createAuthenticator(store.apiKeys, { require: env.REQUIRE_API_KEY === "true" }),
     rateLimiter,
     spendSource,
@@ -141,6 +156,16 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     },
   });
   if (bus) attachCluster(gateway, store, bus, trustedUrl);
+  // Stored bodies go after their retention (also when storing was turned off since), checked hourly.
+  const purgeBodies = () =>
+    void store.logs.bodies.purge(new Date(Date.now() - bodyRetentionMs)).then(
+      (n) => n && console.log(`[interference] request bodies: ${n} past their retention deleted`),
+      (err: unknown) => console.warn(`[interference] request bodies: purge failed: ${(err as Error).message}`),
+    );
+  purgeBodies();
+  const purgeTimer = setInterval(purgeBodies, 3_600_000);
+  purgeTimer.unref();
+  if (storeBodies) console.log(`[interference] request and response bodies are stored (LOG_BODIES), kept ${bodyRetentionMs / 86_400_000} days`);
   return {
     gateway,
     config,
@@ -149,7 +174,9 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     modelsDir: env.MODELS_DIR || join(repoRoot(), "models"),
     keysChanged: (revoked) => bus?.publish({ type: "keys", ...(revoked ? { revoked } : {}) }),
     budgetAlertPercent,
+    storesBodies: storeBodies,
     async close() {
+      clearInterval(purgeTimer);
       // Each step bounded and reported, so a stuck dependency shows in the log instead of hanging the shutdown.
       await step("gateway", () => gateway.close(), 10_000);
       await step("database (request log flushed)", () => store.close(), 30_000);

@@ -35,7 +35,8 @@ beforeAll(async () => {
 `);
   server = await startServer({
     config,
-    env: { ADMIN_PASSWORD: "correct horse battery", DATABASE_URL: `pglite:${mkdtempSync(join(tmpdir(), "dash-db-"))}` },
+    // Bodies stored (off by default), so the request's detail shows them.
+    env: { ADMIN_PASSWORD: "correct horse battery", DATABASE_URL: `pglite:${mkdtempSync(join(tmpdir(), "dash-db-"))}`, LOG_BODIES: "true" },
   });
   // playwright gives the browser a fresh profile folder of its own (it refuses --user-data-dir here).
   browser = await chromium.launch({
@@ -294,6 +295,10 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   expect(detail).toContain("alpha: skipped — disabled");
   // 5 tokens in at $3 and 2 out at $15 per million: 45 µ$.
   expect(detail).toContain("cost $0.000045");
+  // The stored bodies: what the client sent and what it got, indented for reading.
+  await page.waitForSelector('[data-body="response"]');
+  expect(await page.textContent('[data-body="request"]')).toContain('"content": "hi"');
+  expect(await page.textContent('[data-body="response"]')).toContain('"content": "from B"');
   await shot("logs-detail");
   // The last ten minutes in the admin's own time (Berlin, UTC+1): the request is there.
   await page.click('[aria-label="request detail"] >> text=Close');

@@ -5,6 +5,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { GatewayError, notFound, toGatewayError } from "./errors.js";
 import type { Timeouts } from "./config/schema.js";
+import { BodyCapture, type BodyCaptureOptions } from "./logging/bodies.js";
 import type { GatewayConfig } from "./config/load.js";
 import type { AdapterFactories } from "./adapters/types.js";
 import { ProviderRegistry } from "./routing/registry.js";
@@ -45,6 +46,8 @@ export interface GatewayOptions {
   /** Adapter factories by provider type; defaults to the built-in ones. */
   adapters?: AdapterFactories;
   logSink?: RequestLogSink;
+  /** Store request and response bodies of logged requests (off when absent): logging/bodies.ts. */
+  bodies?: BodyCaptureOptions;
   /** Checks API keys for /v1; absent means open access. */
   authenticate?: Authenticator;
   /** Largest request body accepted, in bytes (default 10 MiB: room for inline images). */
@@ -284,6 +287,18 @@ export class Gateway {
     }
     const { route, params } = match;
     const log = new LogRecorder(route.logged ? this.logSink : undefined, req.method, req.path, route.keys.length ? route.path : undefined);
+    const capture = route.logged && this.options.bodies ? new BodyCapture(this.options.bodies, log.entry.id, log.entry.time) : null;
+    if (capture) {
+      const original = req;
+      req = {
+        ...req,
+        readBody: async (limit) => {
+          const body = await original.readBody(limit);
+          capture.setRequest(body, req.headers["content-type"]);
+          return body;
+        },
+      };
+    }
     try {
       const auth = this.options.authenticate && route.authenticated ? await this.options.authenticate(req.headers) : ANONYMOUS;
       log.entry.apiKeyId = auth.keyId; // before the limiter, so a refused request's row names its key
@@ -302,12 +317,13 @@ export class Gateway {
       // A JSON answer's cost is known once it is logged; a stream's comes in its final usage event instead.
       const cost = log.entry.cost;
       if (cost !== null) res.headers = { ...res.headers, "x-interference-cost": formatUsd(cost) };
-      return res;
+      return capture ? captured(capture, res) : res;
     } catch (err) {
       const e = toGatewayError(err);
       if (e.status === 500) console.error("[interference] internal error:", err);
       log.finish(e.status, e.message);
-      return errorResponse(req.path, e, log.entry.id, e.extra.headers);
+      const res = errorResponse(req.path, e, log.entry.id, e.extra.headers);
+      return capture ? captured(capture, res) : res;
     }
   };
 
@@ -416,6 +432,15 @@ function withProviderChoice(body: Record<string, unknown>, req: GatewayHttpReque
 const ANTHROPIC_PATH = /^\/(v1|api(\/[^/]*)?(\/v1)?)\/messages(\/|$)/;
 
 /** An error in the shape of the API that was called, with the request's id (the log row's) to quote to an admin. */
+/** The response with its body copied to the capture: whole now, or a stream as it is sent. */
+function captured(capture: BodyCapture, res: GatewayHttpResponse): GatewayHttpResponse {
+  const type = res.headers["content-type"];
+  if (res.body !== undefined && typeof res.body !== "string" && !Buffer.isBuffer(res.body)) return { ...res, body: capture.tee(res.body, type) };
+  capture.setResponse(res.body as string | Buffer | undefined, type);
+  capture.write();
+  return res;
+}
+
 function errorResponse(path: string, e: GatewayError, requestId: string, headers: Record<string, string> = {}): GatewayHttpResponse {
   if (ANTHROPIC_PATH.test(path)) return json(e.status, anthropicErrorBody(e, requestId), { ...headers, "request-id": requestId });
   return json(e.status, e.toBody(), headers);

@@ -9,6 +9,7 @@ export * from "./routing/registry.js";
 export * from "./routing/router.js";
 export * from "./routing/health.js";
 export * from "./routing/probe.js";
+export * from "./logging/bodies.js";
 export * from "./http/types.js";
 export { nodeListener, readNodeBody, type GatewayHandler } from "./http/node.js";
 export { webHandler } from "./http/web.js";

@@ -5,7 +5,7 @@
  * Reads are newest first with keyset pagination on (time, id), which stays fast at millions of rows.
  */
 import type { PGlite } from "@electric-sql/pglite";
-import type { RequestLogEntry } from "@interference/core";
+import type { RequestBodies, RequestLogEntry } from "@interference/core";
 import { Prisma, type PrismaClient, type RequestLog } from "./generated/prisma/client.js";
 import type { LogFilter, LogPage, LogStore, LogSummary, ProviderStats, UsageBucket } from "./store.js";
 
@@ -130,7 +130,7 @@ function decodeCursor(c: string): { time: Date; id: string } | null {
 const offsetOf = (c: string | null) => (c && /^o\d{1,9}$/.test(c) ? Number(c.slice(1)) : 0);
 
 /** Writes one batch of rows, all or none (a batch that fails is retried whole). */
-export type BatchInsert = (rows: RequestLogEntry[]) => Promise<void>;
+export type BatchInsert<T = RequestLogEntry> = (rows: T[]) => Promise<void>;
 
 /** The batch insert for any PostgreSQL, through Prisma: one statement, the rows as one JSON parameter. */
 export function jsonBatchInsert(prisma: PrismaClient): BatchInsert {
@@ -209,8 +209,8 @@ function storableValue(value: unknown): unknown {
 }
 
 /** The entry with every text in it storable (a copy only when something had to change). */
-export function storableEntry(entry: RequestLogEntry): RequestLogEntry {
-  return allStorable(entry) ? entry : (storableValue(entry) as RequestLogEntry);
+export function storableEntry<T>(entry: T): T {
+  return allStorable(entry) ? entry : (storableValue(entry) as T);
 }
 
 /** The SQLSTATE of a database error, from PGlite or from Prisma's driver adapters. */
@@ -224,8 +224,9 @@ export function sqlState(err: unknown): string | undefined {
 /** Data exceptions (22xxx) and integrity violations (23xxx): the same rows would fail again, however often retried. */
 const refusesTheRows = (err: unknown) => /^2[23]/.test(sqlState(err) ?? "");
 
-export class LogWriter {
-  private pending: RequestLogEntry[] = [];
+/** Batches rows of the request log (or of another table written the same way, such as the stored bodies). */
+export class LogWriter<T extends { id: string } = RequestLogEntry> {
+  private pending: T[] = [];
   private writing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private failures = 0;
@@ -236,16 +237,18 @@ export class LogWriter {
   private readonly maxPending: number;
 
   constructor(
-    private readonly insert: BatchInsert,
+    private readonly insert: BatchInsert<T>,
     opts: LogWriterOptions = {},
+    /** Makes a row storable before it waits (PostgreSQL refuses NUL and lone surrogates in text). */
+    private readonly prepare: (row: T) => T = storableEntry,
   ) {
     this.flushIntervalMs = opts.flushIntervalMs ?? 200;
     this.batchSize = opts.batchSize ?? 500;
     this.maxPending = opts.maxPending ?? 100_000;
   }
 
-  write(entry: RequestLogEntry): void {
-    this.pending.push(storableEntry(entry));
+  write(entry: T): void {
+    this.pending.push(this.prepare(entry));
     if (this.pending.length > this.maxPending) {
       const over = this.pending.length - this.maxPending;
       this.pending.splice(0, over);
@@ -369,9 +372,32 @@ function toSummary(r: SummaryRow): LogSummary {
   };
 }
 
-export function logStore(prisma: PrismaClient, writer: LogWriter): LogStore {
+/** Stored bodies: one statement per batch, the rows as one JSON parameter. */
+export function bodyBatchInsert(prisma: PrismaClient): BatchInsert<RequestBodies> {
+  return async (rows) =>
+    void (await prisma.$executeRawUnsafe(
+      `INSERT INTO "RequestBody" (id, time, request, response, truncated)
+         SELECT id, time, request, response, truncated
+           FROM jsonb_to_recordset($1::jsonb) AS r(id text, time timestamptz, request text, response text, truncated boolean)
+       ON CONFLICT (id) DO NOTHING`,
+      JSON.stringify(rows),
+    ));
+}
+
+export function logStore(prisma: PrismaClient, writer: LogWriter, bodyWriter?: LogWriter<RequestBodies>): LogStore {
   return {
     sink: { write: (e) => writer.write(e), flush: () => writer.flush() },
+
+    bodies: {
+      sink: { write: (b) => bodyWriter?.write(b), flush: async () => bodyWriter?.flush() },
+      async get(id) {
+        const row = await prisma.requestBody.findUnique({ where: { id } });
+        return row ? { id: row.id, time: row.time, request: row.request, response: row.response, truncated: row.truncated } : null;
+      },
+      async purge(before) {
+        return (await prisma.requestBody.deleteMany({ where: { time: { lt: before } } })).count;
+      },
+    },
 
     async query(filter, cursor, limit, sort = { by: "time", dir: "desc" }): Promise<LogPage> {
       const take = Math.min(Math.max(limit, 1), 500);

@@ -26,7 +26,12 @@ describe("20261203000002_teams", () => {
         ('k1', 'all three', 'ik_1…', 'h1', 1.5, 20, 100),
         ('k2', 'monthly', 'ik_2…', 'h2', NULL, 0.25, NULL),
         ('k3', 'none', 'ik_3…', 'h3', NULL, NULL, NULL)`);
-      expect(await migrate(prisma, MIGRATIONS_DIR)).toEqual(["20261203000002_teams", "20261203000003_audio_log", "20261203000004_key_expiry_rotation"]);
+      expect(await migrate(prisma, MIGRATIONS_DIR)).toEqual([
+        "20261203000002_teams",
+        "20261203000003_audio_log",
+        "20261203000004_key_expiry_rotation",
+        "20261203000005_request_bodies",
+      ]);
       const keys = await prisma.apiKey.findMany({ orderBy: { id: "asc" }, select: { id: true, budgets: true, teamId: true } });
       expect(keys).toEqual([
         {

@@ -8,7 +8,8 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/prisma/client.js";
 import { apiKeyStore, type CachedApiKeyStore } from "./api-keys.js";
-import { jsonBatchInsert, LogWriter, logStore, pgliteCopyInsert, type LogWriterOptions } from "./logs.js";
+import { bodyBatchInsert, jsonBatchInsert, LogWriter, logStore, pgliteCopyInsert, type LogWriterOptions } from "./logs.js";
+import type { RequestBodies } from "@interference/core";
 import { migrate } from "./migrate.js";
 import { openPGlite, PACKAGE_DIR } from "./pglite.js";
 import { providerStore } from "./providers.js";
@@ -74,6 +75,7 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
   // PGlite runs on this thread: smaller batches keep each write short, so requests are not held up behind it
   // (bench at c=200, 10 s runs: 1714-2053 req/s with batches of 500, 2234-2256 with 200).
   const logWriter = new LogWriter(pglite ? pgliteCopyInsert(pglite) : jsonBatchInsert(prisma), { batchSize: pglite ? 200 : 500, ...options.logs });
+  const bodyWriter = new LogWriter<RequestBodies>(bodyBatchInsert(prisma), { batchSize: 100, maxPending: 1000 });
   const apiKeys = apiKeyStore(prisma);
   let closed = false;
   return {
@@ -83,7 +85,7 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     providers: providerStore(prisma),
     apiKeys,
     teams: teamStore(prisma, () => apiKeys.invalidate()),
-    logs: logStore(prisma, logWriter),
+    logs: logStore(prisma, logWriter, bodyWriter),
     settings: settingsStore(prisma),
     sessions: sessionStore(prisma),
     responses: responseStore(prisma),
@@ -100,6 +102,7 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
       closed = true;
       try {
         await logWriter.flush();
+        await bodyWriter.flush();
         await apiKeys.close();
       } finally {
         await prisma.$disconnect();

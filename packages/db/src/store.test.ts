@@ -100,6 +100,7 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
       "20261203000002_teams",
       "20261203000003_audio_log",
       "20261203000004_key_expiry_rotation",
+      "20261203000005_request_bodies",
     ]);
     expect(await migrate(store.prisma, MIGRATIONS_DIR)).toEqual([]);
     expect(await store.ping()).toBe(true);
@@ -524,6 +525,19 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     expect(await auth({ authorization: `Bearer ${member.secret}` })).toMatchObject({ team: null, budgets: null });
     expect(await store.logs.spend({ owner: "team", ownerId: team.id }, null)).toBeCloseTo(0.25, 9);
     expect(await store.teams.remove(team.id)).toBe(false);
+  });
+
+  it("keeps request bodies apart from the rows, odd text included, and purges them after their retention", async () => {
+    const old = { id: randomUUID(), time: new Date(Date.now() - 8 * 86_400_000), request: '{"a":1}', response: "nul \u0000 here", truncated: false };
+    const recent = { id: randomUUID(), time: new Date(), request: null, response: "data: x\n\n", truncated: true };
+    store.logs.bodies.sink.write(old);
+    store.logs.bodies.sink.write(recent);
+    await store.logs.bodies.sink.flush();
+    expect(await store.logs.bodies.get(old.id)).toEqual({ ...old, response: "nul \uFFFD here" });
+    expect(await store.logs.bodies.get(recent.id)).toEqual(recent);
+    expect(await store.logs.bodies.purge(new Date(Date.now() - 7 * 86_400_000))).toBe(1);
+    expect(await store.logs.bodies.get(old.id)).toBeNull();
+    expect(await store.logs.bodies.get(recent.id)).not.toBeNull();
   });
 
   it("loses no pending log row on close", async () => {

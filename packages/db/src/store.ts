@@ -3,7 +3,7 @@
  * Implemented with Prisma over PGlite (embedded default) or PostgreSQL (DATABASE_URL).
  */
 import type { ResponseStore } from "@interference/core";
-import type { BudgetRule, ProviderConfig, RequestLogEntry, RequestLogSink, SpendScope } from "@interference/core";
+import type { BudgetRule, ProviderConfig, RequestBodies, RequestBodySink, RequestLogEntry, RequestLogSink, SpendScope } from "@interference/core";
 
 /** A provider as stored: the config file seeds it; dashboard edits win until the file changes that provider. */
 export interface ProviderRecord {
@@ -200,6 +200,13 @@ export interface UsageBucket {
 export interface LogStore {
   /** Batched writer: never adds a database round-trip to a request; `flush` writes what is pending. */
   sink: RequestLogSink & { flush(): Promise<void> };
+  /** Request and response bodies, when storing them is on (LOG_BODIES), kept apart from the rows. */
+  bodies: {
+    sink: RequestBodySink & { flush(): Promise<void> };
+    get(id: string): Promise<RequestBodies | null>;
+    /** Deletes bodies older than `before` (their retention); returns how many went. */
+    purge(before: Date): Promise<number>;
+  };
   /** A page of matching rows; `cursor` is the previous page's `nextCursor`, for the same filter and sort. */
   query(filter: LogFilter, cursor: string | null, limit: number, sort?: LogSort): Promise<LogPage>;
   get(id: string): Promise<RequestLogEntry | null>;

@@ -262,6 +262,11 @@ export const appRouter = t.router({
       if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "No such request." });
       return row;
     }),
+    /** A request's stored bodies (null: none kept), and whether bodies are being stored at all. */
+    bodies: admin.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => ({
+      storing: ctx.runtime.storesBodies,
+      bodies: await ctx.runtime.store.logs.bodies.get(input.id),
+    })),
   }),
 
   /**

@@ -34,6 +34,12 @@ export const MASKED_VALUE = "••••••••";
 /** Headers whose values are credentials (a gateway in front, a custom auth scheme): never sent to the browser. */
 const SECRET_HEADER = /authorization|api[-_]?key|token|secret|password|cookie|signature|credential/i;
 
+/** A provider's credentials: its key and the values of its credential headers (to redact wherever they show). */
+export function providerSecrets(config: Pick<ProviderConfig, "api_key" | "headers">): string[] {
+  const headers = Object.entries(config.headers ?? {}).filter(([name]) => SECRET_HEADER.test(name));
+  return [config.api_key, ...headers.map(([, v]) => v)].filter((v): v is string => !!v && v.length >= 6);
+}
+
 function headersText(headers: Record<string, string>): string {
   return Object.entries(headers)
     .map(([name, value]) => `${name}: ${SECRET_HEADER.test(name) ? MASKED_VALUE : value}`)

@@ -10,6 +10,7 @@ import { UpstreamError } from "../errors.js";
 import type { ProviderRuntime } from "./registry.js";
 import type { CallContext } from "../adapters/types.js";
 import type { Timeouts } from "../config/schema.js";
+import { providerSecrets } from "../config/form.js";
 
 export interface ProbeResult {
   ok: boolean;
@@ -79,7 +80,7 @@ export async function probeProvider(runtime: ProviderRuntime, globalTimeouts: Ti
       detail: `a vector of ${result.vectors[0]?.length ?? 0} dimensions`,
     };
   } catch (err) {
-    const secrets = [...(config.api_key ? [config.api_key] : []), ...secretsOf(config.headers), ...Object.values(config.headers).filter((v) => v.length >= 6)];
+    const secrets = [...providerSecrets(config), ...secretsOf(config.headers)];
     const upstream = err instanceof UpstreamError ? err : null;
     const message = ctx.signal.aborted && !upstream ? `no answer within ${limit} ms` : ((err as Error)?.message ?? String(err));
     return {

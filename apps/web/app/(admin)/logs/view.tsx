@@ -6,6 +6,7 @@ type Page = Awaited<ReturnType<typeof trpc.logs.list.query>>;
 type Row = Page["rows"][number];
 type Key = Awaited<ReturnType<typeof trpc.keys.list.query>>[number];
 type Team = Awaited<ReturnType<typeof trpc.teams.list.query>>[number];
+type Bodies = Awaited<ReturnType<typeof trpc.logs.bodies.query>>;
 
 /** The filters and order as the URL and the form hold them: text, and times in the admin's own time zone. */
 const FILTERS = ["q", "provider", "model", "status", "apiKeyId", "teamId", "since", "from", "to", "failedOver", "sort", "dir"] as const;
@@ -88,6 +89,7 @@ export default function LogsView() {
   const [rows, setRows] = useState<Row[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [detail, setDetail] = useState<Row | null>(null);
+  const [bodies, setBodies] = useState<Bodies | null>(null);
   const [keys, setKeys] = useState<Key[]>([]);
   const [teams, setTeams] = useState<Team[]>([]);
   const [total, setTotal] = useState<number | null>(null);
@@ -126,6 +128,14 @@ export default function LogsView() {
   }, [applied, detail]);
   useEffect(() => {
     if (detail) panel.current?.focus();
+    setBodies(null);
+    if (!detail) return;
+    let current = true;
+    trpc.logs.bodies.query({ id: detail.id }).then(
+      (b) => current && setBodies(b),
+      () => undefined,
+    );
+    return () => void (current = false);
   }, [detail]);
 
   const keyName = (id: string | null) => (id ? (keys.find((k) => k.id === id)?.name ?? id) : null);
@@ -243,6 +253,24 @@ export default function LogsView() {
             {detail.audioBytes != null && ` · audio ${detail.audioBytes} bytes`}
             {detail.audioSeconds != null && `, ${detail.audioSeconds} s`}
           </p>
+          {bodies && !bodies.storing && !bodies.bodies && (
+            <p className="muted" data-bodies-off>
+              Request and response bodies are not stored (set LOG_BODIES=true to keep them).
+            </p>
+          )}
+          {bodies?.bodies && (
+            <>
+              <h3>Request body</h3>
+              <pre className="body" data-body="request">
+                {pretty(bodies.bodies.request) ?? "(none)"}
+              </pre>
+              <h3>Response body</h3>
+              <pre className="body" data-body="response">
+                {pretty(bodies.bodies.response) ?? "(none)"}
+              </pre>
+              {bodies.bodies.truncated && <p className="muted">Cut at the size cap (LOG_BODY_MAX_CHARS).</p>}
+            </>
+          )}
         </aside>
       )}
       <table>
@@ -296,6 +324,16 @@ export default function LogsView() {
       )}
     </>
   );
+}
+
+/** JSON indented for reading; anything else (a stream, a cut body) as stored. */
+function pretty(text: string | null): string | null {
+  if (text === null) return null;
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
 }
 
 /** "$0.000092", "≈$0.0004" for a cut stream's estimate, "–" when the model has no price. */
