@@ -468,6 +468,8 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
     if (header !== null) expect(header, name).toBeGreaterThanOrEqual(4.5);
     await shot(`${name}-dark`);
     expect(await seriousViolations(), `${name}, dark`).toEqual([]);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(`${name}-phone-dark`);
   }
   await page.emulateMedia({ colorScheme: "light" });
 
