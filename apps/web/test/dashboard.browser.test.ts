@@ -445,6 +445,9 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   expect(ticks.length).toBeGreaterThan(2);
   for (const t of ticks) expect(t).toMatch(/^\d{1,2}:\d{2}/);
   expect(await page.$$('[data-chart="requests"] .recharts-bar-rectangle .recharts-rectangle')).not.toHaveLength(0);
+  // Latency p95 per provider, a line each, its axis in milliseconds.
+  await page.waitForSelector('[data-chart="p95Ms"] .recharts-line-dots circle');
+  expect(await page.textContent('[data-chart="p95Ms"] .recharts-yAxis-tick-labels')).toMatch(/\d+ ms/);
   await shot("usage");
 
   // Every page at a phone's width fits it (nothing wider than the screen, Sign out in view), and in dark mode

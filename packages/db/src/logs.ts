@@ -538,9 +538,13 @@ export function logStore(prisma: PrismaClient, writer: LogWriter, bodyWriter?: L
             : groupBy === "team"
               ? Prisma.sql`coalesce("teamId", '(no team)')`
               : Prisma.sql`coalesce("apiKeyId", '(no key)')`;
-      const rows = await prisma.$queryRaw<{ t: Date; grp: string; requests: bigint; errors: bigint; tokens: bigint | null; cost: number | null }[]>`
+      const rows = await prisma.$queryRaw<
+        { t: Date; grp: string; requests: bigint; errors: bigint; tokens: bigint | null; cost: number | null; p50: number; p95: number }[]
+      >`
         SELECT date_trunc(${unit}, time) AS t, ${column} AS grp, count(*) AS requests,
-               count(*) FILTER (WHERE status >= 400) AS errors, sum("totalTokens") AS tokens, sum(cost) AS cost
+               count(*) FILTER (WHERE status >= 400) AS errors, sum("totalTokens") AS tokens, sum(cost) AS cost,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY "latencyMs") AS p50,
+               percentile_cont(0.95) WITHIN GROUP (ORDER BY "latencyMs") AS p95
           FROM "RequestLog" WHERE time >= ${since}
          GROUP BY 1, 2 ORDER BY 1, 2`;
       return rows.map((r) => ({
@@ -550,6 +554,8 @@ export function logStore(prisma: PrismaClient, writer: LogWriter, bodyWriter?: L
         errors: Number(r.errors),
         tokens: Number(r.tokens ?? 0),
         cost: Number(r.cost ?? 0),
+        p50Ms: Number(r.p50),
+        p95Ms: Number(r.p95),
       }));
     },
   };

@@ -362,6 +362,10 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     const byModel = await store.logs.usage({ since, bucket: "day", groupBy: "model" });
     expect(byModel.map((u) => u.group)).toEqual(["m"]);
     expect(byModel[0]!.cost).toBeCloseTo(spend, 9);
+    // Latency percentiles per bucket and group: rows i = 0..1233 took 10 + i ms.
+    expect(byModel[0]!.p50Ms).toBeCloseTo(10 + 616.5, 5);
+    const firstMinuteKeyA = usage.find((u) => u.group === "key_a" && u.t.getTime() === Date.UTC(2026, 10, 25, 10, 0))!;
+    expect(firstMinuteKeyA.p95Ms).toBeCloseTo(10 + 1 + 58 * 0.95, 5); // the odd rows 1..59 of the first minute
   });
 
   it("counts a provider once per request it took part in, retries and failover included", async () => {

@@ -195,6 +195,9 @@ export interface UsageBucket {
   tokens: number;
   /** USD, of the rows with a known cost. */
   cost: number;
+  /** Latency percentiles of the bucket's requests, ms. */
+  p50Ms: number;
+  p95Ms: number;
 }
 
 export interface LogStore {

@@ -53,7 +53,11 @@ export default function TeamsView() {
           </button>
         )}
       </form>
-      {error && <p className="bad">{error}</p>}
+      {error && (
+        <p className="bad" role="alert">
+          {error}
+        </p>
+      )}
       {teams && teams.length === 0 && <p className="muted">No teams yet.</p>}
       {teams && teams.length > 0 && (
         <table>

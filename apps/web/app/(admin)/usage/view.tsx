@@ -5,13 +5,13 @@
  * buckets fitted to the range (minutes for an hour), the top spenders first.
  */
 import { useEffect, useMemo, useState } from "react";
-import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { trpc } from "@/lib/trpc/client";
-import { COLORS, compact, money, slots, tickFor, tooltipStyle, usd } from "../charts";
+import { COLORS, compact, duration, money, slots, tickFor, tooltipStyle, usd } from "../charts";
 
 type Usage = Awaited<ReturnType<typeof trpc.usage.query>>;
 type GroupBy = "provider" | "apiKey" | "model" | "team";
-type Metric = "cost" | "requests" | "tokens" | "errors";
+type Metric = "cost" | "requests" | "tokens" | "errors" | "p95Ms";
 
 const RANGES = [
   { minutes: 15, label: "15 minutes" },
@@ -25,6 +25,7 @@ const METRICS: Array<{ key: Metric; label: string }> = [
   { key: "requests", label: "Requests" },
   { key: "tokens", label: "Tokens" },
   { key: "errors", label: "Errors (status ≥ 400)" },
+  { key: "p95Ms", label: "Latency p95" },
 ];
 export default function UsageView() {
   const [groupBy, setGroupBy] = useState<GroupBy>("provider");
@@ -59,11 +60,30 @@ export default function UsageView() {
     const end = Date.now();
     const times = slots(end - minutes * 60_000, end, data.bucket);
     const byKey = new Map(data.buckets.map((b) => [`${new Date(b.t).getTime()}|${b.group}`, b]));
-    const series = (metric: Metric) => times.map((t) => Object.fromEntries([["t", t], ...groups.map(([g]) => [g, byKey.get(`${t}|${g}`)?.[metric] ?? 0])]));
+    // A latency is unknown, not zero, where a group had no requests: the line breaks there.
+    const empty = (metric: Metric) => (metric === "p95Ms" ? null : 0);
+    const series = (metric: Metric) =>
+      times.map((t) => Object.fromEntries([["t", t], ...groups.map(([g]) => [g, byKey.get(`${t}|${g}`)?.[metric] ?? empty(metric)])]));
     return { groups, series };
   }, [data, minutes]);
 
   const tick = tickFor(data?.bucket);
+  const label = (name: unknown) => view?.groups.find(([g]) => g === name)?.[1].label ?? String(name);
+  const format = (metric: Metric) => (metric === "cost" ? usd : metric === "p95Ms" ? duration : compact);
+  /** Grid, time axis, value axis, tooltip and legend: the same on every chart. */
+  const axes = (metric: Metric) => [
+    <CartesianGrid key="grid" strokeDasharray="3 3" stroke="var(--line)" vertical={false} />,
+    // Every bucket of the range is a slot, so the category axis is an even time axis.
+    <XAxis key="x" dataKey="t" tickFormatter={tick} stroke="var(--muted)" fontSize={12} minTickGap={24} />,
+    <YAxis key="y" tickFormatter={format(metric)} stroke="var(--muted)" fontSize={12} width={64} allowDecimals={metric === "cost"} />,
+    <Tooltip
+      key="tip"
+      labelFormatter={(t) => new Date(Number(t)).toLocaleString()}
+      formatter={(v, name) => [metric === "cost" ? `$${Number(v).toFixed(6)}` : metric === "p95Ms" ? duration(Number(v)) : String(v), label(name)]}
+      contentStyle={tooltipStyle}
+    />,
+    <Legend key="legend" formatter={label} />,
+  ];
 
   return (
     <>
@@ -124,24 +144,22 @@ export default function UsageView() {
             <section className="card" key={m.key} aria-label={m.label} data-chart={m.key}>
               <h2>{m.label}</h2>
               <ResponsiveContainer width="100%" height={220}>
-                <BarChart data={view.series(m.key)} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
-                  <CartesianGrid strokeDasharray="3 3" stroke="var(--line)" vertical={false} />
-                  {/* Every bucket of the range is a slot, so the category axis is an even time axis. */}
-                  <XAxis dataKey="t" tickFormatter={tick} stroke="var(--muted)" fontSize={12} minTickGap={24} />
-                  <YAxis tickFormatter={m.key === "cost" ? usd : compact} stroke="var(--muted)" fontSize={12} width={64} allowDecimals={m.key === "cost"} />
-                  <Tooltip
-                    labelFormatter={(t) => new Date(Number(t)).toLocaleString()}
-                    formatter={(v, name) => [
-                      m.key === "cost" ? `$${Number(v).toFixed(6)}` : String(v),
-                      view.groups.find(([g]) => g === name)?.[1].label ?? name,
-                    ]}
-                    contentStyle={tooltipStyle}
-                  />
-                  <Legend formatter={(name) => view.groups.find(([g]) => g === name)?.[1].label ?? name} />
-                  {view.groups.map(([g], i) => (
-                    <Bar key={g} dataKey={g} stackId="1" fill={COLORS[i % COLORS.length]} isAnimationActive={false} />
-                  ))}
-                </BarChart>
+                {/* Counts stack as bars; a latency is per group, so each group is a line of its own. */}
+                {m.key === "p95Ms" ? (
+                  <LineChart data={view.series(m.key)} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
+                    {axes(m.key)}
+                    {view.groups.map(([g], i) => (
+                      <Line key={g} dataKey={g} stroke={COLORS[i % COLORS.length]} dot={{ r: 2 }} isAnimationActive={false} />
+                    ))}
+                  </LineChart>
+                ) : (
+                  <BarChart data={view.series(m.key)} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
+                    {axes(m.key)}
+                    {view.groups.map(([g], i) => (
+                      <Bar key={g} dataKey={g} stackId="1" fill={COLORS[i % COLORS.length]} isAnimationActive={false} />
+                    ))}
+                  </BarChart>
+                )}
               </ResponsiveContainer>
             </section>
           ))}
