@@ -28,21 +28,18 @@ if ! grep -qs "^Version: ${FASTER_WHISPER_VERSION}$" .stt-python/faster_whisper-
 fi
 
 if [[ "${1:-}" == "--test" ]]; then
-  if ! command -v chromium >/dev/null 2>&1; then
-    echo "[setup] installing Debian's chromium (browser tests drive it with playwright-core)"
-    if [[ $(id -u) -eq 0 ]]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-    else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
-  fi
-  if ! command -v espeak-ng >/dev/null 2>&1; then
-    echo "[setup] installing Debian's espeak-ng (the speech-to-text test speaks its own audio)"
-    if [[ $(id -u) -eq 0 ]]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null
-    else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null; fi
-  fi
-  if ! command -v redis-server >/dev/null 2>&1; then
-    echo "[setup] installing Debian's redis-server (the Redis outage test starts its own on a free port)"
-    if [[ $(id -u) -eq 0 ]]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
-    else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; fi
-  fi
+  # Debian's packages the tests drive: installed once, when their command is missing.
+  debian_package() { # command package why
+    command -v "$1" >/dev/null 2>&1 && return 0
+    echo "[setup] installing Debian's $2 ($3)"
+    local sudo=""
+    [[ $(id -u) -eq 0 ]] || sudo=sudo
+    $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+  }
+  debian_package chromium chromium "browser tests drive it with playwright-core"
+  debian_package espeak-ng espeak-ng "the speech-to-text test speaks its own audio"
+  debian_package redis-server redis-server "the Redis outage and scale-out tests start their own on a free port"
+  debian_package nginx nginx-light "the scale-out test puts three replicas behind deploy/nginx.conf"
   # Claude Code and Codex themselves, from npm (their native binaries are npm packages too), for the tests that
   # run them through the gateway; kept out of the workspace's dependencies: 600 MB, and only those tests need them.
   CLAUDE_CODE_VERSION=2.1.332

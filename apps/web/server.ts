@@ -15,6 +15,7 @@ const host = process.env.HOST ?? "0.0.0.0";
 const dev = process.env.NODE_ENV === "development";
 const dir = fileURLToPath(new URL("..", import.meta.url)); // dist/server.js → apps/web
 const shutdownDeadlineMs = Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 10_000);
+const drainDelayMs = Number(process.env.SHUTDOWN_DRAIN_DELAY_MS ?? 0);
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -34,7 +35,19 @@ async function main(): Promise<void> {
   const gatewayListener = runtime.gateway.nodeListener();
   const trustedProxies = parseTrustedProxies(process.env.TRUSTED_PROXIES);
 
+  // Requests being served, so a shutdown knows when the last one is done.
+  let inFlight = 0;
+  let stopping = false;
+  let idle: (() => void) | null = null;
   const server = createServer((req, res) => {
+    inFlight++;
+    res.once("close", () => {
+      inFlight--;
+      if (inFlight === 0) idle?.();
+    });
+    // Draining: each connection closes after its answer, so the load balancer opens a new one, which this
+    // replica no longer accepts, and goes to another replica before sending anything.
+    if (stopping) res.setHeader("connection", "close");
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     if (runtime.gateway.handles(q === -1 ? url : url.slice(0, q))) return gatewayListener(req, res);
@@ -56,14 +69,21 @@ async function main(): Promise<void> {
   });
   console.log(`[interference] listening on http://${host}:${port} (ready in ${Math.round(performance.now() - started)} ms)`);
 
-  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`[interference] ${signal}: finishing in-flight requests (up to ${shutdownDeadlineMs} ms)`);
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
+    // Not ready from now on; SHUTDOWN_DRAIN_DELAY_MS keeps accepting meanwhile, for load balancers that learn of it
+    // by polling /readyz (Kubernetes: or a preStop sleep).
+    runtime.gateway.drain();
+    console.log(`[interference] ${signal}: not ready; finishing in-flight requests (up to ${shutdownDeadlineMs} ms)`);
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, shutdownDeadlineMs).unref());
+    if (drainDelayMs > 0) await Promise.race([new Promise((resolve) => setTimeout(resolve, drainDelayMs)), deadline]);
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Idle keep-alive connections stay open until the requests in flight are done: one the load balancer picks
+    // meanwhile is served (and then closed) rather than cut as the request arrives.
+    const drained = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (idle = resolve));
+    await Promise.race([drained, deadline]);
+    server.closeIdleConnections();
     await Promise.race([closed, deadline]);
     server.closeAllConnections();
     const hardStop = setTimeout(() => {

@@ -75,7 +75,9 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
   // Providers live in the database: the file seeds them, dashboard changes persist (see packages/db/src/providers.ts).
   const databaseUrl = env.DATABASE_URL || defaultDatabaseUrl(repoRoot());
   const dbStarted = performance.now();
-  const store = await openStore({ url: databaseUrl });
+  // LOG_SPOOL_DIR (one folder per replica): log rows are also appended there before they are answered for, so a
+  // replica killed outright loses none; the next start writes what it left.
+  const store = await openStore({ url: databaseUrl, ...(env.LOG_SPOOL_DIR ? { logs: { spoolDir: env.LOG_SPOOL_DIR } } : {}) });
   const fileUrls = new Map(config.providers.map((p) => [p.id, p.base_url]));
   const trustedUrl = (p: ProviderConfig) => p.type === "local" || fileUrls.get(p.id) === p.base_url;
   console.log(`[interference] database: ${store.kind} ${redactUrl(databaseUrl)} (ready in ${Math.round(performance.now() - dbStarted)} ms)`);

@@ -5,8 +5,7 @@
  * starts on its own port and kills by PID): rate limits count per replica instead of failing, and the replicas
  * agree again within seconds of Redis coming back. Required when CI=true.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createConnection } from "node:net";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeServer, sendJson, openaiCompletion, type FakeServer } from "@interference/core/test-support";
 import { openStore } from "@interference/db";
@@ -14,6 +13,7 @@ import { freshPostgresDatabase, postgresReachable } from "../../../packages/db/s
 import { freePort, startServer, writeConfig, type RunningServer } from "./support/server";
 import { signIn, trpc } from "./support/admin";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
+import { redisServerBinary, startRedis, stopRedis } from "./support/redis";
 
 const pgUp = await postgresReachable();
 if (!pgUp && process.env.CI === "true") throw new Error("CI=true needs PostgreSQL at 127.0.0.1:5432");
@@ -100,25 +100,7 @@ describe.skipIf(!pgUp)("a database outage", () => {
   }, 120_000);
 });
 
-const redisServerBinary = spawnSync("sh", ["-c", "command -v redis-server"]).stdout.toString().trim();
 if (!redisServerBinary && process.env.CI === "true") throw new Error("CI=true needs redis-server on the PATH (apt-get install redis-server)");
-
-/** A redis-server of this test's own, on its own port, stopped by PID (never the shared one on 6379). */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(redisServerBinary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((r) => {
-      const s = createConnection(port, "127.0.0.1");
-      s.once("connect", () => (s.destroy(), r(true)));
-      s.once("error", () => r(false));
-    });
-    if (up) return child;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("redis-server did not start");
-}
-const stopRedis = (child: ChildProcess) =>
-  new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : (child.once("exit", () => r()), child.kill("SIGKILL"))));
 
 describe.skipIf(!pgUp || !redisServerBinary)("a Redis outage", () => {
   let redis: ChildProcess,

@@ -316,13 +316,16 @@ export class Gateway {
       const res = await route.handler(req, { auth, log, params });
       // A JSON answer's cost is known once it is logged; a stream's comes in its final usage event instead.
       const cost = log.entry.cost;
-      if (cost !== null) res.headers = { ...res.headers, "x-interference-cost": formatUsd(cost) };
+      // The log row's id, as OpenAI's x-request-id: what a client quotes to find its request in the logs.
+      if (route.logged || cost !== null) {
+        res.headers = { ...res.headers, ...(route.logged ? { "x-request-id": log.entry.id } : {}), ...(cost !== null ? { "x-interference-cost": formatUsd(cost) } : {}) };
+      }
       return capture ? captured(capture, res) : res;
     } catch (err) {
       const e = toGatewayError(err);
       if (e.status === 500) console.error("[interference] internal error:", err);
       log.finish(e.status, e.message);
-      const res = errorResponse(req.path, e, log.entry.id, e.extra.headers);
+      const res = errorResponse(req.path, e, log.entry.id, route.logged ? { ...e.extra.headers, "x-request-id": log.entry.id } : e.extra.headers);
       return capture ? captured(capture, res) : res;
     }
   };
@@ -356,7 +359,17 @@ export class Gateway {
   }
 
   /** Ready when every enabled provider is (a local model has loaded) and every extra check passes. */
+  /**
+   * Shutting down: /readyz answers 503 from now on, so load balancers and Kubernetes stop sending new requests,
+   * while the requests in flight (and any that still arrive) are served.
+   */
+  drain(): void {
+    this.draining = true;
+  }
+  private draining = false;
+
   private async readiness(): Promise<GatewayHttpResponse> {
+    if (this.draining) return json(503, { status: "draining", checks: {} });
     const checks: Record<string, string> = {};
     for (const p of this.registry.list()) {
       if (!p.config.enabled || !p.adapter.ready) continue;

@@ -15,12 +15,19 @@ const keyRow = (hash: string) => ({
   createdAt: new Date(),
   lastUsedAt: null,
   revokedAt: null,
+  expiresAt: null,
+  previousHash: null,
+  previousHashValidUntil: null,
 });
+
+/** The lookup's filter: a secret's hash, as the current one or the one before a rotation. */
+type ByHash = { OR: [{ hash: string }, { previousHash: string }] };
+const hashOf = (where: ByHash) => where.OR[0].hash;
 
 /** A stand-in for the two reads the hot path makes, answering after `release()`; counts how often it is asked. */
 function fakePrisma(rows: Array<{ hash: string }>) {
   const waiting: Array<() => void> = [];
-  const calls = { count: 0, findUnique: 0 };
+  const calls = { count: 0, findFirst: 0 };
   const later = <T>(value: () => T) => new Promise<T>((resolve) => waiting.push(() => resolve(value())));
   const prisma = {
     apiKey: {
@@ -30,9 +37,10 @@ function fakePrisma(rows: Array<{ hash: string }>) {
         const n = rows.length;
         return later(() => n);
       },
-      findUnique: ({ where }: { where: { hash: string } }) => {
-        calls.findUnique++;
-        const found = rows.some((r) => r.hash === where.hash) ? keyRow(where.hash) : null;
+      findFirst: ({ where }: { where: ByHash }) => {
+        calls.findFirst++;
+        const hash = hashOf(where);
+        const found = rows.some((r) => r.hash === hash) ? keyRow(hash) : null;
         return later(() => found);
       },
       updateMany: async () => ({ count: 0 }),
@@ -53,7 +61,7 @@ describe("API key cache under load", () => {
     expect(new Set(await Promise.all(counts))).toEqual(new Set([1]));
     expect((await Promise.all(lookups)).every((r) => r?.id.startsWith("key_"))).toBe(true);
     expect((await Promise.all(unknown)).every((r) => r === null)).toBe(true);
-    expect(db.calls).toEqual({ count: 1, findUnique: 2 });
+    expect(db.calls).toEqual({ count: 1, findFirst: 2 });
     await keys.countAll(); // cached now
     expect(db.calls.count).toBe(1);
     await keys.close();
@@ -83,8 +91,7 @@ describe("API keys while the database is unreachable", () => {
     const prisma = {
       apiKey: {
         count: () => (state.down ? fail() : Promise.resolve(hashes.length)),
-        findUnique: ({ where }: { where: { hash: string } }) =>
-          state.down ? fail() : Promise.resolve(hashes.includes(where.hash) ? keyRow(where.hash) : null),
+        findFirst: ({ where }: { where: ByHash }) => (state.down ? fail() : Promise.resolve(hashes.includes(hashOf(where)) ? keyRow(hashOf(where)) : null)),
         updateMany: async () => ({ count: 0 }),
       },
     };

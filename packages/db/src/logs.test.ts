@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { RequestLogEntry } from "@interference/core";
 import { describe, expect, it } from "vitest";
-import { LogWriter, sqlState, storableEntry, toCopyText, type BatchInsert } from "./logs.js";
+import { LogWriter, recoverSpool, sqlState, storableEntry, toCopyText, type BatchInsert } from "./logs.js";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 function entry(): RequestLogEntry {
   return {
@@ -123,6 +126,44 @@ describe("LogWriter", () => {
     } finally {
       console.warn = warn;
     }
+  });
+});
+
+describe("the spool", () => {
+  it("keeps rows the database has not taken on disk, for the next start; written rows leave it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ifr-spool-"));
+    const written: RequestLogEntry[] = [];
+    let up = false;
+    const writer = new LogWriter(
+      async (rows) => {
+        if (!up) throw new Error("connection refused");
+        written.push(...rows);
+      },
+      { flushIntervalMs: 10, spoolDir: dir },
+    );
+    const rows = Array.from({ length: 5 }, () => entry());
+    for (const row of rows) writer.write(row);
+    await new Promise((r) => setTimeout(r, 50)); // a write tried and failed: the rows wait, and are on disk
+    const onDisk = () => readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), "utf8").split("\n").filter(Boolean));
+    expect(onDisk()).toHaveLength(5);
+
+    // The process "dies" here: a new start reads the spool into the database and empties it.
+    const recovered: RequestLogEntry[] = [];
+    expect(await recoverSpool(dir, async (rows) => void recovered.push(...rows))).toBe(5);
+    expect(recovered.map((r) => r.id)).toEqual(rows.map((r) => r.id));
+    expect(recovered[0]!.time).toEqual(rows[0]!.time);
+    expect(readdirSync(dir)).toEqual([]);
+
+    // A torn last line (the write the kill interrupted) is skipped, the rest recovered.
+    writeFileSync(join(dir, "1-1-00000000.jsonl"), `${JSON.stringify(entry())}\n{"id":"tor`);
+    expect(await recoverSpool(dir, async () => {})).toBe(1);
+
+    // Once the database takes them, the spool empties.
+    for (let i = 5; i < 300; i++) writer.write(entry());
+    up = true;
+    await writer.flush();
+    expect(written).toHaveLength(300); // the first five too: this writer still had them queued
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 

@@ -4,6 +4,8 @@
  * `flush`/`close` write everything pending (graceful shutdown loses no row).
  * Reads are newest first with keyset pagination on (time, id), which stays fast at millions of rows.
  */
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import type { RequestBodies, RequestLogEntry } from "@interference/core";
 import { Prisma, type PrismaClient, type RequestLog } from "./generated/prisma/client.js";
@@ -16,6 +18,12 @@ export interface LogWriterOptions {
   batchSize?: number;
   /** Rows kept while the database is down; beyond that the oldest are dropped (and counted). */
   maxPending?: number;
+  /**
+   * A folder where each row is also appended, synchronously, before `write` returns: rows still waiting for the
+   * database survive the process being killed (SIGKILL, OOM) and are written at the next start (`recoverSpool`).
+   * Off when absent: a kill then loses the rows of the last flush interval.
+   */
+  spoolDir?: string;
 }
 
 function toEntry(r: RequestLog): RequestLogEntry {
@@ -224,6 +232,75 @@ export function sqlState(err: unknown): string | undefined {
 /** Data exceptions (22xxx) and integrity violations (23xxx): the same rows would fail again, however often retried. */
 const refusesTheRows = (err: unknown) => /^2[23]/.test(sqlState(err) ?? "");
 
+/** A spool segment: rows already appended, now closed to new ones. */
+interface SpoolSegment {
+  remove(): void;
+}
+
+/**
+ * The write-ahead file of a LogWriter: one JSON line per row, appended with a synchronous write (into the OS's
+ * page cache: it outlives the process, not the machine). Rotated into numbered segments that are deleted once
+ * their rows are in the database.
+ */
+class Spool {
+  private fd: number | null = null;
+  private path = "";
+  private appended = 0;
+  private seq = 0;
+  private readonly prefix = `${process.pid}-${Date.now()}`;
+
+  constructor(private readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  append(row: unknown): void {
+    if (this.fd === null) {
+      this.path = join(this.dir, `${this.prefix}-${String(this.seq++).padStart(8, "0")}.jsonl`);
+      this.fd = openSync(this.path, "a");
+    }
+    writeSync(this.fd, `${JSON.stringify(row)}\n`);
+    this.appended++;
+  }
+
+  /** Closes the current file as a segment (null: nothing appended since the last one). */
+  rotate(): SpoolSegment | null {
+    if (this.fd === null || !this.appended) return null;
+    closeSync(this.fd);
+    const path = this.path;
+    this.fd = null;
+    this.appended = 0;
+    return { remove: () => rmSync(path, { force: true }) };
+  }
+}
+
+/**
+ * Rows a killed process left in `dir` (every segment, a torn last line skipped), written to the database now,
+ * then deleted. Rows written before are skipped (ON CONFLICT DO NOTHING). Returns how many rows were read.
+ */
+export async function recoverSpool(dir: string, insert: BatchInsert, batchSize = 500): Promise<number> {
+  if (!existsSync(dir)) return 0;
+  let recovered = 0;
+  for (const name of readdirSync(dir)
+    .filter((n) => n.endsWith(".jsonl"))
+    .sort()) {
+    const path = join(dir, name);
+    const rows: RequestLogEntry[] = [];
+    for (const line of readFileSync(path, "utf8").split("\n")) {
+      if (!line) continue;
+      try {
+        const row = JSON.parse(line) as RequestLogEntry;
+        rows.push({ ...row, time: new Date(row.time) });
+      } catch {
+        /* the line being written when the process died */
+      }
+    }
+    for (let i = 0; i < rows.length; i += batchSize) await insert(rows.slice(i, i + batchSize));
+    recovered += rows.length;
+    rmSync(path, { force: true });
+  }
+  return recovered;
+}
+
 /** Batches rows of the request log (or of another table written the same way, such as the stored bodies). */
 export class LogWriter<T extends { id: string } = RequestLogEntry> {
   private pending: T[] = [];
@@ -235,6 +312,10 @@ export class LogWriter<T extends { id: string } = RequestLogEntry> {
   private readonly flushIntervalMs: number;
   private readonly batchSize: number;
   private readonly maxPending: number;
+  private readonly spool: Spool | null;
+  /** Rows that have left the queue since start, and the spool segments waiting for theirs to. */
+  private consumed = 0;
+  private readonly segments: Array<{ segment: SpoolSegment; endsAt: number }> = [];
 
   constructor(
     private readonly insert: BatchInsert<T>,
@@ -245,13 +326,16 @@ export class LogWriter<T extends { id: string } = RequestLogEntry> {
     this.flushIntervalMs = opts.flushIntervalMs ?? 200;
     this.batchSize = opts.batchSize ?? 500;
     this.maxPending = opts.maxPending ?? 100_000;
+    this.spool = opts.spoolDir ? new Spool(opts.spoolDir) : null;
   }
 
   write(entry: T): void {
-    this.pending.push(this.prepare(entry));
+    const row = this.prepare(entry);
+    this.spool?.append(row);
+    this.pending.push(row);
     if (this.pending.length > this.maxPending) {
       const over = this.pending.length - this.maxPending;
-      this.pending.splice(0, over);
+      this.consume(over);
       this.dropped += over;
       console.warn(`[db] request log: database unreachable, ${this.dropped} row(s) dropped so far`);
     }
@@ -281,6 +365,10 @@ export class LogWriter<T extends { id: string } = RequestLogEntry> {
   }
 
   private async writeAll(): Promise<void> {
+    // The spool so far holds rows that are all still pending: it is set aside as a segment, deleted once every
+    // row up to its last has left the queue (written, or set aside as refused).
+    const segment = this.spool?.rotate();
+    if (segment) this.segments.push({ segment, endsAt: this.consumed + this.pending.length });
     while (this.pending.length) {
       const batch = this.pending.slice(0, this.batchSize);
       try {
@@ -296,7 +384,7 @@ export class LogWriter<T extends { id: string } = RequestLogEntry> {
             this.written++;
           } catch (rowErr) {
             if (!refusesTheRows(rowErr)) {
-              this.pending.splice(0, i);
+              this.consume(i);
               return this.retryLater(rowErr);
             }
             this.dropped++;
@@ -305,10 +393,19 @@ export class LogWriter<T extends { id: string } = RequestLogEntry> {
         }
       }
       this.failures = 0;
-      this.pending.splice(0, batch.length);
+      this.consume(batch.length);
       // Let requests run between batches: an embedded database writes on this thread.
       if (this.pending.length) await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /** Rows that left the front of the queue; spool segments wholly behind them go. */
+  private consume(n: number): void {
+    this.pending.splice(0, n);
+    this.consumed += n;
+    while (this.segments.length && this.segments[0]!.endsAt <= this.consumed) this.segments.shift()!.segment.remove();
+    // Nothing pending: whatever the open spool file holds is written too.
+    if (!this.pending.length) this.spool?.rotate()?.remove();
   }
 
   private retryLater(err: unknown): void {

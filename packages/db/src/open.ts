@@ -8,7 +8,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/prisma/client.js";
 import { apiKeyStore, type CachedApiKeyStore } from "./api-keys.js";
-import { bodyBatchInsert, jsonBatchInsert, LogWriter, logStore, pgliteCopyInsert, type LogWriterOptions } from "./logs.js";
+import { bodyBatchInsert, jsonBatchInsert, LogWriter, logStore, pgliteCopyInsert, recoverSpool, type LogWriterOptions } from "./logs.js";
 import type { RequestBodies } from "@interference/core";
 import { migrate } from "./migrate.js";
 import { openPGlite, PACKAGE_DIR } from "./pglite.js";
@@ -74,7 +74,13 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
 
   // PGlite runs on this thread: smaller batches keep each write short, so requests are not held up behind it
   // (bench at c=200, 10 s runs: 1714-2053 req/s with batches of 500, 2234-2256 with 200).
-  const logWriter = new LogWriter(pglite ? pgliteCopyInsert(pglite) : jsonBatchInsert(prisma), { batchSize: pglite ? 200 : 500, ...options.logs });
+  const insert = pglite ? pgliteCopyInsert(pglite) : jsonBatchInsert(prisma);
+  // Rows a killed predecessor left in the spool go in first (those it had written are skipped).
+  if (options.logs?.spoolDir) {
+    const recovered = await recoverSpool(options.logs.spoolDir, insert);
+    if (recovered) console.log(`[db] request log: ${recovered} row(s) recovered from the spool (${options.logs.spoolDir})`);
+  }
+  const logWriter = new LogWriter(insert, { batchSize: pglite ? 200 : 500, ...options.logs });
   const bodyWriter = new LogWriter<RequestBodies>(bodyBatchInsert(prisma), { batchSize: 100, maxPending: 1000 });
   const apiKeys = apiKeyStore(prisma);
   let closed = false;

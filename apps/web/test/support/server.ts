@@ -86,7 +86,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${out}`);
     try {
-      const res = await fetch(`${url}/v1/providers`);
+      // The custom server listens once it is ready: its liveness route says so (not /v1, which needs a key once
+      // keys exist). `next start` alone listens early and starts the gateway at its first /v1 request.
+      const res = await fetch(`${url}${opts.mode === "next" ? "/v1/providers" : "/healthz"}`);
       if (res.ok) break;
     } catch {
       /* not listening yet */
@@ -101,7 +103,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     output: () => out,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        // Already gone (exited, or killed by a signal: then no exit event will come again).
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         child.once("exit", (code) => resolve(code));
         child.kill("SIGTERM");
       }),

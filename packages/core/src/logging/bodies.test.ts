@@ -83,6 +83,9 @@ describe("request and response bodies", () => {
 
     const bad = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"model":"nope"' });
     expect(bad.status).toBe(400);
+    // Every logged answer names its log row, errors included.
+    expect(bad.headers.get("x-request-id")).toBe(rows.at(-1)!.id);
+    expect(res.headers.get("x-request-id")).toBe(rows.at(-2)!.id);
     const refused = await bodiesOf(rows.at(-1)!.id);
     expect(refused.request).toBe('{"model":"nope"');
     expect(JSON.parse(refused.response!).error.type).toBe("invalid_request_error");
