@@ -114,6 +114,7 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
   const gateway: Gateway = createGateway({
     config,
     logSink: store.logs.sink,
+    logBacklog: () => store.logWriter.pendingCount,
     ...(storeBodies
       ? {
           bodies: {

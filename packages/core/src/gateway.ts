@@ -11,6 +11,7 @@ import type { AdapterFactories } from "./adapters/types.js";
 import { ProviderRegistry } from "./routing/registry.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "./http/types.js";
 import { nodeListener, type GatewayHandler } from "./http/node.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { webHandler } from "./http/web.js";
 import { LogRecorder } from "./logging/recorder.js";
 import { uuidv7 } from "./logging/ids.js";
@@ -46,6 +47,8 @@ export interface GatewayOptions {
   /** Adapter factories by provider type; defaults to the built-in ones. */
   adapters?: AdapterFactories;
   logSink?: RequestLogSink;
+  /** Rows the request log has not written yet, for /metrics (interference_log_backlog_rows). */
+  logBacklog?: () => number;
   /** Store request and response bodies of logged requests (off when absent): logging/bodies.ts. */
   bodies?: BodyCaptureOptions;
   /** Checks API keys for /v1; absent means open access. */
@@ -136,7 +139,7 @@ export class Gateway {
     this.spendSource = options.spendSource ?? (async () => 0);
     this.budgets = options.budgetLedger ?? new MemoryBudgetLedger(this.spendSource);
     this.registry.replaceAll(options.config.providers, new Set(options.untrustedProviders));
-    this.metrics = new GatewayMetrics(this.registry);
+    this.metrics = new GatewayMetrics(this.registry, options.logBacklog ? { logBacklog: options.logBacklog } : {});
     this.logSink = this.metrics.wrap(options.logSink);
     this.maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
     this.fetcher = new UpstreamClient({ guard: { allowList: options.urlAllowList ?? [], resolve: options.resolveAddress } });
@@ -318,7 +321,11 @@ export class Gateway {
       const cost = log.entry.cost;
       // The log row's id, as OpenAI's x-request-id: what a client quotes to find its request in the logs.
       if (route.logged || cost !== null) {
-        res.headers = { ...res.headers, ...(route.logged ? { "x-request-id": log.entry.id } : {}), ...(cost !== null ? { "x-interference-cost": formatUsd(cost) } : {}) };
+        res.headers = {
+          ...res.headers,
+          ...(route.logged ? { "x-request-id": log.entry.id } : {}),
+          ...(cost !== null ? { "x-interference-cost": formatUsd(cost) } : {}),
+        };
       }
       return capture ? captured(capture, res) : res;
     } catch (err) {
@@ -412,7 +419,14 @@ export class Gateway {
 
   /** A node:http request listener for the gateway's routes. */
   nodeListener() {
-    return nodeListener(this.handle);
+    const inner = nodeListener(this.handle);
+    const metrics = this.metrics;
+    return (req: IncomingMessage, res: ServerResponse): void => {
+      // In flight until the response is done (a stream's last chunk) or the client has gone.
+      metrics.inFlight++;
+      res.once("close", () => void metrics.inFlight--);
+      inner(req, res);
+    };
   }
 
   /** A Web `Request → Response` handler for the same routes (Next.js route handlers). */

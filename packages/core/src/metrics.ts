@@ -2,7 +2,7 @@
  * Prometheus metrics, fed by the same per-request entries as the request log (so the two always agree), plus
  * per-provider gauges read at scrape time.
  */
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { RequestLogEntry, RequestLogSink } from "./logging/types.js";
 import type { ProviderRegistry } from "./routing/registry.js";
 
@@ -56,7 +56,42 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  constructor(providers: ProviderRegistry) {
+  /** Requests being answered now (streams until their last chunk): what an autoscaler scales on. */
+  inFlight = 0;
+
+  constructor(providers: ProviderRegistry, gauges: { logBacklog?: () => number } = {}) {
+    // The process's own: CPU, memory, heap, event-loop delay (nodejs_eventloop_lag_*), GC, handles.
+    collectDefaultMetrics({ register: this.registry });
+    const inFlight = () => this.inFlight;
+    new Gauge({
+      name: "interference_requests_in_flight",
+      help: "Requests being answered now, streams until their last chunk.",
+      registers: [this.registry],
+      collect() {
+        this.set(inFlight());
+      },
+    });
+    new Gauge({
+      name: "interference_local_queue_depth",
+      help: "Requests waiting for an in-process model, per provider.",
+      labelNames: ["provider"] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const p of providers.list()) if (p.adapter.queueDepth) this.set({ provider: p.config.id }, p.adapter.queueDepth());
+      },
+    });
+    if (gauges.logBacklog) {
+      const backlog = gauges.logBacklog;
+      new Gauge({
+        name: "interference_log_backlog_rows",
+        help: "Request-log rows waiting to be written to the database.",
+        registers: [this.registry],
+        collect() {
+          this.set(backlog());
+        },
+      });
+    }
     new Gauge({
       name: "interference_circuit_state",
       help: "Circuit breaker per provider: 0 closed, 1 half-open, 2 open.",

@@ -70,3 +70,59 @@ it("keeps /metrics closed without a token unless METRICS_PUBLIC opens it, and re
     await open.close();
   }
 });
+
+it("exports what an autoscaler and an on-call engineer need: in flight, queues, backlog, event loop; draining", async () => {
+  // A stream held open upstream: in flight until its last chunk.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const slow = await startFakeServer(async (_q, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write(
+      `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content: "a" }, finish_reason: null }] })}\n\n`,
+    );
+    await held;
+    res.end("data: [DONE]\n\n");
+  });
+  let backlog = 7;
+  const queued = { depth: 3 };
+  const g = await startTestGateway(
+    `providers:\n  - { id: slow, type: openai, base_url: "${slow.url}/v1", models: [m] }\n  - { id: queue, type: local, models: [q] }\n`,
+    {
+      metricsPublic: true,
+      logBacklog: () => backlog,
+      // A stand-in for the in-process model: only its queue depth matters here.
+      adapters: { local: Object.assign(() => ({ queueDepth: () => queued.depth }), { validate: () => {} }) },
+    },
+  );
+  try {
+    const metric = async (name: string) => {
+      const text = await (await fetch(`${g.url}/metrics`)).text();
+      return Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
+    };
+    const stream = await fetch(`${g.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "m", stream: true, messages: [{ role: "user", content: "x" }] }),
+    });
+    const reader = stream.body!.getReader();
+    await reader.read(); // the first chunk arrived: the request is in flight
+    expect(await metric("interference_requests_in_flight")).toBe(2); // the stream, and this scrape itself
+    release();
+    while (!(await reader.read()).done);
+    expect(await metric("interference_requests_in_flight")).toBe(1);
+    expect(await metric('interference_local_queue_depth\\{provider="queue"\\}')).toBe(3);
+    expect(await metric("interference_log_backlog_rows")).toBe(7);
+    backlog = 0;
+    expect(await metric("interference_log_backlog_rows")).toBe(0);
+    expect(await metric("nodejs_eventloop_lag_p99_seconds")).toBeGreaterThanOrEqual(0);
+    // Draining (SIGTERM): not ready, still serving.
+    g.gateway.drain();
+    const ready = await fetch(`${g.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: "draining", checks: {} });
+    expect((await fetch(`${g.url}/healthz`)).status).toBe(200);
+  } finally {
+    await g.close();
+    await slow.close();
+  }
+});

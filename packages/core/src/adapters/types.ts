@@ -112,6 +112,8 @@ export interface ProviderAdapter {
   loading?(): boolean;
   /** Why it is not ready, when it knows (e.g. the model file is missing). */
   notReadyReason?(): string | null;
+  /** Requests waiting for the provider's own capacity (an in-process model's queue), for /metrics. */
+  queueDepth?(): number;
   /** Releases sockets, model memory, … when the provider is removed or the gateway stops. */
   close?(): Promise<void>;
 }

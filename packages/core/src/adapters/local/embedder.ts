@@ -24,6 +24,11 @@ export class LocalEmbedder {
   private llama?: Llama;
   private model?: LlamaModel;
   private slots?: SlotPool<LlamaEmbeddingContext>;
+
+  /** Requests waiting for a free sequence (the queue's depth, for /metrics). */
+  get queued(): number {
+    return this.slots?.waiting ?? 0;
+  }
   private vocabSize = 0;
   private readonly load: ModelLoad;
 

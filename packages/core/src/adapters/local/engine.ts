@@ -37,6 +37,11 @@ export class LocalEngine {
   private model?: LlamaModel;
   private context?: LlamaContext;
   private slots?: SlotPool<LlamaContextSequence>;
+
+  /** Requests waiting for a free sequence (the queue's depth, for /metrics). */
+  get queued(): number {
+    return this.slots?.waiting ?? 0;
+  }
   private chatWrapper?: ChatWrapper;
   private LlamaChat?: typeof import("node-llama-cpp").LlamaChat;
   private loadError: Error | null = null;

@@ -160,6 +160,7 @@ export const createLocalAdapter: AdapterFactory = Object.assign(
       ...(embedder ? { embeddings: localEmbeddings(embedder) } : {}),
       ...(transcriber ? { audio: localAudio(transcriber) } : {}),
       ...readinessOf(main, "the model is loading"),
+      queueDepth: () => (engine?.queued ?? 0) + (embedder?.queued ?? 0),
       close: async () => void (await Promise.all([engine?.close(), embedder?.close(), transcriber?.close()])),
     };
   },
