@@ -28,6 +28,7 @@ import {
 } from "@interference/core";
 import { createAuthenticator, defaultDatabaseUrl, openStore, redactUrl, type OpenedStore } from "@interference/db";
 import { attachCluster } from "./cluster";
+import { startTracing } from "./telemetry";
 
 export interface Runtime {
   gateway: Gateway;
@@ -111,9 +112,11 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
   // Request and response bodies: off unless LOG_BODIES=true; cut at LOG_BODY_MAX_CHARS, kept LOG_BODY_RETENTION_DAYS.
   const bodyRetentionMs = (numberFrom(env.LOG_BODY_RETENTION_DAYS) ?? 7) * 86_400_000;
   const storeBodies = env.LOG_BODIES === "true";
+  const tracing = await startTracing(env);
   const gateway: Gateway = createGateway({
     config,
     logSink: store.logs.sink,
+    ...(tracing ? { tracer: tracing.tracer } : {}),
     logBacklog: () => store.logWriter.pendingCount,
     ...(storeBodies
       ? {
@@ -183,6 +186,7 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
       // Each step bounded and reported, so a stuck dependency shows in the log instead of hanging the shutdown.
       await step("gateway", () => gateway.close(), 10_000);
       await step("database (request log flushed)", () => store.close(), 30_000);
+      if (tracing) await step("tracing (spans sent)", () => tracing.shutdown(), 5_000);
       await step(
         "redis",
         async () => {

@@ -6,6 +6,8 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { GatewayError, notFound, toGatewayError } from "./errors.js";
 import type { Timeouts } from "./config/schema.js";
 import { BodyCapture, type BodyCaptureOptions } from "./logging/bodies.js";
+import type { Tracer } from "@opentelemetry/api";
+import { recordRequestSpans } from "./telemetry/spans.js";
 import type { GatewayConfig } from "./config/load.js";
 import type { AdapterFactories } from "./adapters/types.js";
 import { ProviderRegistry } from "./routing/registry.js";
@@ -47,6 +49,11 @@ export interface GatewayOptions {
   /** Adapter factories by provider type; defaults to the built-in ones. */
   adapters?: AdapterFactories;
   logSink?: RequestLogSink;
+  /**
+   * OpenTelemetry: a tracer from the SDK the host set up (apps/web does when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+   * Absent: no spans, and no work for them.
+   */
+  tracer?: Tracer;
   /** Rows the request log has not written yet, for /metrics (interference_log_backlog_rows). */
   logBacklog?: () => number;
   /** Store request and response bodies of logged requests (off when absent): logging/bodies.ts. */
@@ -140,7 +147,7 @@ export class Gateway {
     this.budgets = options.budgetLedger ?? new MemoryBudgetLedger(this.spendSource);
     this.registry.replaceAll(options.config.providers, new Set(options.untrustedProviders));
     this.metrics = new GatewayMetrics(this.registry, options.logBacklog ? { logBacklog: options.logBacklog } : {});
-    this.logSink = this.metrics.wrap(options.logSink);
+    this.logSink = this.metrics.wrap(options.tracer ? this.traced(options.tracer, options.logSink) : options.logSink);
     this.maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
     this.fetcher = new UpstreamClient({ guard: { allowList: options.urlAllowList ?? [], resolve: options.resolveAddress } });
     const alerting = options.budgetAlerts;
@@ -266,6 +273,22 @@ export class Gateway {
     this.routes.push({ method, path, pattern, keys, handler, logged, authenticated });
   }
 
+  /** A sink that records each finished request's spans, then hands the entry on. */
+  private traced(tracer: Tracer, next: RequestLogSink | undefined): RequestLogSink {
+    const systemOf = (id: string) => this.registry.get(id)?.config.type;
+    return {
+      write: (e) => {
+        try {
+          recordRequestSpans(tracer, e, { headers: e.traceHeaders ?? {}, systemOf });
+        } catch (err) {
+          console.warn(`[interference] tracing: ${(err as Error).message}`);
+        }
+        next?.write(e);
+      },
+      flush: () => next?.flush?.() ?? Promise.resolve(),
+    };
+  }
+
   /** Whether a path belongs to the gateway rather than the web app. */
   handles(path: string): boolean {
     return (
@@ -290,6 +313,7 @@ export class Gateway {
     }
     const { route, params } = match;
     const log = new LogRecorder(route.logged ? this.logSink : undefined, req.method, req.path, route.keys.length ? route.path : undefined);
+    if (this.options.tracer && req.headers.traceparent) log.entry.traceHeaders = { traceparent: req.headers.traceparent, tracestate: req.headers.tracestate };
     const capture = route.logged && this.options.bodies ? new BodyCapture(this.options.bodies, log.entry.id, log.entry.time) : null;
     if (capture) {
       const original = req;

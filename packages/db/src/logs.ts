@@ -83,7 +83,7 @@ const LOG_COLUMNS = {
   audioSeconds: "double precision",
   audioBytes: "integer",
   error: "text",
-} satisfies Record<Exclude<keyof RequestLogEntry, "routePattern">, string>; // routePattern is for metrics, not stored
+} satisfies Record<Exclude<keyof RequestLogEntry, "routePattern" | "traceHeaders">, string>; // for metrics and traces, not stored
 const cols = Object.keys(LOG_COLUMNS)
   .map((c) => `"${c}"`)
   .join(", ");

@@ -15,6 +15,8 @@ export interface RequestLogEntry {
    * ids and names in paths cannot grow their label sets without bound. Not stored.
    */
   routePattern?: string;
+  /** The client's W3C trace context headers, for the request's trace span. Not stored. */
+  traceHeaders?: Record<string, string | undefined>;
   /** The model the client asked for (null when it named none). */
   model: string | null;
   /** The `provider` field as sent (null when absent). */

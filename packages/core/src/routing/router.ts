@@ -24,6 +24,8 @@ export interface Attempt {
   /** For a failed attempt: what kind of failure it was (routing/failure.ts). */
   failure?: FailureClass;
   latency_ms?: number;
+  /** When the attempt started (epoch ms): where its trace span begins. */
+  started_at_ms?: number;
 }
 
 export interface Candidate {
@@ -261,10 +263,11 @@ export async function runWithFailover<T>(
       const own = ownTotalMs !== undefined ? new Deadline(options.signal, ownTotalMs, `provider ${config.id}`) : null;
       const ctx: CallContext = { signal: own?.signal ?? options.signal, upstreamModel: candidate.model.upstream, timeouts };
       const started = performance.now();
+      const started_at_ms = Date.now();
       try {
         const result = await call(candidate, ctx);
         health.recordSuccess();
-        plan.attempts.push({ provider: config.id, outcome: "served", latency_ms: Math.round(performance.now() - started) });
+        plan.attempts.push({ provider: config.id, outcome: "served", latency_ms: Math.round(performance.now() - started), started_at_ms });
         return { result, candidate, release: () => own?.clear() };
       } catch (err) {
         own?.clear();
@@ -287,6 +290,7 @@ export async function runWithFailover<T>(
           status: upstream.status,
           failure: failure.class,
           latency_ms,
+          started_at_ms,
         });
         // The client left or the request's deadline passed: nothing is tried after this, and the provider is not
         // blamed for the time the whole request had.
