@@ -6,6 +6,7 @@
 // `tr` is a translating family (the request decoded into the canonical model, the answer encoded from it).
 //   node bench/handler.mjs [--requests 200000] [--rounds 5]
 import { createGateway, parseConfig, CANONICAL_PARAMS } from "../packages/core/dist/index.js";
+import { completion } from "./lib/completion.mjs";
 
 const opt = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -14,14 +15,6 @@ const opt = (name, dflt) => {
 const REQUESTS = opt("requests", 200_000);
 const ROUNDS = opt("rounds", 5);
 
-const completion = JSON.stringify({
-  id: "chatcmpl-bench",
-  object: "chat.completion",
-  created: 1700000000,
-  model: "gpt-4o-mini",
-  choices: [{ index: 0, message: { role: "assistant", content: "Hello from memory." }, finish_reason: "stop" }],
-  usage: { prompt_tokens: 9, completion_tokens: 5, total_tokens: 14 },
-});
 const chunks = ["Hel", "lo", " from", " memory."].map((content, i) =>
   JSON.stringify({
     id: "chatcmpl-bench",

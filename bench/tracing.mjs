@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createGateway, parseConfig } from "../packages/core/dist/index.js";
+import { completion } from "./lib/completion.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const fromWeb = createRequire(join(ROOT, "apps/web/package.json"));
@@ -23,14 +24,6 @@ const baselineIndex = process.argv.indexOf("--baseline");
 const baseline = baselineIndex === -1 ? null : await import(join(process.argv[baselineIndex + 1], "packages/core/dist/index.js"));
 const ROUNDS = opt("rounds", 6);
 
-const completion = JSON.stringify({
-  id: "chatcmpl-bench",
-  object: "chat.completion",
-  created: 1700000000,
-  model: "gpt-4o-mini",
-  choices: [{ index: 0, message: { role: "assistant", content: "Hello from memory." }, finish_reason: "stop" }],
-  usage: { prompt_tokens: 9, completion_tokens: 5, total_tokens: 14 },
-});
 const adapter = () => ({ native: { chat: { send: async () => JSON.parse(completion), async *stream() {} } } });
 let exported = 0;
 const discard = { export: (spans, done) => ((exported += spans.length), done({ code: 0 })), shutdown: async () => {} };

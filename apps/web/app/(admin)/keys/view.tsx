@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { trpc } from "@/lib/trpc/client";
 import { BudgetList, BudgetsEditor, toRows, toRules, usd, type BudgetRow } from "../budgets";
+import ErrorAlert from "../error-alert";
 
 type Key = Awaited<ReturnType<typeof trpc.keys.list.query>>[number];
 type Team = Awaited<ReturnType<typeof trpc.teams.list.query>>[number];
@@ -238,11 +239,7 @@ export default function KeysView() {
           </button>
         </form>
       )}
-      {error && (
-        <p className="bad" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <label className="muted">
         <input type="checkbox" name="showRevoked" checked={showRevoked} onChange={(e) => setShowRevoked(e.target.checked)} /> show revoked keys
       </label>

@@ -1,6 +1,7 @@
 "use client";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { trpc } from "@/lib/trpc/client";
+import ErrorAlert from "../error-alert";
 
 type Page = Awaited<ReturnType<typeof trpc.logs.list.query>>;
 type Row = Page["rows"][number];
@@ -218,11 +219,7 @@ export default function LogsView() {
           </a>
         </p>
       )}
-      {error && (
-        <p className="bad" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {detail && (
         <aside className="card detail-panel" aria-label="request detail" tabIndex={-1} ref={panel}>
           <div className="row" style={{ justifyContent: "space-between" }}>

@@ -7,6 +7,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { trpc } from "@/lib/trpc/client";
 import { COLORS, compact, duration, money, slots, tickFor, tooltipStyle, usd } from "../charts";
+import ErrorAlert from "../error-alert";
 
 type Overview = Awaited<ReturnType<typeof trpc.overview.query>>;
 
@@ -160,11 +161,7 @@ export default function OverviewView() {
           </button>
         </form>
       )}
-      {error && (
-        <p className="bad" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {total && (
         <dl className="tiles" aria-label="figures">
           <div data-stat="requests">

@@ -1,6 +1,7 @@
 "use client";
 import { useCallback, useEffect, useState } from "react";
 import { trpc } from "@/lib/trpc/client";
+import ErrorAlert from "../error-alert";
 
 type Provider = Awaited<ReturnType<typeof trpc.providers.list.query>>[number];
 type Form = Provider["form"];
@@ -91,11 +92,7 @@ export default function ProvidersView() {
           <button onClick={() => (setEditing(null), setForm({ ...EMPTY }))}>Add provider</button>
         </div>
       </div>
-      {error && (
-        <p className="bad" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {form && (
         <form
           className="card"

@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { trpc } from "@/lib/trpc/client";
 import { BudgetList, BudgetsEditor, toRows, toRules, usd, type BudgetRow } from "../budgets";
+import ErrorAlert from "../error-alert";
 
 type Team = Awaited<ReturnType<typeof trpc.teams.list.query>>[number];
 
@@ -53,11 +54,7 @@ export default function TeamsView() {
           </button>
         )}
       </form>
-      {error && (
-        <p className="bad" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {teams && teams.length === 0 && <p className="muted">No teams yet.</p>}
       {teams && teams.length > 0 && (
         <table>

@@ -8,6 +8,7 @@ import { useEffect, useMemo, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { trpc } from "@/lib/trpc/client";
 import { COLORS, compact, duration, money, slots, tickFor, tooltipStyle, usd } from "../charts";
+import ErrorAlert from "../error-alert";
 
 type Usage = Awaited<ReturnType<typeof trpc.usage.query>>;
 type GroupBy = "provider" | "apiKey" | "model" | "team";
@@ -110,11 +111,7 @@ export default function UsageView() {
         </label>
         {data && <span className="muted">one point per {data.bucket}</span>}
       </div>
-      {error && (
-        <p className="bad" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {view && view.groups.length === 0 && <p className="muted">No requests in this period.</p>}
       {view && view.groups.length > 0 && (
         <>
