@@ -389,7 +389,6 @@ export class Gateway {
     return allowed.length ? { allowed: [...new Set(allowed)].join(", ") } : null;
   }
 
-  /** Ready when every enabled provider is (a local model has loaded) and every extra check passes. */
   /**
    * Shutting down: /readyz answers 503 from now on, so load balancers and Kubernetes stop sending new requests,
    * while the requests in flight (and any that still arrive) are served.
@@ -399,6 +398,7 @@ export class Gateway {
   }
   private draining = false;
 
+  /** Ready when every enabled provider is (a local model has loaded) and every extra check passes; not while draining. */
   private async readiness(): Promise<GatewayHttpResponse> {
     if (this.draining) return json(503, { status: "draining", checks: {} });
     const checks: Record<string, string> = {};
