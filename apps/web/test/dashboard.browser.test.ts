@@ -475,6 +475,7 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
     await shot(`${name}-phone-dark`);
   }
   await page.emulateMedia({ colorScheme: "light" });
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // The curl snippet shown when the key was made, run as pasted (without blocking: the fake providers answer from
   // this very process), is served.

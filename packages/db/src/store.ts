@@ -55,7 +55,10 @@ export interface ApiKeyRecord {
   previousSecretValidUntil: Date | null;
 }
 
-/** What the dashboard may change on a key after it is made (its secret stays as it is). */
+/**
+ * A key's settings: what it is made with, and what the dashboard may change after (its secret stays as it is;
+ * rotate it). Absent leaves a setting as it is (or at its default, on create).
+ */
 export interface ApiKeyChanges {
   name?: string;
   allowedProviders?: string[] | null;
@@ -79,16 +82,7 @@ export interface OwnerUsage {
 
 export interface ApiKeyStore {
   /** Creates a key; `secret` is returned this once and stored only as a hash. */
-  create(input: {
-    name: string;
-    allowedProviders?: string[] | null;
-    allowedModels?: string[] | null;
-    rateLimitRpm?: number | null;
-    rateLimitTpm?: number | null;
-    budgets?: BudgetRule[];
-    teamId?: string | null;
-    expiresAt?: Date | null;
-  }): Promise<{ record: ApiKeyRecord; secret: string }>;
+  create(input: ApiKeyChanges & { name: string }): Promise<{ record: ApiKeyRecord; secret: string }>;
   list(): Promise<ApiKeyRecord[]>;
   revoke(id: string): Promise<boolean>;
   /** Changes a key's settings; applies to its next request. False: no such key. Throws for an unknown team. */

@@ -99,21 +99,45 @@ export default function OverviewView() {
   const tick = tickFor(data?.bucket);
   const total = data?.total;
 
-  const chart = (label: string, key: string, body: React.ReactNode) => (
-    <section className="card" aria-label={label} data-chart={key}>
-      <h2>{label}</h2>
-      <ResponsiveContainer width="100%" height={200}>
-        {body as React.ReactElement}
-      </ResponsiveContainer>
-    </section>
-  );
-  const axes = (format: (v: number) => string) => [
-    <CartesianGrid key="grid" strokeDasharray="3 3" stroke="var(--line)" vertical={false} />,
-    <XAxis key="x" dataKey="t" tickFormatter={tick} stroke="var(--muted)" fontSize={12} minTickGap={24} />,
-    <YAxis key="y" tickFormatter={format} stroke="var(--muted)" fontSize={12} width={64} />,
-    <Tooltip key="tip" labelFormatter={(t) => new Date(Number(t)).toLocaleString()} contentStyle={tooltipStyle} />,
-    <Legend key="legend" />,
-  ];
+  /** One chart of the series: stacked bars (counts) or lines (latencies, where a gap is no data, not zero). */
+  const chart = (
+    label: string,
+    key: string,
+    format: (v: number) => string,
+    kind: "bars" | "lines",
+    parts: Array<{ key: string; name: string; color: string }>,
+  ) => {
+    const margin = { top: 8, right: 16, bottom: 0, left: 8 };
+    const axes = [
+      <CartesianGrid key="grid" strokeDasharray="3 3" stroke="var(--line)" vertical={false} />,
+      <XAxis key="x" dataKey="t" tickFormatter={tick} stroke="var(--muted)" fontSize={12} minTickGap={24} />,
+      <YAxis key="y" tickFormatter={format} stroke="var(--muted)" fontSize={12} width={64} />,
+      <Tooltip key="tip" labelFormatter={(t) => new Date(Number(t)).toLocaleString()} contentStyle={tooltipStyle} />,
+      <Legend key="legend" />,
+    ];
+    return (
+      <section className="card" aria-label={label} data-chart={key}>
+        <h2>{label}</h2>
+        <ResponsiveContainer width="100%" height={200}>
+          {kind === "bars" ? (
+            <BarChart data={series} margin={margin}>
+              {axes}
+              {parts.map((p) => (
+                <Bar key={p.key} dataKey={p.key} name={p.name} stackId="1" fill={p.color} isAnimationActive={false} />
+              ))}
+            </BarChart>
+          ) : (
+            <LineChart data={series} margin={margin}>
+              {axes}
+              {parts.map((p) => (
+                <Line key={p.key} dataKey={p.key} name={p.name} stroke={p.color} dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+              ))}
+            </LineChart>
+          )}
+        </ResponsiveContainer>
+      </section>
+    );
+  };
 
   return (
     <>
@@ -201,42 +225,20 @@ export default function OverviewView() {
       {total && total.requests === 0 && <p className="muted">No requests in this range.</p>}
       {total && total.requests > 0 && (
         <div className="charts">
-          {chart(
-            "Requests",
-            "requests",
-            <BarChart data={series} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
-              {axes(compact)}
-              <Bar dataKey="served" name="answered < 400" stackId="r" fill={COLORS[0]} isAnimationActive={false} />
-              <Bar dataKey="errors" name="errors (≥ 400)" stackId="r" fill={COLORS[5]} isAnimationActive={false} />
-            </BarChart>,
-          )}
-          {chart(
-            "Latency",
-            "latency",
-            <LineChart data={series} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
-              {axes(duration)}
-              <Line dataKey="p50" name="p50" stroke={COLORS[0]} dot={{ r: 2 }} connectNulls isAnimationActive={false} />
-              <Line dataKey="p95" name="p95" stroke={COLORS[1]} dot={{ r: 2 }} connectNulls isAnimationActive={false} />
-              <Line dataKey="ttft" name="first token p50" stroke={COLORS[2]} dot={{ r: 2 }} connectNulls isAnimationActive={false} />
-            </LineChart>,
-          )}
-          {chart(
-            "Tokens",
-            "tokens",
-            <BarChart data={series} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
-              {axes(compact)}
-              <Bar dataKey="input" name="input" stackId="t" fill={COLORS[4]} isAnimationActive={false} />
-              <Bar dataKey="output" name="output" stackId="t" fill={COLORS[3]} isAnimationActive={false} />
-            </BarChart>,
-          )}
-          {chart(
-            "Spend (USD)",
-            "spend",
-            <BarChart data={series} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
-              {axes(usd)}
-              <Bar dataKey="cost" name="spend" fill={COLORS[2]} isAnimationActive={false} />
-            </BarChart>,
-          )}
+          {chart("Requests", "requests", compact, "bars", [
+            { key: "served", name: "answered < 400", color: COLORS[0]! },
+            { key: "errors", name: "errors (≥ 400)", color: COLORS[5]! },
+          ])}
+          {chart("Latency", "latency", duration, "lines", [
+            { key: "p50", name: "p50", color: COLORS[0]! },
+            { key: "p95", name: "p95", color: COLORS[1]! },
+            { key: "ttft", name: "first token p50", color: COLORS[2]! },
+          ])}
+          {chart("Tokens", "tokens", compact, "bars", [
+            { key: "input", name: "input", color: COLORS[4]! },
+            { key: "output", name: "output", color: COLORS[3]! },
+          ])}
+          {chart("Spend (USD)", "spend", usd, "bars", [{ key: "cost", name: "spend", color: COLORS[2]! }])}
         </div>
       )}
     </>
