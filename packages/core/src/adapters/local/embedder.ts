@@ -9,7 +9,7 @@ import type { Llama, LlamaEmbeddingContext, LlamaModel, Token } from "node-llama
 import { GatewayError, UpstreamError } from "../../errors.js";
 import type { EmbeddingInputs } from "../../embeddings/types.js";
 import { SlotPool } from "./slots.js";
-import { ModelLoad, untilLoaded } from "./loading.js";
+import { ModelLoad, PooledModel, untilLoaded } from "./loading.js";
 
 export interface EmbedderOptions {
   model_path: string;
@@ -20,35 +20,18 @@ export interface EmbedderOptions {
   queue_timeout_ms: number;
 }
 
-export class LocalEmbedder {
+export class LocalEmbedder extends PooledModel<LlamaEmbeddingContext> {
   private llama?: Llama;
   private model?: LlamaModel;
-  private slots?: SlotPool<LlamaEmbeddingContext>;
-
-  /** Requests waiting for a free sequence (the queue's depth, for /metrics). */
-  get queued(): number {
-    return this.slots?.waiting ?? 0;
-  }
   private vocabSize = 0;
-  private readonly load: ModelLoad;
+  protected readonly load: ModelLoad;
 
   constructor(
     private readonly id: string,
     private readonly options: EmbedderOptions,
   ) {
+    super();
     this.load = new ModelLoad(id, "embedding model", options.model_path, () => this.start());
-  }
-
-  get ready(): boolean {
-    return this.slots !== undefined;
-  }
-
-  get loading(): boolean {
-    return !this.slots && !this.load.error;
-  }
-
-  get publicError(): string | null {
-    return this.load.publicError;
   }
 
   private async start(): Promise<void> {

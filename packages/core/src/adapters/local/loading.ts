@@ -1,5 +1,6 @@
 /** Waiting for a model that is still loading: bounded by the queue timeout, given up when the client leaves. */
 import { basename } from "node:path";
+import type { SlotPool } from "./slots.js";
 import { UpstreamError } from "../../errors.js";
 
 export function untilLoaded(loaded: Promise<void>, timeoutMs: number, signal: AbortSignal, what: string): Promise<void> {
@@ -43,5 +44,31 @@ export class ModelLoad {
     return (this.error as { code?: string }).code === "ENOENT"
       ? `${this.label} ${basename(this.file)} not found (run scripts/fetch-model.py, part of scripts/setup.sh)`
       : `the ${this.label} failed to load (the server log says why)`;
+  }
+}
+
+/**
+ * An in-process model served from a pool of slots once its load is done: readiness, loading and the queue's depth
+ * read the same way for every such model (the embedding model, the speech model's worker).
+ */
+export abstract class PooledModel<Slot> {
+  protected slots?: SlotPool<Slot>;
+  protected abstract readonly load: ModelLoad;
+
+  get ready(): boolean {
+    return this.slots !== undefined;
+  }
+
+  get loading(): boolean {
+    return !this.slots && !this.load.error;
+  }
+
+  get publicError(): string | null {
+    return this.load.publicError;
+  }
+
+  /** Requests waiting for a free slot (the queue's depth, for /metrics). */
+  get queued(): number {
+    return this.slots?.waiting ?? 0;
   }
 }

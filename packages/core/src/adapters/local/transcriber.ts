@@ -13,7 +13,7 @@ import { UpstreamError } from "../../errors.js";
 import type { AudioUpload } from "../../audio/types.js";
 import type { TranscriptionResult } from "../types.js";
 import { SlotPool } from "./slots.js";
-import { ModelLoad, untilLoaded } from "./loading.js";
+import { ModelLoad, PooledModel, untilLoaded } from "./loading.js";
 
 export interface TranscriberOptions {
   /** The model folder (model.bin, config.json, tokenizer.json, vocabulary.txt). */
@@ -98,10 +98,9 @@ export function formatTranscript(
   }
 }
 
-export class LocalTranscriber {
+export class LocalTranscriber extends PooledModel<ChildProcessWithoutNullStreams> {
   private worker?: ChildProcessWithoutNullStreams;
-  private slots?: SlotPool<ChildProcessWithoutNullStreams>;
-  private readonly load: ModelLoad;
+  protected readonly load: ModelLoad;
   private readonly pending = new Map<number, { resolve: (t: WorkerTranscript) => void; reject: (e: Error) => void }>();
   private nextId = 1;
 
@@ -109,19 +108,8 @@ export class LocalTranscriber {
     private readonly id: string,
     private readonly options: TranscriberOptions,
   ) {
+    super();
     this.load = new ModelLoad(id, "speech model", options.model_path, () => this.start());
-  }
-
-  get ready(): boolean {
-    return this.slots !== undefined;
-  }
-
-  get loading(): boolean {
-    return !this.slots && !this.load.error;
-  }
-
-  get publicError(): string | null {
-    return this.load.publicError;
   }
 
   private start(): Promise<void> {
