@@ -4,7 +4,7 @@
  * shared database, so secrets never cross Redis. Events sent while Redis was away are lost, so when the bus comes
  * back every provider is reloaded from the database and cached key lookups are dropped.
  */
-import type { ClusterBus, Gateway, ProviderConfig } from "@interference/core";
+import { routingSettings, type ClusterBus, type Gateway, type ProviderConfig } from "@interference/core";
 import { configHash, type OpenedStore, type ProviderRecord } from "@interference/db";
 
 export function attachCluster(gateway: Gateway, store: OpenedStore, bus: ClusterBus, trustedUrl: (config: ProviderConfig) => boolean): void {
@@ -14,9 +14,24 @@ export function attachCluster(gateway: Gateway, store: OpenedStore, bus: Cluster
   registry.on("change", (e) => {
     if (applyingRemote) return;
     if (e.type === "breaker") bus.publish({ type: "breaker", id: e.id, open: e.open, retryInMs: e.retryInMs });
-    else if (e.type === "order") bus.publish({ type: "order" });
+    else if (e.type === "order" || e.type === "routing") bus.publish({ type: e.type });
     else bus.publish({ type: "provider", id: e.id });
   });
+
+  /** This replica's routing settings made what the database holds (another replica's dashboard changed them). */
+  const reloadRouting = () =>
+    store.routing.get().then(
+      (config) => {
+        if (!config) return;
+        applyingRemote = true;
+        try {
+          registry.setRouting(routingSettings(config));
+        } finally {
+          applyingRemote = false;
+        }
+      },
+      (err: unknown) => console.warn(`[cluster] could not reload the routing settings: ${(err as Error).message}`),
+    );
 
   /** Makes this replica's provider `id` what the database holds (`record` undefined: it was removed). */
   const apply = (id: string, record: ProviderRecord | undefined) => {
@@ -56,6 +71,7 @@ export function attachCluster(gateway: Gateway, store: OpenedStore, bus: Cluster
   bus.subscribe((e) => {
     if (e.type === "keys") return store.apiKeys.invalidate(e.revoked);
     if (e.type === "breaker") return registry.get(e.id)?.health.breaker.adopt(e.open, e.retryInMs);
+    if (e.type === "routing") return void reloadRouting();
     void reload(e.type === "order" ? undefined : e.id);
   });
 
@@ -63,5 +79,6 @@ export function attachCluster(gateway: Gateway, store: OpenedStore, bus: Cluster
     console.log("[cluster] bus reconnected: reloading providers and API keys from the database");
     store.apiKeys.invalidate();
     void reload();
+    void reloadRouting();
   });
 }

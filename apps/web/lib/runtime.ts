@@ -19,6 +19,9 @@ import {
   RedisBus,
   RedisBudgetLedger,
   RedisRateLimiter,
+  DEFAULT_ROUTING,
+  routingConfig,
+  routingSettings,
   type BudgetLedger,
   type RateLimiter,
   type SpendSource,
@@ -83,6 +86,8 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
   const trustedUrl = (p: ProviderConfig) => p.type === "local" || fileUrls.get(p.id) === p.base_url;
   console.log(`[interference] database: ${store.kind} ${redactUrl(databaseUrl)} (ready in ${Math.round(performance.now() - dbStarted)} ms)`);
   config.providers = (await store.providers.syncFromConfig(config.providers)).map((r) => r.config);
+  // The routing settings too: the file's section seeds them, the dashboard's edits stand until the file changes.
+  config.routing = routingSettings(await store.routing.syncFromConfig(routingConfig(config.routing ?? DEFAULT_ROUTING)));
   // At start-up, not at the first sign-in: a generated admin password is printed now, where the admin looks.
   await adminPasswordHash(store, env);
   const untrustedProviders = config.providers.filter((p) => !trustedUrl(p)).map((p) => p.id);

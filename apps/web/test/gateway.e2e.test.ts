@@ -114,7 +114,7 @@ describe("chat completions through the openai SDK", () => {
       status: 503,
       error: { message: expect.stringContaining("Disabled: disabled") },
     });
-    await expect(create({ model: "claude-9", messages })).rejects.toMatchObject({ status: 400, error: { code: "model_not_supported" } });
+    await expect(create({ model: "claude-9", messages })).rejects.toMatchObject({ status: 404, error: { code: "model_not_found" } });
     // A named provider that does not serve the model is passed over for the next one.
     const next = await create({ model: "small", messages, provider: "A B" });
     expect((next as unknown as { provider: string }).provider).toBe("B");

@@ -34,8 +34,8 @@ describe("request log", () => {
   it("keeps one row per request, odd text included, across bursts and a graceful stop", async () => {
     // Text PostgreSQL refuses: once, a single such row stopped every later row from being written.
     const nul = await chat({ model: "gpt\u0000x", messages });
-    expect(nul.status).toBe(400);
-    expect((await nul.json()).error.code).toBe("model_not_supported");
+    expect(nul.status).toBe(404);
+    expect((await nul.json()).error.code).toBe("model_not_found");
     const surrogate = await chat({ model: "gpt-4o-mini", provider: "up\ud800", messages });
     expect(surrogate.status).toBe(404);
     await surrogate.text();
@@ -59,8 +59,8 @@ describe("request log", () => {
       expect(await store.logs.count()).toBe(sent);
       const { rows } = await store.logs.query({ status: ["4xx"] }, null, 10);
       expect(rows.map((r) => [r.status, r.model, r.requestedProviders]).sort()).toEqual([
-        [400, "gpt\uFFFDx", null],
         [404, "gpt-4o-mini", "up\uFFFD"],
+        [404, "gpt\uFFFDx", null],
       ]);
       expect(await store.logs.count({ status: ["200"] })).toBe(sent - 2);
     } finally {

@@ -74,7 +74,7 @@ describe("gateway over node:http", () => {
     b.handle((_req, res) => sendJson(res, 200, openaiCompletion("from B")));
   });
 
-  it("404s unknown providers, skips disabled ones, 400s unknown models", async () => {
+  it("404s unknown providers and unknown models, skips disabled ones", async () => {
     let res = await post("/v1/chat/completions", { model: "gpt-4o-mini", provider: "Nope A Zed", messages: msg });
     expect(res.status).toBe(404);
     expect(((await res.json()) as any).error.message).toContain("Nope, Zed");
@@ -82,8 +82,8 @@ describe("gateway over node:http", () => {
     expect(res.status).toBe(503);
     expect(((await res.json()) as any).error.message).toContain("Off: disabled");
     res = await post("/v1/chat/completions", { model: "nonexistent", messages: msg });
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as any).error.code).toBe("model_not_supported");
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as any).error.code).toBe("model_not_found");
   });
 
   it("sends the alias's upstream model id", async () => {

@@ -16,10 +16,13 @@ import { nodeListener, type GatewayHandler } from "./http/node.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { webHandler } from "./http/web.js";
 import { LogRecorder } from "./logging/recorder.js";
+import type { Attempt } from "./routing/router.js";
 import { uuidv7 } from "./logging/ids.js";
 import type { RequestLogSink } from "./logging/types.js";
 import { ANONYMOUS, type AuthContext, type Authenticator } from "./auth/types.js";
 import { readJsonBody } from "./routes/body.js";
+import { PROVIDER_HEADER, takeRoutingChoice, type RoutingPolicy } from "./routing/policy.js";
+import { DEFAULT_ROUTING } from "./routing/settings.js";
 import { chatCompletions } from "./routes/chat.js";
 import { getModel, getProvider, listModels, listProviders } from "./routes/providers.js";
 import { builtinAdapters } from "./adapters/builtin.js";
@@ -146,8 +149,9 @@ export class Gateway {
     this.spendSource = options.spendSource ?? (async () => 0);
     this.budgets = options.budgetLedger ?? new MemoryBudgetLedger(this.spendSource);
     this.registry.replaceAll(options.config.providers, new Set(options.untrustedProviders));
+    this.registry.setRouting(options.config.routing ?? DEFAULT_ROUTING);
     this.metrics = new GatewayMetrics(this.registry, options.logBacklog ? { logBacklog: options.logBacklog } : {});
-    this.logSink = this.metrics.wrap(options.tracer ? this.traced(options.tracer, options.logSink) : options.logSink);
+    this.logSink = this.measured(this.metrics.wrap(options.tracer ? this.traced(options.tracer, options.logSink) : options.logSink));
     this.maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
     this.fetcher = new UpstreamClient({ guard: { allowList: options.urlAllowList ?? [], resolve: options.resolveAddress } });
     const alerting = options.budgetAlerts;
@@ -164,82 +168,46 @@ export class Gateway {
     this.route("GET", "/v1/providers/:id", async (_req, { params, auth }) => json(200, getProvider(this.registry, params.id!, scopeOf(auth))), false);
     this.route("GET", "/v1/models", async (_req, { auth }) => json(200, listModels(this.registry, scopeOf(auth))), false);
     this.route("GET", "/v1/models/:id*", async (_req, { params, auth }) => json(200, getModel(this.registry, params.id!, scopeOf(auth))), false);
-    const chat = async (req: GatewayHttpRequest, { auth, log, params }: RouteContext) =>
-      chatCompletions(
-        { registry: this.registry, timeouts: this.options.config.timeouts },
-        withProviderChoice(await readJsonBody(req, this.maxBodyBytes, log), req, params.provider),
-        auth,
-        req,
-        log,
-      );
+    const serve = { registry: this.registry, timeouts: this.options.config.timeouts };
+    const chat = this.routed((body, policy, req, { auth, log }) => chatCompletions(serve, body, policy, auth, req, log));
     this.route("POST", "/v1/chat/completions", chat);
     // gpt4free's form: the provider in the path.
     this.route("POST", "/api/:provider/chat/completions", chat);
-    const responses = async (req: GatewayHttpRequest, { auth, log, params }: RouteContext) =>
+    const responses = this.routed((body, policy, req, { auth, log }) =>
       createResponse(
-        {
-          registry: this.registry,
-          timeouts: this.options.config.timeouts,
-          store: this.responses,
-          retentionMs: this.options.responseRetentionMs ?? DEFAULT_RESPONSE_RETENTION_MS,
-        },
-        withProviderChoice(await readJsonBody(req, this.maxBodyBytes, log), req, params.provider),
+        { ...serve, store: this.responses, retentionMs: this.options.responseRetentionMs ?? DEFAULT_RESPONSE_RETENTION_MS },
+        body,
+        policy,
         auth,
         req,
         log,
-      );
-    const messages = async (req: GatewayHttpRequest, { auth, log, params }: RouteContext) =>
-      createMessage(
-        { registry: this.registry, timeouts: this.options.config.timeouts },
-        withProviderChoice(await readJsonBody(req, this.maxBodyBytes, log), req, params.provider),
-        auth,
-        req,
-        log,
-      );
-    const tokens = async (req: GatewayHttpRequest, { auth, log, params }: RouteContext) =>
-      countTokens(
-        { registry: this.registry, timeouts: this.options.config.timeouts },
-        withProviderChoice(await readJsonBody(req, this.maxBodyBytes, log), req, params.provider),
-        auth,
-        req,
-        log,
-      );
+      ),
+    );
+    const messages = this.routed((body, policy, req, { auth, log }) => createMessage(serve, body, policy, auth, req, log));
+    const tokens = this.routed((body, policy, req, { auth, log }) => countTokens(serve, body, policy, auth, req, log));
     this.route("POST", "/v1/messages", messages);
     this.route("POST", "/v1/messages/count_tokens", tokens);
     // The path form for Anthropic's clients, whose base URL has no /v1 (ANTHROPIC_BASE_URL=https://gw/api/{provider}).
     this.route("POST", "/api/:provider/messages", messages);
     this.route("POST", "/api/:provider/v1/messages", messages);
     this.route("POST", "/api/:provider/v1/messages/count_tokens", tokens);
-    this.route("POST", "/v1/completions", async (req, { auth, log }) =>
-      createCompletion(
-        { registry: this.registry, timeouts: this.options.config.timeouts },
-        withProviderChoice(await readJsonBody(req, this.maxBodyBytes, log), req),
-        auth,
-        req,
-        log,
-      ),
+    this.route(
+      "POST",
+      "/v1/completions",
+      this.routed((body, policy, req, { auth, log }) => createCompletion(serve, body, policy, auth, req, log)),
     );
     this.route("POST", "/v1/responses", responses);
     this.route("POST", "/api/:provider/responses", responses);
     this.route("GET", "/v1/responses/:id/input_items", async (req, { params, auth }) => listInputItems(this.responses, params.id!, auth, req.query), false);
     this.route("GET", "/v1/responses/:id", async (_req, { params, auth }) => getResponse(this.responses, params.id!, auth), false);
     this.route("DELETE", "/v1/responses/:id", async (_req, { params, auth }) => deleteResponse(this.responses, params.id!, auth));
-    const images = async (req: GatewayHttpRequest, { auth, log }: RouteContext) =>
-      generateImages(
-        { registry: this.registry, timeouts: this.options.config.timeouts, media: this.media, fetcher: this.fetcher, publicUrl: this.options.publicUrl },
-        req,
-        withProviderChoice(await readJsonBody(req, this.maxBodyBytes, log), req),
-        auth,
-        log,
-      );
-    this.route("POST", "/v1/embeddings", async (req, { auth, log }) =>
-      createEmbeddings(
-        { registry: this.registry, timeouts: this.options.config.timeouts },
-        req,
-        withProviderChoice(await readJsonBody(req, this.maxBodyBytes, log), req),
-        auth,
-        log,
-      ),
+    const images = this.routed((body, policy, req, { auth, log }) =>
+      generateImages({ ...serve, media: this.media, fetcher: this.fetcher, publicUrl: this.options.publicUrl }, req, body, policy, auth, log),
+    );
+    this.route(
+      "POST",
+      "/v1/embeddings",
+      this.routed((body, policy, req, { auth, log }) => createEmbeddings(serve, req, body, policy, auth, log)),
     );
     const audio = {
       registry: this.registry,
@@ -248,8 +216,10 @@ export class Gateway {
     };
     this.route("POST", "/v1/audio/transcriptions", async (req, { auth, log }) => transcribe(audio, "transcriptions", req, auth, log));
     this.route("POST", "/v1/audio/translations", async (req, { auth, log }) => transcribe(audio, "translations", req, auth, log));
-    this.route("POST", "/v1/audio/speech", async (req, { auth, log }) =>
-      speak(audio, req, withProviderChoice(await readJsonBody(req, this.maxBodyBytes, log), req), auth, log),
+    this.route(
+      "POST",
+      "/v1/audio/speech",
+      this.routed((body, policy, req, { auth, log }) => speak(audio, req, body, policy, auth, log)),
     );
     this.route("POST", "/v1/images/generate", images);
     this.route("POST", "/v1/images/generations", images);
@@ -271,6 +241,37 @@ export class Gateway {
       })}/?$`,
     );
     this.routes.push({ method, path, pattern, keys, handler, logged, authenticated });
+  }
+
+  /**
+   * A JSON route whose body may carry a routing choice: the body is read, the choice (body, header, path or query)
+   * taken off it and decoded once, here, and both handed on.
+   */
+  private routed(
+    handler: (body: Record<string, unknown>, policy: RoutingPolicy, req: GatewayHttpRequest, ctx: RouteContext) => Promise<GatewayHttpResponse>,
+  ): RouteHandler {
+    return async (req, ctx) => {
+      const raw = await readJsonBody(req, this.maxBodyBytes, ctx.log);
+      const { body, policy } = takeRoutingChoice(raw, { header: req.headers[PROVIDER_HEADER], path: ctx.params.provider, query: req.query.get("provider") });
+      ctx.log.entry.requestedProviders = policy.source;
+      return handler(body, policy, req, ctx);
+    };
+  }
+
+  /**
+   * A sink that gives the serving provider's router stats each finished answer's speed (output tokens a second after
+   * the first token: throughput routing), then hands the entry on.
+   */
+  private measured(next: RequestLogSink): RequestLogSink {
+    return {
+      write: (e) => {
+        if (e.provider && e.status === 200 && e.completionTokens) {
+          this.registry.get(e.provider)?.health.stats.finished(e.completionTokens, e.latencyMs - (e.ttftMs ?? 0));
+        }
+        next.write(e);
+      },
+      flush: () => next.flush?.() ?? Promise.resolve(),
+    };
   }
 
   /** A sink that records each finished request's spans, then hands the entry on. */
@@ -347,7 +348,7 @@ export class Gateway {
       if (route.logged || cost !== null) {
         res.headers = {
           ...res.headers,
-          ...(route.logged ? { "x-request-id": log.entry.id } : {}),
+          ...(route.logged ? { "x-request-id": log.entry.id, ...attemptsHeader(log.entry.attempts) } : {}),
           ...(cost !== null ? { "x-interference-cost": formatUsd(cost) } : {}),
         };
       }
@@ -356,7 +357,12 @@ export class Gateway {
       const e = toGatewayError(err);
       if (e.status === 500) console.error("[interference] internal error:", err);
       log.finish(e.status, e.message);
-      const res = errorResponse(req.path, e, log.entry.id, route.logged ? { ...e.extra.headers, "x-request-id": log.entry.id } : e.extra.headers);
+      const res = errorResponse(
+        req.path,
+        e,
+        log.entry.id,
+        route.logged ? { ...e.extra.headers, "x-request-id": log.entry.id, ...attemptsHeader(log.entry.attempts) } : e.extra.headers,
+      );
       return capture ? captured(capture, res) : res;
     }
   };
@@ -469,14 +475,27 @@ export class Gateway {
 /** `/api/{provider}/chat/completions`, `…/responses`, `…/messages` (gpt4free's form); other /api/ paths are the dashboard's. */
 const PROVIDER_PATH = /^\/api\/[^/]+\/(chat\/completions|responses|messages|v1\/messages|v1\/messages\/count_tokens)\/?$/;
 
+/** Longest a reason is in the attempts header: upstream error texts can be long, and proxies cap header sizes. */
+const HEADER_REASON_CHARS = 160;
+
 /**
- * The `provider` choice as any client can send it: the body field, else the X-Interference-Provider header, else
- * the path's provider (/api/{provider}/…), else the `?provider=` query parameter. Same syntax everywhere ("A B").
+ * `x-interference-attempts`: every provider the router considered, as JSON (id, outcome, status, latency, and why
+ * it was chosen or skipped). Non-ASCII is escaped, so the value is always a valid header.
  */
-function withProviderChoice(body: Record<string, unknown>, req: GatewayHttpRequest, fromPath?: string): Record<string, unknown> {
-  if (body.provider !== undefined) return body;
-  const choice = req.headers["x-interference-provider"] ?? fromPath ?? req.query.get("provider") ?? undefined;
-  return choice === undefined ? body : { ...body, provider: choice };
+export function attemptsHeader(attempts: readonly Attempt[]): Record<string, string> {
+  if (!attempts.length) return {};
+  const rows = attempts.map((a) => {
+    const why = a.outcome === "skipped" ? a.reason : a.chosen;
+    return {
+      provider: a.provider,
+      outcome: a.outcome,
+      ...(a.status !== undefined ? { status: a.status } : {}),
+      ...(a.latency_ms !== undefined ? { latency_ms: a.latency_ms } : {}),
+      ...(why ? { why: why.length > HEADER_REASON_CHARS ? `${why.slice(0, HEADER_REASON_CHARS)}…` : why } : {}),
+      ...(a.outcome === "failed" && a.reason ? { error: a.reason.slice(0, HEADER_REASON_CHARS) } : {}),
+    };
+  });
+  return { "x-interference-attempts": JSON.stringify(rows).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) };
 }
 
 /** Anthropic's Messages routes (and gpt4free's /api/{provider}/messages) answer errors in Anthropic's shape. */

@@ -6,3 +6,4 @@ export { LogWriter, jsonBatchInsert, pgliteCopyInsert, type BatchInsert, type Lo
 export { openPGlite } from "./pglite.js";
 export { migrate, readMigrations } from "./migrate.js";
 export type { CachedApiKeyStore } from "./api-keys.js";
+export type { RoutingStore } from "./routing.js";

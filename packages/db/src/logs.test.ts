@@ -12,6 +12,7 @@ function entry(): RequestLogEntry {
     time: new Date(),
     apiKeyId: null,
     teamId: null,
+    routing: null,
     method: "POST",
     route: "/v1/chat/completions",
     model: "m",
@@ -182,12 +183,13 @@ describe("log rows for the database", () => {
   it("writes COPY text with PostgreSQL's escapes and \\N for null", () => {
     const e = { ...entry(), error: "a\tb\nc\\d\re", ttftMs: null, stream: true, attempts: [{ provider: "p", outcome: "served" as const }] };
     const fields = toCopyText([e]).slice(0, -1).split("\t");
-    expect(fields).toHaveLength(23);
-    expect(fields[22]).toBe("a\\tb\\nc\\\\d\\re");
-    expect(fields.slice(18, 20)).toEqual(["0.0000015", "false"]);
-    expect(fields[14]).toBe("\\N");
-    expect(fields[12]).toBe("true");
+    expect(fields).toHaveLength(24);
+    expect(fields[23]).toBe("a\\tb\\nc\\\\d\\re");
+    expect(fields.slice(19, 21)).toEqual(["0.0000015", "false"]);
+    expect(fields[15]).toBe("\\N");
+    expect(fields[13]).toBe("true");
     expect(fields[8]).toBe('[{"provider":"p","outcome":"served"}]');
+    expect(fields[9]).toBe("\\N"); // routing
     expect(fields[3]).toBe("\\N"); // teamId
     expect(fields[1]).toBe(e.time.toISOString());
   });

@@ -31,6 +31,7 @@ describe("20261203000002_teams", () => {
         "20261203000003_audio_log",
         "20261203000004_key_expiry_rotation",
         "20261203000005_request_bodies",
+        "20261206000000_routing_decision",
       ]);
       const keys = await prisma.apiKey.findMany({ orderBy: { id: "asc" }, select: { id: true, budgets: true, teamId: true } });
       expect(keys).toEqual([

@@ -14,6 +14,7 @@ import { migrate } from "./migrate.js";
 import { openPGlite, PACKAGE_DIR } from "./pglite.js";
 import { providerStore } from "./providers.js";
 import { settingsStore } from "./settings.js";
+import { routingStore } from "./routing.js";
 import { sessionStore } from "./sessions.js";
 import { responseStore } from "./responses.js";
 import { teamStore } from "./teams.js";
@@ -93,6 +94,7 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     teams: teamStore(prisma, () => apiKeys.invalidate()),
     logs: logStore(prisma, logWriter, bodyWriter),
     settings: settingsStore(prisma),
+    routing: routingStore(settingsStore(prisma)),
     sessions: sessionStore(prisma),
     responses: responseStore(prisma),
     async ping() {

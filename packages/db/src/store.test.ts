@@ -26,6 +26,8 @@ function provider(id: string, extra: Partial<ProviderConfig> = {}): ProviderConf
     retries: { max: 1, base_ms: 200, max_ms: 2000 },
     circuit_breaker: { failure_threshold: 5, cooldown_ms: 30000 },
     drop_params: false,
+    weight: 1,
+    data_collection: "allow",
     options: {},
     ...extra,
   };
@@ -45,6 +47,7 @@ function entry(i: number, extra: Partial<RequestLogEntry> = {}): RequestLogEntry
       { provider: "a", outcome: "failed", reason: "HTTP 500", status: 500, latency_ms: 3 },
       { provider: "b", outcome: "served", status: 200, latency_ms: 10 + i },
     ],
+    routing: { models: [{ model: "m", strategy: "latency", order: [], scores: { a: 20, b: 80 + i }, explored: null }], policy: "a b", fallback: null },
     provider: "b",
     servedModel: "m",
     status: i % 5 === 0 ? 502 : 200,
@@ -101,6 +104,7 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
       "20261203000003_audio_log",
       "20261203000004_key_expiry_rotation",
       "20261203000005_request_bodies",
+      "20261206000000_routing_decision",
     ]);
     expect(await migrate(store.prisma, MIGRATIONS_DIR)).toEqual([]);
     expect(await store.ping()).toBe(true);
@@ -416,6 +420,16 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     await store.settings.set("x", "1");
     await store.settings.set("x", "2");
     expect(await store.settings.get("x")).toBe("2");
+  });
+
+  it("keeps the routing settings: the file seeds them, a dashboard edit stands until the file's section changes", async () => {
+    const file = { strategy: "priority" as const };
+    expect(await store.routing.syncFromConfig(file)).toEqual(file);
+    const edited = { strategy: "latency" as const, models: { m: { strategy: "price" as const } }, fallback: "local" };
+    await store.routing.save(edited);
+    expect(await store.routing.syncFromConfig(file)).toEqual(edited); // a restart with the same file keeps the edit
+    expect(await store.routing.syncFromConfig({ strategy: "weighted" })).toEqual({ strategy: "weighted" }); // the file changed
+    await expect(store.routing.save({ strategy: "fastest" } as never)).rejects.toThrow();
   });
 
   it("keeps dashboard sessions server-side: stored hashed, revocable one by one or all at once", async () => {

@@ -2,6 +2,7 @@
  * The persistence contract: what the gateway runtime and the admin dashboard need from the database.
  * Implemented with Prisma over PGlite (embedded default) or PostgreSQL (DATABASE_URL).
  */
+import type { RoutingStore } from "./routing.js";
 import type { ResponseStore } from "@interference/core";
 import type { BudgetRule, ProviderConfig, RequestBodies, RequestBodySink, RequestLogEntry, RequestLogSink, SpendScope } from "@interference/core";
 
@@ -238,6 +239,8 @@ export interface Store {
   teams: TeamStore;
   logs: LogStore;
   settings: SettingsStore;
+  /** The routing settings (strategies, fallback): the file seeds them, the dashboard edits them. */
+  routing: RoutingStore;
   sessions: SessionStore;
   /** Stored Responses-API responses (core's ResponseStore). */
   responses: ResponseStore;

@@ -62,8 +62,7 @@ export interface LogprobsRequest {
 export interface CanonicalRequest {
   /** The model the client asked for (routing resolves it per provider). */
   model?: string;
-  /** The gateway's own provider choice ("A B") and drop_params. */
-  provider?: string;
+  /** The gateway's own drop_params. */
   dropParams?: boolean;
   /** System / developer instructions, in order. */
   system: string[];

@@ -30,6 +30,8 @@ export type ClusterEvent =
   | { type: "provider"; id: string }
   /** The providers' order changed: read it from the database. */
   | { type: "order" }
+  /** The routing strategies or the fallback changed (each replica reloads them from the database). */
+  | { type: "routing" }
   /** API keys changed; `revoked` names a key just revoked. */
   | { type: "keys"; revoked?: string }
   | { type: "breaker"; id: string; open: boolean; retryInMs: number };

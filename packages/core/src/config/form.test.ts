@@ -9,7 +9,9 @@ providers:
     base_url: https://openrouter.ai/api/v1
     url: https://openrouter.ai
     api_key: sk-or-secret-value
-    models: [gpt-4o-mini, { id: cheap, upstream: meta-llama/llama-3.3-70b }]
+    models: [gpt-4o-mini, { id: cheap, upstream: meta-llama/llama-3.3-70b, context_window: 131072 }]
+    weight: 3
+    data_collection: deny
     image_models: ["*"]
     headers: { HTTP-Referer: https://example.com }
     timeouts: { first_byte_ms: 5000, total_ms: 90000 }
@@ -27,6 +29,11 @@ describe("the dashboard's provider form", () => {
     expect(form.settings).not.toContain("sk-or-secret");
     const { api_key: _secret, ...withoutKey } = provider;
     expect(normalizeProvider(fromProviderForm(form))).toEqual(withoutKey);
+  });
+
+  it("keeps the routing settings (weight, data collection, context windows) in the settings JSON", () => {
+    const settings = JSON.parse(toProviderForm(config.providers[0]!).settings);
+    expect(settings).toMatchObject({ weight: 3, data_collection: "deny", context_windows: { cheap: 131072 } });
   });
 
   it("writes aliases as id=upstream and reads them back", () => {

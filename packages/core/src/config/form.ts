@@ -22,7 +22,7 @@ export interface ProviderForm {
   /** Milliseconds, as typed; empty: the gateway's default. */
   timeouts: Record<TimeoutField, string>;
   drop_params: boolean;
-  /** JSON of every other setting: retries, circuit_breaker, url, prices, type options. */
+  /** JSON of every other setting: retries, circuit_breaker, url, prices, weight, data_collection, context_windows, type options. */
   settings: string;
 }
 
@@ -91,6 +91,15 @@ export function toProviderForm(config: ProviderConfig): ProviderForm {
   settings.circuit_breaker = config.circuit_breaker;
   if (config.url) settings.url = config.url;
   if (config.prices) settings.prices = config.prices;
+  settings.weight = config.weight;
+  settings.data_collection = config.data_collection;
+  // The models' text fields hold ids and aliases; their context windows ride along here, by model id.
+  const windows = Object.fromEntries(
+    [...config.models, ...config.image_models, ...config.embedding_models, ...config.audio_models]
+      .filter((m) => m.context_window !== undefined)
+      .map((m) => [m.id, m.context_window]),
+  );
+  if (Object.keys(windows).length) settings.context_windows = windows;
   return {
     id: config.id,
     type: config.type,
@@ -134,7 +143,16 @@ export function fromProviderForm(form: ProviderForm): ProviderConfigInput {
     }
   }
   if (!settings || typeof settings !== "object" || Array.isArray(settings)) throw new Error("settings: must be a JSON object");
-  const rest = settings as Record<string, unknown>;
+  const { context_windows: windowsSetting, ...rest } = settings as Record<string, unknown>;
+  const windows = (windowsSetting ?? {}) as Record<string, unknown>;
+  if (typeof windows !== "object" || Array.isArray(windows)) throw new Error("settings.context_windows: an object of model id → tokens");
+  const models = (text: string) =>
+    parseModels(text).map((m) => {
+      const id = typeof m === "string" ? m : m.id;
+      const window = windows[id];
+      if (window === undefined) return m;
+      return { ...(typeof m === "string" ? { id: m } : m), context_window: window };
+    });
   // The dedicated fields over the same keys in the JSON (which older forms used for them).
   const timeouts: Record<string, unknown> = { ...(rest.timeouts as object | undefined) };
   for (const f of TIMEOUT_FIELDS) {
@@ -152,10 +170,10 @@ export function fromProviderForm(form: ProviderForm): ProviderConfigInput {
     type: form.type,
     ...(form.base_url.trim() ? { base_url: form.base_url.trim() } : {}),
     ...(form.api_key ? { api_key: form.api_key } : {}),
-    models: parseModels(form.models),
-    image_models: parseModels(form.image_models),
-    embedding_models: parseModels(form.embedding_models),
-    audio_models: parseModels(form.audio_models),
+    models: models(form.models),
+    image_models: models(form.image_models),
+    embedding_models: models(form.embedding_models),
+    audio_models: models(form.audio_models),
     enabled: form.enabled,
   } as ProviderConfigInput;
 }

@@ -1,12 +1,15 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
-import { z } from "zod";
+import { describeIssues } from "./issues.js";
 import { DEFAULT_BREAKER } from "../routing/breaker.js";
-import { DEFAULT_RETRIES, gatewayConfigSchema, PRESETS, providerConfigSchema, type ProviderConfig, type Timeouts } from "./schema.js";
+import { DEFAULT_RETRIES, gatewayConfigSchema, PRESETS, providerConfigSchema, TYPE_OPTIONS, type ProviderConfig, type Timeouts } from "./schema.js";
+import { routingSettings, type RoutingSettings } from "../routing/settings.js";
 
 export interface GatewayConfig {
   providers: ProviderConfig[];
   timeouts: Timeouts;
+  /** How providers of one model are ordered (the `routing:` section); absent: priority, no fallback. */
+  routing?: RoutingSettings;
   /** Where the config came from, for start-up logs; null when no file exists. */
   source: string | null;
 }
@@ -45,7 +48,7 @@ export interface ProviderDefaults {
 /** Validates one provider entry and fills defaults from its preset and the global settings. */
 export function normalizeProvider(input: unknown, defaults: ProviderDefaults = {}): ProviderConfig {
   const parsed = providerConfigSchema.safeParse(input);
-  if (!parsed.success) throw new ConfigError(`provider: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new ConfigError(`provider: ${describeIssues(parsed.error, providerConfigSchema)}`);
   const p = parsed.data;
   const preset = p.preset ? PRESETS[p.preset] : undefined;
   if (p.preset && !preset) {
@@ -56,7 +59,15 @@ export function normalizeProvider(input: unknown, defaults: ProviderDefaults = {
   const base_url = (p.base_url ?? preset?.base_url ?? (type === "local" ? "local://" : undefined))?.replace(/\/+$/, "");
   if (!base_url) throw new ConfigError(`provider ${p.id}: set "base_url" (or a "preset")`);
   const options: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(p)) if (!KNOWN_KEYS.has(k)) options[k] = v;
+  const typeOptions = TYPE_OPTIONS[type];
+  for (const [k, v] of Object.entries(p)) {
+    if (KNOWN_KEYS.has(k)) continue;
+    // A misspelt key ("wieght") would otherwise be kept as an option nobody reads: the setting silently ignored.
+    if (!typeOptions.includes(k)) {
+      throw new ConfigError(`provider ${p.id}: unknown key "${k}" (known: ${[...KNOWN_KEYS, ...typeOptions].join(", ")})`);
+    }
+    options[k] = v;
+  }
   return {
     id: p.id,
     type,
@@ -75,6 +86,8 @@ export function normalizeProvider(input: unknown, defaults: ProviderDefaults = {
     drop_params: p.drop_params,
     url: p.url,
     ...(p.prices ? { prices: p.prices } : {}),
+    weight: p.weight ?? 1,
+    data_collection: p.data_collection ?? (type === "local" ? "deny" : "allow"),
     options,
   };
 }
@@ -87,15 +100,26 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, 
     throw new ConfigError(`${source ?? "config"}: not valid YAML: ${(err as Error).message}`);
   }
   const top = gatewayConfigSchema.safeParse(raw);
-  if (!top.success) throw new ConfigError(`${source ?? "config"}: ${z.prettifyError(top.error)}`);
+  if (!top.success) throw new ConfigError(`${source ?? "config"}: ${describeIssues(top.error, gatewayConfigSchema)}`);
   const defaults = { connect_ms: top.data.timeouts?.connect_ms, retries: top.data.retries, circuit_breaker: top.data.circuit_breaker };
-  const providers = top.data.providers.map((p, i) => normalizeProvider(interpolateEnv(p, env, `providers[${i}]`), defaults));
+  const providers = top.data.providers.map((p, i) => {
+    try {
+      return normalizeProvider(interpolateEnv(p, env, `providers[${i}]`), defaults);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new ConfigError(`${source ?? "config"}: providers[${i}]: ${err.message}`);
+      throw err;
+    }
+  });
   const seen = new Set<string>();
   for (const p of providers) {
     if (seen.has(p.id)) throw new ConfigError(`${source ?? "config"}: provider id "${p.id}" appears twice`);
     seen.add(p.id);
   }
-  return { providers, timeouts: top.data.timeouts ?? {}, source };
+  const routing = routingSettings(top.data.routing);
+  if (routing.fallback && !seen.has(routing.fallback)) {
+    throw new ConfigError(`${source ?? "config"}: routing.fallback: no provider has the id "${routing.fallback}"`);
+  }
+  return { providers, timeouts: top.data.timeouts ?? {}, routing, source };
 }
 
 /** Reads the YAML file at `path`. A missing file is not an error: the gateway starts with no configured providers. */

@@ -3,6 +3,7 @@
  */
 import { z } from "zod";
 import { pricesSchema, type Prices } from "../spend/price.js";
+import { routingConfigSchema } from "../routing/settings.js";
 
 export const PROVIDER_TYPES = ["openai", "anthropic", "gemini", "local", "huggingface"] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
@@ -24,20 +25,26 @@ export const PRESETS: Record<string, { type: ProviderType; base_url: string }> =
   huggingface: { type: "huggingface", base_url: "https://router.huggingface.co/hf-inference/models" },
 };
 
-/** A model a provider serves: the id clients ask for, and the id sent upstream (an alias when they differ). */
+/**
+ * A model a provider serves: the id clients ask for, the id sent upstream (an alias when they differ), and the
+ * largest prompt it takes in tokens (candidates too small for a prompt are skipped, routing/context-window.ts).
+ */
 const modelEntry = z.union([
   z
     .string()
     .min(1)
-    .transform((id) => ({ id, upstream: id })),
-  z.object({ id: z.string().min(1), upstream: z.string().min(1).optional() }).transform((m) => ({
-    id: m.id,
-    upstream: m.upstream ?? m.id,
-  })),
+    .transform((id): ModelEntry => ({ id, upstream: id })),
+  z
+    .strictObject({ id: z.string().min(1), upstream: z.string().min(1).optional(), context_window: z.number().int().positive().optional() })
+    .transform((m): ModelEntry => ({
+      id: m.id,
+      upstream: m.upstream ?? m.id,
+      ...(m.context_window !== undefined ? { context_window: m.context_window } : {}),
+    })),
 ]);
-export type ModelEntry = { id: string; upstream: string };
+export type ModelEntry = { id: string; upstream: string; context_window?: number };
 
-export const timeoutsSchema = z.object({
+export const timeoutsSchema = z.strictObject({
   /** TCP/TLS connect. */
   connect_ms: z.number().int().positive().optional(),
   /** From request sent to the first response byte (headers). */
@@ -49,7 +56,7 @@ export const timeoutsSchema = z.object({
 });
 export type Timeouts = z.infer<typeof timeoutsSchema>;
 
-export const retriesSchema = z.object({
+export const retriesSchema = z.strictObject({
   /** Extra tries on the same provider after a connection error, 429 or 5xx (0 = fail over at once). */
   max: z.number().int().min(0).max(10).optional(),
   /** Backoff before retry n is a random wait up to min(max_ms, base_ms * 2^n) ("full jitter"). */
@@ -59,7 +66,7 @@ export const retriesSchema = z.object({
 export type Retries = Required<z.infer<typeof retriesSchema>>;
 export const DEFAULT_RETRIES: Retries = { max: 1, base_ms: 200, max_ms: 2000 };
 
-export const breakerSchema = z.object({
+export const breakerSchema = z.strictObject({
   failure_threshold: z.number().int().min(1).optional(),
   cooldown_ms: z.number().int().min(0).optional(),
 });
@@ -92,6 +99,14 @@ export const providerConfigSchema = z.looseObject({
   url: z.string().optional(),
   /** USD per million tokens by model (spend/price.ts), over the built-in prices. */
   prices: pricesSchema.optional(),
+  /** The share of traffic this provider gets under the `weighted` strategy, against the others' weights. */
+  weight: z.number().min(0).max(1_000_000).optional(),
+  /**
+   * Whether the provider may keep or train on prompts (`allow`) or is known not to (`deny`): requests whose routing
+   * policy says `data_collection: "deny"` go only to `deny` providers. Default: `deny` for the embedded model, else
+   * `allow`.
+   */
+  data_collection: z.enum(["allow", "deny"]).optional(),
 });
 
 export type ProviderConfigInput = z.input<typeof providerConfigSchema>;
@@ -113,13 +128,38 @@ export interface ProviderConfig {
   drop_params: boolean;
   url?: string;
   prices?: Prices;
+  /** Under the `weighted` strategy (default 1). */
+  weight: number;
+  data_collection: "allow" | "deny";
   /** Type-specific options (e.g. `model_path` for `local`), validated by the adapter. */
   options: Record<string, unknown>;
 }
 
-export const gatewayConfigSchema = z.object({
+/** Options each provider type takes besides the common fields (the adapter validates their values). */
+export const TYPE_OPTIONS: Record<ProviderType, readonly string[]> = {
+  openai: ["responses_api", "completions_api", "embedding_batch_size"],
+  anthropic: [],
+  gemini: [],
+  huggingface: [],
+  local: [
+    "model_path",
+    "embedding_model_path",
+    "embedding_max_tokens",
+    "stt_model_path",
+    "stt_python",
+    "stt_python_path",
+    "context_size",
+    "threads",
+    "parallel",
+    "queue_size",
+    "queue_timeout_ms",
+  ],
+};
+
+export const gatewayConfigSchema = z.strictObject({
   providers: z.array(providerConfigSchema).default([]),
   timeouts: timeoutsSchema.optional(),
   retries: retriesSchema.optional(),
   circuit_breaker: breakerSchema.optional(),
+  routing: routingConfigSchema.optional(),
 });

@@ -1,4 +1,4 @@
-import type { Attempt } from "../routing/router.js";
+import type { RoutePlan } from "../routing/router.js";
 import type { CanonicalUsage } from "../canonical/types.js";
 import { costOf, type ModelPrice } from "../spend/price.js";
 import type { BudgetMeter } from "../spend/budget.js";
@@ -44,6 +44,7 @@ export class LogRecorder {
       model: null,
       requestedProviders: null,
       attempts: [],
+      routing: null,
       provider: null,
       servedModel: null,
       status: 0,
@@ -110,8 +111,10 @@ export class LogRecorder {
     this.entry.costEstimated = true;
   }
 
-  setAttempts(attempts: Attempt[]): void {
-    this.entry.attempts = attempts;
+  /** The plan's attempts (appended to as the request goes) and how the router ordered them. */
+  setPlan(plan: RoutePlan): void {
+    this.entry.attempts = plan.attempts;
+    this.entry.routing = plan.decision ?? null;
   }
 
   finish(status: number, error?: string | null): void {

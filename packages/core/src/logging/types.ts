@@ -1,5 +1,5 @@
 /** One row per /v1 request: what the dashboard shows and the database stores. */
-import type { Attempt } from "../routing/router.js";
+import type { Attempt, RoutingDecision } from "../routing/router.js";
 
 export interface RequestLogEntry {
   id: string;
@@ -23,6 +23,8 @@ export interface RequestLogEntry {
   requestedProviders: string | null;
   /** Every provider considered, in order: skipped, failed, served. */
   attempts: Attempt[];
+  /** How the router ordered the candidates: strategy, the scores it used, the client's policy. */
+  routing: RoutingDecision | null;
   /** The provider that served it, if one did. */
   provider: string | null;
   /** The upstream model actually used. */

@@ -82,11 +82,10 @@ export const responseFormatSchema = z.union([
   }),
 ]);
 
-/** The request body of POST /v1/chat/completions, plus the gateway's own `provider` and `drop_params`. */
+/** The request body of POST /v1/chat/completions, plus the gateway's own `drop_params` (`provider` is taken off at the edge). */
 export const chatRequestSchema = z.looseObject({
   model: z.string().min(1).optional(),
   messages: z.array(messageSchema).min(1, "messages must contain at least one message"),
-  provider: z.string().optional(),
   drop_params: z.boolean().optional(),
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),

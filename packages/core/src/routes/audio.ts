@@ -5,6 +5,7 @@
  * capped (`maxUploadBytes`), so that a provider that fails can be replaced by the next with the same bytes; the
  * log keeps its size and duration, never the audio.
  */
+import { PROVIDER_HEADER, takeRoutingChoice, type RoutingPolicy } from "../routing/policy.js";
 import { GatewayError, UpstreamError } from "../errors.js";
 import { parseUpload, speechRequestSchema, transcriptionFieldsSchema, type AudioUpload } from "../audio/types.js";
 import { planRoute, requestDeadline, runWithFailover, requireProviderFor, type RoutePlan } from "../routing/router.js";
@@ -64,9 +65,12 @@ export async function transcribe(
   const upload = await parseUpload(raw, req.headers["content-type"]);
   const { fields, file } = upload;
   log.entry.model = typeof fields.model === "string" ? fields.model : null;
-  const provider =
-    (typeof fields.provider === "string" ? fields.provider : undefined) ?? req.headers["x-interference-provider"] ?? req.query.get("provider") ?? undefined;
-  log.entry.requestedProviders = provider ?? null;
+  // A multipart form has no body to strip at the edge: the choice is taken off the form's fields here.
+  const { policy } = takeRoutingChoice(typeof fields.provider === "string" ? { provider: fields.provider } : {}, {
+    header: req.headers[PROVIDER_HEADER],
+    query: req.query.get("provider"),
+  });
+  log.entry.requestedProviders = policy.source;
   log.entry.audioBytes = file.size;
   const checked = validate(transcriptionFieldsSchema, { ...fields, ...(fields.drop_params !== undefined ? { drop_params: undefined } : {}) });
   if (checked.stream === "true") {
@@ -82,8 +86,8 @@ export async function transcribe(
   }
   requireAudioProvider(deps.registry);
   const dropParams = fields.drop_params === "true";
-  const plan = planRoute(deps.registry, { model: checked.model, provider, params: paramsOf(fields), drop_params: dropParams }, "audio", scopeOf(auth));
-  log.setAttempts(plan.attempts);
+  const plan = planRoute(deps.registry, { model: checked.model, policy, params: paramsOf(fields), drop_params: dropParams }, "audio", scopeOf(auth));
+  log.setPlan(plan);
   // A key with a budget reserves a minute of audio per MB uploaded (compressed speech runs about that) at the
   // dearest price: the real duration settles it.
   const minutes = Math.max(1, Math.ceil(file.size / 1_000_000));
@@ -118,14 +122,20 @@ export async function speak(
   deps: AudioDeps,
   req: GatewayHttpRequest,
   rawBody: Record<string, unknown>,
+  policy: RoutingPolicy,
   auth: AuthContext,
   log: LogRecorder,
 ): Promise<GatewayHttpResponse> {
   noteRequest(log, rawBody);
   const body = validate(speechRequestSchema, rawBody);
   requireAudioProvider(deps.registry);
-  const plan: RoutePlan = planRoute(deps.registry, { ...body, params: paramsOf(body) }, "audio", scopeOf(auth));
-  log.setAttempts(plan.attempts);
+  const plan: RoutePlan = planRoute(
+    deps.registry,
+    { model: body.model, policy, drop_params: body.drop_params, params: paramsOf(body) },
+    "audio",
+    scopeOf(auth),
+  );
+  log.setPlan(plan);
   log.characters = body.input.length;
   await reserveBudget(
     log,

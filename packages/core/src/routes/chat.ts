@@ -3,6 +3,7 @@
  * parameter, next month's included); any other family gets it decoded into the canonical model. One request may
  * fail over across both kinds. JSON or SSE.
  */
+import type { RoutingPolicy } from "../routing/policy.js";
 import { UpstreamError } from "../errors.js";
 import type { CallContext } from "../adapters/types.js";
 import { chatRequestSchema, type ChatCompletion, type ChatCompletionChunk } from "../openai/schema.js";
@@ -44,15 +45,16 @@ const CHAT: ApiTranslation = { api: "chat", translatedFields: TRANSLATED_FIELDS,
 export async function chatCompletions(
   deps: ChatDeps,
   rawBody: Record<string, unknown>,
+  policy: RoutingPolicy,
   auth: AuthContext,
   request: Pick<GatewayHttpRequest, "signal" | "abort">,
   log: LogRecorder,
 ): Promise<GatewayHttpResponse> {
   noteRequest(log, rawBody);
   const body = validate(chatRequestSchema, rawBody);
-  const { plan, canonical } = planMixed(deps.registry, rawBody, auth, CHAT, () => decodeChatRequest(body));
+  const { plan, canonical } = planMixed(deps.registry, rawBody, policy, auth, CHAT, () => decodeChatRequest(body));
   await reserveUsage(log, plan, () => JSON.stringify(body.messages).length, body.max_completion_tokens ?? body.max_tokens);
-  log.setAttempts(plan.attempts);
+  log.setPlan(plan);
   // The id and time of an answer the gateway encodes itself (a native provider's answer has its own).
   const stamp = () => ({ id: completionId(), created: nowSeconds() });
   const deadline = requestDeadline(request, deps.timeouts);

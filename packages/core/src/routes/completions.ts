@@ -2,6 +2,7 @@
  * POST /v1/completions, OpenAI's legacy text completions: passed through to providers with a native endpoint
  * (`completions_api: true`), translated into the canonical model for every other provider.
  */
+import type { RoutingPolicy } from "../routing/policy.js";
 import { UpstreamError, badRequest } from "../errors.js";
 import type { CallContext } from "../adapters/types.js";
 import { completionsRequestSchema, DEFAULT_MAX_TOKENS, TRANSLATED_FIELDS, type TextCompletion } from "../apis/completions/schema.js";
@@ -42,6 +43,7 @@ const COMPLETIONS: ApiTranslation = { api: "completions", translatedFields: TRAN
 export async function createCompletion(
   deps: ServeDeps,
   rawBody: Record<string, unknown>,
+  policy: RoutingPolicy,
   auth: AuthContext,
   request: Pick<GatewayHttpRequest, "signal" | "abort">,
   log: LogRecorder,
@@ -49,7 +51,7 @@ export async function createCompletion(
   noteRequest(log, rawBody);
   const body = validate(completionsRequestSchema, rawBody);
   let prompts: string[] = [];
-  const { plan, canonical } = planMixed(deps.registry, rawBody, auth, COMPLETIONS, () => {
+  const { plan, canonical } = planMixed(deps.registry, rawBody, policy, auth, COMPLETIONS, () => {
     prompts = promptsOf(body);
     if (body.stream && prompts.length > 1) {
       throw badRequest("unsupported_value", "streaming several prompts at once is served only by providers with a native completions endpoint", "prompt");
@@ -57,7 +59,7 @@ export async function createCompletion(
     return decodeCompletionsRequest(body, prompts[0]!);
   });
   await reserveUsage(log, plan, () => JSON.stringify(body.prompt).length, body.max_tokens || DEFAULT_MAX_TOKENS);
-  log.setAttempts(plan.attempts);
+  log.setPlan(plan);
   const id = completionId("cmpl");
   const created = nowSeconds();
   const deadline = requestDeadline(request, deps.timeouts);

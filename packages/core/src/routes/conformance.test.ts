@@ -134,11 +134,11 @@ describe.each(["an", "oa", "ge"])("objects served by %s on /v1/messages conform 
 
   it("token counts and errors", async () => {
     conforms("MessageTokensCount", await (await post("/v1/messages/count_tokens", provider, { model: "m", messages: body.messages })).json(), "anthropic");
-    for (const res of [
-      await post("/v1/messages", provider, { model: "m", messages: body.messages }),
-      await post("/v1/messages", provider, { ...body, model: "nope" }),
-    ]) {
-      expect(res.status).toBe(400);
+    for (const [res, status] of [
+      [await post("/v1/messages", provider, { model: "m", messages: body.messages }), 400],
+      [await post("/v1/messages", provider, { ...body, model: "nope" }), 404],
+    ] as const) {
+      expect(res.status).toBe(status);
       conforms("ErrorResponse", await res.json(), "anthropic");
     }
   });

@@ -167,8 +167,8 @@ describe("POST /v1/embeddings", () => {
       expect(error).toMatchObject({ type: "invalid_request_error", param: expect.stringMatching(new RegExp(`^${param}`)) });
     }
     const unknown = await post({ model: "nope", input: "x" });
-    expect(unknown.status).toBe(400);
-    expect(((await unknown.json()) as any).error.code).toBe("model_not_supported");
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as any).error.code).toBe("model_not_found");
   });
 
   it("lists embedding models in /v1/models and the provider detail", async () => {

@@ -4,6 +4,8 @@
  * back in input order; a part that fails fails the whole attempt over to the next provider, so a client never gets
  * a partial list.
  */
+import type { RoutingPolicy } from "../routing/policy.js";
+import { estimatePromptTokens } from "../routing/context-window.js";
 import { GatewayError, UpstreamError } from "../errors.js";
 import { embeddingInputs, embeddingRequestSchema, toBase64, type EmbeddingInputs, type EmbeddingResult } from "../embeddings/types.js";
 import { fieldsWithValues, planRoute, requestDeadline, requestFor, runWithFailover, requireProviderFor, type RoutePlan } from "../routing/router.js";
@@ -92,6 +94,7 @@ export async function createEmbeddings(
   deps: EmbeddingDeps,
   req: GatewayHttpRequest,
   rawBody: Record<string, unknown>,
+  policy: RoutingPolicy,
   auth: AuthContext,
   log: LogRecorder,
 ): Promise<GatewayHttpResponse> {
@@ -105,8 +108,19 @@ export async function createEmbeddings(
       "see the README, 'Embeddings').",
   );
   const inputs = embeddingInputs(body.input);
-  const plan = planRoute(deps.registry, { ...body, params: fieldsWithValues(body, EMBEDDING_GATEWAY_FIELDS) }, "embeddings", scopeOf(auth));
-  log.setAttempts(plan.attempts);
+  const plan = planRoute(
+    deps.registry,
+    {
+      model: body.model,
+      policy,
+      drop_params: body.drop_params,
+      params: fieldsWithValues(body, EMBEDDING_GATEWAY_FIELDS),
+      promptTokens: () => estimatePromptTokens(body),
+    },
+    "embeddings",
+    scopeOf(auth),
+  );
+  log.setPlan(plan);
   if (inputs.kind === "tokens") keepTokenTakers(plan);
   // What a key's TPM and budget reserve: the input tokens (counted when given as tokens, else four characters a token).
   const promptChars = inputs.kind === "text" ? inputs.values.reduce((n, t) => n + t.length, 0) : inputs.values.reduce((n, t) => n + t.length * 4, 0);

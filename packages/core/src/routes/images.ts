@@ -2,6 +2,7 @@
  * POST /v1/images/generate and /v1/images/generations: plan image providers, fail over in order, answer with
  * URLs the gateway serves itself (/media/…) or base64, never a provider's own short-lived link.
  */
+import type { RoutingPolicy } from "../routing/policy.js";
 import { GatewayError, UpstreamError } from "../errors.js";
 import { imageRequestSchema, MAX_IMAGE_BYTES, type GeneratedImage, type ImageRequest } from "../images/types.js";
 import { fieldsWithValues, planRoute, requestDeadline, requestFor, runWithFailover, requireProviderFor } from "../routing/router.js";
@@ -68,6 +69,7 @@ export async function generateImages(
   deps: ImageDeps,
   req: GatewayHttpRequest,
   rawBody: Record<string, unknown>,
+  policy: RoutingPolicy,
   auth: AuthContext,
   log: LogRecorder,
 ): Promise<GatewayHttpResponse> {
@@ -80,8 +82,13 @@ export async function generateImages(
     "No image provider is configured. Add one to interference.yaml: a provider of type openai (OpenAI, Together, LocalAI…) " +
       "or huggingface with `image_models: [...]` (see the README, 'Image generation').",
   );
-  const plan = planRoute(deps.registry, { ...body, params: fieldsWithValues(body, IMAGE_GATEWAY_FIELDS) }, "images", scopeOf(auth));
-  log.setAttempts(plan.attempts);
+  const plan = planRoute(
+    deps.registry,
+    { model: body.model, policy, drop_params: body.drop_params, params: fieldsWithValues(body, IMAGE_GATEWAY_FIELDS) },
+    "images",
+    scopeOf(auth),
+  );
+  log.setPlan(plan);
   // A budgeted key reserves its images at the dearest candidate's price per image.
   await reserveBudget(log, plan, (price) => (body.n ?? 1) * (price.per_image ?? 0));
   const format = body.response_format ?? "url";

@@ -164,10 +164,10 @@ describe("Messages: passthrough, errors, Claude Code", () => {
     await expect(client("an", "wrong").messages.create({ model: "claude", max_tokens: 5, messages: [{ role: "user", content: "x" }] })).rejects.toBeInstanceOf(
       Anthropic.AuthenticationError,
     );
-    await expect(client("an").messages.create({ model: "nope", max_tokens: 5, messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({
-      status: 400,
-      error: { type: "error", error: { type: "invalid_request_error" } },
-    });
+    // A model nobody serves is Anthropic's own 404, so the SDK raises its NotFoundError.
+    const unknownModel = client("an").messages.create({ model: "nope", max_tokens: 5, messages: [{ role: "user", content: "x" }] });
+    await expect(unknownModel).rejects.toBeInstanceOf(Anthropic.NotFoundError);
+    await expect(unknownModel).rejects.toMatchObject({ status: 404, error: { type: "error", error: { type: "not_found_error" } } });
     const get = await fetch(`${gw.url}/v1/messages`, { headers: { "x-api-key": "gw-key" } });
     expect(get.status).toBe(405);
     expect(((await get.json()) as any).type).toBe("error");

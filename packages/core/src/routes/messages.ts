@@ -3,6 +3,7 @@
  * An `anthropic` provider gets the request as it came (native passthrough); any other family gets it decoded into
  * the canonical model. One request may fail over across both kinds.
  */
+import type { RoutingPolicy } from "../routing/policy.js";
 import { GatewayError, UpstreamError } from "../errors.js";
 import type { CallContext } from "../adapters/types.js";
 import { decodeMessagesRequest } from "../apis/messages/decode-request.js";
@@ -57,17 +58,18 @@ function recordAnthropicUsage(log: LogRecorder, usage: AnthropicUsage | null | u
 export async function createMessage(
   deps: ServeDeps,
   rawBody: Record<string, unknown>,
+  policy: RoutingPolicy,
   auth: AuthContext,
   request: Pick<GatewayHttpRequest, "signal" | "abort" | "headers">,
   log: LogRecorder,
 ): Promise<GatewayHttpResponse> {
   noteRequest(log, rawBody);
   const body = validate(messagesRequestSchema, rawBody);
-  const { plan: routePlan, canonical } = planMixed(deps.registry, rawBody, auth, MESSAGES, (lenient) =>
+  const { plan: routePlan, canonical } = planMixed(deps.registry, rawBody, policy, auth, MESSAGES, (lenient) =>
     decodeMessagesRequest(body, { dropUnsupportedTools: lenient }),
   );
   await reserveUsage(log, routePlan, () => JSON.stringify(body.messages).length + JSON.stringify(body.system ?? "").length, body.max_tokens);
-  log.setAttempts(routePlan.attempts);
+  log.setPlan(routePlan);
   const headers = forwardedHeaders(request);
   const id = messageId();
   const deadline = requestDeadline(request, deps.timeouts);
@@ -176,16 +178,17 @@ function streamSource(
 export async function countTokens(
   deps: ServeDeps,
   rawBody: Record<string, unknown>,
+  policy: RoutingPolicy,
   auth: AuthContext,
   request: Pick<GatewayHttpRequest, "signal" | "abort" | "headers">,
   log: LogRecorder,
 ): Promise<GatewayHttpResponse> {
   noteRequest(log, rawBody);
   const body = validate(countTokensRequestSchema, rawBody);
-  const routePlan = planRoute(deps.registry, { model: body.model, provider: body.provider }, "chat", scopeOf(auth), native);
-  log.setAttempts(routePlan.attempts);
-  if (isNative(routePlan.candidates[0]!)) {
-    routePlan.candidates = routePlan.candidates.filter(isNative);
+  const routePlan = planRoute(deps.registry, { model: body.model, policy }, "chat", scopeOf(auth), native);
+  log.setPlan(routePlan);
+  /** Anthropic's own count, from the first native provider that answers. */
+  const nativeCount = async (): Promise<GatewayHttpResponse> => {
     const deadline = requestDeadline(request, deps.timeouts);
     try {
       const { result, candidate, release } = await runWithFailover(routePlan, { signal: deadline.signal, timeouts: deps.timeouts }, async (c, ctx) => {
@@ -206,6 +209,24 @@ export async function countTokens(
       return json(200, result, { "x-interference-provider": candidate.runtime.config.id, "x-interference-token-count": "exact" });
     } finally {
       deadline.clear();
+    }
+  };
+  if (isNative(routePlan.candidates[0]!)) {
+    routePlan.candidates = routePlan.candidates.filter(isNative);
+    try {
+      return await nativeCount();
+    } catch (err) {
+      // A provider that cannot count (no count_tokens endpoint, or down) is no reason to fail the request: the
+      // estimate answers, marked as such. The client's own mistakes, its leaving and its deadline still answer.
+      const e = err instanceof GatewayError ? err : null;
+      if (!e || e.code === "upstream_rejected" || e.status === 499 || e.status === 504) throw err;
+      log.entry.provider = routePlan.candidates[0]!.runtime.config.id;
+      log.finish(200);
+      return json(
+        200,
+        { input_tokens: estimateInputTokens(body) },
+        { "x-interference-provider": log.entry.provider, "x-interference-token-count": "estimated" },
+      );
     }
   }
   const first = routePlan.candidates[0]!;

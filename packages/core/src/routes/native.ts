@@ -11,6 +11,8 @@ import type { CanonicalRequest } from "../canonical/types.js";
 import { requestedParams, withoutParams, type CanonicalParam } from "../canonical/params.js";
 import type { ProviderRegistry, ProviderRuntime } from "../routing/registry.js";
 import { planRoute, type Candidate, type RoutePlan } from "../routing/router.js";
+import type { RoutingPolicy } from "../routing/policy.js";
+import { estimatePromptTokens } from "../routing/context-window.js";
 
 const NATIVE_NAMES: Record<NativeApiName, string> = { chat: "Chat Completions", messages: "Messages", responses: "Responses", completions: "Completions" };
 
@@ -19,7 +21,7 @@ export const speaks = (api: NativeApiName) => (runtime: ProviderRuntime) => runt
 
 /** The client's body for a native provider: the gateway's own fields out, the provider's model id in. */
 export function nativeBody(raw: Record<string, unknown>, model: string, stream?: boolean): Record<string, unknown> {
-  const { provider: _p, drop_params: _d, ...rest } = raw;
+  const { drop_params: _d, ...rest } = raw;
   return stream === undefined ? { ...rest, model } : { ...rest, model, stream };
 }
 
@@ -43,14 +45,18 @@ export interface ApiTranslation {
 export function planMixed(
   registry: ProviderRegistry,
   raw: Record<string, unknown>,
+  policy: RoutingPolicy,
   auth: AuthContext,
   spec: ApiTranslation,
   translate: (lenient: boolean) => CanonicalRequest,
+  /** The prompt's size in tokens, for context windows (default: estimated from the body). */
+  promptTokens: () => number = () => estimatePromptTokens(raw),
 ): { plan: RoutePlan; canonical: CanonicalRequest | null } {
   const native = speaks(spec.api);
-  const bare = { model: raw.model as string | undefined, provider: raw.provider as string | undefined };
+  const bare = { model: raw.model as string | undefined, policy, promptTokens };
   // When every candidate speaks the API, nothing is translated: decoding Claude Code's 100 KB requests took 28 µs
-  // each, for nothing, on the path meant to cost least.
+  // each, for nothing, on the path meant to cost least. (A native provider takes every parameter, so
+  // require_parameters never excludes one.)
   const nativeOnly = planRoute(registry, bare, "chat", scopeOf(auth), native);
   if (nativeOnly.candidates.every((c) => native(c.runtime))) return { plan: nativeOnly, canonical: null };
   let canonical: CanonicalRequest | null = null;

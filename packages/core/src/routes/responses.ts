@@ -3,6 +3,8 @@
  * GET / DELETE /v1/responses/{id} and GET /v1/responses/{id}/input_items. A provider marked `responses_api` gets
  * the request as it came; any other family gets it decoded into the canonical model.
  */
+import type { RoutingPolicy } from "../routing/policy.js";
+import { estimatePromptTokens } from "../routing/context-window.js";
 import type { EventSourceMessage } from "eventsource-parser";
 import { GatewayError, UpstreamError, badRequest, notFound } from "../errors.js";
 import type { CanonicalMessage } from "../canonical/types.js";
@@ -46,6 +48,7 @@ const FINAL_EVENTS = new Set(["response.completed", "response.incomplete", "resp
 export async function createResponse(
   deps: ResponsesDeps,
   rawBody: Record<string, unknown>,
+  policy: RoutingPolicy,
   auth: AuthContext,
   request: Pick<GatewayHttpRequest, "signal" | "abort">,
   log: LogRecorder,
@@ -59,12 +62,19 @@ export async function createResponse(
     if (!previous) throw previousNotFound(body.previous_response_id);
     history = previous.conversation;
   }
-  const { plan, canonical } = planMixed(deps.registry, rawBody, auth, RESPONSES, (lenient) =>
-    decodeResponsesRequest(body, history, { dropUnsupportedTools: lenient }),
+  const { plan, canonical } = planMixed(
+    deps.registry,
+    rawBody,
+    policy,
+    auth,
+    RESPONSES,
+    (lenient) => decodeResponsesRequest(body, history, { dropUnsupportedTools: lenient }),
+    // The stored conversation is part of the prompt the provider reads.
+    () => estimatePromptTokens(rawBody) + Math.ceil(JSON.stringify(history).length / 4),
   );
   const names = namespacedNames(body.tools);
   await reserveUsage(log, plan, () => JSON.stringify(body.input).length + JSON.stringify(history).length, body.max_output_tokens);
-  log.setAttempts(plan.attempts);
+  log.setPlan(plan);
   const newTurns = () => (canonical ? canonical.messages.slice(history.length) : decodeInput(body.input, "input", true).messages);
   // A native provider gets the stored conversation as input items: it never saw the turns other providers served.
   const nativeRequest = (model: string, stream: boolean) => {

@@ -87,7 +87,6 @@ export function noteServed(log: LogRecorder, candidate: Candidate, model?: strin
 /** The request's own fields on its log row, read before validation so that a refused request's row has them too. */
 export function noteRequest(log: LogRecorder, raw: Record<string, unknown>): void {
   log.entry.model = typeof raw.model === "string" ? raw.model : null;
-  log.entry.requestedProviders = typeof raw.provider === "string" ? raw.provider : null;
   log.entry.stream = raw.stream === true;
 }
 

@@ -19,6 +19,8 @@ export type FailureClass =
   | "credential"
   /** This provider does not have the model (404 model_not_found): another may; the client chose the model. */
   | "model_unavailable"
+  /** The prompt is larger than this model's window: a candidate with a larger one may take it. */
+  | "context_length"
   /** The request itself was refused (400, 413, 422, other 4xx): the client's error, answered as such. */
   | "client_error"
   /** The answer could not be understood (bad JSON, broken stream framing, an oversized event). */
@@ -42,6 +44,7 @@ export const FAILURE_POLICY: Record<FailureClass, FailurePolicy> = {
   quota: { failover: true, retry: false, chargesBreaker: true },
   credential: { failover: true, retry: false, chargesBreaker: true },
   model_unavailable: { failover: true, retry: false, chargesBreaker: false },
+  context_length: { failover: true, retry: false, chargesBreaker: false },
   client_error: { failover: false, retry: false, chargesBreaker: false },
   protocol: { failover: true, retry: false, chargesBreaker: true },
   unsupported: { failover: true, retry: false, chargesBreaker: false },
@@ -57,6 +60,14 @@ export interface Failure extends FailurePolicy {
 const QUOTA_CODES = new Set(["insufficient_quota", "billing_hard_limit_reached", "billing_not_active", "credit_balance_too_low"]);
 /** Anthropic has no code for an empty balance: it answers 400 with this wording. */
 const QUOTA_TEXT = /credit balance is too low|exceeded your current quota|billing/i;
+
+/**
+ * How each family says a prompt is too long: OpenAI's code, Anthropic's "prompt is too long", Gemini's "exceeds
+ * the maximum number of tokens", and the wording of llama.cpp, vLLM and Ollama servers.
+ */
+const CONTEXT_CODES = new Set(["context_length_exceeded", "string_above_max_length"]);
+const CONTEXT_TEXT =
+  /context[_ ]length|context window|maximum context|prompt is too long|exceeds the maximum number of tokens|input is too long|too many tokens|exceeds the available context size/i;
 
 export function classifyUpstream(err: UpstreamError): FailureClass {
   switch (err.kind) {
@@ -82,6 +93,7 @@ export function classifyUpstream(err: UpstreamError): FailureClass {
   // A 404 is the model (or the route for it) missing there: the client picked the model, so it never charges.
   if (status === 404) return "model_unavailable";
   if (status === 400 && QUOTA_TEXT.test(err.message)) return "quota";
+  if ((status === 400 || status === 413 || status === 422) && (CONTEXT_CODES.has(code) || CONTEXT_TEXT.test(err.message))) return "context_length";
   return "client_error";
 }
 

@@ -1,5 +1,6 @@
 /** What the gateway has seen of one provider lately: shown by /v1/providers/{id} and the dashboard. */
 import { CircuitBreaker, type BreakerSettings, type BreakerState } from "./breaker.js";
+import { RouterStats, type StatsSnapshot } from "./stats.js";
 
 export interface HealthSnapshot {
   circuit: BreakerState;
@@ -10,10 +11,13 @@ export interface HealthSnapshot {
   last_error: string | null;
   last_error_at: string | null;
   last_success_at: string | null;
+  /** What the router measured here (latency, in flight), as the strategies see it. */
+  routing: StatsSnapshot;
 }
 
 export class ProviderHealth {
   readonly breaker: CircuitBreaker;
+  readonly stats = new RouterStats();
   private consecutiveFailures = 0;
   private lastError: string | null = null;
   private lastErrorAt: number | null = null;
@@ -54,6 +58,7 @@ export class ProviderHealth {
       last_error: this.lastError,
       last_error_at: this.lastErrorAt ? new Date(this.lastErrorAt).toISOString() : null,
       last_success_at: this.lastSuccessAt ? new Date(this.lastSuccessAt).toISOString() : null,
+      routing: this.stats.snapshot(),
     };
   }
 }

@@ -6,6 +6,7 @@ import { EventEmitter } from "node:events";
 import type { ModelEntry, ProviderConfig } from "../config/schema.js";
 import type { AdapterFactories, ProviderAdapter } from "../adapters/types.js";
 import { ProviderHealth } from "./health.js";
+import { DEFAULT_ROUTING, type RoutingSettings } from "./settings.js";
 
 export interface ProviderRuntime {
   readonly config: ProviderConfig;
@@ -21,6 +22,8 @@ export type RegistryEvent =
   | { type: "enabled"; id: string; enabled: boolean }
   /** The providers' order (the default routing order) changed. */
   | { type: "order" }
+  /** The routing strategies or the fallback changed. */
+  | { type: "routing" }
   /** The provider's circuit breaker opened or closed here (not when adopted from another replica). */
   | { type: "breaker"; id: string; open: boolean; retryInMs: number };
 
@@ -36,6 +39,17 @@ export function defaultModel(list: readonly ModelEntry[]): ModelEntry | undefine
 
 export class ProviderRegistry extends EventEmitter<{ change: [RegistryEvent] }> {
   private providers = new Map<string, ProviderRuntime>();
+  private routingSettings: RoutingSettings = DEFAULT_ROUTING;
+
+  /** How providers of one model are ordered (routing/strategy.ts), and the chain's last resort. */
+  get routing(): RoutingSettings {
+    return this.routingSettings;
+  }
+
+  setRouting(settings: RoutingSettings): void {
+    this.routingSettings = settings;
+    this.emit("change", { type: "routing" });
+  }
 
   constructor(
     private readonly factories: AdapterFactories,

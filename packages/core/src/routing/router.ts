@@ -10,6 +10,10 @@ import { defaultModel, findModel, type ProviderRegistry, type ProviderRuntime } 
 import { Deadline, deadlineMessage } from "./deadline.js";
 import { classify, type FailureClass } from "./failure.js";
 import { defaultModelFor, UNSCOPED, type KeyScope } from "../auth/scope.js";
+import { NO_POLICY, type RoutingPolicy } from "./policy.js";
+import { rank, type Rankable, type RankBy } from "./strategy.js";
+import { strategyFor } from "./settings.js";
+import { priceFor } from "../spend/price.js";
 
 export type Capability = "chat" | "images" | "embeddings" | "audio";
 
@@ -26,6 +30,8 @@ export interface Attempt {
   latency_ms?: number;
   /** When the attempt started (epoch ms): where its trace span begins. */
   started_at_ms?: number;
+  /** Why the router put this provider where it did ("latency: 21 ms, 1st of 3"). */
+  chosen?: string;
 }
 
 export interface Candidate {
@@ -33,29 +39,52 @@ export interface Candidate {
   model: ModelEntry;
   /** Parameters removed from the request for this provider (drop_params). */
   dropped: string[];
+  /** Why it is where it is in the plan, for the log and the attempts header. */
+  why?: string;
+  /** The chain's last resort (`routing.fallback`), tried once every other candidate failed. */
+  fallback?: boolean;
+}
+
+/** How the router ordered one model's providers: what the log keeps of the decision. */
+export interface ModelDecision {
+  model: string | null;
+  /** The strategy or sort that ranked the providers not in the client's order. */
+  strategy: RankBy;
+  /** The providers the client ordered first (policy `order`, or the string form). */
+  order: string[];
+  scores: Record<string, number | null>;
+  explored: string | null;
+}
+
+export interface RoutingDecision {
+  models: ModelDecision[];
+  /** The policy as the client sent it. */
+  policy: string | null;
+  fallback: string | null;
+  /** The prompt's estimated size, when a context window was checked. */
+  prompt_tokens?: number;
 }
 
 export interface RoutePlan {
   candidates: Candidate[];
   /** Providers passed over while planning, with why. */
   attempts: Attempt[];
+  decision?: RoutingDecision;
+  /** The prompt's estimated tokens, when a candidate had a context window to check it against. */
+  promptTokens?: number;
 }
 
-/** What planning needs of a request: the model, the client's provider choice, and the settings to check. */
+/** What planning needs of a request: the model, the client's routing policy, and the settings to check. */
 export interface RouteRequest {
   model?: string;
-  provider?: string;
+  policy?: RoutingPolicy;
   drop_params?: boolean;
   /** The settings a provider must honour to serve it: canonical names for chat, the request's fields for images. */
   params?: readonly string[];
   /** The client's own name for a setting, for the 400 that refuses it (default: the name itself). */
   paramName?: (param: string) => string;
-}
-
-/** Splits the `provider` field ("A B  C") into ordered, de-duplicated ids. */
-export function parseProviderField(field: string | undefined): string[] {
-  if (!field) return [];
-  return [...new Set(field.split(/\s+/).filter(Boolean))];
+  /** The prompt's size in tokens (routing/context-window.ts): read only when a candidate has a context window. */
+  promptTokens?: () => number;
 }
 
 /** A request body's fields that carry a value, `skip` (the ones every provider takes) left out. */
@@ -73,9 +102,32 @@ export function requireProviderFor(registry: ProviderRegistry, capability: Capab
   if (!servesAny(registry, capability)) throw new GatewayError(503, "service_unavailable", code, howToAdd);
 }
 
+const ORDINALS = ["1st", "2nd", "3rd"];
+const ordinal = (i: number) => ORDINALS[i] ?? `${i + 1}th`;
+
+/** A score as the log and the attempts header show it, in the strategy's own unit. */
+function scoreText(by: RankBy, score: number | null | undefined): string {
+  if (score === null || score === undefined) return by === "priority" ? "" : "not measured yet";
+  switch (by) {
+    case "latency":
+      return `${Math.round(score)} ms to first token`;
+    case "least-busy":
+      return `${score} in flight`;
+    case "price":
+      return `$${score}/M tokens`;
+    case "throughput":
+      return `${Math.round(score)} tokens/s`;
+    case "weighted":
+      return `weight ${score}`;
+    default:
+      return "";
+  }
+}
+
 /**
- * The candidates for a request, in order. The API key's scope is applied here, to every candidate, so no attempt
- * the router makes (failover included) can reach a provider or a model the key may not use.
+ * The candidates for a request, in order: those of its model, then those of each fallback model (`models`), then
+ * the configured fallback provider. The API key's scope is applied here, to every candidate, so no attempt the
+ * router makes (failover included) can reach a provider or a model the key may not use.
  */
 export function planRoute(
   registry: ProviderRegistry,
@@ -85,40 +137,94 @@ export function planRoute(
   /** Providers the request reaches natively (passthrough): every parameter goes through, so none is checked. */
   native?: (runtime: ProviderRuntime) => boolean,
 ): RoutePlan {
-  const requested = parseProviderField(body.provider);
-  let pool: ProviderRuntime[];
-  if (requested.length) {
-    const unknown = requested.filter((id) => !registry.get(id));
-    if (unknown.length) {
-      throw notFound(
-        "provider_not_found",
-        `Unknown provider${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}. GET /v1/providers lists the available ids.`,
-      );
-    }
-    pool = requested.map((id) => registry.get(id)!);
-  } else {
-    pool = registry.list();
-    if (!pool.length) {
-      throw new GatewayError(503, "service_unavailable", "no_providers", "No providers are configured: add one to interference.yaml (see the README).");
+  const policy = body.policy ?? NO_POLICY;
+  const named = [...new Set([...policy.order, ...(policy.only ?? []), ...policy.ignore])];
+  const unknown = named.filter((id) => !registry.get(id));
+  if (unknown.length) {
+    throw notFound("provider_not_found", `Unknown provider${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}. GET /v1/providers lists the available ids.`);
+  }
+  if (!registry.list().length) {
+    throw new GatewayError(503, "service_unavailable", "no_providers", "No providers are configured: add one to interference.yaml (see the README).");
+  }
+  const plan: RoutePlan = { candidates: [], attempts: [] };
+  const decision: RoutingDecision = { models: [], policy: policy.source, fallback: null };
+  let prompt: number | undefined;
+  const promptTokens = () => (prompt ??= body.promptTokens?.() ?? 0);
+  const models = [body.model, ...policy.fallbackModels];
+  let firstRefusal: unknown = null;
+  for (const model of models) {
+    try {
+      const group = planModel(registry, { ...body, model }, capability, scope, native, policy, plan.attempts, promptTokens);
+      plan.candidates.push(...group.candidates);
+      decision.models.push(group.decision);
+    } catch (err) {
+      // A fallback model that cannot be served is noted; the first model's refusal answers if none can.
+      if (!(err instanceof GatewayError) || models.length === 1) throw err;
+      firstRefusal ??= err;
+      if (model !== body.model) plan.attempts.push({ provider: "*", outcome: "skipped", reason: `fallback model ${model}: ${err.message}` });
     }
   }
+  if (!plan.candidates.length) throw firstRefusal;
+  const fallback = registry.routing.fallback;
+  if (fallback && policy.allowFallbacks && (capability === "chat" || capability === "embeddings")) {
+    const last = fallbackCandidate(registry.get(fallback), capability, scope, plan.candidates);
+    if (last) {
+      plan.candidates.push(last);
+      decision.fallback = fallback;
+    }
+  }
+  if (prompt !== undefined) {
+    plan.promptTokens = prompt;
+    decision.prompt_tokens = prompt;
+  }
+  plan.decision = decision;
+  return plan;
+}
+
+/** `routing.fallback` as the chain's last candidate: enabled, in scope, serving the capability, not already in it. */
+function fallbackCandidate(runtime: ProviderRuntime | undefined, capability: Capability, scope: KeyScope, chain: Candidate[]): Candidate | null {
+  if (!runtime || !runtime.config.enabled || !scope.provider(runtime.config.id) || !runtime.adapter[capability]) return null;
+  if (chain.some((c) => c.runtime === runtime)) return null;
+  const model = scope.modelsLimited ? defaultModelFor(runtime.config[MODELS_OF[capability]], scope) : defaultModel(runtime.config[MODELS_OF[capability]]);
+  if (!model || !scope.model(model.id)) return null;
+  // A last resort answers without the settings it lacks rather than not at all.
+  return { runtime, model, dropped: [], why: "fallback: every other provider failed", fallback: true };
+}
+
+/** One model's candidates, filtered by the key's scope and the client's policy, then ordered. */
+function planModel(
+  registry: ProviderRegistry,
+  body: RouteRequest,
+  capability: Capability,
+  scope: KeyScope,
+  native: ((runtime: ProviderRuntime) => boolean) | undefined,
+  policy: RoutingPolicy,
+  attempts: Attempt[],
+  promptTokens: () => number,
+): { candidates: Candidate[]; decision: ModelDecision } {
+  const requested = policy.only ?? policy.order;
+  let pool = policy.only ? policy.only.map((id) => registry.get(id)!) : registry.list();
+  if (policy.ignore.length) pool = pool.filter((p) => !policy.ignore.includes(p.config.id));
 
   const params = body.params ?? [];
   const nameOf = body.paramName ?? ((p: string) => p);
-  const attempts: Attempt[] = [];
   const candidates: Candidate[] = [];
   let disabledServing = 0;
   let notReady = 0;
   let unsupportedParam: string | undefined;
   let providerDenied = 0;
   let modelDenied = 0;
+  let policyRefused = 0;
+  let tooSmall = 0;
+  let largestWindow = 0;
 
   for (const runtime of pool) {
     const { config, adapter } = runtime;
     const cap = adapter[capability];
     const models = config[MODELS_OF[capability]];
     // Providers that do not serve the model are noted only when the client named them: otherwise it is noise.
-    const skip = (reason: string, always = true) => (always || requested.length) && attempts.push({ provider: config.id, outcome: "skipped", reason });
+    const skip = (reason: string, always = true) =>
+      (always || requested.includes(config.id)) && attempts.push({ provider: config.id, outcome: "skipped", reason });
     // Out of the key's scope: never tried, and named back only to a client that named it.
     if (!scope.provider(config.id)) {
       providerDenied++;
@@ -152,10 +258,26 @@ export function planRoute(
     }
     // A provider that speaks the API natively gets every parameter as sent: none is checked.
     const unsupported = speaksNatively ? [] : params.filter((p) => !(cap!.params as ReadonlySet<string>).has(p));
-    if (unsupported.length && !(body.drop_params || config.drop_params)) {
+    if (unsupported.length && (policy.requireParameters || !(body.drop_params || config.drop_params))) {
       unsupportedParam ??= nameOf(unsupported[0]!);
-      skip(`does not support parameter${unsupported.length > 1 ? "s" : ""} ${unsupported.map(nameOf).join(", ")}`);
+      skip(
+        `does not support parameter${unsupported.length > 1 ? "s" : ""} ${unsupported.map(nameOf).join(", ")}${policy.requireParameters ? " (require_parameters)" : ""}`,
+      );
       continue;
+    }
+    const refusal = policyRefusal(policy, runtime, model);
+    if (refusal) {
+      policyRefused++;
+      skip(refusal);
+      continue;
+    }
+    if (model.context_window !== undefined) {
+      largestWindow = Math.max(largestWindow, model.context_window);
+      if (promptTokens() > model.context_window) {
+        tooSmall++;
+        skip(`the prompt (about ${promptTokens()} tokens) is larger than model ${model.id}'s context window of ${model.context_window}`);
+        continue;
+      }
     }
     candidates.push({ runtime, model, dropped: unsupported });
   }
@@ -172,15 +294,24 @@ export function planRoute(
         { param: "model" },
       );
     }
-    if (providerDenied) throw new GatewayError(403, "permission_error", "provider_not_allowed", `This API key may not use the selected provider(s)${detail}.`);
+    if (providerDenied && !policyRefused && !tooSmall) {
+      throw new GatewayError(403, "permission_error", "provider_not_allowed", `This API key may not use the selected provider(s)${detail}.`);
+    }
+    if (tooSmall && !policyRefused) throw contextTooLong(promptTokens(), largestWindow, detail);
     if (unsupportedParam) {
       throw new GatewayError(
         400,
         "invalid_request_error",
         "unsupported_parameter",
-        `Parameter '${unsupportedParam}' is not supported by the selected provider(s)${detail}. Set "drop_params": true to drop unsupported parameters.`,
+        `Parameter '${unsupportedParam}' is not supported by the selected provider(s)${detail}.${policy.requireParameters ? "" : ' Set "drop_params": true to drop unsupported parameters.'}`,
         { param: unsupportedParam },
       );
+    }
+    if (policyRefused) {
+      // OpenRouter answers a policy nothing meets with a 404: the same here, so its clients read it the same way.
+      throw new GatewayError(404, "invalid_request_error", "no_provider_matches_policy", `No provider for this request meets its routing policy${detail}.`, {
+        param: "provider",
+      });
     }
     if (notReady) {
       throw new GatewayError(503, "service_unavailable", "provider_not_ready", `The providers that serve this request are not ready${detail}.`, {
@@ -191,9 +322,92 @@ export function planRoute(
       throw new GatewayError(503, "service_unavailable", "provider_disabled", `Every provider that serves this request is disabled${detail}.`);
     }
     if (!body.model) throw badRequest("model_required", 'No provider has a default model: set "model".', "model");
-    throw badRequest("model_not_supported", `No ${requested.length ? "selected" : "enabled"} provider serves model '${body.model}'${detail}.`, "model");
+    // As the vendors answer an unknown model, so the SDKs raise their NotFoundError.
+    throw new GatewayError(
+      404,
+      "invalid_request_error",
+      "model_not_found",
+      `The model '${body.model}' does not exist or no ${requested.length ? "selected" : "enabled"} provider serves it${detail}.`,
+      { param: "model" },
+    );
   }
-  return { candidates, attempts };
+  return orderCandidates(registry, candidates, body.model, policy, attempts);
+}
+
+/** Why the client's policy leaves this provider out (data collection, price), or null. */
+function policyRefusal(policy: RoutingPolicy, runtime: ProviderRuntime, model: ModelEntry): string | null {
+  if (policy.dataCollection === "deny" && runtime.config.data_collection !== "deny") return "may collect data (data_collection: deny asked)";
+  const max = policy.maxPrice;
+  if (!max) return null;
+  const price = priceFor(runtime.config, model);
+  if (!price) return `no price known for model ${model.upstream} (max_price set)`;
+  if (max.prompt !== undefined && price.input > max.prompt) return `prompt price $${price.input}/M is above max_price.prompt $${max.prompt}/M`;
+  if (max.completion !== undefined && price.output > max.completion) {
+    return `completion price $${price.output}/M is above max_price.completion $${max.completion}/M`;
+  }
+  return null;
+}
+
+/**
+ * The client's `order` first, as written; then the others ranked by the client's `sort` or the model's strategy.
+ * Without fallbacks, the client's order alone is kept (or the first choice, when it gave none).
+ */
+function orderCandidates(
+  registry: ProviderRegistry,
+  candidates: Candidate[],
+  model: string | undefined,
+  policy: RoutingPolicy,
+  attempts: Attempt[],
+): { candidates: Candidate[]; decision: ModelDecision } {
+  const ordered = policy.order.map((id) => candidates.find((c) => c.runtime.config.id === id)).filter((c): c is Candidate => c !== undefined);
+  const rest = candidates.filter((c) => !ordered.includes(c));
+  const by: RankBy = policy.sort ?? strategyFor(registry.routing, model);
+  const ranking =
+    rest.length > 1
+      ? rank(rest, by, (c) => rankable(c))
+      : { ordered: rest, scores: Object.fromEntries(rest.map((c) => [c.runtime.config.id, null])), explored: null };
+  ordered.forEach((c, i) => (c.why = `client's order, ${ordinal(i)}`));
+  ranking.ordered.forEach((c, i) => {
+    const id = c.runtime.config.id;
+    const score = scoreText(by, ranking.scores[id]);
+    const place = `${ordinal(i)} of ${ranking.ordered.length}`;
+    c.why = `${policy.sort ? `sort ${by}` : by}${score ? `: ${score}` : ""}, ${place}${ranking.explored === id ? " (exploring)" : ""}`;
+  });
+  let chain = [...ordered, ...ranking.ordered];
+  if (!policy.allowFallbacks) {
+    const keep = ordered.length ? ordered : chain.slice(0, 1);
+    for (const c of chain) if (!keep.includes(c)) attempts.push({ provider: c.runtime.config.id, outcome: "skipped", reason: "allow_fallbacks is false" });
+    chain = keep;
+  }
+  return {
+    candidates: chain,
+    decision: { model: model ?? null, strategy: by, order: ordered.map((c) => c.runtime.config.id), scores: ranking.scores, explored: ranking.explored },
+  };
+}
+
+/** What a strategy reads of a candidate: its measured figures and its price for this model. */
+function rankable(c: Candidate): Rankable {
+  const { stats } = c.runtime.health;
+  const price = priceFor(c.runtime.config, c.model);
+  return {
+    id: c.runtime.config.id,
+    weight: c.runtime.config.weight,
+    inFlight: stats.inFlight,
+    ttftMs: stats.ttft.value,
+    tokensPerSecond: stats.throughput.value,
+    price: price ? Math.round((price.input + price.output) * 1e6) / 1e6 : null,
+  };
+}
+
+/** The prompt fits no candidate's window: a 400 naming both sizes. */
+export function contextTooLong(promptTokens: number, largestWindow: number, detail = ""): GatewayError {
+  return new GatewayError(
+    400,
+    "invalid_request_error",
+    "context_length_exceeded",
+    `The prompt (about ${promptTokens} tokens) is larger than the context window of every provider that serves this model (the largest is ${largestWindow} tokens)${detail}.`,
+    { param: "messages" },
+  );
 }
 
 /** An image request with the candidate's dropped parameters removed (a shallow copy only when needed). */
@@ -248,8 +462,16 @@ export async function runWithFailover<T>(
 ): Promise<{ result: T; candidate: Candidate; release: () => void }> {
   const rateLimitWaits: Array<number | undefined> = [];
   let circuitOpen = 0;
+  /** The largest context window a provider already refused the prompt at: smaller ones are not tried. */
+  let refusedWindow: number | null = null;
   for (const candidate of plan.candidates) {
     const { config, health } = candidate.runtime;
+    const chosen = candidate.why;
+    const window = candidate.model.context_window;
+    if (refusedWindow !== null && window !== undefined && window <= refusedWindow) {
+      plan.attempts.push({ provider: config.id, outcome: "skipped", reason: `context window ${window} is no larger than one that refused the prompt` });
+      continue;
+    }
     const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts, ...config.timeouts };
     const ownTotalMs = config.timeouts?.total_ms;
     for (let attempt = 0; ; attempt++) {
@@ -264,12 +486,24 @@ export async function runWithFailover<T>(
       const ctx: CallContext = { signal: own?.signal ?? options.signal, upstreamModel: candidate.model.upstream, timeouts };
       const started = performance.now();
       const started_at_ms = Date.now();
+      // In flight until the answer is over (release), for least-busy routing.
+      health.stats.inFlight++;
       try {
         const result = await call(candidate, ctx);
+        const latency_ms = Math.round(performance.now() - started);
         health.recordSuccess();
-        plan.attempts.push({ provider: config.id, outcome: "served", latency_ms: Math.round(performance.now() - started), started_at_ms });
-        return { result, candidate, release: () => own?.clear() };
+        health.stats.served(latency_ms);
+        plan.attempts.push({ provider: config.id, outcome: "served", latency_ms, started_at_ms, ...(chosen ? { chosen } : {}) });
+        let released = false;
+        const release = () => {
+          if (released) return;
+          released = true;
+          health.stats.inFlight--;
+          own?.clear();
+        };
+        return { result, candidate, release };
       } catch (err) {
+        health.stats.inFlight--;
         own?.clear();
         // The adapter found the request itself invalid (e.g. content it cannot take): answer as is, no failover.
         if (err instanceof GatewayError) {
@@ -291,6 +525,7 @@ export async function runWithFailover<T>(
           failure: failure.class,
           latency_ms,
           started_at_ms,
+          ...(chosen ? { chosen } : {}),
         });
         // The client left or the request's deadline passed: nothing is tried after this, and the provider is not
         // blamed for the time the whole request had.
@@ -299,9 +534,12 @@ export async function runWithFailover<T>(
           throw requestOver(options.signal, plan);
         }
         // Only what the provider caused counts against it: a client's unknown model or bad parameter never does.
-        if (failure.chargesBreaker) health.recordFailure(upstream.message);
-        else health.breaker.release();
+        if (failure.chargesBreaker) {
+          health.recordFailure(upstream.message);
+          health.stats.failed(latency_ms);
+        } else health.breaker.release();
         if (!failure.failover) throw clientError(config.id, upstream);
+        if (failure.class === "context_length") refusedWindow = Math.max(refusedWindow ?? 0, window ?? 0);
         if (delay === null) {
           if (failure.class === "rate_limit") rateLimitWaits.push(upstream.retryAfterMs);
           break;
@@ -337,6 +575,16 @@ export async function runWithFailover<T>(
       param: "model",
       details: { attempts: plan.attempts },
     });
+  }
+  // Every provider that was tried found the prompt too long: the client's prompt, answered as a 400.
+  if (lastPerProvider.length && lastPerProvider.every((a) => a.failure === "context_length")) {
+    throw new GatewayError(
+      400,
+      "invalid_request_error",
+      "context_length_exceeded",
+      `The prompt${plan.promptTokens !== undefined ? ` (about ${plan.promptTokens} tokens)` : ""} is longer than every provider's context window${refusedWindow ? ` (the largest tried: ${refusedWindow} tokens)` : ""}: ${chain}`,
+      { param: "messages", details: { attempts: plan.attempts } },
+    );
   }
   throw new GatewayError(502, "upstream_error", "all_providers_failed", `All providers failed: ${chain}`, {
     details: { attempts: plan.attempts },

@@ -91,6 +91,9 @@ export function defaultLocalProvider(modelPath: string, extras: DefaultLocalExtr
     retries: { ...DEFAULT_RETRIES, max: 0 },
     circuit_breaker: DEFAULT_BREAKER,
     drop_params: false,
+    weight: 1,
+    // Prompts never leave the machine.
+    data_collection: "deny",
     options: {
       model_path: modelPath,
       ...(embeddingModelPath ? { embedding_model_path: embeddingModelPath } : {}),

@@ -11,7 +11,6 @@ describe("canonical → OpenAI chat request", () => {
     expect(
       toChatRequest({
         model: "m",
-        provider: "A B",
         system: ["s1", "s2"],
         messages: [
           {

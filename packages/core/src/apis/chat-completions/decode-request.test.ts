@@ -9,7 +9,6 @@ describe("Chat Completions request → canonical", () => {
     expect(
       decode({
         model: "m",
-        provider: "A B",
         drop_params: true,
         stream: true,
         messages: [
@@ -51,7 +50,6 @@ describe("Chat Completions request → canonical", () => {
       }),
     ).toEqual({
       model: "m",
-      provider: "A B",
       dropParams: true,
       stream: true,
       system: ["s1", "s2"],

@@ -97,7 +97,6 @@ export function decodeChatRequest(body: ChatRequest): CanonicalRequest {
     stream: body.stream === true,
   };
   if (body.model) req.model = body.model;
-  if (body.provider) req.provider = body.provider;
   if (body.drop_params) req.dropParams = true;
   const choice = decodeToolChoice(body.tool_choice);
   if (choice) req.toolChoice = choice;

@@ -21,7 +21,6 @@ export function decodeCompletionsRequest(body: CompletionsRequest, prompt: strin
     stream: body.stream === true,
   };
   if (body.model) req.model = body.model;
-  if (body.provider) req.provider = body.provider;
   if (body.drop_params) req.dropParams = true;
   if (body.temperature != null) req.temperature = body.temperature;
   if (body.top_p != null) req.topP = body.top_p;

@@ -6,7 +6,6 @@ const tokens = z.array(z.number().int());
 export const completionsRequestSchema = z.looseObject({
   model: z.string().min(1).optional(),
   prompt: z.union([z.string(), z.array(z.string()).min(1), tokens.min(1), z.array(tokens).min(1)]),
-  provider: z.string().optional(),
   drop_params: z.boolean().optional(),
   max_tokens: z.number().int().min(0).nullish(),
   temperature: z.number().min(0).max(2).nullish(),

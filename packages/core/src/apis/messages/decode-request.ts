@@ -103,7 +103,6 @@ export function decodeMessagesRequest(body: MessagesRequest, options: { dropUnsu
     stream: body.stream === true,
   };
   if (body.model) req.model = body.model;
-  if (body.provider) req.provider = body.provider;
   if (body.drop_params) req.dropParams = true;
   const choice = decodeToolChoice(body.tool_choice);
   if (choice) req.toolChoice = choice;

@@ -51,7 +51,6 @@ export const messagesRequestSchema = z.looseObject({
   max_tokens: z.number().int().positive(),
   messages: z.array(messageSchema).min(1, "messages must contain at least one message"),
   system: z.union([z.string(), z.array(textBlock)]).nullish(),
-  provider: z.string().optional(),
   drop_params: z.boolean().optional(),
   tools: z.array(toolSchema).nullish(),
   tool_choice: toolChoiceSchema.nullish(),

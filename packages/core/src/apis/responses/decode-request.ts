@@ -174,7 +174,6 @@ export function decodeResponsesRequest(body: ResponsesRequest, history: Canonica
   };
   if (!req.messages.length) throw badRequest("invalid_value", "input must contain at least one message or item", "input");
   if (body.model) req.model = body.model;
-  if (body.provider) req.provider = body.provider;
   if (body.drop_params) req.dropParams = true;
   const choice = decodeToolChoice(body.tool_choice);
   if (choice) req.toolChoice = choice;

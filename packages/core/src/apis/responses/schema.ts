@@ -81,7 +81,6 @@ export const responsesRequestSchema = z.looseObject({
   model: z.string().min(1).optional(),
   input: z.union([z.string(), z.array(inputItemSchema)]),
   instructions: z.string().nullish(),
-  provider: z.string().optional(),
   drop_params: z.boolean().optional(),
   previous_response_id: z.string().nullish(),
   store: z.boolean().nullish(),
