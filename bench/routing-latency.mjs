@@ -1,5 +1,5 @@
 // Latency routing against priority: three fake providers answering in 20, 80 and 300 ms (all in this process,
-// on 127.0.0.1), the gateway's core handler in front. For each strategy: the share of requests each provider
+// on 127.0.0.1), configured slowest first, the gateway's core handler in front. For each strategy: the share of requests each provider
 // served, p50 of the whole; then, under `latency`, the fastest provider turns slow for a while and recovers, and
 // the bench reports how long it took to win its traffic back.
 //   node bench/routing-latency.mjs [--requests 600] [--concurrency 4]
@@ -39,6 +39,7 @@ async function run(strategy, phases) {
   const yaml = `routing: { strategy: ${strategy} }
 providers:
 ${Object.keys(delays)
+  .reverse() // configured slowest first: priority keeps that order, latency has to find the fast one
   .map((id) => `  - { id: ${id}, type: openai, base_url: "${upstreams[id].url}/v1", api_key: sk-bench, models: [m] }`)
   .join("\n")}
 `;

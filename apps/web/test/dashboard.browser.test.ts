@@ -215,6 +215,36 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   await page.waitForFunction(() => document.querySelector("tr[data-provider]")?.getAttribute("data-provider") === "alpha");
   expect(await listed()).toEqual(["alpha", "beta", "gamma"]);
 
+  // Routing: a strategy for model m and a fallback, saved, used by the next request, kept over a reload.
+  const routing = 'form[aria-label="routing settings"]';
+  expect(await page.inputValue(`${routing} select[name=strategy]`)).toBe("priority");
+  await page.selectOption(`${routing} select[name=strategy]`, "latency");
+  await page.fill(`${routing} textarea[name=per-model]`, "m = least-busy");
+  await page.selectOption(`${routing} select[name=fallback]`, "gamma");
+  await page.click(`${routing} >> text=Save routing`);
+  await page.waitForSelector(`${routing} >> text=Saved`);
+  const routed = await chat();
+  // alpha is switched off above: beta is the only candidate, ranked by the model's strategy.
+  const attempts = JSON.parse(routed.headers.get("x-interference-attempts")!) as Array<{ provider: string; outcome: string; why?: string }>;
+  expect(attempts).toEqual([
+    { provider: "alpha", outcome: "skipped", why: "disabled" },
+    { provider: "beta", outcome: "served", latency_ms: expect.any(Number), why: "least-busy, the only candidate" },
+  ]);
+  await page.reload();
+  await page.waitForSelector('tr[data-provider="alpha"] [data-router]');
+  expect(await page.inputValue(`${routing} select[name=strategy]`)).toBe("latency");
+  expect(await page.inputValue(`${routing} textarea[name=per-model]`)).toBe("m = least-busy");
+  expect(await page.inputValue(`${routing} select[name=fallback]`)).toBe("gamma");
+  // What the router sees of each provider: beta served, so its time to first token is measured.
+  expect(await page.textContent('tr[data-provider="beta"] [data-router]')).toMatch(/router: \d+ ms to first token · 0 in flight · weight 1/);
+  await shot("providers-routing");
+  // Back to the configured order for the rest of the run.
+  await page.selectOption(`${routing} select[name=strategy]`, "priority");
+  await page.fill(`${routing} textarea[name=per-model]`, "");
+  await page.selectOption(`${routing} select[name=fallback]`, "");
+  await page.click(`${routing} >> text=Save routing`);
+  await page.waitForSelector(`${routing} >> text=Saved`);
+
   // A team first, with a monthly budget, so that the key can join it.
   await page.goto(`${server.url}/teams`);
   await page.waitForSelector("text=No teams yet.");
@@ -432,9 +462,9 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   expect(await page.textContent('[data-group="(no team)"] td:first-child')).toBe("(no team)");
   await page.selectOption("select[name=groupBy]", "provider");
   await page.waitForSelector('[data-group="beta"]');
-  // beta served the three requests that reached a provider, each at 45 µ$: the top spender, first.
+  // beta served the four requests that reached a provider (one routed by least-busy), each at 45 µ$: the top spender, first.
   expect(await page.textContent('table[aria-label="top spenders"] tbody tr:first-child td:first-child')).toBe("beta");
-  expect(await page.textContent('[data-group="beta"] td:nth-child(2)')).toBe("$0.000135");
+  expect(await page.textContent('[data-group="beta"] td:nth-child(2)')).toBe("$0.000180");
   // Charts with a time axis: over the last hour, one point a minute, labelled as clock times.
   await page.selectOption("select[name=range]", "60");
   await page.waitForSelector("text=one point per minute");

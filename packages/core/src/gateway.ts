@@ -475,6 +475,9 @@ export class Gateway {
 /** `/api/{provider}/chat/completions`, `…/responses`, `…/messages` (gpt4free's form); other /api/ paths are the dashboard's. */
 const PROVIDER_PATH = /^\/api\/[^/]+\/(chat\/completions|responses|messages|v1\/messages|v1\/messages\/count_tokens)\/?$/;
 
+const NOT_HEADER_SAFE = /[^\x20-\x7e]/;
+const NOT_HEADER_SAFE_ALL = /[^\x20-\x7e]/g;
+
 /** Longest a reason is in the attempts header: upstream error texts can be long, and proxies cap header sizes. */
 const HEADER_REASON_CHARS = 160;
 
@@ -495,7 +498,13 @@ export function attemptsHeader(attempts: readonly Attempt[]): Record<string, str
       ...(a.outcome === "failed" && a.reason ? { error: a.reason.slice(0, HEADER_REASON_CHARS) } : {}),
     };
   });
-  return { "x-interference-attempts": JSON.stringify(rows).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) };
+  const text = JSON.stringify(rows);
+  // Almost always plain ASCII already: the escaping pass only when it is needed.
+  return {
+    "x-interference-attempts": NOT_HEADER_SAFE.test(text)
+      ? text.replace(NOT_HEADER_SAFE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+      : text,
+  };
 }
 
 /** Anthropic's Messages routes (and gpt4free's /api/{provider}/messages) answer errors in Anthropic's shape. */

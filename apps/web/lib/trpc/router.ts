@@ -24,6 +24,9 @@ import {
   GatewayError,
   periodOf,
   type BudgetRule,
+  routingConfig,
+  routingConfigSchema,
+  routingSettings,
 } from "@interference/core";
 import { toPublicProvider, type LogStore } from "@interference/db";
 import type { Runtime } from "@/lib/runtime";
@@ -163,6 +166,7 @@ export const appRouter = t.router({
           source: record?.source ?? "config",
           apiKey: record ? toPublicProvider(record).config.api_key : p.config.api_key ? "set" : null,
           options: p.config.options,
+          weight: p.config.weight,
           /** What the edit form starts from: the provider as configured (secrets left out). */
           form: toProviderForm(p.config),
           stats: stats.get(p.config.id) ?? null,
@@ -240,6 +244,21 @@ export const appRouter = t.router({
       await ctx.runtime.store.providers.remove(input.id);
       ctx.runtime.gateway.registry.remove(input.id);
       return { id: input.id };
+    }),
+  }),
+
+  /** How providers of one model are ordered (strategies per model) and the chain's fallback. */
+  routing: t.router({
+    get: admin.query(({ ctx }) => routingConfig(ctx.runtime.gateway.registry.routing)),
+    save: admin.input(routingConfigSchema).mutation(async ({ ctx, input }) => {
+      const { registry } = ctx.runtime.gateway;
+      if (input.fallback && !registry.get(input.fallback)) {
+        throw new TRPCError({ code: "BAD_REQUEST", message: `No provider has the id ${input.fallback}: the fallback must be one of them.` });
+      }
+      // Stored first, so the change other replicas hear of (the registry's event) is in the database when they reload.
+      const saved = await ctx.runtime.store.routing.save(input);
+      registry.setRouting(routingSettings(saved));
+      return saved;
     }),
   }),
 

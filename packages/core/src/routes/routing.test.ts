@@ -10,6 +10,7 @@ import { sendJson, startFakeServer, type FakeServer } from "../test-support/fake
 import { startScriptedAnthropic, startScriptedOpenAI } from "../test-support/scripted-providers.js";
 import { startTestGateway, type TestGateway } from "../test-support/gateway.js";
 import type { RequestLogEntry } from "../logging/types.js";
+import { attemptsHeader } from "../gateway.js";
 
 let cheap: FakeServer, dear: FakeServer, broken: FakeServer, small: FakeServer, an: FakeServer, gw: TestGateway;
 const rows: RequestLogEntry[] = [];
@@ -143,5 +144,14 @@ describe("routing policy through the SDKs", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("x-interference-token-count")).toBe("estimated");
     expect(((await res.json()) as { input_tokens: number }).input_tokens).toBeGreaterThan(0);
+  });
+
+  it("keeps the attempts header a valid header: non-ASCII escaped, long reasons cut", () => {
+    const value = attemptsHeader([{ provider: "a", outcome: "failed", status: 500, reason: `é\n${"x".repeat(500)}` }])["x-interference-attempts"]!;
+    expect(value).toMatch(/^[\x20-\x7e]+$/);
+    const [row] = JSON.parse(value) as Array<{ error: string }>;
+    expect(row!.error.startsWith("é\n")).toBe(true);
+    expect(row!.error.length).toBe(160);
+    expect(attemptsHeader([])).toEqual({});
   });
 });

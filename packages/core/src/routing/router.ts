@@ -367,12 +367,14 @@ function orderCandidates(
       ? rank(rest, by, (c) => rankable(c))
       : { ordered: rest, scores: Object.fromEntries(rest.map((c) => [c.runtime.config.id, null])), explored: null };
   ordered.forEach((c, i) => (c.why = `client's order, ${ordinal(i)}`));
-  ranking.ordered.forEach((c, i) => {
-    const id = c.runtime.config.id;
-    const score = scoreText(by, ranking.scores[id]);
-    const place = `${ordinal(i)} of ${ranking.ordered.length}`;
-    c.why = `${policy.sort ? `sort ${by}` : by}${score ? `: ${score}` : ""}, ${place}${ranking.explored === id ? " (exploring)" : ""}`;
-  });
+  if (ranking.ordered.length === 1) ranking.ordered[0]!.why = `${policy.sort ? `sort ${by}` : by}, the only candidate`;
+  else
+    ranking.ordered.forEach((c, i) => {
+      const id = c.runtime.config.id;
+      const score = scoreText(by, ranking.scores[id]);
+      const place = `${ordinal(i)} of ${ranking.ordered.length}`;
+      c.why = `${policy.sort ? `sort ${by}` : by}${score ? `: ${score}` : ""}, ${place}${ranking.explored === id ? " (exploring)" : ""}`;
+    });
   let chain = [...ordered, ...ranking.ordered];
   if (!policy.allowFallbacks) {
     const keep = ordered.length ? ordered : chain.slice(0, 1);

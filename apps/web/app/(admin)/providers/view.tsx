@@ -93,6 +93,7 @@ export default function ProvidersView() {
         </div>
       </div>
       <ErrorAlert error={error} />
+      <RoutingSettings providers={providers?.map((p) => p.id) ?? []} onError={setError} />
       {form && (
         <form
           className="card"
@@ -319,6 +320,10 @@ export default function ProvidersView() {
                   ) : (
                     <span className="muted">no requests</span>
                   )}
+                  <div className="muted" data-router title="What the router ranks by on this replica: recent time to first token, requests in flight, weight">
+                    router: {p.health.routing.ttft_ms === null ? "not measured" : `${ms(p.health.routing.ttft_ms)} to first token`} ·{" "}
+                    {p.health.routing.in_flight} in flight · weight {p.weight}
+                  </div>
                 </td>
                 <td className="muted">{p.apiKey ?? "none"}</td>
                 <td className="row">
@@ -339,6 +344,77 @@ export default function ProvidersView() {
 }
 
 /** What a connection test found, said in the row (and to screen readers as it arrives). */
+const STRATEGIES = ["priority", "weighted", "least-busy", "latency", "price"] as const;
+type Strategy = (typeof STRATEGIES)[number];
+
+/** The routing settings: one strategy for every model, others per model id, and the chain's fallback. */
+function RoutingSettings({ providers, onError }: { providers: string[]; onError: (message: string | null) => void }) {
+  const [strategy, setStrategy] = useState<Strategy>("priority");
+  /** "model = strategy", a line each. */
+  const [perModel, setPerModel] = useState("");
+  const [fallback, setFallback] = useState("");
+  const [saved, setSaved] = useState(false);
+  const show = useCallback((r: Awaited<ReturnType<typeof trpc.routing.get.query>>) => {
+    setStrategy(r.strategy ?? "priority");
+    setPerModel(
+      Object.entries(r.models ?? {})
+        .map(([model, m]) => `${model} = ${m.strategy}`)
+        .join("\n"),
+    );
+    setFallback(r.fallback ?? "");
+  }, []);
+  useEffect(() => void trpc.routing.get.query().then(show, (e: Error) => onError(e.message)), [show, onError]);
+  const save = () => {
+    const models: Record<string, { strategy: Strategy }> = {};
+    for (const [i, line] of perModel.split("\n").entries()) {
+      if (!line.trim()) continue;
+      const [model, name] = line.split("=").map((x) => x.trim());
+      if (!model || !STRATEGIES.includes(name as Strategy)) {
+        onError(`Per-model strategies, line ${i + 1}: write it as "model = ${STRATEGIES.join(" | ")}"`);
+        return;
+      }
+      models[model] = { strategy: name as Strategy };
+    }
+    trpc.routing.save.mutate({ strategy, models, ...(fallback ? { fallback } : {}) }).then(
+      (r) => (show(r), setSaved(true), onError(null)),
+      (e: Error) => onError(e.message),
+    );
+  };
+  return (
+    <form className="card" aria-label="routing settings" onSubmit={(e) => (e.preventDefault(), save())}>
+      <h2>Routing</h2>
+      <p className="muted">How requests that name no provider order the providers of their model.</p>
+      <div className="row">
+        <label>
+          Strategy for every model
+          <select name="strategy" value={strategy} onChange={(e) => (setStrategy(e.target.value as Strategy), setSaved(false))}>
+            {STRATEGIES.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Fallback (tried last)
+          <select name="fallback" value={fallback} onChange={(e) => (setFallback(e.target.value), setSaved(false))}>
+            <option value="">none</option>
+            {providers.map((id) => (
+              <option key={id}>{id}</option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <label>
+        Per model (model = strategy, a line each)
+        <textarea name="per-model" rows={2} value={perModel} onChange={(e) => (setPerModel(e.target.value), setSaved(false))} />
+      </label>
+      <div className="row">
+        <button type="submit">Save routing</button>
+        {saved && <span className="good">Saved</span>}
+      </div>
+    </form>
+  );
+}
+
 function ProbeResult({ probe }: { probe: Probe }) {
   return (
     <div className={probe.ok ? "good" : "bad"} data-test-result role="status" style={{ flexBasis: "100%" }}>
