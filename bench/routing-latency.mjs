@@ -5,6 +5,7 @@
 //   node bench/routing-latency.mjs [--requests 600] [--concurrency 4]
 import { createServer } from "node:http";
 import { createGateway, parseConfig } from "../packages/core/dist/index.js";
+import { completion as body } from "./lib/completion.mjs";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -14,14 +15,6 @@ const REQUESTS = arg("requests", 600);
 const CONCURRENCY = arg("concurrency", 4);
 
 const delays = { fast: 20, mid: 80, slow: 300 };
-const body = JSON.stringify({
-  id: "chatcmpl-bench",
-  object: "chat.completion",
-  created: 1700000000,
-  model: "m",
-  choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
-  usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
-});
 async function listen(server) {
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   return `http://127.0.0.1:${server.address().port}`;
