@@ -323,6 +323,9 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   const detail = (await page.textContent('[aria-label="request detail"]'))!;
   expect(detail).toContain("beta: served");
   expect(detail).toContain("alpha: skipped — disabled");
+  // The router's decision: why beta, and by which strategy.
+  expect(detail).toContain("chosen: priority, the only candidate");
+  expect(await page.textContent("[data-routing]")).toContain("Routing: m by priority (beta –)");
   // 5 tokens in at $3 and 2 out at $15 per million: 45 µ$.
   expect(detail).toContain("cost $0.000045");
   // The stored bodies: what the client sent and what it got, indented for reading.

@@ -241,9 +241,30 @@ export default function LogsView() {
                 {a.provider}: {a.outcome}
                 {a.reason ? ` — ${a.reason}` : ""}
                 {a.latency_ms != null ? ` (${a.latency_ms} ms)` : ""}
+                {a.chosen ? <span className="muted"> · chosen: {a.chosen}</span> : null}
               </li>
             ))}
           </ol>
+          {detail.routing && (
+            <p className="muted" data-routing>
+              Routing:{" "}
+              {detail.routing.models
+                .map(
+                  (m) =>
+                    `${m.model ?? "(default model)"} by ${m.strategy}${m.order.length ? ` after the client's order ${m.order.join(", ")}` : ""}` +
+                    (Object.keys(m.scores).length
+                      ? ` (${Object.entries(m.scores)
+                          .map(([id, score]) => `${id} ${score ?? "–"}`)
+                          .join(", ")})`
+                      : "") +
+                    (m.explored ? `, exploring ${m.explored}` : ""),
+                )
+                .join("; ")}
+              {detail.routing.fallback && ` · fallback ${detail.routing.fallback}`}
+              {detail.routing.prompt_tokens !== undefined && ` · prompt about ${detail.routing.prompt_tokens} tokens`}
+              {detail.routing.policy && ` · policy ${detail.routing.policy}`}
+            </p>
+          )}
           {detail.error && <p className="bad">Error: {detail.error}</p>}
           <p className="muted">
             Tokens: {detail.promptTokens ?? "–"} in, {detail.completionTokens ?? "–"} out · cost {usd(detail.cost, detail.costEstimated)}
