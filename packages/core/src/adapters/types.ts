@@ -26,6 +26,11 @@ export interface CallContext {
 export interface ChatCapability {
   /** The canonical request's settings this adapter honours; a request with another is refused (or dropped). */
   readonly params: ReadonlySet<CanonicalParam>;
+  /**
+   * Whether it continues a request's unfinished last assistant message (CanonicalRequest.prefill) instead of
+   * starting a new turn: Anthropic, the embedded model, and OpenAI-compatible servers configured with `prefill`.
+   */
+  readonly prefill?: boolean;
   complete(req: CanonicalRequest, ctx: CallContext): Promise<CanonicalResult>;
   /**
    * Streams parts. A failure to start (connection, HTTP error) must surface as an UpstreamError from the first

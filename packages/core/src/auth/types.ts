@@ -1,5 +1,6 @@
 import type { RateLimits } from "../ratelimit/limiter.js";
 import type { Budget } from "../spend/budget.js";
+import type { StreamRecovery } from "../config/schema.js";
 
 /** Who is calling /v1: the API key's id and what it may use. */
 export interface AuthContext {
@@ -14,6 +15,8 @@ export interface AuthContext {
   team?: { id: string; name: string } | null;
   /** The key's and its team's budgets, enforced by the gateway's budget ledger. */
   budgets?: Budget[] | null;
+  /** The key's default for requests that do not set `stream_recovery` (set on the dashboard). */
+  streamRecovery?: StreamRecovery | null;
 }
 
 /** Checks the request's credentials; throws a GatewayError (401/403) to refuse. */

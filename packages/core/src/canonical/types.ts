@@ -86,6 +86,11 @@ export interface CanonicalRequest {
   user?: string;
   metadata?: Record<string, string>;
   stream: boolean;
+  /**
+   * The last message is the assistant's unfinished answer, which the model extends rather than answering anew
+   * (answer continuity, canonical/continuation.ts). Set only for adapters whose `prefill` says they can.
+   */
+  prefill?: boolean;
 }
 
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";

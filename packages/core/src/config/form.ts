@@ -22,7 +22,7 @@ export interface ProviderForm {
   /** Milliseconds, as typed; empty: the gateway's default. */
   timeouts: Record<TimeoutField, string>;
   drop_params: boolean;
-  /** JSON of every other setting: retries, circuit_breaker, url, prices, weight, data_collection, context_windows, type options. */
+  /** JSON of every other setting: retries, circuit_breaker, url, prices, weight, data_collection, stream_recovery, context_windows, type options. */
   settings: string;
 }
 
@@ -93,6 +93,7 @@ export function toProviderForm(config: ProviderConfig): ProviderForm {
   if (config.prices) settings.prices = config.prices;
   settings.weight = config.weight;
   settings.data_collection = config.data_collection;
+  if (config.stream_recovery) settings.stream_recovery = config.stream_recovery;
   // The models' text fields hold ids and aliases; their context windows ride along here, by model id.
   const windows = Object.fromEntries(
     [...config.models, ...config.image_models, ...config.embedding_models, ...config.audio_models]

@@ -88,6 +88,7 @@ export function normalizeProvider(input: unknown, defaults: ProviderDefaults = {
     ...(p.prices ? { prices: p.prices } : {}),
     weight: p.weight ?? 1,
     data_collection: p.data_collection ?? (type === "local" ? "deny" : "allow"),
+    ...(p.stream_recovery ? { stream_recovery: p.stream_recovery } : {}),
     options,
   };
 }

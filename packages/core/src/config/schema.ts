@@ -71,6 +71,10 @@ export const breakerSchema = z.strictObject({
   cooldown_ms: z.number().int().min(0).optional(),
 });
 
+/** What a stream that breaks after content does: `continue` (another provider carries on the answer) or `off`. */
+export const STREAM_RECOVERY = ["continue", "off"] as const;
+export type StreamRecovery = (typeof STREAM_RECOVERY)[number];
+
 export const providerConfigSchema = z.looseObject({
   id: z
     .string()
@@ -107,6 +111,11 @@ export const providerConfigSchema = z.looseObject({
    * `allow`.
    */
   data_collection: z.enum(["allow", "deny"]).optional(),
+  /**
+   * `continue`: when this provider's stream breaks after content, another provider continues the answer
+   * (routes/serve-chat.ts). A request's `stream_recovery` and its key's default come first. Default: `off`.
+   */
+  stream_recovery: z.enum(STREAM_RECOVERY).optional(),
 });
 
 export type ProviderConfigInput = z.input<typeof providerConfigSchema>;
@@ -131,13 +140,14 @@ export interface ProviderConfig {
   /** Under the `weighted` strategy (default 1). */
   weight: number;
   data_collection: "allow" | "deny";
+  stream_recovery?: StreamRecovery;
   /** Type-specific options (e.g. `model_path` for `local`), validated by the adapter. */
   options: Record<string, unknown>;
 }
 
 /** Options each provider type takes besides the common fields (the adapter validates their values). */
 export const TYPE_OPTIONS: Record<ProviderType, readonly string[]> = {
-  openai: ["responses_api", "completions_api", "embedding_batch_size"],
+  openai: ["responses_api", "completions_api", "embedding_batch_size", "prefill"],
   anthropic: [],
   gemini: [],
   huggingface: [],

@@ -1,5 +1,6 @@
 import type { RoutePlan } from "../routing/router.js";
 import type { CanonicalUsage } from "../canonical/types.js";
+import type { Continuation } from "../canonical/continuation.js";
 import { costOf, type ModelPrice } from "../spend/price.js";
 import type { BudgetMeter } from "../spend/budget.js";
 import type { RequestLogEntry, RequestLogSink } from "./types.js";
@@ -22,6 +23,10 @@ export class LogRecorder {
   /** The served model's price, once a provider serves (null: unknown, so no cost). */
   price: ModelPrice | null = null;
   private usage: CanonicalUsage | null = null;
+  /** Earlier providers' parts of a continued answer (seal): their usage and cost, closed. */
+  private sealed: Array<{ usage: CanonicalUsage; cost: number | null }> = [];
+  /** deliveredChars when the last part was sealed: the next part's estimate counts from there. */
+  private sealedChars = 0;
   /** Images generated, for a route billed per image rather than per token. */
   images: number | null = null;
   /** Characters turned into speech, billed per character. */
@@ -70,17 +75,58 @@ export class LogRecorder {
     this.entry.ttftMs ??= this.elapsedMs();
   }
 
+  /** The serving provider's usage (of its part, when the answer was continued). */
   setUsage(usage: CanonicalUsage | null | undefined): void {
     if (!usage) return;
     this.usage = usage;
-    this.entry.promptTokens = usage.inputTokens;
-    this.entry.completionTokens = usage.outputTokens;
-    this.entry.totalTokens = usage.inputTokens + usage.outputTokens;
+    this.showTokens();
   }
 
-  /** The cost so far: null until usage and a price are both known. */
+  private showTokens(): void {
+    const total = this.usageTotal();
+    if (!total) return;
+    this.entry.promptTokens = total.inputTokens;
+    this.entry.completionTokens = total.outputTokens;
+    this.entry.totalTokens = total.inputTokens + total.outputTokens;
+  }
+
+  /** The whole answer's usage: every provider's part added, when it was continued. */
+  usageTotal(): CanonicalUsage | null {
+    if (!this.sealed.length) return this.usage;
+    const parts = this.usage ? [...this.sealed.map((s) => s.usage), this.usage] : this.sealed.map((s) => s.usage);
+    const total: CanonicalUsage = { inputTokens: 0, outputTokens: 0 };
+    for (const u of parts) {
+      total.inputTokens += u.inputTokens;
+      total.outputTokens += u.outputTokens;
+      for (const k of ["cachedInputTokens", "cacheWriteTokens", "reasoningTokens"] as const) if (u[k]) total[k] = (total[k] ?? 0) + u[k]!;
+    }
+    return total;
+  }
+
+  /** The cost so far: null until usage and a price are both known; a continued answer's parts added. */
   get cost(): number | null {
-    return this.usage && this.price ? costOf(this.usage, this.price) : null;
+    const own = this.usage && this.price ? costOf(this.usage, this.price) : null;
+    if (!this.sealed.length) return own;
+    const costs = [...this.sealed.map((s) => s.cost), own].filter((c): c is number => c !== null);
+    return costs.length ? Math.round(costs.reduce((a, b) => a + b, 0) * 1e9) / 1e9 : null;
+  }
+
+  /**
+   * Closes the serving provider's part of an answer another provider will continue: its usage as reported, or,
+   * cut before usage came, estimated (the request at four bytes a token, the text it delivered at four
+   * characters), priced at its own price. The next provider's usage and price are its own part's.
+   */
+  seal(): void {
+    let usage = this.usage;
+    if (!usage) {
+      usage = { inputTokens: Math.ceil(this.requestBytes / 4), outputTokens: Math.ceil((this.deliveredChars - this.sealedChars) / 4) };
+      this.entry.costEstimated = true;
+    }
+    this.sealed.push({ usage, cost: this.price ? costOf(usage, this.price) : null });
+    this.sealedChars = this.deliveredChars;
+    this.usage = null;
+    this.price = null;
+    this.showTokens();
   }
 
   /**
@@ -88,7 +134,10 @@ export class LogRecorder {
    * a token from the request body and what was delivered.
    */
   private settleCost(): void {
-    if (!this.price) return;
+    if (!this.price) {
+      if (this.sealed.length) this.entry.cost = this.cost;
+      return;
+    }
     if (this.images !== null) {
       if (this.price.per_image !== undefined) this.entry.cost = this.images * this.price.per_image;
       return;
@@ -103,12 +152,22 @@ export class LogRecorder {
       return;
     }
     if (this.usage) {
-      this.entry.cost = costOf(this.usage, this.price);
+      this.entry.cost = this.cost;
       return;
     }
-    if (!this.deliveredChars) return;
-    this.entry.cost = costOf({ inputTokens: Math.ceil(this.requestBytes / 4), outputTokens: Math.ceil(this.deliveredChars / 4) }, this.price);
+    const chars = this.deliveredChars - this.sealedChars;
+    if (!chars) {
+      if (this.sealed.length) this.entry.cost = this.cost;
+      return;
+    }
+    const estimate = costOf({ inputTokens: Math.ceil(this.requestBytes / 4), outputTokens: Math.ceil(chars / 4) }, this.price);
+    this.entry.cost = Math.round(((this.cost ?? 0) + estimate) * 1e9) / 1e9;
     this.entry.costEstimated = true;
+  }
+
+  /** The answer was continued by another provider: the routing decision on the row says by whom and where. */
+  continued(continuation: Continuation): void {
+    this.entry.routing = { ...(this.entry.routing ?? { models: [], policy: null, fallback: null }), continued: continuation };
   }
 
   /** The plan's attempts (appended to as the request goes) and how the router ordered them. */

@@ -33,6 +33,8 @@ import {
   type ServeDeps,
   type StreamEncoder,
   type StreamSource,
+  canonicalOrNull,
+  recoveryMode,
 } from "./serve-chat.js";
 
 export type ChatDeps = ServeDeps;
@@ -95,7 +97,7 @@ export async function chatCompletions(
     }
   }
   const includeUsage = body.stream_options?.include_usage === true;
-  const source: StreamSource<RelayItem> = {
+  const source: StreamSource = {
     open: (c, ctx) => (isNative(c) ? nativeChunks(c, ctx, streamBody(rawBody, ctx.upstreamModel)) : translatedParts(c, ctx, canonical!)),
     substantive: (item) => (item.type === "native" ? isSubstantiveChunk(item.data) : isSubstantivePart(item)),
     encoder(candidate) {
@@ -104,6 +106,7 @@ export async function chatCompletions(
       const encoder = new ChatStreamEncoder({ ...stamp(), model: candidate.model.upstream, provider, includeUsage });
       return partsEncoder(encoder, log, { fail: errorEnd });
     },
+    recovery: { mode: recoveryMode(policy, auth), request: () => canonical ?? canonicalOrNull(() => decodeChatRequest(body)) },
   };
   try {
     return await streamWithFailover(deps, plan, deadline, log, source);
@@ -140,12 +143,30 @@ function isSubstantiveChunk(chunk: ChatCompletionChunk): boolean {
 
 const errorEnd = (error: { toBody(): unknown }) => `data: ${JSON.stringify(error.toBody())}\n\ndata: [DONE]\n\n`;
 
-/** A native provider's chunks as they came, named with the provider; usage only when asked for. */
+/**
+ * A native provider's chunks as they came, named with the provider; usage only when asked for. What a
+ * continuation needs is read on the side: the stream's id, the first answer's text, and whether it is plain text.
+ */
 function chunkEncoder(provider: string, includeUsage: boolean, log: LogRecorder): StreamEncoder<RelayItem> {
+  const stream = { id: "", created: 0, model: "" };
+  let text = "";
+  let plain = true;
+  let finished = false;
   return {
+    resume() {
+      if (!plain) return null;
+      const encoder = new ChatStreamEncoder({ ...stream, provider, includeUsage, opened: [0] });
+      return { text, complete: finished, encoder: partsEncoder(encoder, log, { fail: errorEnd }, { text }) };
+    },
     chunk(item) {
       if (item.type !== "native") return null;
       const chunk = item.data as ChatCompletionChunk;
+      if (chunk.id) Object.assign(stream, { id: chunk.id, created: chunk.created, model: chunk.model });
+      for (const c of chunk.choices) {
+        if (c.index || c.delta?.tool_calls?.length) plain = false;
+        else text += c.delta?.content ?? "";
+        if (c.finish_reason) finished = true;
+      }
       if (chunk.usage) {
         log.setUsage(usageFromChat(chunk.usage));
         addCost(chunk.usage, log);

@@ -90,7 +90,7 @@ export async function createCompletion(
     }
   }
   const includeUsage = body.stream_options?.include_usage === true;
-  const source: StreamSource<RelayItem> = {
+  const source: StreamSource = {
     open: (c, ctx) => (isNative(c) ? nativeEvents(c, ctx, nativeBody(rawBody, ctx.upstreamModel, true)) : translatedParts(c, ctx, canonical!)),
     substantive: (item) =>
       item.type === "native"

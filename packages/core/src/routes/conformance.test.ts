@@ -7,43 +7,11 @@
  * - The Messages routes against the JSON Schemas of the official Anthropic Python SDK's models, generated from
  *   Anthropic's OpenAPI spec (scripts/extract-anthropic-schema.py): messages, stream events, errors, token counts.
  */
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeServer } from "../test-support/fake-server.js";
 import { startScriptedAnthropic, startScriptedGemini, startScriptedOpenAI } from "../test-support/scripted-providers.js";
 import { startTestGateway, type TestGateway } from "../test-support/gateway.js";
-
-const spec = JSON.parse(readFileSync(fileURLToPath(new URL("../specs/openai-openapi.subset.json", import.meta.url)), "utf8"));
-const anthropicSpec = JSON.parse(readFileSync(fileURLToPath(new URL("../specs/anthropic-messages.schema.json", import.meta.url)), "utf8"));
-const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
-ajv.addSchema({ ...spec, $id: "openai" });
-ajv.addSchema({ ...anthropicSpec, $id: "anthropic" });
-
-/** Throws with the validator's findings when `value` is not a valid `schema` of OpenAI's spec (or `anthropic`'s). */
-function conforms(schema: string, value: unknown, api: "openai" | "anthropic" = "openai"): void {
-  const validate = ajv.getSchema(`${api}#/$defs/${schema}`)!;
-  if (!validate(value)) {
-    const problems = (validate.errors ?? []).slice(0, 8).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
-    throw new Error(`not a valid ${schema}:\n${problems.join("\n")}\n${JSON.stringify(value).slice(0, 600)}`);
-  }
-}
-
-/** Responses stream events by type → the spec's schema for that event (the union's errors name every member). */
-const EVENT_SCHEMAS = new Map<string, string>(
-  (spec.$defs.ResponseStreamEvent.anyOf as Array<{ $ref: string }>).flatMap(({ $ref }) => {
-    const name = $ref.replace("#/$defs/", "");
-    return ((spec.$defs[name].properties?.type?.enum ?? []) as string[]).map((type) => [type, name] as [string, string]);
-  }),
-);
-
-function conformsEvent(event: { type: string }): void {
-  const schema = EVENT_SCHEMAS.get(event.type);
-  if (!schema) throw new Error(`OpenAI's spec has no stream event '${event.type}'`);
-  conforms(schema, event);
-  conforms("ResponseStreamEvent", event);
-}
+import { conforms, conformsAnthropicEvent, conformsEvent } from "../test-support/conformance.js";
 
 let oa: FakeServer, an: FakeServer, ge: FakeServer, gw: TestGateway;
 beforeAll(async () => {
@@ -111,13 +79,6 @@ describe.each(["oa", "an", "ge"])("objects served by %s conform to OpenAI's spec
     }
   });
 });
-
-/** An Anthropic stream event: pings are bare, errors are ErrorResponse objects, the rest the SDK's event union. */
-function conformsAnthropicEvent(event: { type: string }): void {
-  if (event.type === "ping") expect(event).toEqual({ type: "ping" });
-  else if (event.type === "error") conforms("ErrorResponse", event, "anthropic");
-  else conforms("RawMessageStreamEvent", event, "anthropic");
-}
 
 describe.each(["an", "oa", "ge"])("objects served by %s on /v1/messages conform to Anthropic's spec", (provider) => {
   const body = { model: "m", max_tokens: 50, messages: [{ role: "user", content: "hi" }] };

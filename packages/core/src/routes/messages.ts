@@ -8,7 +8,7 @@ import { GatewayError, UpstreamError } from "../errors.js";
 import type { CallContext } from "../adapters/types.js";
 import { decodeMessagesRequest } from "../apis/messages/decode-request.js";
 import { encodeMessage, messageId } from "../apis/messages/encode-result.js";
-import { MessagesStreamEncoder } from "../apis/messages/encode-stream.js";
+import { MessagesStreamEncoder, type MessagesResume } from "../apis/messages/encode-stream.js";
 import { anthropicErrorType } from "../apis/messages/errors.js";
 import { estimateInputTokens } from "../apis/messages/count-tokens.js";
 import { countTokensRequestSchema, messagesRequestSchema, TRANSLATED_FIELDS, type CountTokensRequest, type MessageObject } from "../apis/messages/schema.js";
@@ -36,6 +36,8 @@ import {
   type RelayItem,
   type ServeDeps,
   type StreamSource,
+  canonicalOrNull,
+  recoveryMode,
 } from "./serve-chat.js";
 
 const native = speaks("messages");
@@ -103,7 +105,11 @@ export async function createMessage(
   }
 
   try {
-    return await streamWithFailover(deps, routePlan, deadline, log, streamSource(rawBody, canonical, headers, id, log));
+    const recovery = {
+      mode: recoveryMode(policy, auth),
+      request: () => canonical ?? canonicalOrNull(() => decodeMessagesRequest(body, { dropUnsupportedTools: false })),
+    };
+    return await streamWithFailover(deps, routePlan, deadline, log, { ...streamSource(rawBody, canonical, headers, id, log), recovery });
   } catch (err) {
     deadline.clear();
     throw err;
@@ -136,22 +142,43 @@ function streamSource(
   headers: Record<string, string>,
   id: string,
   log: LogRecorder,
-): StreamSource<RelayItem> {
+): StreamSource {
   return {
     open: (c, ctx) => (isNative(c) ? nativeEvents(c, ctx, nativeBody(raw, ctx.upstreamModel, true), headers) : translatedParts(c, ctx, canonical!)),
     substantive: (item) => (item.type === "native" ? SUBSTANTIVE_EVENTS.has(item.data.type) : isSubstantivePart(item)),
     encoder(candidate) {
+      const fail = (e: GatewayError) =>
+        `event: error\ndata: ${JSON.stringify({ type: "error", error: { type: anthropicErrorType(e), message: e.message } })}\n\n`;
       if (isNative(candidate)) {
-        // Relayed as they came; only read for the log.
+        // Relayed as they came; read for the log, and for a continuation: the message, its open block, its text.
         let usage: AnthropicUsage = {};
+        const message = { id, model: candidate.model.upstream };
+        let block: MessagesResume["block"] = null;
+        let nextIndex = 0;
+        let text = "";
+        let plain = true;
+        let finished = false;
         return {
+          resume() {
+            if (!plain) return null;
+            const encoder = new MessagesStreamEncoder(message.id, message.model, { block, nextIndex });
+            return { text, complete: finished, encoder: partsEncoder(encoder, log, { fail: (e) => encoder.fail(anthropicErrorType(e), e.message) }, { text }) };
+          },
           chunk(item) {
             if (item.type !== "native") return null;
             const d = item.data;
-            if (d.type === "message_start") {
+            if (d.type === "content_block_start") {
+              const kind = d.content_block?.type;
+              if (kind === "text" || kind === "thinking") block = { kind, index: d.index };
+              else plain = false; // a tool call, a server tool's result: not carried on by another provider
+              nextIndex = Math.max(nextIndex, Number(d.index) + 1);
+            } else if (d.type === "content_block_stop") block = null;
+            else if (d.type === "message_start") {
               usage = { ...d.message?.usage };
               if (d.message?.model) log.entry.servedModel = d.message.model;
+              Object.assign(message, { id: d.message?.id ?? id, model: d.message?.model ?? message.model });
             } else if (d.type === "message_delta") {
+              finished ||= d.delta?.stop_reason != null;
               usage = { ...usage, ...Object.fromEntries(Object.entries(d.usage ?? {}).filter(([, v]) => v != null)) };
               recordAnthropicUsage(log, usage);
               // The final usage carries what it cost: the one event re-encoded rather than relayed.
@@ -161,11 +188,12 @@ function streamSource(
               }
             } else if (d.type === "content_block_delta") {
               log.deliveredChars += (d.delta?.text ?? d.delta?.partial_json ?? d.delta?.thinking ?? "").length;
+              if (d.delta?.type === "text_delta") text += d.delta.text ?? "";
             }
             return `event: ${item.event.event ?? d.type}\ndata: ${item.event.data}\n\n`;
           },
           end: () => "",
-          fail: (e) => `event: error\ndata: ${JSON.stringify({ type: "error", error: { type: anthropicErrorType(e), message: e.message } })}\n\n`,
+          fail,
         };
       }
       const encoder = new MessagesStreamEncoder(id, candidate.model.upstream);

@@ -12,7 +12,7 @@ import { encodeInput } from "../apis/responses/encode-input.js";
 import { canonicalFor, nativeBody, planMixed, speaks, type ApiTranslation } from "./native.js";
 import { decodeInput, decodeResponsesRequest, namespacedNames } from "../apis/responses/decode-request.js";
 import { encodeResult, itemId, responseShell } from "../apis/responses/encode-result.js";
-import { ResponsesStreamEncoder } from "../apis/responses/encode-stream.js";
+import { ResponsesStreamEncoder, type ResponsesResume } from "../apis/responses/encode-stream.js";
 import { responsesRequestSchema, TRANSLATED_FIELDS, type ResponseObject, type ResponsesRequest } from "../apis/responses/schema.js";
 import { responsesParamName } from "../apis/responses/params.js";
 import type { ResponseStore } from "../apis/responses/store.js";
@@ -34,6 +34,8 @@ import {
   type RelayItem,
   type ServeDeps,
   type StreamSource,
+  canonicalOrNull,
+  recoveryMode,
 } from "./serve-chat.js";
 
 export interface ResponsesDeps extends ServeDeps {
@@ -137,7 +139,7 @@ export async function createResponse(
       deadline.clear();
     }
   }
-  const source: StreamSource<RelayItem> = {
+  const source: StreamSource = {
     open: (c, ctx) =>
       isNative(c)
         ? nativeEvents(c.runtime.adapter.native!.responses!.stream("/responses", nativeRequest(ctx.upstreamModel, true), {}, ctx))
@@ -146,14 +148,40 @@ export async function createResponse(
     encoder(candidate) {
       const provider = candidate.runtime.config.id;
       if (isNative(candidate)) {
-        // Relayed as they came; the final response is read for the log and the store.
+        // Relayed as they came; the final response is read for the log and the store, and what a continuation
+        // needs on the side: the response, its items, the open message, the text, the next sequence number.
         let final: ResponseObject | null = null;
+        const resume: ResponsesResume = { sequence: 0, output: [], open: null };
+        let shell: ResponseObject | null = null;
+        let text = "";
+        let plain = true;
         return {
+          resume() {
+            if (!plain || !shell) return null;
+            const encoder = new ResponsesStreamEncoder({ ...shell, provider }, names, structuredClone(resume));
+            const finish = { fail: (e: GatewayError) => encoder.fail(e.status, e.code, e.message), saved: () => save(encoder.response, encoder.signatures) };
+            return { text, complete: false, encoder: partsEncoder(encoder, log, finish, { text }) };
+          },
           chunk(item) {
             if (item.type !== "native") return null;
             const d = item.data;
+            if (typeof d.sequence_number === "number") resume.sequence = d.sequence_number + 1;
             if (d.type === "response.output_text.delta" || d.type === "response.function_call_arguments.delta")
               log.deliveredChars += String(d.delta ?? "").length;
+            if (d.type === "response.created" && d.response) shell = d.response;
+            else if (d.type === "response.output_item.added" || d.type === "response.output_item.done") {
+              resume.output[d.output_index] = d.item;
+              const type = d.item?.type;
+              // A tool call or a built-in tool's item: not carried on by another provider.
+              if (type !== "message" && type !== "reasoning") plain = false;
+              if (type === "message") resume.open = d.type.endsWith("added") ? { index: d.output_index, text: "" } : null;
+            } else if (d.type === "response.output_text.delta") {
+              const open = resume.open;
+              if (open && open.index === d.output_index) {
+                open.text += d.delta ?? "";
+                text += d.delta ?? "";
+              }
+            }
             if (FINAL_EVENTS.has(d.type) && d.response) {
               log.entry.servedModel = d.response.model;
               recordResponseUsage(log, d.response.usage);
@@ -181,6 +209,10 @@ export async function createResponse(
         fail: (error) => encoder.fail(error.status, error.code, error.message),
         saved: () => save(encoder.response, encoder.signatures),
       });
+    },
+    recovery: {
+      mode: recoveryMode(policy, auth),
+      request: () => canonical ?? canonicalOrNull(() => decodeResponsesRequest(body, history, { dropUnsupportedTools: false })),
     },
   };
   try {

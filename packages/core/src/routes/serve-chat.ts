@@ -6,11 +6,14 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import { GatewayError, UpstreamError } from "../errors.js";
 import type { CanonicalRequest, StreamPart } from "../canonical/types.js";
-import { deadlineExceeded, runWithFailover, type Candidate, type RoutePlan } from "../routing/router.js";
+import { deadlineExceeded, runWithFailover, type Attempt, type Candidate, type RoutePlan } from "../routing/router.js";
+import { characterCount, continuationRequest, Seam, type Continuation } from "../canonical/continuation.js";
+import type { RoutingPolicy } from "../routing/policy.js";
+import type { AuthContext } from "../auth/types.js";
 import { deadlineMessage, type Deadline } from "../routing/deadline.js";
 import type { GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
-import type { Timeouts } from "../config/schema.js";
+import type { StreamRecovery, Timeouts } from "../config/schema.js";
 import type { ProviderRegistry } from "../routing/registry.js";
 import type { CallContext } from "../adapters/types.js";
 import { canonicalFor } from "./native.js";
@@ -97,103 +100,241 @@ export interface StreamEncoder<T> {
   end(): string | Promise<string>;
   /** Too late to fail over: the client has this provider's content, so the stream ends in-band. */
   fail(error: GatewayError): string;
+  /** Where the answer stands, for another provider to carry it on; null when it cannot be (a tool call begun). */
+  resume?(): Resumption | null;
+}
+
+/** An encoder that goes on writing a stream another provider began, in its ids and numbering. */
+export interface ContinuingEncoder extends StreamEncoder<RelayItem> {
+  /** From here on `provider` writes; the last events say how the answer was continued. */
+  annotate(provider: string, continuation: Continuation): void;
+}
+
+/** Where an answer stands when its provider broke (answer continuity). */
+export interface Resumption {
+  /** The answer's text the client has. */
+  text: string;
+  /** Only the end was lost (the provider had finished): the stream just ends. */
+  complete: boolean;
+  encoder: ContinuingEncoder;
 }
 
 /** Where a stream's items come from, per candidate, and which of them the client would see. */
-export interface StreamSource<T> {
-  open(candidate: Candidate, ctx: CallContext): AsyncIterator<T>;
+export interface StreamSource {
+  open(candidate: Candidate, ctx: CallContext): AsyncIterator<RelayItem>;
   /** Carries something the client sees (text, a tool call, an end): failover is over once one is sent. */
-  substantive(item: T): boolean;
-  /** Sees each item before it is encoded (for the log). */
-  observe?(item: T): void;
-  encoder(candidate: Candidate): StreamEncoder<T>;
+  substantive: (item: RelayItem) => boolean;
+  encoder(candidate: Candidate): StreamEncoder<RelayItem>;
+  /** Answer continuity, on the APIs that offer it. */
+  recovery?: StreamRecoveryOption;
 }
+
+/** What answer continuity needs of a request: whether it was asked for, and the request in the canonical model. */
+export interface StreamRecoveryOption {
+  /** The request's `stream_recovery`, else its key's default (null: the broken provider's config decides). */
+  mode: StreamRecovery | null;
+  /** The request another provider continues (null: it cannot be translated, e.g. a built-in tool). */
+  request(): CanonicalRequest | null;
+}
+
+/** The request in the canonical model, for a continuation; null where it cannot be translated. */
+export function canonicalOrNull(decode: () => CanonicalRequest): CanonicalRequest | null {
+  try {
+    return decode();
+  } catch (err) {
+    if (err instanceof GatewayError) return null;
+    throw err;
+  }
+}
+
+/** The request's own choice of stream recovery, else its key's. */
+export const recoveryMode = (policy: RoutingPolicy, auth: AuthContext): StreamRecovery | null => policy.streamRecovery ?? auth.streamRecovery ?? null;
 
 /** How many leading empty items (role announcements, pings) are held back while failover is still allowed. */
 const MAX_HELD_CHUNKS = 16;
 
+/** One provider's part of a streamed answer: usually the only one; more when a broken stream was continued. */
+interface Segment {
+  candidate: Candidate;
+  /** Its place in the plan: a continuation is asked of the candidates after it. */
+  index: number;
+  iterator: AsyncIterator<RelayItem>;
+  held: RelayItem[];
+  done: boolean;
+  release: () => void;
+  encoder: StreamEncoder<RelayItem>;
+  /** A continuation's seam: what of its parts may reach the client. */
+  seam?: Seam;
+}
+
+/** Opens `iterator` and holds its first items until one the client would see: until then failing over is invisible. */
+async function holdFirst(iterator: AsyncIterator<RelayItem>, substantive: (item: RelayItem) => boolean) {
+  const held: RelayItem[] = [];
+  let done = false;
+  // No try/catch to close the iterator on a failure here: a generator that throws is closed already, and the
+  // try around these awaits cost 1.5 µs per stream (bench/handler.mjs).
+  while (held.length < MAX_HELD_CHUNKS) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    held.push(next.value);
+    if (substantive(next.value)) break;
+  }
+  return { iterator, held, done };
+}
+
+const EMPTY: AsyncIterator<RelayItem> = { next: async () => ({ done: true, value: undefined }) };
+
 /**
  * Opens the stream on the first provider that starts one, holding the first items until one has content: until
- * then, failing over is invisible. `deadline` bounds the whole stream; its signal is what providers see.
+ * then, failing over is invisible. After that a provider that breaks ends the stream in-band, or, with
+ * `stream_recovery: "continue"`, the next candidate continues the answer from the text already sent, in the same
+ * stream (the seam, below). `deadline` bounds the whole stream; its signal is what providers see.
  */
-export async function streamWithFailover<T>(
+export async function streamWithFailover(
   deps: ServeDeps,
   plan: RoutePlan,
   deadline: Deadline,
   log: LogRecorder,
-  source: StreamSource<T>,
+  source: StreamSource,
 ): Promise<GatewayHttpResponse> {
-  const { result, candidate, release } = await runWithFailover(plan, { signal: deadline.signal, timeouts: deps.timeouts }, async (c, ctx) => {
-    const iterator = source.open(c, ctx);
-    const held: T[] = [];
-    let done = false;
-    // No try/catch to close the iterator on a failure here: a generator that throws is closed already, and the
-    // try around these awaits cost 1.5 µs per stream (bench/handler.mjs).
-    while (held.length < MAX_HELD_CHUNKS) {
-      const next = await iterator.next();
-      if (next.done) {
-        done = true;
-        break;
-      }
-      held.push(next.value);
-      if (source.substantive(next.value)) break;
-    }
-    return { iterator, held, done };
-  });
-  const id = candidate.runtime.config.id;
-  noteServed(log, candidate);
+  const options = { signal: deadline.signal, timeouts: deps.timeouts };
+  const first = await runWithFailover(plan, options, (c, ctx) => holdFirst(source.open(c, ctx), source.substantive));
+  const id = first.candidate.runtime.config.id;
+  noteServed(log, first.candidate);
   log.markFirstToken();
-  const encoder = source.encoder(candidate);
-  const observe = source.observe?.bind(source);
+  let segment: Segment = {
+    ...first.result,
+    candidate: first.candidate,
+    index: plan.candidates.indexOf(first.candidate),
+    release: first.release,
+    encoder: source.encoder(first.candidate),
+  };
+  const writers = [id];
+  const seams: number[] = [];
+
+  /** The provider broke after it started serving: the log's chain and its health say so. */
+  function broken(s: Segment, error: string): Attempt | undefined {
+    const provider = s.candidate.runtime.config.id;
+    const attempt = plan.attempts.findLast((a) => a.provider === provider && a.outcome === "served");
+    if (attempt) Object.assign(attempt, { outcome: "failed", reason: `stream interrupted after content: ${error}` });
+    s.candidate.runtime.health.recordFailure(`stream interrupted: ${error}`);
+    return attempt;
+  }
+
+  /**
+   * The seam: the next candidates (after the broken one, in the plan's order) are asked to continue the answer
+   * from the text the client has, by prefill where the adapter takes it, else by instruction
+   * (canonical/continuation.ts). Null when it is not asked for or cannot be done; the reason goes on the log.
+   */
+  async function continued(s: Segment, attempt: Attempt | undefined): Promise<Segment | null> {
+    const recovery = source.recovery;
+    if (!recovery || (recovery.mode ?? s.candidate.runtime.config.stream_recovery) !== "continue") return null;
+    const note = (why: string) => {
+      if (attempt) attempt.reason += `; not continued: ${why}`;
+      return null;
+    };
+    const at = s.encoder.resume?.();
+    if (!at) return note("a tool call or more than one answer was under way");
+    if (at.complete) return { ...s, iterator: EMPTY, held: [], done: true, release: () => undefined, encoder: at.encoder };
+    const request = recovery.request();
+    if (!request) return note("the request cannot be translated for another provider");
+    const offset = characterCount(at.text);
+    const from = s.candidate.runtime.config.id;
+    const how = (c: Candidate) => (c.runtime.adapter.chat!.prefill ? "prefill" : "instruction");
+    const rest = plan.candidates
+      .slice(s.index + 1)
+      .filter((c) => c.runtime.adapter.chat && c.runtime.config.id !== from)
+      .map((c) => ({ planned: c, copy: { ...c, why: `continues ${from}'s answer at character ${offset} (${how(c)})` } }));
+    if (!rest.length) return note("no other provider to continue it");
+    log.seal();
+    let next;
+    try {
+      next = await runWithFailover({ candidates: rest.map((r) => r.copy), attempts: plan.attempts }, options, (c, ctx) => {
+        const chat = c.runtime.adapter.chat!;
+        const req = continuationRequest(request, at.text, chat.prefill === true, chat.params);
+        return holdFirst(chat.stream(req, ctx)[Symbol.asyncIterator](), source.substantive);
+      });
+    } catch (err) {
+      if (deadline.expired || deadline.clientLeft) throw err;
+      return note(`no provider could continue it (${(err as Error).message})`);
+    }
+    const planned = rest.find((r) => r.copy === next.candidate)!.planned;
+    const provider = planned.runtime.config.id;
+    writers.push(provider);
+    seams.push(offset);
+    const continuation = { providers: [...writers], seams: [...seams] };
+    at.encoder.annotate(provider, continuation);
+    log.price = priceFor(planned.runtime.config, planned.model);
+    log.continued(continuation);
+    if (attempt) attempt.reason += `; continued by ${provider} at character ${offset}`;
+    return { ...next.result, candidate: planned, index: plan.candidates.indexOf(planned), release: next.release, encoder: at.encoder, seam: new Seam(at.text) };
+  }
+
+  const write = (s: Segment, item: RelayItem): string | null => {
+    if (!s.seam) return s.encoder.chunk(item);
+    const admitted = s.seam.admit(item as StreamPart);
+    return admitted && s.encoder.chunk(admitted);
+  };
 
   async function* events(): AsyncGenerator<string> {
     let status = 200;
     let error: string | null = null;
     try {
-      for (const item of result.held) {
-        observe?.(item);
-        const text = encoder.chunk(item);
-        if (text) yield text;
-      }
-      if (!result.done) {
-        while (true) {
-          const next = await result.iterator.next();
-          if (next.done) break;
-          observe?.(next.value);
-          const text = encoder.chunk(next.value);
-          if (text) yield text;
+      for (;;) {
+        const s = segment;
+        try {
+          for (const item of s.held) {
+            const text = write(s, item);
+            if (text) yield text;
+          }
+          if (!s.done) {
+            while (true) {
+              const next = await s.iterator.next();
+              if (next.done) break;
+              const text = write(s, next.value);
+              if (text) yield text;
+            }
+          }
+          break;
+        } catch (err) {
+          if (deadline.expired || deadline.clientLeft) throw err;
+          const next = await continued(s, broken(s, (err as Error)?.message ?? String(err)));
+          if (!next) throw err;
+          await s.iterator.return?.().catch(() => undefined);
+          s.release();
+          segment = next;
         }
       }
       // An adapter may end quietly when its signal aborts (the local model stops generating): still a timeout.
       if (deadline.expired) throw new Error(deadlineMessage(deadline.signal)!);
       // Only a stored response's save waits: a plain string is yielded without a microtask turn.
-      const end = encoder.end();
+      const end = segment.encoder.end();
       yield typeof end === "string" ? end : await end;
     } catch (err) {
-      // Too late to fail over: the client has this provider's text. End in-band, never mixing in another's.
+      // Too late to fail over: the client has the text so far. End in-band, never mixing in another's.
       const aborted = deadline.clientLeft;
       error = (err as Error)?.message ?? String(err);
       if (deadline.expired) {
         // The request's own time ran out, not the provider: its health is left alone.
         status = 504;
         error = deadlineMessage(deadline.signal)!;
-        yield encoder.fail(deadlineExceeded(`${error}; the answer above is incomplete`));
+        yield segment.encoder.fail(deadlineExceeded(`${error}; the answer above is incomplete`));
         return;
       }
       status = aborted ? 499 : 502;
       if (!aborted) {
-        // The provider broke after it started serving: the log's chain and its health say so.
-        const attempt = plan.attempts.findLast((a) => a.provider === id && a.outcome === "served");
-        if (attempt) Object.assign(attempt, { outcome: "failed", reason: `stream interrupted after content: ${error}` });
-        candidate.runtime.health.recordFailure(`stream interrupted: ${error}`);
+        const provider = segment.candidate.runtime.config.id;
         const e =
-          err instanceof GatewayError ? err : new GatewayError(502, "upstream_error", "stream_interrupted", `Provider ${id} failed mid-stream: ${error}`);
-        yield encoder.fail(e);
+          err instanceof GatewayError ? err : new GatewayError(502, "upstream_error", "stream_interrupted", `Provider ${provider} failed mid-stream: ${error}`);
+        yield segment.encoder.fail(e);
       }
     } finally {
       if (deadline.clientLeft && status === 200) status = 499;
-      await result.iterator.return?.().catch(() => undefined);
-      release();
+      await segment.iterator.return?.().catch(() => undefined);
+      segment.release();
       deadline.clear();
       log.finish(status, status === 499 ? "client closed the stream" : error);
     }
@@ -236,10 +377,15 @@ export function recordPart(part: StreamPart, log: LogRecorder): void {
   }
 }
 
-/** A usage part with what it cost, when the served model's price is known. */
-function withCost(part: Extract<StreamPart, { type: "usage" }>, log: LogRecorder): StreamPart {
+/**
+ * A usage part as the client gets it: the whole answer's (every provider's part, when it was continued), with what
+ * it cost when the served model's price is known.
+ */
+function withTotals(part: Extract<StreamPart, { type: "usage" }>, log: LogRecorder): StreamPart {
+  const total = log.usageTotal() ?? part.usage;
   const cost = log.cost;
-  return cost === null ? part : { type: "usage", usage: { ...part.usage, cost } };
+  if (total === part.usage && cost === null) return part;
+  return { type: "usage", usage: cost === null ? total : { ...total, cost } };
 }
 
 /** Puts the request's cost into an answer's wire `usage` object (every API's allows more fields), when known. */
@@ -262,25 +408,36 @@ export interface PartEncoder {
   start(): string;
   part(part: StreamPart): string;
   end(): string;
+  /** Another provider continues the answer from here (answer continuity); an API without it is not continued. */
+  annotate?(provider: string, continuation: Continuation): void;
 }
 
 /**
  * A translating provider's parts → `encoder`'s events; the opening events go first whatever comes. `finish.fail`
  * writes the API's own failure events; `finish.saved`, when given, runs (a stored response is saved) before the
- * end is sent.
+ * end is sent. `resumed` is the text of an answer another provider began, whose stream `encoder` continues.
  */
 export function partsEncoder(
   encoder: PartEncoder,
   log: LogRecorder,
   finish: { fail(error: GatewayError): string; saved?(): Promise<void> },
-): StreamEncoder<RelayItem> {
-  let started = false;
+  resumed?: { text: string },
+): ContinuingEncoder {
+  let started = resumed !== undefined;
   const start = () => (started ? "" : ((started = true), encoder.start()));
-  return {
+  // What a continuation needs: the first answer's text, and whether anything else (a tool call, a second answer)
+  // makes the answer one that cannot be carried on.
+  let text = resumed?.text ?? "";
+  let plain = true;
+  let finished = false;
+  const self: ContinuingEncoder = {
     chunk(item) {
       if (item.type === "native") return null;
       recordPart(item, log);
-      const out = start() + encoder.part(item.type === "usage" ? withCost(item, log) : item);
+      if (item.type === "text" && !item.choice) text += item.delta;
+      else if (item.type === "tool_call_start" || (item.type !== "usage" && item.type !== "model" && item.choice)) plain = false;
+      else if (item.type === "finish") finished = true;
+      const out = start() + encoder.part(item.type === "usage" ? withTotals(item, log) : item);
       return out || null;
     },
     end() {
@@ -288,5 +445,8 @@ export function partsEncoder(
       return finish.saved ? finish.saved().then(() => out) : out;
     },
     fail: (error) => start() + finish.fail(error),
+    annotate: (provider, continuation) => encoder.annotate?.(provider, continuation),
+    resume: () => (plain && encoder.annotate ? { text, complete: finished, encoder: self } : null),
   };
+  return self;
 }

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { badRequest } from "../errors.js";
+import { STREAM_RECOVERY, type StreamRecovery } from "../config/schema.js";
 
 export const SORTS = ["price", "latency", "throughput"] as const;
 export type SortName = (typeof SORTS)[number];
@@ -28,6 +29,8 @@ export interface RoutingPolicy {
   dataCollection: "allow" | "deny" | null;
   /** Models to try, in order, once every provider of the one before failed (OpenRouter's `models`). */
   fallbackModels: string[];
+  /** The request's `stream_recovery`: whether a stream cut after content is continued by another provider. */
+  streamRecovery: StreamRecovery | null;
   /** The choice as the client sent it, for the log (the string, or the object as JSON). */
   source: string | null;
 }
@@ -42,6 +45,7 @@ export const NO_POLICY: RoutingPolicy = Object.freeze({
   maxPrice: null,
   dataCollection: null,
   fallbackModels: [],
+  streamRecovery: null,
   source: null,
 }) as RoutingPolicy;
 
@@ -104,6 +108,7 @@ export function decodeProviderChoice(value: unknown, param = "provider"): Routin
     maxPrice: p.max_price ?? null,
     dataCollection: p.data_collection ?? null,
     fallbackModels: [],
+    streamRecovery: null,
     source: JSON.stringify(value),
   };
 }
@@ -130,18 +135,25 @@ export interface ChoiceSources {
   query?: string | null;
 }
 
+function decodeStreamRecovery(value: unknown): StreamRecovery | null {
+  if (value === undefined || value === null) return null;
+  if (STREAM_RECOVERY.includes(value as StreamRecovery)) return value as StreamRecovery;
+  throw badRequest("invalid_value", `Invalid value for 'stream_recovery': "continue" or "off".`, "stream_recovery");
+}
+
 /**
- * The routing policy of a JSON request, and its body without the gateway's fields (`provider`, `models`). The body
- * wins over the header, the header over the path, the path over the query. With `models` and no `model`, the first
- * of `models` is the model asked for.
+ * The routing policy of a JSON request, and its body without the gateway's fields (`provider`, `models`,
+ * `stream_recovery`). The body wins over the header, the header over the path, the path over the query. With
+ * `models` and no `model`, the first of `models` is the model asked for.
  */
 export function takeRoutingChoice(body: Record<string, unknown>, from: ChoiceSources): { body: Record<string, unknown>; policy: RoutingPolicy } {
-  const { provider, models, ...rest } = body;
+  const { provider, models, stream_recovery, ...rest } = body;
   let policy: RoutingPolicy;
   if (provider !== undefined && provider !== null) policy = decodeProviderChoice(provider);
   else if (from.header !== undefined) policy = fromHeader(from.header, PROVIDER_HEADER);
   else policy = decodeProviderChoice(from.path ?? from.query ?? undefined);
-  if (models === undefined || models === null) return { body: "provider" in body ? rest : body, policy };
+  if (stream_recovery !== undefined) policy = { ...policy, streamRecovery: decodeStreamRecovery(stream_recovery) };
+  if (models === undefined || models === null) return { body: "provider" in body || "stream_recovery" in body ? rest : body, policy };
   const list = modelList.safeParse(models);
   if (!list.success) throw badRequest("invalid_value", "Invalid value for 'models': a list of 1 to 16 model ids.", "models");
   const wanted = [...new Set(typeof rest.model === "string" && rest.model ? [rest.model, ...list.data] : list.data)];

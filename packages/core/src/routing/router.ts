@@ -14,6 +14,7 @@ import { NO_POLICY, type RoutingPolicy } from "./policy.js";
 import { rank, type Rankable, type RankBy } from "./strategy.js";
 import { strategyFor } from "./settings.js";
 import { priceFor } from "../spend/price.js";
+import type { Continuation } from "../canonical/continuation.js";
 
 export type Capability = "chat" | "images" | "embeddings" | "audio";
 
@@ -63,6 +64,8 @@ export interface RoutingDecision {
   fallback: string | null;
   /** The prompt's estimated size, when a context window was checked. */
   prompt_tokens?: number;
+  /** A stream that broke after content and was continued: by whom, and where each took over (answer continuity). */
+  continued?: Continuation;
 }
 
 export interface RoutePlan {

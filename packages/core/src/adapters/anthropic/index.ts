@@ -40,6 +40,8 @@ export function anthropicChat(config: ProviderConfig, client: UpstreamClient): C
   const h = headers(config);
   return {
     params: new Set(ANTHROPIC_PARAMS),
+    // A last assistant turn is Anthropic's prefill: the answer carries on from it.
+    prefill: true,
 
     async complete(req: CanonicalRequest, ctx: CallContext) {
       const raw = await client.json({

@@ -45,6 +45,8 @@ const usageOf = (r: { promptTokens: number; completionTokens: number }) => ({ in
 export function localChat(engine: LocalEngine): ChatCapability {
   return {
     params: new Set(LOCAL_PARAMS),
+    // node-llama-cpp completes a history's last model turn: an unfinished one is carried on (to-history.ts).
+    prefill: true,
 
     async countTokens(req: CanonicalRequest) {
       return engine.countTokens(toChatHistory(req));

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway, type TestGateway } from "../../test-support/gateway.js";
 import { DEFAULT_MODEL_FILE } from "./options.js";
+import { openaiChunkEvents, sendSse, startFakeServer } from "../../test-support/fake-server.js";
 
 const MODEL = process.env.INTERFERENCE_MODEL_PATH ?? fileURLToPath(new URL(`../../../../../models/${DEFAULT_MODEL_FILE}`, import.meta.url));
 const present = existsSync(MODEL);
@@ -115,6 +116,31 @@ describe.skipIf(!present)("local provider with the real model", { timeout: 60_00
     const [a, b] = await Promise.all([chat(busy.url, { max_tokens: 3 }), chat(busy.url, { max_tokens: 3 })]);
     expect([a.status, b.status]).toEqual([200, 200]);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("continues another provider's cut answer from its text (prefill), without starting it again", async () => {
+    const greedy = { max_tokens: 40, temperature: 0, messages: [{ role: "user", content: "Describe the sea in two sentences." }] };
+    const whole: string = ((await (await chat(gw.url, greedy)).json()) as any).choices[0].message.content;
+    // A provider that sends the first words of that very answer, then loses its connection.
+    const words = whole.match(/\S+\s*/g)!;
+    const sent = words.slice(0, 4).join("");
+    const cut = await startFakeServer((_req, res) => sendSse(res, openaiChunkEvents([sent], "smollm2"), { cutAfter: 2 }));
+    const both = await startTestGateway(
+      `providers:\n  - { id: cut, type: openai, base_url: "${cut.url}/v1", models: [smollm2] }\n  - { id: local, type: local, model_path: "${MODEL}", models: [smollm2] }\n`,
+    );
+    try {
+      await waitReady(both.url, "local");
+      const res = await chat(both.url, { ...greedy, stream: true, provider: "cut local", stream_recovery: "continue" });
+      const body = await res.text();
+      const { text } = streamedText(body);
+      expect(text.startsWith(sent)).toBe(true);
+      // Greedy decoding from the same prefix: the continuation is the rest of the same answer, not a new one.
+      expect(text).toBe(whole);
+      expect(body).toContain('"interference":{"providers":["cut","local"]');
+    } finally {
+      await both.close();
+      await cut.close();
+    }
   });
 
   it("refuses image inputs with a 400", async () => {

@@ -21,6 +21,18 @@ describe("toChatHistory", () => {
     ]);
   });
 
+  it("continues a prefilled answer: its unfinished model turn is the one completed", () => {
+    const messages = [
+      { role: "user" as const, content: [{ type: "text" as const, text: "Hi" }] },
+      { role: "assistant" as const, content: [{ type: "text" as const, text: "Once upon" }] },
+    ];
+    expect(toChatHistory({ system: [], messages, prefill: true })).toEqual([
+      { type: "user", text: "Hi" },
+      { type: "model", response: ["Once upon"] },
+    ]);
+    expect(toChatHistory({ system: [], messages }).at(-1)).toEqual({ type: "model", response: [] });
+  });
+
   it("refuses images and tool messages with a 400 naming messages", () => {
     expect(() => toChatHistory({ system: [], messages: [{ role: "user", content: [{ type: "image", url: "data:," }] }] })).toThrow(/text only/);
     expect(() => toChatHistory({ system: [], messages: [{ role: "tool", toolCallId: "c", content: "x" }] })).toThrow(/tool messages/);

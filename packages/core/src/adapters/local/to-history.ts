@@ -3,8 +3,11 @@ import type { ChatHistoryItem } from "node-llama-cpp";
 import { badRequest } from "../../errors.js";
 import type { CanonicalRequest } from "../../canonical/types.js";
 
-/** The history ends with an empty model turn: the one the model completes. */
-export function toChatHistory(req: Pick<CanonicalRequest, "system" | "messages">): ChatHistoryItem[] {
+/**
+ * The history ends with the model turn the model completes: an empty one, or, for a prefilled request, the
+ * unfinished answer itself, which node-llama-cpp's generateResponse then continues.
+ */
+export function toChatHistory(req: Pick<CanonicalRequest, "system" | "messages" | "prefill">): ChatHistoryItem[] {
   const history: ChatHistoryItem[] = req.system.map((text) => ({ type: "system", text }));
   req.messages.forEach((m, i) => {
     if (m.role === "user") {
@@ -20,6 +23,6 @@ export function toChatHistory(req: Pick<CanonicalRequest, "system" | "messages">
       history.push({ type: "model", response: [m.content.map((p) => (p.type === "text" ? p.text : "")).join("")] });
     } else throw badRequest("unsupported_message", "The local model does not take tool messages.", "messages");
   });
-  history.push({ type: "model", response: [] });
+  if (!(req.prefill && history.at(-1)?.type === "model")) history.push({ type: "model", response: [] });
   return history;
 }

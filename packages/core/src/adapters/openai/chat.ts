@@ -10,7 +10,7 @@ import type { ChatCompletion } from "../../openai/schema.js";
 import type { ProviderConfig } from "../../config/schema.js";
 import type { UpstreamClient } from "../../upstream/client.js";
 import type { CallContext, ChatCapability } from "../types.js";
-import { toOpenAIRequest } from "./to-request.js";
+import { toOpenAIRequest, type PrefillStyle } from "./to-request.js";
 import { resultFromChat } from "./from-response.js";
 import { ChatChunkDecoder, parseChunk } from "./from-stream.js";
 
@@ -25,16 +25,18 @@ export function authHeaders(config: ProviderConfig): Record<string, string> {
 export function openaiChat(config: ProviderConfig, client: UpstreamClient): ChatCapability {
   const url = `${config.base_url}/chat/completions`;
   const headers = authHeaders(config);
+  const prefill = config.options.prefill as PrefillStyle | undefined;
 
   return {
     // Chat Completions has a field for every canonical setting.
     params: new Set(CANONICAL_PARAMS),
+    prefill: prefill !== undefined,
 
     async complete(req, ctx: CallContext) {
       const body = await client.json<ChatCompletion>({
         url,
         headers,
-        body: JSON.stringify(toOpenAIRequest(req, ctx.upstreamModel, false)),
+        body: JSON.stringify(toOpenAIRequest(req, ctx.upstreamModel, false, prefill)),
         signal: ctx.signal,
         timeouts: ctx.timeouts,
       });
@@ -47,7 +49,7 @@ export function openaiChat(config: ProviderConfig, client: UpstreamClient): Chat
       const events = client.events({
         url,
         headers: { ...headers, accept: "text/event-stream" },
-        body: JSON.stringify(toOpenAIRequest(req, ctx.upstreamModel, true)),
+        body: JSON.stringify(toOpenAIRequest(req, ctx.upstreamModel, true, prefill)),
         signal: ctx.signal,
         timeouts: ctx.timeouts,
       });

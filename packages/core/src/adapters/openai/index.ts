@@ -1,6 +1,7 @@
 import type { AdapterFactory } from "../types.js";
 import { UpstreamClient } from "../../upstream/client.js";
 import { authHeaders, openaiChat } from "./chat.js";
+import { PREFILL_STYLES } from "./to-request.js";
 import { openaiImages } from "./images.js";
 import { openaiEmbeddings } from "./embeddings.js";
 import { openaiAudio } from "./audio.js";
@@ -11,6 +12,7 @@ import { nativeApi } from "../native.js";
  * marks a provider that serves OpenAI's Responses API itself (OpenAI does; most OpenAI-compatible servers do not):
  * /v1/responses requests then pass through to it untranslated. `completions_api: true` does the same for the
  * legacy /v1/completions (vLLM, llama.cpp, Ollama serve it). Other APIs reach it translated into chat.
+ * `prefill` says how the server continues an unfinished assistant message (to-request.ts), for answer continuity.
  */
 export const createOpenAIAdapter: AdapterFactory = Object.assign(
   (config: Parameters<AdapterFactory>[0], deps: Parameters<AdapterFactory>[1] = {}) => {
@@ -36,6 +38,8 @@ export const createOpenAIAdapter: AdapterFactory = Object.assign(
         const flag = config.options[option];
         if (flag !== undefined && typeof flag !== "boolean") throw new Error(`${option} must be true or false`);
       }
+      const prefill = config.options.prefill;
+      if (prefill !== undefined && !PREFILL_STYLES.includes(prefill as never)) throw new Error(`prefill must be one of ${PREFILL_STYLES.join(", ")}`);
       const size = config.options.embedding_batch_size;
       if (size !== undefined && !(Number.isInteger(size) && (size as number) >= 1)) throw new Error("embedding_batch_size must be a whole number from 1");
     },

@@ -111,3 +111,35 @@ describe("canonical → OpenAI chat request", () => {
     expect(viaMessages).toEqual(viaResponses);
   });
 });
+
+describe("prefill: how each kind of server is told to continue the last assistant message", () => {
+  const req: CanonicalRequest = {
+    system: [],
+    messages: [
+      { role: "user", content: [{ type: "text", text: "q" }] },
+      { role: "assistant", content: [{ type: "text", text: "Once upon" }] },
+    ],
+    tools: [],
+    stream: true,
+    prefill: true,
+  };
+
+  it("assistant (llama.cpp's server, Ollama): the trailing message as it is", () => {
+    const body = toOpenAIRequest(req, "m", true, "assistant");
+    expect((body.messages as unknown[]).at(-1)).toEqual({ role: "assistant", content: "Once upon" });
+    expect(body).not.toHaveProperty("continue_final_message");
+  });
+
+  it("prefix (DeepSeek): prefix: true on that message", () => {
+    expect((toOpenAIRequest(req, "m", true, "prefix").messages as unknown[]).at(-1)).toEqual({ role: "assistant", content: "Once upon", prefix: true });
+  });
+
+  it("continue_final_message (vLLM): its two flags", () => {
+    expect(toOpenAIRequest(req, "m", true, "continue_final_message")).toMatchObject({ continue_final_message: true, add_generation_prompt: false });
+  });
+
+  it("nothing of it on a request that is not a continuation", () => {
+    const body = toOpenAIRequest({ ...req, prefill: undefined }, "m", true, "prefix");
+    expect((body.messages as unknown[]).at(-1)).toEqual({ role: "assistant", content: "Once upon" });
+  });
+});

@@ -23,11 +23,21 @@ function toChatMessage(m: CanonicalMessage): ChatMessage {
   return { role: "assistant", content: text || (toolCalls.length ? null : ""), ...(toolCalls.length ? { tool_calls: toolCalls } : {}) };
 }
 
-export function toOpenAIRequest(req: CanonicalRequest, model: string, stream: boolean): Record<string, unknown> {
+/**
+ * How an OpenAI-compatible server is told to continue the last assistant message rather than answer it (none of
+ * this is in OpenAI's own API): `assistant`, a trailing assistant message is continued as it is (llama.cpp's
+ * server, Ollama); `prefix`, DeepSeek's `prefix: true` on that message; `continue_final_message`, vLLM's flags.
+ */
+export const PREFILL_STYLES = ["assistant", "prefix", "continue_final_message"] as const;
+export type PrefillStyle = (typeof PREFILL_STYLES)[number];
+
+export function toOpenAIRequest(req: CanonicalRequest, model: string, stream: boolean, prefill?: PrefillStyle): Record<string, unknown> {
   const messages: ChatMessage[] = [];
   if (req.system.length) messages.push({ role: "system", content: req.system.join("\n\n") });
   for (const m of req.messages) messages.push(toChatMessage(m));
   const body: Record<string, unknown> = { model, messages, stream };
+  if (req.prefill && prefill === "prefix") (messages.at(-1) as Record<string, unknown>).prefix = true;
+  if (req.prefill && prefill === "continue_final_message") Object.assign(body, { continue_final_message: true, add_generation_prompt: false });
   // Usage is always asked for, so every streamed request is logged with its tokens.
   if (stream) body.stream_options = { include_usage: true };
   const set = (key: string, value: unknown) => {

@@ -4,6 +4,7 @@
  * usage chunk when the client asked for it (`stream_options.include_usage`), and `[DONE]`.
  */
 import type { CanonicalUsage, StreamPart } from "../../canonical/types.js";
+import type { Continuation } from "../../canonical/continuation.js";
 import { thoughtSignatureExtra, type ChatCompletionChunk } from "../../openai/schema.js";
 import { encodeLogprobs, encodeUsage } from "./encode-result.js";
 
@@ -16,16 +17,29 @@ export interface ChatStreamOptions {
   model: string;
   provider: string;
   includeUsage: boolean;
+  /** Resuming a stream another provider began (answer continuity): the answers whose role chunk went out. */
+  opened?: number[];
 }
 
 export class ChatStreamEncoder {
   private model: string;
+  private provider: string;
   private usage: CanonicalUsage | null = null;
   /** Answers whose role chunk has gone out. */
-  private readonly opened = new Set<number>();
+  private readonly opened: Set<number>;
+  /** Set once another provider continues the answer: the finish and usage chunks carry it. */
+  private continuation: Continuation | null = null;
 
   constructor(private readonly options: ChatStreamOptions) {
     this.model = options.model;
+    this.provider = options.provider;
+    this.opened = new Set(options.opened);
+  }
+
+  /** From here on the chunks come from `provider`, continuing the answer as `continuation` says. */
+  annotate(provider: string, continuation: Continuation): void {
+    this.provider = provider;
+    this.continuation = continuation;
   }
 
   private chunk(choice: number, delta: Delta, finish: ChatCompletionChunk["choices"][number]["finish_reason"] = null, logprobs: unknown = null): string {
@@ -34,15 +48,16 @@ export class ChatStreamEncoder {
       this.opened.add(choice);
       if (delta.role === undefined) out += this.chunk(choice, { role: "assistant", content: "", refusal: null });
     }
-    const { id, created, provider } = this.options;
+    const { id, created } = this.options;
     const chunk: ChatCompletionChunk = {
       id,
       object: "chat.completion.chunk",
       created,
       model: this.model,
       choices: [{ index: choice, delta, finish_reason: finish, logprobs }],
-      provider,
+      provider: this.provider,
     };
+    if (finish && this.continuation) chunk.interference = this.continuation;
     return `${out}data: ${JSON.stringify(chunk)}\n\n`;
   }
 
@@ -81,7 +96,7 @@ export class ChatStreamEncoder {
   /** The usage chunk (when asked for), then [DONE]. */
   end(): string {
     if (!this.options.includeUsage || !this.usage) return "data: [DONE]\n\n";
-    const { id, created, provider } = this.options;
+    const { id, created } = this.options;
     const chunk: ChatCompletionChunk = {
       id,
       object: "chat.completion.chunk",
@@ -89,7 +104,8 @@ export class ChatStreamEncoder {
       model: this.model,
       choices: [],
       usage: encodeUsage(this.usage),
-      provider,
+      provider: this.provider,
+      ...(this.continuation ? { interference: this.continuation } : {}),
     };
     return `data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`;
   }

@@ -5,9 +5,18 @@
  * stop reason and usage, and message_stop; an `error` event when the provider fails mid-way.
  */
 import type { CanonicalUsage, FinishReason, StreamPart } from "../../canonical/types.js";
+import type { Continuation } from "../../canonical/continuation.js";
 import { encodeUsage, stopReasonOf } from "./encode-result.js";
 
-type BlockKind = "text" | "thinking" | "tool_use";
+export type BlockKind = "text" | "thinking" | "tool_use";
+
+/** Where a stream another provider began stands, for resuming it (answer continuity). */
+export interface MessagesResume {
+  /** The block still open, if any. */
+  block: { kind: BlockKind; index: number } | null;
+  /** The index the next block takes. */
+  nextIndex: number;
+}
 
 export class MessagesStreamEncoder {
   private block: { kind: BlockKind; index: number; tool?: number } | null = null;
@@ -18,12 +27,25 @@ export class MessagesStreamEncoder {
   private usage: CanonicalUsage | null = null;
   private finish: FinishReason = "stop";
   private model: string;
+  /** Set once another provider continues the answer: message_delta carries it. */
+  private continuation: Continuation | null = null;
 
   constructor(
     private readonly id: string,
     model: string,
+    resume?: MessagesResume,
   ) {
     this.model = model;
+    if (resume) {
+      this.block = resume.block && { ...resume.block };
+      this.nextIndex = resume.nextIndex;
+      this.pinged = true;
+    }
+  }
+
+  /** Another provider continues the answer (the events carry no provider; message_delta names them all). */
+  annotate(_provider: string, continuation: Continuation): void {
+    this.continuation = continuation;
   }
 
   private event(type: string, data: Record<string, unknown>): string {
@@ -104,7 +126,11 @@ export class MessagesStreamEncoder {
     const usage = this.usage ? encodeUsage(this.usage) : { input_tokens: 0, output_tokens: 0 };
     return (
       this.close() +
-      this.event("message_delta", { delta: { stop_reason: stopReasonOf(this.finish), stop_sequence: null }, usage }) +
+      this.event("message_delta", {
+        delta: { stop_reason: stopReasonOf(this.finish), stop_sequence: null },
+        usage,
+        ...(this.continuation ? { interference: this.continuation } : {}),
+      }) +
       this.event("message_stop", {})
     );
   }

@@ -4,6 +4,7 @@
  * events, `output_item.done`, and finally response.completed (or .incomplete / .failed).
  */
 import type { CanonicalUsage, FinishReason, StreamPart } from "../../canonical/types.js";
+import type { Continuation } from "../../canonical/continuation.js";
 import { callName, encodeUsage, itemId, settle, signatureBlob, type ToolNames } from "./encode-result.js";
 import type { FunctionCallOutput, MessageOutput, OutputItem, ReasoningOutput, ResponseObject } from "./schema.js";
 
@@ -11,6 +12,16 @@ type Open =
   | { kind: "message"; index: number; item: MessageOutput; text: string }
   | { kind: "reasoning"; index: number; item: ReasoningOutput; text: string }
   | { kind: "function_call"; index: number; item: FunctionCallOutput; toolIndex: number };
+
+/** Where a stream another provider began stands, for resuming it (answer continuity). */
+export interface ResponsesResume {
+  /** The next event's sequence_number. */
+  sequence: number;
+  /** The output items so far, as the client has them. */
+  output: OutputItem[];
+  /** The message item still open, by its output index, and its text so far. */
+  open: { index: number; text: string } | null;
+}
 
 export class ResponsesStreamEncoder {
   private sequence = 0;
@@ -26,8 +37,20 @@ export class ResponsesStreamEncoder {
   constructor(
     shell: ResponseObject,
     private readonly names?: ToolNames,
+    resume?: ResponsesResume,
   ) {
-    this.response = { ...shell, output: [] };
+    this.response = { ...shell, output: resume ? resume.output : [] };
+    if (resume) {
+      this.sequence = resume.sequence;
+      const item = resume.open && this.response.output[resume.open.index];
+      if (item?.type === "message") this.open = { kind: "message", index: resume.open!.index, item, text: resume.open!.text };
+    }
+  }
+
+  /** From here on `provider` writes the answer: the final response names it, and how the answer was continued. */
+  annotate(provider: string, continuation: Continuation): void {
+    this.response.provider = provider;
+    this.response.interference = continuation;
   }
 
   private event(type: string, data: Record<string, unknown>): string {
