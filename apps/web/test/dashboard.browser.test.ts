@@ -13,7 +13,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import axe from "axe-core";
 
 const axeSource = axe.source;
-import { startFakeServer, sendJson, openaiCompletion, type FakeServer } from "@interference/core/test-support";
+import { startFakeServer, sendJson, sendSse, openaiCompletion, openaiChunkEvents, type FakeServer } from "@interference/core/test-support";
 import { startServer, writeConfig, WEB_DIR, type RunningServer } from "./support/server";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -21,17 +21,24 @@ const ARTIFACTS = join(WEB_DIR, "../../test-artifacts");
 const present = existsSync(CHROMIUM);
 if (!present && process.env.CI === "true") throw new Error(`CI needs ${CHROMIUM}: scripts/setup.sh --test installs it`);
 
-let a: FakeServer, b: FakeServer, server: RunningServer, browser: Browser, page: Page;
+let a: FakeServer, b: FakeServer, cut: FakeServer, fin: FakeServer, server: RunningServer, browser: Browser, page: Page;
 
 beforeAll(async () => {
   if (!present) return;
   mkdirSync(ARTIFACTS, { recursive: true });
   a = await startFakeServer((_q, res) => sendJson(res, 200, openaiCompletion("from A")));
   b = await startFakeServer((_q, res) => sendJson(res, 200, openaiCompletion("from B")));
+  // A stream cut after "Hello wor", and a server that continues the answer it is given as prefill.
+  cut = await startFakeServer((_q, res) => sendSse(res, openaiChunkEvents(["Hello ", "wor"]), { cutAfter: 3 }));
+  fin = await startFakeServer((_q, res, body) =>
+    sendSse(res, openaiChunkEvents(body.messages.at(-1).content === "Hello wor" ? ["ld, ", "again."] : ["(no prefill)"])),
+  );
   const config = writeConfig(`providers:
   - { id: alpha, type: openai, base_url: "${a.url}/v1", api_key: sk-alpha-secret-1234, models: [m] }
   - { id: beta, type: openai, base_url: "${b.url}/v1", models: [m], prices: { m: { input: 3, output: 15 } } }
   - { id: gamma, type: openai, base_url: "http://127.0.0.1:9/v1", models: [g], retries: { max: 0 }, circuit_breaker: { failure_threshold: 1, cooldown_ms: 60000 } }
+  - { id: cut, type: openai, base_url: "${cut.url}/v1", models: [c] }
+  - { id: fin, type: openai, base_url: "${fin.url}/v1", prefill: assistant, models: [c] }
 `);
   server = await startServer({
     config,
@@ -61,6 +68,8 @@ afterAll(async () => {
   await server?.stop();
   await a?.close();
   await b?.close();
+  await cut?.close();
+  await fin?.close();
   if (present) console.log(`[dashboard] screenshots in ${ARTIFACTS}`);
 });
 
@@ -208,12 +217,12 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   await page.waitForFunction(() => document.querySelector("tr[data-provider]")?.getAttribute("data-provider") === "beta");
   await page.reload();
   await page.waitForSelector("tr[data-provider]");
-  expect(await order()).toEqual(["beta", "alpha", "gamma"]);
+  expect(await order()).toEqual(["beta", "alpha", "gamma", "cut", "fin"]);
   const listed = async () => ((await (await fetch(`${server.url}/v1/providers`)).json()) as any[]).map((p) => p.id);
-  expect(await listed()).toEqual(["beta", "alpha", "gamma"]);
+  expect(await listed()).toEqual(["beta", "alpha", "gamma", "cut", "fin"]);
   await page.click("text=Config file order");
   await page.waitForFunction(() => document.querySelector("tr[data-provider]")?.getAttribute("data-provider") === "alpha");
-  expect(await listed()).toEqual(["alpha", "beta", "gamma"]);
+  expect(await listed()).toEqual(["alpha", "beta", "gamma", "cut", "fin"]);
 
   // Routing: a strategy for model m and a fallback, saved, used by the next request, kept over a reload.
   const routing = 'form[aria-label="routing settings"]';
@@ -612,4 +621,50 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   await page.waitForURL(/\/login\?error=expired/);
   expect(await page.textContent("body")).toContain("Your session has ended");
   expect(await page.title()).toBe("Sign in · Interference");
+});
+
+it.skipIf(!present)("a key set to continue broken streams: the answer survives its provider, and the log detail shows the seam", async () => {
+  await page.goto(`${server.url}/login`);
+  await page.fill("#password", "correct horse battery");
+  await page.click("button[type=submit]");
+  await page.waitForSelector('nav[aria-label="dashboard"]');
+  await page.goto(`${server.url}/keys`);
+  await page.fill('form[aria-label="new key"] input[name=name]', "streams");
+  await page.selectOption('form[aria-label="new key"] select[name=streamRecovery]', "continue");
+  await page.click('form[aria-label="new key"] button[type=submit]');
+  const secret = (await page.textContent("[data-secret]"))!.trim();
+  await page.waitForSelector('tr[data-key="streams"] [data-stream-recovery]');
+  expect(await page.textContent('tr[data-key="streams"] [data-stream-recovery]')).toBe("broken streams: continued");
+  await page.reload();
+  await page.click('tr[data-key="streams"] >> text=Edit');
+  expect(await page.inputValue('form[aria-label="key settings"] select[name=streamRecovery]')).toBe("continue");
+  await page.click('form[aria-label="key settings"] >> text=Cancel');
+
+  // No stream_recovery in the request: the key's default continues the answer on fin.
+  const res = await fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${secret}` },
+    body: JSON.stringify({ model: "c", stream: true, messages: [{ role: "user", content: "hi" }] }),
+  });
+  const text = (await res.text())
+    .split("\n\n")
+    .filter((e) => e.startsWith("data: {"))
+    .map((e) => JSON.parse(e.slice(6)).choices[0]?.delta?.content ?? "")
+    .join("");
+  expect(text).toBe("Hello world, again.");
+
+  await page.goto(`${server.url}/logs?provider=cut`);
+  let row = null;
+  for (let i = 0; i < 20 && !row; i++) {
+    await page.click('form[aria-label="filters"] button[type=submit]');
+    await page.waitForTimeout(300);
+    row = (await page.$$("tr[data-log]")).at(0) ?? null;
+  }
+  await row!.click();
+  await page.waitForSelector("[data-continued]");
+  expect(await page.textContent("[data-continued]")).toContain("cut wrote characters 0–9, then fin from character 9");
+  const detail = (await page.textContent('[aria-label="request detail"]'))!;
+  expect(detail).toContain("continued by fin at character 9");
+  expect(detail).toContain("fin: served");
+  await shot("logs-continued");
 });

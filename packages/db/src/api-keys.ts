@@ -9,7 +9,7 @@
  * never seen gets a 503. `health()` says whether that is happening, for /readyz.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { GatewayError, type BudgetRule } from "@interference/core";
+import { GatewayError, STREAM_RECOVERY, type BudgetRule, type StreamRecovery } from "@interference/core";
 import { Prisma, type ApiKey, type PrismaClient, type Team } from "./generated/prisma/client.js";
 import type { ApiKeyRecord, ApiKeyStore } from "./store.js";
 
@@ -42,6 +42,7 @@ function toRecord(row: ApiKey & { team: Team | null }): ApiKeyRecord {
     expiresAt: row.expiresAt,
     // A grace period that has run out is no grace period.
     previousSecretValidUntil: row.previousHashValidUntil && row.previousHashValidUntil.getTime() > Date.now() ? row.previousHashValidUntil : null,
+    streamRecovery: STREAM_RECOVERY.includes(row.streamRecovery as StreamRecovery) ? (row.streamRecovery as StreamRecovery) : null,
   };
 }
 
@@ -165,6 +166,7 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
             rateLimitTpm: input.rateLimitTpm ?? null,
             budgets: input.budgets ?? [],
             teamId: input.teamId ?? null,
+            streamRecovery: input.streamRecovery ?? null,
           },
           ...WITH_TEAM,
         })

@@ -32,6 +32,7 @@ export function createAuthenticator(keys: ApiKeyStore, opts: { require?: boolean
       limits,
       team: team ? { id: team.id, name: team.name } : null,
       budgets: budgets.length ? budgets : null,
+      streamRecovery: record.streamRecovery,
     };
   };
 }

@@ -105,6 +105,7 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
       "20261203000004_key_expiry_rotation",
       "20261203000005_request_bodies",
       "20261206000000_routing_decision",
+      "20261206100000_key_stream_recovery",
     ]);
     expect(await migrate(store.prisma, MIGRATIONS_DIR)).toEqual([]);
     expect(await store.ping()).toBe(true);
@@ -161,7 +162,15 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
 
     expect(await store.apiKeys.countAll()).toBe(1);
     const ctx = await auth({ authorization: `Bearer ${secret}` });
-    expect(ctx).toEqual({ keyId: record.id, allowedProviders: ["a"], allowedModels: null, limits: { rpm: 10, tpm: null }, team: null, budgets: null });
+    expect(ctx).toEqual({
+      keyId: record.id,
+      allowedProviders: ["a"],
+      allowedModels: null,
+      limits: { rpm: 10, tpm: null },
+      team: null,
+      budgets: null,
+      streamRecovery: null,
+    });
     await expect(auth({})).rejects.toMatchObject({ status: 401, code: "missing_api_key" });
     await expect(auth({ authorization: "Bearer ik_wrong" })).rejects.toBeInstanceOf(GatewayError);
 
@@ -214,9 +223,17 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
 
     // Name, scopes and limits edited after creation; the next request sees them.
     const other = await store.apiKeys.create({ name: "editable", allowedModels: ["m"], rateLimitRpm: 5 });
-    await store.apiKeys.update(other.record.id, { name: "renamed", allowedModels: null, allowedProviders: ["a", "b"], rateLimitRpm: null, rateLimitTpm: 1000 });
+    expect((await auth({ authorization: `Bearer ${other.secret}` })).streamRecovery).toBeNull();
+    await store.apiKeys.update(other.record.id, {
+      name: "renamed",
+      allowedModels: null,
+      allowedProviders: ["a", "b"],
+      rateLimitRpm: null,
+      rateLimitTpm: 1000,
+      streamRecovery: "continue",
+    });
     const ctx = await auth({ authorization: `Bearer ${other.secret}` });
-    expect(ctx).toMatchObject({ allowedModels: null, allowedProviders: ["a", "b"], limits: { rpm: null, tpm: 1000 } });
+    expect(ctx).toMatchObject({ allowedModels: null, allowedProviders: ["a", "b"], limits: { rpm: null, tpm: 1000 }, streamRecovery: "continue" });
     expect((await store.apiKeys.list()).find((k) => k.id === other.record.id)!.name).toBe("renamed");
   });
 

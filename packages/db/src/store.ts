@@ -4,7 +4,16 @@
  */
 import type { RoutingStore } from "./routing.js";
 import type { ResponseStore } from "@interference/core";
-import type { BudgetRule, ProviderConfig, RequestBodies, RequestBodySink, RequestLogEntry, RequestLogSink, SpendScope } from "@interference/core";
+import type {
+  BudgetRule,
+  ProviderConfig,
+  RequestBodies,
+  RequestBodySink,
+  RequestLogEntry,
+  RequestLogSink,
+  SpendScope,
+  StreamRecovery,
+} from "@interference/core";
 
 /** A provider as stored: the config file seeds it; dashboard edits win until the file changes that provider. */
 export interface ProviderRecord {
@@ -54,6 +63,8 @@ export interface ApiKeyRecord {
   expiresAt: Date | null;
   /** Until when the secret before the last rotation still works (null: no rotation pending). */
   previousSecretValidUntil: Date | null;
+  /** The default for its requests that do not set `stream_recovery` (null: each provider's config decides). */
+  streamRecovery: StreamRecovery | null;
 }
 
 /**
@@ -71,6 +82,8 @@ export interface ApiKeyChanges {
   teamId?: string | null;
   /** null: never expires. */
   expiresAt?: Date | null;
+  /** null: each provider's config decides. */
+  streamRecovery?: StreamRecovery | null;
 }
 
 /** Requests, tokens and spend of one key (or team) over a period, as logged. */

@@ -27,6 +27,7 @@ import {
   routingConfig,
   routingConfigSchema,
   routingSettings,
+  STREAM_RECOVERY,
 } from "@interference/core";
 import { toPublicProvider, type LogStore } from "@interference/db";
 import type { Runtime } from "@/lib/runtime";
@@ -151,6 +152,8 @@ const keySettings = z.object({
   teamId: z.string().nullish(),
   /** An instant; null: never expires. */
   expiresAt: z.iso.datetime({ offset: true }).nullish(),
+  /** The key's default for streams that break after content; null: each provider's config decides. */
+  streamRecovery: z.enum(STREAM_RECOVERY).nullish(),
 });
 
 export const appRouter = t.router({
@@ -384,6 +387,7 @@ export const appRouter = t.router({
           budgets: input.budgets ?? [],
           teamId: input.teamId ?? null,
           expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+          streamRecovery: input.streamRecovery ?? null,
         }),
       );
       ctx.runtime.keysChanged();

@@ -18,8 +18,10 @@ interface Fields {
   budgets: BudgetRow[];
   /** datetime-local text; empty: never expires. */
   expires: string;
+  /** "continue", "off", or "": each provider's config decides. */
+  streamRecovery: string;
 }
-const EMPTY: Fields = { name: "", allowedProviders: "", allowedModels: "", rpm: "", tpm: "", teamId: "", budgets: [], expires: "" };
+const EMPTY: Fields = { name: "", allowedProviders: "", allowedModels: "", rpm: "", tpm: "", teamId: "", budgets: [], expires: "", streamRecovery: "" };
 
 /** A Date as a datetime-local value in the browser's own time zone. */
 function localInput(d: Date | string | null): string {
@@ -38,6 +40,7 @@ const fieldsOf = (k: Key): Fields => ({
   teamId: k.team?.id ?? "",
   budgets: toRows(k.budgets),
   expires: localInput(k.expiresAt),
+  streamRecovery: k.streamRecovery ?? "",
 });
 
 /** The fields as the API takes them (the same for a new key and an edit). */
@@ -50,6 +53,7 @@ const settingsOf = (f: Fields) => ({
   teamId: f.teamId || null,
   budgets: toRules(f.budgets),
   expiresAt: f.expires ? new Date(f.expires).toISOString() : null,
+  streamRecovery: f.streamRecovery === "continue" || f.streamRecovery === "off" ? (f.streamRecovery as "continue" | "off") : null,
 });
 
 /** Grace periods offered when rotating: how long the old secret keeps working. */
@@ -84,6 +88,14 @@ function KeyFields({ fields, teams, onChange }: { fields: Fields; teams: Team[];
       {text("tpm", "Tokens/min", "number")}
       {text("expires", "Expires (your time; empty: never)", "datetime-local")}
       <TeamSelect teams={teams} value={fields.teamId} onChange={(teamId) => onChange({ ...fields, teamId })} />
+      <label title="What a streamed answer does when its provider breaks after it began; a request's own stream_recovery field wins">
+        Broken streams
+        <select name="streamRecovery" value={fields.streamRecovery} onChange={(e) => onChange({ ...fields, streamRecovery: e.target.value })}>
+          <option value="">as each provider is set</option>
+          <option value="continue">continue on the next provider</option>
+          <option value="off">end with an error</option>
+        </select>
+      </label>
       <BudgetsEditor rows={fields.budgets} onChange={(budgets) => onChange({ ...fields, budgets })} />
     </>
   );
@@ -284,6 +296,11 @@ export default function KeysView() {
                 <td>
                   {k.rateLimitRpm ? `${k.rateLimitRpm} req/min` : "–"}
                   {k.rateLimitTpm ? ` · ${k.rateLimitTpm} tok/min` : ""}
+                  {k.streamRecovery && (
+                    <div className="muted" data-stream-recovery>
+                      broken streams: {k.streamRecovery === "continue" ? "continued" : "end with an error"}
+                    </div>
+                  )}
                 </td>
                 <td data-usage>
                   <a href={`/logs?apiKeyId=${encodeURIComponent(k.id)}`} title="This key's requests in the log">

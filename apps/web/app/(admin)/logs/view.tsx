@@ -265,6 +265,16 @@ export default function LogsView() {
               {detail.routing.policy && ` · policy ${detail.routing.policy}`}
             </p>
           )}
+          {detail.routing?.continued && (
+            <p data-continued>
+              Answer continued: {detail.routing.continued.providers[0]} wrote characters 0–{detail.routing.continued.seams[0]}
+              {detail.routing.continued.providers
+                .slice(1)
+                .map((p, i) => `, then ${p} from character ${detail.routing!.continued!.seams[i]}`)
+                .join("")}{" "}
+              (usage and cost add every part).
+            </p>
+          )}
           {detail.error && <p className="bad">Error: {detail.error}</p>}
           <p className="muted">
             Tokens: {detail.promptTokens ?? "–"} in, {detail.completionTokens ?? "–"} out · cost {usd(detail.cost, detail.costEstimated)}
