@@ -483,10 +483,12 @@ const HEADER_REASON_CHARS = 160;
 
 /**
  * `x-interference-attempts`: every provider the router considered, as JSON (id, outcome, status, latency, and why
- * it was chosen or skipped). Non-ASCII is escaped, so the value is always a valid header.
+ * it was chosen or skipped). Non-ASCII is escaped, so the value is always a valid header. When the configured
+ * fallback (`routing.fallback`) served, `x-interference-fallback` names it.
  */
 export function attemptsHeader(attempts: readonly Attempt[]): Record<string, string> {
   if (!attempts.length) return {};
+  const fallback = attempts.find((a) => a.fallback && a.outcome === "served");
   const rows = attempts.map((a) => {
     const why = a.outcome === "skipped" ? a.reason : a.chosen;
     return {
@@ -496,6 +498,7 @@ export function attemptsHeader(attempts: readonly Attempt[]): Record<string, str
       ...(a.latency_ms !== undefined ? { latency_ms: a.latency_ms } : {}),
       ...(why ? { why: why.length > HEADER_REASON_CHARS ? `${why.slice(0, HEADER_REASON_CHARS)}…` : why } : {}),
       ...(a.outcome === "failed" && a.reason ? { error: a.reason.slice(0, HEADER_REASON_CHARS) } : {}),
+      ...(a.fallback ? { fallback: true } : {}),
     };
   });
   const text = JSON.stringify(rows);
@@ -504,6 +507,7 @@ export function attemptsHeader(attempts: readonly Attempt[]): Record<string, str
     "x-interference-attempts": NOT_HEADER_SAFE.test(text)
       ? text.replace(NOT_HEADER_SAFE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
       : text,
+    ...(fallback ? { "x-interference-fallback": fallback.provider } : {}),
   };
 }
 

@@ -154,4 +154,33 @@ describe("routing policy through the SDKs", () => {
     expect(row!.error.length).toBe(160);
     expect(attemptsHeader([])).toEqual({});
   });
+
+  it("ends every chain with routing.fallback when all else fails, marked as the fallback in the answer and the log", async () => {
+    const own: RequestLogEntry[] = [];
+    const fb = await startTestGateway(
+      `routing:
+  fallback: spare
+providers:
+  - { id: down, type: openai, base_url: "${broken.url}/v1", models: [m], retries: { max: 0 } }
+  - { id: spare, type: openai, base_url: "${cheap.url}/v1", models: [house] }
+`,
+      { logSink: { write: (e) => void own.push(e) } },
+    );
+    try {
+      const client = new OpenAI({ baseURL: `${fb.url}/v1`, apiKey: "x", maxRetries: 0 });
+      const { data, response } = await client.chat.completions.create({ model: "m", messages }).withResponse();
+      expect(data.choices[0]!.message.content).toMatch(/^CHEAP heard/);
+      expect(data.model).toBe("house");
+      expect(response.headers.get("x-interference-fallback")).toBe("spare");
+      expect(attemptsOf(response.headers).at(-1)).toMatchObject({ provider: "spare", outcome: "served", fallback: true });
+      // A request the first provider serves carries no fallback mark.
+      const direct = await client.chat.completions.create({ model: "house", messages }).withResponse();
+      expect(direct.response.headers.get("x-interference-fallback")).toBeNull();
+      await expect.poll(() => own.length).toBe(2);
+      expect(own[0]!.attempts.at(-1)).toMatchObject({ provider: "spare", fallback: true });
+      expect(own[0]!.routing?.fallback).toBe("spare");
+    } finally {
+      await fb.close();
+    }
+  });
 });

@@ -33,6 +33,8 @@ export interface Attempt {
   started_at_ms?: number;
   /** Why the router put this provider where it did ("latency: 21 ms, 1st of 3"). */
   chosen?: string;
+  /** The configured fallback (`routing.fallback`), tried once every other candidate failed. */
+  fallback?: boolean;
 }
 
 export interface Candidate {
@@ -498,7 +500,14 @@ export async function runWithFailover<T>(
         const latency_ms = Math.round(performance.now() - started);
         health.recordSuccess();
         health.stats.served(latency_ms);
-        plan.attempts.push({ provider: config.id, outcome: "served", latency_ms, started_at_ms, ...(chosen ? { chosen } : {}) });
+        plan.attempts.push({
+          provider: config.id,
+          outcome: "served",
+          latency_ms,
+          started_at_ms,
+          ...(chosen ? { chosen } : {}),
+          ...(candidate.fallback ? { fallback: true } : {}),
+        });
         let released = false;
         const release = () => {
           if (released) return;
@@ -531,6 +540,7 @@ export async function runWithFailover<T>(
           latency_ms,
           started_at_ms,
           ...(chosen ? { chosen } : {}),
+          ...(candidate.fallback ? { fallback: true } : {}),
         });
         // The client left or the request's deadline passed: nothing is tried after this, and the provider is not
         // blamed for the time the whole request had.

@@ -242,6 +242,7 @@ export default function LogsView() {
                 {a.reason ? ` — ${a.reason}` : ""}
                 {a.latency_ms != null ? ` (${a.latency_ms} ms)` : ""}
                 {a.chosen ? <span className="muted"> · chosen: {a.chosen}</span> : null}
+                {a.fallback ? <strong data-fallback> · the configured fallback</strong> : null}
               </li>
             ))}
           </ol>
