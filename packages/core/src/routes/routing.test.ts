@@ -183,4 +183,47 @@ providers:
       await fb.close();
     }
   });
+
+  it("spaces retries as the provider asks (Retry-After), and fails over at once when it asks for longer than max_ms", async () => {
+    const times: number[] = [];
+    let calls = 0;
+    const busy = await startFakeServer((_req, res) => {
+      times.push(performance.now());
+      if (++calls <= 2) return sendJson(res, 503, { error: { message: "busy", type: "server_error" } }, { "retry-after": "0.25" });
+      return sendJson(res, 200, {
+        id: "c",
+        object: "chat.completion",
+        created: 1,
+        model: "m",
+        choices: [{ index: 0, message: { role: "assistant", content: "at last" }, finish_reason: "stop" }],
+      });
+    });
+    let slowAt = 0;
+    const slow = await startFakeServer((_req, res) => {
+      slowAt = performance.now();
+      sendJson(res, 429, { error: { message: "later", type: "rate_limit" } }, { "retry-after": "30" });
+    });
+    const rg = await startTestGateway(`providers:
+  - { id: slow, type: openai, base_url: "${slow.url}/v1", models: [m], retries: { max: 3, base_ms: 1, max_ms: 1000 } }
+  - { id: busy, type: openai, base_url: "${busy.url}/v1", models: [m], retries: { max: 2, base_ms: 1, max_ms: 1000 } }
+`);
+    try {
+      const { data, response } = await new OpenAI({ baseURL: `${rg.url}/v1`, apiKey: "x", maxRetries: 0 }).chat.completions
+        .create({ model: "m", messages })
+        .withResponse();
+      expect(data.choices[0]!.message.content).toBe("at last");
+      // slow asked for 30 s, more than its max_ms: tried once, then failed over without waiting.
+      expect(slow.requests.length).toBe(1);
+      expect(times[0]! - slowAt).toBeLessThan(5_000); // nowhere near the 30 s it asked for
+      // busy asked for 250 ms each time: its three tries are at least that far apart.
+      expect(times).toHaveLength(3);
+      expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(245);
+      expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(245);
+      expect(attemptsOf(response.headers).map((a) => `${a.provider}:${a.outcome}`)).toEqual(["slow:failed", "busy:failed", "busy:failed", "busy:served"]);
+      expect(attemptsOf(response.headers)[1]!.error).toMatch(/retrying in 250 ms/);
+    } finally {
+      await rg.close();
+      await Promise.all([busy.close(), slow.close()]);
+    }
+  });
 });
