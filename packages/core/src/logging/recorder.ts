@@ -7,6 +7,9 @@ import type { RequestLogEntry, RequestLogSink } from "./types.js";
 import { uuidv7 } from "./ids.js";
 import type { TokenMeter } from "../ratelimit/meter.js";
 
+/** Shared by every request whose answer had one provider (almost all): no array made per request. */
+const NONE_SEALED: never[] = [];
+
 /** Collects one request's log row as the request goes, and writes it exactly once. */
 export class LogRecorder {
   readonly entry: RequestLogEntry;
@@ -24,7 +27,7 @@ export class LogRecorder {
   price: ModelPrice | null = null;
   private usage: CanonicalUsage | null = null;
   /** Earlier providers' parts of a continued answer (seal): their usage and cost, closed. */
-  private sealed: Array<{ usage: CanonicalUsage; cost: number | null }> = [];
+  private sealed: Array<{ usage: CanonicalUsage; cost: number | null }> = NONE_SEALED;
   /** deliveredChars when the last part was sealed: the next part's estimate counts from there. */
   private sealedChars = 0;
   /** Images generated, for a route billed per image rather than per token. */
@@ -122,7 +125,7 @@ export class LogRecorder {
       usage = { inputTokens: Math.ceil(this.requestBytes / 4), outputTokens: Math.ceil((this.deliveredChars - this.sealedChars) / 4) };
       this.entry.costEstimated = true;
     }
-    this.sealed.push({ usage, cost: this.price ? costOf(usage, this.price) : null });
+    this.sealed = [...this.sealed, { usage, cost: this.price ? costOf(usage, this.price) : null }];
     this.sealedChars = this.deliveredChars;
     this.usage = null;
     this.price = null;

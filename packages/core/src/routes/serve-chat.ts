@@ -205,20 +205,41 @@ export async function streamWithFailover(
   const id = first.candidate.runtime.config.id;
   noteServed(log, first.candidate);
   log.markFirstToken();
-  let segment: Segment = {
+  const segment: Segment = {
     ...first.result,
     candidate: first.candidate,
     index: plan.candidates.indexOf(first.candidate),
     release: first.release,
     encoder: source.encoder(first.candidate),
   };
-  const writers = [id];
-  const seams: number[] = [];
+  const answer = new AnswerStream(plan, options, deadline, log, source, segment);
+  return { status: 200, headers: { ...SSE_HEADERS, "x-interference-provider": id }, body: answer.events() };
+}
+
+/**
+ * One streamed answer as the client gets it: its segments (one per provider that wrote part of it) in one stream.
+ * A class rather than closures in streamWithFailover: its methods are made once, not per request (bench/handler.mjs).
+ */
+class AnswerStream {
+  /** The providers that wrote the answer, in order, and where each after the first took over. */
+  private readonly writers: string[];
+  private readonly seams: number[] = [];
+
+  constructor(
+    private readonly plan: RoutePlan,
+    private readonly options: { signal: AbortSignal; timeouts: Timeouts },
+    private readonly deadline: Deadline,
+    private readonly log: LogRecorder,
+    private readonly source: StreamSource,
+    private segment: Segment,
+  ) {
+    this.writers = [segment.candidate.runtime.config.id];
+  }
 
   /** The provider broke after it started serving: the log's chain and its health say so. */
-  function broken(s: Segment, error: string): Attempt | undefined {
+  private broken(s: Segment, error: string): Attempt | undefined {
     const provider = s.candidate.runtime.config.id;
-    const attempt = plan.attempts.findLast((a) => a.provider === provider && a.outcome === "served");
+    const attempt = this.plan.attempts.findLast((a) => a.provider === provider && a.outcome === "served");
     if (attempt) Object.assign(attempt, { outcome: "failed", reason: `stream interrupted after content: ${error}` });
     s.candidate.runtime.health.recordFailure(`stream interrupted: ${error}`);
     return attempt;
@@ -229,8 +250,8 @@ export async function streamWithFailover(
    * from the text the client has, by prefill where the adapter takes it, else by instruction
    * (canonical/continuation.ts). Null when it is not asked for or cannot be done; the reason goes on the log.
    */
-  async function continued(s: Segment, attempt: Attempt | undefined): Promise<Segment | null> {
-    const recovery = source.recovery;
+  private async continued(s: Segment, attempt: Attempt | undefined): Promise<Segment | null> {
+    const recovery = this.source.recovery;
     if (!recovery || (recovery.mode ?? s.candidate.runtime.config.stream_recovery) !== "continue") return null;
     const note = (why: string) => {
       if (attempt) attempt.reason += `; not continued: ${why}`;
@@ -244,74 +265,82 @@ export async function streamWithFailover(
     const offset = characterCount(at.text);
     const from = s.candidate.runtime.config.id;
     const how = (c: Candidate) => (c.runtime.adapter.chat!.prefill ? "prefill" : "instruction");
-    const rest = plan.candidates
+    const rest = this.plan.candidates
       .slice(s.index + 1)
       .filter((c) => c.runtime.adapter.chat && c.runtime.config.id !== from)
       .map((c) => ({ planned: c, copy: { ...c, why: `continues ${from}'s answer at character ${offset} (${how(c)})` } }));
     if (!rest.length) return note("no other provider to continue it");
-    log.seal();
+    this.log.seal();
     let next;
     try {
-      next = await runWithFailover({ candidates: rest.map((r) => r.copy), attempts: plan.attempts }, options, (c, ctx) => {
+      next = await runWithFailover({ candidates: rest.map((r) => r.copy), attempts: this.plan.attempts }, this.options, (c, ctx) => {
         const chat = c.runtime.adapter.chat!;
         const req = continuationRequest(request, at.text, chat.prefill === true, chat.params);
-        return holdFirst(chat.stream(req, ctx)[Symbol.asyncIterator](), source.substantive);
+        return holdFirst(chat.stream(req, ctx)[Symbol.asyncIterator](), this.source.substantive);
       });
     } catch (err) {
-      if (deadline.expired || deadline.clientLeft) throw err;
+      if (this.deadline.expired || this.deadline.clientLeft) throw err;
       return note(`no provider could continue it (${(err as Error).message})`);
     }
     const planned = rest.find((r) => r.copy === next.candidate)!.planned;
     const provider = planned.runtime.config.id;
-    writers.push(provider);
-    seams.push(offset);
-    const continuation = { providers: [...writers], seams: [...seams] };
+    this.writers.push(provider);
+    this.seams.push(offset);
+    const continuation = { providers: [...this.writers], seams: [...this.seams] };
     at.encoder.annotate(provider, continuation);
-    log.price = priceFor(planned.runtime.config, planned.model);
-    log.continued(continuation);
+    this.log.price = priceFor(planned.runtime.config, planned.model);
+    this.log.continued(continuation);
     if (attempt) attempt.reason += `; continued by ${provider} at character ${offset}`;
-    return { ...next.result, candidate: planned, index: plan.candidates.indexOf(planned), release: next.release, encoder: at.encoder, seam: new Seam(at.text) };
+    return {
+      ...next.result,
+      candidate: planned,
+      index: this.plan.candidates.indexOf(planned),
+      release: next.release,
+      encoder: at.encoder,
+      seam: new Seam(at.text),
+    };
   }
 
-  const write = (s: Segment, item: RelayItem): string | null => {
+  private write(s: Segment, item: RelayItem): string | null {
     if (!s.seam) return s.encoder.chunk(item);
     const admitted = s.seam.admit(item as StreamPart);
     return admitted && s.encoder.chunk(admitted);
-  };
+  }
 
-  async function* events(): AsyncGenerator<string> {
+  async *events(): AsyncGenerator<string> {
+    const { deadline, log } = this;
     let status = 200;
     let error: string | null = null;
     try {
       for (;;) {
-        const s = segment;
+        const s = this.segment;
         try {
           for (const item of s.held) {
-            const text = write(s, item);
+            const text = this.write(s, item);
             if (text) yield text;
           }
           if (!s.done) {
             while (true) {
               const next = await s.iterator.next();
               if (next.done) break;
-              const text = write(s, next.value);
+              const text = this.write(s, next.value);
               if (text) yield text;
             }
           }
           break;
         } catch (err) {
           if (deadline.expired || deadline.clientLeft) throw err;
-          const next = await continued(s, broken(s, (err as Error)?.message ?? String(err)));
+          const next = await this.continued(s, this.broken(s, (err as Error)?.message ?? String(err)));
           if (!next) throw err;
           await s.iterator.return?.().catch(() => undefined);
           s.release();
-          segment = next;
+          this.segment = next;
         }
       }
       // An adapter may end quietly when its signal aborts (the local model stops generating): still a timeout.
       if (deadline.expired) throw new Error(deadlineMessage(deadline.signal)!);
       // Only a stored response's save waits: a plain string is yielded without a microtask turn.
-      const end = segment.encoder.end();
+      const end = this.segment.encoder.end();
       yield typeof end === "string" ? end : await end;
     } catch (err) {
       // Too late to fail over: the client has the text so far. End in-band, never mixing in another's.
@@ -321,26 +350,24 @@ export async function streamWithFailover(
         // The request's own time ran out, not the provider: its health is left alone.
         status = 504;
         error = deadlineMessage(deadline.signal)!;
-        yield segment.encoder.fail(deadlineExceeded(`${error}; the answer above is incomplete`));
+        yield this.segment.encoder.fail(deadlineExceeded(`${error}; the answer above is incomplete`));
         return;
       }
       status = aborted ? 499 : 502;
       if (!aborted) {
-        const provider = segment.candidate.runtime.config.id;
+        const provider = this.segment.candidate.runtime.config.id;
         const e =
           err instanceof GatewayError ? err : new GatewayError(502, "upstream_error", "stream_interrupted", `Provider ${provider} failed mid-stream: ${error}`);
-        yield segment.encoder.fail(e);
+        yield this.segment.encoder.fail(e);
       }
     } finally {
       if (deadline.clientLeft && status === 200) status = 499;
-      await segment.iterator.return?.().catch(() => undefined);
-      segment.release();
+      await this.segment.iterator.return?.().catch(() => undefined);
+      this.segment.release();
       deadline.clear();
       log.finish(status, status === 499 ? "client closed the stream" : error);
     }
   }
-
-  return { status: 200, headers: { ...SSE_HEADERS, "x-interference-provider": id }, body: events() };
 }
 
 /**
