@@ -124,7 +124,7 @@ describe("prefill: how each kind of server is told to continue the last assistan
     prefill: true,
   };
 
-  it("assistant (llama.cpp's server, Ollama): the trailing message as it is", () => {
+  it("assistant (llama.cpp's server): the trailing message as it is", () => {
     const body = toOpenAIRequest(req, "m", true, "assistant");
     expect((body.messages as unknown[]).at(-1)).toEqual({ role: "assistant", content: "Once upon" });
     expect(body).not.toHaveProperty("continue_final_message");

@@ -26,7 +26,7 @@ function toChatMessage(m: CanonicalMessage): ChatMessage {
 /**
  * How an OpenAI-compatible server is told to continue the last assistant message rather than answer it (none of
  * this is in OpenAI's own API): `assistant`, a trailing assistant message is continued as it is (llama.cpp's
- * server, Ollama); `prefix`, DeepSeek's `prefix: true` on that message; `continue_final_message`, vLLM's flags.
+ * server); `prefix`, DeepSeek's `prefix: true` on that message; `continue_final_message`, vLLM's flags.
  */
 export const PREFILL_STYLES = ["assistant", "prefix", "continue_final_message"] as const;
 export type PrefillStyle = (typeof PREFILL_STYLES)[number];
