@@ -228,7 +228,7 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   const routing = 'form[aria-label="routing settings"]';
   expect(await page.inputValue(`${routing} select[name=strategy]`)).toBe("priority");
   await page.selectOption(`${routing} select[name=strategy]`, "latency");
-  await page.fill(`${routing} textarea[name=per-model]`, "m = least-busy");
+  await page.fill(`${routing} textarea[name=per-model]`, "m = least-busy\ng = fallback beta");
   await page.selectOption(`${routing} select[name=fallback]`, "gamma");
   await page.click(`${routing} >> text=Save routing`);
   await page.waitForSelector(`${routing} >> text=Saved`);
@@ -242,7 +242,15 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   await page.reload();
   await page.waitForSelector('tr[data-provider="alpha"] [data-router]');
   expect(await page.inputValue(`${routing} select[name=strategy]`)).toBe("latency");
-  expect(await page.inputValue(`${routing} textarea[name=per-model]`)).toBe("m = least-busy");
+  expect(await page.inputValue(`${routing} textarea[name=per-model]`)).toBe("m = least-busy\ng = fallback beta");
+  // Model g's own fallback, over the global one: gamma (its only provider) is down, so beta answers, marked.
+  const fellBack = await fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "g", messages: [{ role: "user", content: "hi" }] }),
+  });
+  expect(fellBack.status).toBe(200);
+  expect(fellBack.headers.get("x-interference-fallback")).toBe("beta");
   expect(await page.inputValue(`${routing} select[name=fallback]`)).toBe("gamma");
   // What the router sees of each provider: beta served, so its time to first token is measured.
   expect(await page.textContent('tr[data-provider="beta"] [data-router]')).toMatch(/router: \d+ ms to first token · 0 in flight · weight 1/);
@@ -474,9 +482,10 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   expect(await page.textContent('[data-group="(no team)"] td:first-child')).toBe("(no team)");
   await page.selectOption("select[name=groupBy]", "provider");
   await page.waitForSelector('[data-group="beta"]');
-  // beta served the four requests that reached a provider (one routed by least-busy), each at 45 µ$: the top spender, first.
+  // beta served the five requests that reached a provider (one routed by least-busy, one as model g's fallback),
+  // each at 45 µ$: the top spender, first.
   expect(await page.textContent('table[aria-label="top spenders"] tbody tr:first-child td:first-child')).toBe("beta");
-  expect(await page.textContent('[data-group="beta"] td:nth-child(2)')).toBe("$0.000180");
+  expect(await page.textContent('[data-group="beta"] td:nth-child(2)')).toBe("$0.000225");
   // Charts with a time axis: over the last hour, one point a minute, labelled as clock times.
   await page.selectOption("select[name=range]", "60");
   await page.waitForSelector("text=one point per minute");
@@ -530,9 +539,9 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   const requestsShown = async () => Number((await page.textContent('[data-stat="requests"] dd'))!.replace(/\D/g, ""));
   const before = await requestsShown();
   expect(before).toBeGreaterThan(3);
-  // beta served four priced requests at 45 µ$ (the curl snippet's too); alpha's have no price and gamma's failed.
+  // beta served five priced requests at 45 µ$ (the curl snippet's too); alpha's have no price and gamma's failed.
   // (The curl request's row may still be on its way to the database: the live page shows it within seconds.)
-  await page.waitForSelector('[data-stat="spend"] dd:text-is("$0.000180")', { timeout: 12_000 });
+  await page.waitForSelector('[data-stat="spend"] dd:text-is("$0.000225")', { timeout: 12_000 });
   expect(await page.textContent('[data-stat="error-rate"] dd')).toMatch(/^\d+\.\d%$/);
   expect(await page.textContent('[data-stat="latency"] dd')).toMatch(/^\d+ ms \/ \d+ ms$/);
   await page.waitForSelector('[data-chart="latency"] .recharts-line-dots circle');

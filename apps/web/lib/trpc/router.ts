@@ -27,6 +27,7 @@ import {
   routingConfig,
   routingConfigSchema,
   routingSettings,
+  fallbackIds,
   STREAM_RECOVERY,
 } from "@interference/core";
 import { toPublicProvider, type LogStore } from "@interference/db";
@@ -255,8 +256,8 @@ export const appRouter = t.router({
     get: admin.query(({ ctx }) => routingConfig(ctx.runtime.gateway.registry.routing)),
     save: admin.input(routingConfigSchema).mutation(async ({ ctx, input }) => {
       const { registry } = ctx.runtime.gateway;
-      if (input.fallback && !registry.get(input.fallback)) {
-        throw new TRPCError({ code: "BAD_REQUEST", message: `No provider has the id ${input.fallback}: the fallback must be one of them.` });
+      for (const id of fallbackIds(routingSettings(input))) {
+        if (!registry.get(id)) throw new TRPCError({ code: "BAD_REQUEST", message: `No provider has the id ${id}: a fallback must be one of them.` });
       }
       // Stored first, so the change other replicas hear of (the registry's event) is in the database when they reload.
       const saved = await ctx.runtime.store.routing.save(input);

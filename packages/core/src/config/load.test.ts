@@ -23,7 +23,7 @@ providers:
   - { id: a, type: openai, base_url: "http://127.0.0.1:1/v1", weight: 3, data_collection: deny, models: [{ id: gpt-4o-mini, context_window: 128000 }] }
   - { id: b, type: openai, base_url: "http://127.0.0.1:1/v1", models: [m] }
 `);
-    expect(config.routing).toEqual({ strategy: "latency", models: { "gpt-4o-mini": "weighted" }, fallback: "b" });
+    expect(config.routing).toEqual({ strategy: "latency", models: { "gpt-4o-mini": "weighted" }, fallback: "b", modelFallbacks: {} });
     expect(config.providers[0]).toMatchObject({
       weight: 3,
       data_collection: "deny",
@@ -47,6 +47,8 @@ providers:
     expect(() => parseConfig(`providers:\n  - { id: a, type: openai, base_url: "http://127.0.0.1:1/v1", retries: { mx: 2 } }`)).toThrow(
       /providers\[0\].retries: unknown key "mx" \(known: max, base_ms, max_ms\)/,
     );
-    expect(() => parseConfig(`routing: { fallback: nobody }\nproviders:\n${base}`)).toThrow(/routing.fallback: no provider has the id "nobody"/);
+    expect(() => parseConfig(`routing: { fallback: nobody }\nproviders:\n${base}`)).toThrow(/routing: fallback "nobody": no provider has this id/);
+    expect(() => parseConfig(`routing: { models: { m: { fallback: nobody } } }\nproviders:\n${base}`)).toThrow(/routing: fallback "nobody"/);
+    expect(() => parseConfig(`routing: { models: { m: {} } }\nproviders:\n${base}`)).toThrow(/give a strategy, a fallback or both/);
   });
 });

@@ -3,7 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { describeIssues } from "./issues.js";
 import { DEFAULT_BREAKER } from "../routing/breaker.js";
 import { DEFAULT_RETRIES, gatewayConfigSchema, PRESETS, providerConfigSchema, TYPE_OPTIONS, type ProviderConfig, type Timeouts } from "./schema.js";
-import { routingSettings, type RoutingSettings } from "../routing/settings.js";
+import { fallbackIds, routingSettings, type RoutingSettings } from "../routing/settings.js";
 
 export interface GatewayConfig {
   providers: ProviderConfig[];
@@ -117,8 +117,8 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, 
     seen.add(p.id);
   }
   const routing = routingSettings(top.data.routing);
-  if (routing.fallback && !seen.has(routing.fallback)) {
-    throw new ConfigError(`${source ?? "config"}: routing.fallback: no provider has the id "${routing.fallback}"`);
+  for (const id of fallbackIds(routing)) {
+    if (!seen.has(id)) throw new ConfigError(`${source ?? "config"}: routing: fallback "${id}": no provider has this id`);
   }
   return { providers, timeouts: top.data.timeouts ?? {}, routing, source };
 }

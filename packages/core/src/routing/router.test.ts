@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ProviderRegistry } from "./registry.js";
 import { planRoute, runWithFailover } from "./router.js";
+import { routingConfig, routingSettings } from "./settings.js";
 import { decodeProviderChoice, parseProviderField } from "./policy.js";
 import { normalizeProvider } from "../config/load.js";
 import { UpstreamError, GatewayError } from "../errors.js";
@@ -153,7 +154,7 @@ describe("planRoute with a routing policy", () => {
     ],
     { Loose: ["temperature"] },
   );
-  r.setRouting({ strategy: "priority", models: {}, fallback: null });
+  r.setRouting({ strategy: "priority", models: {}, fallback: null, modelFallbacks: {} });
   const ids = (plan: ReturnType<typeof planRoute>) => plan.candidates.map((c) => c.runtime.config.id);
   const plan = (policy: unknown, extra: Partial<Parameters<typeof planRoute>[1]> = {}) =>
     planRoute(r, { model: "m", policy: decodeProviderChoice(policy), ...extra }, "chat");
@@ -212,12 +213,28 @@ describe("planRoute with a routing policy", () => {
       { id: "A", models: ["m"] },
       { id: "Last", models: ["fallback-model"] },
     ]);
-    own.setRouting({ strategy: "priority", models: {}, fallback: "Last" });
+    own.setRouting({ strategy: "priority", models: {}, fallback: "Last", modelFallbacks: {} });
     const p = planRoute(own, { model: "m" }, "chat");
     expect(p.candidates.map((c) => `${c.runtime.config.id}/${c.model.id}`)).toEqual(["A/m", "Last/fallback-model"]);
     expect(p.candidates[1]!.fallback).toBe(true);
     expect(p.decision!.fallback).toBe("Last");
     expect(ids(planRoute(own, { model: "m", policy: decodeProviderChoice({ allow_fallbacks: false }) }, "chat"))).toEqual(["A"]);
+  });
+
+  it("a model's own fallback ends its chains, over the global one, and only its", () => {
+    const own = registry([
+      { id: "A", models: ["m", "n"] },
+      { id: "Spare", models: ["spare-model"] },
+      { id: "Last", models: ["fallback-model"] },
+    ]);
+    own.setRouting(routingSettings({ fallback: "Last", models: { m: { fallback: "Spare" }, n: { strategy: "latency" } } }));
+    expect(ids(planRoute(own, { model: "m" }, "chat"))).toEqual(["A", "Spare"]);
+    expect(ids(planRoute(own, { model: "n" }, "chat"))).toEqual(["A", "Last"]);
+    expect(routingConfig(own.routing)).toEqual({
+      strategy: "priority",
+      models: { m: { fallback: "Spare" }, n: { strategy: "latency" } },
+      fallback: "Last",
+    });
   });
 
   it("after a context-length refusal, skips candidates whose window is no larger", async () => {

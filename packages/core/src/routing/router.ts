@@ -12,7 +12,7 @@ import { classify, type FailureClass } from "./failure.js";
 import { defaultModelFor, UNSCOPED, type KeyScope } from "../auth/scope.js";
 import { NO_POLICY, type RoutingPolicy } from "./policy.js";
 import { rank, type Rankable, type RankBy } from "./strategy.js";
-import { strategyFor } from "./settings.js";
+import { fallbackFor, strategyFor } from "./settings.js";
 import { priceFor } from "../spend/price.js";
 import type { Continuation } from "../canonical/continuation.js";
 
@@ -170,7 +170,7 @@ export function planRoute(
     }
   }
   if (!plan.candidates.length) throw firstRefusal;
-  const fallback = registry.routing.fallback;
+  const fallback = fallbackFor(registry.routing, body.model);
   if (fallback && policy.allowFallbacks && (capability === "chat" || capability === "embeddings")) {
     const last = fallbackCandidate(registry.get(fallback), capability, scope, plan.candidates);
     if (last) {

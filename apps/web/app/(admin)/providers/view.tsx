@@ -350,7 +350,7 @@ type Strategy = (typeof STRATEGIES)[number];
 /** The routing settings: one strategy for every model, others per model id, and the chain's fallback. */
 function RoutingSettings({ providers, onError }: { providers: string[]; onError: (message: string | null) => void }) {
   const [strategy, setStrategy] = useState<Strategy>("priority");
-  /** "model = strategy", a line each. */
+  /** "model = strategy", "model = fallback id" or both ("model = latency, fallback local"), a line each. */
   const [perModel, setPerModel] = useState("");
   const [fallback, setFallback] = useState("");
   const [saved, setSaved] = useState(false);
@@ -358,22 +358,30 @@ function RoutingSettings({ providers, onError }: { providers: string[]; onError:
     setStrategy(r.strategy ?? "priority");
     setPerModel(
       Object.entries(r.models ?? {})
-        .map(([model, m]) => `${model} = ${m.strategy}`)
+        .map(([model, m]) => `${model} = ${[m.strategy, m.fallback && `fallback ${m.fallback}`].filter(Boolean).join(", ")}`)
         .join("\n"),
     );
     setFallback(r.fallback ?? "");
   }, []);
   useEffect(() => void trpc.routing.get.query().then(show, (e: Error) => onError(e.message)), [show, onError]);
   const save = () => {
-    const models: Record<string, { strategy: Strategy }> = {};
+    const models: Record<string, { strategy?: Strategy; fallback?: string }> = {};
     for (const [i, line] of perModel.split("\n").entries()) {
       if (!line.trim()) continue;
-      const [model, name] = line.split("=").map((x) => x.trim());
-      if (!model || !STRATEGIES.includes(name as Strategy)) {
-        onError(`Per-model strategies, line ${i + 1}: write it as "model = ${STRATEGIES.join(" | ")}"`);
+      const [model, settings = ""] = line.split("=").map((x) => x.trim());
+      const entry: { strategy?: Strategy; fallback?: string } = {};
+      let understood = true;
+      for (const part of settings.split(",").map((x) => x.trim())) {
+        const fallback = /^fallback\s+(\S+)$/.exec(part)?.[1];
+        if (fallback) entry.fallback = fallback;
+        else if (STRATEGIES.includes(part as Strategy)) entry.strategy = part as Strategy;
+        else understood = false;
+      }
+      if (!model || !understood) {
+        onError(`Per model, line ${i + 1}: write it as "model = ${STRATEGIES.join(" | ")}", "model = fallback <provider>", or both, separated by a comma`);
         return;
       }
-      models[model] = { strategy: name as Strategy };
+      models[model] = entry;
     }
     trpc.routing.save.mutate({ strategy, models, ...(fallback ? { fallback } : {}) }).then(
       (r) => (show(r), setSaved(true), onError(null)),
@@ -404,7 +412,7 @@ function RoutingSettings({ providers, onError }: { providers: string[]; onError:
         </label>
       </div>
       <label>
-        Per model (model = strategy, a line each)
+        Per model, a line each: a strategy, a fallback or both (m = latency, fallback local)
         <textarea name="per-model" rows={2} value={perModel} onChange={(e) => (setPerModel(e.target.value), setSaved(false))} />
       </label>
       <div className="row">
