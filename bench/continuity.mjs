@@ -45,7 +45,7 @@ const cut = provider((_body, res) => stream(res, PIECES.slice(0, CUT_AT), true))
 const whole = provider((_body, res) => stream(res, PIECES, false));
 const fin = provider((body, res) => {
   const sofar = body.messages.at(-1).content;
-  stream(res, [FULL.slice(sofar.length)], false);
+  void stream(res, [FULL.slice(sofar.length)], false);
 });
 const urls = { cut: await listen(cut), whole: await listen(whole), fin: await listen(fin) };
 
