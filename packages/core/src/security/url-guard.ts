@@ -23,13 +23,18 @@ for (const [net, bits] of [
   ["240.0.0.0", 4],
 ] as const)
   special.addSubnet(net, bits, "ipv4");
+// Besides loopback, unique-local, link-local and multicast: the IPv6 forms that embed an IPv4 address, which may be
+// an internal one: IPv4-compatible (::/96, deprecated; it holds :: and ::1), 6to4 (2002::/16) and NAT64 (the
+// well-known 64:ff9b::/96 and the local-use 64:ff9b:1::/48). IPv4-mapped addresses (::ffff:0:0/96) are checked
+// against the IPv4 ranges by BlockList itself.
 for (const [net, bits] of [
-  ["::", 128],
-  ["::1", 128],
+  ["::", 96],
   ["fc00::", 7],
   ["fe80::", 10],
   ["ff00::", 8],
   ["64:ff9b::", 96],
+  ["64:ff9b:1::", 48],
+  ["2002::", 16],
 ] as const)
   special.addSubnet(net, bits, "ipv6");
 
