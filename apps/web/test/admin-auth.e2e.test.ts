@@ -152,6 +152,22 @@ describe("sessions", () => {
     expect(await whoami(cookie)).toBe(401); // the cookie a thief kept is dead
   });
 
+  it("refuses an admin-API change from a foreign or opaque Origin with 403 (Origin: null included), and takes its own", async () => {
+    const cookie = await signIn(server.url, PASSWORD);
+    const create = (origin?: string) =>
+      fetch(`${server.url}/api/trpc/teams.create`, {
+        method: "POST",
+        headers: { cookie, "content-type": "application/json", "x-interference-csrf": "1", ...(origin !== undefined ? { origin } : {}) },
+        body: JSON.stringify({ name: `team-${origin ?? "none"}` }),
+      });
+    for (const origin of ["null", "https://evil.example", "not a url"]) {
+      const res = await create(origin);
+      expect(res.status, origin).toBe(403);
+      expect(((await res.json()) as any).error.message).toBe("Cross-site request refused.");
+    }
+    expect((await create(server.url)).status).toBe(200);
+  });
+
   it("sign out everywhere ends every session", async () => {
     const [a, b] = [await signIn(server.url, PASSWORD), await signIn(server.url, PASSWORD)];
     expect(await whoami(b)).toBe(200);

@@ -53,14 +53,24 @@ const t = initTRPC.context<AdminContext>().create({
   },
 });
 
+/** The host of an Origin header, or null when it is not a URL ("null", garbage). */
+function originHost(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
+}
+
 const admin = t.procedure.use(async ({ ctx, type, next }) => {
   if (!(await isValidSession(ctx.runtime.store, cookieFrom(ctx.headers.get("cookie"))))) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
   }
   if (type === "mutation") {
+    // An Origin that is not this host's (or no URL at all: a sandboxed page sends "null") is refused.
     const origin = ctx.headers.get("origin");
     const host = ctx.headers.get("x-forwarded-host") ?? ctx.headers.get("host");
-    if (ctx.headers.get(CSRF_HEADER) !== "1" || (origin && host && new URL(origin).host !== host)) {
+    if (ctx.headers.get(CSRF_HEADER) !== "1" || (origin !== null && host !== null && originHost(origin) !== host)) {
       throw new TRPCError({ code: "FORBIDDEN", message: "Cross-site request refused." });
     }
   }
