@@ -7,6 +7,9 @@ import type { RequestLogEntry, RequestLogSink } from "./types.js";
 import { uuidv7 } from "./ids.js";
 import type { TokenMeter } from "../ratelimit/meter.js";
 
+/** The most of an error's text a log row keeps. */
+export const MAX_ERROR_CHARS = 2_000;
+
 /** Shared by every request whose answer had one provider (almost all): no array made per request. */
 const NONE_SEALED: never[] = [];
 
@@ -183,7 +186,8 @@ export class LogRecorder {
     if (this.written) return;
     this.written = true;
     this.entry.status = status;
-    this.entry.error = error ?? null;
+    // Bounded: an error may quote what the client sent, and the dashboard's log page loads these rows.
+    this.entry.error = error && error.length > MAX_ERROR_CHARS ? `${error.slice(0, MAX_ERROR_CHARS)}… (${error.length} characters)` : (error ?? null);
     this.entry.latencyMs = this.elapsedMs();
     this.settleCost();
     this.meter?.settle(this.entry, this.deliveredChars);

@@ -193,6 +193,30 @@ describe("POST /v1/audio/transcriptions and /translations", () => {
       expect(((await res.json()) as any).error.param).toBe(param);
     }
   });
+
+  it("bounds a form's fields: too many refused before parsing, unknown ones named a few at a time, the log row capped", async () => {
+    const many: Record<string, string> = { model: "whisper-1" };
+    for (let i = 0; i < 20_000; i++) many[`field_${i}`] = "x";
+    const flood = await fetch(`${gw.url}/v1/audio/transcriptions`, { method: "POST", body: form(many) });
+    expect(flood.status).toBe(400);
+    const floodText = await flood.text();
+    expect(JSON.parse(floodText).error).toMatchObject({ code: "too_many_fields", param: "file" });
+    expect(floodText.length).toBeLessThan(500);
+    // Under the cap, 60 fields no provider takes: the answer names five and counts the rest.
+    rows.length = 0;
+    const unknown: Record<string, string> = { model: "whisper-1" };
+    for (let i = 0; i < 60; i++) unknown[`unknown_field_with_a_long_name_${i}`.repeat(4)] = "x";
+    const res = await fetch(`${gw.url}/v1/audio/transcriptions`, { method: "POST", body: form(unknown) });
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(text.length).toBeLessThan(3_000);
+    expect(text).toContain("and 55 more");
+    await settle();
+    const row = rows.at(-1)!;
+    expect(row.status).toBe(400);
+    expect(row.error!.length).toBeLessThanOrEqual(2_100);
+    expect(JSON.stringify(row.attempts).length).toBeLessThan(3_000);
+  });
 });
 
 /** A multipart body as a client builds it (with the WAV file unless told not to). */

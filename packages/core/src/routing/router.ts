@@ -134,6 +134,12 @@ function scoreText(by: RankBy, score: number | null | undefined): string {
  * the configured fallback provider. The API key's scope is applied here, to every candidate, so no attempt the
  * router makes (failover included) can reach a provider or a model the key may not use.
  */
+/** Names as a message lists them: the first few, then how many more (a request may send thousands of fields). */
+export function namesOf(names: readonly string[], shown = 5): string {
+  const listed = names.slice(0, shown).map((n) => (n.length > 64 ? `${n.slice(0, 64)}…` : n));
+  return names.length > shown ? `${listed.join(", ")} and ${names.length - shown} more` : listed.join(", ");
+}
+
 export function planRoute(
   registry: ProviderRegistry,
   body: RouteRequest,
@@ -266,7 +272,7 @@ function planModel(
     if (unsupported.length && (policy.requireParameters || !(body.drop_params || config.drop_params))) {
       unsupportedParam ??= nameOf(unsupported[0]!);
       skip(
-        `does not support parameter${unsupported.length > 1 ? "s" : ""} ${unsupported.map(nameOf).join(", ")}${policy.requireParameters ? " (require_parameters)" : ""}`,
+        `does not support parameter${unsupported.length > 1 ? "s" : ""} ${namesOf(unsupported.map(nameOf))}${policy.requireParameters ? " (require_parameters)" : ""}`,
       );
       continue;
     }
