@@ -26,6 +26,8 @@ export class LogRecorder {
   deliveredChars = 0;
   /** The request body's size, for estimating a cut stream's prompt. */
   requestBytes = 0;
+  /** The model id (as clients name it) of the candidate that served: whose model budgets count the request. */
+  servedModelId: string | null = null;
   /** The served model's price, once a provider serves (null: unknown, so no cost). */
   price: ModelPrice | null = null;
   private usage: CanonicalUsage | null = null;
@@ -191,7 +193,7 @@ export class LogRecorder {
     this.entry.latencyMs = this.elapsedMs();
     this.settleCost();
     this.meter?.settle(this.entry, this.deliveredChars);
-    this.budget?.settle(this.entry.cost);
+    this.budget?.settle(this.entry.cost, this.servedModelId ?? this.entry.model);
     this.sink?.write(this.entry);
   }
 }

@@ -23,10 +23,9 @@ export class TokenMeter {
     private readonly tpm: number,
   ) {}
 
-  /** Reserves the request's prompt (estimated from its text) and its completion budget; a 429 when none is left. */
-  async reserve(promptChars: number, maxCompletionTokens: number | null | undefined): Promise<void> {
-    const promptEstimate = estimateTokens(promptChars);
-    const tokens = promptEstimate + (maxCompletionTokens ?? DEFAULT_COMPLETION_RESERVE);
+  /** Reserves the request's prompt (estimated) and its completion tokens (every answer's); a 429 when none is left. */
+  async reserve(promptEstimate: number, completionTokens: number): Promise<void> {
+    const tokens = promptEstimate + completionTokens;
     this.window = await this.limiter.reserveTokens(this.key, tokens, this.tpm);
     this.promptEstimate = promptEstimate;
     this.reserved = tokens;

@@ -4,6 +4,7 @@
  * fail over across both kinds. JSON or SSE.
  */
 import type { RoutingPolicy } from "../routing/policy.js";
+import { estimatePromptTokens } from "../routing/context-window.js";
 import { UpstreamError } from "../errors.js";
 import type { CallContext } from "../adapters/types.js";
 import { chatRequestSchema, type ChatCompletion, type ChatCompletionChunk } from "../openai/schema.js";
@@ -55,7 +56,8 @@ export async function chatCompletions(
   noteRequest(log, rawBody);
   const body = validate(chatRequestSchema, rawBody);
   const { plan, canonical } = planMixed(deps.registry, rawBody, policy, auth, CHAT, () => decodeChatRequest(body));
-  await reserveUsage(log, plan, () => JSON.stringify(body.messages).length, body.max_completion_tokens ?? body.max_tokens);
+  // Everything billed as input (messages, tools, schemas, images), and every answer `n` asks for.
+  await reserveUsage(log, plan, () => estimatePromptTokens(rawBody), body.max_completion_tokens ?? body.max_tokens, body.n ?? 1);
   log.setPlan(plan);
   // The id and time of an answer the gateway encodes itself (a native provider's answer has its own).
   const stamp = () => ({ id: completionId(), created: nowSeconds() });

@@ -3,6 +3,7 @@
  * (`completions_api: true`), translated into the canonical model for every other provider.
  */
 import type { RoutingPolicy } from "../routing/policy.js";
+import { estimatePromptTokens } from "../routing/context-window.js";
 import { UpstreamError, badRequest } from "../errors.js";
 import type { CallContext } from "../adapters/types.js";
 import { completionsRequestSchema, DEFAULT_MAX_TOKENS, TRANSLATED_FIELDS, type TextCompletion } from "../apis/completions/schema.js";
@@ -58,7 +59,13 @@ export async function createCompletion(
     }
     return decodeCompletionsRequest(body, prompts[0]!);
   });
-  await reserveUsage(log, plan, () => JSON.stringify(body.prompt).length, body.max_tokens || DEFAULT_MAX_TOKENS);
+  await reserveUsage(
+    log,
+    plan,
+    () => estimatePromptTokens(rawBody),
+    body.max_tokens || DEFAULT_MAX_TOKENS,
+    Math.max(body.n ?? 1, typeof rawBody.best_of === "number" ? rawBody.best_of : 1),
+  );
   log.setPlan(plan);
   const id = completionId("cmpl");
   const created = nowSeconds();

@@ -124,7 +124,7 @@ export async function createEmbeddings(
   if (inputs.kind === "tokens") keepTokenTakers(plan);
   // What a key's TPM and budget reserve: the input tokens (counted when given as tokens, else four characters a token).
   const promptChars = inputs.kind === "text" ? inputs.values.reduce((n, t) => n + t.length, 0) : inputs.values.reduce((n, t) => n + t.length * 4, 0);
-  await reserveUsage(log, plan, () => promptChars, 0);
+  await reserveUsage(log, plan, () => estimateTokens(promptChars), 0);
 
   const deadline = requestDeadline(req, deps.timeouts);
   let served;

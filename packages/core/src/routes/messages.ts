@@ -4,6 +4,7 @@
  * the canonical model. One request may fail over across both kinds.
  */
 import type { RoutingPolicy } from "../routing/policy.js";
+import { estimatePromptTokens } from "../routing/context-window.js";
 import { GatewayError, UpstreamError } from "../errors.js";
 import type { CallContext } from "../adapters/types.js";
 import { decodeMessagesRequest } from "../apis/messages/decode-request.js";
@@ -70,7 +71,7 @@ export async function createMessage(
   const { plan: routePlan, canonical } = planMixed(deps.registry, rawBody, policy, auth, MESSAGES, (lenient) =>
     decodeMessagesRequest(body, { dropUnsupportedTools: lenient }),
   );
-  await reserveUsage(log, routePlan, () => JSON.stringify(body.messages).length + JSON.stringify(body.system ?? "").length, body.max_tokens);
+  await reserveUsage(log, routePlan, () => estimatePromptTokens(rawBody), body.max_tokens);
   log.setPlan(routePlan);
   const headers = forwardedHeaders(request);
   const id = messageId();

@@ -75,7 +75,7 @@ export async function createResponse(
     () => estimatePromptTokens(rawBody) + Math.ceil(JSON.stringify(history).length / 4),
   );
   const names = namespacedNames(body.tools);
-  await reserveUsage(log, plan, () => JSON.stringify(body.input).length + JSON.stringify(history).length, body.max_output_tokens);
+  await reserveUsage(log, plan, () => estimatePromptTokens(rawBody) + Math.ceil(JSON.stringify(history).length / 4), body.max_output_tokens);
   log.setPlan(plan);
   const newTurns = () => (canonical ? canonical.messages.slice(history.length) : decodeInput(body.input, "input", true).messages);
   // A native provider gets the stored conversation as input items: it never saw the turns other providers served.

@@ -18,7 +18,7 @@ import type { ProviderRegistry } from "../routing/registry.js";
 import type { CallContext } from "../adapters/types.js";
 import { canonicalFor } from "./native.js";
 import { costOf, priceFor, type ModelPrice } from "../spend/price.js";
-import { DEFAULT_COMPLETION_RESERVE, estimateTokens } from "../ratelimit/meter.js";
+import { DEFAULT_COMPLETION_RESERVE } from "../ratelimit/meter.js";
 
 export interface ServeDeps {
   registry: ProviderRegistry;
@@ -33,23 +33,30 @@ export const SSE_HEADERS = {
 };
 
 /**
- * Reserves what a request may use before any provider is called: its tokens for a TPM-limited key (estimated from
- * `promptChars`, read only when needed), and its worst-case cost for a key with a budget: the prompt estimate and
- * `maxTokens` (or the default reserve) at the dearest candidate's prices.
+ * Reserves what a request may use before any provider is called: its tokens for a TPM-limited key, and its
+ * worst-case cost for a key with a budget. `promptTokens` is everything the provider bills as input (read only when
+ * needed: the whole body's prompt fields, tools and schemas included, images at a typical image's tokens, see
+ * routing/context-window.ts); the output is `maxTokens` (or the default reserve) for each of `choices` answers.
+ * The cost is reckoned at the dearest candidate's prices.
  */
-export async function reserveUsage(log: LogRecorder, plan: RoutePlan, promptChars: () => number, maxTokens: number | null | undefined): Promise<void> {
-  // Measured once (it serializes the prompt), and only when a meter or a budget needs it.
-  let chars: number | undefined;
-  const prompt = () => (chars ??= promptChars());
-  if (log.meter) await log.meter.reserve(prompt(), maxTokens);
-  if (!log.budget) return;
-  const usage = { inputTokens: estimateTokens(prompt()), outputTokens: maxTokens ?? DEFAULT_COMPLETION_RESERVE };
-  await reserveBudget(log, plan, (price) => costOf(usage, price));
+export async function reserveUsage(
+  log: LogRecorder,
+  plan: RoutePlan,
+  promptTokens: () => number,
+  maxTokens: number | null | undefined,
+  choices = 1,
+): Promise<void> {
+  if (!log.meter && !log.budget) return;
+  const usage = { inputTokens: promptTokens(), outputTokens: (maxTokens ?? DEFAULT_COMPLETION_RESERVE) * Math.max(1, choices) };
+  if (log.meter) await log.meter.reserve(usage.inputTokens, usage.outputTokens);
+  if (log.budget) await reserveBudget(log, plan, (price) => costOf(usage, price));
 }
 
 /**
- * Reserves a budgeted request's worst case: the most `costAt` gives over the candidates. A budgeted request is
- * served only by candidates with a known price (an unpriced one could spend without bound); with none left, 403.
+ * Reserves a budgeted request's worst case: the most `costAt` gives over the candidates, in the budgets of every
+ * model a candidate would serve (the one asked for, a provider's default when none was, a fallback's): the request
+ * is counted in the served model's once it is known. A budgeted request is served only by candidates with a known
+ * price (an unpriced one could spend without bound); with none left, 403.
  */
 export async function reserveBudget(log: LogRecorder, plan: RoutePlan, costAt: (price: ModelPrice) => number): Promise<void> {
   if (!log.budget) return;
@@ -77,12 +84,13 @@ export async function reserveBudget(log: LogRecorder, plan: RoutePlan, costAt: (
     );
   }
   plan.candidates = priced;
-  await log.budget.reserve(worst, log.entry.model);
+  await log.budget.reserve(worst, [...new Set(priced.map((c) => c.model.id))]);
 }
 
 /** Who served, on the log row, and the price its cost is reckoned at. `model` is what the provider reported. */
 export function noteServed(log: LogRecorder, candidate: Candidate, model?: string): void {
   log.entry.provider = candidate.runtime.config.id;
+  log.servedModelId = candidate.model.id;
   log.entry.servedModel = model || candidate.model.upstream;
   log.price = priceFor(candidate.runtime.config, candidate.model, model);
 }

@@ -88,17 +88,17 @@ describe("MemoryBudgetLedger", () => {
     const teamOnOpus = budgets("eng", { month: 0.5 }, { owner: "team", ownerName: "Engineering", model: "opus" });
     const meter = (key: string) => new BudgetMeter(ledger, [...budgets(key, { total: 10 }), ...team, ...teamOnOpus]);
     // Two keys of the team: $0.1 each on other models never touch the opus budget.
-    await meter("a").reserve(0.1, "haiku");
-    await meter("b").reserve(0.1, "haiku");
+    await meter("a").reserve(0.1, ["haiku"]);
+    await meter("b").reserve(0.1, ["haiku"]);
     expect(await ledger.spent([...team, ...teamOnOpus])).toEqual([0.2, 0.3]);
     // On opus: $0.3 already logged, $0.2 more reaches its $0.5.
-    await meter("a").reserve(0.2, "opus");
+    await meter("a").reserve(0.2, ["opus"]);
     const err = (await meter("b")
-      .reserve(0.01, "opus")
+      .reserve(0.01, ["opus"])
       .catch((e: unknown) => e)) as GatewayError;
     expect(err.message).toMatch(/^Team Engineering's monthly budget of \$0.5 for model opus is spent \(\$0.500000 so far\)\. It resets at /);
     // Other models are still served, counted in the team's and the key's budgets.
-    await meter("b").reserve(0.1, "haiku");
+    await meter("b").reserve(0.1, ["haiku"]);
     expect(await ledger.spent([...team, ...budgets("a", { total: 10 }), ...budgets("b", { total: 10 })])).toEqual([0.5, 0.3, 0.2]);
     expect(asked.sort()).toEqual(["key:a:*", "key:b:*", "team:eng:*", "team:eng:opus"]);
   });

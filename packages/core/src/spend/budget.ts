@@ -218,8 +218,8 @@ export class MemoryBudgetLedger implements BudgetLedger {
 
 /** One request's budgets: reserved when it starts, settled on its logged cost when it ends. */
 export class BudgetMeter {
-  private reservation: Reservation | null = null;
-  private counted: Budget[] = [];
+  /** The reservation in the budgets of every model (the key's and team's), and one per model in that model's. */
+  private reservations: Array<{ model: string | null; reservation: Reservation; budgets: Budget[] }> = [];
 
   constructor(
     private readonly ledger: BudgetLedger,
@@ -229,20 +229,40 @@ export class BudgetMeter {
     private readonly onSettled?: (budgets: Budget[]) => Promise<void>,
   ) {}
 
-  /** Reserves `usd` in the budgets that count a request for `model`. */
-  async reserve(usd: number, model: string | null | undefined): Promise<void> {
-    this.counted = budgetsForModel(this.budgets, model);
-    if (this.counted.length) this.reservation = await this.ledger.reserve(this.counted, usd);
+  /**
+   * Reserves `usd` in the budgets that count a request served by any of `models` (the candidates' model ids): the
+   * budgets without a model, and each model's own. Refused by any, the request takes nothing from the others.
+   */
+  async reserve(usd: number, models: readonly (string | null | undefined)[]): Promise<void> {
+    const groups: Array<{ model: string | null; budgets: Budget[] }> = [{ model: null, budgets: this.budgets.filter((b) => !b.model) }];
+    for (const model of new Set(models)) {
+      const own = model ? this.budgets.filter((b) => b.model === model) : [];
+      if (own.length) groups.push({ model: model!, budgets: own });
+    }
+    try {
+      for (const g of groups) if (g.budgets.length) this.reservations.push({ ...g, reservation: await this.ledger.reserve(g.budgets, usd) });
+    } catch (err) {
+      this.settle(0, null);
+      throw err;
+    }
   }
 
-  /** The real cost replaces the reservation; a request that cost nothing (refused, failed) releases it. */
-  settle(cost: number | null): void {
-    const reservation = this.reservation;
-    if (!reservation) return;
-    this.reservation = null;
-    this.ledger
-      .settle(reservation, cost ?? 0)
-      .then(() => this.onSettled?.(this.counted))
+  /**
+   * The real cost replaces the reservations: in the budgets of every model and in those of `servedModel`; the other
+   * models' reservations are released. A request that cost nothing (refused, failed) releases them all.
+   */
+  settle(cost: number | null, servedModel: string | null | undefined): void {
+    const reservations = this.reservations;
+    if (!reservations.length) return;
+    this.reservations = [];
+    const counted: Budget[] = [];
+    const settled = reservations.map((r) => {
+      const counts = r.model === null || r.model === servedModel;
+      if (counts) counted.push(...r.budgets);
+      return this.ledger.settle(r.reservation, counts ? (cost ?? 0) : 0);
+    });
+    Promise.all(settled)
+      .then(() => this.onSettled?.(counted))
       .catch((err: Error) => console.warn(`[budget] settling: ${err.message}`));
   }
 }
