@@ -20,7 +20,7 @@ const MEDIA_CHARS = 4 * MEDIA_TOKENS;
 /** Keys whose string is a media reference in any API (image_url.url, input_image's image_url, Anthropic's source.url, file ids). */
 const MEDIA_KEYS = new Set(["url", "image_url", "file_id", "file_url", "file_data"]);
 
-const NOT_ASCII = /[^\x00-\x7f]/g;
+const NOT_ASCII = /[^\u0020-\u007e\t\n\r]/g;
 
 /**
  * A value's size in "characters" of four to a token, about its JSON's length: quotes and separators count, and a
