@@ -58,6 +58,20 @@ describe("request and response bodies", () => {
     expect(saved.truncated).toBe(true);
   });
 
+  it("stores the secrets people paste into prompts redacted: AWS keys, GitHub tokens, JWTs, PEM private keys", async () => {
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x" });
+    const pasted = [
+      "AKIA2E0A8F3B244C9986",
+      "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",
+      "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV",
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----",
+    ];
+    await client.chat.completions.create({ model: "m", messages: [{ role: "user", content: `why does this fail? ${pasted.join(" ")}` }] });
+    const saved = await bodiesOf(rows.at(-1)!.id);
+    expect(saved.request).toContain("why does this fail? [redacted] [redacted] [redacted] [redacted]");
+    for (const secret of pasted) expect(saved.request).not.toContain(secret.slice(0, 24));
+  });
+
   it("copies a stream as it passes and stores it when it ends, the provider's key redacted", async () => {
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x" });
     let text = "";
