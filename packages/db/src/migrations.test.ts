@@ -33,6 +33,7 @@ describe("20261203000002_teams", () => {
         "20261203000005_request_bodies",
         "20261206000000_routing_decision",
         "20261206100000_key_stream_recovery",
+        "20261206200000_session_generation",
       ]);
       const keys = await prisma.apiKey.findMany({ orderBy: { id: "asc" }, select: { id: true, budgets: true, teamId: true } });
       expect(keys).toEqual([

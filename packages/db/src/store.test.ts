@@ -106,6 +106,7 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
       "20261203000005_request_bodies",
       "20261206000000_routing_decision",
       "20261206100000_key_stream_recovery",
+      "20261206200000_session_generation",
     ]);
     expect(await migrate(store.prisma, MIGRATIONS_DIR)).toEqual([]);
     expect(await store.ping()).toBe(true);
@@ -449,21 +450,23 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     await expect(store.routing.save({ strategy: "fastest" } as never)).rejects.toThrow();
   });
 
-  it("keeps dashboard sessions server-side: stored hashed, revocable one by one or all at once", async () => {
-    const a = await store.sessions.create(60_000);
-    const b = await store.sessions.create(60_000);
-    expect(await store.sessions.isActive(a)).toBe(true);
+  it("keeps dashboard sessions server-side: stored hashed, revocable one by one or all at once, bound to a password", async () => {
+    const a = await store.sessions.create(60_000, "g1");
+    const b = await store.sessions.create(60_000, "g1");
+    expect(await store.sessions.isActive(a, "g1")).toBe(true);
+    // Made under another password: not active under this one.
+    expect(await store.sessions.isActive(a, "g2")).toBe(false);
     const rows = await store.prisma.adminSession.findMany();
     expect(rows.some((r) => r.id === a)).toBe(false); // only the token's hash is stored
     await store.sessions.revoke(a);
-    expect(await store.sessions.isActive(a)).toBe(false);
-    expect(await store.sessions.isActive(b)).toBe(true);
+    expect(await store.sessions.isActive(a, "g1")).toBe(false);
+    expect(await store.sessions.isActive(b, "g1")).toBe(true);
     expect(await store.sessions.revokeAll()).toBe(1);
-    expect(await store.sessions.isActive(b)).toBe(false);
-    const expired = await store.sessions.create(-1);
-    expect(await store.sessions.isActive(expired)).toBe(false);
-    expect(await store.sessions.isActive(undefined)).toBe(false);
-    expect(await store.sessions.isActive("x".repeat(5000))).toBe(false);
+    expect(await store.sessions.isActive(b, "g1")).toBe(false);
+    const expired = await store.sessions.create(-1, "g1");
+    expect(await store.sessions.isActive(expired, "g1")).toBe(false);
+    expect(await store.sessions.isActive(undefined, "g1")).toBe(false);
+    expect(await store.sessions.isActive("x".repeat(5000), "g1")).toBe(false);
   });
 
   it("keeps stored responses per API key until they expire", async () => {

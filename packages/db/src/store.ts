@@ -237,10 +237,13 @@ export interface SettingsStore {
   set(key: string, value: string): Promise<void>;
 }
 
-/** Dashboard sessions: the token is returned once, only its hash is stored. */
+/**
+ * Dashboard sessions: the token is returned once, only its hash is stored. `generation` names the admin password
+ * a session was made under: it is active only while the caller's current generation is the same.
+ */
 export interface SessionStore {
-  create(ttlMs: number): Promise<string>;
-  isActive(token: string | undefined): Promise<boolean>;
+  create(ttlMs: number, generation: string): Promise<string>;
+  isActive(token: string | undefined, generation: string): Promise<boolean>;
   revoke(token: string): Promise<void>;
   /** Ends every session ("sign out everywhere", a changed admin password); returns how many were live. */
   revokeAll(): Promise<number>;

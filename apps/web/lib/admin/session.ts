@@ -1,16 +1,26 @@
 /**
  * Admin sign-in: one admin password (ADMIN_PASSWORD, or generated on first run and printed once, stored only as a
- * scrypt hash) and server-side sessions (the cookie holds a random token, the database its hash: see
- * packages/db/src/sessions.ts), so signing out ends a session on every replica. Changing the password ends every
- * session. Hashing runs on libuv's thread pool (async scrypt), never on the thread that serves /v1.
+ * scrypt hash in the database the replicas share) and server-side sessions (the cookie holds a random token, the
+ * database its hash: see packages/db/src/sessions.ts), so signing out ends a session on every replica.
+ *
+ * A changed password ends every session made with the old one on every replica, at once: each session carries the
+ * generation of the password it was made under (a fingerprint of the hash), and every check compares it with the
+ * hash in the database, read afresh, as is the hash a sign-in is checked against. A replica not yet restarted with
+ * the new password cannot let the old one in, and a replica started with a password the database has already
+ * replaced does not write it back. Hashing runs on libuv's thread pool (async scrypt), never on the thread that
+ * serves /v1.
  */
-import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 import type { Store } from "@interference/db";
 
 export const SESSION_COOKIE = "ifr_session";
 const SESSION_TTL_MS = 12 * 3600_000;
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
+const HASH_KEY = "admin_password_hash";
+/** The hashes of passwords replaced, newest first: a replica started with one of them does not bring it back. */
+const SUPERSEDED_KEY = "admin_password_superseded";
+const SUPERSEDED_KEPT = 10;
 
 async function hashPassword(password: string, salt = randomBytes(16)): Promise<string> {
   return `scrypt$${salt.toString("base64url")}$${(await scryptAsync(password, salt, 32)).toString("base64url")}`;
@@ -24,26 +34,51 @@ async function checkPassword(password: string, stored: string): Promise<boolean>
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
+/** The generation of a password: what its sessions carry (not the hash itself). */
+const generationOf = (hash: string) => createHash("sha256").update(hash).digest("base64url").slice(0, 22);
+
+async function superseded(store: Store): Promise<string[]> {
+  try {
+    const list = JSON.parse((await store.settings.get(SUPERSEDED_KEY)) ?? "[]") as unknown;
+    return Array.isArray(list) ? list.filter((h): h is string => typeof h === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
 // On globalThis: Next bundles this module into several chunks, and every copy must agree.
-const CACHE = Symbol.for("interference.adminPasswordHash");
+const CACHE = Symbol.for("interference.adminPasswordSetUp");
 type Holder = { [CACHE]?: Promise<string> };
 
-/** The admin password's hash, created on first run and kept in the database (shared by replicas). */
+/**
+ * Sets the admin password up once per process, at start: ADMIN_PASSWORD when it is new (the old hash goes on the
+ * superseded list, and every session ends), else the stored one, else a generated one, printed once. A password
+ * the database has already replaced is not written back. Returns the hash in force.
+ */
 export function adminPasswordHash(store: Store, env = process.env): Promise<string> {
   const g = globalThis as Holder;
   return (g[CACHE] ??= (async () => {
-    let passwordHash = await store.settings.get("admin_password_hash");
+    let passwordHash = await store.settings.get(HASH_KEY);
     if (env.ADMIN_PASSWORD) {
-      // Re-hash only when the password changed, which ends every session made with the old one.
       if (!passwordHash || !(await checkPassword(env.ADMIN_PASSWORD, passwordHash))) {
+        const old = await superseded(store);
+        const stale = await Promise.all(old.map((h) => checkPassword(env.ADMIN_PASSWORD!, h)));
+        if (passwordHash && stale.some(Boolean)) {
+          console.warn(
+            "[interference] ADMIN_PASSWORD on this replica is a password another replica has already replaced: the newer one stays in force. Set the same ADMIN_PASSWORD on every replica.",
+          );
+          return passwordHash;
+        }
+        const replaced = passwordHash ? [passwordHash, ...old].slice(0, SUPERSEDED_KEPT) : old;
         passwordHash = await hashPassword(env.ADMIN_PASSWORD);
-        await store.settings.set("admin_password_hash", passwordHash);
+        await store.settings.set(SUPERSEDED_KEY, JSON.stringify(replaced));
+        await store.settings.set(HASH_KEY, passwordHash);
         await store.sessions.revokeAll();
       }
     } else if (!passwordHash) {
       const generated = randomBytes(12).toString("base64url");
       passwordHash = await hashPassword(generated);
-      await store.settings.set("admin_password_hash", passwordHash);
+      await store.settings.set(HASH_KEY, passwordHash);
       console.log(
         `[interference] dashboard admin password, generated on this first start and shown only now: ${generated}\n` +
           "[interference] to choose your own, set ADMIN_PASSWORD and restart (signing in with it then replaces this one)",
@@ -53,19 +88,32 @@ export function adminPasswordHash(store: Store, env = process.env): Promise<stri
   })());
 }
 
-export async function verifyPassword(store: Store, password: string): Promise<boolean> {
-  return checkPassword(password, await adminPasswordHash(store));
+/** The hash in force now, read from the database (another replica may have changed it since this one started). */
+async function currentHash(store: Store): Promise<string> {
+  return (await store.settings.get(HASH_KEY)) ?? (await adminPasswordHash(store));
 }
 
-export async function newSessionCookie(store: Store, secure: boolean): Promise<string> {
-  const token = await store.sessions.create(SESSION_TTL_MS);
+/** The generation a correct password signs in under, or null for a wrong one. */
+export async function passwordGeneration(store: Store, password: string): Promise<string | null> {
+  const hash = await currentHash(store);
+  return (await checkPassword(password, hash)) ? generationOf(hash) : null;
+}
+
+export async function verifyPassword(store: Store, password: string): Promise<boolean> {
+  return (await passwordGeneration(store, password)) !== null;
+}
+
+export async function newSessionCookie(store: Store, secure: boolean, generation: string): Promise<string> {
+  const token = await store.sessions.create(SESSION_TTL_MS, generation);
   return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_TTL_MS / 1000}${secure ? "; Secure" : ""}`;
 }
 
 export const clearSessionCookie = `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`;
 
-export function isValidSession(store: Store, token: string | undefined): Promise<boolean> {
-  return store.sessions.isActive(token);
+/** Whether the cookie's session is live, and was made under the password in force now. */
+export async function isValidSession(store: Store, token: string | undefined): Promise<boolean> {
+  if (!token) return false;
+  return store.sessions.isActive(token, generationOf(await currentHash(store)));
 }
 
 export function cookieFrom(header: string | null, name = SESSION_COOKIE): string | undefined {

@@ -1,6 +1,6 @@
 /** Admin sign-in: a form post with the password; sets the session cookie and goes to the dashboard. */
 import { getRuntime } from "@/lib/runtime";
-import { CLIENT_ADDRESS_HEADER, newSessionCookie, signInLimiter, verifyPassword } from "@/lib/admin/session";
+import { CLIENT_ADDRESS_HEADER, newSessionCookie, passwordGeneration, signInLimiter } from "@/lib/admin/session";
 
 export const dynamic = "force-dynamic";
 
@@ -36,8 +36,9 @@ export async function POST(request: Request): Promise<Response> {
   const text = await readForm(request).catch(() => null);
   if (text === null) return new Response("Sign-in form too large.\n", { status: 413, headers: { "content-type": "text/plain", connection: "close" } });
   const password = new URLSearchParams(text).get("password");
-  if (!password || !(await verifyPassword(store, password))) return back("wrong-password");
+  const generation = password ? await passwordGeneration(store, password) : null;
+  if (!generation) return back("wrong-password");
   signInLimiter.succeeded(address);
   const secure = request.headers.get("x-forwarded-proto") === "https" || new URL(request.url).protocol === "https:";
-  return new Response(null, { status: 303, headers: { location: "/overview", "set-cookie": await newSessionCookie(store, secure) } });
+  return new Response(null, { status: 303, headers: { location: "/overview", "set-cookie": await newSessionCookie(store, secure, generation) } });
 }
