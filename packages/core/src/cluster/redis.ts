@@ -256,15 +256,27 @@ for _, key in ipairs(KEYS) do
 end
 return 0`;
 
+/** How often a replica says it is alive, and how long after its last word it stops being counted. */
+const HEARTBEAT_MS = 5_000;
+const REPLICA_TTL_MS = 20_000;
+
 /**
  * Budgets shared by every replica through Redis (nano-dollar counters per budget and period, kept a period past its
- * end), each counter seeded from the request log the first time it is needed. While Redis is away each replica
- * counts alone, from the same durable record, until it is back.
+ * end), each counter seeded from the request log the first time it is needed. Each replica says every few seconds
+ * that it is alive, and counts the others. While Redis is away each replica counts alone, from the same durable
+ * record, allowing itself only its share of what each budget had left (the remainder over the replicas it last
+ * saw), so together they stay within it. When Redis is back, the shared counters are dropped and seeded again
+ * from the record, which holds what every replica spent meanwhile.
  */
 export class RedisBudgetLedger implements BudgetLedger {
   private readonly redis: Redis;
   private readonly prefix: string;
-  private readonly local: MemoryBudgetLedger;
+  private local: MemoryBudgetLedger;
+  private readonly id = randomUUID();
+  /** The replicas alive when Redis last answered, this one included. */
+  private replicasSeen = 1;
+  private wasDown = false;
+  private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
     opts: RedisOptions,
@@ -273,7 +285,57 @@ export class RedisBudgetLedger implements BudgetLedger {
   ) {
     this.redis = connect(opts.url, { offlineQueue: false });
     this.prefix = `${opts.prefix ?? "interference:"}budget:`;
-    this.local = new MemoryBudgetLedger(source, now);
+    this.local = this.outageLedger();
+    this.redis.on("ready", () => void this.back());
+    this.redis.on("close", () => (this.wasDown = true));
+    this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  private outageLedger(): MemoryBudgetLedger {
+    return new MemoryBudgetLedger(this.source, this.now, () => this.replicasSeen);
+  }
+
+  /** Says this replica is alive and counts those that are (those heard from within REPLICA_TTL_MS). */
+  async beat(): Promise<number> {
+    if (this.degraded) return this.replicasSeen;
+    const key = `${this.prefix}replicas`;
+    const now = Date.now();
+    try {
+      const [, , count] = (await this.redis
+        .multi()
+        .zadd(key, now, this.id)
+        .zremrangebyscore(key, "-inf", now - REPLICA_TTL_MS)
+        .zcard(key)
+        .pexpire(key, REPLICA_TTL_MS * 3)
+        .exec())!;
+      this.replicasSeen = Math.max(1, Number(count?.[1] ?? 1));
+    } catch {
+      /* Redis went away meanwhile: the last count stands */
+    }
+    return this.replicasSeen;
+  }
+
+  /**
+   * Redis is back after an outage: what the replicas spent meanwhile is in the record, not in the shared counters,
+   * so those are dropped (each is seeded again from the record when next needed), and the outage's own counts go.
+   */
+  private async back(): Promise<void> {
+    await this.beat();
+    if (!this.wasDown) return;
+    this.wasDown = false;
+    try {
+      let cursor = "0";
+      do {
+        const [next, keys] = await this.redis.scan(cursor, "MATCH", `${this.prefix}*`, "COUNT", 500);
+        cursor = next;
+        const counters = keys.filter((k) => !k.startsWith(`${this.prefix}claimed:`) && k !== `${this.prefix}replicas`);
+        if (counters.length) await this.redis.unlink(...counters);
+      } while (cursor !== "0");
+    } catch (err) {
+      console.warn(`[budget] reconciling after the outage: ${(err as Error).message}`);
+    }
+    this.local = this.outageLedger();
   }
 
   get degraded(): boolean {
@@ -345,6 +407,7 @@ export class RedisBudgetLedger implements BudgetLedger {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.heartbeat);
     this.redis.disconnect();
   }
 }

@@ -154,15 +154,31 @@ export interface BudgetLedger {
   close?(): Promise<void>;
 }
 
-/** One replica's ledger, counters seeded from the durable record. */
+/**
+ * One replica's ledger, counters seeded from the durable record. With `share` (the replicas counting alone, while
+ * the ledger they share is unreachable), each may spend only its share of what a budget had left when its counter
+ * was seeded: the replicas together then stay within the budget.
+ */
 export class MemoryBudgetLedger implements BudgetLedger {
   private readonly counters = new Map<string, number>();
+  /** What the record said each counter had spent when it was seeded (nano-dollars). */
+  private readonly seeded = new Map<string, number>();
   private readonly seeding = new Map<string, Promise<void>>();
 
   constructor(
     private readonly source: SpendSource,
     private readonly now: () => number = Date.now,
+    private readonly share: () => number = () => 1,
   ) {}
+
+  /** The most a counter may reach here: the limit, or, shared by `n` replicas, the record plus 1/n of the rest. */
+  private ceiling(b: Budget, key: string): number {
+    const limit = toNano(b.limit);
+    const n = Math.max(1, Math.floor(this.share()));
+    if (n === 1) return limit;
+    const base = this.seeded.get(key) ?? 0;
+    return base + Math.max(0, limit - base) / n;
+  }
 
   /** Loads a counter from the record once; concurrent first requests share the one query. */
   private async seed(b: Budget, now: number): Promise<string> {
@@ -172,7 +188,11 @@ export class MemoryBudgetLedger implements BudgetLedger {
     if (!pending) {
       // Shared by the requests that arrive meanwhile; forgotten once done, so a failed read is tried again.
       pending = readSpend(this.source, b, periodOf(b.period, now).start)
-        .then((usd) => void (this.counters.has(key) || this.counters.set(key, toNano(usd))))
+        .then((usd) => {
+          if (this.counters.has(key)) return;
+          this.counters.set(key, toNano(usd));
+          this.seeded.set(key, toNano(usd));
+        })
         .finally(() => this.seeding.delete(key));
       this.seeding.set(key, pending);
     }
@@ -186,7 +206,7 @@ export class MemoryBudgetLedger implements BudgetLedger {
     // Check every budget, then add to every counter, with no await between: one step on this event loop.
     budgets.forEach((b, i) => {
       const spent = this.counters.get(keys[i]!)!;
-      if (spent >= toNano(b.limit)) throw budgetExceeded(b, fromNano(spent), now);
+      if (spent >= this.ceiling(b, keys[i]!)) throw budgetExceeded(b, fromNano(spent), now);
     });
     const nano = toNano(usd);
     const counters = [...new Set(keys)];
