@@ -80,8 +80,15 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
   const databaseUrl = env.DATABASE_URL || defaultDatabaseUrl(repoRoot());
   const dbStarted = performance.now();
   // LOG_SPOOL_DIR (one folder per replica): log rows are also appended there before they are answered for, so a
-  // replica killed outright loses none; the next start writes what it left.
-  const store = await openStore({ url: databaseUrl, ...(env.LOG_SPOOL_DIR ? { logs: { spoolDir: env.LOG_SPOOL_DIR } } : {}) });
+  // replica killed outright loses none; the next start writes what it left. On by default beside the embedded
+  // database's own folder (.data/), which a fresh install has; "off" turns it off.
+  const spoolDir = env.LOG_SPOOL_DIR === "off" ? undefined : env.LOG_SPOOL_DIR || (env.DATABASE_URL ? undefined : join(repoRoot(), ".data", "log-spool"));
+  if (!spoolDir && env.LOG_SPOOL_DIR !== "off" && !databaseUrl.startsWith("pglite:")) {
+    console.warn(
+      "[interference] LOG_SPOOL_DIR is not set: log rows still in a write batch are lost if this replica is killed (SIGKILL, out of memory). Set it to a folder of this replica's own in production.",
+    );
+  }
+  const store = await openStore({ url: databaseUrl, ...(spoolDir ? { logs: { spoolDir } } : {}) });
   const fileUrls = new Map(config.providers.map((p) => [p.id, p.base_url]));
   const trustedUrl = (p: ProviderConfig) => p.type === "local" || fileUrls.get(p.id) === p.base_url;
   console.log(`[interference] database: ${store.kind} ${redactUrl(databaseUrl)} (ready in ${Math.round(performance.now() - dbStarted)} ms)`);
