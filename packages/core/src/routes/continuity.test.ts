@@ -9,11 +9,12 @@ import OpenAI from "openai";
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ServerResponse } from "node:http";
-import { sendJson, sendSse, startFakeServer, type FakeServer } from "../test-support/fake-server.js";
+import { sendJson, sendSse, startFakeServer, type FakeHandler, type FakeServer } from "../test-support/fake-server.js";
 import { startTestGateway, type TestGateway } from "../test-support/gateway.js";
 import { conforms, conformsAnthropicEvent, conformsEvent } from "../test-support/conformance.js";
 import { characterCount, CONTINUE_INSTRUCTION } from "../canonical/continuation.js";
 import type { RequestLogEntry } from "../logging/types.js";
+import { seededRandom as random } from "../test-support/random.js";
 
 /** The answer both fakes know; pieces of 1 to 7 characters, cut on code points (the rocket is one character). */
 const FULL =
@@ -30,16 +31,6 @@ const PIECES: string[] = [];
     PIECES.push(chars.slice(i, i + size).join(""));
     i += size;
   }
-}
-
-/** A seeded random source (mulberry32), so a failing run can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** How many pieces the cutting provider sends before its connection is cut. */
@@ -154,15 +145,18 @@ function finish(res: ServerResponse, path: string, body: any) {
   return path.endsWith("/messages") ? messagesStream(res, rest, false) : chatStream(res, rest, false);
 }
 
+/** The cutting fake: the first `cutAt` pieces in the API it was called in, then the connection cut. */
+const cutAnswer: FakeHandler = (req, res) => {
+  const pieces = PIECES.slice(0, cutAt);
+  if (req.url!.endsWith("/responses")) return responsesStream(res, pieces);
+  return req.url!.endsWith("/messages") ? messagesStream(res, pieces, true) : chatStream(res, pieces, true);
+};
+
 let cutter: FakeServer, finisher: FakeServer, gw: TestGateway;
 const rows: RequestLogEntry[] = [];
 const PRICES = { first: { input: 1, output: 2 }, second: { input: 3, output: 5 } };
 beforeAll(async () => {
-  cutter = await startFakeServer((req, res) => {
-    const pieces = PIECES.slice(0, cutAt);
-    if (req.url!.endsWith("/responses")) return responsesStream(res, pieces);
-    return req.url!.endsWith("/messages") ? messagesStream(res, pieces, true) : chatStream(res, pieces, true);
-  });
+  cutter = await startFakeServer(cutAnswer);
   finisher = await startFakeServer((req, res, body) => finish(res, req.url!, body));
   const first = `prices: { m: { input: ${PRICES.first.input}, output: ${PRICES.first.output} } }`;
   const second = `prices: { m: { input: ${PRICES.second.input}, output: ${PRICES.second.output} } }`;
@@ -222,14 +216,22 @@ async function expectContinued(text: string, interference: unknown, first: strin
   expect(row.costEstimated).toBe(true);
 }
 
+/**
+ * 50 runs, each cut at a seeded random piece (`cutAt`), alternating the first provider (native, translated) and,
+ * every other pair, the second; the log is cleared before each.
+ */
+function* runs(seed: number, firsts: [string, string], seconds: [string, string]): Generator<{ first: string; second: string }> {
+  const rand = random(seed);
+  for (let run = 0; run < 50; run++) {
+    cutAt = 1 + Math.floor(rand() * (PIECES.length - 1));
+    rows.length = 0;
+    yield { first: firsts[run % 2]!, second: seconds[run % 4 < 2 ? 0 : 1]! };
+  }
+}
+
 describe("a stream cut at a random point is continued by the next provider, 50 runs per API", () => {
   it("Chat Completions (openai SDK): native and translated first providers, prefill second", async () => {
-    const rand = random(1);
-    for (let run = 0; run < 50; run++) {
-      cutAt = 1 + Math.floor(rand() * (PIECES.length - 1));
-      const first = run % 2 ? "cut-an" : "cut-oa";
-      const second = run % 4 < 2 ? "fin-an" : "fin-oa";
-      rows.length = 0;
+    for (const { first, second } of runs(1, ["cut-oa", "cut-an"], ["fin-an", "fin-oa"])) {
       const stream = await client().chat.completions.create({
         model: "m",
         messages: user,
@@ -255,12 +257,7 @@ describe("a stream cut at a random point is continued by the next provider, 50 r
   });
 
   it("Responses (openai SDK): native and translated first providers; the stored response is the whole answer", async () => {
-    const rand = random(2);
-    for (let run = 0; run < 50; run++) {
-      cutAt = 1 + Math.floor(rand() * (PIECES.length - 1));
-      const first = run % 2 ? "cut-an" : "cut-resp";
-      const second = run % 4 < 2 ? "fin-oa" : "fin-an";
-      rows.length = 0;
+    for (const { first, second } of runs(2, ["cut-resp", "cut-an"], ["fin-oa", "fin-an"])) {
       const stream = await client().responses.create({
         model: "m",
         input: "Tell me about gateways.",
@@ -293,12 +290,7 @@ describe("a stream cut at a random point is continued by the next provider, 50 r
   });
 
   it("Messages (anthropic SDK): native and translated first providers", async () => {
-    const rand = random(3);
-    for (let run = 0; run < 50; run++) {
-      cutAt = 1 + Math.floor(rand() * (PIECES.length - 1));
-      const first = run % 2 ? "cut-oa" : "cut-an";
-      const second = run % 4 < 2 ? "fin-an" : "fin-oa";
-      rows.length = 0;
+    for (const { first, second } of runs(3, ["cut-an", "cut-oa"], ["fin-an", "fin-oa"])) {
       const stream = anthropic().messages.stream({
         model: "m",
         max_tokens: 500,
@@ -426,11 +418,7 @@ describe("when an answer is continued, and when it is not", () => {
       expect(row.attempts[0]!.reason).toMatch(/not continued: a tool call/);
       expect(finisher.requests.length).toBe(0);
     } finally {
-      cutter.handle((req, res) => {
-        const pieces = PIECES.slice(0, cutAt);
-        if (req.url!.endsWith("/responses")) return responsesStream(res, pieces);
-        return req.url!.endsWith("/messages") ? messagesStream(res, pieces, true) : chatStream(res, pieces, true);
-      });
+      cutter.handle(cutAnswer);
     }
   });
 
@@ -446,11 +434,7 @@ describe("when an answer is continued, and when it is not", () => {
       expect(row.status).toBe(200);
       expect(finisher.requests.length).toBe(0);
     } finally {
-      cutter.handle((req, res) => {
-        const pieces = PIECES.slice(0, cutAt);
-        if (req.url!.endsWith("/responses")) return responsesStream(res, pieces);
-        return req.url!.endsWith("/messages") ? messagesStream(res, pieces, true) : chatStream(res, pieces, true);
-      });
+      cutter.handle(cutAnswer);
     }
   });
 

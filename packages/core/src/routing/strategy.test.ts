@@ -2,16 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { EXPLORATION, rank, type Rankable } from "./strategy.js";
 import { RouterStats } from "./stats.js";
-
-/** mulberry32: a small seeded generator. */
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as seeded } from "../test-support/random.js";
 
 const row = (id: string, over: Partial<Rankable> = {}): Rankable => ({ id, weight: 1, inFlight: 0, ttftMs: null, tokensPerSecond: null, price: null, ...over });
 const ids = (rows: Rankable[]) => rows.map((r) => r.id);
