@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { PrismaClient } from "./generated/prisma/client.js";
 import { apiKeyStore, hashSecret } from "./api-keys.js";
 
@@ -65,6 +65,31 @@ describe("API key cache under load", () => {
     await keys.countAll(); // cached now
     expect(db.calls.count).toBe(1);
     await keys.close();
+  });
+
+  it("answers from an expired entry while one read refreshes it: no request waits on the refresh", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const db = fakePrisma([{ hash: hashSecret("ik_a") }]);
+      const keys = apiKeyStore(db.prisma);
+      const warm = Promise.all([keys.countAll(), keys.verify("ik_a")]);
+      db.release();
+      await warm;
+      vi.setSystemTime(Date.now() + 6_000); // past the 5 s cache
+      // The refreshing reads are held (never released here): the requests must not wait for them.
+      const counts = await Promise.all(Array.from({ length: 50 }, () => keys.countAll()));
+      const found = await Promise.all(Array.from({ length: 50 }, () => keys.verify("ik_a")));
+      expect(new Set(counts)).toEqual(new Set([1]));
+      expect(found.every((r) => r?.id.startsWith("key_"))).toBe(true);
+      expect(db.calls).toEqual({ count: 2, findFirst: 2 }); // one refresh each, shared
+      // An unknown key is never answered stale: it waits for its read.
+      const guess = keys.verify("ik_guess");
+      db.release();
+      expect(await guess).toBeNull();
+      await keys.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("does not cache a read that began before a change", async () => {

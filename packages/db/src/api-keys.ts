@@ -141,6 +141,70 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
     generation++;
   };
 
+  /** One count of the keys at a time (the requests meanwhile share it); cached for CACHE_TTL_MS. */
+  function readCount(): Promise<number> {
+    if (counting) return counting;
+    const gen = generation;
+    const count: Promise<number> = prisma.apiKey
+      .count()
+      .then(
+        (n) => {
+          lastCount = n;
+          degradedSince = null;
+          if (gen === generation) keyCount = { n, at: Date.now() };
+          return n;
+        },
+        (err: unknown) => {
+          unreachable(err);
+          if (lastCount === null) throw noState();
+          if (gen === generation) keyCount = { n: lastCount, at: Date.now() };
+          return lastCount;
+        },
+      )
+      .finally(() => {
+        if (counting === count) counting = null;
+      });
+    counting = count;
+    return count;
+  }
+
+  /** One database read of a key at a time (the requests meanwhile share it); its answer is cached. */
+  function lookupKey(hash: string): Promise<Found> {
+    let lookup = lookups.get(hash);
+    if (!lookup) {
+      const gen = generation;
+      const keep = (f: Found) => {
+        if (gen !== generation) return;
+        if (cache.size >= CACHE_MAX) cache.clear(); // bounded: guessing keys cannot grow memory
+        cache.set(hash, { ...f, at: Date.now() });
+      };
+      lookup = prisma.apiKey.findFirst({ where: { OR: [{ hash }, { previousHash: hash }] }, ...WITH_TEAM }).then(
+        (row) => {
+          const f: Found =
+            row && !row.revokedAt ? { record: toRecord(row), until: row.hash === hash ? null : (row.previousHashValidUntil?.getTime() ?? 0) } : NOT_FOUND;
+          degradedSince = null;
+          // An unknown key is not remembered (guesses must not push real keys out); a known one that is now
+          // revoked is, as not found.
+          if (gen === generation && (f.record || lastKnown.has(hash))) remember(hash, f);
+          keep(f);
+          return f;
+        },
+        (err: unknown) => {
+          unreachable(err);
+          if (!lastKnown.has(hash)) throw noState();
+          // Kept for the cache's TTL too, so an outage costs one failed lookup per key every few seconds.
+          const known = lastKnown.get(hash)!;
+          keep(known);
+          return known;
+        },
+      );
+      const settled = lookup.finally(() => lookups.get(hash) === settled && lookups.delete(hash));
+      lookups.set(hash, settled);
+      lookup = settled;
+    }
+    return lookup;
+  }
+
   return {
     invalidate,
     flush,
@@ -223,41 +287,13 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
       const hit = cache.get(hash);
       let found: Found;
       if (hit && now - hit.at < CACHE_TTL_MS) found = hit;
-      else {
-        let lookup = lookups.get(hash);
-        if (!lookup) {
-          const gen = generation;
-          const keep = (f: Found) => {
-            if (gen !== generation) return;
-            if (cache.size >= CACHE_MAX) cache.clear(); // bounded: guessing keys cannot grow memory
-            cache.set(hash, { ...f, at: Date.now() });
-          };
-          lookup = prisma.apiKey.findFirst({ where: { OR: [{ hash }, { previousHash: hash }] }, ...WITH_TEAM }).then(
-            (row) => {
-              const f: Found =
-                row && !row.revokedAt ? { record: toRecord(row), until: row.hash === hash ? null : (row.previousHashValidUntil?.getTime() ?? 0) } : NOT_FOUND;
-              degradedSince = null;
-              // An unknown key is not remembered (guesses must not push real keys out); a known one that is now
-              // revoked is, as not found.
-              if (gen === generation && (f.record || lastKnown.has(hash))) remember(hash, f);
-              keep(f);
-              return f;
-            },
-            (err: unknown) => {
-              unreachable(err);
-              if (!lastKnown.has(hash)) throw noState();
-              // Kept for the cache's TTL too, so an outage costs one failed lookup per key every few seconds.
-              const known = lastKnown.get(hash)!;
-              keep(known);
-              return known;
-            },
-          );
-          const settled = lookup.finally(() => lookups.get(hash) === settled && lookups.delete(hash));
-          lookups.set(hash, settled);
-          lookup = settled;
-        }
-        found = await lookup;
-      }
+      else if (hit && hit.record) {
+        // Expired but known to be a key: answered as it was while one read refreshes it, so the requests of a busy
+        // key do not all wait on that read every five seconds (a barrier that was the p99 at saturation). A change
+        // made here or announced by another replica clears the cache, so nothing stale outlives it.
+        found = hit;
+        if (!lookups.has(hash)) void lookupKey(hash).catch(() => undefined);
+      } else found = await lookupKey(hash);
       const record = usable(found, now);
       if (record) touched.set(record.id, new Date(now));
       return record;
@@ -265,30 +301,15 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
 
     async countAll() {
       if (keyCount && Date.now() - keyCount.at < CACHE_TTL_MS) return keyCount.n;
-      if (!counting) {
-        const gen = generation;
-        const count: Promise<number> = prisma.apiKey
-          .count()
-          .then(
-            (n) => {
-              lastCount = n;
-              degradedSince = null;
-              if (gen === generation) keyCount = { n, at: Date.now() };
-              return n;
-            },
-            (err: unknown) => {
-              unreachable(err);
-              if (lastCount === null) throw noState();
-              if (gen === generation) keyCount = { n: lastCount, at: Date.now() };
-              return lastCount;
-            },
-          )
-          .finally(() => {
-            if (counting === count) counting = null;
-          });
-        counting = count;
+      // Expired: it answers while one read refreshes it (every keyless request waiting on that read every five
+      // seconds was the p99 at saturation). Keys are never deleted, so a count above zero stays true; "no keys"
+      // holds at most one read longer than the cache already let it (a key made on another replica is announced
+      // over the bus, which clears the cache, and then the next request waits for a fresh count).
+      if (keyCount) {
+        void readCount().catch(() => undefined);
+        return keyCount.n;
       }
-      return counting;
+      return readCount();
     },
   };
 }
