@@ -30,9 +30,15 @@ export const logSortSchema = z.object({
 
 export type LogFilterInput = z.infer<typeof logFilterSchema>;
 
-export function toLogFilter(input: LogFilterInput): LogFilter {
+/**
+ * The filter as the log store takes it. The provider box matches ids without regard to case and by their start
+ * ("oll" finds "ollama" and "Ollama-2"), among `knownProviders`; the text itself too, for a provider since removed.
+ */
+export function toLogFilter(input: LogFilterInput, knownProviders: readonly string[] = []): LogFilter {
+  const typed = input.provider?.trim().toLowerCase();
+  const providers = typed ? [...new Set([input.provider!.trim(), ...knownProviders.filter((id) => id.toLowerCase().startsWith(typed))])] : [];
   return {
-    ...(input.provider ? { provider: input.provider } : {}),
+    ...(providers.length ? { provider: providers } : {}),
     ...(input.model ? { model: input.model } : {}),
     ...(input.status ? { status: input.status.split(/[\s,]+/).filter(Boolean) } : {}),
     ...(input.apiKeyId ? { apiKeyId: input.apiKeyId } : {}),

@@ -99,13 +99,14 @@ function where(f: LogFilter): Prisma.RequestLogWhereInput {
   const all: Prisma.RequestLogWhereInput[] = [];
   // Any provider the request went to: the one that served it, or one that failed inside its chain (skipped ones
   // were never tried).
-  if (f.provider) {
+  const providers = f.provider === undefined ? [] : [f.provider].flat();
+  if (providers.length) {
     all.push({
-      OR: [
-        { provider: f.provider },
-        { attempts: { array_contains: [{ provider: f.provider, outcome: "failed" }] } },
-        { attempts: { array_contains: [{ provider: f.provider, outcome: "served" }] } },
-      ],
+      OR: providers.flatMap((provider) => [
+        { provider },
+        { attempts: { array_contains: [{ provider, outcome: "failed" }] } },
+        { attempts: { array_contains: [{ provider, outcome: "served" }] } },
+      ]),
     });
   }
   if (f.model) all.push({ model: f.model });

@@ -140,7 +140,8 @@ export interface TeamStore {
 
 export interface LogFilter {
   /** Any provider tried: the one that served, or one that failed in the chain. */
-  provider?: string;
+  /** Any of these providers took part (served, or failed in the chain). */
+  provider?: string | string[];
   model?: string;
   /** Any of these: an exact status ("429") or a class ("4xx"). */
   status?: string[];

@@ -64,12 +64,23 @@ export function BudgetList({ budgets, alertPercent }: { budgets: BudgetStatus[];
       {budgets.map((b, i) => (
         <li key={i} data-budget={`${b.period}${b.model ? `:${b.model}` : ""}`}>
           {usd(b.spentUsd)} {PERIOD_WORDS[b.period]} of {usd(b.limit_usd)}
-          {b.model ? ` on ${b.model}` : ""} <span className="muted">· {usd(b.remainingUsd)} left</span>
-          {b.alerting && (
-            <span className="bad" data-alert>
-              {" "}
-              over {alertPercent}%
+          {b.model ? ` on ${b.model}` : ""}{" "}
+          {b.remainingUsd <= 0 ? (
+            // Spent: say what that means for the key's requests, and until when.
+            <span className="bad" data-exhausted>
+              · exhausted: requests are refused (429 budget_exceeded)
+              {b.resetsAt ? ` until ${new Date(b.resetsAt).toLocaleString()}` : " until the budget is raised"}
             </span>
+          ) : (
+            <>
+              <span className="muted">· {usd(b.remainingUsd)} left</span>
+              {b.alerting && (
+                <span className="bad" data-alert>
+                  {" "}
+                  over {alertPercent}%
+                </span>
+              )}
+            </>
           )}
         </li>
       ))}

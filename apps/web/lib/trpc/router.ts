@@ -53,6 +53,22 @@ const t = initTRPC.context<AdminContext>().create({
   },
 });
 
+/**
+ * A new key's expiry must be ahead: one already past makes a key that can never be used. (An edit may set a past
+ * expiry: that ends the key at once, keeping its settings, as revoking would not.)
+ */
+function notInThePast(expiresAt: string | null | undefined): void {
+  if (expiresAt && new Date(expiresAt).getTime() <= Date.now()) {
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: `The expiry (${new Date(expiresAt).toISOString()}) is in the past: choose a later time, or leave it empty for a key that does not expire.`,
+    });
+  }
+}
+
+/** The ids of the providers the gateway has now (the log filter matches them by prefix). */
+const providerIds = (runtime: Runtime) => runtime.gateway.registry.list().map((p) => p.config.id);
+
 /** The host of an Origin header, or null when it is not a URL ("null", garbage). */
 function originHost(origin: string): string | null {
   try {
@@ -281,7 +297,7 @@ export const appRouter = t.router({
       .input(logFilterSchema.extend({ ...logSortSchema.shape, cursor: z.string().nullish(), limit: z.number().int().min(1).max(200).default(50) }))
       .query(async ({ ctx, input }) => {
         const { cursor, limit, sort, dir, ...rest } = input;
-        const filter = toLogFilter(rest);
+        const filter = toLogFilter(rest, providerIds(ctx.runtime));
         const { logs } = ctx.runtime.store;
         // The total is counted with the first page only: later pages keep to keyset reads.
         const [page, total] = await Promise.all([
@@ -388,6 +404,7 @@ export const appRouter = t.router({
       );
     }),
     create: admin.input(keySettings.extend({ name: keySettings.shape.name.unwrap() })).mutation(async ({ ctx, input }) => {
+      notInThePast(input.expiresAt);
       const { record, secret } = await refusals(
         ctx.runtime.store.apiKeys.create({
           name: input.name,

@@ -71,7 +71,8 @@ function toQuery(filter: Filter) {
     ...(filter.failedOver === "true" ? { failedOver: true } : {}),
     ...(since ? { from: since.toISOString() } : filter.from ? { from: instant(filter.from) } : {}),
     ...(filter.to && !since ? { to: instant(filter.to) } : {}),
-    sort: (filter.sort ?? "time") as SortBy,
+    // "" is how the URL and the Time header say "the default order": never sent as a sort of its own.
+    sort: (filter.sort || "time") as SortBy,
     dir: (filter.dir === "asc" ? "asc" : "desc") as "asc" | "desc",
   };
 }
@@ -118,7 +119,14 @@ export default function LogsView() {
         setCursor(page.nextCursor);
         if (page.total !== null) setTotal(page.total);
       },
-      (e: Error) => ticket === latest.current && setError(e.message),
+      (e: Error) => {
+        if (ticket !== latest.current) return;
+        // What the table showed answered another filter: it goes, so no stale rows or count sit under the error.
+        setError(e.message);
+        setRows([]);
+        setCursor(null);
+        setTotal(null);
+      },
     );
   }, []);
   useEffect(() => {

@@ -41,7 +41,8 @@ function json(status: number, message: string): Response {
 }
 
 export async function GET(request: Request): Promise<Response> {
-  const { store } = await getRuntime();
+  const runtime = await getRuntime();
+  const { store } = runtime;
   if (!(await isValidSession(store, cookieFrom(request.headers.get("cookie"))))) return json(401, "Sign in first.");
   const q = new URL(request.url).searchParams;
   const format = q.get("format") ?? "csv";
@@ -53,7 +54,10 @@ export async function GET(request: Request): Promise<Response> {
   const order = logSortSchema.safeParse({ ...(q.get("sort") ? { sort: q.get("sort") } : {}), ...(q.get("dir") ? { dir: q.get("dir") } : {}) });
   if (!parsed.success) return json(400, parsed.error.issues[0]!.message);
   if (!order.success) return json(400, "sort must be time, latency, cost or tokens, and dir asc or desc.");
-  const filter = toLogFilter(parsed.data);
+  const filter = toLogFilter(
+    parsed.data,
+    runtime.gateway.registry.list().map((p) => p.config.id),
+  );
   const sort = { by: order.data.sort, dir: order.data.dir };
   const encoder = new TextEncoder();
   let cursor: string | null = null;
