@@ -180,6 +180,14 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   // Where each provider came from: alpha was saved in the dashboard above, beta is the config file's.
   expect(await page.textContent('tr[data-provider="alpha"] [data-source]')).toBe("dashboard");
   expect(await page.textContent('tr[data-provider="beta"] [data-source]')).toBe("config file");
+  // An unchanged save changes nothing: beta stays the config file's (issue 30, bug 6).
+  await page.click('tr[data-provider="beta"] >> text=Edit');
+  await page.waitForSelector('form[aria-label="provider form"]');
+  await page.click('form[aria-label="provider form"] button[type=submit]');
+  await page.waitForSelector('form[aria-label="provider form"]', { state: "detached" });
+  await page.reload();
+  await page.waitForSelector('tr[data-provider="beta"] [data-source]');
+  expect(await page.textContent('tr[data-provider="beta"] [data-source]')).toBe("config file");
   // Every field has its own input: timeouts, headers (a credential header's value stays hidden) and drop_params.
   await page.click('tr[data-provider="alpha"] >> text=Edit');
   await page.fill('form[aria-label="provider form"] input[name=first_byte_ms]', "4000");

@@ -61,7 +61,8 @@ describe("saving providers from the dashboard", () => {
     const after = (await list()).find((p) => p.id === "team");
     expect(after.form).toEqual(before.form);
     expect(after.url).toBe("https://team.example.com");
-    expect(after.source).toBe("dashboard");
+    // Nothing was stored: it is still the config file's, and follows the file (issue 30, bug 6).
+    expect(after.source).toBe("config");
     const answer = (await (await chat("cheap", "team")).json()) as any;
     expect(answer.choices[0].message.content).toBe("real-model blue"); // alias and header still applied
     expect(up.requests.at(-1)!.headers.authorization).toBe("Bearer sk-team-secret-123456"); // the stored key kept

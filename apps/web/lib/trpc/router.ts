@@ -66,6 +66,22 @@ function notInThePast(expiresAt: string | null | undefined): void {
   }
 }
 
+/** Whether two settings are the same, whatever their keys' order and unset fields. */
+function sameSettings(a: unknown, b: unknown): boolean {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value && typeof value === "object"
+        ? Object.fromEntries(
+            Object.entries(value)
+              .filter(([, v]) => v !== undefined)
+              .sort(([x], [y]) => (x < y ? -1 : 1))
+              .map(([k, v]) => [k, canonical(v)]),
+          )
+        : value;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
 /** The ids of the providers the gateway has now (the log filter matches them by prefix). */
 const providerIds = (runtime: Runtime) => runtime.gateway.registry.list().map((p) => p.config.id);
 
@@ -252,6 +268,8 @@ export const appRouter = t.router({
       } catch (err) {
         throw new TRPCError({ code: "BAD_REQUEST", message: (err as Error).message });
       }
+      // An unchanged save changes nothing: a provider from the config file stays the file's (and follows it).
+      if (previous && sameSettings({ ...config, api_key: config.api_key || previous.api_key }, previous)) return { id: previous.id };
       const record = await ctx.runtime.store.providers.save(config, { keepSecretIfEmpty: true });
       registry.upsert(record.config, { trusted: ctx.runtime.trustedUrl(record.config) });
       return { id: record.config.id };
