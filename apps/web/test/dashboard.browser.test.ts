@@ -756,5 +756,18 @@ it.skipIf(!present)(
     );
     expect((await chat({ authorization: `Bearer ${secret}` })).status).toBe(429);
     await shot("keys-exhausted");
+
+    // Usage: a provider's failed attempts are its errors (gamma never served, and failed); models by the id the
+    // clients asked for, the id the provider reported beside it.
+    await page.goto(`${server.url}/usage`);
+    await page.selectOption("select[name=groupBy]", "provider");
+    await page.waitForSelector('[data-group="gamma"]');
+    expect(Number(await page.textContent('[data-group="gamma"] td:nth-child(5)'))).toBeGreaterThan(0);
+    expect(Number(await page.textContent('[data-group="gamma"] td:nth-child(3)'))).toBeGreaterThan(0);
+    await page.selectOption("select[name=groupBy]", "model");
+    await page.waitForSelector('[data-group="m"]');
+    expect(await page.textContent('[data-group="m"] td:first-child')).toBe("m (gpt-4o-mini)");
+    expect(await page.$('[data-group="gpt-4o-mini"]')).toBeNull();
+    await shot("usage-by-model");
   },
 );

@@ -630,26 +630,57 @@ export function logStore(prisma: PrismaClient, writer: LogWriter, bodyWriter?: L
 
     async usage({ since, bucket, groupBy }): Promise<UsageBucket[]> {
       const unit = ({ minute: "minute", hour: "hour", day: "day" } as const)[bucket];
-      const column =
-        groupBy === "provider"
-          ? Prisma.sql`coalesce(provider, '(none)')`
-          : groupBy === "model"
-            ? Prisma.sql`coalesce("servedModel", '(none)')`
+      type Row = {
+        t: Date;
+        grp: string;
+        requests: bigint;
+        errors: bigint;
+        tokens: bigint | null;
+        cost: number | null;
+        p50: number;
+        p95: number;
+        detail?: string | null;
+      };
+      let rows: Row[];
+      if (groupBy === "provider") {
+        // As on the Providers page: a provider counts each request it took part in (tried and failed, or served),
+        // once however many tries; the request is an error for it unless it served it successfully. Tokens, cost
+        // and latency are those of the requests it served. Requests no provider was tried for: "(none)".
+        rows = await prisma.$queryRaw<Row[]>`
+          SELECT date_trunc(${unit}, l.time) AS t, coalesce(p.provider, '(none)') AS grp, count(*) AS requests,
+                 count(*) FILTER (WHERE p.provider IS NULL OR l.provider IS DISTINCT FROM p.provider OR l.status >= 400) AS errors,
+                 sum(l."totalTokens") FILTER (WHERE l.provider = p.provider) AS tokens,
+                 sum(l.cost) FILTER (WHERE l.provider = p.provider) AS cost,
+                 percentile_cont(0.5) WITHIN GROUP (ORDER BY l."latencyMs") AS p50,
+                 percentile_cont(0.95) WITHIN GROUP (ORDER BY l."latencyMs") AS p95
+            FROM "RequestLog" l
+            LEFT JOIN LATERAL (SELECT DISTINCT a->>'provider' AS provider
+                                 FROM jsonb_array_elements(l.attempts) a
+                                WHERE a->>'outcome' IN ('served', 'failed')) p ON true
+           WHERE l.time >= ${since}
+           GROUP BY 1, 2 ORDER BY 1, 2`;
+      } else {
+        // Models by the id clients asked for (as budgets and the log count them; an alias is one model), the ids
+        // the providers reported beside it; a request that named none by what served it.
+        const column =
+          groupBy === "model"
+            ? Prisma.sql`coalesce(model, "servedModel", '(none)')`
             : groupBy === "team"
               ? Prisma.sql`coalesce("teamId", '(no team)')`
               : Prisma.sql`coalesce("apiKeyId", '(no key)')`;
-      const rows = await prisma.$queryRaw<
-        { t: Date; grp: string; requests: bigint; errors: bigint; tokens: bigint | null; cost: number | null; p50: number; p95: number }[]
-      >`
-        SELECT date_trunc(${unit}, time) AS t, ${column} AS grp, count(*) AS requests,
-               count(*) FILTER (WHERE status >= 400) AS errors, sum("totalTokens") AS tokens, sum(cost) AS cost,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY "latencyMs") AS p50,
-               percentile_cont(0.95) WITHIN GROUP (ORDER BY "latencyMs") AS p95
-          FROM "RequestLog" WHERE time >= ${since}
-         GROUP BY 1, 2 ORDER BY 1, 2`;
+        const detail = groupBy === "model" ? Prisma.sql`, string_agg(DISTINCT "servedModel", ', ') AS detail` : Prisma.empty;
+        rows = await prisma.$queryRaw<Row[]>`
+          SELECT date_trunc(${unit}, time) AS t, ${column} AS grp, count(*) AS requests,
+                 count(*) FILTER (WHERE status >= 400) AS errors, sum("totalTokens") AS tokens, sum(cost) AS cost,
+                 percentile_cont(0.5) WITHIN GROUP (ORDER BY "latencyMs") AS p50,
+                 percentile_cont(0.95) WITHIN GROUP (ORDER BY "latencyMs") AS p95 ${detail}
+            FROM "RequestLog" WHERE time >= ${since}
+           GROUP BY 1, 2 ORDER BY 1, 2`;
+      }
       return rows.map((r) => ({
         t: new Date(r.t),
         group: r.grp,
+        ...(r.detail && r.detail !== r.grp ? { detail: r.detail } : {}),
         requests: Number(r.requests),
         errors: Number(r.errors),
         tokens: Number(r.tokens ?? 0),

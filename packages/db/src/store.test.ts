@@ -381,8 +381,15 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     // Spend sums the rows with a known cost (entry(): every third row has none).
     const spend = Array.from({ length: 1234 }, (_, i) => entry(i).cost ?? 0).reduce((s, c) => s + c, 0);
     expect(usage.reduce((s, u) => s + u.cost, 0)).toBeCloseTo(spend, 9);
+    // Per provider, as the Providers page counts: a failed in every request (1,234 errors), b served them all
+    // (its errors are the requests that ended 502), and tokens and cost are b's.
+    const byProvider = await store.logs.usage({ since, bucket: "day", groupBy: "provider" });
+    const sumOf = (group: string, field: "requests" | "errors" | "tokens") => byProvider.filter((u) => u.group === group).reduce((n, u) => n + u[field], 0);
+    expect([sumOf("a", "requests"), sumOf("a", "errors"), sumOf("a", "tokens")]).toEqual([1234, 1234, 0]);
+    expect([sumOf("b", "requests"), sumOf("b", "errors"), sumOf("b", "tokens")]).toEqual([1234, Math.ceil(1234 / 5), 1234 * 7]);
     const byModel = await store.logs.usage({ since, bucket: "day", groupBy: "model" });
     expect(byModel.map((u) => u.group)).toEqual(["m"]);
+    expect(byModel[0]!.detail).toBeUndefined(); // served as itself
     expect(byModel[0]!.cost).toBeCloseTo(spend, 9);
     // Latency percentiles per bucket and group: rows i = 0..1233 took 10 + i ms.
     expect(byModel[0]!.p50Ms).toBeCloseTo(10 + 616.5, 5);

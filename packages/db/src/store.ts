@@ -197,8 +197,13 @@ export interface LogSummary {
 export interface UsageBucket {
   /** Bucket start. */
   t: Date;
-  /** Provider id, API key id, served model or team id, per `groupBy`. */
+  /**
+   * Per `groupBy`: a provider that took part in the request (tried or served), the model id the client asked for,
+   * an API key id or a team id.
+   */
   group: string;
+  /** For a model: the ids the providers reported for it, when they differ from it (an alias's upstream ids). */
+  detail?: string;
   requests: number;
   errors: number;
   tokens: number;

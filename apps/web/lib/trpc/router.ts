@@ -390,13 +390,18 @@ export const appRouter = t.router({
           : input.groupBy === "team"
             ? new Map((await teams.list()).map((t) => [t.id, t.name]))
             : null;
-      // The catch-all groups, said in words: requests no provider served, or that named no model, key or team.
+      // The catch-all groups, said in words: requests no provider was tried for, or that named no model, key or team.
       const NONE: Record<string, string> = {
-        "(none)": input.groupBy === "provider" ? "(not served)" : "(no model)",
+        "(none)": input.groupBy === "provider" ? "(no provider tried)" : "(no model)",
         "(no key)": "(no key)",
         "(no team)": "(no team)",
       };
-      return { bucket, buckets: rows.map((b) => ({ ...b, label: names?.get(b.group) ?? NONE[b.group] ?? b.group })) };
+      // A model by the id clients asked for, the ids its providers reported beside it (an alias's upstream).
+      const labelOf = (b: (typeof rows)[number]) => {
+        const label = names?.get(b.group) ?? NONE[b.group] ?? b.group;
+        return b.detail ? `${label} (${b.detail})` : label;
+      };
+      return { bucket, buckets: rows.map((b) => ({ ...b, label: labelOf(b) })) };
     }),
 
   keys: t.router({
