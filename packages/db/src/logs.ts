@@ -644,8 +644,9 @@ export function logStore(prisma: PrismaClient, writer: LogWriter, bodyWriter?: L
       let rows: Row[];
       if (groupBy === "provider") {
         // As on the Providers page: a provider counts each request it took part in (tried and failed, or served),
-        // once however many tries; the request is an error for it unless it served it successfully. Tokens, cost
-        // and latency are those of the requests it served. Requests no provider was tried for: "(none)".
+        // once however many tries; the request is an error for it unless it served it successfully. Tokens and
+        // cost are those of the requests it served; latency that of the requests it took part in (a failed
+        // provider's is what its failures cost the client). Requests no provider was tried for: "(none)".
         rows = await prisma.$queryRaw<Row[]>`
           SELECT date_trunc(${unit}, l.time) AS t, coalesce(p.provider, '(none)') AS grp, count(*) AS requests,
                  count(*) FILTER (WHERE p.provider IS NULL OR l.provider IS DISTINCT FROM p.provider OR l.status >= 400) AS errors,
