@@ -768,6 +768,38 @@ it.skipIf(!present)(
     await page.waitForSelector('[data-group="m"]');
     expect(await page.textContent('[data-group="m"] td:first-child')).toBe("m (gpt-4o-mini)");
     expect(await page.$('[data-group="gpt-4o-mini"]')).toBeNull();
+    // Legend labels in the text colour: AA contrast (4.5:1) on the page, whatever the series' colour.
+    await page.waitForSelector(".recharts-legend-item-text");
+    const legendContrast = await page.evaluate(() => {
+      const rgb = (s: string) =>
+        s
+          .match(/\d+(\.\d+)?/g)!
+          .slice(0, 3)
+          .map(Number);
+      const lum = (c: number[]) => {
+        const [r, g, b] = c.map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+      };
+      const ratio = (fg: string, bg: string) => {
+        const [a, b] = [lum(rgb(fg)), lum(rgb(bg))];
+        return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      };
+      const background = getComputedStyle(document.querySelector(".card")!).backgroundColor;
+      return Math.min(...[...document.querySelectorAll(".recharts-legend-item-text")].map((e) => ratio(getComputedStyle(e).color, background)));
+    });
+    expect(legendContrast).toBeGreaterThanOrEqual(4.5);
     await shot("usage-by-model");
+
+    // The Overview's figures keep their unit on the same line.
+    await page.goto(`${server.url}/overview`);
+    await page.waitForSelector("dl.tiles dd");
+    expect(await page.$eval("dl.tiles dd", (dd) => getComputedStyle(dd).whiteSpace)).toBe("nowrap");
+
+    // A request refused before any provider (401): no empty "Providers tried" heading in its detail.
+    await page.goto(`${server.url}/logs?status=401`);
+    await page.waitForSelector("tr[data-log]");
+    await page.click("tr[data-log]");
+    await page.waitForSelector('[aria-label="request detail"]');
+    expect(await page.textContent('[aria-label="request detail"]')).not.toContain("Providers tried");
   },
 );

@@ -242,8 +242,8 @@ export default function LogsView() {
             Model {detail.model ?? "(default)"} → {detail.servedModel ?? "–"} · requested providers: {detail.requestedProviders ?? "(any)"} · key{" "}
             {keyName(detail.apiKeyId) ?? "none"} · team {teamName(detail.teamId) ?? "none"}
           </p>
-          <h3>Providers tried</h3>
-          <ol>
+          {detail.attempts.length > 0 && <h3>Providers tried</h3>}
+          <ol hidden={detail.attempts.length === 0}>
             {detail.attempts.map((a, i) => (
               <li key={i} className={a.outcome === "served" ? "good" : a.outcome === "failed" ? "bad" : "muted"}>
                 {a.provider}: {a.outcome}
