@@ -73,8 +73,11 @@ afterAll(async () => {
   if (present) console.log(`[dashboard] screenshots in ${ARTIFACTS}`);
 });
 
-/** WCAG contrast ratios in the page: body text on the page, and table-header text on its background (null: no table). */
-function contrastOf(): { body: number; header: number | null } {
+/**
+ * WCAG contrast ratios in the page: body text on the page, table-header text on its background (null: no table),
+ * and the least legible chart legend label on its card (null: no chart).
+ */
+function contrastOf(): { body: number; header: number | null; legend: number | null } {
   const rgb = (s: string) =>
     s
       .match(/\d+(\.\d+)?/g)!
@@ -90,7 +93,13 @@ function contrastOf(): { body: number; header: number | null } {
   };
   const body = getComputedStyle(document.body);
   const th = document.querySelector("th");
-  return { body: ratio(body.color, body.backgroundColor), header: th ? ratio(getComputedStyle(th).color, getComputedStyle(th).backgroundColor) : null };
+  const legends = [...document.querySelectorAll(".recharts-legend-item-text")];
+  const card = document.querySelector(".card");
+  return {
+    body: ratio(body.color, body.backgroundColor),
+    header: th ? ratio(getComputedStyle(th).color, getComputedStyle(th).backgroundColor) : null,
+    legend: legends.length && card ? Math.min(...legends.map((e) => ratio(getComputedStyle(e).color, getComputedStyle(card).backgroundColor))) : null,
+  };
 }
 
 /** axe-core's WCAG 2 A and AA rules on the page: the serious and critical violations, with where they are. */
@@ -770,23 +779,7 @@ it.skipIf(!present)(
     expect(await page.$('[data-group="gpt-4o-mini"]')).toBeNull();
     // Legend labels in the text colour: AA contrast (4.5:1) on the page, whatever the series' colour.
     await page.waitForSelector(".recharts-legend-item-text");
-    const legendContrast = await page.evaluate(() => {
-      const rgb = (s: string) =>
-        s
-          .match(/\d+(\.\d+)?/g)!
-          .slice(0, 3)
-          .map(Number);
-      const lum = (c: number[]) => {
-        const [r, g, b] = c.map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
-        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
-      };
-      const ratio = (fg: string, bg: string) => {
-        const [a, b] = [lum(rgb(fg)), lum(rgb(bg))];
-        return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-      };
-      const background = getComputedStyle(document.querySelector(".card")!).backgroundColor;
-      return Math.min(...[...document.querySelectorAll(".recharts-legend-item-text")].map((e) => ratio(getComputedStyle(e).color, background)));
-    });
+    const legendContrast = (await page.evaluate(contrastOf)).legend;
     expect(legendContrast).toBeGreaterThanOrEqual(4.5);
     await shot("usage-by-model");
 

@@ -27,6 +27,7 @@ import {
   routingConfig,
   routingConfigSchema,
   routingSettings,
+  sortKeys,
   fallbackIds,
   STREAM_RECOVERY,
 } from "@interference/core";
@@ -66,21 +67,8 @@ function notInThePast(expiresAt: string | null | undefined): void {
   }
 }
 
-/** Whether two settings are the same, whatever their keys' order and unset fields. */
-function sameSettings(a: unknown, b: unknown): boolean {
-  const canonical = (value: unknown): unknown =>
-    Array.isArray(value)
-      ? value.map(canonical)
-      : value && typeof value === "object"
-        ? Object.fromEntries(
-            Object.entries(value)
-              .filter(([, v]) => v !== undefined)
-              .sort(([x], [y]) => (x < y ? -1 : 1))
-              .map(([k, v]) => [k, canonical(v)]),
-          )
-        : value;
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-}
+/** Whether two settings are the same, whatever their keys' order and unset fields (JSON leaves those out). */
+const sameSettings = (a: unknown, b: unknown) => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
 
 /** The ids of the providers the gateway has now (the log filter matches them by prefix). */
 const providerIds = (runtime: Runtime) => runtime.gateway.registry.list().map((p) => p.config.id);

@@ -121,7 +121,7 @@ export function toProviderForm(config: ProviderConfig): ProviderForm {
 }
 
 /** Keys in a stable order: the database's JSON column does not keep the order they were written in. */
-function sortKeys(value: unknown): unknown {
+export function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === "object") {
     return Object.fromEntries(
