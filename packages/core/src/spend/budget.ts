@@ -62,9 +62,6 @@ export function budgetsFor(owner: Budget["owner"], ownerId: string, rules: reado
   return (rules ?? []).map((r) => ({ owner, ownerId, ...(ownerName ? { ownerName } : {}), period: r.period, limit: r.limit_usd, model: r.model ?? null }));
 }
 
-/** The budgets a request for `model` counts against. */
-export const budgetsForModel = (budgets: readonly Budget[], model: string | null | undefined): Budget[] => budgets.filter((b) => !b.model || b.model === model);
-
 /** What a key or team spent since `since` (null: ever), from the durable record (the request log). */
 export type SpendSource = (scope: SpendScope, since: Date | null) => Promise<number>;
 
