@@ -1,7 +1,9 @@
 /**
  * One process, one port: /v1 goes straight to the gateway's node:http handler (no framework on the hot path),
- * everything else to Next.js (Next's documented custom-server mode).
+ * everything else to Next.js (Next's documented custom-server mode). With WORKERS=N, N such processes share the
+ * port (lib/workers.ts).
  */
+import cluster from "node:cluster";
 import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
@@ -9,6 +11,7 @@ import next from "next";
 import { clientAddress, parseTrustedProxies } from "@interference/core";
 import { getRuntime } from "./lib/runtime";
 import { CLIENT_ADDRESS_HEADER } from "./lib/admin/session";
+import { planWorkers, runPrimary } from "./lib/workers";
 
 const port = Number(process.env.PORT ?? 1337);
 const host = process.env.HOST ?? "0.0.0.0";
@@ -19,6 +22,9 @@ const drainDelayMs = Number(process.env.SHUTDOWN_DRAIN_DELAY_MS ?? 0);
 
 async function main(): Promise<void> {
   const started = performance.now();
+  const workers = planWorkers(process.env);
+  if ("error" in workers) throw new Error(workers.error);
+  if (cluster.isPrimary && workers.count > 1) return runPrimary(workers.count, workers.why);
   // WebAssembly (embedded PostgreSQL, Prisma's query compiler, undici's HTTP parser) runs on V8's baseline
   // compiler only: ~50 MB less resident memory, and no CPU cost we could measure (README, Benchmarks).
   // Set before any module is compiled; NODE_OPTIONS cannot carry V8 flags like this one.

@@ -22,6 +22,7 @@ import {
   DEFAULT_ROUTING,
   routingConfig,
   routingSettings,
+  shareMetricsWithPrimary,
   type BudgetLedger,
   type RateLimiter,
   type SpendSource,
@@ -32,6 +33,7 @@ import {
 import { createAuthenticator, defaultDatabaseUrl, openStore, redactUrl, type OpenedStore } from "@interference/db";
 import { attachCluster } from "./cluster";
 import { startTracing } from "./telemetry";
+import { metricsFromPrimary, workerSlot } from "./workers";
 
 export interface Runtime {
   gateway: Gateway;
@@ -82,7 +84,10 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
   // LOG_SPOOL_DIR (one folder per replica): log rows are also appended there before they are answered for, so a
   // replica killed outright loses none; the next start writes what it left. On by default beside the embedded
   // database's own folder (.data/), which a fresh install has; "off" turns it off.
-  const spoolDir = env.LOG_SPOOL_DIR === "off" ? undefined : env.LOG_SPOOL_DIR || (env.DATABASE_URL ? undefined : join(repoRoot(), ".data", "log-spool"));
+  const sharedSpool = env.LOG_SPOOL_DIR === "off" ? undefined : env.LOG_SPOOL_DIR || (env.DATABASE_URL ? undefined : join(repoRoot(), ".data", "log-spool"));
+  // Under WORKERS=N each worker spools into its slot's own folder, which its replacement replays after a crash.
+  const slot = workerSlot(env);
+  const spoolDir = sharedSpool && slot !== null ? join(sharedSpool, `worker-${slot}`) : sharedSpool;
   if (!spoolDir && env.LOG_SPOOL_DIR !== "off" && !databaseUrl.startsWith("pglite:")) {
     console.warn(
       "[interference] LOG_SPOOL_DIR is not set: log rows still in a write batch are lost if this replica is killed (SIGKILL, out of memory). Set it to a folder of this replica's own in production.",
@@ -161,6 +166,7 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     maxAudioUploadBytes: numberFrom(env.AUDIO_MAX_UPLOAD_MB) !== undefined ? numberFrom(env.AUDIO_MAX_UPLOAD_MB)! * 1024 * 1024 : undefined,
     metricsToken: env.METRICS_TOKEN || undefined,
     metricsPublic: env.METRICS_PUBLIC === "true",
+    ...(slot !== null ? { metricsText: metricsFromPrimary() } : {}),
     urlAllowList: parseAllowList(env.PROVIDER_URL_ALLOWLIST),
     untrustedProviders,
     publicUrl: env.PUBLIC_URL || undefined,
@@ -174,6 +180,7 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     },
   });
   if (bus) attachCluster(gateway, store, bus, trustedUrl);
+  if (slot !== null) shareMetricsWithPrimary(gateway.metrics.registry);
   // Stored bodies go after their retention (also when storing was turned off since), checked hourly.
   const purgeBodies = () =>
     void store.logs.bodies.purge(new Date(Date.now() - bodyRetentionMs)).then(

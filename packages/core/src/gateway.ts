@@ -90,6 +90,8 @@ export interface GatewayOptions {
    */
   metricsToken?: string;
   metricsPublic?: boolean;
+  /** The scrape's text when this registry is not the whole story (a cluster worker asks its primary for all). */
+  metricsText?: () => Promise<string>;
   /** Where stored Responses-API responses live (default: in memory); the database's store serves replicas. */
   responseStore?: ResponseStore;
   /** How long stored responses are kept (default 30 days). */
@@ -440,7 +442,8 @@ export class Gateway {
     if (token && !sameSecret(req.headers.authorization ?? "", `Bearer ${token}`)) {
       return json(401, new GatewayError(401, "authentication_error", "invalid_metrics_token", "GET /metrics needs the metrics token.").toBody());
     }
-    return { status: 200, headers: { "content-type": this.metrics.registry.contentType }, body: await this.metrics.registry.metrics() };
+    const text = this.options.metricsText ? await this.options.metricsText() : await this.metrics.registry.metrics();
+    return { status: 200, headers: { "content-type": this.metrics.registry.contentType }, body: text };
   }
 
   private notFound(req: GatewayHttpRequest): GatewayHttpResponse {

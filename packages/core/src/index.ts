@@ -21,6 +21,7 @@ export * from "./auth/types.js";
 export * from "./upstream/client.js";
 export { providerSummary, providerDetail, listModels } from "./routes/providers.js";
 export * from "./gateway.js";
+export { clusterMetricsText, shareMetricsWithPrimary } from "./metrics.js";
 export {
   checkModelPath,
   defaultLocalProvider,

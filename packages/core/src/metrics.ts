@@ -2,7 +2,7 @@
  * Prometheus metrics, fed by the same per-request entries as the request log (so the two always agree), plus
  * per-provider gauges read at scrape time.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { RequestLogEntry, RequestLogSink } from "./logging/types.js";
 import type { ProviderRegistry } from "./routing/registry.js";
 
@@ -97,6 +97,7 @@ export class GatewayMetrics {
       help: "Circuit breaker per provider: 0 closed, 1 half-open, 2 open.",
       labelNames: ["provider"] as const,
       registers: [this.registry],
+      aggregator: "max", // across workers: the most open one (a sum of states would mean nothing)
       collect() {
         this.reset();
         for (const p of providers.list()) this.set({ provider: p.config.id }, CIRCUIT[p.health.breaker.state]);
@@ -107,6 +108,7 @@ export class GatewayMetrics {
       help: "1 when the provider is enabled.",
       labelNames: ["provider"] as const,
       registers: [this.registry],
+      aggregator: "max",
       collect() {
         this.reset();
         for (const p of providers.list()) this.set({ provider: p.config.id }, p.config.enabled ? 1 : 0);
@@ -141,4 +143,22 @@ export class GatewayMetrics {
       flush: () => next?.flush?.() ?? Promise.resolve(),
     };
   }
+}
+
+/**
+ * WORKERS=N (node:cluster): each worker keeps its own registry, and a scrape reaches one worker. That worker asks
+ * the primary, which gathers every worker's registry over the cluster channel (prom-client's own protocol) and sums
+ * each series; so one scrape counts the requests of every worker.
+ */
+export function shareMetricsWithPrimary(registry: Registry): void {
+  AggregatorRegistry.setRegistries([registry]);
+  aggregator ??= new AggregatorRegistry(); // constructing one is what makes a worker answer the primary's requests
+}
+
+let aggregator: AggregatorRegistry<typeof Registry.PROMETHEUS_CONTENT_TYPE> | null = null;
+
+/** In the cluster's primary: the metrics of all its workers, aggregated. */
+export async function clusterMetricsText(): Promise<string> {
+  aggregator ??= new AggregatorRegistry();
+  return aggregator.clusterMetrics();
 }

@@ -71,6 +71,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     INTERFERENCE_CONFIG: opts.config ?? writeConfig("providers: []\n"),
     // Each server its own embedded database (PGlite is single-process); tests pass a postgres:// URL to share one.
     DATABASE_URL: `pglite:${mkdtempSync(join(tmpdir(), "interference-db-"))}`,
+    // One process, as each test expects of a "replica"; workers.e2e.test.ts asks for more.
+    WORKERS: "1",
     ...opts.env,
   };
   const args =
