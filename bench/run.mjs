@@ -10,15 +10,18 @@
  *   portkey, litellm       the peers
  *
  *   pnpm bench [--duration 10] [--levels 1,50,200] [--targets direct,floor,core,interference,...]
- *              [--latency 50] [--chunks 50] [--gap 10] [--sse 1000] [--rate 1000] [--loader wrk|autocannon]
+ *              [--latency 50] [--chunks 50] [--gap 10] [--sse 1000] [--rate 1000] [--cpu-levels 50,200]
+ *              [--loader wrk|autocannon]
  * Peers are installed on first use: Portkey and autocannon into bench/.deps (npm), LiteLLM into bench/.venv (pip;
  * or set LITELLM_BIN to an installed `litellm`). The closed-loop levels use wrk (Debian's package, installed on
  * first use where apt-get can) when it is there, else autocannon: on a 2-core machine, a load generator in C leaves
  * the targets the CPU that autocannon, a Node program, would take from them.
+ * Then the CPU-bound levels: the upstream answers at once, and each Node target's event-loop delay (p99, max) is
+ * read during each level (bench/lib/loop-monitor.cjs, preloaded).
  * Prints tables (req/s, latency, overhead, the target's CPU per request, RSS) and writes bench/results/latest.json.
  */
 import { spawn, execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -40,6 +43,9 @@ const CHUNKS = Number(opt("chunks", 50));
 const GAP = Number(opt("gap", 10));
 const SSE = Number(opt("sse", 1000));
 const OPEN_RATE = Number(opt("rate", 1000)); // 0 skips the open-loop level
+// CPU-bound levels: the same targets with the upstream answering at once, where throughput is the gateway's own
+// CPU per request and a stalled event loop shows. 0 skips them.
+const CPU_LEVELS = opt("cpu-levels", "50,200").split(",").map(Number).filter(Boolean);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---------- peers, installed on first use ----------
@@ -105,13 +111,37 @@ function port() {
   });
 }
 
+const LOOP_DIR = mkdtempSync(join(tmpdir(), "bench-loop-"));
+let started = 0;
+
 function start(cmd, args, { env = {}, ready, cwd } = {}) {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, cwd, stdio: ["ignore", "pipe", "pipe"] });
+  // Node targets carry the event-loop monitor; it writes here when signalled.
+  const loopFile = cmd === process.execPath ? join(LOOP_DIR, `${++started}.json`) : null;
+  const monitor = loopFile
+    ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${join(HERE, "lib/loop-monitor.cjs")}`.trim(), LOOP_MONITOR_FILE: loopFile }
+    : {};
+  const child = spawn(cmd, args, { env: { ...process.env, ...monitor, ...env }, cwd, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   child.stdout.on("data", (d) => (log += d));
   child.stderr.on("data", (d) => (log += d));
-  return { child, log: () => log, ready: ready ?? (async () => undefined) };
+  return { child, loopFile, log: () => log, ready: ready ?? (async () => undefined) };
 }
+
+/** The target's event-loop delay since the last call (null for a target without the monitor). */
+async function loopDelay(proc) {
+  if (!proc.loopFile || proc.child.exitCode !== null) return null;
+  rmSync(proc.loopFile, { force: true });
+  proc.child.kill("SIGUSR2");
+  for (let i = 0; i < 50 && !existsSync(proc.loopFile); i++) await sleep(20);
+  try {
+    return JSON.parse(readFileSync(proc.loopFile, "utf8"));
+  } catch {
+    return null;
+  }
+}
+
+/** The fake upstream's latency from now on. */
+const setUpstreamLatency = (ms) => fetch(`http://127.0.0.1:${upPort}/__bench/latency`, { method: "POST", body: JSON.stringify({ ms }) }).then((r) => r.text());
 
 /** Waits until `url` answers below 500; fails early when `proc` (the target being waited for) exits. */
 async function waitHttp(url, { init, timeoutMs = 120_000, proc } = {}) {
@@ -449,7 +479,7 @@ await waitHttp(`http://127.0.0.1:${upPort}/`, { init: { method: "POST", body: "{
 const results = {
   when: new Date().toISOString(),
   machine: { cpus: (await import("node:os")).availableParallelism(), node: process.version },
-  config: { DURATION, LEVELS, LATENCY, CHUNKS, GAP, SSE, OPEN_RATE, loader: WRK ? "wrk" : "autocannon" },
+  config: { DURATION, LEVELS, LATENCY, CHUNKS, GAP, SSE, OPEN_RATE, CPU_LEVELS, loader: WRK ? "wrk" : "autocannon" },
   targets: {},
 };
 for (const name of TARGETS) {
@@ -485,6 +515,19 @@ for (const name of TARGETS) {
     console.log(
       `  ${SSE} concurrent streams: ${entry.sse.completed} completed, RSS while held ${entry.sse.heldRssMb.toFixed(0)} MB, peak since start ${entry.sse.peakRssMb.toFixed(0)} MB`,
     );
+  }
+  if (CPU_LEVELS.length) {
+    await setUpstreamLatency(0);
+    await loadJson({ ...target }, Math.max(...CPU_LEVELS)).catch(() => undefined); // warm-up at this load, not reported
+    entry.cpu = {};
+    for (const c of CPU_LEVELS) {
+      await loopDelay(target.proc); // starts the figure afresh
+      const r = await loadJson(target, c);
+      entry.cpu[c] = { ...r, loop: await loopDelay(target.proc) };
+      const loop = entry.cpu[c].loop ? `, event-loop delay p99 ${entry.cpu[c].loop.p99Ms} ms, max ${entry.cpu[c].loop.maxMs} ms` : "";
+      console.log(`  CPU-bound c=${c}: ${r.reqPerSec.toFixed(0)} req/s, p99 ${r.p99} ms, CPU ${r.cpuUsPerReq.toFixed(0)} µs/req${loop}`);
+    }
+    await setUpstreamLatency(LATENCY);
   }
   entry.peakRssMb = peakRssMb(target.proc.child.pid);
   results.targets[name] = entry;
@@ -549,6 +592,28 @@ for (const [name, e] of Object.entries(results.targets)) {
   lines.push(
     `| ${name} | ${e.stream.streams} | ${e.stream.ttfcP50.toFixed(1)} | ${e.stream.ttfcP99.toFixed(1)} | ${e.stream.gapMean.toFixed(2)} | ${e.stream.failures} |`,
   );
+}
+if (CPU_LEVELS.length) {
+  lines.push("");
+  lines.push(
+    "CPU-bound: the same upstream answering at once, so each target's own CPU per request sets its throughput; event-loop delay measured inside each Node target during the level (`monitorEventLoopDelay`).",
+  );
+  lines.push("");
+  lines.push(
+    "| target | conc. | req/s | req/s vs floor | CPU µs/req | CPU vs floor | p50 ms | p99 ms | p99 vs floor | loop delay p99 ms | loop delay max ms | errors |",
+  );
+  lines.push("|---|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const [name, e] of Object.entries(results.targets)) {
+    for (const c of CPU_LEVELS) {
+      const r = e.cpu?.[c];
+      if (!r) continue;
+      const f = floor?.cpu?.[c];
+      const ratio = (x, y) => (f ? (x / y).toFixed(2) : "-");
+      lines.push(
+        `| ${name} | ${c} | ${r.reqPerSec.toFixed(0)} | ${ratio(r.reqPerSec, f?.reqPerSec)} | ${r.cpuUsPerReq.toFixed(0)} | ${ratio(r.cpuUsPerReq, f?.cpuUsPerReq)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ratio(r.p99, f?.p99)} | ${r.loop ? r.loop.p99Ms : "-"} | ${r.loop ? r.loop.maxMs : "-"} | ${r.errors} |`,
+      );
+    }
+  }
 }
 for (const [name, e] of Object.entries(results.targets)) {
   if (e.sse)

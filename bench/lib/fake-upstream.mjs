@@ -1,8 +1,9 @@
-// A fake OpenAI upstream with a fixed latency (JSON) and a streaming mode (N chunks, fixed gap).
+// A fake OpenAI upstream with a fixed latency (JSON; the bench may change it) and a streaming mode (N chunks, fixed gap).
 //   node fake-upstream.mjs <port> <latencyMs> <chunks> <chunkGapMs>
 import { createServer } from "node:http";
 
-const [port, latency, chunks, gap] = process.argv.slice(2).map(Number);
+const [port, initialLatency, chunks, gap] = process.argv.slice(2).map(Number);
+let latency = initialLatency; // POST /__bench/latency {"ms": N} changes it between phases of a run
 const completion = JSON.stringify({
   id: "chatcmpl-bench",
   object: "chat.completion",
@@ -21,6 +22,11 @@ const server = createServer((req, res) => void serve(req, res));
 async function serve(req, res) {
   let body = "";
   for await (const c of req) body += c;
+  if (req.url === "/__bench/latency") {
+    latency = Number(JSON.parse(body).ms);
+    res.end(String(latency));
+    return;
+  }
   let stream = false;
   try {
     stream = JSON.parse(body).stream === true;
