@@ -49,6 +49,8 @@ const entry = (i, id) => ({
   promptTokens: 9,
   completionTokens: 7,
   totalTokens: 16,
+  cost: 0.0000207,
+  costEstimated: false,
   error: i % 50 ? null : "HTTP 502: upstream failed",
 });
 
