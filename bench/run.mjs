@@ -140,8 +140,9 @@ async function loopDelay(proc) {
   }
 }
 
-/** The fake upstream's latency from now on. */
-const setUpstreamLatency = (ms) => fetch(`http://127.0.0.1:${upPort}/__bench/latency`, { method: "POST", body: JSON.stringify({ ms }) }).then((r) => r.text());
+/** The fake upstream's latency (and the gap between stream chunks) from now on. */
+const setUpstreamLatency = (ms, gap = GAP) =>
+  fetch(`http://127.0.0.1:${upPort}/__bench/latency`, { method: "POST", body: JSON.stringify({ ms, gap }) }).then((r) => r.text());
 
 /** Waits until `url` answers below 500; fails early when `proc` (the target being waited for) exits. */
 async function waitHttp(url, { init, timeoutMs = 120_000, proc } = {}) {
@@ -517,7 +518,7 @@ for (const name of TARGETS) {
     );
   }
   if (CPU_LEVELS.length) {
-    await setUpstreamLatency(0);
+    await setUpstreamLatency(0, 0);
     await loadJson({ ...target }, Math.max(...CPU_LEVELS)).catch(() => undefined); // warm-up at this load, not reported
     entry.cpu = {};
     for (const c of CPU_LEVELS) {
@@ -527,7 +528,15 @@ for (const name of TARGETS) {
       const loop = entry.cpu[c].loop ? `, event-loop delay p99 ${entry.cpu[c].loop.p99Ms} ms, max ${entry.cpu[c].loop.maxMs} ms` : "";
       console.log(`  CPU-bound c=${c}: ${r.reqPerSec.toFixed(0)} req/s, p99 ${r.p99} ms, CPU ${r.cpuUsPerReq.toFixed(0)} µs/req${loop}`);
     }
-    await setUpstreamLatency(LATENCY);
+    // Streams of CHUNKS chunks with no gap, 50 clients: the CPU a streamed request costs, and its first chunk.
+    const cpu0 = cpuSeconds(target.proc.child.pid);
+    await loopDelay(target.proc);
+    const s = await loadStream(target, 50, DURATION);
+    entry.cpuStream = { ...s, cpuUsPerStream: ((cpuSeconds(target.proc.child.pid) - cpu0) * 1e6) / Math.max(1, s.streams), loop: await loopDelay(target.proc) };
+    console.log(
+      `  CPU-bound streams (${CHUNKS} chunks, no gap, 50 clients): ${s.streams} done, TTFC p50 ${s.ttfcP50.toFixed(2)} ms, CPU ${entry.cpuStream.cpuUsPerStream.toFixed(0)} µs/stream, failures ${s.failures}`,
+    );
+    await setUpstreamLatency(LATENCY, GAP);
   }
   entry.peakRssMb = peakRssMb(target.proc.child.pid);
   results.targets[name] = entry;
@@ -613,6 +622,23 @@ if (CPU_LEVELS.length) {
         `| ${name} | ${c} | ${r.reqPerSec.toFixed(0)} | ${ratio(r.reqPerSec, f?.reqPerSec)} | ${r.cpuUsPerReq.toFixed(0)} | ${ratio(r.cpuUsPerReq, f?.cpuUsPerReq)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ratio(r.p99, f?.p99)} | ${r.loop ? r.loop.p99Ms : "-"} | ${r.loop ? r.loop.maxMs : "-"} | ${r.errors} |`,
       );
     }
+  }
+}
+if (CPU_LEVELS.length) {
+  lines.push("");
+  lines.push(`CPU-bound streams: ${CHUNKS} chunks with no gap, 50 clients, ${DURATION} s.`);
+  lines.push("");
+  lines.push(
+    "| target | streams | CPU µs/stream | CPU vs floor | time to first chunk p50 ms | over the floor ms | loop delay p99 ms | loop delay max ms | failures |",
+  );
+  lines.push("|---|---|---|---|---|---|---|---|---|");
+  const f = floor?.cpuStream;
+  for (const [name, e] of Object.entries(results.targets)) {
+    const s = e.cpuStream;
+    if (!s) continue;
+    lines.push(
+      `| ${name} | ${s.streams} | ${s.cpuUsPerStream.toFixed(0)} | ${f ? (s.cpuUsPerStream / f.cpuUsPerStream).toFixed(2) : "-"} | ${s.ttfcP50.toFixed(2)} | ${f ? (s.ttfcP50 - f.ttfcP50).toFixed(2) : "-"} | ${s.loop ? s.loop.p99Ms : "-"} | ${s.loop ? s.loop.maxMs : "-"} | ${s.failures} |`,
+    );
   }
 }
 for (const [name, e] of Object.entries(results.targets)) {

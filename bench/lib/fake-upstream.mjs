@@ -2,8 +2,10 @@
 //   node fake-upstream.mjs <port> <latencyMs> <chunks> <chunkGapMs>
 import { createServer } from "node:http";
 
-const [port, initialLatency, chunks, gap] = process.argv.slice(2).map(Number);
-let latency = initialLatency; // POST /__bench/latency {"ms": N} changes it between phases of a run
+const [port, initialLatency, chunks, initialGap] = process.argv.slice(2).map(Number);
+// POST /__bench/latency {"ms": N, "gap": M} changes them between phases of a run.
+let latency = initialLatency;
+let gap = initialGap;
 const completion = JSON.stringify({
   id: "chatcmpl-bench",
   object: "chat.completion",
@@ -23,8 +25,10 @@ async function serve(req, res) {
   let body = "";
   for await (const c of req) body += c;
   if (req.url === "/__bench/latency") {
-    latency = Number(JSON.parse(body).ms);
-    res.end(String(latency));
+    const set = JSON.parse(body);
+    latency = Number(set.ms ?? latency);
+    gap = Number(set.gap ?? gap);
+    res.end(JSON.stringify({ latency, gap }));
     return;
   }
   let stream = false;
@@ -41,7 +45,8 @@ async function serve(req, res) {
   await sleep(latency);
   for (let i = 0; i < chunks && !res.destroyed; i++) {
     res.write(chunk(`tok${i} `));
-    await sleep(gap);
+    // No gap: the next chunk after the event loop has turned, so each goes out as its own write.
+    await (gap ? sleep(gap) : new Promise((r) => setImmediate(r)));
   }
   res.write(chunk(null, "stop"));
   res.write(usage);
