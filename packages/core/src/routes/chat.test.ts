@@ -197,6 +197,53 @@ describe("an openai provider is served natively", () => {
     expect((r as unknown as { provider: string }).provider).toBe("oa");
   });
 
+  it("relays a native stream's chunks as the provider wrote them, named with the gateway's provider", async () => {
+    // Spacing and member order of the provider's own: kept byte for byte, the provider's name added at the end.
+    const first = `{ "id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": [{"index":0,"delta":{"role":"assistant","content":"Hel"},"finish_reason":null}] }`;
+    const named = JSON.stringify({
+      id: "c1",
+      object: "chat.completion.chunk",
+      created: 1,
+      model: "m",
+      provider: "elsewhere",
+      choices: [{ index: 0, delta: { content: "lo" }, finish_reason: "stop" }],
+    });
+    const usage = JSON.stringify({
+      id: "c1",
+      object: "chat.completion.chunk",
+      created: 1,
+      model: "m",
+      choices: [],
+      usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+    });
+    oa.handle((_q, res) => sendSse(res, [{ data: first }, { data: named }, { data: usage }, { data: "[DONE]" }]));
+    try {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-interference-provider": "oa" },
+        body: JSON.stringify({ model: "m", messages: user, stream: true, stream_options: { include_usage: true } }),
+      });
+      const events = (await res.text()).split("\n\n").filter(Boolean);
+      expect(events[0]).toBe(`data: ${first.slice(0, -1)},"provider":"oa"}`);
+      // A chunk that names a provider already is rewritten, so the name appears once: the gateway's.
+      expect(events[1]!.match(/"provider"/g)).toHaveLength(1);
+      expect(JSON.parse(events[1]!.slice(6))).toMatchObject({ provider: "oa", choices: [{ delta: { content: "lo" } }] });
+      // The usage chunk carries what it cost (the gateway's addition), so it is serialised anew.
+      expect(JSON.parse(events[2]!.slice(6))).toMatchObject({ provider: "oa", usage: { prompt_tokens: 3, completion_tokens: 2 } });
+      expect(events.at(-1)).toBe("data: [DONE]");
+      // And the official SDK reads it as usual.
+      const stream = await client("oa").chat.completions.create({ model: "m", messages: user, stream: true });
+      let text = "";
+      for await (const chunk of stream) {
+        expect((chunk as unknown as { provider: string }).provider).toBe("oa");
+        text += chunk.choices[0]?.delta?.content ?? "";
+      }
+      expect(text).toBe("Hello");
+    } finally {
+      oa.handle(scriptedOpenAI("OA"));
+    }
+  });
+
   it("fails over from a native provider to a translating one before any content", async () => {
     oa.handle((_q, res) => void res.writeHead(503).end("{}"));
     try {

@@ -151,6 +151,7 @@ const errorEnd = (error: { toBody(): unknown }) => `data: ${JSON.stringify(error
  */
 function chunkEncoder(provider: string, includeUsage: boolean, log: LogRecorder): StreamEncoder<RelayItem> {
   const stream = { id: "", created: 0, model: "" };
+  const providerMember = `,"provider":${JSON.stringify(provider)}}`;
   let text = "";
   let plain = true;
   let finished = false;
@@ -184,6 +185,11 @@ function chunkEncoder(provider: string, includeUsage: boolean, log: LogRecorder)
       if (!includeUsage && "usage" in chunk) {
         if (!chunk.choices.length) return null;
         delete chunk.usage;
+      } else if (!chunk.usage && !("provider" in chunk)) {
+        // Unchanged but for the provider's name (a usage chunk has its cost added): its own text with the member
+        // spliced in before the closing brace, rather than the parsed chunk serialised again.
+        const raw = item.event.data.trimEnd();
+        if (raw.endsWith("}")) return `data: ${raw.slice(0, -1)}${providerMember}\n\n`;
       }
       chunk.provider = provider;
       return `data: ${JSON.stringify(chunk)}\n\n`;
