@@ -8,6 +8,7 @@ import { UpstreamError } from "../errors.js";
 import type { Timeouts } from "../config/schema.js";
 import { deadlineMessage } from "../routing/deadline.js";
 import { isIP, type LookupFunction } from "node:net";
+import { Readable } from "node:stream";
 import { guardedLookup, GuardedAddressError, type AddressResolver } from "../security/guarded-lookup.js";
 import { isAllowListed, isSpecialAddress } from "../security/url-guard.js";
 import { redact, secretsOf } from "./redact.js";
@@ -194,8 +195,13 @@ export async function* parseSse(
   const decoder = new TextDecoder();
   let sinceBoundary = 0; // bytes since the last blank line (the end of an event)
   let lastChar = "";
+  // A reader that stops at the stream's last event (OpenAI's [DONE]) returns before the body has signalled its
+  // end, and a destroyed unfinished Node stream builds an AbortError with its stack: ~20 µs a stream. So a Node
+  // body is read without destroy-on-return, and its end is awaited in the background.
+  const readable = isReadable(body) ? body : null;
+  let stoppedEarly = true;
   try {
-    for await (const chunk of body) {
+    for await (const chunk of readable ? readable.iterator({ destroyOnReturn: false }) : body) {
       const text = typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
       const boundary = Math.max(text.lastIndexOf("\n\n"), text.lastIndexOf("\r\r"), text.lastIndexOf("\n\r\n"));
       if (boundary >= 0) sinceBoundary = text.length - boundary;
@@ -206,8 +212,13 @@ export async function* parseSse(
       parser.feed(text);
       while (queue.length) yield queue.shift()!;
     }
+    stoppedEarly = false;
   } catch (err) {
+    stoppedEarly = false;
+    if (readable) discardReadable(readable);
     throw mapTransportError(err, signal, timeouts);
+  } finally {
+    if (readable && stoppedEarly) endAfterLastEvent(readable);
   }
   parser.feed(decoder.decode() + "\n\n");
   while (queue.length) yield queue.shift()!;
@@ -272,8 +283,29 @@ async function readBounded(
 
 /** Ends a body the gateway will not read (its abort error has nobody to go to). */
 function discard(body: UpstreamResponse["body"]): void {
+  discardReadable(body);
+}
+
+function discardReadable(body: Readable): void {
   body.on("error", () => undefined);
   body.destroy();
+}
+
+function isReadable(body: unknown): body is Readable {
+  return body instanceof Readable;
+}
+
+/**
+ * After the reader stopped: the body's end (all a finished stream has left) is awaited in the background, so the
+ * connection goes back to the pool. Any more data means the reader stopped mid-stream: the body is destroyed then,
+ * so the provider stops generating. A provider that keeps the stream open without sending anything holds only
+ * this background read, until its idle timeout.
+ */
+function endAfterLastEvent(body: Readable): void {
+  if (body.readableEnded || body.destroyed) return;
+  body.on("error", () => undefined);
+  body.once("data", () => body.destroy());
+  body.resume();
 }
 
 export function mapTransportError(err: unknown, signal: AbortSignal, t: Required<Timeouts>): UpstreamError {
