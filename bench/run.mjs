@@ -189,6 +189,27 @@ function stop(proc) {
 // ---------- targets ----------
 const body = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello." }] });
 const streamBody = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello." }], stream: true });
+/**
+ * The other public APIs, CPU-bound: Responses and Messages served natively (an openai provider speaks Responses,
+ * an anthropic one Messages), and Chat Completions translated for the anthropic provider. The floor and the
+ * upstream itself forward each as it is (the fake upstream answers every path in its own shape).
+ */
+const API_ROWS = [
+  { name: "responses (native)", path: "/responses", body: JSON.stringify({ model: "gpt-4o-mini", input: "Say hello.", store: false }) },
+  {
+    name: "messages (native)",
+    path: "/messages",
+    body: JSON.stringify({ model: "claude-bench", max_tokens: 64, messages: [{ role: "user", content: "Say hello." }] }),
+    headers: { "anthropic-version": "2023-06-01" },
+  },
+  {
+    name: "chat → anthropic (translated)",
+    path: "/chat/completions",
+    body: JSON.stringify({ model: "claude-bench", messages: [{ role: "user", content: "Say hello." }] }),
+  },
+];
+/** Targets that route `claude-bench` to an anthropic provider (the others are only run on Chat Completions). */
+const SPEAKS_EVERY_API = new Set(["direct", "floor", "core", "interference", "interference-postgres"]);
 
 async function startTarget(name, upstreamPort) {
   const p = await port();
@@ -212,7 +233,7 @@ async function startTarget(name, upstreamPort) {
     const dir = mkdtempSync(join(tmpdir(), "bench-"));
     writeFileSync(
       join(dir, "interference.yaml"),
-      `providers:\n  - { id: up, type: openai, base_url: "${upstream}", api_key: sk-bench, models: [gpt-4o-mini] }\n`,
+      `providers:\n  - { id: up, type: openai, base_url: "${upstream}", api_key: sk-bench, models: [gpt-4o-mini] }\n  - { id: anth, type: anthropic, base_url: "${upstream}", api_key: sk-ant-bench, models: [claude-bench] }\n`,
     );
     const databaseUrl = name === "interference" ? `pglite:${join(dir, "db")}` : await freshPostgres();
     if (!databaseUrl) return null;
@@ -317,13 +338,11 @@ function wrkMs(text) {
   return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
 }
 
-async function runWrk(target, connections) {
-  const script = wrkScript(target.headers, body);
-  const { stdout } = await promisify(execFile)(
-    "wrk",
-    ["-t1", `-c${connections}`, `-d${DURATION}s`, "--latency", "--timeout", "30s", "-s", script, target.url],
-    { maxBuffer: 1 << 20 },
-  );
+async function runWrk(target, connections, seconds = DURATION) {
+  const script = wrkScript(target.headers, target.body ?? body);
+  const { stdout } = await promisify(execFile)("wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "--timeout", "30s", "-s", script, target.url], {
+    maxBuffer: 1 << 20,
+  });
   const pct = (p) => wrkMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, "m").exec(stdout)?.[1] ?? "");
   const total = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
@@ -332,14 +351,22 @@ async function runWrk(target, connections) {
   return { reqPerSec: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0), p50: pct(50), p99: pct(99), errors, total };
 }
 
-async function runAutocannon(target, connections) {
-  const r = await autocannon({ url: target.url, method: "POST", headers: target.headers, body, connections, duration: DURATION, pipelining: 1 });
+async function runAutocannon(target, connections, seconds = DURATION) {
+  const r = await autocannon({
+    url: target.url,
+    method: "POST",
+    headers: target.headers,
+    body: target.body ?? body,
+    connections,
+    duration: seconds,
+    pipelining: 1,
+  });
   return { reqPerSec: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, total: r.requests.total };
 }
 
-async function loadJson(target, connections) {
+async function loadJson(target, connections, seconds = DURATION) {
   const cpu0 = cpuSeconds(target.proc.child.pid);
-  const r = WRK ? await runWrk(target, connections) : await runAutocannon(target, connections);
+  const r = WRK ? await runWrk(target, connections, seconds) : await runAutocannon(target, connections, seconds);
   // The target's own CPU per request: steadier than req/s on a small shared machine, where the load generator
   // and the upstream compete for the same cores.
   const cpuUsPerReq = ((cpuSeconds(target.proc.child.pid) - cpu0) * 1e6) / Math.max(1, r.total);
@@ -528,6 +555,24 @@ for (const name of TARGETS) {
       const loop = entry.cpu[c].loop ? `, event-loop delay p99 ${entry.cpu[c].loop.p99Ms} ms, max ${entry.cpu[c].loop.maxMs} ms` : "";
       console.log(`  CPU-bound c=${c}: ${r.reqPerSec.toFixed(0)} req/s, p99 ${r.p99} ms, CPU ${r.cpuUsPerReq.toFixed(0)} µs/req${loop}`);
     }
+    if (SPEAKS_EVERY_API.has(name)) {
+      entry.apis = {};
+      const c = Math.min(...CPU_LEVELS);
+      for (const api of API_ROWS) {
+        const apiTarget = {
+          ...target,
+          url: target.url.replace(/\/chat\/completions$/, api.path),
+          headers: { ...target.headers, ...api.headers },
+          body: api.body,
+        };
+        await loadJson(apiTarget, c, 2).catch(() => undefined); // warm-up
+        const r = await loadJson(apiTarget, c);
+        entry.apis[api.name] = r;
+        console.log(
+          `  CPU-bound ${api.name} c=${c}: ${r.reqPerSec.toFixed(0)} req/s, p99 ${r.p99} ms, CPU ${r.cpuUsPerReq.toFixed(0)} µs/req, errors ${r.errors}`,
+        );
+      }
+    }
     // Streams of CHUNKS chunks with no gap, 50 clients: the CPU a streamed request costs, and its first chunk.
     const cpu0 = cpuSeconds(target.proc.child.pid);
     await loopDelay(target.proc);
@@ -620,6 +665,24 @@ if (CPU_LEVELS.length) {
       const ratio = (x, y) => (f ? (x / y).toFixed(2) : "-");
       lines.push(
         `| ${name} | ${c} | ${r.reqPerSec.toFixed(0)} | ${ratio(r.reqPerSec, f?.reqPerSec)} | ${r.cpuUsPerReq.toFixed(0)} | ${ratio(r.cpuUsPerReq, f?.cpuUsPerReq)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ratio(r.p99, f?.p99)} | ${r.loop ? r.loop.p99Ms : "-"} | ${r.loop ? r.loop.maxMs : "-"} | ${r.errors} |`,
+      );
+    }
+  }
+}
+if (CPU_LEVELS.length && Object.values(results.targets).some((e) => e.apis)) {
+  const c = Math.min(...CPU_LEVELS);
+  lines.push("");
+  lines.push(
+    `CPU-bound, the other APIs at concurrency ${c}: Responses and Messages served natively, Chat Completions translated for an Anthropic provider; the floor forwards each request as it is.`,
+  );
+  lines.push("");
+  lines.push("| target | API | req/s | req/s vs floor | CPU µs/req | CPU vs floor | p99 ms | errors |");
+  lines.push("|---|---|---|---|---|---|---|---|");
+  for (const [name, e] of Object.entries(results.targets)) {
+    for (const [api, r] of Object.entries(e.apis ?? {})) {
+      const f = floor?.apis?.[api];
+      lines.push(
+        `| ${name} | ${api} | ${r.reqPerSec.toFixed(0)} | ${f ? (r.reqPerSec / f.reqPerSec).toFixed(2) : "-"} | ${r.cpuUsPerReq.toFixed(0)} | ${f ? (r.cpuUsPerReq / f.cpuUsPerReq).toFixed(2) : "-"} | ${ms(r.p99)} | ${r.errors} |`,
       );
     }
   }

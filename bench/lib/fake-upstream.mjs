@@ -14,6 +14,34 @@ const completion = JSON.stringify({
   choices: [{ index: 0, message: { role: "assistant", content: "Hello from the fake upstream." }, finish_reason: "stop" }],
   usage: { prompt_tokens: 9, completion_tokens: 7, total_tokens: 16 },
 });
+// The other APIs' answers, for requests to /v1/responses and /v1/messages (JSON only).
+const response = JSON.stringify({
+  id: "resp_bench",
+  object: "response",
+  created_at: 1700000000,
+  status: "completed",
+  model: "gpt-4o-mini",
+  output: [
+    {
+      type: "message",
+      id: "msg_bench",
+      status: "completed",
+      role: "assistant",
+      content: [{ type: "output_text", text: "Hello from the fake upstream.", annotations: [] }],
+    },
+  ],
+  usage: { input_tokens: 9, output_tokens: 7, total_tokens: 16 },
+});
+const message = JSON.stringify({
+  id: "msg_bench",
+  type: "message",
+  role: "assistant",
+  model: "claude-bench",
+  content: [{ type: "text", text: "Hello from the fake upstream." }],
+  stop_reason: "end_turn",
+  stop_sequence: null,
+  usage: { input_tokens: 9, output_tokens: 7 },
+});
 const chunk = (content, finish = null) =>
   `data: ${JSON.stringify({ id: "chatcmpl-bench", object: "chat.completion.chunk", created: 1700000000, model: "gpt-4o-mini", choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }] })}\n\n`;
 const usage = `data: ${JSON.stringify({ id: "chatcmpl-bench", object: "chat.completion.chunk", created: 1700000000, model: "gpt-4o-mini", choices: [], usage: { prompt_tokens: 9, completion_tokens: chunks, total_tokens: 9 + chunks } })}\n\n`;
@@ -37,8 +65,9 @@ async function serve(req, res) {
   } catch {}
   if (!stream) {
     await sleep(latency);
-    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(completion) });
-    res.end(completion);
+    const answer = req.url.endsWith("/responses") ? response : req.url.endsWith("/messages") ? message : completion;
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(answer) });
+    res.end(answer);
     return;
   }
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
