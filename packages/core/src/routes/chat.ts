@@ -4,7 +4,6 @@
  * fail over across both kinds. JSON or SSE.
  */
 import type { RoutingPolicy } from "../routing/policy.js";
-import { estimatePromptTokens } from "../routing/context-window.js";
 import { UpstreamError } from "../errors.js";
 import type { CallContext } from "../adapters/types.js";
 import { chatRequestSchema, type ChatCompletion, type ChatCompletionChunk } from "../openai/schema.js";
@@ -55,9 +54,9 @@ export async function chatCompletions(
 ): Promise<GatewayHttpResponse> {
   noteRequest(log, rawBody);
   const body = validate(chatRequestSchema, rawBody);
-  const { plan, canonical } = planMixed(deps.registry, rawBody, policy, auth, CHAT, () => decodeChatRequest(body));
+  const { plan, canonical, promptTokens } = planMixed(deps.registry, rawBody, policy, auth, CHAT, () => decodeChatRequest(body));
   // Everything billed as input (messages, tools, schemas, images), and every answer `n` asks for.
-  await reserveUsage(log, plan, () => estimatePromptTokens(rawBody), body.max_completion_tokens ?? body.max_tokens, body.n ?? 1);
+  await reserveUsage(log, plan, promptTokens, body.max_completion_tokens ?? body.max_tokens, body.n ?? 1);
   log.setPlan(plan);
   // The id and time of an answer the gateway encodes itself (a native provider's answer has its own).
   const stamp = () => ({ id: completionId(), created: nowSeconds() });

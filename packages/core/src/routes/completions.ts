@@ -3,7 +3,6 @@
  * (`completions_api: true`), translated into the canonical model for every other provider.
  */
 import type { RoutingPolicy } from "../routing/policy.js";
-import { estimatePromptTokens } from "../routing/context-window.js";
 import { UpstreamError, badRequest } from "../errors.js";
 import type { CallContext } from "../adapters/types.js";
 import { completionsRequestSchema, DEFAULT_MAX_TOKENS, TRANSLATED_FIELDS, type TextCompletion } from "../apis/completions/schema.js";
@@ -52,7 +51,7 @@ export async function createCompletion(
   noteRequest(log, rawBody);
   const body = validate(completionsRequestSchema, rawBody);
   let prompts: string[] = [];
-  const { plan, canonical } = planMixed(deps.registry, rawBody, policy, auth, COMPLETIONS, () => {
+  const { plan, canonical, promptTokens } = planMixed(deps.registry, rawBody, policy, auth, COMPLETIONS, () => {
     prompts = promptsOf(body);
     if (body.stream && prompts.length > 1) {
       throw badRequest("unsupported_value", "streaming several prompts at once is served only by providers with a native completions endpoint", "prompt");
@@ -62,7 +61,7 @@ export async function createCompletion(
   await reserveUsage(
     log,
     plan,
-    () => estimatePromptTokens(rawBody),
+    promptTokens,
     body.max_tokens || DEFAULT_MAX_TOKENS,
     Math.max(body.n ?? 1, typeof rawBody.best_of === "number" ? rawBody.best_of : 1),
   );

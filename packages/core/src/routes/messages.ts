@@ -4,7 +4,6 @@
  * the canonical model. One request may fail over across both kinds.
  */
 import type { RoutingPolicy } from "../routing/policy.js";
-import { estimatePromptTokens } from "../routing/context-window.js";
 import { GatewayError, UpstreamError } from "../errors.js";
 import type { CallContext } from "../adapters/types.js";
 import { decodeMessagesRequest } from "../apis/messages/decode-request.js";
@@ -68,10 +67,12 @@ export async function createMessage(
 ): Promise<GatewayHttpResponse> {
   noteRequest(log, rawBody);
   const body = validate(messagesRequestSchema, rawBody);
-  const { plan: routePlan, canonical } = planMixed(deps.registry, rawBody, policy, auth, MESSAGES, (lenient) =>
-    decodeMessagesRequest(body, { dropUnsupportedTools: lenient }),
-  );
-  await reserveUsage(log, routePlan, () => estimatePromptTokens(rawBody), body.max_tokens);
+  const {
+    plan: routePlan,
+    canonical,
+    promptTokens,
+  } = planMixed(deps.registry, rawBody, policy, auth, MESSAGES, (lenient) => decodeMessagesRequest(body, { dropUnsupportedTools: lenient }));
+  await reserveUsage(log, routePlan, promptTokens, body.max_tokens);
   log.setPlan(routePlan);
   const headers = forwardedHeaders(request);
   const id = messageId();

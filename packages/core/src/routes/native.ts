@@ -50,15 +50,19 @@ export function planMixed(
   spec: ApiTranslation,
   translate: (lenient: boolean) => CanonicalRequest,
   /** The prompt's size in tokens, for context windows (default: estimated from the body). */
-  promptTokens: () => number = () => estimatePromptTokens(raw),
-): { plan: RoutePlan; canonical: CanonicalRequest | null } {
+  estimate: () => number = () => estimatePromptTokens(raw),
+): { plan: RoutePlan; canonical: CanonicalRequest | null; promptTokens: () => number } {
   const native = speaks(spec.api);
+  // Estimated at most once, for the context windows here and the budget reservation after: walking a 100 KB prompt
+  // twice cost as much as the rest of the routing.
+  let tokens: number | undefined;
+  const promptTokens = () => (tokens ??= estimate());
   const bare = { model: raw.model as string | undefined, policy, promptTokens };
   // When every candidate speaks the API, nothing is translated: decoding Claude Code's 100 KB requests took 28 µs
   // each, for nothing, on the path meant to cost least. (A native provider takes every parameter, so
   // require_parameters never excludes one.)
   const nativeOnly = planRoute(registry, bare, "chat", scopeOf(auth), native);
-  if (nativeOnly.candidates.every((c) => native(c.runtime))) return { plan: nativeOnly, canonical: null };
+  if (nativeOnly.candidates.every((c) => native(c.runtime))) return { plan: nativeOnly, canonical: null, promptTokens };
   let canonical: CanonicalRequest | null = null;
   let problem: GatewayError | null = null;
   try {
@@ -101,7 +105,7 @@ export function planMixed(
     plan.candidates = kept;
     canonical = lenient;
   }
-  return { plan, canonical };
+  return { plan, canonical, promptTokens };
 }
 
 /** The canonical request as `candidate` gets it: the settings it does not support dropped (drop_params). */

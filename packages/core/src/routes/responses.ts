@@ -64,7 +64,7 @@ export async function createResponse(
     if (!previous) throw previousNotFound(body.previous_response_id);
     history = previous.conversation;
   }
-  const { plan, canonical } = planMixed(
+  const { plan, canonical, promptTokens } = planMixed(
     deps.registry,
     rawBody,
     policy,
@@ -72,10 +72,10 @@ export async function createResponse(
     RESPONSES,
     (lenient) => decodeResponsesRequest(body, history, { dropUnsupportedTools: lenient }),
     // The stored conversation is part of the prompt the provider reads.
-    () => estimatePromptTokens(rawBody) + Math.ceil(JSON.stringify(history).length / 4),
+    () => estimatePromptTokens(rawBody) + (history.length ? Math.ceil(JSON.stringify(history).length / 4) : 0),
   );
   const names = namespacedNames(body.tools);
-  await reserveUsage(log, plan, () => estimatePromptTokens(rawBody) + Math.ceil(JSON.stringify(history).length / 4), body.max_output_tokens);
+  await reserveUsage(log, plan, promptTokens, body.max_output_tokens);
   log.setPlan(plan);
   const newTurns = () => (canonical ? canonical.messages.slice(history.length) : decodeInput(body.input, "input", true).messages);
   // A native provider gets the stored conversation as input items: it never saw the turns other providers served.
