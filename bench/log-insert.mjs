@@ -2,8 +2,8 @@
 /**
  * CPU per request-log row for each way of writing a batch, in one run: rows arrive in bursts like a server's
  * under load and go through the real LogWriter into a fresh database.
- *   PGlite: COPY (what the embedded default uses) with the log's own time-ordered ids and with random (v4) ids, and
- *   the JSON insert; PostgreSQL, when reachable: the JSON insert. --prefill writes that many rows first (untimed),
+ *   PGlite: COPY (what the embedded default uses) with the log's own time-ordered ids and with random (v4) ids,
+ *   COPY into the table without its secondary indexes (what they cost), and the JSON insert; PostgreSQL, when reachable: the JSON insert. --prefill writes that many rows first (untimed),
  *   as in a log that has been filling for a while.
  *
  *   node bench/log-insert.mjs [--rows 30000] [--burst 150] [--rounds 2] [--prefill 0]
@@ -86,10 +86,15 @@ async function pglite() {
 const results = {};
 const add = (name, us) => (results[name] ??= []).push(us);
 for (let round = 0; round < ROUNDS; round++) {
-  for (const kind of ["copy", "copy-v4", "json"]) {
+  for (const kind of ["copy", "copy-v4", "copy-no-indexes", "json"]) {
     const d = await pglite();
     if (kind === "json") add("PGlite, JSON insert", await measure(db.jsonBatchInsert(d.prisma)));
-    else if (kind === "copy") add("PGlite, COPY", await measure(db.pgliteCopyInsert(d.lite)));
+    else if (kind === "copy-no-indexes") {
+      // What the log's secondary indexes (the dashboard's filters and listing) cost per row: a diagnostic.
+      const { rows } = await d.lite.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'RequestLog' AND indexname NOT LIKE '%_pkey'`);
+      for (const { indexname } of rows) await d.lite.query(`DROP INDEX "${indexname}"`);
+      add(`PGlite, COPY, without its ${rows.length} secondary indexes`, await measure(db.pgliteCopyInsert(d.lite)));
+    } else if (kind === "copy") add("PGlite, COPY", await measure(db.pgliteCopyInsert(d.lite)));
     else add("PGlite, COPY, v4 ids", await measure(db.pgliteCopyInsert(d.lite), () => crypto.randomUUID()));
     await d.close();
   }
