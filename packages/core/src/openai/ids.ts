@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
+import { randomToken } from "../ids.js";
 
 /** An id in OpenAI's style (`chatcmpl-…`) for responses the gateway builds itself. */
 export function completionId(prefix = "chatcmpl"): string {
-  return `${prefix}-${randomBytes(12).toString("base64url")}`;
+  return `${prefix}-${randomToken(12, "base64url")}`;
 }
 
 export function nowSeconds(): number {

@@ -1,9 +1,9 @@
 /** Gemini responses → canonical results; also the pieces the stream translation shares. */
-import { randomBytes } from "node:crypto";
+import { randomToken } from "../../ids.js";
 import type { AssistantPart, CanonicalChoice, CanonicalResult, CanonicalUsage, FinishReason, TokenLogprob } from "../../canonical/types.js";
 import type { GeminiLogprobs, GeminiResponse, GeminiUsage } from "./wire.js";
 
-export const toolCallId = () => `call_${randomBytes(12).toString("base64url")}`;
+export const toolCallId = () => `call_${randomToken(12, "base64url")}`;
 
 export function toFinishReason(reason: string | undefined, hasToolCalls: boolean): FinishReason | null {
   if (!reason) return null;

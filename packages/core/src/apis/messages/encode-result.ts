@@ -1,10 +1,10 @@
 /** Canonical result → Anthropic's `message` object. */
-import { randomBytes } from "node:crypto";
+import { randomToken } from "../../ids.js";
 import type { AssistantPart, CanonicalResult, CanonicalUsage, FinishReason } from "../../canonical/types.js";
 import type { MessageObject, MessagesUsage, ResponseBlock, StopReason } from "./schema.js";
 
 export function messageId(): string {
-  return `msg_${randomBytes(12).toString("base64url")}`;
+  return `msg_${randomToken(12, "base64url")}`;
 }
 
 export function stopReasonOf(finish: FinishReason): StopReason {

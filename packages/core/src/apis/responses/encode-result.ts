@@ -1,5 +1,5 @@
 /** Canonical result → the Responses API's `response` object. */
-import { randomBytes } from "node:crypto";
+import { randomToken } from "../../ids.js";
 import type { CanonicalResult, CanonicalUsage, FinishReason } from "../../canonical/types.js";
 import type { OutputItem, ResponseObject, ResponsesRequest, ResponseUsage } from "./schema.js";
 
@@ -16,7 +16,7 @@ export function signatureOf(blob: unknown): string | undefined {
 
 /** An id in OpenAI's style for objects the gateway makes (resp_…, msg_…, fc_…, rs_…). */
 export function itemId(prefix: string): string {
-  return `${prefix}_${randomBytes(16).toString("hex")}`;
+  return `${prefix}_${randomToken(16, "hex")}`;
 }
 
 export function encodeUsage(u: CanonicalUsage): ResponseUsage {
