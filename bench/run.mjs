@@ -190,8 +190,9 @@ function stop(proc) {
 const body = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello." }] });
 const streamBody = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello." }], stream: true });
 /**
- * The other public APIs, CPU-bound: Responses and Messages served natively (an openai provider speaks Responses,
- * an anthropic one Messages), and Chat Completions translated for the anthropic provider. The floor and the
+ * The other public APIs, CPU-bound: Responses and Messages served natively (an openai provider with
+ * `responses_api` speaks Responses, an anthropic one Messages), and Chat Completions and Responses translated for
+ * the anthropic provider. The floor and the
  * upstream itself forward each as it is (the fake upstream answers every path in its own shape).
  */
 const API_ROWS = [
@@ -207,6 +208,7 @@ const API_ROWS = [
     path: "/chat/completions",
     body: JSON.stringify({ model: "claude-bench", messages: [{ role: "user", content: "Say hello." }] }),
   },
+  { name: "responses → anthropic (translated)", path: "/responses", body: JSON.stringify({ model: "claude-bench", input: "Say hello.", store: false }) },
 ];
 /** Targets that route `claude-bench` to an anthropic provider (the others are only run on Chat Completions). */
 const SPEAKS_EVERY_API = new Set(["direct", "floor", "core", "interference", "interference-postgres"]);
@@ -233,7 +235,7 @@ async function startTarget(name, upstreamPort) {
     const dir = mkdtempSync(join(tmpdir(), "bench-"));
     writeFileSync(
       join(dir, "interference.yaml"),
-      `providers:\n  - { id: up, type: openai, base_url: "${upstream}", api_key: sk-bench, models: [gpt-4o-mini] }\n  - { id: anth, type: anthropic, base_url: "${upstream}", api_key: sk-ant-bench, models: [claude-bench] }\n`,
+      `providers:\n  - { id: up, type: openai, base_url: "${upstream}", api_key: sk-bench, models: [gpt-4o-mini], responses_api: true }\n  - { id: anth, type: anthropic, base_url: "${upstream}", api_key: sk-ant-bench, models: [claude-bench] }\n`,
     );
     const databaseUrl = name === "interference" ? `pglite:${join(dir, "db")}` : await freshPostgres();
     if (!databaseUrl) return null;
@@ -673,7 +675,7 @@ if (CPU_LEVELS.length && Object.values(results.targets).some((e) => e.apis)) {
   const c = Math.min(...CPU_LEVELS);
   lines.push("");
   lines.push(
-    `CPU-bound, the other APIs at concurrency ${c}: Responses and Messages served natively, Chat Completions translated for an Anthropic provider; the floor forwards each request as it is.`,
+    `CPU-bound, the other APIs at concurrency ${c}: Responses and Messages served natively, Chat Completions and Responses translated for an Anthropic provider; the floor forwards each request as it is.`,
   );
   lines.push("");
   lines.push("| target | API | req/s | req/s vs floor | CPU µs/req | CPU vs floor | p99 ms | errors |");

@@ -8,7 +8,7 @@ const [port, upstream] = process.argv.slice(2);
 let logged = 0;
 const gateway = createGateway({
   config: parseConfig(
-    `providers:\n  - { id: up, type: openai, base_url: "${upstream}", api_key: sk-bench, models: [gpt-4o-mini] }\n  - { id: anth, type: anthropic, base_url: "${upstream}", api_key: sk-ant-bench, models: [claude-bench] }\n`,
+    `providers:\n  - { id: up, type: openai, base_url: "${upstream}", api_key: sk-bench, models: [gpt-4o-mini], responses_api: true }\n  - { id: anth, type: anthropic, base_url: "${upstream}", api_key: sk-ant-bench, models: [claude-bench] }\n`,
   ),
   logSink: { write: () => void logged++ },
 });
