@@ -6,21 +6,15 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createConnection } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeServer, sendJson, sendSse, openaiCompletion, openaiChunkEvents, type FakeServer } from "@interference/core/test-support";
 import { WINDOW_MS } from "@interference/core";
 import { openStore } from "@interference/db";
 import { freshPostgresDatabase, postgresReachable } from "../../../packages/db/src/test-databases.js";
 import { startServer, writeConfig, type RunningServer } from "./support/server";
+import { redisReachable } from "./support/redis";
 import { signIn, trpc } from "./support/admin";
 
-const redisReachable = () =>
-  new Promise<boolean>((resolve) => {
-    const s = createConnection(6379, "127.0.0.1");
-    s.once("connect", () => (s.destroy(), resolve(true)));
-    s.once("error", () => resolve(false));
-  });
 const available = (await postgresReachable()) && (await redisReachable());
 if (!available && process.env.CI === "true") throw new Error("CI=true needs PostgreSQL (5432) and Redis (6379) on 127.0.0.1");
 

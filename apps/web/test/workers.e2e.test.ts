@@ -5,7 +5,6 @@
  */
 import { readdirSync, readFileSync, mkdtempSync } from "node:fs";
 import { request } from "node:http";
-import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -14,13 +13,8 @@ import { startFakeServer, sendJson, openaiCompletion, type FakeServer } from "@i
 import { openStore } from "@interference/db";
 import { freshPostgresDatabase, postgresReachable } from "../../../packages/db/src/test-databases.js";
 import { startServer, writeConfig, type RunningServer } from "./support/server";
+import { redisReachable } from "./support/redis";
 
-const redisReachable = () =>
-  new Promise<boolean>((resolve) => {
-    const s = createConnection(6379, "127.0.0.1");
-    s.once("connect", () => (s.destroy(), resolve(true)));
-    s.once("error", () => resolve(false));
-  });
 const available = (await postgresReachable()) && (await redisReachable());
 if (!available && process.env.CI === "true") throw new Error("CI=true needs PostgreSQL (5432) and Redis (6379) on 127.0.0.1");
 

@@ -1,4 +1,4 @@
-/** A redis-server of a test's own, on its own port, stopped by PID (never the shared one on 6379). */
+/** Redis for tests: a redis-server of a test's own, on its own port, stopped by PID; and whether the shared one on 6379 answers. */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createConnection } from "node:net";
 
@@ -20,3 +20,11 @@ export async function startRedis(port: number): Promise<ChildProcess> {
 
 export const stopRedis = (child: ChildProcess) =>
   new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : (child.once("exit", () => r()), child.kill("SIGKILL"))));
+
+/** Whether the machine's own Redis answers on 127.0.0.1:6379 (tests that share it need it; CI=true requires it). */
+export const redisReachable = () =>
+  new Promise<boolean>((resolve) => {
+    const s = createConnection(6379, "127.0.0.1");
+    s.once("connect", () => (s.destroy(), resolve(true)));
+    s.once("error", () => resolve(false));
+  });
