@@ -579,9 +579,13 @@ for (const name of TARGETS) {
     const cpu0 = cpuSeconds(target.proc.child.pid);
     await loopDelay(target.proc);
     const s = await loadStream(target, 50, DURATION);
-    entry.cpuStream = { ...s, cpuUsPerStream: ((cpuSeconds(target.proc.child.pid) - cpu0) * 1e6) / Math.max(1, s.streams), loop: await loopDelay(target.proc) };
+    entry.cpuStream = {
+      ...s,
+      cpuUsPerStream: s.streams ? ((cpuSeconds(target.proc.child.pid) - cpu0) * 1e6) / s.streams : null,
+      loop: await loopDelay(target.proc),
+    }; // none completed: no figure
     console.log(
-      `  CPU-bound streams (${CHUNKS} chunks, no gap, 50 clients): ${s.streams} done, TTFC p50 ${s.ttfcP50.toFixed(2)} ms, CPU ${entry.cpuStream.cpuUsPerStream.toFixed(0)} µs/stream, failures ${s.failures}`,
+      `  CPU-bound streams (${CHUNKS} chunks, no gap, 50 clients): ${s.streams} done, TTFC p50 ${s.ttfcP50.toFixed(2)} ms, CPU ${entry.cpuStream.cpuUsPerStream?.toFixed(0) ?? "-"} µs/stream, failures ${s.failures}`,
     );
     await setUpstreamLatency(LATENCY, GAP);
   }
@@ -702,7 +706,7 @@ if (CPU_LEVELS.length) {
     const s = e.cpuStream;
     if (!s) continue;
     lines.push(
-      `| ${name} | ${s.streams} | ${s.cpuUsPerStream.toFixed(0)} | ${f ? (s.cpuUsPerStream / f.cpuUsPerStream).toFixed(2) : "-"} | ${s.ttfcP50.toFixed(2)} | ${f ? (s.ttfcP50 - f.ttfcP50).toFixed(2) : "-"} | ${s.loop ? s.loop.p99Ms : "-"} | ${s.loop ? s.loop.maxMs : "-"} | ${s.failures} |`,
+      `| ${name} | ${s.streams} | ${s.cpuUsPerStream?.toFixed(0) ?? "-"} | ${f && s.cpuUsPerStream !== null ? (s.cpuUsPerStream / f.cpuUsPerStream).toFixed(2) : "-"} | ${s.streams ? s.ttfcP50.toFixed(2) : "-"} | ${f && s.streams ? (s.ttfcP50 - f.ttfcP50).toFixed(2) : "-"} | ${s.loop ? s.loop.p99Ms : "-"} | ${s.loop ? s.loop.maxMs : "-"} | ${s.failures} |`,
     );
   }
 }
