@@ -442,7 +442,14 @@ export class Gateway {
     if (token && !sameSecret(req.headers.authorization ?? "", `Bearer ${token}`)) {
       return json(401, new GatewayError(401, "authentication_error", "invalid_metrics_token", "GET /metrics needs the metrics token.").toBody());
     }
-    const text = this.options.metricsText ? await this.options.metricsText() : await this.metrics.registry.metrics();
+    let text: string;
+    try {
+      text = this.options.metricsText ? await this.options.metricsText() : await this.metrics.registry.metrics();
+    } catch (err) {
+      // Under WORKERS=N the primary gathers every worker's figures; a scrape it cannot answer is retried, not a bug.
+      const message = `The metrics could not be gathered: ${(err as Error).message}.`;
+      return json(503, new GatewayError(503, "server_error", "metrics_unavailable", message).toBody());
+    }
     return { status: 200, headers: { "content-type": this.metrics.registry.contentType }, body: text };
   }
 

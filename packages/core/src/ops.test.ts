@@ -126,3 +126,24 @@ it("exports what an autoscaler and an on-call engineer need: in flight, queues, 
     await slow.close();
   }
 });
+
+it("answers 503, saying why, when the metrics cannot be gathered (a cluster primary that does not answer)", async () => {
+  const stuck = await startTestGateway(`providers: []\n`, {
+    metricsPublic: true,
+    metricsText: () => Promise.reject(new Error("the primary did not answer for the workers' metrics within 5 s")),
+  });
+  try {
+    const res = await fetch(`${stuck.url}/metrics`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({
+      error: {
+        message: "The metrics could not be gathered: the primary did not answer for the workers' metrics within 5 s.",
+        type: "server_error",
+        param: null,
+        code: "metrics_unavailable",
+      },
+    });
+  } finally {
+    await stuck.close();
+  }
+});
