@@ -198,7 +198,7 @@ export async function* parseSse(
   // A reader that stops at the stream's last event (OpenAI's [DONE]) returns before the body has signalled its
   // end, and a destroyed unfinished Node stream builds an AbortError with its stack: ~20 µs a stream. So a Node
   // body is read without destroy-on-return, and its end is awaited in the background.
-  const readable = isReadable(body) ? body : null;
+  const readable = body instanceof Readable ? body : null;
   let stoppedEarly = true;
   try {
     for await (const chunk of readable ? readable.iterator({ destroyOnReturn: false }) : body) {
@@ -215,7 +215,7 @@ export async function* parseSse(
     stoppedEarly = false;
   } catch (err) {
     stoppedEarly = false;
-    if (readable) discardReadable(readable);
+    if (readable) discard(readable);
     throw mapTransportError(err, signal, timeouts);
   } finally {
     if (readable && stoppedEarly) endAfterLastEvent(readable);
@@ -282,17 +282,9 @@ async function readBounded(
 }
 
 /** Ends a body the gateway will not read (its abort error has nobody to go to). */
-function discard(body: UpstreamResponse["body"]): void {
-  discardReadable(body);
-}
-
-function discardReadable(body: Readable): void {
+function discard(body: Readable): void {
   body.on("error", () => undefined);
   body.destroy();
-}
-
-function isReadable(body: unknown): body is Readable {
-  return body instanceof Readable;
 }
 
 /**
