@@ -98,6 +98,7 @@ export function metricsFromPrimary(): () => Promise<string> {
 export async function runPrimary(count: number, why: string): Promise<void> {
   console.log(`[interference] ${count} worker processes (${why}), primary pid ${process.pid}`);
   let stopping = false;
+  let started = false;
   const slots = new Map<Worker, { slot: number; startedAt: number }>();
   const crashes = Array.from({ length: count }, () => 0);
 
@@ -120,14 +121,16 @@ export async function runPrimary(count: number, why: string): Promise<void> {
       worker.once("exit", (code) => reject(new Error(`the first worker exited before listening (code ${code})`)));
     });
 
-  try {
-    await listening(fork(0));
-  } catch (err) {
-    console.error(`[interference] failed to start: ${(err as Error).message}`);
-    process.exit(1);
-  }
-  for (let slot = 1; slot < count; slot++) fork(slot);
-
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[interference] ${signal}: stopping ${slots.size} workers`);
+    for (const worker of slots.keys()) worker.process.kill(signal);
+    if (slots.size === 0) process.exit(0);
+  };
+  // From the start: a signal while the first worker is still starting stops it too, rather than orphaning it.
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
   cluster.on("exit", (worker, code, signal) => {
     const info = slots.get(worker);
     slots.delete(worker);
@@ -138,21 +141,22 @@ export async function runPrimary(count: number, why: string): Promise<void> {
       }
       return;
     }
-    if (!info) return;
-    // A worker that ran a while restarts at once; one that keeps dying young waits up to 30 s between tries.
+    if (!info || !started) return; // the first worker failing to start ends the primary (below)
+    // A worker that ran a while restarts after half a second; one that keeps dying young waits longer each time,
+    // up to 30 s.
     crashes[info.slot] = Date.now() - info.startedAt < 10_000 ? crashes[info.slot]! + 1 : 0;
     const delayMs = Math.min(30_000, 500 * 2 ** crashes[info.slot]!);
     console.error(`[interference] worker ${info.slot} (pid ${worker.process.pid}) exited (${signal ?? `code ${code}`}): restarting in ${delayMs} ms`);
     setTimeout(() => !stopping && fork(info.slot), delayMs);
   });
 
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`[interference] ${signal}: stopping ${slots.size} workers`);
-    for (const worker of slots.keys()) worker.process.kill(signal);
-    if (slots.size === 0) process.exit(0);
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  try {
+    await listening(fork(0));
+  } catch (err) {
+    if (stopping) process.exit(0);
+    console.error(`[interference] failed to start: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  started = true;
+  if (!stopping) for (let slot = 1; slot < count; slot++) fork(slot);
 }
