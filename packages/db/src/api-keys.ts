@@ -289,8 +289,8 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
       if (hit && now - hit.at < CACHE_TTL_MS) found = hit;
       else if (hit && hit.record) {
         // Expired but known to be a key: answered as it was while one read refreshes it, so the requests of a busy
-        // key do not all wait on that read every five seconds (a barrier that was the p99 at saturation). A change
-        // made here or announced by another replica clears the cache, so nothing stale outlives it.
+        // key do not all wait on that read every five seconds. A change made here or announced by another replica
+        // clears the cache, so nothing stale outlives it.
         found = hit;
         if (!lookups.has(hash)) void lookupKey(hash).catch(() => undefined);
       } else found = await lookupKey(hash);
@@ -301,8 +301,8 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
 
     async countAll() {
       if (keyCount && Date.now() - keyCount.at < CACHE_TTL_MS) return keyCount.n;
-      // Expired: it answers while one read refreshes it (every keyless request waiting on that read every five
-      // seconds was the p99 at saturation). Keys are never deleted, so a count above zero stays true; "no keys"
+      // Expired: it answers while one read refreshes it (rather than every keyless request waiting on that read
+      // every five seconds). Keys are never deleted, so a count above zero stays true; "no keys"
       // holds at most one read longer than the cache already let it (a key made on another replica is announced
       // over the bus, which clears the cache, and then the next request waits for a fresh count).
       if (keyCount) {

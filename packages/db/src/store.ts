@@ -139,7 +139,6 @@ export interface TeamStore {
 }
 
 export interface LogFilter {
-  /** Any provider tried: the one that served, or one that failed in the chain. */
   /** Any of these providers took part (served, or failed in the chain). */
   provider?: string | string[];
   model?: string;
