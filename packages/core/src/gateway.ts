@@ -3,7 +3,7 @@
  * (node:http directly for speed, or a Web Request handler for Next.js route handlers).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { GatewayError, notFound, toGatewayError } from "./errors.js";
+import { GatewayError, badRequest, notFound, toGatewayError } from "./errors.js";
 import type { Timeouts } from "./config/schema.js";
 import { BodyCapture, type BodyCaptureOptions } from "./logging/bodies.js";
 import type { Tracer } from "@opentelemetry/api";
@@ -16,7 +16,7 @@ import { nodeListener, type GatewayHandler } from "./http/node.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { webHandler } from "./http/web.js";
 import { LogRecorder } from "./logging/recorder.js";
-import type { Attempt } from "./routing/router.js";
+import type { Attempt, RoutePlan } from "./routing/router.js";
 import { uuidv7 } from "./logging/ids.js";
 import type { RequestLogSink } from "./logging/types.js";
 import { ANONYMOUS, type AuthContext, type Authenticator } from "./auth/types.js";
@@ -46,6 +46,11 @@ import { BudgetMeter, MemoryBudgetLedger, type BudgetLedger, type SpendSource } 
 import { usageReport } from "./routes/usage.js";
 import { BudgetAlerts } from "./spend/alerts.js";
 import { formatUsd } from "./spend/price.js";
+import { cacheScope, ResponseCache, type CacheApiSpec } from "./cache/cache.js";
+import { CHAT_CACHE, MESSAGES_CACHE, RESPONSES_CACHE } from "./cache/apis.js";
+import { DEFAULT_CACHE_CONFIG } from "./cache/config.js";
+import { MemoryCacheStore, type CacheStore, type SemanticIndex } from "./cache/store.js";
+import { embedderFor } from "./cache/embedder.js";
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -105,6 +110,12 @@ export interface GatewayOptions {
    * URL guarded like image links: public addresses only unless allow-listed).
    */
   budgetAlerts?: { percent: number; webhook?: string };
+  /**
+   * Where the response cache keeps answers (default: in memory) and, for the semantic cache, prompt vectors
+   * (default: in memory). The cache is on only where `config.cache` turns it on.
+   */
+  cacheStore?: CacheStore;
+  semanticIndex?: SemanticIndex;
 }
 
 /** A route's work once the body is read and the caller authenticated. */
@@ -135,6 +146,7 @@ export class Gateway {
   readonly metrics: GatewayMetrics;
   readonly responses: ResponseStore;
   readonly budgets: BudgetLedger;
+  readonly cache: ResponseCache;
   private readonly alerts: BudgetAlerts | null;
   private readonly spendSource: SpendSource;
   private readonly logSink: RequestLogSink;
@@ -164,6 +176,15 @@ export class Gateway {
         })
       : null;
     this.responses = options.responseStore ?? new MemoryResponseStore();
+    const cacheConfig = options.config.cache ?? DEFAULT_CACHE_CONFIG;
+    const memory = !options.cacheStore || !options.semanticIndex ? new MemoryCacheStore() : null;
+    this.cache = new ResponseCache(
+      cacheConfig,
+      options.cacheStore ?? memory!,
+      cacheConfig.semantic.enabled
+        ? { index: options.semanticIndex ?? memory!, embed: embedderFor(this.registry, cacheConfig.semantic, this.options.config.timeouts) }
+        : null,
+    );
     this.media = new MediaStore({ dir: ".data/media", maxAgeMs: 24 * 3600_000, maxTotalBytes: 1024 ** 3, ...options.media });
 
     this.route("GET", "/v1/providers", async (_req, { auth }) => json(200, listProviders(this.registry, scopeOf(auth))), false);
@@ -171,11 +192,11 @@ export class Gateway {
     this.route("GET", "/v1/models", async (_req, { auth }) => json(200, listModels(this.registry, scopeOf(auth))), false);
     this.route("GET", "/v1/models/:id*", async (_req, { params, auth }) => json(200, getModel(this.registry, params.id!, scopeOf(auth))), false);
     const serve = { registry: this.registry, timeouts: this.options.config.timeouts };
-    const chat = this.routed((body, policy, req, { auth, log }) => chatCompletions(serve, body, policy, auth, req, log));
+    const chat = this.cached(CHAT_CACHE, (body, policy, req, { auth, log }, hit) => chatCompletions(serve, body, policy, auth, req, log, hit));
     this.route("POST", "/v1/chat/completions", chat);
     // gpt4free's form: the provider in the path.
     this.route("POST", "/api/:provider/chat/completions", chat);
-    const responses = this.routed((body, policy, req, { auth, log }) =>
+    const responses = this.cached(RESPONSES_CACHE, (body, policy, req, { auth, log }, hit) =>
       createResponse(
         { ...serve, store: this.responses, retentionMs: this.options.responseRetentionMs ?? DEFAULT_RESPONSE_RETENTION_MS },
         body,
@@ -183,9 +204,10 @@ export class Gateway {
         auth,
         req,
         log,
+        hit,
       ),
     );
-    const messages = this.routed((body, policy, req, { auth, log }) => createMessage(serve, body, policy, auth, req, log));
+    const messages = this.cached(MESSAGES_CACHE, (body, policy, req, { auth, log }, hit) => createMessage(serve, body, policy, auth, req, log, hit));
     const tokens = this.routed((body, policy, req, { auth, log }) => countTokens(serve, body, policy, auth, req, log));
     this.route("POST", "/v1/messages", messages);
     this.route("POST", "/v1/messages/count_tokens", tokens);
@@ -226,6 +248,7 @@ export class Gateway {
     this.route("POST", "/v1/images/generate", images);
     this.route("POST", "/v1/images/generations", images);
     this.route("GET", "/media/:name", async (req, { params }) => serveMedia(this.media, params.name!, req), false, false);
+    this.route("DELETE", "/v1/cache", async (req, { auth }) => json(200, await this.purgeCache(auth, req.query.get("namespace"))));
     this.route("GET", "/v1/usage", async (_req, { auth }) => json(200, await usageReport(this.budgets, this.spendSource, auth)), false);
     this.route("GET", "/healthz", async () => json(200, { status: "ok" }), false, false);
     this.route("GET", "/openapi.json", async () => json(200, openApiDocument()), false, false);
@@ -261,13 +284,33 @@ export class Gateway {
   }
 
   /**
+   * A routed JSON route whose answers the response cache may keep and replay: looked up before routing (a hit is
+   * served by the cache, see cache/hit.ts), labelled and kept after.
+   */
+  private cached(
+    spec: CacheApiSpec,
+    handler: (
+      body: Record<string, unknown>,
+      policy: RoutingPolicy,
+      req: GatewayHttpRequest,
+      ctx: RouteContext,
+      hit: RoutePlan | null,
+    ) => Promise<GatewayHttpResponse>,
+  ): RouteHandler {
+    return this.routed(async (body, policy, req, ctx) => {
+      const ticket = await this.cache.open(spec, body, ctx.auth, req.headers, policy, ctx.log, req.signal);
+      return ticket.settle(await handler(body, policy, req, ctx, ticket.hit), ctx.log);
+    });
+  }
+
+  /**
    * A sink that gives the serving provider's router stats each finished answer's speed (output tokens a second after
    * the first token: throughput routing), then hands the entry on.
    */
   private measured(next: RequestLogSink): RequestLogSink {
     return {
       write: (e) => {
-        if (e.provider && e.status === 200 && e.completionTokens) {
+        if (e.provider && e.status === 200 && e.completionTokens && !e.cacheEntryId) {
           this.registry.get(e.provider)?.health.stats.finished(e.completionTokens, e.latencyMs - (e.ttftMs ?? 0));
         }
         next.write(e);
@@ -368,6 +411,14 @@ export class Gateway {
       return capture ? captured(capture, res) : res;
     }
   };
+
+  /** DELETE /v1/cache: the caller's own cached answers (its key's, or its team's where the cache is shared), or one namespace's. */
+  private async purgeCache(auth: AuthContext, namespace: string | null): Promise<Record<string, unknown>> {
+    if (namespace !== null && namespace.length > 128) throw badRequest("invalid_value", "namespace must be at most 128 characters", "namespace");
+    const filter = { scope: cacheScope(auth, this.cache.config.scope), ...(namespace !== null ? { namespace } : {}) };
+    const deleted = (await this.cache.store.purge(filter)) + ((await this.cache.semantic?.index.purge(filter)) ?? 0);
+    return { object: "cache.purge", namespace, deleted };
+  }
 
   /** One alert to the webhook: JSON, through the guarded client, 10 s at most, the answer read up to its cap. */
   private async postAlert(url: string, alert: unknown): Promise<void> {

@@ -53,3 +53,7 @@ export * from "./config/form.js";
 export { MemoryResponseStore, DEFAULT_RESPONSE_RETENTION_MS, type ResponseStore, type StoredResponse } from "./apis/responses/store.js";
 export type { CanonicalMessage, CanonicalRequest, CanonicalResult, StreamPart } from "./canonical/types.js";
 export { CANONICAL_PARAMS, type CanonicalParam } from "./canonical/params.js";
+export { MemoryCacheStore, unit, dot, type CacheEntry, type CacheStore, type PurgeFilter, type SemanticIndex, type SemanticMatch } from "./cache/store.js";
+export { RedisCacheStore } from "./cache/redis-store.js";
+export { CACHE_HEADER, cacheScope, ResponseCache } from "./cache/cache.js";
+export { cacheConfigSchema, DEFAULT_CACHE_CONFIG, type CacheConfig } from "./cache/config.js";

@@ -338,6 +338,23 @@ export function openApiDocument(): object {
           responses: { ...json("OpenAI's model object, plus the providers that serve it", ref("Model")), ...errors(READ_ERRORS) },
         },
       },
+      "/v1/cache": {
+        delete: {
+          operationId: "purgeCache",
+          summary: "Deletes the calling key's cached answers (its team's, where the cache is shared per team): all, or one namespace's",
+          parameters: [
+            { name: "namespace", in: "query", required: false, schema: { type: "string", maxLength: 128 }, description: "The `cache.namespace` requests set" },
+          ],
+          responses: {
+            ...json("How many entries were deleted", {
+              type: "object",
+              required: ["object", "namespace", "deleted"],
+              properties: { object: { const: "cache.purge" }, namespace: { type: ["string", "null"] }, deleted: { type: "integer" } },
+            }),
+            ...errors([400, 401, 405]),
+          },
+        },
+      },
       "/v1/usage": {
         get: {
           operationId: "getUsage",

@@ -12,11 +12,13 @@ export interface AuthContext {
   /** The key's requests and tokens per minute, enforced by the gateway's rate limiter. */
   limits?: RateLimits | null;
   /** The team the key belongs to, if any: its requests count in the team's spend and budgets too. */
-  team?: { id: string; name: string } | null;
+  team?: { id: string; name: string; cache?: boolean | null } | null;
   /** The key's and its team's budgets, enforced by the gateway's budget ledger. */
   budgets?: Budget[] | null;
   /** The key's default for requests that do not set `stream_recovery` (set on the dashboard). */
   streamRecovery?: StreamRecovery | null;
+  /** The response cache on or off for the key's requests (set on the dashboard); absent: its team's, else the config's. */
+  cache?: boolean | null;
 }
 
 /** Checks the request's credentials; throws a GatewayError (401/403) to refuse. */

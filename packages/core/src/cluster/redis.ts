@@ -52,7 +52,7 @@ export interface RedisOptions {
 }
 
 /** Reconnects for ever (at most every 2 s), and warns once per outage rather than on every failed attempt. */
-function connect(url: string, options: { offlineQueue: boolean }): Redis {
+export function connect(url: string, options: { offlineQueue: boolean }): Redis {
   const redis = new Redis(url, {
     // Commands fail at once while Redis is away (the limiter counts in memory meanwhile) instead of queueing;
     // the subscriber's one SUBSCRIBE waits for Redis however long it takes.

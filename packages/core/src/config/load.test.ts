@@ -35,7 +35,7 @@ providers:
   it("stops on a misspelt key, naming its path and the keys known there", () => {
     const base = `  - { id: a, type: openai, base_url: "http://127.0.0.1:1/v1", models: [m] }`;
     expect(() => parseConfig(`routng: { strategy: latency }\nproviders:\n${base}`)).toThrow(
-      /\(top level\): unknown key "routng" \(known: providers, timeouts, retries, circuit_breaker, routing\)/,
+      /\(top level\): unknown key "routng" \(known: providers, timeouts, retries, circuit_breaker, routing, cache\)/,
     );
     expect(() => parseConfig(`routing: { stratgy: latency }\nproviders:\n${base}`)).toThrow(
       /routing: unknown key "stratgy" \(known: strategy, models, fallback\)/,

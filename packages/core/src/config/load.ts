@@ -5,11 +5,15 @@ import { DEFAULT_BREAKER } from "../routing/breaker.js";
 import { DEFAULT_RETRIES, gatewayConfigSchema, PRESETS, providerConfigSchema, TYPE_OPTIONS, type ProviderConfig, type Timeouts } from "./schema.js";
 import { fallbackIds, routingSettings, type RoutingSettings } from "../routing/settings.js";
 
+import type { CacheConfig } from "../cache/config.js";
+
 export interface GatewayConfig {
   providers: ProviderConfig[];
   timeouts: Timeouts;
   /** How providers of one model are ordered (the `routing:` section); absent: priority, no fallback. */
   routing?: RoutingSettings;
+  /** The response cache (the `cache:` section); absent: off. */
+  cache?: CacheConfig;
   /** Where the config came from, for start-up logs; null when no file exists. */
   source: string | null;
 }
@@ -120,7 +124,7 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, 
   for (const id of fallbackIds(routing)) {
     if (!seen.has(id)) throw new ConfigError(`${source ?? "config"}: routing: fallback "${id}": no provider has this id`);
   }
-  return { providers, timeouts: top.data.timeouts ?? {}, routing, source };
+  return { providers, timeouts: top.data.timeouts ?? {}, routing, ...(top.data.cache ? { cache: top.data.cache } : {}), source };
 }
 
 /** Reads the YAML file at `path`. A missing file is not an error: the gateway starts with no configured providers. */

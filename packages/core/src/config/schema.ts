@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { pricesSchema, type Prices } from "../spend/price.js";
 import { routingConfigSchema } from "../routing/settings.js";
+import { cacheConfigSchema } from "../cache/config.js";
 
 export const PROVIDER_TYPES = ["openai", "anthropic", "gemini", "local", "huggingface"] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
@@ -172,4 +173,5 @@ export const gatewayConfigSchema = z.strictObject({
   retries: retriesSchema.optional(),
   circuit_breaker: breakerSchema.optional(),
   routing: routingConfigSchema.optional(),
+  cache: cacheConfigSchema.optional(),
 });

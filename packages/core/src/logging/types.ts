@@ -46,6 +46,12 @@ export interface RequestLogEntry {
   /** Audio routes: bytes of audio uploaded or generated (never the audio itself). */
   audioBytes: number | null;
   error: string | null;
+  /** The response cache: `hit`, `semantic-hit`, `miss`, or `skip` (not looked up: `Cache-Control: no-cache`; its answer stored); null when not used. */
+  cache?: "hit" | "semantic-hit" | "miss" | "skip" | null;
+  /** A hit's source entry, as an admin finds it in the cache. */
+  cacheEntryId?: string | null;
+  /** What a hit saved: the cost of the answer it replayed (USD). */
+  cacheSaved?: number | null;
 }
 
 /** Where log rows go. `write` must not block the request: sinks batch and flush on their own. */

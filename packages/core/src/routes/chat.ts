@@ -14,7 +14,7 @@ import { ChatStreamEncoder } from "../apis/chat-completions/encode-stream.js";
 import { chatParamName, TRANSLATED_FIELDS } from "../apis/chat-completions/params.js";
 import { usageFromChat } from "../adapters/openai/from-response.js";
 import { parseChunk } from "../adapters/openai/from-stream.js";
-import { requestDeadline, runWithFailover, type Candidate } from "../routing/router.js";
+import { requestDeadline, runWithFailover, type Candidate, type RoutePlan } from "../routing/router.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
@@ -51,12 +51,14 @@ export async function chatCompletions(
   auth: AuthContext,
   request: Pick<GatewayHttpRequest, "signal" | "abort">,
   log: LogRecorder,
+  /** A response cache hit's plan (cache/hit.ts). */
+  cached?: RoutePlan | null,
 ): Promise<GatewayHttpResponse> {
   noteRequest(log, rawBody);
   const body = validate(chatRequestSchema, rawBody);
-  const { plan, canonical, promptTokens } = planMixed(deps.registry, rawBody, policy, auth, CHAT, () => decodeChatRequest(body));
-  // Everything billed as input (messages, tools, schemas, images), and every answer `n` asks for.
-  await reserveUsage(log, plan, promptTokens, body.max_completion_tokens ?? body.max_tokens, body.n ?? 1);
+  const { plan, canonical, promptTokens } = planMixed(deps.registry, rawBody, policy, auth, CHAT, () => decodeChatRequest(body), undefined, cached);
+  // Everything billed as input (messages, tools, schemas, images), and every answer `n` asks for. A hit spends none.
+  if (!cached) await reserveUsage(log, plan, promptTokens, body.max_completion_tokens ?? body.max_tokens, body.n ?? 1);
   log.setPlan(plan);
   // The id and time of an answer the gateway encodes itself (a native provider's answer has its own).
   const stamp = () => ({ id: completionId(), created: nowSeconds() });

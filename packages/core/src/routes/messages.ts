@@ -16,7 +16,7 @@ import { MESSAGES_HINTS, messagesParamName } from "../apis/messages/params.js";
 import { toUsage } from "../adapters/anthropic/from-response.js";
 import type { AnthropicUsage } from "../adapters/anthropic/wire.js";
 import type { CanonicalRequest } from "../canonical/types.js";
-import { planRoute, requestDeadline, runWithFailover, type Candidate } from "../routing/router.js";
+import { planRoute, requestDeadline, runWithFailover, type Candidate, type RoutePlan } from "../routing/router.js";
 import { canonicalFor, nativeBody, planMixed, speaks, type ApiTranslation } from "./native.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
@@ -64,15 +64,14 @@ export async function createMessage(
   auth: AuthContext,
   request: Pick<GatewayHttpRequest, "signal" | "abort" | "headers">,
   log: LogRecorder,
+  /** A response cache hit's plan (cache/hit.ts). */
+  cached?: RoutePlan | null,
 ): Promise<GatewayHttpResponse> {
   noteRequest(log, rawBody);
   const body = validate(messagesRequestSchema, rawBody);
-  const {
-    plan: routePlan,
-    canonical,
-    promptTokens,
-  } = planMixed(deps.registry, rawBody, policy, auth, MESSAGES, (lenient) => decodeMessagesRequest(body, { dropUnsupportedTools: lenient }));
-  await reserveUsage(log, routePlan, promptTokens, body.max_tokens);
+  const decode = (lenient: boolean) => decodeMessagesRequest(body, { dropUnsupportedTools: lenient });
+  const { plan: routePlan, canonical, promptTokens } = planMixed(deps.registry, rawBody, policy, auth, MESSAGES, decode, undefined, cached);
+  if (!cached) await reserveUsage(log, routePlan, promptTokens, body.max_tokens);
   log.setPlan(routePlan);
   const headers = forwardedHeaders(request);
   const id = messageId();

@@ -51,12 +51,15 @@ export function planMixed(
   translate: (lenient: boolean) => CanonicalRequest,
   /** The prompt's size in tokens, for context windows (default: estimated from the body). */
   estimate: () => number = () => estimatePromptTokens(raw),
+  /** A response cache hit's plan (cache/hit.ts): the cache serves, translating, so the request is decoded. */
+  cached?: RoutePlan | null,
 ): { plan: RoutePlan; canonical: CanonicalRequest | null; promptTokens: () => number } {
   const native = speaks(spec.api);
   // Estimated at most once, for the context windows here and the budget reservation after: walking a 100 KB prompt
   // twice cost as much as the rest of the routing.
   let tokens: number | undefined;
   const promptTokens = () => (tokens ??= estimate());
+  if (cached) return { plan: cached, canonical: decodedOrEmpty(translate), promptTokens };
   const bare = { model: raw.model as string | undefined, policy, promptTokens };
   // When every candidate speaks the API, nothing is translated: decoding Claude Code's 100 KB requests took 28 µs
   // each, for nothing, on the path meant to cost least. (A native provider takes every parameter, so
@@ -106,6 +109,18 @@ export function planMixed(
     canonical = lenient;
   }
   return { plan, canonical, promptTokens };
+}
+
+/** The request decoded (leniently if need be) for a cache hit, which reads nothing of it but the stream flag. */
+function decodedOrEmpty(translate: (lenient: boolean) => CanonicalRequest): CanonicalRequest {
+  for (const lenient of [false, true]) {
+    try {
+      return translate(lenient);
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err;
+    }
+  }
+  return { system: [], messages: [], tools: [], stream: false };
 }
 
 /** The canonical request as `candidate` gets it: the settings it does not support dropped (drop_params). */

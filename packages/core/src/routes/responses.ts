@@ -16,7 +16,7 @@ import { ResponsesStreamEncoder, type ResponsesResume } from "../apis/responses/
 import { responsesRequestSchema, TRANSLATED_FIELDS, type ResponseObject, type ResponsesRequest } from "../apis/responses/schema.js";
 import { responsesParamName } from "../apis/responses/params.js";
 import type { ResponseStore } from "../apis/responses/store.js";
-import { requestDeadline, runWithFailover, type Candidate } from "../routing/router.js";
+import { requestDeadline, runWithFailover, type Candidate, type RoutePlan } from "../routing/router.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
@@ -54,6 +54,8 @@ export async function createResponse(
   auth: AuthContext,
   request: Pick<GatewayHttpRequest, "signal" | "abort">,
   log: LogRecorder,
+  /** A response cache hit's plan (cache/hit.ts). */
+  cached?: RoutePlan | null,
 ): Promise<GatewayHttpResponse> {
   noteRequest(log, rawBody);
   const body = validate(responsesRequestSchema, rawBody);
@@ -73,9 +75,10 @@ export async function createResponse(
     (lenient) => decodeResponsesRequest(body, history, { dropUnsupportedTools: lenient }),
     // The stored conversation is part of the prompt the provider reads.
     () => estimatePromptTokens(rawBody) + (history.length ? Math.ceil(JSON.stringify(history).length / 4) : 0),
+    cached,
   );
   const names = namespacedNames(body.tools);
-  await reserveUsage(log, plan, promptTokens, body.max_output_tokens);
+  if (!cached) await reserveUsage(log, plan, promptTokens, body.max_output_tokens);
   log.setPlan(plan);
   const newTurns = () => (canonical ? canonical.messages.slice(history.length) : decodeInput(body.input, "input", true).messages);
   // A native provider gets the stored conversation as input items: it never saw the turns other providers served.

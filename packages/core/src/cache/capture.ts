@@ -1,0 +1,101 @@
+/**
+ * Reads a streamed answer as the client got it (the gateway's own output, in the API's events), to cache it once
+ * it ended well. One reader per API, built on the decoders the gateway uses for providers of that API.
+ */
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import type { StreamPart, CanonicalResult } from "../canonical/types.js";
+import { ChatChunkDecoder } from "../adapters/openai/from-stream.js";
+import { AnthropicStreamTranslator } from "../adapters/anthropic/stream.js";
+import { collectParts, responsesAnswer, type CachedApi } from "./answers.js";
+
+/** The answer so far; `result()` is null unless the stream ended complete and every part could be kept. */
+export interface StreamCapture {
+  feed(text: string): void;
+  result(): CanonicalResult | null;
+}
+
+const CHAT_DELTA_FIELDS = new Set(["role", "content", "tool_calls", "reasoning_content", "reasoning"]);
+const MESSAGE_BLOCKS = new Set(["text", "tool_use", "thinking"]);
+const MESSAGE_DELTAS = new Set(["text_delta", "input_json_delta", "thinking_delta", "signature_delta"]);
+
+/** How one API's events become parts, and whether the stream ended as a whole answer. */
+interface EventReader {
+  read(event: EventSourceMessage, parts: StreamPart[]): void;
+  /** Set by the reader: the stream ended well (true), or something in it cannot be cached (false). */
+  state: "open" | "complete" | "unusable";
+  final?: CanonicalResult | null;
+}
+
+function chatReader(): EventReader {
+  const decoder = new ChatChunkDecoder();
+  const reader: EventReader = {
+    state: "open",
+    read(event, parts) {
+      if (event.data === "[DONE]") {
+        if (reader.state === "open") reader.state = "complete";
+        return;
+      }
+      const chunk = JSON.parse(event.data);
+      if (chunk.error || !Array.isArray(chunk.choices)) return void (reader.state = "unusable");
+      for (const c of chunk.choices) {
+        for (const [k, v] of Object.entries(c.delta ?? {}))
+          if (!CHAT_DELTA_FIELDS.has(k) && v != null && !(Array.isArray(v) && !v.length)) reader.state = "unusable";
+      }
+      parts.push(...decoder.decode(chunk));
+    },
+  };
+  return reader;
+}
+
+function messagesReader(): EventReader {
+  const translator = new AnthropicStreamTranslator();
+  const reader: EventReader = {
+    state: "open",
+    read(event, parts) {
+      const data = JSON.parse(event.data);
+      if (data.type === "error") return void (reader.state = "unusable");
+      if (data.type === "content_block_start" && (!MESSAGE_BLOCKS.has(data.content_block?.type) || data.content_block?.citations?.length))
+        reader.state = "unusable";
+      if (data.type === "content_block_delta" && !MESSAGE_DELTAS.has(data.delta?.type)) reader.state = "unusable";
+      parts.push(...translator.translate(data));
+      if (data.type === "message_stop" && reader.state === "open") reader.state = "complete";
+    },
+  };
+  return reader;
+}
+
+function responsesReader(): EventReader {
+  const reader: EventReader = {
+    state: "open",
+    read(event) {
+      const data = JSON.parse(event.data);
+      if (data.type === "error" || data.type === "response.failed") return void (reader.state = "unusable");
+      if ((data.type === "response.completed" || data.type === "response.incomplete") && reader.state === "open") {
+        reader.final = responsesAnswer(data.response);
+        reader.state = reader.final ? "complete" : "unusable";
+      }
+    },
+  };
+  return reader;
+}
+
+const READERS: Record<CachedApi, () => EventReader> = { chat: chatReader, messages: messagesReader, responses: responsesReader };
+
+export function captureStream(api: CachedApi): StreamCapture {
+  const reader = READERS[api]();
+  const parts: StreamPart[] = [];
+  const parser = createParser({
+    onEvent(event) {
+      if (reader.state === "unusable") return;
+      try {
+        reader.read(event, parts);
+      } catch {
+        reader.state = "unusable";
+      }
+    },
+  });
+  return {
+    feed: (text) => parser.feed(text),
+    result: () => (reader.state !== "complete" ? null : reader.final !== undefined ? reader.final : collectParts(parts)),
+  };
+}
