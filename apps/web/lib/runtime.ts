@@ -18,6 +18,7 @@ import {
   providerSecrets,
   RedisBus,
   RedisBudgetLedger,
+  RedisCacheStore,
   RedisRateLimiter,
   DEFAULT_ROUTING,
   routingConfig,
@@ -126,6 +127,18 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     ]);
     console.log(`[interference] redis: ${redactUrl(env.REDIS_URL)} ${subscribed ? "(cluster sync on)" : "(not reachable yet: retrying in the background)"}`);
   }
+  // The response cache (the config's `cache:`): answers in Redis when replicas share one, else in the database;
+  // the semantic cache's vectors in the database (pgvector where it has it, else usearch in each process).
+  const cacheSettings = config.cache;
+  const cacheStore = env.REDIS_URL
+    ? new RedisCacheStore({ url: env.REDIS_URL, prefix: env.REDIS_PREFIX || "interference:" }, cacheSettings?.max_entries)
+    : store.cache;
+  const semanticIndex = cacheSettings?.semantic.enabled ? await store.semanticIndex() : undefined;
+  if (cacheSettings?.enabled || Object.values(cacheSettings?.models ?? {}).some(Boolean)) {
+    console.log(
+      `[interference] response cache: on (${cacheStore.kind}${semanticIndex ? `, semantic: ${semanticIndex.kind} at ${cacheSettings!.semantic.threshold}` : ""}), ttl ${cacheSettings!.ttl_s} s, per ${cacheSettings!.scope}`,
+    );
+  }
   // Request and response bodies: off unless LOG_BODIES=true; cut at LOG_BODY_MAX_CHARS, kept LOG_BODY_RETENTION_DAYS.
   const bodyRetentionMs = (numberFrom(env.LOG_BODY_RETENTION_DAYS) ?? 7) * 86_400_000;
   const storeBodies = env.LOG_BODIES === "true";
@@ -173,6 +186,8 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     // Stored Responses-API responses live in the database, so previous_response_id works on every replica.
     responseStore: store.responses,
     responseRetentionMs: (numberFrom(env.RESPONSES_RETENTION_DAYS) ?? 30) * 24 * 3600_000,
+    cacheStore,
+    ...(semanticIndex ? { semanticIndex } : {}),
     media: {
       dir: env.MEDIA_DIR ?? join(repoRoot(), ".data", "media"),
       maxAgeMs: (numberFrom(env.MEDIA_MAX_AGE_HOURS) ?? 24) * 3600_000,
@@ -212,6 +227,7 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
           await bus?.close();
           await rateLimiter.close?.();
           await budgetLedger.close?.();
+          if (cacheStore !== store.cache) await cacheStore.close?.();
         },
         3_000,
       );

@@ -35,7 +35,7 @@ function toRecord(row: ApiKey & { team: Team | null }): ApiKeyRecord {
     rateLimitRpm: row.rateLimitRpm,
     rateLimitTpm: row.rateLimitTpm,
     budgets: rules(row.budgets),
-    team: row.team ? { id: row.team.id, name: row.team.name, budgets: rules(row.team.budgets) } : null,
+    team: row.team ? { id: row.team.id, name: row.team.name, budgets: rules(row.team.budgets), cache: row.team.cache } : null,
     createdAt: row.createdAt,
     lastUsedAt: row.lastUsedAt,
     revokedAt: row.revokedAt,
@@ -43,6 +43,7 @@ function toRecord(row: ApiKey & { team: Team | null }): ApiKeyRecord {
     // A grace period that has run out is no grace period.
     previousSecretValidUntil: row.previousHashValidUntil && row.previousHashValidUntil.getTime() > Date.now() ? row.previousHashValidUntil : null,
     streamRecovery: STREAM_RECOVERY.includes(row.streamRecovery as StreamRecovery) ? (row.streamRecovery as StreamRecovery) : null,
+    cache: row.cache,
   };
 }
 
@@ -231,6 +232,7 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
             budgets: input.budgets ?? [],
             teamId: input.teamId ?? null,
             streamRecovery: input.streamRecovery ?? null,
+            cache: input.cache ?? null,
           },
           ...WITH_TEAM,
         })

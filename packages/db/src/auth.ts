@@ -30,9 +30,10 @@ export function createAuthenticator(keys: ApiKeyStore, opts: { require?: boolean
       allowedProviders: record.allowedProviders,
       allowedModels: record.allowedModels,
       limits,
-      team: team ? { id: team.id, name: team.name } : null,
+      team: team ? { id: team.id, name: team.name, cache: team.cache } : null,
       budgets: budgets.length ? budgets : null,
       streamRecovery: record.streamRecovery,
+      cache: record.cache,
     };
   };
 }

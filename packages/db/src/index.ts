@@ -7,3 +7,4 @@ export { openPGlite } from "./pglite.js";
 export { migrate, readMigrations } from "./migrate.js";
 export type { CachedApiKeyStore } from "./api-keys.js";
 export type { RoutingStore } from "./routing.js";
+export { DatabaseCacheStore, openSemanticIndex } from "./cache.js";

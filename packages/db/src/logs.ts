@@ -52,6 +52,9 @@ function toEntry(r: RequestLog): RequestLogEntry {
     audioSeconds: r.audioSeconds,
     audioBytes: r.audioBytes,
     error: r.error,
+    cache: r.cache as RequestLogEntry["cache"],
+    cacheEntryId: r.cacheEntryId,
+    cacheSaved: r.cacheSaved,
   };
 }
 
@@ -85,6 +88,9 @@ const LOG_COLUMNS = {
   audioSeconds: "double precision",
   audioBytes: "integer",
   error: "text",
+  cache: "text",
+  cacheEntryId: "text",
+  cacheSaved: "double precision",
 } satisfies Record<Exclude<keyof RequestLogEntry, "routePattern" | "traceHeaders">, string>; // for metrics and traces, not stored
 const cols = Object.keys(LOG_COLUMNS)
   .map((c) => `"${c}"`)

@@ -34,6 +34,7 @@ describe("20261203000002_teams", () => {
         "20261206000000_routing_decision",
         "20261206100000_key_stream_recovery",
         "20261206200000_session_generation",
+        "20261207000000_response_cache",
       ]);
       const keys = await prisma.apiKey.findMany({ orderBy: { id: "asc" }, select: { id: true, budgets: true, teamId: true } });
       expect(keys).toEqual([

@@ -19,6 +19,8 @@ import { sessionStore } from "./sessions.js";
 import { responseStore } from "./responses.js";
 import { teamStore } from "./teams.js";
 import type { Store } from "./store.js";
+import type { SemanticIndex } from "@interference/core";
+import { DatabaseCacheStore, openSemanticIndex } from "./cache.js";
 
 /** prisma/migrations, next to src/ and dist/ alike. */
 export const MIGRATIONS_DIR = join(PACKAGE_DIR, "prisma", "migrations");
@@ -34,6 +36,10 @@ export interface OpenedStore extends Store {
   apiKeys: CachedApiKeyStore;
   logWriter: LogWriter;
   prisma: PrismaClient;
+  /** The response cache's exact store, for a gateway without Redis. */
+  cache: DatabaseCacheStore;
+  /** The semantic cache's index: pgvector where the database has it, else usearch in process. */
+  semanticIndex(prefer?: "pgvector" | "usearch"): Promise<SemanticIndex>;
   /** True when the database answers (for /readyz). */
   ping(): Promise<boolean>;
 }
@@ -84,6 +90,7 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
   const logWriter = new LogWriter(insert, { batchSize: pglite ? 200 : 500, ...options.logs });
   const bodyWriter = new LogWriter<RequestBodies>(bodyBatchInsert(prisma), { batchSize: 100, maxPending: 1000 });
   const apiKeys = apiKeyStore(prisma);
+  const cache = new DatabaseCacheStore(prisma, kind);
   let closed = false;
   return {
     kind,
@@ -97,6 +104,8 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     routing: routingStore(settingsStore(prisma)),
     sessions: sessionStore(prisma),
     responses: responseStore(prisma),
+    cache,
+    semanticIndex: (prefer) => openSemanticIndex(prisma, prefer),
     async ping() {
       try {
         await prisma.$queryRawUnsafe("SELECT 1");
@@ -112,6 +121,7 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
         await logWriter.flush();
         await bodyWriter.flush();
         await apiKeys.close();
+        await cache.close();
       } finally {
         await prisma.$disconnect();
         await pglite?.close(); // PrismaPGlite does not close the PGlite it was given

@@ -13,6 +13,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
+import { vector } from "@electric-sql/pglite-pgvector";
 
 export const PGLITE_SHARED_BUFFERS = "16MB";
 
@@ -65,7 +66,7 @@ async function createDataFolder(dir: string): Promise<void> {
 
 /** Opens PGlite on `where` (a folder, created on first use), or in memory when `where` is "memory:" or empty. */
 export async function openPGlite(where: string): Promise<PGlite> {
-  if (!where || where === "memory:") return PGlite.create(pgliteOptions());
+  if (!where || where === "memory:") return PGlite.create({ ...pgliteOptions(), extensions: { vector } });
   const dir = resolve(where);
   mkdirSync(dirname(dir), { recursive: true });
   if (!isDataFolder(dir)) {
@@ -74,5 +75,6 @@ export async function openPGlite(where: string): Promise<PGlite> {
     }
     await createDataFolder(dir);
   }
-  return PGlite.create(dir, pgliteOptions());
+  // pgvector, for the semantic cache's nearest-prompt search (packages/db/src/cache.ts).
+  return PGlite.create(dir, { ...pgliteOptions(), extensions: { vector } });
 }

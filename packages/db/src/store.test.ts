@@ -107,6 +107,7 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
       "20261206000000_routing_decision",
       "20261206100000_key_stream_recovery",
       "20261206200000_session_generation",
+      "20261207000000_response_cache",
     ]);
     expect(await migrate(store.prisma, MIGRATIONS_DIR)).toEqual([]);
     expect(await store.ping()).toBe(true);
@@ -171,6 +172,7 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
       team: null,
       budgets: null,
       streamRecovery: null,
+      cache: null,
     });
     await expect(auth({})).rejects.toMatchObject({ status: 401, code: "missing_api_key" });
     await expect(auth({ authorization: "Bearer ik_wrong" })).rejects.toBeInstanceOf(GatewayError);

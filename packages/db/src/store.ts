@@ -55,7 +55,7 @@ export interface ApiKeyRecord {
   /** USD budgets per UTC day, per UTC month or in total, on every model or one. */
   budgets: BudgetRule[];
   /** The key's team: its requests count in the team's spend and budgets too. */
-  team: { id: string; name: string; budgets: BudgetRule[] } | null;
+  team: { id: string; name: string; budgets: BudgetRule[]; cache: boolean | null } | null;
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
@@ -65,6 +65,8 @@ export interface ApiKeyRecord {
   previousSecretValidUntil: Date | null;
   /** The default for its requests that do not set `stream_recovery` (null: each provider's config decides). */
   streamRecovery: StreamRecovery | null;
+  /** The response cache for its requests: on, off, or null (its team's, else the config's). */
+  cache: boolean | null;
 }
 
 /**
@@ -84,6 +86,8 @@ export interface ApiKeyChanges {
   expiresAt?: Date | null;
   /** null: each provider's config decides. */
   streamRecovery?: StreamRecovery | null;
+  /** null: its team's, else the config's. */
+  cache?: boolean | null;
 }
 
 /** Requests, tokens and spend of one key (or team) over a period, as logged. */
@@ -122,6 +126,8 @@ export interface TeamRecord {
   name: string;
   /** USD budgets over all the team's keys. */
   budgets: BudgetRule[];
+  /** The response cache for the team's keys (a key's own setting comes first); null: the config's. */
+  cache: boolean | null;
   createdAt: Date;
   /** Keys in the team, revoked ones included. */
   keyCount: number;
@@ -131,9 +137,9 @@ export interface TeamRecord {
 export interface TeamStore {
   list(): Promise<TeamRecord[]>;
   /** Throws a GatewayError 409 when the name is taken. */
-  create(input: { name: string; budgets?: BudgetRule[] }): Promise<TeamRecord>;
+  create(input: { name: string; budgets?: BudgetRule[]; cache?: boolean | null }): Promise<TeamRecord>;
   /** False: no such team. Throws a GatewayError 409 when the new name is taken. */
-  update(id: string, changes: { name?: string; budgets?: BudgetRule[] }): Promise<boolean>;
+  update(id: string, changes: { name?: string; budgets?: BudgetRule[]; cache?: boolean | null }): Promise<boolean>;
   /** Its keys stay, in no team; its past spend stays on the log rows. False: no such team. */
   remove(id: string): Promise<boolean>;
 }

@@ -12,6 +12,7 @@ const toRecord = (row: Team & { _count: { keys: number } }): TeamRecord => ({
   id: row.id,
   name: row.name,
   budgets: Array.isArray(row.budgets) ? (row.budgets as BudgetRule[]) : [],
+  cache: row.cache,
   createdAt: row.createdAt,
   keyCount: row._count.keys,
 });
@@ -34,16 +35,19 @@ export function teamStore(prisma: PrismaClient, onChange: () => void): TeamStore
       return (await prisma.team.findMany({ orderBy: { name: "asc" }, ...WITH_COUNT })).map(toRecord);
     },
 
-    async create({ name, budgets }) {
+    async create({ name, budgets, cache }) {
       const row = await prisma.team
-        .create({ data: { id: `team_${randomBytes(6).toString("hex")}`, name, budgets: budgets ?? [] }, ...WITH_COUNT })
+        .create({ data: { id: `team_${randomBytes(6).toString("hex")}`, name, budgets: budgets ?? [], cache: cache ?? null }, ...WITH_COUNT })
         .catch(nameTaken(name));
       return toRecord(row);
     },
 
-    async update(id, { name, budgets }) {
+    async update(id, { name, budgets, cache }) {
       const { count } = await prisma.team
-        .updateMany({ where: { id }, data: { ...(name !== undefined ? { name } : {}), ...(budgets ? { budgets } : {}) } })
+        .updateMany({
+          where: { id },
+          data: { ...(name !== undefined ? { name } : {}), ...(budgets ? { budgets } : {}), ...(cache !== undefined ? { cache } : {}) },
+        })
         .catch(nameTaken(name));
       onChange();
       return count > 0;
