@@ -19,6 +19,7 @@ import { chatAnswer, messagesAnswer, responsesAnswer, type CachedApi } from "./a
 import type { CacheConfig } from "./config.js";
 import { cacheKey, semanticKey, type KeyInput } from "./key.js";
 import { hitPlan } from "./hit.js";
+import { compatiblePrompts } from "./semantic-guard.js";
 import { unit, type CacheEntry, type CacheStore, type SemanticIndex } from "./store.js";
 
 /** One public API as the cache sees it: its body's schema, its decoder, and its answers'. */
@@ -176,7 +177,7 @@ export class ResponseCache {
           semantic = { ...skey, vector };
           if (!control.noCache) {
             const match = await this.semantic.index.nearest(where.scope, where.namespace, skey.context, unit(vector));
-            if (match && match.similarity >= s.threshold && usable(match.entry)) {
+            if (match && match.similarity >= s.threshold && usable(match.entry) && compatiblePrompts(skey.text, match.entry.prompt ?? "")) {
               const similarity = Math.round(match.similarity * 1000) / 1000;
               return hit(match.entry, `semantic-hit; similarity=${similarity}`, `similarity ${similarity} to entry ${match.entry.id}`, log);
             }
