@@ -107,20 +107,20 @@ describe.each(databases)("the response cache on %s", (_name, makeDb, indexes) =>
       const expired = entry({ context, vector: BASE, expiresAt: Date.now() - 1 });
       for (const e of [close, far, otherScope, otherContext, expired]) await index.add(e as CacheEntry & { context: string; vector: number[] });
 
-      const match = await index.nearest("key:k1", "", context, unit(BASE));
-      expect(match?.entry.id).toBe(close.id);
-      expect(match!.similarity).toBeGreaterThan(0.99);
-      expect(match!.entry.result).toEqual(close.result);
-      expect(await index.nearest("key:k1", "", `${context}-none`, unit(BASE))).toBeNull();
-      expect((await index.nearest("key:k9", "", context, unit(BASE)))?.entry.id).toBe(otherScope.id);
-      const lone = await index.nearest("key:k1", "", context, unit(near(BASE, 2, 3)));
-      expect(lone?.entry.id).toBe(far.id);
+      const matches = await index.nearest("key:k1", "", context, unit(BASE), 4);
+      expect(matches.map((m) => m.entry.id)).toEqual([close.id, far.id]);
+      expect(matches[0]!.similarity).toBeGreaterThan(0.99);
+      expect(matches[1]!.similarity).toBeLessThan(0.5);
+      expect(matches[0]!.entry.result).toEqual(close.result);
+      expect(await index.nearest("key:k1", "", `${context}-none`, unit(BASE), 4)).toEqual([]);
+      expect((await index.nearest("key:k9", "", context, unit(BASE), 4)).map((m) => m.entry.id)).toEqual([otherScope.id]);
+      expect((await index.nearest("key:k1", "", context, unit(near(BASE, 2, 3)), 1)).map((m) => m.entry.id)).toEqual([far.id]);
 
       // Another replica's index reads what this one wrote.
       const replica = await store.semanticIndex(kind);
-      expect((await replica.nearest("key:k1", "", context, unit(BASE)))?.entry.id).toBe(close.id);
+      expect((await replica.nearest("key:k1", "", context, unit(BASE), 1))[0]?.entry.id).toBe(close.id);
       expect(await index.purge({ scope: "key:k1" })).toBeGreaterThanOrEqual(2);
-      expect(await index.nearest("key:k1", "", context, unit(BASE))).toBeNull();
+      expect(await index.nearest("key:k1", "", context, unit(BASE), 4)).toEqual([]);
     });
   }
 });

@@ -5,7 +5,7 @@
  * Nearest-prompt search runs in the database with pgvector where it has the extension (PGlite ships it; on
  * PostgreSQL it is `CREATE EXTENSION vector`, which needs the package installed): an HNSW index per vector size
  * over the `embedding` column. Without it, each process keeps a usearch HNSW index per scope and context, built
- * from the table at start and topped up from it every few seconds (rows other replicas wrote).
+ * from the table at start and topped up from it every 2 s (rows other replicas wrote).
  */
 import { createRequire } from "node:module";
 import type * as Usearch from "usearch";
@@ -20,7 +20,7 @@ type Index = Usearch.Index;
 
 const SWEEP_EVERY_MS = 60_000;
 /** How often a usearch index reads the rows other replicas added. */
-const REFRESH_EVERY_MS = 5_000;
+const REFRESH_EVERY_MS = 2_000;
 
 type Row = { entry: unknown; id: string };
 
@@ -118,20 +118,20 @@ class PgvectorIndex implements SemanticIndex {
     await upsert(this.prisma, entry, vector);
   }
 
-  async nearest(scope: string, namespace: string, context: string, vector: Float32Array): Promise<SemanticMatch | null> {
+  async nearest(scope: string, namespace: string, context: string, vector: Float32Array, k: number): Promise<SemanticMatch[]> {
     const d = dims(vector.length);
     const literal = `[${Array.from(vector).join(",")}]`;
     const rows = await this.prisma.$queryRawUnsafe<Array<Row & { similarity: number }>>(
       `SELECT id, entry, 1 - ((embedding::vector(${d})) <=> $4::vector(${d})) AS similarity FROM "CacheEntry"
        WHERE scope = $1 AND namespace = $2 AND context = $3 AND "expiresAt" > now() AND array_length(embedding, 1) = ${d}
-       ORDER BY (embedding::vector(${d})) <=> $4::vector(${d}) LIMIT 1`,
+       ORDER BY (embedding::vector(${d})) <=> $4::vector(${d}) LIMIT $5`,
       scope,
       namespace,
       context,
       literal,
+      k,
     );
-    const row = rows[0];
-    return row ? { entry: row.entry as CacheEntry, similarity: Number(row.similarity) } : null;
+    return rows.map((row) => ({ entry: row.entry as CacheEntry, similarity: Number(row.similarity) }));
   }
 
   async purge(filter: PurgeFilter): Promise<number> {
@@ -214,13 +214,14 @@ class UsearchIndex implements SemanticIndex {
     this.insert(entry.id, entry.scope, entry.namespace, entry.context, vector, entry.expiresAt);
   }
 
-  async nearest(scope: string, namespace: string, context: string, vector: Float32Array): Promise<SemanticMatch | null> {
+  async nearest(scope: string, namespace: string, context: string, vector: Float32Array, k: number): Promise<SemanticMatch[]> {
     if (Date.now() - this.lastRefresh > REFRESH_EVERY_MS) await this.refresh();
     const g = this.groups.get(`${scope}\u0000${namespace}\u0000${context}\u0000${vector.length}`);
-    if (!g || !g.index.size()) return null;
+    if (!g || !g.index.size()) return [];
     const now = Date.now();
-    const found = g.index.search(vector, Math.min(8, g.index.size()), 1);
-    for (let i = 0; i < found.keys.length; i++) {
+    const found = g.index.search(vector, Math.min(k * 2, g.index.size()), 1);
+    const live: Array<{ label: bigint; id: string; similarity: number }> = [];
+    for (let i = 0; i < found.keys.length && live.length < k; i++) {
       const label = found.keys[i]!;
       const row = g.rows.get(label);
       if (!row) continue;
@@ -229,15 +230,22 @@ class UsearchIndex implements SemanticIndex {
         g.rows.delete(label);
         continue;
       }
-      const stored = await this.prisma.cacheEntry.findUnique({ where: { id: row.id }, select: { entry: true, expiresAt: true } });
-      if (!stored || stored.expiresAt.getTime() <= now) {
-        g.index.remove(label);
-        g.rows.delete(label);
-        continue;
-      }
-      return { entry: stored.entry as unknown as CacheEntry, similarity: 1 - found.distances[i]! };
+      live.push({ label, id: row.id, similarity: 1 - found.distances[i]! });
     }
-    return null;
+    if (!live.length) return [];
+    const stored = await this.prisma.cacheEntry.findMany({ where: { id: { in: live.map((l) => l.id) }, expiresAt: { gt: new Date(now) } }, select: { id: true, entry: true } });
+    const byId = new Map(stored.map((r) => [r.id, r.entry as unknown as CacheEntry]));
+    const out: SemanticMatch[] = [];
+    for (const l of live) {
+      const entry = byId.get(l.id);
+      if (entry) out.push({ entry, similarity: l.similarity });
+      else {
+        // Purged or swept by another replica: forgotten here too.
+        g.index.remove(l.label);
+        g.rows.delete(l.label);
+      }
+    }
+    return out;
   }
 
   async purge(filter: PurgeFilter): Promise<number> {

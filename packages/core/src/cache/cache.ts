@@ -35,6 +35,9 @@ export type Embedder = (text: string, signal: AbortSignal) => Promise<number[]>;
 
 export const CACHE_HEADER = "x-interference-cache";
 
+/** How many of the closest stored prompts a semantic lookup weighs. */
+const SEMANTIC_CANDIDATES = 4;
+
 /** The per-request choice in the body: `cache: false`, or `cache: {ttl_s, namespace}`. */
 interface RequestChoice {
   off: boolean;
@@ -176,8 +179,10 @@ export class ResponseCache {
           const vector = await this.semantic.embed(skey.text, signal);
           semantic = { ...skey, vector };
           if (!control.noCache) {
-            const match = await this.semantic.index.nearest(where.scope, where.namespace, skey.context, unit(vector));
-            if (match && match.similarity >= s.threshold && usable(match.entry) && compatiblePrompts(skey.text, match.entry.prompt ?? "")) {
+            // A few of the closest: the closest may be one the guard turns away while the next is a true match.
+            const matches = await this.semantic.index.nearest(where.scope, where.namespace, skey.context, unit(vector), SEMANTIC_CANDIDATES);
+            const match = matches.find((m) => m.similarity >= s.threshold && usable(m.entry) && compatiblePrompts(skey.text, m.entry.prompt ?? ""));
+            if (match) {
               const similarity = Math.round(match.similarity * 1000) / 1000;
               return hit(match.entry, `semantic-hit; similarity=${similarity}`, `similarity ${similarity} to entry ${match.entry.id}`, log);
             }

@@ -50,8 +50,8 @@ export interface SemanticMatch {
 export interface SemanticIndex {
   /** "pgvector", "usearch" or "memory". */
   readonly kind: string;
-  /** The closest live entry with the same scope, namespace and context, if any. */
-  nearest(scope: string, namespace: string, context: string, vector: Float32Array): Promise<SemanticMatch | null>;
+  /** The `k` closest live entries with the same scope, namespace and context, closest first. */
+  nearest(scope: string, namespace: string, context: string, vector: Float32Array, k: number): Promise<SemanticMatch[]>;
   add(entry: CacheEntry & { context: string; vector: number[] }): Promise<void>;
   purge(filter: PurgeFilter): Promise<number>;
   close?(): Promise<void>;
@@ -114,20 +114,18 @@ export class MemoryCacheStore implements CacheStore, SemanticIndex {
     evictOldest(this.vectors, this.maxEntries);
   }
 
-  async nearest(scope: string, namespace: string, context: string, vector: Float32Array): Promise<SemanticMatch | null> {
+  async nearest(scope: string, namespace: string, context: string, vector: Float32Array, k: number): Promise<SemanticMatch[]> {
     const now = this.now();
-    let best: SemanticMatch | null = null;
+    const found: SemanticMatch[] = [];
     for (const [id, v] of this.vectors) {
       const e = v.entry;
       if (e.expiresAt <= now) {
         this.vectors.delete(id);
         continue;
       }
-      if (e.scope !== scope || e.namespace !== namespace || e.context !== context) continue;
-      const similarity = dot(vector, v.vector);
-      if (!best || similarity > best.similarity) best = { entry: e, similarity };
+      if (e.scope === scope && e.namespace === namespace && e.context === context) found.push({ entry: e, similarity: dot(vector, v.vector) });
     }
-    return best;
+    return found.sort((a, b) => b.similarity - a.similarity).slice(0, k);
   }
 
   async purge(filter: PurgeFilter): Promise<number> {
