@@ -298,7 +298,9 @@ export class Gateway {
     ) => Promise<GatewayHttpResponse>,
   ): RouteHandler {
     return this.routed(async (body, policy, req, ctx) => {
-      const ticket = await this.cache.open(spec, body, ctx.auth, req.headers, policy, ctx.log, req.signal);
+      const opened = this.cache.open(spec, body, ctx.auth, req.headers, policy, ctx.log, req.signal);
+      // Off (the usual case): no promise awaited for it.
+      const ticket = opened instanceof Promise ? await opened : opened;
       return ticket.settle(await handler(body, policy, req, ctx, ticket.hit), ctx.log);
     });
   }

@@ -233,7 +233,10 @@ class UsearchIndex implements SemanticIndex {
       live.push({ label, id: row.id, similarity: 1 - found.distances[i]! });
     }
     if (!live.length) return [];
-    const stored = await this.prisma.cacheEntry.findMany({ where: { id: { in: live.map((l) => l.id) }, expiresAt: { gt: new Date(now) } }, select: { id: true, entry: true } });
+    const stored = await this.prisma.cacheEntry.findMany({
+      where: { id: { in: live.map((l) => l.id) }, expiresAt: { gt: new Date(now) } },
+      select: { id: true, entry: true },
+    });
     const byId = new Map(stored.map((r) => [r.id, r.entry as unknown as CacheEntry]));
     const out: SemanticMatch[] = [];
     for (const l of live) {

@@ -460,6 +460,9 @@ interface SummaryRow {
   cost?: number | null;
   prompt?: bigint | null;
   completion?: bigint | null;
+  cache_lookups?: bigint | null;
+  cache_hits?: bigint | null;
+  cache_saved?: number | null;
 }
 
 const numberOrNull = (v: number | null | undefined) => (v == null ? null : Number(v));
@@ -475,8 +478,19 @@ function toSummary(r: SummaryRow): LogSummary {
     cost: Number(r.cost ?? 0),
     promptTokens: Number(r.prompt ?? 0),
     completionTokens: Number(r.completion ?? 0),
+    ...cacheFigures(r),
   };
 }
+
+/** The response cache's figures of a set of rows: lookups (hits and misses), hits, and the USD the hits saved. */
+function cacheFigures(r: Pick<SummaryRow, "cache_lookups" | "cache_hits" | "cache_saved">) {
+  return { cacheLookups: Number(r.cache_lookups ?? 0), cacheHits: Number(r.cache_hits ?? 0), cacheSaved: Number(r.cache_saved ?? 0) };
+}
+
+/** The SQL of those figures (a `cache: skip` row was not looked up). */
+const CACHE_COLUMNS = Prisma.sql`count(*) FILTER (WHERE cache IN ('hit', 'semantic-hit', 'miss')) AS cache_lookups,
+  count(*) FILTER (WHERE cache IN ('hit', 'semantic-hit')) AS cache_hits,
+  sum("cacheSaved") FILTER (WHERE cache IN ('hit', 'semantic-hit')) AS cache_saved`;
 
 /** Stored bodies: one statement per batch, the rows as one JSON parameter. */
 export function bodyBatchInsert(prisma: PrismaClient): BatchInsert<RequestBodies> {
@@ -610,7 +624,8 @@ export function logStore(prisma: PrismaClient, writer: LogWriter, bodyWriter?: L
                percentile_cont(0.95) WITHIN GROUP (ORDER BY "ttftMs") AS ttft95,
                sum(cost) AS cost,
                sum("promptTokens") AS prompt,
-               sum("completionTokens") AS completion
+               sum("completionTokens") AS completion,
+               ${CACHE_COLUMNS}
           FROM "RequestLog"
          WHERE time >= ${from} AND time < ${to}
          GROUP BY GROUPING SETS ((1), ())
@@ -646,6 +661,9 @@ export function logStore(prisma: PrismaClient, writer: LogWriter, bodyWriter?: L
         p50: number;
         p95: number;
         detail?: string | null;
+        cache_lookups: bigint;
+        cache_hits: bigint;
+        cache_saved: number | null;
       };
       let rows: Row[];
       if (groupBy === "provider") {
@@ -659,7 +677,10 @@ export function logStore(prisma: PrismaClient, writer: LogWriter, bodyWriter?: L
                  sum(l."totalTokens") FILTER (WHERE l.provider = p.provider) AS tokens,
                  sum(l.cost) FILTER (WHERE l.provider = p.provider) AS cost,
                  percentile_cont(0.5) WITHIN GROUP (ORDER BY l."latencyMs") AS p50,
-                 percentile_cont(0.95) WITHIN GROUP (ORDER BY l."latencyMs") AS p95
+                 percentile_cont(0.95) WITHIN GROUP (ORDER BY l."latencyMs") AS p95,
+                 count(*) FILTER (WHERE l.cache IN ('hit', 'semantic-hit', 'miss')) AS cache_lookups,
+                 count(*) FILTER (WHERE l.cache IN ('hit', 'semantic-hit')) AS cache_hits,
+                 sum(l."cacheSaved") FILTER (WHERE l.cache IN ('hit', 'semantic-hit')) AS cache_saved
             FROM "RequestLog" l
             LEFT JOIN LATERAL (SELECT DISTINCT a->>'provider' AS provider
                                  FROM jsonb_array_elements(l.attempts) a
@@ -680,7 +701,7 @@ export function logStore(prisma: PrismaClient, writer: LogWriter, bodyWriter?: L
           SELECT date_trunc(${unit}, time) AS t, ${column} AS grp, count(*) AS requests,
                  count(*) FILTER (WHERE status >= 400) AS errors, sum("totalTokens") AS tokens, sum(cost) AS cost,
                  percentile_cont(0.5) WITHIN GROUP (ORDER BY "latencyMs") AS p50,
-                 percentile_cont(0.95) WITHIN GROUP (ORDER BY "latencyMs") AS p95 ${detail}
+                 percentile_cont(0.95) WITHIN GROUP (ORDER BY "latencyMs") AS p95, ${CACHE_COLUMNS} ${detail}
             FROM "RequestLog" WHERE time >= ${since}
            GROUP BY 1, 2 ORDER BY 1, 2`;
       }
@@ -694,6 +715,7 @@ export function logStore(prisma: PrismaClient, writer: LogWriter, bodyWriter?: L
         cost: Number(r.cost ?? 0),
         p50Ms: Number(r.p50),
         p95Ms: Number(r.p95),
+        ...cacheFigures(r),
       }));
     },
   };

@@ -197,6 +197,10 @@ export interface LogSummary {
   cost: number;
   promptTokens: number;
   completionTokens: number;
+  /** The response cache: requests that looked it up (hits and misses), the hits, and what they saved (USD). */
+  cacheLookups: number;
+  cacheHits: number;
+  cacheSaved: number;
 }
 
 export interface UsageBucket {
@@ -217,6 +221,10 @@ export interface UsageBucket {
   /** Latency percentiles of the bucket's requests, ms. */
   p50Ms: number;
   p95Ms: number;
+  /** The response cache: lookups (hits and misses), hits, and what the hits saved (USD). */
+  cacheLookups: number;
+  cacheHits: number;
+  cacheSaved: number;
 }
 
 export interface LogStore {

@@ -185,6 +185,8 @@ const keySettings = z.object({
   expiresAt: z.iso.datetime({ offset: true }).nullish(),
   /** The key's default for streams that break after content; null: each provider's config decides. */
   streamRecovery: z.enum(STREAM_RECOVERY).nullish(),
+  /** The response cache for its requests: on, off, or null (its team's, else the config's). */
+  cache: z.boolean().nullish(),
 });
 
 export const appRouter = t.router({
@@ -427,6 +429,7 @@ export const appRouter = t.router({
           teamId: input.teamId ?? null,
           expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
           streamRecovery: input.streamRecovery ?? null,
+          cache: input.cache ?? null,
         }),
       );
       ctx.runtime.keysChanged();
@@ -471,6 +474,23 @@ export const appRouter = t.router({
     }),
   }),
 
+  cache: t.router({
+    /** The response cache's settings as the config file has them, and where it keeps answers. */
+    settings: admin.query(({ ctx }) => {
+      const { cache } = ctx.runtime.gateway;
+      return { config: cache.config, store: cache.store.kind, semantic: cache.semantic?.index.kind ?? null };
+    }),
+    /** Deletes a key's or a team's cached answers (all, or one namespace's): how many. */
+    purge: admin
+      .input(z.object({ owner: z.enum(["key", "team"]), id: z.string().min(1), namespace: z.string().max(128).optional() }))
+      .mutation(async ({ ctx, input }) => {
+        const { cache } = ctx.runtime.gateway;
+        const filter = { scope: `${input.owner}:${input.id}`, ...(input.namespace !== undefined ? { namespace: input.namespace } : {}) };
+        const deleted = (await cache.store.purge(filter)) + ((await cache.semantic?.index.purge(filter)) ?? 0);
+        return { deleted };
+      }),
+  }),
+
   teams: t.router({
     // Each team with its keys, what they spent together this month and in total, and each budget with what is left.
     list: admin.query(async ({ ctx }) => {
@@ -486,10 +506,12 @@ export const appRouter = t.router({
       );
     }),
     create: admin
-      .input(z.object({ name: z.string().trim().min(1).max(100), budgets: budgetRulesSchema.default([]) }))
+      .input(z.object({ name: z.string().trim().min(1).max(100), budgets: budgetRulesSchema.default([]), cache: z.boolean().nullish() }))
       .mutation(async ({ ctx, input }) => ({ id: (await refusals(ctx.runtime.store.teams.create(input))).id })),
     update: admin
-      .input(z.object({ id: z.string(), name: z.string().trim().min(1).max(100).optional(), budgets: budgetRulesSchema.optional() }))
+      .input(
+        z.object({ id: z.string(), name: z.string().trim().min(1).max(100).optional(), budgets: budgetRulesSchema.optional(), cache: z.boolean().nullish() }),
+      )
       .mutation(async ({ ctx, input }) => {
         const { id, ...changes } = input;
         if (!(await refusals(ctx.runtime.store.teams.update(id, changes)))) throw new TRPCError({ code: "NOT_FOUND", message: `No team ${id}` });

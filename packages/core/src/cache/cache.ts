@@ -45,12 +45,14 @@ interface RequestChoice {
   namespace: string;
 }
 
+const NO_CHOICE: RequestChoice = { off: false, namespace: "" };
+
+/** Takes the body's `cache` field off it (no provider must see it), checked. */
 function takeRequestChoice(raw: Record<string, unknown>): RequestChoice {
-  if (!("cache" in raw)) return { off: false, namespace: "" };
   const value = raw.cache;
   delete raw.cache;
   if (value === false) return { off: true, namespace: "" };
-  if (value === true || value == null) return { off: false, namespace: "" };
+  if (value === true || value == null) return NO_CHOICE;
   if (typeof value !== "object" || Array.isArray(value)) throw badRequest("invalid_type", "cache must be false or an object {ttl_s, namespace}", "cache");
   const { ttl_s, namespace, ...rest } = value as Record<string, unknown>;
   const unknown = Object.keys(rest)[0];
@@ -125,7 +127,11 @@ export class ResponseCache {
     return null;
   }
 
-  async open(
+  /**
+   * The request's ticket: SKIP at once (no promise) when the cache is off for it, which is every request of a
+   * gateway without a `cache:` section; else the lookup's.
+   */
+  open(
     spec: CacheApiSpec,
     raw: Record<string, unknown>,
     auth: AuthContext,
@@ -133,9 +139,22 @@ export class ResponseCache {
     policy: RoutingPolicy,
     log: LogRecorder,
     signal: AbortSignal,
-  ): Promise<CacheTicket> {
-    const choice = takeRequestChoice(raw);
+  ): CacheTicket | Promise<CacheTicket> {
+    const choice = "cache" in raw ? takeRequestChoice(raw) : NO_CHOICE;
     if (!this.enabledFor(raw.model, auth)) return SKIP;
+    return this.lookup(spec, raw, choice, auth, headers, policy, log, signal);
+  }
+
+  private async lookup(
+    spec: CacheApiSpec,
+    raw: Record<string, unknown>,
+    choice: RequestChoice,
+    auth: AuthContext,
+    headers: Record<string, string | undefined>,
+    policy: RoutingPolicy,
+    log: LogRecorder,
+    signal: AbortSignal,
+  ): Promise<CacheTicket> {
     const control = cacheControl(headers["cache-control"]);
     if (choice.off || control.noStore) return SKIP;
     // An invalid request is the route's to refuse; one that cannot be decoded is keyed on its body as sent.

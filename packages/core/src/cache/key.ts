@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import stringify from "safe-stable-stringify";
 import type { CanonicalMessage, CanonicalRequest } from "../canonical/types.js";
+import { literals } from "./semantic-guard.js";
 
 /** Request fields that do not change the answer, or are the gateway's own. */
 const IGNORED_FIELDS = new Set(["stream", "stream_options", "user", "metadata", "provider", "cache", "store", "drop_params", "stream_recovery"]);
@@ -50,7 +51,7 @@ export function cacheKey(input: KeyInput): string {
   return hashOf({ v: 1, request: answerFields(input.canonical), extra: untranslated(input.raw, input.translatedFields), provider });
 }
 
-/** What a semantic cache embeds, and the rest of the request, which must match exactly. */
+/** What a semantic cache embeds, and the rest of the request (with the text's literals), which must match exactly. */
 export interface SemanticKey {
   text: string;
   /** Hash of everything but the embedded text. */
@@ -96,5 +97,9 @@ export function semanticKey(input: KeyInput, embed: "last_user_turn" | "prompt")
     text = lastText;
     rest = { ...fields, messages: [...req.messages.slice(0, -1), { role: "user", content: others }] };
   }
-  return { text, context: hashOf({ v: 1, semantic: embed, rest, extra: untranslated(input.raw, input.translatedFields), provider: input.provider ?? null }) };
+  const named = [...literals(text)].sort();
+  return {
+    text,
+    context: hashOf({ v: 1, semantic: embed, rest, named, extra: untranslated(input.raw, input.translatedFields), provider: input.provider ?? null }),
+  };
 }

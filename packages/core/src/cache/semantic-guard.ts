@@ -14,8 +14,11 @@ const STOPWORDS = new Set(
 
 const ROMAN = /^(?:II|III|IV|V|VI|VII|VIII|IX|X|XI|XII|XX|XL|L|C|D|M)$/;
 
-/** The literals a prompt names: numbers, Roman numerals, quoted text, identifiers that look like code. */
-function literals(text: string): Set<string> {
+/**
+ * The literals a prompt names: numbers, Roman numerals, quoted text, identifiers that look like code. Part of the
+ * semantic key's exact context (cache/key.ts): prompts that differ only in a number are never even compared.
+ */
+export function literals(text: string): Set<string> {
   const out = new Set<string>();
   for (const m of text.matchAll(/(["'`])([^"'`]{1,200})\1/g)) out.add(`q:${m[2]!.toLowerCase()}`);
   const tokens = text.split(/[^\p{L}\p{N}_.()]+/u).filter(Boolean);

@@ -20,8 +20,21 @@ interface Fields {
   expires: string;
   /** "continue", "off", or "": each provider's config decides. */
   streamRecovery: string;
+  /** The response cache: "on", "off", or "": its team's, else the config's. */
+  cache: string;
 }
-const EMPTY: Fields = { name: "", allowedProviders: "", allowedModels: "", rpm: "", tpm: "", teamId: "", budgets: [], expires: "", streamRecovery: "" };
+const EMPTY: Fields = {
+  name: "",
+  allowedProviders: "",
+  allowedModels: "",
+  rpm: "",
+  tpm: "",
+  teamId: "",
+  budgets: [],
+  expires: "",
+  streamRecovery: "",
+  cache: "",
+};
 
 /** A Date as a datetime-local value in the browser's own time zone. */
 function localInput(d: Date | string | null): string {
@@ -41,6 +54,7 @@ const fieldsOf = (k: Key): Fields => ({
   budgets: toRows(k.budgets),
   expires: localInput(k.expiresAt),
   streamRecovery: k.streamRecovery ?? "",
+  cache: k.cache === true ? "on" : k.cache === false ? "off" : "",
 });
 
 /** The fields as the API takes them (the same for a new key and an edit). */
@@ -54,6 +68,7 @@ const settingsOf = (f: Fields) => ({
   budgets: toRules(f.budgets),
   expiresAt: f.expires ? new Date(f.expires).toISOString() : null,
   streamRecovery: f.streamRecovery === "continue" || f.streamRecovery === "off" ? (f.streamRecovery as "continue" | "off") : null,
+  cache: f.cache === "on" ? true : f.cache === "off" ? false : null,
 });
 
 /** Grace periods offered when rotating: how long the old secret keeps working. */
@@ -94,6 +109,14 @@ function KeyFields({ fields, teams, onChange }: { fields: Fields; teams: Team[];
           <option value="">as each provider is set</option>
           <option value="continue">continue on the next provider</option>
           <option value="off">end with an error</option>
+        </select>
+      </label>
+      <label title="Whether the key's requests may be answered from the response cache (interference.yaml's cache: section sets it up)">
+        Response cache
+        <select name="cache" value={fields.cache} onChange={(e) => onChange({ ...fields, cache: e.target.value })}>
+          <option value="">as its team, else the config</option>
+          <option value="on">on</option>
+          <option value="off">off</option>
         </select>
       </label>
       <BudgetsEditor rows={fields.budgets} onChange={(budgets) => onChange({ ...fields, budgets })} />
@@ -141,6 +164,8 @@ export default function KeysView() {
   /** Until when the old secret works, after a rotation with a grace period. */
   const [graceUntil, setGraceUntil] = useState<Date | null>(null);
   const [error, setError] = useState<string | null>(null);
+  /** What the last purge of a key's cached answers did. */
+  const [purged, setPurged] = useState<string | null>(null);
   const load = useCallback(() => {
     trpc.keys.list.query().then(setKeys, (e) => setError(e.message));
     trpc.teams.list.query().then(setTeams, (e) => setError(e.message));
@@ -252,6 +277,11 @@ export default function KeysView() {
         </form>
       )}
       <ErrorAlert error={error} />
+      {purged && (
+        <p className="notice" role="status" data-purged>
+          {purged}
+        </p>
+      )}
       <label className="muted">
         <input type="checkbox" name="showRevoked" checked={showRevoked} onChange={(e) => setShowRevoked(e.target.checked)} /> show revoked keys
       </label>
@@ -301,6 +331,11 @@ export default function KeysView() {
                       broken streams: {k.streamRecovery === "continue" ? "continued" : "end with an error"}
                     </div>
                   )}
+                  {k.cache !== null && (
+                    <div className="muted" data-cache-setting>
+                      response cache {k.cache ? "on" : "off"}
+                    </div>
+                  )}
                 </td>
                 <td data-usage>
                   <a href={`/logs?apiKeyId=${encodeURIComponent(k.id)}`} title="This key's requests in the log">
@@ -336,6 +371,20 @@ export default function KeysView() {
                     <>
                       <button onClick={() => (setRotating(null), setEditing({ id: k.id, fields: fieldsOf(k) }))}>Edit</button>
                       <button onClick={() => (setEditing(null), setRotating({ id: k.id, name: k.name, grace: 86_400 }))}>Rotate</button>
+                      <button
+                        title="Delete the answers the response cache keeps for this key (those it shares with its team stay)"
+                        onClick={() => {
+                          const namespace = window.prompt(`Purge ${k.name}'s cached answers: one namespace (empty: all of them)`, "");
+                          if (namespace === null) return;
+                          void trpc.cache.purge.mutate({ owner: "key", id: k.id, ...(namespace ? { namespace } : {}) }).then(
+                            ({ deleted }) =>
+                              setPurged(`${deleted} cached answer${deleted === 1 ? "" : "s"} of ${k.name}${namespace ? ` in ${namespace}` : ""} deleted.`),
+                            (e: Error) => setError(e.message),
+                          );
+                        }}
+                      >
+                        Purge cache
+                      </button>
                       <button
                         onClick={() => {
                           if (!window.confirm(`Revoke ${k.name}? Requests with it are refused at once, on every replica. This cannot be undone.`)) return;

@@ -285,6 +285,17 @@ export default function LogsView() {
             </p>
           )}
           {detail.error && <p className="bad">Error: {detail.error}</p>}
+          {(detail.cache === "hit" || detail.cache === "semantic-hit") && (
+            <p data-cache-hit>
+              Answered from the response cache ({detail.cache === "hit" ? "exact match" : "similar prompt"}), entry <code>{detail.cacheEntryId}</code>: saved{" "}
+              {usd(detail.cacheSaved ?? null, false)}.
+            </p>
+          )}
+          {(detail.cache === "miss" || detail.cache === "skip") && (
+            <p className="muted" data-cache>
+              Response cache: {detail.cache === "miss" ? "looked up, not found (the answer was stored if it could be)" : "not looked up (no-cache)"}.
+            </p>
+          )}
           <p className="muted">
             Tokens: {detail.promptTokens ?? "–"} in, {detail.completionTokens ?? "–"} out · cost {usd(detail.cost, detail.costEstimated)}
             {detail.audioBytes != null && ` · audio ${detail.audioBytes} bytes`}
@@ -339,6 +350,11 @@ export default function LogsView() {
               <td>
                 {r.route}
                 {r.stream && <span className="pill">stream</span>}
+                {(r.cache === "hit" || r.cache === "semantic-hit") && (
+                  <span className="pill" title={`from cache entry ${r.cacheEntryId}`}>
+                    cached
+                  </span>
+                )}
               </td>
               <td>{r.model ?? <span className="muted">default</span>}</td>
               <td>{r.provider ?? <span className="bad">none</span>}</td>

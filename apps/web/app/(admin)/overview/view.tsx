@@ -93,6 +93,9 @@ export default function OverviewView() {
         input: b?.promptTokens ?? 0,
         output: b?.completionTokens ?? 0,
         cost: b?.cost ?? 0,
+        cacheHits: b?.cacheHits ?? 0,
+        cacheMisses: b ? b.cacheLookups - b.cacheHits : 0,
+        cacheSaved: b?.cacheSaved ?? 0,
       };
     });
   }, [data]);
@@ -220,6 +223,15 @@ export default function OverviewView() {
               {compact(total.promptTokens)} / {compact(total.completionTokens)}
             </dd>
           </div>
+          {total.cacheLookups > 0 && (
+            <div data-stat="cache">
+              <dt>Cache hit rate</dt>
+              <dd>{percent(total.cacheHits, total.cacheLookups)}</dd>
+              <dd className="sub">
+                {total.cacheHits.toLocaleString()} of {total.cacheLookups.toLocaleString()} lookups · saved {money(total.cacheSaved)}
+              </dd>
+            </div>
+          )}
         </dl>
       )}
       {total && total.requests === 0 && <p className="muted">No requests in this range.</p>}
@@ -239,6 +251,12 @@ export default function OverviewView() {
             { key: "output", name: "output", color: COLORS[3]! },
           ])}
           {chart("Spend (USD)", "spend", usd, "bars", [{ key: "cost", name: "spend", color: COLORS[2]! }])}
+          {total.cacheLookups > 0 &&
+            chart("Response cache", "cache", compact, "bars", [
+              { key: "cacheHits", name: "hits", color: COLORS[0]! },
+              { key: "cacheMisses", name: "misses", color: COLORS[1]! },
+            ])}
+          {total.cacheHits > 0 && chart("Saved by the cache (USD)", "cache-saved", usd, "bars", [{ key: "cacheSaved", name: "saved", color: COLORS[3]! }])}
         </div>
       )}
     </>

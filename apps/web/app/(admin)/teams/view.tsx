@@ -7,21 +7,27 @@ import ErrorAlert from "../error-alert";
 type Team = Awaited<ReturnType<typeof trpc.teams.list.query>>[number];
 
 /** The team form: a new team (no id) or an existing one. */
-type Draft = { id?: string; name: string; budgets: BudgetRow[] };
+type Draft = { id?: string; name: string; budgets: BudgetRow[]; cache: "" | "on" | "off" };
+const NEW: Draft = { name: "", budgets: [], cache: "" };
+const cacheValue = (c: Draft["cache"]) => (c === "on" ? true : c === "off" ? false : null);
 
 export default function TeamsView() {
   const [teams, setTeams] = useState<Team[] | null>(null);
-  const [draft, setDraft] = useState<Draft>({ name: "", budgets: [] });
+  const [draft, setDraft] = useState<Draft>(NEW);
   const [error, setError] = useState<string | null>(null);
+  const [purged, setPurged] = useState<string | null>(null);
   const load = useCallback(() => trpc.teams.list.query().then(setTeams, (e) => setError(e.message)), []);
   useEffect(() => void load(), [load]);
 
   const save = () => {
     setError(null);
     const budgets = toRules(draft.budgets);
-    const done = draft.id ? trpc.teams.update.mutate({ id: draft.id, name: draft.name, budgets }) : trpc.teams.create.mutate({ name: draft.name, budgets });
+    const cache = cacheValue(draft.cache);
+    const done = draft.id
+      ? trpc.teams.update.mutate({ id: draft.id, name: draft.name, budgets, cache })
+      : trpc.teams.create.mutate({ name: draft.name, budgets, cache });
     done.then(
-      () => (setDraft({ name: "", budgets: [] }), load()),
+      () => (setDraft(NEW), load()),
       (e) => setError(e.message),
     );
   };
@@ -44,17 +50,30 @@ export default function TeamsView() {
           {draft.id ? "Name" : "New team"}
           <input name="name" value={draft.name} required maxLength={100} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
         </label>
+        <label title="Whether the team's keys may be answered from the response cache (a key's own setting comes first)">
+          Response cache
+          <select name="cache" value={draft.cache} onChange={(e) => setDraft({ ...draft, cache: e.target.value as Draft["cache"] })}>
+            <option value="">as the config says</option>
+            <option value="on">on</option>
+            <option value="off">off</option>
+          </select>
+        </label>
         <BudgetsEditor rows={draft.budgets} onChange={(budgets) => setDraft({ ...draft, budgets })} />
         <button className="primary" type="submit">
           {draft.id ? "Save" : "Create team"}
         </button>
         {draft.id && (
-          <button type="button" onClick={() => setDraft({ name: "", budgets: [] })}>
+          <button type="button" onClick={() => setDraft(NEW)}>
             Cancel
           </button>
         )}
       </form>
       <ErrorAlert error={error} />
+      {purged && (
+        <p className="notice" role="status" data-purged>
+          {purged}
+        </p>
+      )}
       {teams && teams.length === 0 && <p className="muted">No teams yet.</p>}
       {teams && teams.length > 0 && (
         <table>
@@ -74,14 +93,37 @@ export default function TeamsView() {
                   {t.name}
                   <div className="muted">{t.id}</div>
                 </td>
-                <td>{t.keyCount}</td>
+                <td>
+                  {t.keyCount}
+                  {t.cache !== null && <div className="muted">response cache {t.cache ? "on" : "off"}</div>}
+                </td>
                 <td data-spend>
                   {usd(t.spentMonthUsd)} this month · {usd(t.spentTotalUsd)} in total
                   <BudgetList budgets={t.budgetStatus} alertPercent={t.alertPercent} />
                 </td>
                 <td>{new Date(t.createdAt).toLocaleString()}</td>
                 <td>
-                  <button onClick={() => setDraft({ id: t.id, name: t.name, budgets: toRows(t.budgets) })}>Edit</button>
+                  <button
+                    onClick={() =>
+                      setDraft({ id: t.id, name: t.name, budgets: toRows(t.budgets), cache: t.cache === true ? "on" : t.cache === false ? "off" : "" })
+                    }
+                  >
+                    Edit
+                  </button>
+                  <button
+                    title="Delete the answers the response cache shares within this team (with cache scope: team)"
+                    onClick={() => {
+                      const namespace = window.prompt(`Purge ${t.name}'s shared cached answers: one namespace (empty: all of them)`, "");
+                      if (namespace === null) return;
+                      void trpc.cache.purge.mutate({ owner: "team", id: t.id, ...(namespace ? { namespace } : {}) }).then(
+                        ({ deleted }) =>
+                          setPurged(`${deleted} cached answer${deleted === 1 ? "" : "s"} of ${t.name}${namespace ? ` in ${namespace}` : ""} deleted.`),
+                        (e: Error) => setError(e.message),
+                      );
+                    }}
+                  >
+                    Purge cache
+                  </button>
                   <button
                     onClick={() => {
                       if (!window.confirm(`Delete team ${t.name}? Its ${t.keyCount} key(s) stay, in no team; its past spend stays in the logs.`)) return;

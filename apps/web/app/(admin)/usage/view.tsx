@@ -12,7 +12,7 @@ import ErrorAlert from "../error-alert";
 
 type Usage = Awaited<ReturnType<typeof trpc.usage.query>>;
 type GroupBy = "provider" | "apiKey" | "model" | "team";
-type Metric = "cost" | "requests" | "tokens" | "errors" | "p95Ms";
+type Metric = "cost" | "requests" | "tokens" | "errors" | "p95Ms" | "cacheHits" | "cacheSaved";
 
 const RANGES = [
   { minutes: 15, label: "15 minutes" },
@@ -27,7 +27,11 @@ const METRICS: Array<{ key: Metric; label: string }> = [
   { key: "tokens", label: "Tokens" },
   { key: "errors", label: "Errors (status ≥ 400)" },
   { key: "p95Ms", label: "Latency p95" },
+  { key: "cacheHits", label: "Response cache hits" },
+  { key: "cacheSaved", label: "Saved by the cache (USD)" },
 ];
+const isUsd = (metric: Metric) => metric === "cost" || metric === "cacheSaved";
+const hitRate = (t: { cacheHits: number; cacheLookups: number }) => (t.cacheLookups ? `${((t.cacheHits / t.cacheLookups) * 100).toFixed(1)}%` : "–");
 export default function UsageView() {
   const [groupBy, setGroupBy] = useState<GroupBy>("provider");
   const [minutes, setMinutes] = useState(24 * 60);
@@ -45,15 +49,21 @@ export default function UsageView() {
   const view = useMemo(() => {
     if (!data) return null;
     // Top spenders first (then by requests): the legend's and the table's order.
-    const totals = new Map<string, { label: string; cost: number; requests: number; tokens: number; errors: number }>();
+    const totals = new Map<
+      string,
+      { label: string; cost: number; requests: number; tokens: number; errors: number; cacheHits: number; cacheLookups: number; cacheSaved: number }
+    >();
     for (const b of data.buckets) {
-      const t = totals.get(b.group) ?? { label: b.label, cost: 0, requests: 0, tokens: 0, errors: 0 };
+      const t = totals.get(b.group) ?? { label: b.label, cost: 0, requests: 0, tokens: 0, errors: 0, cacheHits: 0, cacheLookups: 0, cacheSaved: 0 };
       totals.set(b.group, {
         label: b.label,
         cost: t.cost + b.cost,
         requests: t.requests + b.requests,
         tokens: t.tokens + b.tokens,
         errors: t.errors + b.errors,
+        cacheHits: t.cacheHits + b.cacheHits,
+        cacheLookups: t.cacheLookups + b.cacheLookups,
+        cacheSaved: t.cacheSaved + b.cacheSaved,
       });
     }
     const groups = [...totals.entries()].sort(([, a], [, b]) => b.cost - a.cost || b.requests - a.requests);
@@ -70,7 +80,7 @@ export default function UsageView() {
 
   const tick = tickFor(data?.bucket);
   const label = (name: unknown) => view?.groups.find(([g]) => g === name)?.[1].label ?? String(name);
-  const format = (metric: Metric) => (metric === "cost" ? usd : metric === "p95Ms" ? duration : compact);
+  const format = (metric: Metric) => (isUsd(metric) ? usd : metric === "p95Ms" ? duration : compact);
   /** Grid, time axis, value axis, tooltip and legend: the same on every chart. */
   const axes = (metric: Metric) => [
     <CartesianGrid key="grid" strokeDasharray="3 3" stroke="var(--line)" vertical={false} />,
@@ -80,7 +90,7 @@ export default function UsageView() {
     <Tooltip
       key="tip"
       labelFormatter={(t) => new Date(Number(t)).toLocaleString()}
-      formatter={(v, name) => [metric === "cost" ? `$${Number(v).toFixed(6)}` : metric === "p95Ms" ? duration(Number(v)) : String(v), label(name)]}
+      formatter={(v, name) => [isUsd(metric) ? `$${Number(v).toFixed(6)}` : metric === "p95Ms" ? duration(Number(v)) : String(v), label(name)]}
       contentStyle={tooltipStyle}
     />,
     <Legend key="legend" formatter={label} />,
@@ -123,6 +133,8 @@ export default function UsageView() {
                 <th>Requests</th>
                 <th>Tokens</th>
                 <th>Errors</th>
+                <th>Cache hit rate</th>
+                <th>Saved</th>
               </tr>
             </thead>
             <tbody>
@@ -133,11 +145,13 @@ export default function UsageView() {
                   <td>{t.requests}</td>
                   <td>{t.tokens}</td>
                   <td className={t.errors ? "bad" : undefined}>{t.errors}</td>
+                  <td title={`${t.cacheHits} of ${t.cacheLookups} lookups`}>{hitRate(t)}</td>
+                  <td>{t.cacheHits ? money(t.cacheSaved) : "–"}</td>
                 </tr>
               ))}
             </tbody>
           </table>
-          {METRICS.map((m) => (
+          {METRICS.filter((m) => !m.key.startsWith("cache") || view.groups.some(([, t]) => t.cacheLookups > 0)).map((m) => (
             <section className="card" key={m.key} aria-label={m.label} data-chart={m.key}>
               <h2>{m.label}</h2>
               <ResponsiveContainer width="100%" height={220}>
