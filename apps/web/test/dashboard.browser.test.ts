@@ -5,21 +5,19 @@
  */
 import { exec } from "node:child_process";
 import { promisify } from "node:util";
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import axe from "axe-core";
 
 const axeSource = axe.source;
 import { startFakeServer, sendJson, sendSse, openaiCompletion, openaiChunkEvents, type FakeServer } from "@interference/core/test-support";
-import { startServer, writeConfig, WEB_DIR, type RunningServer } from "./support/server";
+import { startServer, writeConfig, type RunningServer } from "./support/server";
+import { ARTIFACTS, chromiumPresent, launchChromium } from "./support/browser";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARTIFACTS = join(WEB_DIR, "../../test-artifacts");
-const present = existsSync(CHROMIUM);
-if (!present && process.env.CI === "true") throw new Error(`CI needs ${CHROMIUM}: scripts/setup.sh --test installs it`);
+const present = chromiumPresent;
 
 let a: FakeServer, b: FakeServer, cut: FakeServer, fin: FakeServer, server: RunningServer, browser: Browser, page: Page;
 
@@ -45,20 +43,7 @@ beforeAll(async () => {
     // Bodies stored (off by default), so the request's detail shows them.
     env: { ADMIN_PASSWORD: "correct horse battery", DATABASE_URL: `pglite:${mkdtempSync(join(tmpdir(), "dash-db-"))}`, LOG_BODIES: "true" },
   });
-  // playwright gives the browser a fresh profile folder of its own (it refuses --user-data-dir here).
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   // An admin in Berlin: the log's time filter is in the browser's own time zone.
   page = await browser.newPage({ viewport: { width: 1280, height: 800 }, timezoneId: "Europe/Berlin" });
 }, 120_000);

@@ -7,7 +7,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CacheEntry, SemanticIndex } from "@interference/core";
+import type { CacheEntry, RequestLogEntry, SemanticIndex } from "@interference/core";
 import { unit } from "@interference/core";
 import { openStore, type OpenedStore } from "./index.js";
 import { freshPostgresDatabase, postgresReachable } from "./test-databases.js";
@@ -93,6 +93,53 @@ describe.each(databases)("the response cache on %s", (_name, makeDb, indexes) =>
     expect(await store.cache.get(old.scope, "", old.key)).toBeNull();
     expect(await store.cache.sweep()).toBeGreaterThanOrEqual(1);
     expect(await store.prisma.cacheEntry.count({ where: { id: old.id } })).toBe(0);
+  });
+
+  it("sums the log's cache figures for the Overview and Usage: lookups, hits and what they saved", async () => {
+    const at = new Date(Date.UTC(2026, 11, 1, 9, 0, 0));
+    const row = (i: number, extra: Partial<RequestLogEntry>): RequestLogEntry => ({
+      id: `00000000-0000-7000-9000-${String(i).padStart(12, "0")}`,
+      time: new Date(at.getTime() + i * 1000),
+      apiKeyId: i % 2 ? "key_a" : "key_b",
+      teamId: null,
+      method: "POST",
+      route: "/v1/chat/completions",
+      model: "m",
+      requestedProviders: null,
+      attempts: [],
+      routing: null,
+      provider: "up",
+      servedModel: "m",
+      status: 200,
+      stream: false,
+      latencyMs: 5,
+      ttftMs: null,
+      promptTokens: 3,
+      completionTokens: 4,
+      totalTokens: 7,
+      cost: 0.001,
+      costEstimated: false,
+      audioSeconds: null,
+      audioBytes: null,
+      error: null,
+      ...extra,
+    });
+    const rows = [
+      row(0, { cache: "miss" }),
+      row(1, { cache: "hit", provider: "cache", cost: 0, cacheSaved: 0.001, cacheEntryId: "e1" }),
+      row(2, { cache: "semantic-hit", provider: "cache", cost: 0, cacheSaved: 0.002, cacheEntryId: "e2" }),
+      row(3, { cache: "skip" }),
+      row(4, {}),
+    ];
+    for (const r of rows) store.logs.sink.write(r);
+    await store.logWriter.flush();
+    expect(await store.logs.get(rows[2]!.id)).toMatchObject({ cache: "semantic-hit", cacheEntryId: "e2", cacheSaved: 0.002 });
+    const { total } = await store.logs.summary({ from: at, to: new Date(at.getTime() + 60_000), bucket: "minute" });
+    expect(total).toMatchObject({ requests: 5, cacheLookups: 3, cacheHits: 2, cacheSaved: expect.closeTo(0.003, 9) });
+    const byKey = await store.logs.usage({ since: at, bucket: "hour", groupBy: "apiKey" });
+    const of = (key: string) => byKey.find((u) => u.group === key)!;
+    expect(of("key_a")).toMatchObject({ cacheLookups: 1, cacheHits: 1, cacheSaved: expect.closeTo(0.001, 9) });
+    expect(of("key_b")).toMatchObject({ cacheLookups: 2, cacheHits: 1, cacheSaved: expect.closeTo(0.002, 9) });
   });
 
   for (const kind of indexes) {

@@ -13,6 +13,7 @@ import type { FakeServer } from "../test-support/fake-server.js";
 import type { AuthContext } from "../auth/types.js";
 import type { RequestLogEntry } from "../logging/types.js";
 import { GatewayError } from "../errors.js";
+import { conforms, conformsAnthropicEvent, conformsEvent } from "../test-support/conformance.js";
 
 const KEYS: Record<string, AuthContext> = {
   "k-a1": { keyId: "a1", team: { id: "alpha", name: "Alpha" } },
@@ -183,6 +184,58 @@ describe("one answer, any API", () => {
     expect((next as unknown as OpenAI.Responses.Response).output_text).toContain(`assistant:${second.output_text}`);
     // The same answer serves Chat Completions.
     expect((await chat(q)).cache).toBe("hit");
+  });
+});
+
+describe("replays that the official schemas accept", () => {
+  const post = (path: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    fetch(`${gw.url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer k-a1", ...headers },
+      body: JSON.stringify(body),
+    });
+  /** The JSON payloads of an SSE body, [DONE] left out. */
+  const events = async (res: Response) =>
+    (await res.text())
+      .split("\n")
+      .filter((l) => l.startsWith("data: ") && l !== "data: [DONE]")
+      .map((l) => JSON.parse(l.slice(6)));
+
+  it("keeps a streamed miss on each API, and its hits (JSON and streamed, in every API) conform", async () => {
+    for (const [path, make, provider] of [
+      ["/v1/chat/completions", (q: string) => ({ model: "m", max_tokens: 40, messages: [{ role: "user", content: q }] }), "oa"],
+      ["/v1/messages", (q: string) => ({ model: "m", max_tokens: 40, messages: [{ role: "user", content: q }] }), "an"],
+      ["/v1/responses", (q: string) => ({ model: "m", max_output_tokens: 40, input: [{ role: "user", content: q }] }), "oa"],
+    ] as const) {
+      const q = fresh(path);
+      const miss = await post(path, { ...make(q), stream: true }, { "x-interference-provider": provider });
+      expect(miss.headers.get("x-interference-cache")).toBe("miss");
+      await miss.text();
+      await new Promise((r) => setTimeout(r, 20));
+      const chat = { model: "m", max_tokens: 40, messages: [{ role: "user", content: q }] };
+      const message = { model: "m", max_tokens: 40, messages: [{ role: "user", content: q }] };
+      const response = { model: "m", max_output_tokens: 40, input: q };
+
+      const c = await post("/v1/chat/completions", chat);
+      expect(c.headers.get("x-interference-cache")).toBe("hit");
+      conforms("CreateChatCompletionResponse", await c.json());
+      const chunks = await events(await post("/v1/chat/completions", { ...chat, stream: true, stream_options: { include_usage: true } }));
+      for (const chunk of chunks) conforms("CreateChatCompletionStreamResponse", chunk);
+
+      const m = await post("/v1/messages", message);
+      expect(m.headers.get("x-interference-cache")).toBe("hit");
+      conforms("Message", await m.json(), "anthropic");
+      const streamed = await events(await post("/v1/messages", { ...message, stream: true }));
+      expect(streamed.at(-1)!.type).toBe("message_stop");
+      for (const e of streamed) conformsAnthropicEvent(e);
+
+      const r = await post("/v1/responses", response);
+      expect(r.headers.get("x-interference-cache")).toBe("hit");
+      conforms("Response", await r.json());
+      const responseEvents = await events(await post("/v1/responses", { ...response, stream: true }));
+      expect(responseEvents.at(-1)!.type).toBe("response.completed");
+      for (const e of responseEvents) conformsEvent(e);
+    }
   });
 });
 

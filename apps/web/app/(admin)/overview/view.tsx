@@ -228,8 +228,9 @@ export default function OverviewView() {
               <dt>Cache hit rate</dt>
               <dd>{percent(total.cacheHits, total.cacheLookups)}</dd>
               <dd className="sub">
-                {total.cacheHits.toLocaleString()} of {total.cacheLookups.toLocaleString()} lookups · saved {money(total.cacheSaved)}
+                {total.cacheHits.toLocaleString()} of {total.cacheLookups.toLocaleString()} lookups
               </dd>
+              <dd className="sub">saved {money(total.cacheSaved)}</dd>
             </div>
           )}
         </dl>

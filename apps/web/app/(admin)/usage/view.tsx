@@ -86,7 +86,7 @@ export default function UsageView() {
     <CartesianGrid key="grid" strokeDasharray="3 3" stroke="var(--line)" vertical={false} />,
     // Every bucket of the range is a slot, so the category axis is an even time axis.
     <XAxis key="x" dataKey="t" tickFormatter={tick} stroke="var(--muted)" fontSize={12} minTickGap={24} />,
-    <YAxis key="y" tickFormatter={format(metric)} stroke="var(--muted)" fontSize={12} width={64} allowDecimals={metric === "cost"} />,
+    <YAxis key="y" tickFormatter={format(metric)} stroke="var(--muted)" fontSize={12} width={64} allowDecimals={isUsd(metric)} />,
     <Tooltip
       key="tip"
       labelFormatter={(t) => new Date(Number(t)).toLocaleString()}
