@@ -229,7 +229,8 @@ export class ResponseCache {
         expiresAt: at + ttlMs,
         ...(semantic ? { prompt: semantic.text, context: semantic.context, vector: semantic.vector } : {}),
       };
-      if (JSON.stringify(entry).length > this.config.max_entry_bytes) return;
+      // The cap is on the answer (what a hit replays), not on the prompt's vector beside it.
+      if (Buffer.byteLength(JSON.stringify(entry.result)) > this.config.max_entry_bytes) return;
       this.store.put(entry).catch((err) => this.warn("storing an answer", err));
       if (semantic && this.semantic)
         this.semantic.index.add(entry as CacheEntry & { context: string; vector: number[] }).catch((err) => this.warn("indexing an answer", err));

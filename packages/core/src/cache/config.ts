@@ -27,7 +27,7 @@ export const cacheConfigSchema = z.strictObject({
   any_temperature: z.boolean().default(false),
   /** The `provider` choice is part of the key: a request for another provider never gets this one's answer. */
   provider_exact: z.boolean().default(false),
-  /** Answers larger than this (bytes of the stored entry) are not cached. */
+  /** Answers larger than this (bytes of the answer's JSON) are not cached. */
   max_entry_bytes: z
     .number()
     .int()

@@ -47,7 +47,9 @@ export class RedisCacheStore implements CacheStore {
     const ttl = entry.expiresAt - this.now();
     if (ttl <= 0) return;
     const id = this.keyOf(entry.scope, entry.namespace, entry.key);
-    const results = await this.redis.multi().set(id, JSON.stringify(entry), "PX", ttl).zadd(this.index, entry.createdAt, id).zcard(this.index).exec();
+    // The prompt's vector (semantic entries) lives in the semantic index: 7 KB a MiniLM entry Redis need not hold.
+    const { vector: _vector, ...stored } = entry;
+    const results = await this.redis.multi().set(id, JSON.stringify(stored), "PX", ttl).zadd(this.index, entry.createdAt, id).zcard(this.index).exec();
     const count = Number(results?.[2]?.[1] ?? 0);
     if (count > this.maxEntries) {
       const oldest = (await this.redis.zpopmin(this.index, count - this.maxEntries)).filter((_, i) => i % 2 === 0);
