@@ -33,6 +33,13 @@ export function attachCluster(gateway: Gateway, store: OpenedStore, bus: Cluster
       (err: unknown) => console.warn(`[cluster] could not reload the routing settings: ${(err as Error).message}`),
     );
 
+  /** This replica's per-model cache switches made what the database holds. */
+  const reloadCacheSwitches = () =>
+    store.cacheSwitches.get().then(
+      (switches) => gateway.cache.setModelSwitches(switches),
+      (err: unknown) => console.warn(`[cluster] could not reload the cache switches: ${(err as Error).message}`),
+    );
+
   /** Makes this replica's provider `id` what the database holds (`record` undefined: it was removed). */
   const apply = (id: string, record: ProviderRecord | undefined) => {
     const current = registry.get(id);
@@ -72,6 +79,7 @@ export function attachCluster(gateway: Gateway, store: OpenedStore, bus: Cluster
     if (e.type === "keys") return store.apiKeys.invalidate(e.revoked);
     if (e.type === "breaker") return registry.get(e.id)?.health.breaker.adopt(e.open, e.retryInMs);
     if (e.type === "routing") return void reloadRouting();
+    if (e.type === "cache") return void reloadCacheSwitches();
     void reload(e.type === "order" ? undefined : e.id);
   });
 
@@ -80,5 +88,6 @@ export function attachCluster(gateway: Gateway, store: OpenedStore, bus: Cluster
     store.apiKeys.invalidate();
     void reload();
     void reloadRouting();
+    void reloadCacheSwitches();
   });
 }

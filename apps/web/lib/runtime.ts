@@ -49,6 +49,8 @@ export interface Runtime {
   modelsDir: string;
   /** Call after creating or revoking an API key: other replicas drop their cached lookups. */
   keysChanged(revokedId?: string): void;
+  /** The response cache's per-model switches changed here: other replicas reload them. */
+  cacheSwitchesChanged(): void;
   /** The share of a budget (percent) at which a key's budget alerts (BUDGET_ALERT_PERCENT, default 80). */
   budgetAlertPercent: number;
   /** Whether request and response bodies are stored (LOG_BODIES=true). */
@@ -194,6 +196,8 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
       maxTotalBytes: (numberFrom(env.MEDIA_MAX_TOTAL_MB) ?? 1024) * 1024 * 1024,
     },
   });
+  // The dashboard's per-model cache switches, over the file's.
+  gateway.cache.setModelSwitches(await store.cacheSwitches.get());
   if (bus) attachCluster(gateway, store, bus, trustedUrl);
   if (slot !== null) shareMetricsWithPrimary(gateway.metrics.registry);
   // Stored bodies go after their retention (also when storing was turned off since), checked hourly.
@@ -213,6 +217,7 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     trustedUrl,
     modelsDir: env.MODELS_DIR || join(repoRoot(), "models"),
     keysChanged: (revoked) => bus?.publish({ type: "keys", ...(revoked ? { revoked } : {}) }),
+    cacheSwitchesChanged: () => bus?.publish({ type: "cache" }),
     budgetAlertPercent,
     storesBodies: storeBodies,
     async close() {

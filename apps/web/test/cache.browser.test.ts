@@ -1,7 +1,8 @@
 /**
  * The response cache on the dashboard, in chromium against the real built server: the Overview's hit rate and
  * what the cache saved, the Usage page's hits and savings per key, a hit in the log detail with its source entry,
- * a key's cache switch (off: its next request is not looked up) and its Purge cache button. Screenshots go to
+ * a key's cache switch (off: its next request is not looked up) and its Purge cache button, a model's switch on
+ * the Providers page. Screenshots go to
  * <repo>/test-artifacts/cache-*.png.
  */
 import { mkdirSync } from "node:fs";
@@ -108,6 +109,19 @@ it.skipIf(!chromiumPresent)(
     await row.getByRole("button", { name: "Purge cache" }).click();
     await page.locator("[data-purged]", { hasText: "3 cached answers of eval-runner deleted." }).waitFor();
     expect(await ask(secret, "Capital of Peru?")).toBe("miss");
+
+    // A model's switch on the Providers page, over the file's `enabled: true`.
+    await page.goto(`${server.url}/providers`);
+    const summary = page.locator("[data-cache-summary]");
+    await summary.waitFor();
+    expect(await summary.textContent()).toMatch(/^On by default \(interference\.yaml\) · answers in pglite · kept 3600 s · shared per key · semantic: off\./);
+    await page.selectOption("select[aria-label='response cache for m']", "off");
+    await page.locator("tr[data-cache-model=m]", { hasText: "dashboard" }).waitFor();
+    expect(await ask(secret, "Capital of Peru?")).toBe("skip");
+    await shot("providers");
+    await page.selectOption("select[aria-label='response cache for m']", "");
+    await page.locator("tr[data-cache-model=m]", { hasText: "interference.yaml (enabled)" }).waitFor();
+    expect(await ask(secret, "Capital of Peru?")).toBe("hit");
   },
   60_000,
 );

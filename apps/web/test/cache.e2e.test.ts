@@ -113,7 +113,12 @@ describe.skipIf(!shared || !existsSync(MODEL))("the response cache shared by rep
   beforeAll(async () => {
     const db = await freshPostgresDatabase();
     dropDb = db.drop;
-    const env = { DATABASE_URL: db.url, REDIS_URL: "redis://127.0.0.1:6379", REDIS_PREFIX: `ifr-cache-${randomBytes(4).toString("hex")}:` };
+    const env = {
+      DATABASE_URL: db.url,
+      REDIS_URL: "redis://127.0.0.1:6379",
+      REDIS_PREFIX: `ifr-cache-${randomBytes(4).toString("hex")}:`,
+      ADMIN_PASSWORD: PASSWORD,
+    };
     const file = config();
     a = await startServer({ config: file, env });
     b = await startServer({ config: file, env });
@@ -139,4 +144,12 @@ describe.skipIf(!shared || !existsSync(MODEL))("the response cache shared by rep
     expect(semantic.cache).toMatch(/^semantic-hit; similarity=0\.9\d+$/);
     expect(semantic.text).toBe(miss.text);
   }, 60_000);
+
+  it("applies a model's switch set on one replica's dashboard on the other", async () => {
+    const cookie = await signIn(a.url, PASSWORD);
+    expect((await trpc(a.url, cookie, "cache.setModel", { model: "m", enabled: false })).status).toBe(200);
+    await until(async () => (await ask(b, "Is it off on B?")).cache === "skip");
+    expect((await trpc(a.url, cookie, "cache.setModel", { model: "m", enabled: null })).status).toBe(200);
+    await until(async () => (await ask(b, "Is it on again on B?")).cache === "miss");
+  });
 });

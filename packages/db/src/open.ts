@@ -13,7 +13,7 @@ import type { RequestBodies } from "@interference/core";
 import { migrate } from "./migrate.js";
 import { openPGlite, PACKAGE_DIR } from "./pglite.js";
 import { providerStore } from "./providers.js";
-import { settingsStore } from "./settings.js";
+import { cacheSwitchStore, settingsStore } from "./settings.js";
 import { routingStore } from "./routing.js";
 import { sessionStore } from "./sessions.js";
 import { responseStore } from "./responses.js";
@@ -104,6 +104,7 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     routing: routingStore(settingsStore(prisma)),
     sessions: sessionStore(prisma),
     responses: responseStore(prisma),
+    cacheSwitches: cacheSwitchStore(settingsStore(prisma)),
     cache,
     semanticIndex: (prefer) => openSemanticIndex(prisma, prefer),
     async ping() {

@@ -256,6 +256,13 @@ export interface SettingsStore {
   set(key: string, value: string): Promise<void>;
 }
 
+/** The response cache on or off per model id, as set on the dashboard (over the config file's `cache.models`). */
+export interface CacheSwitchStore {
+  get(): Promise<Record<string, boolean>>;
+  /** null: the model follows the config file again. The switches after the change. */
+  set(model: string, enabled: boolean | null): Promise<Record<string, boolean>>;
+}
+
 /**
  * Dashboard sessions: the token is returned once, only its hash is stored. `generation` names the admin password
  * a session was made under: it is active only while the caller's current generation is the same.
@@ -279,6 +286,8 @@ export interface Store {
   sessions: SessionStore;
   /** Stored Responses-API responses (core's ResponseStore). */
   responses: ResponseStore;
+  /** The response cache's per-model switches. */
+  cacheSwitches: CacheSwitchStore;
   /** Flushes pending logs and closes connections (PGlite included). */
   close(): Promise<void>;
 }

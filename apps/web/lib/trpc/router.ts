@@ -476,9 +476,35 @@ export const appRouter = t.router({
 
   cache: t.router({
     /** The response cache's settings as the config file has them, and where it keeps answers. */
+    /**
+     * The response cache as configured (the file's `cache:`), where it keeps answers, and per model id served by a
+     * provider: whether it is on, and whether the dashboard or the file says so.
+     */
     settings: admin.query(({ ctx }) => {
-      const { cache } = ctx.runtime.gateway;
-      return { config: cache.config, store: cache.store.kind, semantic: cache.semantic?.index.kind ?? null };
+      const { cache, registry } = ctx.runtime.gateway;
+      const switches = cache.modelSwitchesSet;
+      const ids = [...new Set(registry.list().flatMap((p) => p.config.models.map((m) => m.id)))].filter((id) => id !== "*").sort();
+      return {
+        enabled: cache.config.enabled,
+        ttlS: cache.config.ttl_s,
+        scope: cache.config.scope,
+        store: cache.store.kind,
+        semantic: cache.semantic ? { index: cache.semantic.index.kind, threshold: cache.config.semantic.threshold } : null,
+        models: ids.map((id) => ({
+          id,
+          on: switches[id] ?? cache.config.models[id] ?? cache.config.enabled,
+          /** What the file alone says. */
+          file: cache.config.models[id] ?? cache.config.enabled,
+          set: id in switches ? ("dashboard" as const) : id in cache.config.models ? ("file" as const) : null,
+        })),
+      };
+    }),
+    /** A model's switch on the dashboard (null: as the file says); every replica applies it. */
+    setModel: admin.input(z.object({ model: z.string().min(1).max(200), enabled: z.boolean().nullable() })).mutation(async ({ ctx, input }) => {
+      const switches = await ctx.runtime.store.cacheSwitches.set(input.model, input.enabled);
+      ctx.runtime.gateway.cache.setModelSwitches(switches);
+      ctx.runtime.cacheSwitchesChanged();
+      return { switches };
     }),
     /** Deletes a key's or a team's cached answers (all, or one namespace's): how many. */
     purge: admin

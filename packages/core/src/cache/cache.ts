@@ -102,6 +102,8 @@ const SKIP: CacheTicket = {
 
 export class ResponseCache {
   private warnedAt = 0;
+  /** Per model id, set on the dashboard: over the config file's `models:`. */
+  private modelSwitches: Readonly<Record<string, boolean>> = {};
 
   constructor(
     readonly config: CacheConfig,
@@ -110,12 +112,24 @@ export class ResponseCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Whether the cache is on for this request's model, key and team (key over team over model over the file). */
+  /**
+   * Whether the cache is on for this request's model, key and team: the key's switch, else its team's, else the
+   * model's (the dashboard's, then the file's), else the file's `enabled`.
+   */
   enabledFor(model: unknown, auth: AuthContext): boolean {
     if (auth.cache != null) return auth.cache;
     if (auth.team?.cache != null) return auth.team.cache;
-    const byModel = typeof model === "string" ? this.config.models[model] : undefined;
+    const byModel = typeof model === "string" ? (this.modelSwitches[model] ?? this.config.models[model]) : undefined;
     return byModel ?? this.config.enabled;
+  }
+
+  /** The dashboard's per-model switches (all of them: a model left out follows the file). */
+  setModelSwitches(switches: Record<string, boolean>): void {
+    this.modelSwitches = { ...switches };
+  }
+
+  get modelSwitchesSet(): Readonly<Record<string, boolean>> {
+    return this.modelSwitches;
   }
 
   /** Store failures never fail a request: the answer is served uncached, and the failure logged once a minute. */

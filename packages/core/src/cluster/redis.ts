@@ -32,6 +32,8 @@ export type ClusterEvent =
   | { type: "order" }
   /** The routing strategies or the fallback changed (each replica reloads them from the database). */
   | { type: "routing" }
+  /** The response cache's per-model switches changed (each replica reloads them from the database). */
+  | { type: "cache" }
   /** API keys changed; `revoked` names a key just revoked. */
   | { type: "keys"; revoked?: string }
   | { type: "breaker"; id: string; open: boolean; retryInMs: number };

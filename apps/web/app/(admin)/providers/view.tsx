@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { trpc } from "@/lib/trpc/client";
 import ErrorAlert from "../error-alert";
+import CacheSettings from "./cache-settings";
 
 type Provider = Awaited<ReturnType<typeof trpc.providers.list.query>>[number];
 type Form = Provider["form"];
@@ -94,6 +95,7 @@ export default function ProvidersView() {
       </div>
       <ErrorAlert error={error} />
       <RoutingSettings providers={providers?.map((p) => p.id) ?? []} onError={setError} />
+      <CacheSettings onError={setError} />
       {form && (
         <form
           className="card"
