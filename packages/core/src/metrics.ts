@@ -56,6 +56,19 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /** The response cache: requests by what it did (hit, semantic-hit, miss, skip), and what its hits saved. */
+  private readonly cacheRequests = new Counter({
+    name: "interference_cache_requests_total",
+    help: "Requests the response cache answered (hit, semantic-hit), missed, or skipped on the client's say.",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+  private readonly cacheSaved = new Counter({
+    name: "interference_cache_saved_usd_total",
+    help: "What the response cache's hits saved: the cost of the answers they replayed, in USD.",
+    registers: [this.registry],
+  });
+
   /** Requests being answered now (streams until their last chunk): what an autoscaler scales on. */
   inFlight = 0;
 
@@ -125,6 +138,10 @@ export class GatewayMetrics {
     if (e.promptTokens) this.tokens.inc({ provider, kind: "prompt" }, e.promptTokens);
     if (e.completionTokens) this.tokens.inc({ provider, kind: "completion" }, e.completionTokens);
     if (e.cost) this.spend.inc({ provider, model: e.servedModel ?? "unknown", key: e.apiKeyId ?? "none", team: e.teamId ?? "none" }, e.cost);
+    if (e.cache) {
+      this.cacheRequests.inc({ result: e.cache });
+      if (e.cacheSaved) this.cacheSaved.inc(e.cacheSaved);
+    }
     let last: string | null = null;
     for (const a of e.attempts) {
       if (a.outcome === "failed") this.failures.inc({ provider: a.provider });

@@ -9,7 +9,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startScriptedAnthropic, startScriptedOpenAI } from "../test-support/scripted-providers.js";
 import { startTestGateway, type TestGateway } from "../test-support/gateway.js";
-import type { FakeServer } from "../test-support/fake-server.js";
+import { sendJson, startFakeServer, type FakeServer } from "../test-support/fake-server.js";
 import type { AuthContext } from "../auth/types.js";
 import type { RequestLogEntry } from "../logging/types.js";
 import { GatewayError } from "../errors.js";
@@ -384,5 +384,55 @@ describe("limits and housekeeping", () => {
     } finally {
       await off.close();
     }
+  });
+});
+
+describe("the semantic cache with a configured embedding provider", () => {
+  /** Made-up vectors: the two phrasings of one question 0.97 apart, anything else on an axis of its own. */
+  const VECTORS: Record<string, number[]> = {
+    "How do I reverse a list?": [1, 0, 0, 0],
+    "What's the way to reverse a list?": [0.97, 0.2431, 0, 0],
+  };
+  let emb: FakeServer, semantic: TestGateway;
+  beforeAll(async () => {
+    emb = await startFakeServer((_req, res, body) =>
+      sendJson(res, 200, {
+        object: "list",
+        model: body.model,
+        data: (body.input as string[]).map((t, index) => ({ object: "embedding", index, embedding: VECTORS[t] ?? [0, 0, 0, 1] })),
+        usage: { prompt_tokens: 3, total_tokens: 3 },
+      }),
+    );
+    semantic = await startTestGateway(
+      `cache: { enabled: true, semantic: { enabled: true, provider: emb, model: e1, thresholds: { strict: 0.99 } } }
+providers:
+  - { id: oa, type: openai, base_url: "${oa.url}/v1", models: [m, strict], prices: { m: { input: 1, output: 2 } } }
+  - { id: emb, type: openai, base_url: "${emb.url}/v1", embedding_models: [e1] }
+`,
+      { metricsPublic: true },
+    );
+  });
+  afterAll(async () => {
+    await semantic?.close();
+    await emb?.close();
+  });
+
+  const ask = async (model: string, question: string) =>
+    (
+      await new OpenAI({ baseURL: `${semantic.url}/v1`, apiKey: "none", maxRetries: 0 }).chat.completions
+        .create({ model, messages: [{ role: "user", content: question }] })
+        .withResponse()
+    ).response.headers.get("x-interference-cache");
+
+  it("embeds with that provider's model, holds a model's own threshold, and counts in /metrics", async () => {
+    expect(await ask("m", "How do I reverse a list?")).toBe("miss");
+    expect(emb.requests.at(-1)!.body).toMatchObject({ model: "e1", input: ["How do I reverse a list?"] });
+    expect(await ask("m", "What's the way to reverse a list?")).toBe("semantic-hit; similarity=0.97");
+    expect(await ask("strict", "How do I reverse a list?")).toBe("miss");
+    expect(await ask("strict", "What's the way to reverse a list?")).toBe("miss");
+    const metrics = await (await fetch(`${semantic.url}/metrics`)).text();
+    expect(metrics).toMatch(/interference_cache_requests_total\{result="semantic-hit"\} 1/);
+    expect(metrics).toMatch(/interference_cache_requests_total\{result="miss"\} 3/);
+    expect(metrics).toMatch(/interference_cache_saved_usd_total [0-9.e-]+/);
   });
 });

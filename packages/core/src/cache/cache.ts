@@ -214,7 +214,8 @@ export class ResponseCache {
           if (!control.noCache) {
             // A few of the closest: the closest may be one the guard turns away while the next is a true match.
             const matches = await this.semantic.index.nearest(where.scope, where.namespace, skey.context, unit(vector), SEMANTIC_CANDIDATES);
-            const match = matches.find((m) => m.similarity >= s.threshold && usable(m.entry) && compatiblePrompts(skey.text, m.entry.prompt ?? ""));
+            const threshold = (typeof raw.model === "string" ? s.thresholds[raw.model] : undefined) ?? s.threshold;
+            const match = matches.find((m) => m.similarity >= threshold && usable(m.entry) && compatiblePrompts(skey.text, m.entry.prompt ?? ""));
             if (match) {
               const similarity = Math.round(match.similarity * 1000) / 1000;
               return hit(match.entry, `semantic-hit; similarity=${similarity}`, `similarity ${similarity} to entry ${match.entry.id}`, log);
@@ -228,6 +229,8 @@ export class ResponseCache {
     }
     const ttlMs = (choice.ttlS ?? this.config.ttl_s) * 1000;
     const label = control.noCache ? "skip" : "miss";
+    // On the log row before the route writes it (a JSON answer's row is written before its ticket settles).
+    log.entry.cache = label;
     const keep = (result: NonNullable<ReturnType<typeof chatAnswer>>) => {
       const at = this.now();
       const entry: CacheEntry = {
@@ -255,7 +258,6 @@ export class ResponseCache {
       settle(res) {
         res.headers[CACHE_HEADER] = label;
         if (res.status !== 200 || !res.body) return res;
-        log.entry.cache = label;
         if (typeof res.body === "string") {
           const result = decodeAnswer(spec.api, res.body);
           if (result) keep(result);

@@ -5,6 +5,8 @@ export const semanticCacheSchema = z.strictObject({
   enabled: z.boolean().default(false),
   /** Cosine similarity a stored prompt must reach to answer (picked from the labelled set, cache/semantic-eval.test.ts). */
   threshold: z.number().min(0).max(1).default(0.95),
+  /** Per model id, over `threshold` (a model whose answers turn on a word may want 0.98). */
+  thresholds: z.record(z.string(), z.number().min(0).max(1)).default({}),
   /** What is embedded: the last user turn (default), or the whole prompt's text. */
   embed: z.enum(["last_user_turn", "prompt"]).default("last_user_turn"),
   /** An embedding provider and model to use instead of the embedded MiniLM (any provider with embeddings). */
