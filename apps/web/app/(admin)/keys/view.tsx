@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from "react";
 import { trpc } from "@/lib/trpc/client";
 import { BudgetList, BudgetsEditor, toRows, toRules, usd, type BudgetRow } from "../budgets";
 import ErrorAlert from "../error-alert";
+import PurgeCacheButton from "../purge-cache";
 
 type Key = Awaited<ReturnType<typeof trpc.keys.list.query>>[number];
 type Team = Awaited<ReturnType<typeof trpc.teams.list.query>>[number];
@@ -371,20 +372,14 @@ export default function KeysView() {
                     <>
                       <button onClick={() => (setRotating(null), setEditing({ id: k.id, fields: fieldsOf(k) }))}>Edit</button>
                       <button onClick={() => (setEditing(null), setRotating({ id: k.id, name: k.name, grace: 86_400 }))}>Rotate</button>
-                      <button
+                      <PurgeCacheButton
+                        owner="key"
+                        id={k.id}
+                        name={k.name}
                         title="Delete the answers the response cache keeps for this key (those it shares with its team stay)"
-                        onClick={() => {
-                          const namespace = window.prompt(`Purge ${k.name}'s cached answers: one namespace (empty: all of them)`, "");
-                          if (namespace === null) return;
-                          void trpc.cache.purge.mutate({ owner: "key", id: k.id, ...(namespace ? { namespace } : {}) }).then(
-                            ({ deleted }) =>
-                              setPurged(`${deleted} cached answer${deleted === 1 ? "" : "s"} of ${k.name}${namespace ? ` in ${namespace}` : ""} deleted.`),
-                            (e: Error) => setError(e.message),
-                          );
-                        }}
-                      >
-                        Purge cache
-                      </button>
+                        onDone={setPurged}
+                        onError={setError}
+                      />
                       <button
                         onClick={() => {
                           if (!window.confirm(`Revoke ${k.name}? Requests with it are refused at once, on every replica. This cannot be undone.`)) return;

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from "react";
 import { trpc } from "@/lib/trpc/client";
 import { BudgetList, BudgetsEditor, toRows, toRules, usd, type BudgetRow } from "../budgets";
 import ErrorAlert from "../error-alert";
+import PurgeCacheButton from "../purge-cache";
 
 type Team = Awaited<ReturnType<typeof trpc.teams.list.query>>[number];
 
@@ -110,20 +111,14 @@ export default function TeamsView() {
                   >
                     Edit
                   </button>
-                  <button
+                  <PurgeCacheButton
+                    owner="team"
+                    id={t.id}
+                    name={t.name}
                     title="Delete the answers the response cache shares within this team (with cache scope: team)"
-                    onClick={() => {
-                      const namespace = window.prompt(`Purge ${t.name}'s shared cached answers: one namespace (empty: all of them)`, "");
-                      if (namespace === null) return;
-                      void trpc.cache.purge.mutate({ owner: "team", id: t.id, ...(namespace ? { namespace } : {}) }).then(
-                        ({ deleted }) =>
-                          setPurged(`${deleted} cached answer${deleted === 1 ? "" : "s"} of ${t.name}${namespace ? ` in ${namespace}` : ""} deleted.`),
-                        (e: Error) => setError(e.message),
-                      );
-                    }}
-                  >
-                    Purge cache
-                  </button>
+                    onDone={setPurged}
+                    onError={setError}
+                  />
                   <button
                     onClick={() => {
                       if (!window.confirm(`Delete team ${t.name}? Its ${t.keyCount} key(s) stay, in no team; its past spend stays in the logs.`)) return;
