@@ -46,7 +46,7 @@ import { BudgetMeter, MemoryBudgetLedger, type BudgetLedger, type SpendSource } 
 import { usageReport } from "./routes/usage.js";
 import { BudgetAlerts } from "./spend/alerts.js";
 import { formatUsd } from "./spend/price.js";
-import { cacheScope, ResponseCache, type CacheApiSpec } from "./cache/cache.js";
+import { CACHE_HEADER, cacheScope, ResponseCache, type CacheApiSpec } from "./cache/cache.js";
 import { CHAT_CACHE, MESSAGES_CACHE, RESPONSES_CACHE } from "./cache/apis.js";
 import { DEFAULT_CACHE_CONFIG } from "./cache/config.js";
 import { MemoryCacheStore, type CacheStore, type SemanticIndex } from "./cache/store.js";
@@ -301,7 +301,15 @@ export class Gateway {
       const opened = this.cache.open(spec, body, ctx.auth, req.headers, policy, ctx.log, req.signal);
       // Off (the usual case): no promise awaited for it.
       const ticket = opened instanceof Promise ? await opened : opened;
-      return ticket.settle(await handler(body, policy, req, ctx, ticket.hit), ctx.log);
+      let res: GatewayHttpResponse;
+      try {
+        res = await handler(body, policy, req, ctx, ticket.hit);
+      } catch (err) {
+        // An error answer says what the cache did too (a miss, then the provider failed).
+        if (err instanceof GatewayError) err.extra.headers = { ...err.extra.headers, [CACHE_HEADER]: ticket.status };
+        throw err;
+      }
+      return ticket.settle(res, ctx.log);
     });
   }
 

@@ -298,6 +298,16 @@ describe("the client's say", () => {
     expect((await chat(q)).cache).toBe("miss");
   });
 
+  it("labels an error answer too: a miss whose provider failed", async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: "Bearer k-a1", "content-type": "application/json" },
+      body: JSON.stringify({ model: "nope", messages: [{ role: "user", content: fresh() }] }),
+    });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("x-interference-cache")).toBe("miss");
+  });
+
   it("refuses a malformed `cache` field in the API's error shape", async () => {
     const res = await fetch(`${gw.url}/v1/chat/completions`, {
       method: "POST",
