@@ -11,7 +11,7 @@
  *
  *   pnpm bench [--duration 10] [--levels 1,50,200] [--targets direct,floor,core,interference,...]
  *              [--latency 50] [--chunks 50] [--gap 10] [--sse 1000] [--rate 1000] [--cpu-levels 50,200]
- *              [--loader wrk|autocannon]
+ *              [--loader wrk|autocannon] [--no-cache]
  * Peers are installed on first use: Portkey and autocannon into bench/.deps (npm), LiteLLM into bench/.venv (pip;
  * or set LITELLM_BIN to an installed `litellm`). The closed-loop levels use wrk (Debian's package, installed on
  * first use where apt-get can) when it is there, else autocannon: on a 2-core machine, a load generator in C leaves
@@ -735,3 +735,10 @@ mkdirSync(join(HERE, "results"), { recursive: true });
 writeFileSync(join(HERE, "results/latest.json"), JSON.stringify(results, null, 2));
 writeFileSync(join(HERE, "results/latest.md"), report + "\n");
 console.log("\nwritten: bench/results/latest.json, bench/results/latest.md");
+
+// Then the response cache's costs and gains (bench/cache.mjs: a hit's and a miss's latency on each store, and the
+// CPU a disabled cache adds); --no-cache leaves it out.
+if (!process.argv.includes("--no-cache")) {
+  console.log("\nThe response cache (bench/cache.mjs):");
+  execFileSync(process.execPath, [join(HERE, "cache.mjs")], { stdio: "inherit" });
+}
