@@ -116,7 +116,9 @@ function where(f: LogFilter): Prisma.RequestLogWhereInput {
     });
   }
   if (f.model) all.push({ model: f.model });
-  if (f.failedOver) all.push({ attempts: { array_contains: [{ outcome: "failed" }] } }, { provider: { not: null } });
+  // Served after leaving a provider for another: the router marks the failure that made it move on (moved_on),
+  // so a retry on the same provider is not a failover.
+  if (f.failedOver) all.push({ attempts: { array_contains: [{ moved_on: true }] } }, { provider: { not: null } });
   if (f.apiKeyId) all.push({ apiKeyId: f.apiKeyId });
   if (f.teamId) all.push({ teamId: f.teamId });
   if (f.status?.length) {

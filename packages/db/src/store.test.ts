@@ -44,7 +44,7 @@ function entry(i: number, extra: Partial<RequestLogEntry> = {}): RequestLogEntry
     model: "m",
     requestedProviders: "a b",
     attempts: [
-      { provider: "a", outcome: "failed", reason: "HTTP 500", status: 500, latency_ms: 3 },
+      { provider: "a", outcome: "failed", reason: "HTTP 500", status: 500, latency_ms: 3, moved_on: true },
       { provider: "b", outcome: "served", status: 200, latency_ms: 10 + i },
     ],
     routing: { models: [{ model: "m", strategy: "latency", order: [], scores: { a: 20, b: 80 + i }, explored: null }], policy: "a b", fallback: null },

@@ -80,7 +80,8 @@ export async function embedAll(
 function keepTokenTakers(plan: RoutePlan): void {
   const takers = plan.candidates.filter((c) => c.runtime.adapter.embeddings?.tokenInput);
   for (const c of plan.candidates) {
-    if (!takers.includes(c)) plan.attempts.push({ provider: c.runtime.config.id, outcome: "skipped", reason: "takes text only, not token arrays" });
+    if (!takers.includes(c))
+      plan.attempts.push({ provider: c.runtime.config.id, outcome: "skipped", reason: "takes text only, not token arrays", planned: true });
   }
   if (!takers.length) {
     throw new GatewayError(400, "invalid_request_error", "unsupported_input", "No provider for this request takes token arrays as input: send text.", {

@@ -103,7 +103,7 @@ export function planMixed(
     const kept = plan.candidates.filter((c) => keeps(c.runtime));
     if (!kept.length) throw problem;
     for (const c of plan.candidates) {
-      if (!keeps(c.runtime)) plan.attempts.push({ provider: c.runtime.config.id, outcome: "skipped", reason: problem.message });
+      if (!keeps(c.runtime)) plan.attempts.push({ provider: c.runtime.config.id, outcome: "skipped", reason: problem.message, planned: true });
     }
     plan.candidates = kept;
     canonical = lenient;

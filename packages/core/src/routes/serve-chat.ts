@@ -69,6 +69,7 @@ export async function reserveBudget(log: LogRecorder, plan: RoutePlan, costAt: (
         provider: c.runtime.config.id,
         outcome: "skipped",
         reason: `model ${c.model.upstream} has no price, and this API key has a budget`,
+        planned: true,
       });
       continue;
     }

@@ -74,8 +74,8 @@ describe("planRoute", () => {
     const plan = planRoute(r, { model: "m2", policy: decodeProviderChoice("B Any A") }, "chat");
     expect(plan.candidates.map((c) => c.runtime.config.id)).toEqual(["A"]);
     expect(plan.attempts).toEqual([
-      { provider: "B", outcome: "skipped", reason: "does not serve model m2" },
-      { provider: "Any", outcome: "skipped", reason: "disabled" },
+      { provider: "B", outcome: "skipped", reason: "does not serve model m2", planned: true },
+      { provider: "Any", outcome: "skipped", reason: "disabled", planned: true },
     ]);
   });
 
@@ -128,6 +128,8 @@ describe("runWithFailover", () => {
     });
     expect(candidate.runtime.config.id).toBe("B");
     expect(plan.attempts.map((a) => a.outcome)).toEqual(["failed", "failed", "served"]); // A retried once
+    // Only the failure that made it leave A is a failover; the retry before it is not.
+    expect(plan.attempts.map((a) => a.moved_on ?? false)).toEqual([false, true, false]);
   });
 
   it("does not fail over on a request the provider rejects as invalid", async () => {

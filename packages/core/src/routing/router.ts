@@ -35,6 +35,10 @@ export interface Attempt {
   chosen?: string;
   /** The configured fallback (`routing.fallback`), tried once every other candidate failed. */
   fallback?: boolean;
+  /** Passed over while the route was planned, before any provider was tried (not a place in the tried chain). */
+  planned?: boolean;
+  /** This failure made the router leave the provider for the next candidate (a failover, not a retry). */
+  moved_on?: boolean;
 }
 
 export interface Candidate {
@@ -172,7 +176,7 @@ export function planRoute(
       // A fallback model that cannot be served is noted; the first model's refusal answers if none can.
       if (!(err instanceof GatewayError) || models.length === 1) throw err;
       firstRefusal ??= err;
-      if (model !== body.model) plan.attempts.push({ provider: "*", outcome: "skipped", reason: `fallback model ${model}: ${err.message}` });
+      if (model !== body.model) plan.attempts.push({ provider: "*", outcome: "skipped", reason: `fallback model ${model}: ${err.message}`, planned: true });
     }
   }
   if (!plan.candidates.length) throw firstRefusal;
@@ -235,7 +239,7 @@ function planModel(
     const models = config[MODELS_OF[capability]];
     // Providers that do not serve the model are noted only when the client named them: otherwise it is noise.
     const skip = (reason: string, always = true) =>
-      (always || requested.includes(config.id)) && attempts.push({ provider: config.id, outcome: "skipped", reason });
+      (always || requested.includes(config.id)) && attempts.push({ provider: config.id, outcome: "skipped", reason, planned: true });
     // Out of the key's scope: never tried, and named back only to a client that named it.
     if (!scope.provider(config.id)) {
       providerDenied++;
@@ -389,7 +393,9 @@ function orderCandidates(
   let chain = [...ordered, ...ranking.ordered];
   if (!policy.allowFallbacks) {
     const keep = ordered.length ? ordered : chain.slice(0, 1);
-    for (const c of chain) if (!keep.includes(c)) attempts.push({ provider: c.runtime.config.id, outcome: "skipped", reason: "allow_fallbacks is false" });
+    for (const c of chain) {
+      if (!keep.includes(c)) attempts.push({ provider: c.runtime.config.id, outcome: "skipped", reason: "allow_fallbacks is false", planned: true });
+    }
     chain = keep;
   }
   return {
@@ -563,6 +569,7 @@ export async function runWithFailover<T>(
         if (failure.class === "context_length") refusedWindow = Math.max(refusedWindow ?? 0, window ?? 0);
         if (delay === null) {
           if (failure.class === "rate_limit") rateLimitWaits.push(upstream.retryAfterMs);
+          plan.attempts.at(-1)!.moved_on = true;
           break;
         }
         await sleep(delay, options.signal);

@@ -242,18 +242,44 @@ export default function LogsView() {
             Model {detail.model ?? "(default)"} → {detail.servedModel ?? "–"} · requested providers: {detail.requestedProviders ?? "(any)"} · key{" "}
             {keyName(detail.apiKeyId) ?? "none"} · team {teamName(detail.teamId) ?? "none"}
           </p>
-          {detail.attempts.length > 0 && <h3>Providers tried</h3>}
-          <ol hidden={detail.attempts.length === 0}>
-            {detail.attempts.map((a, i) => (
-              <li key={i} className={a.outcome === "served" ? "good" : a.outcome === "failed" ? "bad" : "muted"}>
-                {a.provider}: {a.outcome}
-                {a.reason ? ` — ${a.reason}` : ""}
-                {a.latency_ms != null ? ` (${a.latency_ms} ms)` : ""}
-                {a.chosen ? <span className="muted"> · chosen: {a.chosen}</span> : null}
-                {a.fallback ? <strong data-fallback> · the configured fallback</strong> : null}
-              </li>
-            ))}
+          {chainOf(detail.attempts).length > 0 && <h3>Providers tried, in order</h3>}
+          <ol hidden={chainOf(detail.attempts).length === 0} data-chain>
+            {chainOf(detail.attempts).map((tries, i) => {
+              const last = tries.at(-1)!;
+              return (
+                <li key={i} className={last.outcome === "served" ? "good" : last.outcome === "failed" ? "bad" : "muted"} data-provider={last.provider}>
+                  {tries.length === 1 ? (
+                    <Attempt a={last} />
+                  ) : (
+                    <>
+                      {last.provider}: {tries.length} tries
+                      <ol data-tries>
+                        {tries.map((a, j) => (
+                          <li key={j} className={a.outcome === "served" ? "good" : "bad"}>
+                            <Attempt a={a} />
+                          </li>
+                        ))}
+                      </ol>
+                    </>
+                  )}
+                </li>
+              );
+            })}
           </ol>
+          {detail.attempts.some((a) => a.planned) && (
+            <>
+              <h3>Passed over while planning</h3>
+              <ul data-passed-over>
+                {detail.attempts
+                  .filter((a) => a.planned)
+                  .map((a, i) => (
+                    <li key={i} className="muted">
+                      {a.provider}: {a.reason}
+                    </li>
+                  ))}
+              </ul>
+            </>
+          )}
           {detail.routing && (
             <p className="muted" data-routing>
               Routing:{" "}
@@ -390,6 +416,36 @@ function pretty(text: string | null): string | null {
 }
 
 /** "$0.000092", "≈$0.0004" for a cut stream's estimate, "–" when the model has no price. */
+type LoggedAttempt = Row["attempts"][number];
+
+/**
+ * The chain as tried: the attempts after planning, in order, a provider's retries grouped under it. Rows logged
+ * before `planned` existed put every skip here, as they were.
+ */
+function chainOf(attempts: LoggedAttempt[]): LoggedAttempt[][] {
+  const chain: LoggedAttempt[][] = [];
+  for (const a of attempts) {
+    if (a.planned) continue;
+    const previous = chain.at(-1);
+    if (previous && previous[0]!.provider === a.provider && previous.at(-1)!.outcome === "failed" && a.outcome !== "skipped") previous.push(a);
+    else chain.push([a]);
+  }
+  return chain;
+}
+
+/** One attempt: its provider, outcome, why, how long, and why it was where it was. */
+function Attempt({ a }: { a: LoggedAttempt }) {
+  return (
+    <>
+      {a.provider}: {a.outcome}
+      {a.reason ? ` — ${a.reason}` : ""}
+      {a.latency_ms != null ? ` (${a.latency_ms} ms)` : ""}
+      {a.chosen ? <span className="muted"> · chosen: {a.chosen}</span> : null}
+      {a.fallback ? <strong data-fallback> · the configured fallback</strong> : null}
+    </>
+  );
+}
+
 function usd(cost: number | null, estimated: boolean): string {
   if (cost === null) return "–";
   if (cost > 0 && cost < 0.000001) return `${estimated ? "≈" : ""}<$0.000001`;

@@ -1,0 +1,96 @@
+/**
+ * Issue 30, bug 7, in chromium against the real built server: the log detail lists the providers in the order they
+ * were tried, a provider's retries grouped under it, and the ones passed over while planning apart (one named 3rd
+ * but serving another model used to be listed first); "Failed over only" leaves out a request retried on the one
+ * provider that then served it. Screenshot: <repo>/test-artifacts/logs-chain.png.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { startFakeServer, sendJson, openaiCompletion, type FakeServer } from "@interference/core/test-support";
+import { startServer, writeConfig, type RunningServer } from "./support/server";
+import { ARTIFACTS, chromiumPresent, launchChromium } from "./support/browser";
+
+const PASSWORD = "chain test password";
+let down: FakeServer, good: FakeServer, shaky: FakeServer, server: RunningServer, browser: Browser, page: Page;
+
+beforeAll(async () => {
+  if (!chromiumPresent) return;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  down = await startFakeServer((_q, res) => sendJson(res, 500, { error: { message: "boom" } }));
+  good = await startFakeServer((_q, res) => sendJson(res, 200, openaiCompletion("from good")));
+  // Fails every other request: its first try fails, the retry serves.
+  let calls = 0;
+  shaky = await startFakeServer((_q, res) =>
+    ++calls % 2 ? sendJson(res, 500, { error: { message: "blip" } }) : sendJson(res, 200, openaiCompletion("from shaky")),
+  );
+  const retry = "retries: { max: 1, base_ms: 1, max_ms: 2 }";
+  server = await startServer({
+    config: writeConfig(`providers:
+  - { id: down, type: openai, base_url: "${down.url}/v1", models: [m], ${retry} }
+  - { id: good, type: openai, base_url: "${good.url}/v1", models: [m] }
+  - { id: shaky, type: openai, base_url: "${shaky.url}/v1", models: [m], ${retry} }
+  - { id: other, type: openai, base_url: "${good.url}/v1", models: [n] }
+`),
+    env: { ADMIN_PASSWORD: PASSWORD },
+  });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await Promise.all([down?.close(), good?.close(), shaky?.close()]);
+});
+
+const chat = async (provider: string) => {
+  const res = await fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "m", provider, messages: [{ role: "user", content: "hi" }] }),
+  });
+  await res.text();
+  return res.headers.get("x-request-id")!;
+};
+
+it.skipIf(!chromiumPresent)(
+  "shows the chain as tried, retries under their provider, and counts only real failovers",
+  async () => {
+    const failedOver = await chat("down good other");
+    const retried = await chat("shaky");
+    await page.goto(`${server.url}/login`);
+    await page.fill("#password", PASSWORD);
+    await page.click("button[type=submit]");
+    await page.waitForURL(/\/overview/);
+
+    await page.goto(`${server.url}/logs`);
+    await page.click(`tr[data-log="${failedOver}"]`);
+    const detail = page.locator('[aria-label="request detail"]');
+    await detail.locator("[data-chain]").waitFor();
+    const chain = await detail
+      .locator("[data-chain] > li")
+      .evaluateAll((items) => items.map((li) => ({ provider: li.getAttribute("data-provider"), tries: li.querySelectorAll("[data-tries] > li").length })));
+    expect(chain).toEqual([
+      { provider: "down", tries: 2 },
+      { provider: "good", tries: 0 },
+    ]);
+    expect(await detail.locator("[data-chain] > li").first().textContent()).toMatch(
+      /^down: 2 triesdown: failed — HTTP 500.*\(retrying in \d+ ms\).*down: failed — HTTP 500/,
+    );
+    expect(await detail.locator("[data-passed-over]").textContent()).toBe("other: does not serve model m");
+    await page.screenshot({ path: join(ARTIFACTS, "logs-chain.png"), fullPage: true });
+
+    await page.click(`tr[data-log="${retried}"]`);
+    await detail.locator(`[data-chain] > li[data-provider="shaky"] [data-tries] > li`).nth(1).waitFor();
+    expect(await detail.locator("[data-chain] > li").count()).toBe(1);
+
+    // "Failed over only": the request that moved from down to good, not the one retried on shaky.
+    await page.check('input[name="failedOver"]');
+    await page.click('form[aria-label="filters"] button[type=submit]');
+    await page.waitForURL(/failedOver=true/);
+    await page.waitForFunction(() => document.querySelectorAll("tr[data-log]").length === 1, undefined, { timeout: 10_000 });
+    expect(await page.locator("tr[data-log]").getAttribute("data-log")).toBe(failedOver);
+  },
+  60_000,
+);
