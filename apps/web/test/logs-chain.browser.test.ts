@@ -2,13 +2,14 @@
  * Issue 30, bug 7, in chromium against the real built server: the log detail lists the providers in the order they
  * were tried, a provider's retries grouped under it, and the ones passed over while planning apart (one named 3rd
  * but serving another model used to be listed first); "Failed over only" leaves out a request retried on the one
- * provider that then served it. Screenshot: <repo>/test-artifacts/logs-chain.png.
+ * provider that then served it. And (bug 11) a stored streamed answer is shown put back together, its raw events a
+ * toggle away. Screenshots: <repo>/test-artifacts/logs-chain.png, logs-stream-body.png.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { startFakeServer, sendJson, openaiCompletion, type FakeServer } from "@interference/core/test-support";
+import { startFakeServer, sendJson, sendSse, openaiCompletion, openaiChunkEvents, type FakeServer } from "@interference/core/test-support";
 import { startServer, writeConfig, type RunningServer } from "./support/server";
 import { ARTIFACTS, chromiumPresent, launchChromium } from "./support/browser";
 
@@ -19,7 +20,9 @@ beforeAll(async () => {
   if (!chromiumPresent) return;
   mkdirSync(ARTIFACTS, { recursive: true });
   down = await startFakeServer((_q, res) => sendJson(res, 500, { error: { message: "boom" } }));
-  good = await startFakeServer((_q, res) => sendJson(res, 200, openaiCompletion("from good")));
+  good = await startFakeServer((_q, res, body) =>
+    body?.stream ? sendSse(res, openaiChunkEvents(["from ", "good, ", "streamed"])) : sendJson(res, 200, openaiCompletion("from good")),
+  );
   // Fails every other request: its first try fails, the retry serves.
   let calls = 0;
   shaky = await startFakeServer((_q, res) =>
@@ -33,7 +36,7 @@ beforeAll(async () => {
   - { id: shaky, type: openai, base_url: "${shaky.url}/v1", models: [m], ${retry} }
   - { id: other, type: openai, base_url: "${good.url}/v1", models: [n] }
 `),
-    env: { ADMIN_PASSWORD: PASSWORD },
+    env: { ADMIN_PASSWORD: PASSWORD, LOG_BODIES: "true" },
   });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -54,6 +57,17 @@ const chat = async (provider: string) => {
   return res.headers.get("x-request-id")!;
 };
 
+/** The logs page with request `id`'s detail open (the log writes its rows in batches: it waits for the row). */
+async function openLog(id: string): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    await page.goto(`${server.url}/logs`);
+    await page.locator("tr[data-log]").first().waitFor();
+    if (await page.locator(`tr[data-log="${id}"]`).count()) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await page.click(`tr[data-log="${id}"]`);
+}
+
 it.skipIf(!chromiumPresent)(
   "shows the chain as tried, retries under their provider, and counts only real failovers",
   async () => {
@@ -64,8 +78,7 @@ it.skipIf(!chromiumPresent)(
     await page.click("button[type=submit]");
     await page.waitForURL(/\/overview/);
 
-    await page.goto(`${server.url}/logs`);
-    await page.click(`tr[data-log="${failedOver}"]`);
+    await openLog(failedOver);
     const detail = page.locator('[aria-label="request detail"]');
     await detail.locator("[data-chain]").waitFor();
     const chain = await detail
@@ -94,3 +107,21 @@ it.skipIf(!chromiumPresent)(
   },
   60_000,
 );
+
+it.skipIf(!chromiumPresent)("shows a stored streamed answer put back together, with its raw events a toggle away", async () => {
+  const res = await fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "m", provider: "good", stream: true, messages: [{ role: "user", content: "stream it" }] }),
+  });
+  await res.text();
+  const id = res.headers.get("x-request-id")!;
+  await openLog(id);
+  const assembled = page.locator('[data-body="assembled"]');
+  await assembled.waitFor();
+  expect(await assembled.textContent()).toBe("from good, streamedfinish: stop");
+  await page.screenshot({ path: join(ARTIFACTS, "logs-stream-body.png"), fullPage: true });
+  await page.check('input[name="rawEvents"]');
+  expect(await page.textContent('[data-body="response"]')).toContain("data: [DONE]");
+  expect(await assembled.count()).toBe(0);
+});

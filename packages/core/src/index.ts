@@ -57,3 +57,4 @@ export { MemoryCacheStore, unit, dot, type CacheEntry, type CacheStore, type Pur
 export { RedisCacheStore } from "./cache/redis-store.js";
 export { CACHE_HEADER, cacheScope, ResponseCache } from "./cache/cache.js";
 export { cacheConfigSchema, DEFAULT_CACHE_CONFIG, type CacheConfig } from "./cache/config.js";
+export { assembleStreamBody, type AssembledStream } from "./logging/stream-body.js";

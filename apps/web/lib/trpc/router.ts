@@ -30,6 +30,7 @@ import {
   sortKeys,
   fallbackIds,
   STREAM_RECOVERY,
+  assembleStreamBody,
 } from "@interference/core";
 import { toPublicProvider, type LogStore } from "@interference/db";
 import type { Runtime } from "@/lib/runtime";
@@ -319,11 +320,15 @@ export const appRouter = t.router({
       if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "No such request." });
       return row;
     }),
-    /** A request's stored bodies (null: none kept), and whether bodies are being stored at all. */
-    bodies: admin.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => ({
-      storing: ctx.runtime.storesBodies,
-      bodies: await ctx.runtime.store.logs.bodies.get(input.id),
-    })),
+    /**
+     * A request's stored bodies (null: none kept), and whether bodies are being stored at all; a streamed answer also
+     * put back together (its text and tool calls), for showing beside the raw events.
+     */
+    bodies: admin.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
+      const [bodies, row] = await Promise.all([ctx.runtime.store.logs.bodies.get(input.id), ctx.runtime.store.logs.get(input.id)]);
+      const assembled = bodies?.response && row?.stream ? assembleStreamBody(row.route, bodies.response) : null;
+      return { storing: ctx.runtime.storesBodies, bodies, assembled };
+    }),
   }),
 
   /**

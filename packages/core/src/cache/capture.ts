@@ -12,6 +12,8 @@ import { collectParts, responsesAnswer, type CachedApi } from "./answers.js";
 export interface StreamCapture {
   feed(text: string): void;
   result(): CanonicalResult | null;
+  /** What arrived, whole or not (a stream cut short, a body cut at its cap): for showing, never for caching. */
+  partial(): { result: CanonicalResult; complete: boolean };
 }
 
 const CHAT_DELTA_FIELDS = new Set(["role", "content", "tool_calls", "reasoning_content", "reasoning"]);
@@ -67,8 +69,10 @@ function messagesReader(): EventReader {
 function responsesReader(): EventReader {
   const reader: EventReader = {
     state: "open",
-    read(event) {
+    read(event, parts) {
       const data = JSON.parse(event.data);
+      // The text as it came, for a stream that never completes; a completed one's final response replaces it.
+      if (data.type === "response.output_text.delta" && typeof data.delta === "string") parts.push({ type: "text", delta: data.delta });
       if (data.type === "error" || data.type === "response.failed") return void (reader.state = "unusable");
       if ((data.type === "response.completed" || data.type === "response.incomplete") && reader.state === "open") {
         reader.final = responsesAnswer(data.response);
@@ -86,7 +90,6 @@ export function captureStream(api: CachedApi): StreamCapture {
   const parts: StreamPart[] = [];
   const parser = createParser({
     onEvent(event) {
-      if (reader.state === "unusable") return;
       try {
         reader.read(event, parts);
       } catch {
@@ -94,8 +97,10 @@ export function captureStream(api: CachedApi): StreamCapture {
       }
     },
   });
+  const result = () => (reader.state !== "complete" ? null : reader.final !== undefined ? reader.final : collectParts(parts));
   return {
     feed: (text) => parser.feed(text),
-    result: () => (reader.state !== "complete" ? null : reader.final !== undefined ? reader.final : collectParts(parts)),
+    result,
+    partial: () => ({ result: result() ?? reader.final ?? collectParts(parts), complete: reader.state === "complete" }),
   };
 }

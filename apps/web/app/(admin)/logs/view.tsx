@@ -92,6 +92,8 @@ export default function LogsView() {
   const [cursor, setCursor] = useState<string | null>(null);
   const [detail, setDetail] = useState<Row | null>(null);
   const [bodies, setBodies] = useState<Bodies | null>(null);
+  /** A streamed answer: its raw events rather than the answer put back together. */
+  const [rawEvents, setRawEvents] = useState(false);
   const [keys, setKeys] = useState<Key[]>([]);
   const [teams, setTeams] = useState<Team[]>([]);
   const [total, setTotal] = useState<number | null>(null);
@@ -339,9 +341,34 @@ export default function LogsView() {
                 {pretty(bodies.bodies.request) ?? "(none)"}
               </pre>
               <h3>Response body</h3>
-              <pre className="body" data-body="response">
-                {pretty(bodies.bodies.response) ?? "(none)"}
-              </pre>
+              {bodies.assembled && (
+                <label className="row">
+                  <input type="checkbox" name="rawEvents" checked={rawEvents} onChange={(e) => setRawEvents(e.target.checked)} />
+                  show the raw events
+                </label>
+              )}
+              {bodies.assembled && !rawEvents ? (
+                <div data-body="assembled">
+                  {!bodies.assembled.complete && <p className="bad">The stream was cut short (or the body at its cap): this is what arrived.</p>}
+                  {bodies.assembled.choices.map((c, i) => (
+                    <div key={i} data-choice={i}>
+                      {bodies.assembled!.choices.length > 1 && <h4>Answer {i + 1}</h4>}
+                      {c.reasoning && <pre className="body muted">{c.reasoning}</pre>}
+                      <pre className="body">{c.text || "(no text)"}</pre>
+                      {c.toolCalls.map((t, j) => (
+                        <pre key={j} className="body" data-tool-call={t.name}>
+                          {t.name}({pretty(t.arguments)})
+                        </pre>
+                      ))}
+                      <p className="muted">finish: {c.finish}</p>
+                    </div>
+                  ))}
+                </div>
+              ) : (
+                <pre className="body" data-body="response">
+                  {pretty(bodies.bodies.response) ?? "(none)"}
+                </pre>
+              )}
               {bodies.bodies.truncated && <p className="muted">Cut at the size cap (LOG_BODY_MAX_CHARS).</p>}
             </>
           )}
