@@ -341,7 +341,8 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   expect(await page.inputValue('input[name="provider"]')).toBe("beta");
   const detail = (await page.textContent('[aria-label="request detail"]'))!;
   expect(detail).toContain("beta: served");
-  expect(detail).toContain("alpha: skipped — disabled");
+  // Passed over while planning, apart from the chain tried.
+  expect(await page.textContent("[data-passed-over]")).toBe("alpha: disabled");
   // The router's decision: why beta, and by which strategy.
   expect(detail).toContain("chosen: priority, the only candidate");
   expect(await page.textContent("[data-routing]")).toContain("Routing: m by priority (beta –)");

@@ -286,7 +286,7 @@ export default function KeysView() {
       <label className="muted">
         <input type="checkbox" name="showRevoked" checked={showRevoked} onChange={(e) => setShowRevoked(e.target.checked)} /> show revoked keys
       </label>
-      <table>
+      <table className="cards">
         <thead>
           <tr>
             <th>Name</th>
@@ -312,19 +312,21 @@ export default function KeysView() {
             .filter((k) => showRevoked || !k.revokedAt)
             .map((k) => (
               <tr key={k.id} data-key={k.name}>
-                <td>
+                <td data-label="Name">
                   {k.name}
                   <div className="muted">{k.id}</div>
                 </td>
-                <td>
+                <td data-label="Key">
                   <code>{k.prefix}</code>
                 </td>
-                <td data-team>{k.team?.name ?? <span className="muted">–</span>}</td>
-                <td>
+                <td data-label="Team" data-team>
+                  {k.team?.name ?? <span className="muted">–</span>}
+                </td>
+                <td data-label="Scope">
                   {k.allowedProviders?.join(", ") ?? "any provider"}
                   <div className="muted">{k.allowedModels?.join(", ") ?? "any model"}</div>
                 </td>
-                <td>
+                <td data-label="Limits">
                   {k.rateLimitRpm ? `${k.rateLimitRpm} req/min` : "–"}
                   {k.rateLimitTpm ? ` · ${k.rateLimitTpm} tok/min` : ""}
                   {k.streamRecovery && (
@@ -338,7 +340,7 @@ export default function KeysView() {
                     </div>
                   )}
                 </td>
-                <td data-usage>
+                <td data-label="Last 24 h · 30 days" data-usage>
                   <a href={`/logs?apiKeyId=${encodeURIComponent(k.id)}`} title="This key's requests in the log">
                     {k.usage.day.requests} · {k.usage.month.requests} requests
                   </a>
@@ -347,11 +349,11 @@ export default function KeysView() {
                     {k.usage.month.errors > 0 && <span className="bad"> · {k.usage.month.errors} errors</span>}
                   </div>
                 </td>
-                <td data-spend>
+                <td data-label="Spend and budgets" data-spend>
                   {usd(k.spentMonthUsd)} this month · {usd(k.spentTotalUsd)} in total
                   <BudgetList budgets={k.budgetStatus} alertPercent={k.alertPercent} />
                 </td>
-                <td>
+                <td data-label="Created · used · expires">
                   {new Date(k.createdAt).toLocaleString()}
                   <div className="muted">used {k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString() : "never"}</div>
                   {k.expiresAt && (
@@ -365,7 +367,7 @@ export default function KeysView() {
                     </div>
                   )}
                 </td>
-                <td>
+                <td data-label="Actions">
                   {k.revokedAt ? (
                     <span className="bad">revoked</span>
                   ) : (

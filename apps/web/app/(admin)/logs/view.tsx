@@ -374,7 +374,7 @@ export default function LogsView() {
           )}
         </aside>
       )}
-      <table>
+      <table className="cards">
         <thead>
           <tr>
             {sortable("time", "Time")}
@@ -399,8 +399,8 @@ export default function LogsView() {
               style={{ cursor: "pointer" }}
               data-log={r.id}
             >
-              <td>{new Date(r.time).toLocaleString()}</td>
-              <td>
+              <td data-label="Time">{new Date(r.time).toLocaleString()}</td>
+              <td data-label="Route">
                 {r.route}
                 {r.stream && <span className="pill">stream</span>}
                 {(r.cache === "hit" || r.cache === "semantic-hit") && (
@@ -409,13 +409,15 @@ export default function LogsView() {
                   </span>
                 )}
               </td>
-              <td>{r.model ?? <span className="muted">default</span>}</td>
-              <td>{r.provider ?? <span className="bad">none</span>}</td>
-              <td className={r.status >= 400 ? "bad" : "good"}>{r.status}</td>
-              <td>{r.latencyMs} ms</td>
-              <td>{r.totalTokens ?? "–"}</td>
-              <td>{usd(r.cost, r.costEstimated)}</td>
-              <td className="muted" data-key-name>
+              <td data-label="Model">{r.model ?? <span className="muted">default</span>}</td>
+              <td data-label="Provider">{r.provider ?? <span className="bad">none</span>}</td>
+              <td data-label="Status" className={r.status >= 400 ? "bad" : "good"}>
+                {r.status}
+              </td>
+              <td data-label="Latency">{r.latencyMs} ms</td>
+              <td data-label="Tokens">{r.totalTokens ?? "–"}</td>
+              <td data-label="Cost">{usd(r.cost, r.costEstimated)}</td>
+              <td data-label="Key" className="muted" data-key-name>
                 {keyName(r.apiKeyId) ?? "–"}
               </td>
             </tr>

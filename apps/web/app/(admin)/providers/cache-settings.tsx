@@ -27,7 +27,7 @@ export default function CacheSettings({ onError }: { onError: (message: string |
         team&apos;s own setting comes before a model&apos;s.
       </p>
       {settings.models.length > 0 && (
-        <table>
+        <table className="cards">
           <thead>
             <tr>
               <th>Model</th>
@@ -38,8 +38,8 @@ export default function CacheSettings({ onError }: { onError: (message: string |
           <tbody>
             {settings.models.map((m) => (
               <tr key={m.id} data-cache-model={m.id}>
-                <td>{m.id}</td>
-                <td>
+                <td data-label="Model">{m.id}</td>
+                <td data-label="Cache">
                   <select
                     aria-label={`response cache for ${m.id}`}
                     value={m.set === "dashboard" ? (m.on ? "on" : "off") : ""}
@@ -50,7 +50,7 @@ export default function CacheSettings({ onError }: { onError: (message: string |
                     <option value="off">off</option>
                   </select>
                 </td>
-                <td className="muted">
+                <td data-label="Set by" className="muted">
                   {m.set === "dashboard" ? "dashboard" : m.set === "file" ? "interference.yaml (models:)" : "interference.yaml (enabled)"}
                 </td>
               </tr>

@@ -236,7 +236,7 @@ export default function ProvidersView() {
       {!providers ? (
         <p className="muted">Loading…</p>
       ) : (
-        <table>
+        <table className="cards">
           <thead>
             <tr>
               <th>Order</th>
@@ -252,7 +252,7 @@ export default function ProvidersView() {
           <tbody>
             {providers.map((p, i) => (
               <tr key={p.id} data-provider={p.id}>
-                <td className="order">
+                <td data-label="Order" className="order">
                   <span data-position>{i + 1}</span>
                   <button type="button" aria-label={`move ${p.id} up`} disabled={i === 0} onClick={() => move(i, -1)}>
                     ↑
@@ -261,14 +261,14 @@ export default function ProvidersView() {
                     ↓
                   </button>
                 </td>
-                <td>
+                <td data-label="Provider">
                   <strong>{p.id}</strong> <span className="pill">{p.type}</span>{" "}
                   <span className="pill" data-source title={p.source === "config" ? "Defined in the config file" : "Added or last changed in the dashboard"}>
                     {p.source === "config" ? "config file" : "dashboard"}
                   </span>
                   <div className="muted">{p.url}</div>
                 </td>
-                <td>
+                <td data-label="Models">
                   {p.models.join(", ") || <span className="muted">none</span>}
                   {p.image_models.length > 0 && <div className="muted">images: {p.image_models.join(", ")}</div>}
                   {p.embedding_models.length > 0 && <div className="muted">embeddings: {p.embedding_models.join(", ")}</div>}
@@ -279,7 +279,7 @@ export default function ProvidersView() {
                     </div>
                   )}
                 </td>
-                <td>
+                <td data-label="Enabled">
                   <label>
                     <input
                       type="checkbox"
@@ -291,7 +291,7 @@ export default function ProvidersView() {
                     {p.enabled ? "on" : "off"}
                   </label>
                 </td>
-                <td className={p.health.status === "healthy" ? "good" : p.health.status === "down" ? "bad" : ""} data-health>
+                <td data-label="Health" className={p.health.status === "healthy" ? "good" : p.health.status === "down" ? "bad" : ""} data-health>
                   {p.ready ? p.health.status : "not ready"}
                   {p.health.circuit !== "closed" && (
                     <div className="bad" data-circuit>
@@ -308,7 +308,7 @@ export default function ProvidersView() {
                     </div>
                   )}
                 </td>
-                <td>
+                <td data-label="Last hour">
                   {p.stats ? (
                     <>
                       {p.stats.requests} req ·{" "}
@@ -327,8 +327,10 @@ export default function ProvidersView() {
                     {p.health.routing.in_flight} in flight · weight {p.weight}
                   </div>
                 </td>
-                <td className="muted">{p.apiKey ?? "none"}</td>
-                <td className="row">
+                <td data-label="Key" className="muted">
+                  {p.apiKey ?? "none"}
+                </td>
+                <td data-label="Actions" className="row">
                   <button onClick={() => test(p.id)} disabled={probes[p.id] === "testing"}>
                     {probes[p.id] === "testing" ? "Testing…" : "Test connection"}
                   </button>
