@@ -1,7 +1,8 @@
 /**
  * Issue 30, bug 9, in chromium against the real built server: at phone width (390 px) the Providers, Logs and API
  * keys tables are a card per row, and each page's controls (a provider's switch, its health and actions, a logged
- * request's status, a key's actions) are on screen without a side-scroll, in light and dark. Screenshots:
+ * request's status, a key's actions) are on screen without a side-scroll, in light and dark; and the actions
+ * column has a header screen readers can name (axe-core's empty-table-header). Screenshots:
  * <repo>/test-artifacts/phone-<page>-<scheme>.png.
  */
 import { mkdirSync } from "node:fs";
@@ -12,6 +13,7 @@ import { startFakeServer, sendJson, openaiCompletion, type FakeServer } from "@i
 import { startServer, writeConfig, type RunningServer } from "./support/server";
 import { ARTIFACTS, chromiumPresent, launchChromium } from "./support/browser";
 import { signIn, trpc } from "./support/admin";
+import axe from "axe-core";
 
 const PASSWORD = "phone test password";
 let up: FakeServer, server: RunningServer, browser: Browser;
@@ -73,6 +75,13 @@ for (const scheme of ["light", "dark"] as const) {
           // A card per row: the header row is hidden and each cell names its column.
           expect(await page.locator("table.cards thead").evaluateAll((heads) => heads.every((h) => getComputedStyle(h).display === "none"))).toBe(true);
           for (const control of controls) expect(await onScreen(page, control), `${name}: ${control}`).toEqual({ visible: true, sideScroll: false });
+          await page.addScriptTag({ content: axe.source });
+          const unnamed = await page.evaluate(async () => {
+            type Result = { violations: Array<{ id: string; nodes: unknown[] }> };
+            const run = (window as unknown as { axe: { run(o: object): Promise<Result> } }).axe.run;
+            return (await run({ runOnly: { type: "rule", values: ["empty-table-header"] } })).violations.map((v) => `${v.id}: ${v.nodes.length}`);
+          });
+          expect(unnamed, name).toEqual([]);
           await page.screenshot({ path: join(ARTIFACTS, `phone-${name}-${scheme}.png`), fullPage: true });
         }
       } finally {

@@ -297,7 +297,9 @@ export default function KeysView() {
             <th>Last 24 h · 30 days</th>
             <th>Spend and budgets</th>
             <th>Created · used · expires</th>
-            <th></th>
+            <th>
+              <span className="visually-hidden">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody>

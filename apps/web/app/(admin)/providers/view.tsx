@@ -246,7 +246,9 @@ export default function ProvidersView() {
               <th>Health</th>
               <th>Last hour</th>
               <th>Key</th>
-              <th></th>
+              <th>
+                <span className="visually-hidden">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>

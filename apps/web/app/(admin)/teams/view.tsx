@@ -84,7 +84,9 @@ export default function TeamsView() {
               <th>Keys</th>
               <th>Spend and budgets</th>
               <th>Created</th>
-              <th></th>
+              <th>
+                <span className="visually-hidden">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
