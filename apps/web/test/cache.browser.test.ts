@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { startFakeServer, sendJson, openaiCompletion, type FakeServer } from "@interference/core/test-support";
 import { startServer, writeConfig, type RunningServer } from "./support/server";
-import { ARTIFACTS, chromiumPresent, launchChromium } from "./support/browser";
+import { ARTIFACTS, chromiumPresent, launchChromium, signInPage } from "./support/browser";
 
 const PASSWORD = "cache dashboard password";
 let up: FakeServer, server: RunningServer, browser: Browser, page: Page;
@@ -50,10 +50,7 @@ const ask = async (key: string, question: string) => {
 it.skipIf(!chromiumPresent)(
   "shows what the cache answered and saved, and lets an admin switch a key's cache off and purge it",
   async () => {
-    await page.goto(`${server.url}/login`);
-    await page.fill("#password", PASSWORD);
-    await page.click("button[type=submit]");
-    await page.waitForURL(/\/overview/);
+    await signInPage(page, server.url, PASSWORD);
 
     // A key, made on the keys page, then three questions asked twice each: three misses, three hits.
     await page.goto(`${server.url}/keys`);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { startFakeServer, sendJson, sendSse, openaiCompletion, openaiChunkEvents, type FakeServer } from "@interference/core/test-support";
 import { startServer, writeConfig, type RunningServer } from "./support/server";
-import { ARTIFACTS, chromiumPresent, launchChromium } from "./support/browser";
+import { ARTIFACTS, chromiumPresent, launchChromium, signInPage } from "./support/browser";
 
 const PASSWORD = "chain test password";
 let down: FakeServer, good: FakeServer, shaky: FakeServer, server: RunningServer, browser: Browser, page: Page;
@@ -73,10 +73,7 @@ it.skipIf(!chromiumPresent)(
   async () => {
     const failedOver = await chat("down good other");
     const retried = await chat("shaky");
-    await page.goto(`${server.url}/login`);
-    await page.fill("#password", PASSWORD);
-    await page.click("button[type=submit]");
-    await page.waitForURL(/\/overview/);
+    await signInPage(page, server.url, PASSWORD);
 
     await openLog(failedOver);
     const detail = page.locator('[aria-label="request detail"]');

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { startFakeServer, sendJson, openaiCompletion, type FakeServer } from "@interference/core/test-support";
 import { startServer, writeConfig, type RunningServer } from "./support/server";
-import { ARTIFACTS, chromiumPresent, launchChromium } from "./support/browser";
+import { ARTIFACTS, chromiumPresent, launchChromium, signInPage } from "./support/browser";
 import { signIn, trpc } from "./support/admin";
 import axe from "axe-core";
 
@@ -56,10 +56,7 @@ for (const scheme of ["light", "dark"] as const) {
     async () => {
       const page = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme: scheme });
       try {
-        await page.goto(`${server.url}/login`);
-        await page.fill("#password", PASSWORD);
-        await page.click("button[type=submit]");
-        await page.waitForURL(/\/overview/);
+        await signInPage(page, server.url, PASSWORD);
         const pages: Array<[string, string, string[]]> = [
           [
             "providers",
@@ -78,8 +75,9 @@ for (const scheme of ["light", "dark"] as const) {
           await page.addScriptTag({ content: axe.source });
           const unnamed = await page.evaluate(async () => {
             type Result = { violations: Array<{ id: string; nodes: unknown[] }> };
-            const run = (window as unknown as { axe: { run(o: object): Promise<Result> } }).axe.run;
-            return (await run({ runOnly: { type: "rule", values: ["empty-table-header"] } })).violations.map((v) => `${v.id}: ${v.nodes.length}`);
+            const { axe: checker } = window as unknown as { axe: { run(o: object): Promise<Result> } };
+            const result = await checker.run({ runOnly: { type: "rule", values: ["empty-table-header"] } });
+            return result.violations.map((v) => `${v.id}: ${v.nodes.length}`);
           });
           expect(unnamed, name).toEqual([]);
           await page.screenshot({ path: join(ARTIFACTS, `phone-${name}-${scheme}.png`), fullPage: true });

@@ -1,7 +1,7 @@
 /** Debian's chromium through playwright-core, as the dashboard's browser tests run it. */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 import { WEB_DIR } from "./server";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -26,4 +26,12 @@ export function launchChromium(): Promise<Browser> {
       "--disable-sync",
     ],
   });
+}
+
+/** Signs in on the dashboard's login page, as an admin does, and waits for the Overview it lands on. */
+export async function signInPage(page: Page, base: string, password: string): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.fill("#password", password);
+  await page.click("button[type=submit]");
+  await page.waitForURL(/\/overview/);
 }
