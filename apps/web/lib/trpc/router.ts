@@ -8,6 +8,7 @@ import {
   checkModelPath,
   checkProviderUrl,
   fromProviderForm,
+  providerFormProblems,
   normalizeProvider,
   parseAllowList,
   providerDetail,
@@ -49,9 +50,9 @@ const t = initTRPC.context<AdminContext>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     if (error.code !== "BAD_REQUEST" || !(cause instanceof z.ZodError)) return shape;
-    const issue = cause.issues[0];
-    const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-    return { ...shape, message: `${where}${issue?.message ?? "invalid input"}` };
+    // Every issue, a line each, in words ("rateLimitRpm: Too small…"), never the raw JSON of zod's error.
+    const lines = cause.issues.map((issue) => `${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}`);
+    return { ...shape, message: lines.join("\n") || "invalid input" };
   },
 });
 
@@ -226,6 +227,9 @@ export const appRouter = t.router({
         throw new TRPCError({ code: "CONFLICT", message: `A provider with the id ${input.id.trim()} exists: edit it, or choose another id.` });
       }
       if (input.mode === "edit" && !previous) throw new TRPCError({ code: "NOT_FOUND", message: `No provider ${input.id.trim()} to edit.` });
+      // Every problem at once, a line each, rather than the first one found.
+      const problems = providerFormProblems(input as ProviderForm);
+      if (problems.length) throw new TRPCError({ code: "BAD_REQUEST", message: problems.join("\n") });
       let config: ProviderConfig;
       try {
         config = normalizeProvider(fromProviderForm(input as ProviderForm));

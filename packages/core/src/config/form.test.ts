@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { normalizeProvider, parseConfig } from "./load.js";
-import { fromProviderForm, MASKED_VALUE, parseModels, restoreMaskedHeaders, toProviderForm } from "./form.js";
+import { fromProviderForm, MASKED_VALUE, parseModels, providerFormProblems, restoreMaskedHeaders, toProviderForm } from "./form.js";
 
 const config = parseConfig(`timeouts: { connect_ms: 700 }
 providers:
@@ -76,5 +76,24 @@ describe("the dashboard's provider form", () => {
     const form = toProviderForm(config.providers[0]!);
     expect(() => fromProviderForm({ ...form, settings: "{nope" })).toThrow(/not valid JSON/);
     expect(() => fromProviderForm({ ...form, settings: "[1]" })).toThrow(/JSON object/);
+  });
+});
+
+describe("providerFormProblems", () => {
+  it("names every problem at once: each bad timeout and what the schema refuses", () => {
+    const form = toProviderForm(normalizeProvider({ id: "p", type: "openai", base_url: "https://api.example.com/v1", models: ["m"] }));
+    expect(providerFormProblems(form)).toEqual([]);
+    const bad = { ...form, id: "has spaces", base_url: "not a url", timeouts: { ...form.timeouts, connect_ms: "soon", idle_ms: "-5" } };
+    const problems = providerFormProblems(bad);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "timeouts.connect_ms: a whole number of milliseconds",
+        "timeouts.idle_ms: a whole number of milliseconds",
+        expect.stringMatching(/^id: provider id: letters, digits/),
+        expect.stringMatching(/^base_url: /),
+      ]),
+    );
+    expect(problems).toHaveLength(4);
+    expect(providerFormProblems({ ...form, settings: "{oops" })).toEqual([expect.stringMatching(/^settings: not valid JSON/)]);
   });
 });

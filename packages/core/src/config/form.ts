@@ -4,6 +4,7 @@
  * the provider as it was: aliases, headers, timeouts, the display URL and type-specific options included.
  */
 import type { ModelEntry, ProviderConfig, ProviderConfigInput, ProviderType } from "./schema.js";
+import { ConfigError, normalizeProvider } from "./load.js";
 
 export interface ProviderForm {
   id: string;
@@ -133,6 +134,37 @@ export function sortKeys(value: unknown): unknown {
   return value;
 }
 
+/**
+ * Everything wrong with a provider form at once, each a line "field: what it must be" (empty: nothing): its
+ * timeouts, its settings JSON, and what the provider schema refuses, so an admin fixes them all in one go.
+ */
+export function providerFormProblems(form: ProviderForm): string[] {
+  const problems: string[] = [];
+  // The valid timeouts go on to the checks below, the others are named here.
+  const timeouts = Object.fromEntries(TIMEOUT_FIELDS.map((f) => [f, ""])) as Record<TimeoutField, string>;
+  for (const f of TIMEOUT_FIELDS) {
+    const text = form.timeouts?.[f]?.trim();
+    if (text && !validMs(text)) problems.push(timeoutProblem(f));
+    else if (text) timeouts[f] = text;
+  }
+  let input: ProviderConfigInput;
+  try {
+    input = fromProviderForm({ ...form, timeouts });
+  } catch (err) {
+    return [...problems, (err as Error).message];
+  }
+  try {
+    normalizeProvider(input);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.message.replace(/^provider[^:]*: /, "").split("\n"));
+  }
+  return problems;
+}
+
+const validMs = (text: string) => /^\d+$/.test(text) && Number(text) > 0;
+const timeoutProblem = (f: TimeoutField) => `timeouts.${f}: a whole number of milliseconds`;
+
 /** The form as a config-file entry; throws when the settings are not a JSON object. */
 export function fromProviderForm(form: ProviderForm): ProviderConfigInput {
   let settings: unknown = {};
@@ -159,7 +191,7 @@ export function fromProviderForm(form: ProviderForm): ProviderConfigInput {
   for (const f of TIMEOUT_FIELDS) {
     const text = form.timeouts?.[f]?.trim();
     if (!text) continue;
-    if (!/^\d+$/.test(text) || Number(text) <= 0) throw new Error(`timeouts.${f}: a whole number of milliseconds`);
+    if (!validMs(text)) throw new Error(timeoutProblem(f));
     timeouts[f] = Number(text);
   }
   return {

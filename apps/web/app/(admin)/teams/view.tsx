@@ -77,7 +77,7 @@ export default function TeamsView() {
       )}
       {teams && teams.length === 0 && <p className="muted">No teams yet.</p>}
       {teams && teams.length > 0 && (
-        <table>
+        <table className="cards">
           <thead>
             <tr>
               <th>Team</th>
@@ -92,20 +92,20 @@ export default function TeamsView() {
           <tbody>
             {teams.map((t) => (
               <tr key={t.id} data-team={t.name}>
-                <td>
+                <td data-label="Team">
                   {t.name}
                   <div className="muted">{t.id}</div>
                 </td>
-                <td>
+                <td data-label="Keys">
                   {t.keyCount}
                   {t.cache !== null && <div className="muted">response cache {t.cache ? "on" : "off"}</div>}
                 </td>
-                <td data-spend>
+                <td data-label="Spend and budgets" data-spend>
                   {usd(t.spentMonthUsd)} this month · {usd(t.spentTotalUsd)} in total
                   <BudgetList budgets={t.budgetStatus} alertPercent={t.alertPercent} />
                 </td>
-                <td>{new Date(t.createdAt).toLocaleString()}</td>
-                <td>
+                <td data-label="Created">{new Date(t.createdAt).toLocaleString()}</td>
+                <td data-label="Actions">
                   <button
                     onClick={() =>
                       setDraft({ id: t.id, name: t.name, budgets: toRows(t.budgets), cache: t.cache === true ? "on" : t.cache === false ? "off" : "" })
