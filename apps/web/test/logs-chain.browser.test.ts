@@ -3,7 +3,8 @@
  * were tried, a provider's retries grouped under it, and the ones passed over while planning apart (one named 3rd
  * but serving another model used to be listed first); "Failed over only" leaves out a request retried on the one
  * provider that then served it. And (bug 11) a stored streamed answer is shown put back together, its raw events a
- * toggle away. Screenshots: <repo>/test-artifacts/logs-chain.png, logs-stream-body.png.
+ * toggle away; and the live tail puts new requests on top as they are logged, until paused. Screenshots:
+ * <repo>/test-artifacts/logs-chain.png, logs-stream-body.png, logs-live.png.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -122,3 +123,26 @@ it.skipIf(!chromiumPresent)("shows a stored streamed answer put back together, w
   expect(await page.textContent('[data-body="response"]')).toContain("data: [DONE]");
   expect(await assembled.count()).toBe(0);
 });
+
+it.skipIf(!chromiumPresent)(
+  "live tail: new requests appear on top as they are logged, and stop when paused",
+  async () => {
+    const first = await chat("good");
+    await openLog(first);
+    await page.click("text=Close");
+    await page.click("button:has-text('Live tail')");
+    await page.locator("[data-live]").waitFor();
+    const before = await page.locator("tr[data-log]").count();
+    const next = await chat("good");
+    await page.locator(`tr[data-log="${next}"]`).waitFor({ timeout: 10_000 });
+    expect(await page.locator("tr[data-log]").first().getAttribute("data-log")).toBe(next);
+    expect(await page.locator("tr[data-log]").count()).toBe(before + 1);
+    await page.screenshot({ path: join(ARTIFACTS, "logs-live.png"), fullPage: true });
+
+    await page.click("button:has-text('Pause live tail')");
+    const unseen = await chat("good");
+    await page.waitForTimeout(4000); // more than a beat and a log flush
+    expect(await page.locator(`tr[data-log="${unseen}"]`).count()).toBe(0);
+  },
+  60_000,
+);

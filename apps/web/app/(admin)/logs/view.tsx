@@ -84,6 +84,9 @@ function exportUrl(filter: Filter, format: "csv" | "jsonl"): string {
   return `/api/admin/logs/export?${q}`;
 }
 
+/** How often the live tail asks for new rows. */
+const LIVE_TAIL_MS = 3000;
+
 export default function LogsView() {
   /** What the form shows, and what the table was asked for: queries run on submit, not on every keystroke. */
   const [draft, setDraft] = useState<Filter>({});
@@ -98,6 +101,8 @@ export default function LogsView() {
   const [teams, setTeams] = useState<Team[]>([]);
   const [total, setTotal] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
+  /** Live tail: the newest rows fetched every few seconds and put on top (time order only). */
+  const [live, setLive] = useState(false);
   /** Only the newest query's answer is shown: an older one that arrives late is dropped. */
   const latest = useRef(0);
   const panel = useRef<HTMLElement>(null);
@@ -137,6 +142,25 @@ export default function LogsView() {
   useEffect(() => {
     if (applied) writeUrl(applied, detail?.id ?? null);
   }, [applied, detail]);
+  // Newest first is the only order new rows have a place in.
+  const tailable = !!applied && (applied.sort ?? "time") === "time" && applied.dir !== "asc";
+  useEffect(() => {
+    if (!live || !tailable || !applied) return;
+    const timer = setInterval(() => {
+      trpc.logs.list.query({ ...toQuery(applied), cursor: null, limit: 50 }).then(
+        (page) => {
+          setRows((shown) => {
+            const known = new Set(shown.map((r) => r.id));
+            const fresh = page.rows.filter((r) => !known.has(r.id));
+            return fresh.length ? [...fresh, ...shown] : shown;
+          });
+          if (page.total !== null) setTotal(page.total);
+        },
+        () => undefined, // a missed beat: the next one tries again
+      );
+    }, LIVE_TAIL_MS);
+    return () => clearInterval(timer);
+  }, [live, tailable, applied]);
   useEffect(() => {
     if (detail) panel.current?.focus();
     setBodies(null);
@@ -221,6 +245,20 @@ export default function LogsView() {
       {applied && (
         <p className="row" style={{ alignItems: "center" }}>
           <span data-total>{total === null ? "" : `${total} request${total === 1 ? "" : "s"} match`}</span>
+          <button
+            type="button"
+            aria-pressed={live && tailable}
+            disabled={!tailable}
+            onClick={() => setLive(!live)}
+            title={tailable ? undefined : "Live tail shows the newest requests first: sort by time, newest first"}
+          >
+            {live && tailable ? "Pause live tail" : "Live tail"}
+          </button>
+          {live && tailable && (
+            <span className="muted" aria-live="polite" data-live>
+              live · every {LIVE_TAIL_MS / 1000} s
+            </span>
+          )}
           <a href={exportUrl(applied, "csv")} download>
             Export CSV
           </a>
