@@ -471,7 +471,8 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   // The team counts its key's request: 45 µ$ of its $10 a month.
   await page.goto(`${server.url}/teams`);
   await page.waitForSelector('tr[data-team="platform"] [data-budget="month"]');
-  expect(await page.textContent('tr[data-team="platform"] td:nth-child(2)')).toBe("1");
+  // Its keys on the team's own row, each with what it spent this month (the team's view on one screen).
+  expect(await page.textContent('tr[data-team="platform"] [data-team-key="ci-service"]')).toBe("ci-service $0.000045 this month");
   expect(await page.textContent('tr[data-team="platform"] [data-budget="month"]')).toContain("$0.000045 this month of $10.00");
   await shot("teams");
 

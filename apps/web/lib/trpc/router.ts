@@ -529,11 +529,17 @@ export const appRouter = t.router({
   teams: t.router({
     // Each team with its keys, what they spent together this month and in total, and each budget with what is left.
     list: admin.query(async ({ ctx }) => {
-      const { logs, teams } = ctx.runtime.store;
+      const { logs, teams, apiKeys } = ctx.runtime.store;
       const percent = ctx.runtime.budgetAlertPercent;
+      // Each team's keys with what each spent this month: the team on one screen.
+      const since = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1));
+      const [allKeys, keyUsage] = await Promise.all([apiKeys.list(), logs.usageByOwner("apiKey", since)]);
       return Promise.all(
         (await teams.list()).map(async (team) => ({
           ...team,
+          keys: allKeys
+            .filter((k) => k.team?.id === team.id)
+            .map((k) => ({ id: k.id, name: k.name, prefix: k.prefix, revoked: k.revokedAt !== null, monthUsd: keyUsage.get(k.id)?.cost ?? 0 })),
           ...(await spendOf(logs, "team", team.id)),
           budgetStatus: await budgetStatus(logs, "team", team.id, team.budgets, percent),
           alertPercent: percent,

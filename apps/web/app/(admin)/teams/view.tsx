@@ -96,8 +96,16 @@ export default function TeamsView() {
                   {t.name}
                   <div className="muted">{t.id}</div>
                 </td>
-                <td data-label="Keys">
-                  {t.keyCount}
+                <td data-label="Keys" data-keys>
+                  {t.keys.length === 0 && <span className="muted">none</span>}
+                  {t.keys.map((k) => (
+                    <div key={k.id} className={k.revoked ? "muted" : undefined} data-team-key={k.name}>
+                      <a href={`/logs?apiKeyId=${encodeURIComponent(k.id)}`} title="This key's requests in the log">
+                        {k.name}
+                      </a>{" "}
+                      <span className="muted">{k.revoked ? "revoked" : `${usd(k.monthUsd)} this month`}</span>
+                    </div>
+                  ))}
                   {t.cache !== null && <div className="muted">response cache {t.cache ? "on" : "off"}</div>}
                 </td>
                 <td data-label="Spend and budgets" data-spend>
