@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { startFakeServer, sendJson, openaiCompletion, type FakeServer } from "@interference/core/test-support";
 import { startServer, writeConfig, type RunningServer } from "./support/server";
-import { ARTIFACTS, chromiumPresent, launchChromium, signInPage } from "./support/browser";
+import { ARTIFACTS, chromiumPresent, desktopPage, signInPage } from "./support/browser";
 
 const PASSWORD = "cache dashboard password";
 let up: FakeServer, server: RunningServer, browser: Browser, page: Page;
@@ -27,8 +27,7 @@ providers:
 `),
     env: { ADMIN_PASSWORD: PASSWORD },
   });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  ({ browser, page } = await desktopPage());
 }, 120_000);
 afterAll(async () => {
   await browser?.close();

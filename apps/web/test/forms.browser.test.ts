@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { startServer, writeConfig, type RunningServer } from "./support/server";
-import { ARTIFACTS, chromiumPresent, launchChromium, signInPage } from "./support/browser";
+import { ARTIFACTS, chromiumPresent, desktopPage, signInPage } from "./support/browser";
 
 const PASSWORD = "forms test password";
 let server: RunningServer, browser: Browser, page: Page;
@@ -17,8 +17,7 @@ beforeAll(async () => {
   if (!chromiumPresent) return;
   mkdirSync(ARTIFACTS, { recursive: true });
   server = await startServer({ config: writeConfig("providers: []\n"), env: { ADMIN_PASSWORD: PASSWORD } });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  ({ browser, page } = await desktopPage());
 }, 120_000);
 afterAll(async () => {
   await browser?.close();

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { startFakeServer, sendJson, sendSse, openaiCompletion, openaiChunkEvents, type FakeServer } from "@interference/core/test-support";
 import { startServer, writeConfig, type RunningServer } from "./support/server";
-import { ARTIFACTS, chromiumPresent, launchChromium, signInPage } from "./support/browser";
+import { ARTIFACTS, chromiumPresent, desktopPage, signInPage } from "./support/browser";
 
 const PASSWORD = "chain test password";
 let down: FakeServer, good: FakeServer, shaky: FakeServer, server: RunningServer, browser: Browser, page: Page;
@@ -39,8 +39,7 @@ beforeAll(async () => {
 `),
     env: { ADMIN_PASSWORD: PASSWORD, LOG_BODIES: "true" },
   });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  ({ browser, page } = await desktopPage());
 }, 120_000);
 afterAll(async () => {
   await browser?.close();

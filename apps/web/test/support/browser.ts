@@ -35,3 +35,9 @@ export async function signInPage(page: Page, base: string, password: string): Pr
   await page.click("button[type=submit]");
   await page.waitForURL(/\/overview/);
 }
+
+/** A browser and a desktop-sized page (1280 × 900) in it. */
+export async function desktopPage(): Promise<{ browser: Browser; page: Page }> {
+  const browser = await launchChromium();
+  return { browser, page: await browser.newPage({ viewport: { width: 1280, height: 900 } }) };
+}
