@@ -489,7 +489,7 @@ function cacheFigures(r: Pick<SummaryRow, "cache_lookups" | "cache_hits" | "cach
   return { cacheLookups: Number(r.cache_lookups ?? 0), cacheHits: Number(r.cache_hits ?? 0), cacheSaved: Number(r.cache_saved ?? 0) };
 }
 
-/** The SQL of those figures (a `cache: skip` row was not looked up). */
+/** The SQL of those figures (a `cache: skip` row was not looked up); its columns are RequestLog's alone. */
 const CACHE_COLUMNS = Prisma.sql`count(*) FILTER (WHERE cache IN ('hit', 'semantic-hit', 'miss')) AS cache_lookups,
   count(*) FILTER (WHERE cache IN ('hit', 'semantic-hit')) AS cache_hits,
   sum("cacheSaved") FILTER (WHERE cache IN ('hit', 'semantic-hit')) AS cache_saved`;
@@ -680,9 +680,7 @@ export function logStore(prisma: PrismaClient, writer: LogWriter, bodyWriter?: L
                  sum(l.cost) FILTER (WHERE l.provider = p.provider) AS cost,
                  percentile_cont(0.5) WITHIN GROUP (ORDER BY l."latencyMs") AS p50,
                  percentile_cont(0.95) WITHIN GROUP (ORDER BY l."latencyMs") AS p95,
-                 count(*) FILTER (WHERE l.cache IN ('hit', 'semantic-hit', 'miss')) AS cache_lookups,
-                 count(*) FILTER (WHERE l.cache IN ('hit', 'semantic-hit')) AS cache_hits,
-                 sum(l."cacheSaved") FILTER (WHERE l.cache IN ('hit', 'semantic-hit')) AS cache_saved
+                 ${CACHE_COLUMNS}
             FROM "RequestLog" l
             LEFT JOIN LATERAL (SELECT DISTINCT a->>'provider' AS provider
                                  FROM jsonb_array_elements(l.attempts) a

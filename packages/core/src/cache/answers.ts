@@ -13,9 +13,9 @@ import type { InputItem } from "../apis/responses/schema.js";
 
 export type CachedApi = "chat" | "responses" | "messages";
 
-/** Chat message fields the canonical model holds (or that are empty). */
-const CHAT_MESSAGE_FIELDS = new Set(["role", "content", "tool_calls", "reasoning_content", "reasoning"]);
-const empty = (v: unknown) => v == null || (Array.isArray(v) && v.length === 0);
+/** Chat message (and stream delta) fields the canonical model holds; any other must be empty. */
+export const CHAT_MESSAGE_FIELDS = new Set(["role", "content", "tool_calls", "reasoning_content", "reasoning"]);
+export const empty = (v: unknown) => v == null || (Array.isArray(v) && v.length === 0);
 
 /** A Chat Completions answer as a canonical result; null when it has parts the canonical model lacks. */
 export function chatAnswer(answer: ChatCompletion): CanonicalResult | null {
@@ -26,7 +26,8 @@ export function chatAnswer(answer: ChatCompletion): CanonicalResult | null {
   return resultFromChat(answer);
 }
 
-const MESSAGE_BLOCKS = new Set(["text", "tool_use", "thinking"]);
+/** Messages content blocks the canonical model holds. */
+export const MESSAGE_BLOCKS = new Set(["text", "tool_use", "thinking"]);
 
 /** A Messages answer as a canonical result; null when a block is one the canonical model lacks (a server tool's). */
 export function messagesAnswer(answer: AnthropicMessage): CanonicalResult | null {

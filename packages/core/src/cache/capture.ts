@@ -6,7 +6,7 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type { StreamPart, CanonicalResult } from "../canonical/types.js";
 import { ChatChunkDecoder } from "../adapters/openai/from-stream.js";
 import { AnthropicStreamTranslator } from "../adapters/anthropic/stream.js";
-import { collectParts, responsesAnswer, type CachedApi } from "./answers.js";
+import { CHAT_MESSAGE_FIELDS, collectParts, empty, MESSAGE_BLOCKS, responsesAnswer, type CachedApi } from "./answers.js";
 
 /** The answer so far; `result()` is null unless the stream ended complete and every part could be kept. */
 export interface StreamCapture {
@@ -16,8 +16,6 @@ export interface StreamCapture {
   partial(): { result: CanonicalResult; complete: boolean };
 }
 
-const CHAT_DELTA_FIELDS = new Set(["role", "content", "tool_calls", "reasoning_content", "reasoning"]);
-const MESSAGE_BLOCKS = new Set(["text", "tool_use", "thinking"]);
 const MESSAGE_DELTAS = new Set(["text_delta", "input_json_delta", "thinking_delta", "signature_delta"]);
 
 /** How one API's events become parts, and whether the stream ended as a whole answer. */
@@ -40,8 +38,7 @@ function chatReader(): EventReader {
       const chunk = JSON.parse(event.data);
       if (chunk.error || !Array.isArray(chunk.choices)) return void (reader.state = "unusable");
       for (const c of chunk.choices) {
-        for (const [k, v] of Object.entries(c.delta ?? {}))
-          if (!CHAT_DELTA_FIELDS.has(k) && v != null && !(Array.isArray(v) && !v.length)) reader.state = "unusable";
+        for (const [k, v] of Object.entries(c.delta ?? {})) if (!CHAT_MESSAGE_FIELDS.has(k) && !empty(v)) reader.state = "unusable";
       }
       parts.push(...decoder.decode(chunk));
     },
@@ -56,7 +53,7 @@ function messagesReader(): EventReader {
     read(event, parts) {
       const data = JSON.parse(event.data);
       if (data.type === "error") return void (reader.state = "unusable");
-      if (data.type === "content_block_start" && (!MESSAGE_BLOCKS.has(data.content_block?.type) || data.content_block?.citations?.length))
+      if (data.type === "content_block_start" && (!MESSAGE_BLOCKS.has(data.content_block?.type) || !empty(data.content_block?.citations)))
         reader.state = "unusable";
       if (data.type === "content_block_delta" && !MESSAGE_DELTAS.has(data.delta?.type)) reader.state = "unusable";
       parts.push(...translator.translate(data));

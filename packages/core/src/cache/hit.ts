@@ -27,26 +27,28 @@ function replayAdapter(result: CanonicalResult): ProviderAdapter {
   } as ProviderAdapter;
 }
 
+/** The cache as a provider: no retries, a breaker that never opens, every model free. One for all hits. */
+const CACHE_CONFIG: ProviderConfig = {
+  id: CACHE_PROVIDER,
+  type: "openai",
+  base_url: "http://cache.invalid",
+  models: [],
+  image_models: [],
+  embedding_models: [],
+  audio_models: [],
+  enabled: true,
+  headers: {},
+  retries: { max: 0, base_ms: 0, max_ms: 0 },
+  circuit_breaker: { failure_threshold: 1_000_000, cooldown_ms: 1 },
+  drop_params: true,
+  prices: { "*": { input: 0, output: 0 } },
+  weight: 1,
+  data_collection: "deny",
+  options: {},
+};
+
 /** The route plan of a hit: the cache the one candidate, `why` saying which entry answers and how it matched. */
 export function hitPlan(result: CanonicalResult, why: string): RoutePlan {
-  const config: ProviderConfig = {
-    id: CACHE_PROVIDER,
-    type: "openai",
-    base_url: "http://cache.invalid",
-    models: [],
-    image_models: [],
-    embedding_models: [],
-    audio_models: [],
-    enabled: true,
-    headers: {},
-    retries: { max: 0, base_ms: 0, max_ms: 0 },
-    circuit_breaker: { failure_threshold: 1_000_000, cooldown_ms: 1 },
-    drop_params: true,
-    prices: { "*": { input: 0, output: 0 } },
-    weight: 1,
-    data_collection: "deny",
-    options: {},
-  };
-  const runtime = { config, adapter: replayAdapter(result), health: new ProviderHealth(), trusted: true };
+  const runtime = { config: CACHE_CONFIG, adapter: replayAdapter(result), health: new ProviderHealth(), trusted: true };
   return { candidates: [{ runtime, model: { id: result.model, upstream: result.model }, dropped: [], why }], attempts: [] };
 }
