@@ -47,7 +47,8 @@ export {
   type SpendSource,
 } from "./spend/budget.js";
 export { costOf, priceFor, type ModelPrice, type Prices } from "./spend/price.js";
-export { checkProviderUrl, isSpecialAddress, parseAllowList } from "./security/url-guard.js";
+export { checkProviderUrl, isAllowListed, isSpecialAddress, parseAllowList } from "./security/url-guard.js";
+export { guardedLookup } from "./security/guarded-lookup.js";
 export { clientAddress, parseTrustedProxies, type TrustedProxies } from "./http/client-address.js";
 export * from "./config/form.js";
 export { MemoryResponseStore, DEFAULT_RESPONSE_RETENTION_MS, type ResponseStore, type StoredResponse } from "./apis/responses/store.js";
@@ -58,3 +59,4 @@ export { RedisCacheStore } from "./cache/redis-store.js";
 export { CACHE_HEADER, cacheScope, ResponseCache } from "./cache/cache.js";
 export { cacheConfigSchema, DEFAULT_CACHE_CONFIG, type CacheConfig } from "./cache/config.js";
 export { assembleStreamBody, type AssembledStream } from "./logging/stream-body.js";
+export { uuidv7 } from "./logging/ids.js";

@@ -44,6 +44,7 @@ function toRecord(row: ApiKey & { team: Team | null }): ApiKeyRecord {
     previousSecretValidUntil: row.previousHashValidUntil && row.previousHashValidUntil.getTime() > Date.now() ? row.previousHashValidUntil : null,
     streamRecovery: STREAM_RECOVERY.includes(row.streamRecovery as StreamRecovery) ? (row.streamRecovery as StreamRecovery) : null,
     cache: row.cache,
+    createdById: row.createdById,
   };
 }
 
@@ -233,6 +234,7 @@ export function apiKeyStore(prisma: PrismaClient): CachedApiKeyStore {
             teamId: input.teamId ?? null,
             streamRecovery: input.streamRecovery ?? null,
             cache: input.cache ?? null,
+            createdById: input.createdById ?? null,
           },
           ...WITH_TEAM,
         })

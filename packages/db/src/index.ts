@@ -8,3 +8,4 @@ export { migrate, readMigrations } from "./migrate.js";
 export type { CachedApiKeyStore } from "./api-keys.js";
 export type { RoutingStore } from "./routing.js";
 export { DatabaseCacheStore, openSemanticIndex } from "./cache.js";
+export { normalizeEmail } from "./users.js";

@@ -121,6 +121,10 @@ function where(f: LogFilter): Prisma.RequestLogWhereInput {
   if (f.failedOver) all.push({ attempts: { array_contains: [{ moved_on: true }] } }, { provider: { not: null } });
   if (f.apiKeyId) all.push({ apiKeyId: f.apiKeyId });
   if (f.teamId) all.push({ teamId: f.teamId });
+  if (f.visibleTo) {
+    const { teamIds, apiKeyIds } = f.visibleTo;
+    all.push({ OR: [{ teamId: { in: teamIds } }, { apiKeyId: { in: apiKeyIds } }] });
+  }
   if (f.status?.length) {
     const any = f.status.flatMap((s): Prisma.RequestLogWhereInput[] => {
       const cls = /^([1-5])xx$/i.exec(s);

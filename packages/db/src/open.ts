@@ -16,6 +16,8 @@ import { providerStore } from "./providers.js";
 import { cacheSwitchStore, settingsStore } from "./settings.js";
 import { routingStore } from "./routing.js";
 import { sessionStore } from "./sessions.js";
+import { userStore } from "./users.js";
+import { auditStore } from "./audit.js";
 import { responseStore } from "./responses.js";
 import { teamStore } from "./teams.js";
 import type { Store } from "./store.js";
@@ -103,6 +105,8 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     settings: settingsStore(prisma),
     routing: routingStore(settingsStore(prisma)),
     sessions: sessionStore(prisma),
+    users: userStore(prisma),
+    audit: auditStore(prisma),
     responses: responseStore(prisma),
     cacheSwitches: cacheSwitchStore(settingsStore(prisma)),
     cache,

@@ -459,23 +459,96 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     await expect(store.routing.save({ strategy: "fastest" } as never)).rejects.toThrow();
   });
 
-  it("keeps dashboard sessions server-side: stored hashed, revocable one by one or all at once, bound to a password", async () => {
-    const a = await store.sessions.create(60_000, "g1");
-    const b = await store.sessions.create(60_000, "g1");
-    expect(await store.sessions.isActive(a, "g1")).toBe(true);
-    // Made under another password: not active under this one.
-    expect(await store.sessions.isActive(a, "g2")).toBe(false);
+  it("keeps dashboard sessions server-side: stored hashed, each a user's, revocable one by one, per user or all", async () => {
+    const a = await store.sessions.create(60_000, "g1", "usr_a");
+    const b = await store.sessions.create(60_000, "g1", "usr_b");
+    const b2 = await store.sessions.create(60_000, "sso", "usr_b");
+    expect(await store.sessions.lookup(a)).toEqual({ userId: "usr_a", generation: "g1" });
     const rows = await store.prisma.adminSession.findMany();
     expect(rows.some((r) => r.id === a)).toBe(false); // only the token's hash is stored
     await store.sessions.revoke(a);
-    expect(await store.sessions.isActive(a, "g1")).toBe(false);
-    expect(await store.sessions.isActive(b, "g1")).toBe(true);
+    expect(await store.sessions.lookup(a)).toBeNull();
+    expect(await store.sessions.revokeUser("usr_b")).toBe(2);
+    expect(await store.sessions.lookup(b)).toBeNull();
+    expect(await store.sessions.lookup(b2)).toBeNull();
+    const c = await store.sessions.create(60_000, "g1", "usr_c");
     expect(await store.sessions.revokeAll()).toBe(1);
-    expect(await store.sessions.isActive(b, "g1")).toBe(false);
-    const expired = await store.sessions.create(-1, "g1");
-    expect(await store.sessions.isActive(expired, "g1")).toBe(false);
-    expect(await store.sessions.isActive(undefined, "g1")).toBe(false);
-    expect(await store.sessions.isActive("x".repeat(5000), "g1")).toBe(false);
+    expect(await store.sessions.lookup(c)).toBeNull();
+    const expired = await store.sessions.create(-1, "g1", "usr_c");
+    expect(await store.sessions.lookup(expired)).toBeNull();
+    expect(await store.sessions.lookup(undefined)).toBeNull();
+    expect(await store.sessions.lookup("x".repeat(5000))).toBeNull();
+  });
+
+  it("keeps users with roles and teams, one per email, and one-use invitation links", async () => {
+    const team = await store.teams.create({ name: "Search" });
+    const ann = await store.users.create({ email: " Ann@Example.com ", role: "team", teams: [{ id: team.id, role: "lead" }], createdById: null });
+    expect(ann).toMatchObject({ email: "ann@example.com", role: "team", roleSource: "manual", hasPassword: false, sso: false, disabledAt: null });
+    expect(ann.teams).toEqual([{ id: team.id, name: "Search", role: "lead" }]);
+    expect(JSON.stringify(ann)).not.toMatch(/passwordHash/);
+    await expect(store.users.create({ email: "ANN@example.com", role: "viewer", createdById: null })).rejects.toMatchObject({ status: 409 });
+    await expect(
+      store.users.create({ email: "x@example.com", role: "team", teams: [{ id: "team_nope", role: "member" }], createdById: null }),
+    ).rejects.toMatchObject({
+      status: 400,
+    });
+    expect((await store.users.byEmail("ANN@EXAMPLE.COM"))?.id).toBe(ann.id);
+    await store.users.setPassword(ann.id, "scrypt$salt$hash");
+    expect(await store.users.credentials(ann.id)).toEqual({ passwordHash: "scrypt$salt$hash", disabled: false });
+    const updated = await store.users.update(ann.id, { role: "admin", teams: [] });
+    expect(updated).toMatchObject({ role: "admin", teams: [], hasPassword: true });
+    expect(await store.users.update("usr_nope", { role: "admin" })).toBeNull();
+    expect((await store.users.setDisabled(ann.id, true))?.disabledAt).toBeInstanceOf(Date);
+    expect((await store.users.credentials(ann.id))?.disabled).toBe(true);
+    // A removed team leaves its members' lists.
+    await store.users.update(ann.id, { teams: [{ id: team.id, role: "member" }] });
+    await store.teams.remove(team.id);
+    expect((await store.users.get(ann.id))?.teams).toEqual([]);
+
+    const { token } = await store.users.createInvite(ann.id, 60_000);
+    expect((await store.prisma.invite.findMany()).some((r) => r.id === token)).toBe(false);
+    expect((await store.users.invite(token))?.id).toBe(ann.id); // looking does not use it
+    const raced = await Promise.all([store.users.invite(token, { consume: true }), store.users.invite(token, { consume: true })]);
+    expect(raced.filter(Boolean)).toHaveLength(1);
+    expect(await store.users.invite(token)).toBeNull();
+    const expired = await store.users.createInvite(ann.id, -1);
+    expect(await store.users.invite(expired.token)).toBeNull();
+    await store.users.linkSso(ann.id, "https://idp|123");
+    expect((await store.users.bySsoSubject("https://idp|123"))?.id).toBe(ann.id);
+  });
+
+  it("keeps an append-only audit log, newest first, filtered and paged, pruned by age only", async () => {
+    const old = await store.audit.append({
+      time: new Date(Date.now() - 40 * 86_400_000),
+      actorId: "usr_a",
+      actorEmail: "a@x",
+      address: "127.0.0.1",
+      action: "keys.create",
+      target: "key:1",
+      changes: null,
+    });
+    for (let i = 0; i < 5; i++) {
+      await store.audit.append({
+        actorId: i % 2 ? "usr_a" : "usr_b",
+        actorEmail: i % 2 ? "a@x" : "b@x",
+        address: null,
+        action: i % 2 ? "keys.update" : "providers.save",
+        target: `t:${i}`,
+        changes: { name: { before: "x", after: `y${i}` } },
+      });
+    }
+    const first = await store.audit.query({}, null, 4);
+    expect(first.rows.map((r) => r.target)).toEqual(["t:4", "t:3", "t:2", "t:1"]);
+    const rest = await store.audit.query({}, first.nextCursor, 4);
+    expect(rest.rows.map((r) => r.target)).toEqual(["t:0", "key:1"]);
+    expect(rest.nextCursor).toBeNull();
+    expect((await store.audit.query({ action: "keys." }, null, 10)).rows).toHaveLength(3);
+    expect((await store.audit.query({ actorId: "usr_b" }, null, 10)).rows.map((r) => r.changes)).toContainEqual({ name: { before: "x", after: "y0" } });
+    expect((await store.audit.query({ text: "B@X" }, null, 10)).rows).toHaveLength(3);
+    // No one rewrites history, not even with SQL.
+    await expect(store.prisma.auditEvent.update({ where: { id: old.id }, data: { action: "nothing" } })).rejects.toThrow(/append-only/);
+    expect(await store.audit.prune(new Date(Date.now() - 30 * 86_400_000))).toBe(1);
+    expect((await store.audit.query({}, null, 10)).rows).toHaveLength(5);
   });
 
   it("keeps stored responses per API key until they expire", async () => {

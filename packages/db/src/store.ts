@@ -67,6 +67,8 @@ export interface ApiKeyRecord {
   streamRecovery: StreamRecovery | null;
   /** The response cache for its requests: on, off, or null (its team's, else the config's). */
   cache: boolean | null;
+  /** The dashboard user who made it (null: before accounts). */
+  createdById: string | null;
 }
 
 /**
@@ -100,7 +102,7 @@ export interface OwnerUsage {
 
 export interface ApiKeyStore {
   /** Creates a key; `secret` is returned this once and stored only as a hash. */
-  create(input: ApiKeyChanges & { name: string }): Promise<{ record: ApiKeyRecord; secret: string }>;
+  create(input: ApiKeyChanges & { name: string; createdById?: string | null }): Promise<{ record: ApiKeyRecord; secret: string }>;
   list(): Promise<ApiKeyRecord[]>;
   revoke(id: string): Promise<boolean>;
   /** Changes a key's settings; applies to its next request. False: no such key. Throws for an unknown team. */
@@ -145,6 +147,8 @@ export interface TeamStore {
 }
 
 export interface LogFilter {
+  /** Only what a team user may see: requests of these teams' keys, or of these keys (empty lists: nothing). */
+  visibleTo?: { teamIds: string[]; apiKeyIds: string[] };
   /** Any of these providers took part (served, or failed in the chain). */
   provider?: string | string[];
   model?: string;
@@ -264,15 +268,98 @@ export interface CacheSwitchStore {
 }
 
 /**
- * Dashboard sessions: the token is returned once, only its hash is stored. `generation` names the admin password
- * a session was made under: it is active only while the caller's current generation is the same.
+ * Dashboard sessions: the token is returned once, only its hash is stored. `generation` names the password a
+ * session was made under (or "sso"): the caller compares it with the user's current one.
  */
 export interface SessionStore {
-  create(ttlMs: number, generation: string): Promise<string>;
-  isActive(token: string | undefined, generation: string): Promise<boolean>;
+  create(ttlMs: number, generation: string, userId: string): Promise<string>;
+  /** The live (unrevoked, unexpired) session's user and generation, or null. */
+  lookup(token: string | undefined): Promise<{ userId: string; generation: string } | null>;
   revoke(token: string): Promise<void>;
-  /** Ends every session ("sign out everywhere", a changed admin password); returns how many were live. */
+  /** Ends every session of one user (disabled, signed out everywhere); returns how many were live. */
+  revokeUser(userId: string): Promise<number>;
+  /** Ends every session (a changed first-owner password); returns how many were live. */
   revokeAll(): Promise<number>;
+}
+
+/** owner: everything; admin: providers, keys, teams, budgets, prices; viewer: read-only; team: by memberships. */
+export const USER_ROLES = ["owner", "admin", "viewer", "team"] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+/** lead: the team's keys, budgets and logs; member: their own keys and those keys' logs. */
+export const TEAM_ROLES = ["lead", "member"] as const;
+export type TeamRole = (typeof TEAM_ROLES)[number];
+
+export interface UserRecord {
+  id: string;
+  email: string;
+  role: UserRole;
+  /** "sso": the role and teams come from the SSO group mapping, applied again at each sign-in. */
+  roleSource: "manual" | "sso";
+  teams: Array<{ id: string; name: string; role: TeamRole }>;
+  hasPassword: boolean;
+  sso: boolean;
+  createdAt: Date;
+  createdById: string | null;
+  disabledAt: Date | null;
+  lastSignInAt: Date | null;
+}
+
+export interface UserChanges {
+  email?: string;
+  role?: UserRole;
+  roleSource?: "manual" | "sso";
+  teams?: Array<{ id: string; role: TeamRole }>;
+}
+
+export interface UserStore {
+  list(): Promise<UserRecord[]>;
+  get(id: string): Promise<UserRecord | null>;
+  byEmail(email: string): Promise<UserRecord | null>;
+  bySsoSubject(subject: string): Promise<UserRecord | null>;
+  /** The password hash (never shown) and whether the user may sign in. */
+  credentials(id: string): Promise<{ passwordHash: string | null; disabled: boolean } | null>;
+  /** Throws a 409 GatewayError for an email another user has, a 400 for an unknown team. */
+  create(input: UserChanges & { email: string; role: UserRole; createdById: string | null; id?: string }): Promise<UserRecord>;
+  /** Null: no such user. */
+  update(id: string, changes: UserChanges): Promise<UserRecord | null>;
+  setPassword(id: string, hash: string): Promise<void>;
+  setDisabled(id: string, disabled: boolean): Promise<UserRecord | null>;
+  linkSso(id: string, subject: string): Promise<void>;
+  signedIn(id: string): Promise<void>;
+  /** A one-use invitation link's token (only its hash is kept). */
+  createInvite(userId: string, ttlMs: number): Promise<{ token: string; expiresAt: Date }>;
+  /** The user an unused, unexpired invite is for, or null; `consume` marks it used (once, even under races). */
+  invite(token: string, opts?: { consume?: boolean }): Promise<UserRecord | null>;
+}
+
+export interface AuditEntry {
+  id: string;
+  time: Date;
+  actorId: string | null;
+  actorEmail: string | null;
+  address: string | null;
+  action: string;
+  target: string | null;
+  changes: Record<string, { before: unknown; after: unknown }> | null;
+}
+
+export interface AuditFilter {
+  actorId?: string;
+  /** Prefix: "keys." finds every key change. */
+  action?: string;
+  /** Text in the target or the actor's email. */
+  text?: string;
+  from?: Date;
+  to?: Date;
+}
+
+/** The audit log: append and read, never change (the database refuses updates); old rows go by retention only. */
+export interface AuditStore {
+  append(entry: Omit<AuditEntry, "id" | "time"> & { time?: Date }): Promise<AuditEntry>;
+  /** Newest first, keyset pages. */
+  query(filter: AuditFilter, cursor: string | null, limit: number): Promise<{ rows: AuditEntry[]; nextCursor: string | null }>;
+  /** Deletes rows older than `before`: how many. */
+  prune(before: Date): Promise<number>;
 }
 
 export interface Store {
@@ -284,6 +371,9 @@ export interface Store {
   /** The routing settings (strategies, fallback): the file seeds them, the dashboard edits them. */
   routing: RoutingStore;
   sessions: SessionStore;
+  /** People who sign in to the dashboard, their roles and teams. */
+  users: UserStore;
+  audit: AuditStore;
   /** Stored Responses-API responses (core's ResponseStore). */
   responses: ResponseStore;
   /** The response cache's per-model switches. */

@@ -14,6 +14,8 @@ export interface GatewayConfig {
   routing?: RoutingSettings;
   /** The response cache (the `cache:` section); absent: off. */
   cache?: CacheConfig;
+  /** Dashboard single sign-on (the `sso:` section), as written: apps/web validates it. */
+  sso?: Record<string, unknown>;
   /** Where the config came from, for start-up logs; null when no file exists. */
   source: string | null;
 }
@@ -124,7 +126,8 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, 
   for (const id of fallbackIds(routing)) {
     if (!seen.has(id)) throw new ConfigError(`${source ?? "config"}: routing: fallback "${id}": no provider has this id`);
   }
-  return { providers, timeouts: top.data.timeouts ?? {}, routing, ...(top.data.cache ? { cache: top.data.cache } : {}), source };
+  const sso = top.data.sso ? (interpolateEnv(top.data.sso, env, "sso") as Record<string, unknown>) : undefined;
+  return { providers, timeouts: top.data.timeouts ?? {}, routing, ...(top.data.cache ? { cache: top.data.cache } : {}), ...(sso ? { sso } : {}), source };
 }
 
 /** Reads the YAML file at `path`. A missing file is not an error: the gateway starts with no configured providers. */

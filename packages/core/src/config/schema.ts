@@ -174,4 +174,6 @@ export const gatewayConfigSchema = z.strictObject({
   circuit_breaker: breakerSchema.optional(),
   routing: routingConfigSchema.optional(),
   cache: cacheConfigSchema.optional(),
+  /** Dashboard single sign-on: carried as written (after ${ENV} interpolation); the dashboard, which owns sign-in, validates it. */
+  sso: z.record(z.string(), z.unknown()).optional(),
 });
