@@ -200,12 +200,18 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
   gateway.cache.setModelSwitches(await store.cacheSwitches.get());
   if (bus) attachCluster(gateway, store, bus, trustedUrl);
   if (slot !== null) shareMetricsWithPrimary(gateway.metrics.registry);
-  // Stored bodies go after their retention (also when storing was turned off since), checked hourly.
-  const purgeBodies = () =>
-    void store.logs.bodies.purge(new Date(Date.now() - bodyRetentionMs)).then(
-      (n) => n && console.log(`[interference] request bodies: ${n} past their retention deleted`),
-      (err: unknown) => console.warn(`[interference] request bodies: purge failed: ${(err as Error).message}`),
+  // Stored bodies go after their retention (also when storing was turned off since), and audit rows after theirs
+  // (AUDIT_RETENTION_DAYS, default 365), checked hourly.
+  const auditRetentionMs = Math.max(1, numberFrom(env.AUDIT_RETENTION_DAYS) ?? 365) * 86_400_000;
+  const prune = (what: string, work: () => Promise<number>) =>
+    void work().then(
+      (n) => n && console.log(`[interference] ${what}: ${n} past their retention deleted`),
+      (err: unknown) => console.warn(`[interference] ${what}: purge failed: ${(err as Error).message}`),
     );
+  const purgeBodies = () => {
+    prune("request bodies", () => store.logs.bodies.purge(new Date(Date.now() - bodyRetentionMs)));
+    prune("audit log rows", () => store.audit.prune(new Date(Date.now() - auditRetentionMs)));
+  };
   purgeBodies();
   const purgeTimer = setInterval(purgeBodies, 3_600_000);
   purgeTimer.unref();

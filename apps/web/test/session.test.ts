@@ -1,25 +1,47 @@
 /** Rules of the dashboard's sign-in: hashing off the request thread, a bounded guess limiter. */
-import { describe, expect, it } from "vitest";
-import type { Store } from "@interference/db";
-import { SignInLimiter, verifyPassword } from "../lib/admin/session";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore, type OpenedStore } from "@interference/db";
+import { adminPasswordHash, currentUser, FIRST_OWNER_ID, hashPassword, newSessionCookie, signIn, SignInLimiter } from "../lib/admin/session";
 
 describe("sign-in rules", () => {
+  let store: OpenedStore;
+  beforeAll(async () => {
+    store = await openStore({ url: `pglite:${mkdtempSync(join(tmpdir(), "ifr-session-"))}` });
+  });
+  afterAll(() => store.close());
+
   it("checks the password on the thread pool: the event loop keeps turning while scrypt runs", async () => {
-    const settings = new Map<string, string>();
-    let revoked = 0;
-    const store = {
-      settings: { get: async (k: string) => settings.get(k) ?? null, set: async (k: string, v: string) => void settings.set(k, v) },
-      sessions: { revokeAll: async () => ++revoked },
-    } as unknown as Store;
-    process.env.ADMIN_PASSWORD = "pw-for-this-test";
-    expect(await verifyPassword(store, "pw-for-this-test")).toBe(true);
-    expect(revoked).toBe(1); // a new password hash ends the sessions made with the old one
+    await adminPasswordHash(store, { ...process.env, ADMIN_PASSWORD: "pw-for-this-test" });
+    expect((await signIn(store, "", "pw-for-this-test"))?.user.id).toBe(FIRST_OWNER_ID);
+    expect((await signIn(store, "ADMIN", "pw-for-this-test"))?.user.role).toBe("owner");
     let ticks = 0;
     const ticker = setInterval(() => ticks++, 0);
-    const checks = await Promise.all(Array.from({ length: 8 }, () => verifyPassword(store, "wrong")));
+    const checks = await Promise.all(Array.from({ length: 8 }, () => signIn(store, "", "wrong")));
     clearInterval(ticker);
     expect(checks.every((ok) => !ok)).toBe(true);
     expect(ticks).toBeGreaterThan(2); // scryptSync would have held the loop for all eight
+  });
+
+  it("signs a user in by email; a disabled user, a changed password or an ended session signs no one in", async () => {
+    const user = await store.users.create({ email: "Vi@example.com", role: "viewer", createdById: null });
+    expect(await signIn(store, "vi@example.com", "anything-at-all")).toBeNull(); // no password yet (invite pending)
+    await store.users.setPassword(user.id, await hashPassword("a long password"));
+    const signedIn = await signIn(store, " VI@example.com ", "a long password");
+    expect(signedIn?.user.email).toBe("vi@example.com");
+    expect(await signIn(store, "nobody@example.com", "a long password")).toBeNull();
+    const token = (await newSessionCookie(store, false, signedIn!.generation, user.id)).split(";")[0]!.split("=")[1];
+    expect((await currentUser(store, token))?.id).toBe(user.id);
+    await store.users.setDisabled(user.id, true);
+    expect(await currentUser(store, token)).toBeNull();
+    expect(await signIn(store, "vi@example.com", "a long password")).toBeNull();
+    await store.users.setDisabled(user.id, false);
+    expect((await currentUser(store, token))?.id).toBe(user.id);
+    await store.users.setPassword(user.id, await hashPassword("another long password"));
+    expect(await currentUser(store, token)).toBeNull(); // made under the old password
+    expect(await currentUser(store, "not-a-token")).toBeNull();
   });
 
   it("limits guesses per address and stays bounded however many addresses guess", () => {

@@ -1,28 +1,33 @@
 /**
- * Admin sign-in: one admin password (ADMIN_PASSWORD, or generated on first run and printed once, stored only as a
- * scrypt hash in the database the replicas share) and server-side sessions (the cookie holds a random token, the
- * database its hash: see packages/db/src/sessions.ts), so signing out ends a session on every replica.
+ * Dashboard sign-in: people with an email, a password (scrypt) or SSO, and a role (see access.ts). The first owner
+ * is the account of today's single password: ADMIN_PASSWORD (or a generated one, printed once) signs it in, with
+ * the email left blank or as ADMIN_EMAIL (default "admin"). Sessions are server-side (the cookie holds a random
+ * token, the database its hash, see packages/db/src/sessions.ts) and belong to a user.
  *
- * A changed password ends every session made with the old one on every replica, at once: each session carries the
- * generation of the password it was made under (a fingerprint of the hash), and every check compares it with the
- * hash in the database, read afresh, as is the hash a sign-in is checked against. A replica not yet restarted with
- * the new password cannot let the old one in, and a replica started with a password the database has already
- * replaced does not write it back. Hashing runs on libuv's thread pool (async scrypt), never on the thread that
- * serves /v1.
+ * Every check reads the database afresh: a user disabled, or a password changed, on one replica ends their
+ * sessions on every replica at once. Each session carries the generation of the password it was made under (a
+ * fingerprint of the hash; "sso" for an SSO sign-in). A replica started with a first-owner password the database
+ * has already replaced does not write it back. Hashing runs on libuv's thread pool (async scrypt), never on the
+ * thread that serves /v1.
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
-import type { Store } from "@interference/db";
+import type { Store, UserRecord } from "@interference/db";
 
 export const SESSION_COOKIE = "ifr_session";
 const SESSION_TTL_MS = 12 * 3600_000;
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
-const HASH_KEY = "admin_password_hash";
-/** The hashes of passwords replaced, newest first: a replica started with one of them does not bring it back. */
+/** Where the single admin password's hash lived before accounts: taken over by the first owner. */
+const LEGACY_HASH_KEY = "admin_password_hash";
+/** The hashes of first-owner passwords replaced, newest first: a replica started with one does not bring it back. */
 const SUPERSEDED_KEY = "admin_password_superseded";
 const SUPERSEDED_KEPT = 10;
+/** The account ADMIN_PASSWORD signs in. */
+export const FIRST_OWNER_ID = "usr_first_owner";
+/** The generation of sessions made by single sign-on. */
+export const SSO_GENERATION = "sso";
 
-async function hashPassword(password: string, salt = randomBytes(16)): Promise<string> {
+export async function hashPassword(password: string, salt = randomBytes(16)): Promise<string> {
   return `scrypt$${salt.toString("base64url")}$${(await scryptAsync(password, salt, 32)).toString("base64url")}`;
 }
 
@@ -46,19 +51,35 @@ async function superseded(store: Store): Promise<string[]> {
   }
 }
 
+/** The first owner's row, made on the first start (from the pre-accounts password hash where there is one). */
+async function firstOwner(store: Store, env: NodeJS.ProcessEnv): Promise<UserRecord> {
+  const existing = await store.users.get(FIRST_OWNER_ID);
+  if (existing) return existing;
+  try {
+    await store.users.create({ id: FIRST_OWNER_ID, email: env.ADMIN_EMAIL || "admin", role: "owner", createdById: null });
+    const legacy = await store.settings.get(LEGACY_HASH_KEY);
+    if (legacy) await store.users.setPassword(FIRST_OWNER_ID, legacy);
+  } catch (err) {
+    // Another replica made it first.
+    if ((err as { status?: number }).status !== 409) throw err;
+  }
+  return (await store.users.get(FIRST_OWNER_ID))!;
+}
+
 // On globalThis: Next bundles this module into several chunks, and every copy must agree.
 const CACHE = Symbol.for("interference.adminPasswordSetUp");
 type Holder = { [CACHE]?: Promise<string> };
 
 /**
- * Sets the admin password up once per process, at start: ADMIN_PASSWORD when it is new (the old hash goes on the
- * superseded list, and every session ends), else the stored one, else a generated one, printed once. A password
- * the database has already replaced is not written back. Returns the hash in force.
+ * Sets the first owner's password up once per process, at start: ADMIN_PASSWORD when it is new (the old hash
+ * goes on the superseded list, and the first owner's sessions end), else the stored one, else a generated one,
+ * printed once. A password the database has already replaced is not written back. Returns the hash in force.
  */
 export function adminPasswordHash(store: Store, env = process.env): Promise<string> {
   const g = globalThis as Holder;
   return (g[CACHE] ??= (async () => {
-    let passwordHash = await store.settings.get(HASH_KEY);
+    await firstOwner(store, env);
+    let passwordHash = (await store.users.credentials(FIRST_OWNER_ID))?.passwordHash ?? null;
     if (env.ADMIN_PASSWORD) {
       if (!passwordHash || !(await checkPassword(env.ADMIN_PASSWORD, passwordHash))) {
         const old = await superseded(store);
@@ -72,13 +93,13 @@ export function adminPasswordHash(store: Store, env = process.env): Promise<stri
         const replaced = passwordHash ? [passwordHash, ...old].slice(0, SUPERSEDED_KEPT) : old;
         passwordHash = await hashPassword(env.ADMIN_PASSWORD);
         await store.settings.set(SUPERSEDED_KEY, JSON.stringify(replaced));
-        await store.settings.set(HASH_KEY, passwordHash);
-        await store.sessions.revokeAll();
+        await store.users.setPassword(FIRST_OWNER_ID, passwordHash);
+        await store.sessions.revokeUser(FIRST_OWNER_ID);
       }
     } else if (!passwordHash) {
       const generated = randomBytes(12).toString("base64url");
       passwordHash = await hashPassword(generated);
-      await store.settings.set(HASH_KEY, passwordHash);
+      await store.users.setPassword(FIRST_OWNER_ID, passwordHash);
       console.log(
         `[interference] dashboard admin password, generated on this first start and shown only now: ${generated}\n` +
           "[interference] to choose your own, set ADMIN_PASSWORD and restart (signing in with it then replaces this one)",
@@ -88,33 +109,46 @@ export function adminPasswordHash(store: Store, env = process.env): Promise<stri
   })());
 }
 
-/** The hash in force now, read from the database (another replica may have changed it since this one started). */
-async function currentHash(store: Store): Promise<string> {
-  return (await store.settings.get(HASH_KEY)) ?? (await adminPasswordHash(store));
+/** Compared with when there is no user or no password, so a wrong email takes as long as a wrong password. */
+let decoy: Promise<string> | undefined;
+
+/**
+ * The user an email (blank: the first owner) and password sign in, and the generation their session carries;
+ * null for a wrong pair, a disabled user, or one without a password (SSO only, invite not yet accepted).
+ */
+export async function signIn(store: Store, email: string, password: string): Promise<{ user: UserRecord; generation: string } | null> {
+  await adminPasswordHash(store);
+  const user = email.trim() ? await store.users.byEmail(email) : await store.users.get(FIRST_OWNER_ID);
+  const credentials = user ? await store.users.credentials(user.id) : null;
+  if (!user || !credentials?.passwordHash || credentials.disabled) {
+    await checkPassword(password, await (decoy ??= hashPassword(randomBytes(16).toString("hex"))));
+    return null;
+  }
+  if (!(await checkPassword(password, credentials.passwordHash))) return null;
+  return { user, generation: generationOf(credentials.passwordHash) };
 }
 
-/** The generation a correct password signs in under, or null for a wrong one. */
-export async function passwordGeneration(store: Store, password: string): Promise<string | null> {
-  const hash = await currentHash(store);
-  return (await checkPassword(password, hash)) ? generationOf(hash) : null;
-}
-
-export async function verifyPassword(store: Store, password: string): Promise<boolean> {
-  return (await passwordGeneration(store, password)) !== null;
-}
-
-export async function newSessionCookie(store: Store, secure: boolean, generation: string): Promise<string> {
-  const token = await store.sessions.create(SESSION_TTL_MS, generation);
+export async function newSessionCookie(store: Store, secure: boolean, generation: string, userId: string): Promise<string> {
+  const token = await store.sessions.create(SESSION_TTL_MS, generation, userId);
+  await store.users.signedIn(userId);
   return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_TTL_MS / 1000}${secure ? "; Secure" : ""}`;
 }
 
 export const clearSessionCookie = `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`;
 
-/** Whether the cookie's session is live, and was made under the password in force now. */
-export async function isValidSession(store: Store, token: string | undefined): Promise<boolean> {
-  if (!token) return false;
-  return store.sessions.isActive(token, generationOf(await currentHash(store)));
+/** Who is signed in: the cookie's session is live, its user enabled, and made under their password in force now. */
+export async function currentUser(store: Store, token: string | undefined): Promise<UserRecord | null> {
+  const session = await store.sessions.lookup(token);
+  if (!session) return null;
+  const [user, credentials] = await Promise.all([store.users.get(session.userId), store.users.credentials(session.userId)]);
+  if (!user || !credentials || credentials.disabled) return null;
+  const current =
+    session.generation === SSO_GENERATION ? user.sso : credentials.passwordHash !== null && generationOf(credentials.passwordHash) === session.generation;
+  return current ? user : null;
 }
+
+/** Whether the request comes over HTTPS (directly, or as the proxy in front says). */
+export const isSecure = (request: Request) => request.headers.get("x-forwarded-proto") === "https" || new URL(request.url).protocol === "https:";
 
 export function cookieFrom(header: string | null, name = SESSION_COOKIE): string | undefined {
   for (const part of (header ?? "").split(";")) {

@@ -1,6 +1,8 @@
 /**
  * The admin API over tRPC: providers (live toggle, add/edit/delete with write-only secrets), request logs, usage,
- * API keys. Every procedure needs an admin session; mutations also need the CSRF header and a same-origin Origin.
+ * API keys, teams, users, SSO and the audit log. Every procedure needs a signed-in user whose role may call it
+ * (lib/admin/access.ts, one table); team users see and change only their teams' share. Mutations also need the CSRF
+ * header and a same-origin Origin, and each one that succeeds writes one audit row.
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
@@ -32,11 +34,17 @@ import {
   fallbackIds,
   STREAM_RECOVERY,
   assembleStreamBody,
+  providerSecrets,
 } from "@interference/core";
-import { toPublicProvider, type LogStore } from "@interference/db";
+import { toPublicProvider, TEAM_ROLES, USER_ROLES, type ApiKeyRecord, type LogStore, type UserRecord } from "@interference/db";
 import type { Runtime } from "@/lib/runtime";
 import { logFilterSchema, logSortSchema, toLogFilter } from "@/lib/log-filter";
-import { cookieFrom, isValidSession } from "@/lib/admin/session";
+import { auditFilterSchema, toAuditFilter } from "@/lib/audit-filter";
+import { CLIENT_ADDRESS_HEADER, cookieFrom, currentUser, FIRST_OWNER_ID } from "@/lib/admin/session";
+import { actorsOf, mayCall, PAGES, TeamScope } from "@/lib/admin/access";
+import { auditChanges } from "@/lib/admin/audit";
+import { inviteUrl, loadSso, saveSso, ssoView } from "@/lib/admin/people";
+import { ssoSettingsSchema } from "@/lib/admin/sso";
 
 export interface AdminContext {
   runtime: Runtime;
@@ -84,10 +92,21 @@ function originHost(origin: string): string | null {
   }
 }
 
-const admin = t.procedure.use(async ({ ctx, type, next }) => {
-  if (!(await isValidSession(ctx.runtime.store, cookieFrom(ctx.headers.get("cookie"))))) {
-    throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
-  }
+/** What a mutation tells the audit log: what it acted on, and the settings before and after. */
+export interface AuditNote {
+  target: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+/**
+ * Every procedure: a signed-in user (read afresh: disabled or signed out elsewhere ends it here) whose role may
+ * call this procedure by the access table; a mutation also needs the CSRF header and this host's Origin, and
+ * writes exactly one audit row once it has succeeded (who, from where, what, the fields changed, secrets masked).
+ */
+const dashboard = t.procedure.use(async ({ ctx, type, path, next }) => {
+  const user = await currentUser(ctx.runtime.store, cookieFrom(ctx.headers.get("cookie")));
+  if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
   if (type === "mutation") {
     // An Origin that is not this host's (or no URL at all: a sandboxed page sends "null") is refused.
     const origin = ctx.headers.get("origin");
@@ -96,8 +115,30 @@ const admin = t.procedure.use(async ({ ctx, type, next }) => {
       throw new TRPCError({ code: "FORBIDDEN", message: "Cross-site request refused." });
     }
   }
-  return next();
+  if (!mayCall(user, path)) throw new TRPCError({ code: "FORBIDDEN", message: `Your role (${roleName(user)}) may not do this (${path}).` });
+  let note: AuditNote | undefined;
+  const result = await next({ ctx: { user, scope: new TeamScope(user), audit: (n: AuditNote) => void (note = n) } });
+  if (type === "mutation" && result.ok) {
+    const secrets = ctx.runtime.gateway.registry.list().flatMap((p) => providerSecrets(p.config));
+    await ctx.runtime.store.audit.append({
+      actorId: user.id,
+      actorEmail: user.email,
+      address: ctx.headers.get(CLIENT_ADDRESS_HEADER),
+      action: path,
+      target: note?.target ?? null,
+      changes: note ? auditChanges(note.before ?? null, note.after ?? null, secrets) : null,
+    });
+  }
+  return result;
 });
+
+/** A role in words: "team lead of Search", "viewer". */
+function roleName(user: Pick<UserRecord, "role" | "teams">): string {
+  if (user.role !== "team") return user.role;
+  return user.teams.map((t) => `${t.role === "lead" ? "team lead" : "member"} of ${t.name}`).join(", ") || "team user without a team";
+}
+
+const forbidden = (message: string) => new TRPCError({ code: "FORBIDDEN", message });
 
 /** A store's refusal (a taken name, an unknown team) as the dashboard shows it; anything else is a server error. */
 async function refusals<T>(work: Promise<T>): Promise<T> {
@@ -191,9 +232,23 @@ const keySettings = z.object({
   cache: z.boolean().nullish(),
 });
 
+/** A user's settings as the invite and edit forms send them. */
+const userSettings = z.object({
+  role: z.enum(USER_ROLES),
+  /** For the team role: which teams, and lead or member in each. */
+  teams: z
+    .array(z.object({ id: z.string().min(1), role: z.enum(TEAM_ROLES) }))
+    .max(100)
+    .default([]),
+});
+
+function checkTeams(input: { role: string; teams: unknown[] }): void {
+  if (input.role === "team" && !input.teams.length) throw new TRPCError({ code: "BAD_REQUEST", message: "teams: a team user needs at least one team." });
+}
+
 export const appRouter = t.router({
   providers: t.router({
-    list: admin.query(async ({ ctx }) => {
+    list: dashboard.query(async ({ ctx }) => {
       const { gateway, store } = ctx.runtime;
       const stats = new Map((await store.logs.providerStats(new Date(Date.now() - 3600_000))).map((s) => [s.provider, s]));
       const records = new Map((await store.providers.list()).map((r) => [r.config.id, r]));
@@ -213,14 +268,16 @@ export const appRouter = t.router({
         };
       });
     }),
-    setEnabled: admin.input(z.object({ id: z.string(), enabled: z.boolean() })).mutation(async ({ ctx, input }) => {
+    setEnabled: dashboard.input(z.object({ id: z.string(), enabled: z.boolean() })).mutation(async ({ ctx, input }) => {
+      const was = ctx.runtime.gateway.registry.get(input.id)?.config.enabled;
+      ctx.audit({ target: `provider:${input.id}`, before: { enabled: was ?? null }, after: { enabled: input.enabled } });
       const record = await ctx.runtime.store.providers.setEnabled(input.id, input.enabled);
       if (!record || !ctx.runtime.gateway.registry.setEnabled(input.id, input.enabled)) {
         throw new TRPCError({ code: "NOT_FOUND", message: `Unknown provider ${input.id}` });
       }
       return { id: input.id, enabled: input.enabled };
     }),
-    save: admin.input(providerForm).mutation(async ({ ctx, input }) => {
+    save: dashboard.input(providerForm).mutation(async ({ ctx, input }) => {
       const { registry } = ctx.runtime.gateway;
       const previous = registry.get(input.id.trim())?.config;
       if (input.mode === "add" && previous) {
@@ -263,6 +320,7 @@ export const appRouter = t.router({
       } catch (err) {
         throw new TRPCError({ code: "BAD_REQUEST", message: (err as Error).message });
       }
+      ctx.audit({ target: `provider:${config.id}`, before: previous ?? null, after: { ...config, api_key: config.api_key || previous?.api_key } });
       // An unchanged save changes nothing: a provider from the config file stays the file's (and follows it).
       if (previous && sameSettings({ ...config, api_key: config.api_key || previous.api_key }, previous)) return { id: previous.id };
       const record = await ctx.runtime.store.providers.save(config, { keepSecretIfEmpty: true });
@@ -270,20 +328,24 @@ export const appRouter = t.router({
       return { id: record.config.id };
     }),
     /** The well-known services a provider can be added from: their type and base URL filled in. */
-    presets: admin.query(() => Object.entries(PRESETS).map(([name, p]) => ({ name, type: p.type, base_url: p.base_url }))),
+    presets: dashboard.query(() => Object.entries(PRESETS).map(([name, p]) => ({ name, type: p.type, base_url: p.base_url }))),
     /** One real, minimal call to the provider as saved (no retries, failover, breaker or log row), and what came of it. */
-    test: admin.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
+    test: dashboard.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
       const runtime = ctx.runtime.gateway.registry.get(input.id);
       if (!runtime) throw new TRPCError({ code: "NOT_FOUND", message: `Unknown provider ${input.id}` });
+      ctx.audit({ target: `provider:${input.id}` });
       return probeProvider(runtime, ctx.runtime.gateway.timeouts);
     }),
     /** The order requests naming no provider try them in (and the page lists them in); null: the config file's. */
-    reorder: admin.input(z.object({ ids: z.array(z.string()).max(1000).nullable() })).mutation(async ({ ctx, input }) => {
+    reorder: dashboard.input(z.object({ ids: z.array(z.string()).max(1000).nullable() })).mutation(async ({ ctx, input }) => {
+      const before = ctx.runtime.gateway.registry.list().map((p) => p.config.id);
       const records = await ctx.runtime.store.providers.reorder(input.ids);
+      ctx.audit({ target: "providers", before: { order: before }, after: { order: records.map((r) => r.config.id) } });
       ctx.runtime.gateway.registry.reorder(records.map((r) => r.config.id));
       return { ids: records.map((r) => r.config.id) };
     }),
-    remove: admin.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
+    remove: dashboard.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
+      ctx.audit({ target: `provider:${input.id}`, before: ctx.runtime.gateway.registry.get(input.id)?.config ?? null, after: null });
       await ctx.runtime.store.providers.remove(input.id);
       ctx.runtime.gateway.registry.remove(input.id);
       return { id: input.id };
@@ -292,25 +354,27 @@ export const appRouter = t.router({
 
   /** How providers of one model are ordered (strategies per model) and the chain's fallback. */
   routing: t.router({
-    get: admin.query(({ ctx }) => routingConfig(ctx.runtime.gateway.registry.routing)),
-    save: admin.input(routingConfigSchema).mutation(async ({ ctx, input }) => {
+    get: dashboard.query(({ ctx }) => routingConfig(ctx.runtime.gateway.registry.routing)),
+    save: dashboard.input(routingConfigSchema).mutation(async ({ ctx, input }) => {
       const { registry } = ctx.runtime.gateway;
       for (const id of fallbackIds(routingSettings(input))) {
         if (!registry.get(id)) throw new TRPCError({ code: "BAD_REQUEST", message: `No provider has the id ${id}: a fallback must be one of them.` });
       }
       // Stored first, so the change other replicas hear of (the registry's event) is in the database when they reload.
+      const before = routingConfig(registry.routing);
       const saved = await ctx.runtime.store.routing.save(input);
+      ctx.audit({ target: "routing", before, after: saved });
       registry.setRouting(routingSettings(saved));
       return saved;
     }),
   }),
 
   logs: t.router({
-    list: admin
+    list: dashboard
       .input(logFilterSchema.extend({ ...logSortSchema.shape, cursor: z.string().nullish(), limit: z.number().int().min(1).max(200).default(50) }))
       .query(async ({ ctx, input }) => {
         const { cursor, limit, sort, dir, ...rest } = input;
-        const filter = toLogFilter(rest, providerIds(ctx.runtime));
+        const filter = { ...toLogFilter(rest, providerIds(ctx.runtime)), visibleTo: await logVisibility(ctx.runtime, ctx.scope) };
         const { logs } = ctx.runtime.store;
         // The total is counted with the first page only: later pages keep to keyset reads.
         const [page, total] = await Promise.all([
@@ -319,17 +383,18 @@ export const appRouter = t.router({
         ]);
         return { ...page, total };
       }),
-    get: admin.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
+    get: dashboard.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
       const row = await ctx.runtime.store.logs.get(input.id);
-      if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "No such request." });
+      if (!row || !(await seesLogRow(ctx.runtime, ctx.scope, row))) throw new TRPCError({ code: "NOT_FOUND", message: "No such request." });
       return row;
     }),
     /**
      * A request's stored bodies (null: none kept), and whether bodies are being stored at all; a streamed answer also
      * put back together (its text and tool calls), for showing beside the raw events.
      */
-    bodies: admin.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
+    bodies: dashboard.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
       const [bodies, row] = await Promise.all([ctx.runtime.store.logs.bodies.get(input.id), ctx.runtime.store.logs.get(input.id)]);
+      if (!row || !(await seesLogRow(ctx.runtime, ctx.scope, row))) throw new TRPCError({ code: "NOT_FOUND", message: "No such request." });
       const assembled = bodies?.response && row?.stream ? assembleStreamBody(row.route, bodies.response) : null;
       return { storing: ctx.runtime.storesBodies, bodies, assembled };
     }),
@@ -339,7 +404,7 @@ export const appRouter = t.router({
    * The Overview: requests, error rate, latency and time-to-first-token percentiles, spend and tokens over a range
    * back from now (`minutes`) or between two instants, with the same figures per bucket for the charts.
    */
-  overview: admin
+  overview: dashboard
     .input(
       z
         .object({
@@ -365,7 +430,7 @@ export const appRouter = t.router({
       return { from, to, bucket, ...(await ctx.runtime.store.logs.summary({ from, to, bucket })) };
     }),
 
-  usage: admin
+  usage: dashboard
     .input(
       z.object({
         /** The range, back from now: 15 minutes to 30 days. */
@@ -404,29 +469,39 @@ export const appRouter = t.router({
     }),
 
   keys: t.router({
-    // Each key with its team, what it spent this month and in total, each budget with what is left, and its
-    // requests, errors, tokens and spend over the last 24 hours and 30 days, as logged.
-    list: admin.query(async ({ ctx }) => {
-      const { logs, apiKeys } = ctx.runtime.store;
+    // Each key with its team, who made it, what it spent this month and in total, each budget with what is left,
+    // and its requests, errors, tokens and spend over the last 24 hours and 30 days, as logged. A team user gets
+    // the keys of the teams they lead and the keys they made.
+    list: dashboard.input(z.object({ createdById: z.string().max(100).optional() }).default({})).query(async ({ ctx, input }) => {
+      const { logs, apiKeys, users } = ctx.runtime.store;
       const percent = ctx.runtime.budgetAlertPercent;
-      const [day, month] = await Promise.all([
+      const [day, month, people] = await Promise.all([
         logs.usageByOwner("apiKey", new Date(Date.now() - 86_400_000)),
         logs.usageByOwner("apiKey", new Date(Date.now() - 30 * 86_400_000)),
+        users.list(),
       ]);
+      const byId = new Map(people.map((u) => [u.id, u]));
       const none = { requests: 0, errors: 0, tokens: 0, cost: 0 };
+      const keys = (await apiKeys.list()).filter((k) => ctx.scope.seesKey(k) && (!input.createdById || k.createdById === input.createdById));
       return Promise.all(
-        (await apiKeys.list()).map(async (k) => ({
-          ...k,
-          team: k.team ? { id: k.team.id, name: k.team.name } : null,
-          ...(await spendOf(logs, "key", k.id)),
-          usage: { day: day.get(k.id) ?? none, month: month.get(k.id) ?? none },
-          budgetStatus: await budgetStatus(logs, "key", k.id, k.budgets, percent),
-          alertPercent: percent,
-        })),
+        keys.map(async (k) => {
+          const maker = k.createdById ? byId.get(k.createdById) : undefined;
+          return {
+            ...k,
+            team: k.team ? { id: k.team.id, name: k.team.name } : null,
+            /** Who made it; `disabled`: the key still works until revoked. */
+            createdBy: maker ? { id: maker.id, email: maker.email, disabled: maker.disabledAt !== null } : null,
+            ...(await spendOf(logs, "key", k.id)),
+            usage: { day: day.get(k.id) ?? none, month: month.get(k.id) ?? none },
+            budgetStatus: await budgetStatus(logs, "key", k.id, k.budgets, percent),
+            alertPercent: percent,
+          };
+        }),
       );
     }),
-    create: admin.input(keySettings.extend({ name: keySettings.shape.name.unwrap() })).mutation(async ({ ctx, input }) => {
+    create: dashboard.input(keySettings.extend({ name: keySettings.shape.name.unwrap() })).mutation(async ({ ctx, input }) => {
       notInThePast(input.expiresAt);
+      if (!ctx.scope.mayPlaceKeyIn(input.teamId)) throw forbidden("Choose one of your teams for the key.");
       const { record, secret } = await refusals(
         ctx.runtime.store.apiKeys.create({
           name: input.name,
@@ -439,14 +514,18 @@ export const appRouter = t.router({
           expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
           streamRecovery: input.streamRecovery ?? null,
           cache: input.cache ?? null,
+          createdById: ctx.user.id,
         }),
       );
       ctx.runtime.keysChanged();
+      ctx.audit({ target: `key:${record.id}`, before: null, after: keySnapshot(record) });
       return { record, secret };
     }),
     /** A key's settings, changed after it was made (not its secret: rotate it); its next request, on every replica, sees them. */
-    update: admin.input(keySettings.extend({ id: z.string() })).mutation(async ({ ctx, input }) => {
+    update: dashboard.input(keySettings.extend({ id: z.string() })).mutation(async ({ ctx, input }) => {
       const { id, allowedProviders, allowedModels, expiresAt, ...rest } = input;
+      const before = await keyInScope(ctx.runtime, ctx.scope, id);
+      if (rest.teamId !== undefined && !ctx.scope.mayPlaceKeyIn(rest.teamId)) throw forbidden("Choose one of your teams for the key.");
       const changes = {
         ...rest,
         ...(allowedProviders !== undefined ? { allowedProviders: list(allowedProviders) } : {}),
@@ -455,10 +534,12 @@ export const appRouter = t.router({
       };
       if (!(await refusals(ctx.runtime.store.apiKeys.update(id, changes)))) throw new TRPCError({ code: "NOT_FOUND", message: `No key ${id}` });
       ctx.runtime.keysChanged();
+      const after = (await ctx.runtime.store.apiKeys.list()).find((k) => k.id === id);
+      ctx.audit({ target: `key:${id}`, before: keySnapshot(before), after: after ? keySnapshot(after) : null });
       return { updated: true };
     }),
     /** A new secret, shown once; the old one keeps working for the grace period (0: stops at once). */
-    rotate: admin
+    rotate: dashboard
       .input(
         z.object({
           id: z.string(),
@@ -470,26 +551,30 @@ export const appRouter = t.router({
         }),
       )
       .mutation(async ({ ctx, input }) => {
+        await keyInScope(ctx.runtime, ctx.scope, input.id);
         const rotated = await ctx.runtime.store.apiKeys.rotate(input.id, input.graceSeconds);
         if (!rotated) throw new TRPCError({ code: "NOT_FOUND", message: "No such key, or it is revoked." });
         // Other replicas drop their cached lookups: the old secret holds only for its grace period there too.
         ctx.runtime.keysChanged();
+        // The secret itself is never written: the row says it changed, and for how long the old one holds.
+        ctx.audit({ target: `key:${input.id}`, before: { secret: "old" }, after: { secret: "new", graceSeconds: input.graceSeconds } });
         return rotated;
       }),
-    revoke: admin.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
+    revoke: dashboard.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
+      const before = await keyInScope(ctx.runtime, ctx.scope, input.id);
       const revoked = await ctx.runtime.store.apiKeys.revoke(input.id);
       ctx.runtime.keysChanged(input.id);
+      ctx.audit({ target: `key:${input.id}`, before: { revoked: before.revokedAt !== null }, after: { revoked: true } });
       return { revoked };
     }),
   }),
 
   cache: t.router({
-    /** The response cache's settings as the config file has them, and where it keeps answers. */
     /**
      * The response cache as configured (the file's `cache:`), where it keeps answers, and per model id served by a
      * provider: whether it is on, and whether the dashboard or the file says so.
      */
-    settings: admin.query(({ ctx }) => {
+    settings: dashboard.query(({ ctx }) => {
       const { cache, registry } = ctx.runtime.gateway;
       const switches = cache.modelSwitchesSet;
       const ids = [...new Set(registry.list().flatMap((p) => p.config.models.map((m) => m.id)))].filter((id) => id !== "*").sort();
@@ -509,62 +594,208 @@ export const appRouter = t.router({
       };
     }),
     /** A model's switch on the dashboard (null: as the file says); every replica applies it. */
-    setModel: admin.input(z.object({ model: z.string().min(1).max(200), enabled: z.boolean().nullable() })).mutation(async ({ ctx, input }) => {
+    setModel: dashboard.input(z.object({ model: z.string().min(1).max(200), enabled: z.boolean().nullable() })).mutation(async ({ ctx, input }) => {
+      const before = ctx.runtime.gateway.cache.modelSwitchesSet[input.model] ?? null;
       const switches = await ctx.runtime.store.cacheSwitches.set(input.model, input.enabled);
       ctx.runtime.gateway.cache.setModelSwitches(switches);
       ctx.runtime.cacheSwitchesChanged();
+      ctx.audit({ target: `cache:${input.model}`, before: { enabled: before }, after: { enabled: input.enabled } });
       return { switches };
     }),
     /** Deletes a key's or a team's cached answers (all, or one namespace's): how many. */
-    purge: admin
+    purge: dashboard
       .input(z.object({ owner: z.enum(["key", "team"]), id: z.string().min(1), namespace: z.string().max(128).optional() }))
       .mutation(async ({ ctx, input }) => {
+        if (input.owner === "key") await keyInScope(ctx.runtime, ctx.scope, input.id);
+        else if (!ctx.scope.all && ctx.scope.teams.get(input.id) !== "lead") throw forbidden("Only an admin or the team's lead may purge its cache.");
         const { cache } = ctx.runtime.gateway;
         const filter = { scope: `${input.owner}:${input.id}`, ...(input.namespace !== undefined ? { namespace: input.namespace } : {}) };
         const deleted = (await cache.store.purge(filter)) + ((await cache.semantic?.index.purge(filter)) ?? 0);
+        ctx.audit({ target: `${input.owner}:${input.id}`, after: { cachePurged: deleted, namespace: input.namespace ?? null } });
         return { deleted };
       }),
   }),
 
   teams: t.router({
-    // Each team with its keys, what they spent together this month and in total, and each budget with what is left.
-    list: admin.query(async ({ ctx }) => {
-      const { logs, teams, apiKeys } = ctx.runtime.store;
+    // Each team with its keys, its people, what they spent together this month and in total, and each budget with
+    // what is left. A team user sees their teams, and of the keys those the scope allows.
+    list: dashboard.query(async ({ ctx }) => {
+      const { logs, teams, apiKeys, users } = ctx.runtime.store;
       const percent = ctx.runtime.budgetAlertPercent;
       // Each team's keys with what each spent this month: the team on one screen.
       const since = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1));
-      const [allKeys, keyUsage] = await Promise.all([apiKeys.list(), logs.usageByOwner("apiKey", since)]);
+      const [allKeys, keyUsage, people] = await Promise.all([apiKeys.list(), logs.usageByOwner("apiKey", since), users.list()]);
       return Promise.all(
-        (await teams.list()).map(async (team) => ({
-          ...team,
-          keys: allKeys
-            .filter((k) => k.team?.id === team.id)
-            .map((k) => ({ id: k.id, name: k.name, prefix: k.prefix, revoked: k.revokedAt !== null, monthUsd: keyUsage.get(k.id)?.cost ?? 0 })),
-          ...(await spendOf(logs, "team", team.id)),
-          budgetStatus: await budgetStatus(logs, "team", team.id, team.budgets, percent),
-          alertPercent: percent,
-        })),
+        (await teams.list())
+          .filter((team) => ctx.scope.seesTeam(team.id))
+          .map(async (team) => ({
+            ...team,
+            keys: allKeys
+              .filter((k) => k.team?.id === team.id && ctx.scope.seesKey(k))
+              .map((k) => ({ id: k.id, name: k.name, prefix: k.prefix, revoked: k.revokedAt !== null, monthUsd: keyUsage.get(k.id)?.cost ?? 0 })),
+            members: people.flatMap((u) =>
+              u.teams.filter((t) => t.id === team.id).map((t) => ({ id: u.id, email: u.email, role: t.role, disabled: u.disabledAt !== null })),
+            ),
+            ...(await spendOf(logs, "team", team.id)),
+            budgetStatus: await budgetStatus(logs, "team", team.id, team.budgets, percent),
+            alertPercent: percent,
+          })),
       );
     }),
-    create: admin
+    create: dashboard
       .input(z.object({ name: z.string().trim().min(1).max(100), budgets: budgetRulesSchema.default([]), cache: z.boolean().nullish() }))
-      .mutation(async ({ ctx, input }) => ({ id: (await refusals(ctx.runtime.store.teams.create(input))).id })),
-    update: admin
+      .mutation(async ({ ctx, input }) => {
+        const { id } = await refusals(ctx.runtime.store.teams.create(input));
+        ctx.audit({ target: `team:${id}`, before: null, after: input });
+        return { id };
+      }),
+    update: dashboard
       .input(
         z.object({ id: z.string(), name: z.string().trim().min(1).max(100).optional(), budgets: budgetRulesSchema.optional(), cache: z.boolean().nullish() }),
       )
       .mutation(async ({ ctx, input }) => {
         const { id, ...changes } = input;
+        const before = (await ctx.runtime.store.teams.list()).find((t) => t.id === id);
         if (!(await refusals(ctx.runtime.store.teams.update(id, changes)))) throw new TRPCError({ code: "NOT_FOUND", message: `No team ${id}` });
         ctx.runtime.keysChanged(); // its keys' cached lookups carry its budgets
+        const after = (await ctx.runtime.store.teams.list()).find((t) => t.id === id);
+        ctx.audit({ target: `team:${id}`, before: before && teamSnapshot(before), after: after && teamSnapshot(after) });
         return { updated: true };
       }),
-    remove: admin.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
+    remove: dashboard.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
+      const before = (await ctx.runtime.store.teams.list()).find((t) => t.id === input.id);
       const removed = await ctx.runtime.store.teams.remove(input.id);
       ctx.runtime.keysChanged();
+      ctx.audit({ target: `team:${input.id}`, before: before ? teamSnapshot(before) : null, after: null });
       return { removed };
     }),
   }),
+
+  /** The signed-in user: who they are, what they act as, and the pages they may open. */
+  me: dashboard.query(({ ctx }) => ({
+    id: ctx.user.id,
+    email: ctx.user.email,
+    role: ctx.user.role,
+    roleName: roleName(ctx.user),
+    teams: ctx.user.teams,
+    actors: actorsOf(ctx.user),
+    pages: PAGES.filter((p) => mayCall(ctx.user, p.needs)).map((p) => p.href),
+  })),
+
+  users: t.router({
+    list: dashboard.query(async ({ ctx }) => {
+      const pending = new Set<string>();
+      const people = await ctx.runtime.store.users.list();
+      for (const u of people) if (!u.hasPassword && !u.sso) pending.add(u.id);
+      return people.map((u) => ({ ...u, firstOwner: u.id === FIRST_OWNER_ID, invitePending: pending.has(u.id) }));
+    }),
+    /**
+     * Invites a person (or sends a new link to one who has not signed in yet): the answer's `url` is shown once;
+     * whoever opens it within `hours` sets a password, or signs in by SSO with that email.
+     */
+    invite: dashboard
+      .input(userSettings.extend({ email: z.email("email: an email address"), hours: z.number().int().min(1).max(720).default(72) }))
+      .mutation(async ({ ctx, input }) => {
+        const { users } = ctx.runtime.store;
+        checkTeams(input);
+        const existing = await users.byEmail(input.email);
+        if (existing && (existing.hasPassword || existing.sso)) throw new TRPCError({ code: "CONFLICT", message: `${existing.email} already has an account.` });
+        const teams = input.role === "team" ? input.teams : [];
+        const before = existing ? userSnapshot(existing) : null;
+        const user = existing
+          ? await refusals(users.update(existing.id, { role: input.role, teams, roleSource: "manual" }))
+          : await refusals(users.create({ email: input.email, role: input.role, teams, createdById: ctx.user.id }));
+        if (!user) throw new TRPCError({ code: "NOT_FOUND", message: "The user went while being invited." });
+        const { token, expiresAt } = await users.createInvite(user.id, input.hours * 3600_000);
+        ctx.audit({ target: `user:${user.id}`, before, after: { ...userSnapshot(user), inviteExpiresAt: expiresAt } });
+        return { user, url: inviteUrl(ctx.headers, token), expiresAt };
+      }),
+    /** A user's role and teams (an owner cannot take away the last owner, themselves included). */
+    update: dashboard.input(userSettings.extend({ id: z.string() })).mutation(async ({ ctx, input }) => {
+      const { users } = ctx.runtime.store;
+      checkTeams(input);
+      const before = await users.get(input.id);
+      if (!before) throw new TRPCError({ code: "NOT_FOUND", message: `No user ${input.id}` });
+      if (before.role === "owner" && input.role !== "owner") await keepAnOwner(ctx.runtime, input.id);
+      const after = await refusals(users.update(input.id, { role: input.role, teams: input.role === "team" ? input.teams : [], roleSource: "manual" }));
+      ctx.audit({ target: `user:${input.id}`, before: userSnapshot(before), after: after && userSnapshot(after) });
+      return after;
+    }),
+    /** Disables a user (every session ends at once, on every replica) or enables them again. Their keys keep working. */
+    disable: dashboard.input(z.object({ id: z.string(), disabled: z.boolean() })).mutation(async ({ ctx, input }) => {
+      const { users, sessions } = ctx.runtime.store;
+      const before = await users.get(input.id);
+      if (!before) throw new TRPCError({ code: "NOT_FOUND", message: `No user ${input.id}` });
+      if (input.disabled && input.id === ctx.user.id) throw new TRPCError({ code: "BAD_REQUEST", message: "You cannot disable yourself." });
+      if (input.disabled && before.role === "owner") await keepAnOwner(ctx.runtime, input.id);
+      const after = await users.setDisabled(input.id, input.disabled);
+      if (input.disabled) await sessions.revokeUser(input.id);
+      ctx.audit({ target: `user:${input.id}`, before: { disabled: before.disabledAt !== null }, after: { disabled: input.disabled } });
+      return after;
+    }),
+  }),
+
+  audit: t.router({
+    /** The audit log, newest first, filtered by who, what (a prefix: "keys.") and when, or text in the target or email. */
+    list: dashboard
+      .input(auditFilterSchema.extend({ cursor: z.string().max(100).nullish(), limit: z.number().int().min(1).max(200).default(50) }))
+      .query(async ({ ctx, input }) => {
+        const { cursor, limit, ...filter } = input;
+        return ctx.runtime.store.audit.query(toAuditFilter(filter), cursor ?? null, limit);
+      }),
+  }),
+
+  sso: t.router({
+    /** The SSO settings in force (the client secret only as set or not) and where they come from. */
+    get: dashboard.query(async ({ ctx }) => ssoView(await loadSso(ctx.runtime))),
+    /** The owner's SSO settings (null: off, or back to the file's); the issuer is checked by discovery before saving. */
+    save: dashboard.input(z.object({ settings: ssoSettingsSchema.nullable() })).mutation(async ({ ctx, input }) => {
+      const before = await loadSso(ctx.runtime);
+      const after = await refusals(saveSso(ctx.runtime, input.settings));
+      ctx.audit({ target: "sso", before: before?.settings ?? null, after: after?.settings ?? null });
+      return ssoView(after);
+    }),
+  }),
 });
+
+/** A key as the audit log shows it (its settings; the secret is never part of a record). */
+const keySnapshot = (k: ApiKeyRecord) => ({
+  name: k.name,
+  team: k.team?.name ?? null,
+  allowedProviders: k.allowedProviders,
+  allowedModels: k.allowedModels,
+  rateLimitRpm: k.rateLimitRpm,
+  rateLimitTpm: k.rateLimitTpm,
+  budgets: k.budgets,
+  expiresAt: k.expiresAt,
+  streamRecovery: k.streamRecovery,
+  cache: k.cache,
+});
+const teamSnapshot = (t: { name: string; budgets: unknown; cache: boolean | null }) => ({ name: t.name, budgets: t.budgets, cache: t.cache });
+const userSnapshot = (u: UserRecord) => ({ email: u.email, role: u.role, teams: u.teams.map((t) => `${t.name}:${t.role}`) });
+
+/** Refuses a change that would leave no enabled owner. */
+async function keepAnOwner(runtime: Runtime, leaving: string): Promise<void> {
+  const owners = (await runtime.store.users.list()).filter((u) => u.role === "owner" && !u.disabledAt && u.id !== leaving);
+  if (!owners.length) throw new TRPCError({ code: "BAD_REQUEST", message: "This is the last owner: make someone else an owner first." });
+}
+
+/** The key, when the user may see it; NOT_FOUND otherwise (a key out of scope is not confirmed to exist). */
+async function keyInScope(runtime: Runtime, scope: TeamScope, id: string): Promise<ApiKeyRecord> {
+  const key = (await runtime.store.apiKeys.list()).find((k) => k.id === id);
+  if (!key || !scope.seesKey(key)) throw new TRPCError({ code: "NOT_FOUND", message: `No key ${id}` });
+  return key;
+}
+
+/** A team user's share of the log (undefined: all of it). */
+async function logVisibility(runtime: Runtime, scope: TeamScope) {
+  return scope.all ? undefined : scope.logVisibility(await runtime.store.apiKeys.list());
+}
+
+async function seesLogRow(runtime: Runtime, scope: TeamScope, row: { teamId: string | null; apiKeyId: string | null }): Promise<boolean> {
+  const visible = await logVisibility(runtime, scope);
+  if (!visible) return true;
+  return (row.teamId !== null && visible.teamIds.includes(row.teamId)) || (row.apiKeyId !== null && visible.apiKeyIds.includes(row.apiKeyId));
+}
 
 export type AppRouter = typeof appRouter;

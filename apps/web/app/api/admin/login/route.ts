@@ -1,31 +1,13 @@
-/** Admin sign-in: a form post with the password; sets the session cookie and goes to the dashboard. */
+/**
+ * Dashboard sign-in: a form post with an email (blank: the first owner) and a password; sets the session cookie
+ * and goes to the first page the user's role may open. Every attempt is in the audit log (never the password).
+ */
 import { getRuntime } from "@/lib/runtime";
-import { CLIENT_ADDRESS_HEADER, newSessionCookie, passwordGeneration, signInLimiter } from "@/lib/admin/session";
+import { CLIENT_ADDRESS_HEADER, isSecure, newSessionCookie, signIn, signInLimiter } from "@/lib/admin/session";
+import { homeOf } from "@/lib/admin/access";
+import { readForm } from "@/lib/form";
 
 export const dynamic = "force-dynamic";
-
-/** A sign-in form is a few dozen bytes: nothing larger is read. */
-const MAX_FORM_BYTES = 4096;
-
-/** The form's text, or null when it is larger than MAX_FORM_BYTES (reading stops there). */
-async function readForm(request: Request): Promise<string | null> {
-  if (Number(request.headers.get("content-length")) > MAX_FORM_BYTES) return null;
-  const reader = request.body?.getReader();
-  if (!reader) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > MAX_FORM_BYTES) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
 
 export async function POST(request: Request): Promise<Response> {
   const { store } = await getRuntime();
@@ -35,10 +17,17 @@ export async function POST(request: Request): Promise<Response> {
   if (!signInLimiter.take(address)) return back("too-many-attempts");
   const text = await readForm(request).catch(() => null);
   if (text === null) return new Response("Sign-in form too large.\n", { status: 413, headers: { "content-type": "text/plain", connection: "close" } });
-  const password = new URLSearchParams(text).get("password");
-  const generation = password ? await passwordGeneration(store, password) : null;
-  if (!generation) return back("wrong-password");
+  const form = new URLSearchParams(text);
+  const password = form.get("password");
+  const email = (form.get("email") ?? "").slice(0, 320);
+  const signedIn = password ? await signIn(store, email, password) : null;
+  if (!signedIn) {
+    await store.audit.append({ actorId: null, actorEmail: email.trim().toLowerCase() || null, address, action: "signin.failed", target: null, changes: null });
+    return back("wrong-password");
+  }
   signInLimiter.succeeded(address);
-  const secure = request.headers.get("x-forwarded-proto") === "https" || new URL(request.url).protocol === "https:";
-  return new Response(null, { status: 303, headers: { location: "/overview", "set-cookie": await newSessionCookie(store, secure, generation) } });
+  const { user, generation } = signedIn;
+  await store.audit.append({ actorId: user.id, actorEmail: user.email, address, action: "signin", target: `user:${user.id}`, changes: null });
+  const cookie = await newSessionCookie(store, isSecure(request), generation, user.id);
+  return new Response(null, { status: 303, headers: { location: homeOf(user), "set-cookie": cookie } });
 }

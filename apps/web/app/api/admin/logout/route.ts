@@ -1,6 +1,6 @@
-/** Sign-out: ends this session (or, with ?everywhere=1, every session) in the database, then clears the cookie. */
+/** Sign-out: ends this session (or, with ?everywhere=1, every session of this user) in the database, then clears the cookie. */
 import { getRuntime } from "@/lib/runtime";
-import { clearSessionCookie, cookieFrom, isValidSession, sameOrigin } from "@/lib/admin/session";
+import { CLIENT_ADDRESS_HEADER, clearSessionCookie, cookieFrom, currentUser, sameOrigin } from "@/lib/admin/session";
 
 export const dynamic = "force-dynamic";
 
@@ -9,7 +9,20 @@ export async function POST(request: Request): Promise<Response> {
   if (!sameOrigin(request.headers)) return new Response("Cross-site request refused.\n", { status: 403, headers: { "content-type": "text/plain" } });
   const { store } = await getRuntime();
   const token = cookieFrom(request.headers.get("cookie"));
-  if (token && new URL(request.url).searchParams.get("everywhere") === "1" && (await isValidSession(store, token))) await store.sessions.revokeAll();
+  const user = await currentUser(store, token);
+  const everywhere = new URL(request.url).searchParams.get("everywhere") === "1";
+  if (user && everywhere) await store.sessions.revokeUser(user.id);
   else if (token) await store.sessions.revoke(token);
+  if (user) {
+    const address = request.headers.get(CLIENT_ADDRESS_HEADER);
+    await store.audit.append({
+      actorId: user.id,
+      actorEmail: user.email,
+      address,
+      action: everywhere ? "signout.everywhere" : "signout",
+      target: `user:${user.id}`,
+      changes: null,
+    });
+  }
   return new Response(null, { status: 303, headers: { location: "/login", "set-cookie": clearSessionCookie } });
 }

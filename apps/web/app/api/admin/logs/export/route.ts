@@ -1,17 +1,17 @@
 /**
  * GET /api/admin/logs/export?format=csv|jsonl&<filters>: the filtered request log as a file, in the table's order (newest first unless `sort`/`dir` say otherwise), read in
- * keyset pages and streamed (at most EXPORT_MAX_ROWS rows). Needs an admin session, like every dashboard call.
+ * keyset pages and streamed (at most 100,000 rows). For the roles that may read the log; a team user gets their
+ * share of it, as on the page.
  */
 import type { RequestLogEntry } from "@interference/core";
 import { getRuntime } from "@/lib/runtime";
-import { cookieFrom, isValidSession } from "@/lib/admin/session";
+import { cookieFrom, currentUser } from "@/lib/admin/session";
+import { mayCall, TeamScope } from "@/lib/admin/access";
 import { logFilterSchema, logSortSchema, toLogFilter } from "@/lib/log-filter";
-import { csvField } from "@/lib/csv";
+import { exportResponse, jsonError as json } from "@/lib/export";
 
 export const dynamic = "force-dynamic";
 
-const EXPORT_MAX_ROWS = 100_000;
-const PAGE = 500;
 const COLUMNS = [
   "id",
   "time",
@@ -36,14 +36,12 @@ const COLUMNS = [
   "error",
 ] as const satisfies ReadonlyArray<keyof RequestLogEntry>;
 
-function json(status: number, message: string): Response {
-  return Response.json({ error: { message, type: "invalid_request_error", param: null, code: null } }, { status });
-}
-
 export async function GET(request: Request): Promise<Response> {
   const runtime = await getRuntime();
   const { store } = runtime;
-  if (!(await isValidSession(store, cookieFrom(request.headers.get("cookie"))))) return json(401, "Sign in first.");
+  const user = await currentUser(store, cookieFrom(request.headers.get("cookie")));
+  if (!user) return json(401, "Sign in first.");
+  if (!mayCall(user, "logs.list")) return json(403, "Your role may not read the request log.");
   const q = new URL(request.url).searchParams;
   const format = q.get("format") ?? "csv";
   if (format !== "csv" && format !== "jsonl") return json(400, "format must be csv or jsonl.");
@@ -59,33 +57,14 @@ export async function GET(request: Request): Promise<Response> {
     runtime.gateway.registry.list().map((p) => p.config.id),
   );
   const sort = { by: order.data.sort, dir: order.data.dir };
-  const encoder = new TextEncoder();
-  let cursor: string | null = null;
-  let sent = 0;
-  let started = false;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (!started) {
-        started = true;
-        if (format === "csv") controller.enqueue(encoder.encode(`${COLUMNS.join(",")}\r\n`));
-      }
-      const page = await store.logs.query(filter, cursor, Math.min(PAGE, EXPORT_MAX_ROWS - sent), sort);
-      let chunk = "";
-      for (const row of page.rows) {
-        chunk += format === "csv" ? `${COLUMNS.map((c) => csvField(row[c])).join(",")}\r\n` : `${JSON.stringify(row)}\n`;
-      }
-      sent += page.rows.length;
-      if (chunk) controller.enqueue(encoder.encode(chunk));
-      cursor = page.nextCursor;
-      if (!cursor || sent >= EXPORT_MAX_ROWS) controller.close();
-    },
-  });
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  return new Response(body, {
-    headers: {
-      "content-type": format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
-      "content-disposition": `attachment; filename="requests-${stamp}.${format}"`,
-      "cache-control": "no-store",
-    },
+  // A team user exports only their share of the log, as they see it on the page.
+  const scope = new TeamScope(user);
+  const visibleTo = scope.logVisibility(await store.apiKeys.list());
+  const scoped = visibleTo ? { ...filter, visibleTo } : filter;
+  return exportResponse<RequestLogEntry>({
+    format,
+    columns: COLUMNS,
+    name: "requests",
+    page: (cursor, limit) => store.logs.query(scoped, cursor, limit, sort),
   });
 }

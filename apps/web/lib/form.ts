@@ -1,0 +1,27 @@
+/** Reading the dashboard's small form posts (sign-in, invitations): bounded, never buffered past the cap. */
+
+/** A sign-in form is a few dozen bytes: nothing larger is read. */
+export const MAX_FORM_BYTES = 4096;
+
+/** The least a password set through an invitation may be. */
+export const MIN_PASSWORD_LENGTH = 12;
+
+/** The form's text, or null when it is larger than MAX_FORM_BYTES (reading stops there). */
+export async function readForm(request: Request): Promise<string | null> {
+  if (Number(request.headers.get("content-length")) > MAX_FORM_BYTES) return null;
+  const reader = request.body?.getReader();
+  if (!reader) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > MAX_FORM_BYTES) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
