@@ -115,7 +115,7 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   expect(page.url()).toContain("/login");
   await page.fill("#password", "wrong");
   await page.click("button[type=submit]");
-  await page.waitForSelector("text=Wrong password.");
+  await page.waitForSelector("text=Wrong email or password.");
   await shot("login");
   await page.fill("#password", "correct horse battery");
   await page.click("button[type=submit]");

@@ -13,7 +13,7 @@ import { openStore } from "@interference/db";
 import { freshPostgresDatabase, postgresReachable } from "../../../packages/db/src/test-databases.js";
 import { startServer, writeConfig, type RunningServer } from "./support/server";
 import { redisReachable } from "./support/redis";
-import { signIn, trpc } from "./support/admin";
+import { newUser, signIn, trpc } from "./support/admin";
 
 const available = (await postgresReachable()) && (await redisReachable());
 if (!available && process.env.CI === "true") throw new Error("CI=true needs PostgreSQL (5432) and Redis (6379) on 127.0.0.1");
@@ -221,6 +221,16 @@ providers:
     expect(out.status).toBe(303);
     expect((await trpc(b.url, cookie, "keys.list", {}, "query")).status).toBe(401);
     expect((await trpc(a.url, cookieA, "keys.list", {}, "query")).status).toBe(200); // only that session ended
+  });
+
+  it("a user disabled on one replica is signed out on the other at once, and cannot sign in on either", async () => {
+    const { id } = await newUser(a.url, cookieA, { email: "replica-user@example.com", role: "viewer" }, "replica user password");
+    const onB = await signIn(b.url, "replica user password", "replica-user@example.com");
+    expect((await trpc(b.url, onB, "me", {}, "query")).status).toBe(200);
+    expect((await trpc(a.url, cookieA, "users.disable", { id, disabled: true })).status).toBe(200);
+    expect((await trpc(b.url, onB, "me", {}, "query")).status).toBe(401);
+    await expect(signIn(b.url, "replica user password", "replica-user@example.com")).rejects.toThrow(/sign-in failed/);
+    await expect(signIn(a.url, "replica user password", "replica-user@example.com")).rejects.toThrow(/sign-in failed/);
   });
 
   it("a load run across both replicas loses no log row", async () => {

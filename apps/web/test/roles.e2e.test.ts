@@ -64,7 +64,7 @@ function inputFor(path: Procedure): unknown {
 }
 
 beforeAll(async () => {
-  server = await startServer({ env: { ADMIN_PASSWORD: PASSWORD } });
+  server = await startServer({ env: { ADMIN_PASSWORD: PASSWORD, PROVIDER_URL_ALLOWLIST: "127.0.0.1" } });
   cookies.owner = await signIn(server.url, PASSWORD);
   emails.owner = "admin";
   teamA = (await trpc(server.url, cookies.owner, "teams.create", { name: "Alpha" })).data.id;
@@ -163,5 +163,54 @@ describe("team scope", () => {
     const me = (await trpc(server.url, cookies.owner, "me", {}, "query")).data.id;
     expect((await trpc(server.url, cookies.owner, "users.update", { id: me, role: "admin" })).error.message).toMatch(/last owner/);
     expect((await trpc(server.url, cookies.owner, "users.disable", { id: me, disabled: true })).error.message).toMatch(/yourself/);
+  });
+});
+
+describe("the audit log and secrets", () => {
+  it("records a provider's, a key's and an invitation's changes without any secret value, in the table or the server's log", async () => {
+    const { owner } = cookies;
+    const secrets: string[] = ["sk-audit-provider-secret-0001", "Bearer hdr-audit-secret-0002", "sk-audit-provider-secret-0003"];
+    const form = {
+      id: "audited",
+      type: "openai",
+      base_url: "http://127.0.0.1:9/v1",
+      api_key: secrets[0],
+      models: "m",
+      image_models: "",
+      enabled: true,
+      headers: `Authorization: ${secrets[1]}\nx-team: search`,
+      settings: "",
+      mode: "add",
+    };
+    expect((await trpc(server.url, owner, "providers.save", form)).status).toBe(200);
+    expect((await trpc(server.url, owner, "providers.save", { ...form, api_key: secrets[2], headers: "x-team: ads", mode: "edit" })).status).toBe(200);
+    const key = await trpc(server.url, owner, "keys.create", { name: "audited-key", teamId: teamA });
+    secrets.push(key.data.secret);
+    const rotated = await trpc(server.url, owner, "keys.rotate", { id: key.data.record.id, graceSeconds: 60 });
+    secrets.push(rotated.data.secret);
+    const invited = await trpc(server.url, owner, "users.invite", { email: "audited@example.com", role: "viewer" });
+    secrets.push(new URL(invited.data.url).pathname.split("/").pop()!);
+
+    const exported = await (await fetch(`${server.url}/api/admin/audit/export?format=jsonl`, { headers: { cookie: owner } })).text();
+    const rows = exported
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { action: string; target: string; changes: Record<string, { before: unknown; after: unknown }> | null });
+    for (const secret of secrets) {
+      expect(exported).not.toContain(secret);
+      expect(server.output()).not.toContain(secret);
+    }
+    // What did change is there, the secrets as changed.
+    const edit = rows.find((r) => r.action === "providers.save" && r.changes?.api_key?.before === "(secret)");
+    expect(edit?.changes).toMatchObject({ api_key: { before: "(secret)", after: "(changed)" }, "headers.Authorization": { before: "(secret)", after: null } });
+    expect(edit?.changes?.["headers.x-team"]).toEqual({ before: "search", after: "ads" });
+    expect(rows.find((r) => r.action === "keys.rotate")?.changes).toEqual({
+      secret: { before: "(secret)", after: "(changed)" },
+      graceSeconds: { before: null, after: 60 },
+    });
+    expect(rows.find((r) => r.action === "users.invite" && r.target.startsWith("user:"))?.changes?.email).toEqual({
+      before: null,
+      after: "audited@example.com",
+    });
   });
 });

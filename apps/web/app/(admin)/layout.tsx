@@ -22,7 +22,7 @@ export default async function AdminLayout({ children }: { children: ReactNode })
         </a>
         <Nav pages={pages} />
         <form method="post" action="/api/admin/logout" style={{ display: "flex", gap: 8, alignItems: "center" }}>
-          <span className="muted" title={`Signed in as ${user.email} (${user.role})`}>
+          <span className="who" title={`Signed in as ${user.email} (${user.role})`}>
             {user.email} · {user.role}
           </span>
           <button type="submit">Sign out</button>

@@ -38,7 +38,7 @@ export default async function Login({ searchParams }: { searchParams: Promise<{ 
       )}
       <form method="post" action="/api/admin/login" className="card" style={{ display: "flex", flexDirection: "column", gap: 12 }}>
         <label htmlFor="email">Email</label>
-        <input id="email" name="email" type="text" autoComplete="username" placeholder="blank: the first owner (ADMIN_PASSWORD)" />
+        <input id="email" name="email" type="text" autoComplete="username" placeholder="blank for the first owner" />
         <label htmlFor="password">Password</label>
         <input id="password" name="password" type="password" autoComplete="current-password" required autoFocus />
         <button className={sso ? undefined : "primary"} type="submit">

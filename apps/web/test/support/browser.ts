@@ -41,3 +41,15 @@ export async function desktopPage(): Promise<{ browser: Browser; page: Page }> {
   const browser = await launchChromium();
   return { browser, page: await browser.newPage({ viewport: { width: 1280, height: 900 } }) };
 }
+
+/** axe-core's WCAG 2 A and AA rules on the page: every violation (any impact), with where it is. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  const { default: axe } = await import("axe-core");
+  await page.addScriptTag({ content: axe.source });
+  return page.evaluate(async () => {
+    type Result = { violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> };
+    const { axe: checker } = window as unknown as { axe: { run(o: object): Promise<Result> } };
+    const result = await checker.run({ runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] } });
+    return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
+}

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from "react";
 import { trpc } from "@/lib/trpc/client";
 import { BudgetList, BudgetsEditor, toRows, toRules, usd, type BudgetRow } from "../budgets";
 import ErrorAlert from "../error-alert";
+import { actsAs, useMe } from "../me";
 import PurgeCacheButton from "../purge-cache";
 
 type Key = Awaited<ReturnType<typeof trpc.keys.list.query>>[number];
@@ -167,6 +168,11 @@ export default function KeysView() {
   const [error, setError] = useState<string | null>(null);
   /** What the last purge of a key's cached answers did. */
   const [purged, setPurged] = useState<string | null>(null);
+  const me = useMe();
+  /** Only the keys one person made (the Users page links here with ?createdById=). */
+  const [maker, setMaker] = useState("");
+  useEffect(() => setMaker(new URLSearchParams(window.location.search).get("createdById") ?? ""), []);
+  const makers = [...new Map((keys ?? []).flatMap((k) => (k.createdBy ? [[k.createdBy.id, k.createdBy.email] as const] : []))).entries()];
   const load = useCallback(() => {
     trpc.keys.list.query().then(setKeys, (e) => setError(e.message));
     trpc.teams.list.query().then(setTeams, (e) => setError(e.message));
@@ -179,23 +185,25 @@ export default function KeysView() {
       <p className="muted">
         Once a key exists, every /v1 request needs <code>Authorization: Bearer &lt;key&gt;</code>. A key in a team counts in the team&apos;s budgets too.
       </p>
-      <form
-        className="card row"
-        aria-label="new key"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setError(null);
-          trpc.keys.create.mutate(settingsOf(form)).then(
-            (r) => (setSecret(r.secret), setGraceUntil(null), setForm(EMPTY), load()),
-            (e) => setError(e.message),
-          );
-        }}
-      >
-        <KeyFields fields={form} teams={teams} onChange={setForm} />
-        <button className="primary" type="submit">
-          Create key
-        </button>
-      </form>
+      {actsAs(me, "owner", "admin", "lead", "member") && (
+        <form
+          className="card row"
+          aria-label="new key"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setError(null);
+            trpc.keys.create.mutate(settingsOf(form)).then(
+              (r) => (setSecret(r.secret), setGraceUntil(null), setForm(EMPTY), load()),
+              (e) => setError(e.message),
+            );
+          }}
+        >
+          <KeyFields fields={form} teams={teams} onChange={setForm} />
+          <button className="primary" type="submit">
+            Create key
+          </button>
+        </form>
+      )}
       {secret && (
         <div className="card" aria-label="new secret">
           <p>Copy this key now: it is shown only once.</p>
@@ -283,9 +291,22 @@ export default function KeysView() {
           {purged}
         </p>
       )}
-      <label className="muted">
-        <input type="checkbox" name="showRevoked" checked={showRevoked} onChange={(e) => setShowRevoked(e.target.checked)} /> show revoked keys
-      </label>
+      <div className="row">
+        <label className="muted">
+          <input type="checkbox" name="showRevoked" checked={showRevoked} onChange={(e) => setShowRevoked(e.target.checked)} /> show revoked keys
+        </label>
+        <label className="muted">
+          Made by{" "}
+          <select name="maker" value={maker} onChange={(e) => setMaker(e.target.value)}>
+            <option value="">anyone</option>
+            {makers.map(([id, email]) => (
+              <option key={id} value={id}>
+                {email}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
       <table className="cards">
         <thead>
           <tr>
@@ -311,12 +332,18 @@ export default function KeysView() {
             </tr>
           )}
           {(keys ?? [])
-            .filter((k) => showRevoked || !k.revokedAt)
+            .filter((k) => (showRevoked || !k.revokedAt) && (!maker || k.createdBy?.id === maker))
             .map((k) => (
               <tr key={k.id} data-key={k.name}>
                 <td data-label="Name">
                   {k.name}
                   <div className="muted">{k.id}</div>
+                  {k.createdBy && (
+                    <div className="muted" data-made-by>
+                      made by {k.createdBy.email}
+                      {k.createdBy.disabled && !k.revokedAt && <span className="bad"> (disabled: the key works until revoked)</span>}
+                    </div>
+                  )}
                 </td>
                 <td data-label="Key">
                   <code>{k.prefix}</code>
