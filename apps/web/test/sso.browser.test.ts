@@ -40,7 +40,8 @@ beforeAll(async () => {
       "",
     ].join("\n"),
   );
-  server = await startServer({ port, config, env: { ADMIN_PASSWORD: PASSWORD, TEST_SSO_SECRET: issuer.clientSecret } });
+  const issuerHost = new URL(issuer.url).host;
+  server = await startServer({ port, config, env: { ADMIN_PASSWORD: PASSWORD, TEST_SSO_SECRET: issuer.clientSecret, PROVIDER_URL_ALLOWLIST: issuerHost } });
   owner = await signIn(server.url, PASSWORD);
   await trpc(server.url, owner, "teams.create", { name: "Search" });
   browser = await launchChromium();
@@ -52,11 +53,11 @@ afterAll(async () => {
 });
 
 /** A fresh browser (no session at the provider either) signing in as `login` through the provider's form. */
-async function ssoSignIn(login: string): Promise<{ context: BrowserContext; page: Page }> {
+async function ssoSignIn(login: string, button = "Sign in with Test IdP"): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   await page.goto(`${server.url}/login`);
-  await page.click("text=Sign in with Test IdP");
+  await page.click(`text=${button}`);
   await page.waitForURL(new RegExp(`^${issuer.url}/`));
   await page.fill("input[name=login]", login);
   await page.fill("input[name=password]", "anything");
@@ -119,5 +120,73 @@ describe.skipIf(!chromiumPresent)("single sign-on (OpenID Connect)", () => {
     const { context, page } = await ssoSignIn("mal");
     expect(page.url()).toContain("/login?error=sso-domain");
     await context.close();
+  });
+
+  it("takes the owner's settings from the dashboard over the file's: issuer checked, secret write-only, audited without it", async () => {
+    const settings = {
+      issuer: issuer.url,
+      client_id: issuer.clientId,
+      client_secret: issuer.clientSecret,
+      scopes: "openid email groups",
+      allowed_domains: ["example.com"],
+      groups_claim: "groups",
+      role_mappings: [{ group: "gw-admins", role: "admin", team_role: "member" }],
+      label: "Sign in with the dashboard's IdP",
+    };
+    // An internal issuer that is not allow-listed is refused before anything is fetched from it.
+    const refused = await trpc(server.url, owner, "sso.save", { settings: { ...settings, issuer: "http://10.20.30.40/realms/x" } });
+    expect(refused.status).toBe(400);
+    expect(refused.error.message).toMatch(/^issuer: refused/);
+    const saved = await trpc(server.url, owner, "sso.save", { settings });
+    expect(saved.status).toBe(200);
+    expect(saved.data).toMatchObject({ source: "dashboard", clientSecretSet: true, label: settings.label });
+    expect(JSON.stringify(saved.data)).not.toContain(issuer.clientSecret);
+    // Saved again without the secret: the stored one stays.
+    expect((await trpc(server.url, owner, "sso.save", { settings: { ...settings, client_secret: "" } })).data.clientSecretSet).toBe(true);
+    issuer.accounts.set("ann", { email: "ann@example.com", groups: ["gw-admins"] });
+    const { context, page } = await ssoSignIn("ann", settings.label);
+    expect(new URL(page.url()).pathname).toBe("/overview");
+    await context.close();
+    const audit = await (await fetch(`${server.url}/api/admin/audit/export?format=jsonl&action=sso.`, { headers: { cookie: owner } })).text();
+    expect(audit).not.toContain(issuer.clientSecret);
+    // The same secret as the file's: not a change; the label is.
+    expect(audit).toContain(`"label":{"after":"${settings.label}","before":"Sign in with Test IdP"}`);
+    expect(audit).not.toContain('"client_secret"');
+    // Removed: the file's settings again.
+    expect((await trpc(server.url, owner, "sso.save", { settings: null })).data).toMatchObject({ source: "file", label: "Sign in with Test IdP" });
+  });
+
+  it("an invited person signs in by SSO from their link with the invited email, keeping the role the owner gave", async () => {
+    const invited = await trpc(server.url, owner, "users.invite", { email: "ivy@example.com", role: "viewer" });
+    issuer.accounts.set("ivy", { email: "ivy@example.com", groups: [] }); // no group maps: only the invitation lets her in
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(invited.data.url);
+    await page.click("a.button:has-text('as ivy@example.com')");
+    await page.waitForURL(new RegExp(`^${issuer.url}/`));
+    await page.fill("input[name=login]", "ivy");
+    await page.fill("input[name=password]", "anything");
+    await page.click("button[type=submit]");
+    await page.waitForURL(new RegExp(`^${server.url}/(?!api/)`));
+    expect(new URL(page.url()).pathname).toBe("/overview");
+    await expect(page.locator("header.top").textContent()).resolves.toContain("ivy@example.com · viewer");
+    await context.close();
+    // Her next sign-in needs no link: she is a user now, with the owner's role.
+    expect((await ssoSignIn("ivy")).page.url()).toContain("/overview");
+
+    // A link opened by someone the provider knows under another email is refused, and stays unused.
+    const other = await trpc(server.url, owner, "users.invite", { email: "joe@example.com", role: "viewer" });
+    issuer.accounts.set("mallory", { email: "mallory@example.com", groups: [] });
+    const context2 = await browser.newContext();
+    const page2 = await context2.newPage();
+    await page2.goto(other.data.url);
+    await page2.click("a.button:has-text('as joe@example.com')");
+    await page2.waitForURL(new RegExp(`^${issuer.url}/`));
+    await page2.fill("input[name=login]", "mallory");
+    await page2.fill("input[name=password]", "anything");
+    await page2.click("button[type=submit]");
+    await page2.waitForURL(new RegExp(`^${server.url}/login`));
+    expect(page2.url()).toContain("error=invite-mismatch");
+    await context2.close();
   });
 });

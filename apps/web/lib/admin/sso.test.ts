@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeFlow, domainAllowed, encodeFlow, groupsOf, roleFromGroups, ssoSettingsSchema } from "./sso";
+import { decodeFlow, domainAllowed, encodeFlow, groupsOf, roleFromGroups, ssoFetch, ssoSettingsSchema } from "./sso";
 
 const settings = ssoSettingsSchema.parse({
   issuer: "https://idp.example.com",
@@ -67,5 +67,19 @@ describe("SSO group mapping", () => {
     expect(decodeFlow("not base64 json")).toBeNull();
     expect(decodeFlow(Buffer.from(JSON.stringify({ state: "s" })).toString("base64url"))).toBeNull();
     expect(decodeFlow(undefined)).toBeNull();
+  });
+});
+
+describe("the fetch for a dashboard-set issuer", () => {
+  // The guard's decisions, made before any connection: nothing is sent to these addresses.
+  it("refuses an internal address written in the URL, and a name that resolves to one", async () => {
+    const guarded = ssoFetch(false);
+    const get = (url: string) => guarded(url, { method: "GET", headers: {}, body: undefined, redirect: "manual", signal: undefined } as never);
+    for (const url of ["http://127.0.0.1:5/.well-known/openid-configuration", "http://[::1]:5/x", "http://169.254.169.254/latest", "http://10.1.2.3/x"]) {
+      await expect(get(url), url).rejects.toThrow(/internal address/);
+    }
+    const named = await get("http://localhost:5/x").catch((err: Error) => err);
+    expect(String((named as Error & { cause?: Error }).cause?.message)).toMatch(/localhost resolves to .*, an internal address/);
+    await expect(get("file:///etc/passwd")).rejects.toThrow(/refused to fetch a file: URL/);
   });
 });

@@ -10,7 +10,8 @@
 import * as oidc from "openid-client";
 import { Agent, fetch as undiciFetch } from "undici";
 import { z } from "zod";
-import { guardedLookup, isAllowListed, parseAllowList } from "@interference/core";
+import { isIP } from "node:net";
+import { guardedLookup, isAllowListed, isSpecialAddress, parseAllowList } from "@interference/core";
 import { TEAM_ROLES, USER_ROLES, type TeamRole, type UserRole } from "@interference/db";
 
 export const ssoSettingsSchema = z.strictObject({
@@ -106,10 +107,20 @@ async function bounded(res: Response): Promise<Response> {
 let guardedAgent: Agent | undefined;
 let plainAgent: Agent | undefined;
 
-/** The fetch openid-client uses: guarded (public addresses, pinned) for a dashboard-set issuer, bounded and timed always. */
-function fetchFor(trusted: boolean): oidc.CustomFetch {
+/**
+ * The fetch openid-client uses: guarded (public addresses only, the name resolved once and pinned for the
+ * connection) for a dashboard-set issuer, bounded and timed always, redirects never followed.
+ */
+export function ssoFetch(trusted: boolean): oidc.CustomFetch {
   const dispatcher = trusted ? (plainAgent ??= new Agent()) : (guardedAgent ??= new Agent({ connect: { lookup: guardedLookup() } }));
   return async (url, options) => {
+    if (!trusted) {
+      const target = new URL(url);
+      if (target.protocol !== "https:" && target.protocol !== "http:") throw new Error(`refused to fetch a ${target.protocol} URL`);
+      // An address written in the URL is connected to without a lookup, so the guard's lookup never sees it: check it here.
+      const host = target.hostname.replace(/^\[|\]$/g, "");
+      if (isIP(host) && isSpecialAddress(host)) throw new Error(`refused to fetch ${target.host}: an internal address`);
+    }
     const res = await undiciFetch(url, {
       method: options.method,
       headers: options.headers as Record<string, string>,
@@ -151,7 +162,7 @@ export function oidcConfiguration(sso: ResolvedSso): Promise<oidc.Configuration>
       client_secret ? { client_secret } : { token_endpoint_auth_method: "none" },
       client_secret ? oidc.ClientSecretPost(client_secret) : oidc.None(),
       {
-        [oidc.customFetch]: fetchFor(trusted),
+        [oidc.customFetch]: ssoFetch(trusted),
         // Plain HTTP only where the issuer is trusted (a local test issuer, an internal IdP the file names).
         ...(url.protocol === "http:" && trusted ? { execute: [oidc.allowInsecureRequests] } : {}),
       },
