@@ -53,11 +53,11 @@ afterAll(async () => {
 });
 
 /** A fresh browser (no session at the provider either) signing in as `login` through the provider's form. */
-async function ssoSignIn(login: string, button = "Sign in with Test IdP"): Promise<{ context: BrowserContext; page: Page }> {
+async function ssoSignIn(login: string, button = "text=Sign in with Test IdP", from = "/login"): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  await page.goto(`${server.url}/login`);
-  await page.click(`text=${button}`);
+  await page.goto(new URL(from, server.url).href);
+  await page.click(button);
   await page.waitForURL(new RegExp(`^${issuer.url}/`));
   await page.fill("input[name=login]", login);
   await page.fill("input[name=password]", "anything");
@@ -144,7 +144,7 @@ describe.skipIf(!chromiumPresent)("single sign-on (OpenID Connect)", () => {
     // Saved again without the secret: the stored one stays.
     expect((await trpc(server.url, owner, "sso.save", { settings: { ...settings, client_secret: "" } })).data.clientSecretSet).toBe(true);
     issuer.accounts.set("ann", { email: "ann@example.com", groups: ["gw-admins"] });
-    const { context, page } = await ssoSignIn("ann", settings.label);
+    const { context, page } = await ssoSignIn("ann", `text=${settings.label}`);
     expect(new URL(page.url()).pathname).toBe("/overview");
     await context.close();
     const audit = await (await fetch(`${server.url}/api/admin/audit/export?format=jsonl&action=sso.`, { headers: { cookie: owner } })).text();
@@ -159,15 +159,7 @@ describe.skipIf(!chromiumPresent)("single sign-on (OpenID Connect)", () => {
   it("an invited person signs in by SSO from their link with the invited email, keeping the role the owner gave", async () => {
     const invited = await trpc(server.url, owner, "users.invite", { email: "ivy@example.com", role: "viewer" });
     issuer.accounts.set("ivy", { email: "ivy@example.com", groups: [] }); // no group maps: only the invitation lets her in
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    await page.goto(invited.data.url);
-    await page.click("a.button:has-text('as ivy@example.com')");
-    await page.waitForURL(new RegExp(`^${issuer.url}/`));
-    await page.fill("input[name=login]", "ivy");
-    await page.fill("input[name=password]", "anything");
-    await page.click("button[type=submit]");
-    await page.waitForURL(new RegExp(`^${server.url}/(?!api/)`));
+    const { context, page } = await ssoSignIn("ivy", "a.button:has-text('as ivy@example.com')", invited.data.url);
     expect(new URL(page.url()).pathname).toBe("/overview");
     await expect(page.locator("header.top").textContent()).resolves.toContain("ivy@example.com · viewer");
     await context.close();
@@ -177,15 +169,7 @@ describe.skipIf(!chromiumPresent)("single sign-on (OpenID Connect)", () => {
     // A link opened by someone the provider knows under another email is refused, and stays unused.
     const other = await trpc(server.url, owner, "users.invite", { email: "joe@example.com", role: "viewer" });
     issuer.accounts.set("mallory", { email: "mallory@example.com", groups: [] });
-    const context2 = await browser.newContext();
-    const page2 = await context2.newPage();
-    await page2.goto(other.data.url);
-    await page2.click("a.button:has-text('as joe@example.com')");
-    await page2.waitForURL(new RegExp(`^${issuer.url}/`));
-    await page2.fill("input[name=login]", "mallory");
-    await page2.fill("input[name=password]", "anything");
-    await page2.click("button[type=submit]");
-    await page2.waitForURL(new RegExp(`^${server.url}/login`));
+    const { context: context2, page: page2 } = await ssoSignIn("mallory", "a.button:has-text('as joe@example.com')", other.data.url);
     expect(page2.url()).toContain("error=invite-mismatch");
     await context2.close();
   });

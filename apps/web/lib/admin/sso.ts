@@ -13,6 +13,7 @@ import { z } from "zod";
 import { isIP } from "node:net";
 import { guardedLookup, isAllowListed, isSpecialAddress, parseAllowList } from "@interference/core";
 import { TEAM_ROLES, USER_ROLES, type TeamRole, type UserRole } from "@interference/db";
+import { readBounded } from "@/lib/form";
 
 export const ssoSettingsSchema = z.strictObject({
   /** The issuer's URL, as its discovery document names it. */
@@ -86,22 +87,9 @@ const TIMEOUT_MS = 10_000;
 
 /** Reads at most MAX_ANSWER_BYTES of an answer, then hands openid-client a Response it can read again. */
 async function bounded(res: Response): Promise<Response> {
-  const reader = res.body?.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (reader) {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > MAX_ANSWER_BYTES) {
-        await reader.cancel();
-        throw new Error(`the identity provider's answer is larger than ${MAX_ANSWER_BYTES} bytes`);
-      }
-      chunks.push(value);
-    }
-  }
-  return new Response(size ? Buffer.concat(chunks) : null, { status: res.status, statusText: res.statusText, headers: res.headers });
+  const bytes = await readBounded(res.body, MAX_ANSWER_BYTES);
+  if (!bytes) throw new Error(`the identity provider's answer is larger than ${MAX_ANSWER_BYTES} bytes`);
+  return new Response(bytes.length ? new Uint8Array(bytes) : null, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 
 let guardedAgent: Agent | undefined;
