@@ -35,6 +35,8 @@ describe("20261203000002_teams", () => {
         "20261206100000_key_stream_recovery",
         "20261206200000_session_generation",
         "20261207000000_response_cache",
+        "20261207100000_people",
+        "20261207200000_end_user_tags",
       ]);
       const keys = await prisma.apiKey.findMany({ orderBy: { id: "asc" }, select: { id: true, budgets: true, teamId: true } });
       expect(keys).toEqual([

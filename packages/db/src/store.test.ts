@@ -108,6 +108,8 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
       "20261206100000_key_stream_recovery",
       "20261206200000_session_generation",
       "20261207000000_response_cache",
+      "20261207100000_people",
+      "20261207200000_end_user_tags",
     ]);
     expect(await migrate(store.prisma, MIGRATIONS_DIR)).toEqual([]);
     expect(await store.ping()).toBe(true);
@@ -515,6 +517,37 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     expect(await store.users.invite(expired.token)).toBeNull();
     await store.users.linkSso(ann.id, "https://idp|123");
     expect((await store.users.bySsoSubject("https://idp|123"))?.id).toBe(ann.id);
+  });
+
+  it("keeps each request's end user and tags, filters by them, and groups usage by them", async () => {
+    const at = (i: number) => new Date(Date.UTC(2027, 0, 5, 12, 0, i));
+    const rows = [
+      entry(0, { id: "eu-0", time: at(0), endUser: "alice", tags: ["search", "feature:summaries"], cost: 0.5, status: 200 }),
+      entry(1, { id: "eu-1", time: at(1), endUser: "alice", tags: ["search"], cost: 0.25, status: 502 }),
+      entry(2, { id: "eu-2", time: at(2), endUser: "bob", tags: null, cost: 1 }),
+      entry(3, { id: "eu-3", time: at(3), endUser: null, tags: ["batch"], cost: 2 }),
+    ];
+    for (const row of rows) store.logs.sink.write(row);
+    await store.logs.sink.flush();
+    expect(await store.logs.get("eu-0")).toMatchObject({ endUser: "alice", tags: ["search", "feature:summaries"] });
+    expect(await store.logs.get("eu-2")).toMatchObject({ endUser: "bob", tags: null });
+    const ids = async (filter: object) => (await store.logs.query({ from: at(0), ...filter }, null, 50)).rows.map((r) => r.id).sort();
+    expect(await ids({ endUser: "alice" })).toEqual(["eu-0", "eu-1"]);
+    expect(await ids({ tag: "search" })).toEqual(["eu-0", "eu-1"]);
+    expect(await ids({ tag: "feature:summaries" })).toEqual(["eu-0"]);
+    expect(await ids({ tag: "sear" })).toEqual([]); // a tag is matched whole
+    const byUser = await store.logs.usage({ since: at(0), bucket: "day", groupBy: "endUser" });
+    const user = (g: string) => byUser.find((b) => b.group === g)!;
+    expect(user("alice")).toMatchObject({ requests: 2, errors: 1, cost: 0.75 });
+    expect(user("bob")).toMatchObject({ requests: 1, cost: 1 });
+    expect(user("(no end user)")).toMatchObject({ requests: 1, cost: 2 });
+    // By tag a request counts under each of its tags.
+    const byTag = await store.logs.usage({ since: at(0), bucket: "day", groupBy: "tag" });
+    const tag = (g: string) => byTag.find((b) => b.group === g)!;
+    expect(tag("search")).toMatchObject({ requests: 2, cost: 0.75 });
+    expect(tag("feature:summaries")).toMatchObject({ requests: 1, cost: 0.5 });
+    expect(tag("batch")).toMatchObject({ requests: 1, cost: 2 });
+    expect(tag("(no tag)")).toMatchObject({ requests: 1, cost: 1 });
   });
 
   it("keeps an append-only audit log, newest first, filtered and paged, pruned by age only", async () => {

@@ -32,10 +32,18 @@ providers:
     expect(config.providers[1]).toMatchObject({ weight: 1, data_collection: "allow" });
   });
 
+  it("carries the sso: section as written, with ${ENV} filled in, for the dashboard to check", () => {
+    const config = parseConfig(`sso: { issuer: "https://idp.example.com", client_secret: "\${SSO_SECRET}", role_mappings: [{ group: g, role: admin }] }\n`, {
+      SSO_SECRET: "from-env",
+    });
+    expect(config.sso).toEqual({ issuer: "https://idp.example.com", client_secret: "from-env", role_mappings: [{ group: "g", role: "admin" }] });
+    expect(parseConfig("providers: []\n").sso).toBeUndefined();
+  });
+
   it("stops on a misspelt key, naming its path and the keys known there", () => {
     const base = `  - { id: a, type: openai, base_url: "http://127.0.0.1:1/v1", models: [m] }`;
     expect(() => parseConfig(`routng: { strategy: latency }\nproviders:\n${base}`)).toThrow(
-      /\(top level\): unknown key "routng" \(known: providers, timeouts, retries, circuit_breaker, routing, cache\)/,
+      /\(top level\): unknown key "routng" \(known: providers, timeouts, retries, circuit_breaker, routing, cache, sso\)/,
     );
     expect(() => parseConfig(`routing: { stratgy: latency }\nproviders:\n${base}`)).toThrow(
       /routing: unknown key "stratgy" \(known: strategy, models, fallback\)/,
