@@ -16,6 +16,10 @@ export const logFilterSchema = z.object({
     .optional(),
   apiKeyId: z.string().optional(),
   teamId: z.string().optional(),
+  /** The end user a service named (`user`, `safety_identifier`), exactly. */
+  endUser: z.string().trim().max(256).optional(),
+  /** A tag (`x-interference-tags`, or a `metadata` pair as "key:value"), exactly. */
+  tag: z.string().trim().max(100).optional(),
   /** Free text, found in ids, routes, models, providers and errors. */
   q: z.string().trim().max(200, "Search text: at most 200 characters.").optional(),
   failedOver: z.boolean().optional(),
@@ -43,6 +47,8 @@ export function toLogFilter(input: LogFilterInput, knownProviders: readonly stri
     ...(input.status ? { status: input.status.split(/[\s,]+/).filter(Boolean) } : {}),
     ...(input.apiKeyId ? { apiKeyId: input.apiKeyId } : {}),
     ...(input.teamId ? { teamId: input.teamId } : {}),
+    ...(input.endUser ? { endUser: input.endUser } : {}),
+    ...(input.tag ? { tag: input.tag } : {}),
     ...(input.q ? { text: input.q } : {}),
     ...(input.failedOver ? { failedOver: true } : {}),
     ...(input.from ? { from: new Date(input.from) } : {}),

@@ -21,6 +21,7 @@ import { uuidv7 } from "./logging/ids.js";
 import type { RequestLogSink } from "./logging/types.js";
 import { ANONYMOUS, type AuthContext, type Authenticator } from "./auth/types.js";
 import { readJsonBody } from "./routes/body.js";
+import { attribute, tagsOf, TAGS_HEADER } from "./logging/attribution.js";
 import { PROVIDER_HEADER, takeRoutingChoice, type RoutingPolicy } from "./routing/policy.js";
 import { DEFAULT_ROUTING } from "./routing/settings.js";
 import { chatCompletions } from "./routes/chat.js";
@@ -279,6 +280,7 @@ export class Gateway {
       const raw = await readJsonBody(req, this.maxBodyBytes, ctx.log);
       const { body, policy } = takeRoutingChoice(raw, { header: req.headers[PROVIDER_HEADER], path: ctx.params.provider, query: req.query.get("provider") });
       ctx.log.entry.requestedProviders = policy.source;
+      attribute(ctx.log.entry, body, req.headers[TAGS_HEADER]);
       return handler(body, policy, req, ctx);
     };
   }
@@ -370,6 +372,9 @@ export class Gateway {
     const { route, params } = match;
     const log = new LogRecorder(route.logged ? this.logSink : undefined, req.method, req.path, route.keys.length ? route.path : undefined);
     if (this.options.tracer && req.headers.traceparent) log.entry.traceHeaders = { traceparent: req.headers.traceparent, tracestate: req.headers.tracestate };
+    // Tags on any logged route (a JSON route adds its metadata's, and the end user, once it has read the body).
+    const tagsHeader = req.headers[TAGS_HEADER];
+    if (tagsHeader) log.entry.tags = tagsOf(tagsHeader);
     const capture = route.logged && this.options.bodies ? new BodyCapture(this.options.bodies, log.entry.id, log.entry.time) : null;
     if (capture) {
       const original = req;

@@ -183,9 +183,9 @@ describe("log rows for the database", () => {
   it("writes COPY text with PostgreSQL's escapes and \\N for null", () => {
     const e = { ...entry(), error: "a\tb\nc\\d\re", ttftMs: null, stream: true, attempts: [{ provider: "p", outcome: "served" as const }] };
     const fields = toCopyText([e]).slice(0, -1).split("\t");
-    expect(fields).toHaveLength(27);
+    expect(fields).toHaveLength(29);
     expect(fields[23]).toBe("a\\tb\\nc\\\\d\\re");
-    expect(fields.slice(24)).toEqual(["\\N", "\\N", "\\N"]); // no use of the response cache
+    expect(fields.slice(24)).toEqual(["\\N", "\\N", "\\N", "\\N", "\\N"]); // no use of the response cache, no end user, no tags
     expect(fields.slice(19, 21)).toEqual(["0.0000015", "false"]);
     expect(fields[15]).toBe("\\N");
     expect(fields[13]).toBe("true");

@@ -55,6 +55,8 @@ function toEntry(r: RequestLog): RequestLogEntry {
     cache: r.cache as RequestLogEntry["cache"],
     cacheEntryId: r.cacheEntryId,
     cacheSaved: r.cacheSaved,
+    endUser: r.endUser,
+    tags: Array.isArray(r.tags) ? (r.tags as string[]) : null,
   };
 }
 
@@ -91,6 +93,8 @@ const LOG_COLUMNS = {
   cache: "text",
   cacheEntryId: "text",
   cacheSaved: "double precision",
+  endUser: "text",
+  tags: "jsonb",
 } satisfies Record<Exclude<keyof RequestLogEntry, "routePattern" | "traceHeaders">, string>; // for metrics and traces, not stored
 const cols = Object.keys(LOG_COLUMNS)
   .map((c) => `"${c}"`)
@@ -121,6 +125,8 @@ function where(f: LogFilter): Prisma.RequestLogWhereInput {
   if (f.failedOver) all.push({ attempts: { array_contains: [{ moved_on: true }] } }, { provider: { not: null } });
   if (f.apiKeyId) all.push({ apiKeyId: f.apiKeyId });
   if (f.teamId) all.push({ teamId: f.teamId });
+  if (f.endUser) all.push({ endUser: f.endUser });
+  if (f.tag) all.push({ tags: { array_contains: [f.tag] } });
   if (f.visibleTo) {
     const { teamIds, apiKeyIds } = f.visibleTo;
     all.push({ OR: [{ teamId: { in: teamIds } }, { apiKeyId: { in: apiKeyIds } }] });
@@ -699,14 +705,20 @@ export function logStore(prisma: PrismaClient, writer: LogWriter, bodyWriter?: L
             ? Prisma.sql`coalesce(model, "servedModel", '(none)')`
             : groupBy === "team"
               ? Prisma.sql`coalesce("teamId", '(no team)')`
-              : Prisma.sql`coalesce("apiKeyId", '(no key)')`;
+              : groupBy === "endUser"
+                ? Prisma.sql`coalesce("endUser", '(no end user)')`
+                : groupBy === "tag"
+                  ? Prisma.sql`coalesce(tag, '(no tag)')`
+                  : Prisma.sql`coalesce("apiKeyId", '(no key)')`;
         const detail = groupBy === "model" ? Prisma.sql`, string_agg(DISTINCT "servedModel", ', ') AS detail` : Prisma.empty;
+        // By tag, a request counts once under each of its tags.
+        const tags = groupBy === "tag" ? Prisma.sql`LEFT JOIN LATERAL jsonb_array_elements_text(coalesce(tags, '[]'::jsonb)) AS tg(tag) ON true` : Prisma.empty;
         rows = await prisma.$queryRaw<Row[]>`
           SELECT date_trunc(${unit}, time) AS t, ${column} AS grp, count(*) AS requests,
                  count(*) FILTER (WHERE status >= 400) AS errors, sum("totalTokens") AS tokens, sum(cost) AS cost,
                  percentile_cont(0.5) WITHIN GROUP (ORDER BY "latencyMs") AS p50,
                  percentile_cont(0.95) WITHIN GROUP (ORDER BY "latencyMs") AS p95, ${CACHE_COLUMNS} ${detail}
-            FROM "RequestLog" WHERE time >= ${since}
+            FROM "RequestLog" ${tags} WHERE time >= ${since}
            GROUP BY 1, 2 ORDER BY 1, 2`;
       }
       return rows.map((r) => ({

@@ -156,6 +156,10 @@ export interface LogFilter {
   status?: string[];
   apiKeyId?: string;
   teamId?: string;
+  /** Requests for this end user (exact). */
+  endUser?: string;
+  /** Requests carrying this tag (exact). */
+  tag?: string;
   /** Text found (any case) in the request id, route, model, served model, provider or error. */
   text?: string;
   /** Only requests that a provider failed inside and another then served. */
@@ -163,6 +167,10 @@ export interface LogFilter {
   from?: Date;
   to?: Date;
 }
+
+/** What usage is grouped by: a request counts in one group, except by tag, where it counts under each of its tags. */
+export const USAGE_GROUPS = ["provider", "apiKey", "model", "team", "endUser", "tag"] as const;
+export type UsageGroup = (typeof USAGE_GROUPS)[number];
 
 /** The order of a log page: newest first unless told otherwise. */
 export interface LogSort {
@@ -246,7 +254,7 @@ export interface LogStore {
   get(id: string): Promise<RequestLogEntry | null>;
   count(filter?: LogFilter): Promise<number>;
   providerStats(since: Date): Promise<ProviderStats[]>;
-  usage(opts: { since: Date; bucket: "minute" | "hour" | "day"; groupBy: "provider" | "apiKey" | "model" | "team" }): Promise<UsageBucket[]>;
+  usage(opts: { since: Date; bucket: "minute" | "hour" | "day"; groupBy: UsageGroup }): Promise<UsageBucket[]>;
   /** Totals over [from, to) and the same figures per time bucket (only buckets with requests). */
   summary(opts: { from: Date; to: Date; bucket: "minute" | "hour" | "day" }): Promise<{ total: LogSummary; series: Array<LogSummary & { t: Date }> }>;
   /** Requests, errors, tokens and spend per key (`apiKey`) or team since `since`: the keys' and teams' pages. */

@@ -36,7 +36,7 @@ import {
   assembleStreamBody,
   providerSecrets,
 } from "@interference/core";
-import { toPublicProvider, TEAM_ROLES, USER_ROLES, type ApiKeyRecord, type LogStore, type UserRecord } from "@interference/db";
+import { toPublicProvider, TEAM_ROLES, USAGE_GROUPS, USER_ROLES, type ApiKeyRecord, type LogStore, type UserRecord } from "@interference/db";
 import type { Runtime } from "@/lib/runtime";
 import { logFilterSchema, logSortSchema, toLogFilter } from "@/lib/log-filter";
 import { auditFilterSchema, toAuditFilter } from "@/lib/audit-filter";
@@ -440,7 +440,7 @@ export const appRouter = t.router({
           .min(5)
           .max(30 * 24 * 60)
           .default(24 * 60),
-        groupBy: z.enum(["provider", "apiKey", "model", "team"]).default("provider"),
+        groupBy: z.enum(USAGE_GROUPS).default("provider"),
       }),
     )
     .query(async ({ ctx, input }) => {
@@ -457,6 +457,8 @@ export const appRouter = t.router({
       // The catch-all groups, said in words: requests no provider was tried for, or that named no model, key or team.
       const NONE: Record<string, string> = {
         "(none)": input.groupBy === "provider" ? "(no provider tried)" : "(no model)",
+        "(no end user)": "(no end user named)",
+        "(no tag)": "(no tag)",
         "(no key)": "(no key)",
         "(no team)": "(no team)",
       };

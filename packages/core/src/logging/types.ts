@@ -46,6 +46,10 @@ export interface RequestLogEntry {
   /** Audio routes: bytes of audio uploaded or generated (never the audio itself). */
   audioBytes: number | null;
   error: string | null;
+  /** The end user the service named (`user`, `safety_identifier`, Anthropic's `metadata.user_id`); null: none. */
+  endUser?: string | null;
+  /** The service's labels: `x-interference-tags` and OpenAI's `metadata` pairs ("key:value"); null: none. */
+  tags?: string[] | null;
   /** The response cache: `hit`, `semantic-hit`, `miss`, or `skip` (not looked up: `Cache-Control: no-cache`; its answer stored); null when not used. */
   cache?: "hit" | "semantic-hit" | "miss" | "skip" | null;
   /** A hit's source entry, as an admin finds it in the cache. */

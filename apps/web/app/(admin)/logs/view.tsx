@@ -10,7 +10,7 @@ type Team = Awaited<ReturnType<typeof trpc.teams.list.query>>[number];
 type Bodies = Awaited<ReturnType<typeof trpc.logs.bodies.query>>;
 
 /** The filters and order as the URL and the form hold them: text, and times in the admin's own time zone. */
-const FILTERS = ["q", "provider", "model", "status", "apiKeyId", "teamId", "since", "from", "to", "failedOver", "sort", "dir"] as const;
+const FILTERS = ["q", "provider", "model", "status", "apiKeyId", "teamId", "endUser", "tag", "since", "from", "to", "failedOver", "sort", "dir"] as const;
 type Filter = Partial<Record<(typeof FILTERS)[number], string>>;
 type SortBy = "time" | "latency" | "cost" | "tokens";
 
@@ -21,6 +21,8 @@ const LABELS: Record<Exclude<(typeof FILTERS)[number], "sort" | "dir">, string> 
   status: "Status",
   apiKeyId: "API key",
   teamId: "Team",
+  endUser: "End user",
+  tag: "Tag",
   since: "Time",
   from: "From (your time)",
   to: "To (your time)",
@@ -68,6 +70,8 @@ function toQuery(filter: Filter) {
     ...(filter.status ? { status: filter.status } : {}),
     ...(filter.apiKeyId ? { apiKeyId: filter.apiKeyId } : {}),
     ...(filter.teamId ? { teamId: filter.teamId } : {}),
+    ...(filter.endUser ? { endUser: filter.endUser } : {}),
+    ...(filter.tag ? { tag: filter.tag } : {}),
     ...(filter.failedOver === "true" ? { failedOver: true } : {}),
     ...(since ? { from: since.toISOString() } : filter.from ? { from: instant(filter.from) } : {}),
     ...(filter.to && !since ? { to: instant(filter.to) } : {}),
@@ -231,7 +235,7 @@ export default function LogsView() {
               <input
                 name={f}
                 type={f === "from" || f === "to" ? "datetime-local" : f === "q" ? "search" : "text"}
-                placeholder={f === "status" ? "429, 5xx" : ""}
+                placeholder={f === "status" ? "429, 5xx" : f === "tag" ? "feature:search" : ""}
                 value={draft[f] ?? ""}
                 onChange={(e) => setDraft({ ...draft, [f]: e.target.value, ...((f === "from" || f === "to") && e.target.value ? { since: "" } : {}) })}
               />
@@ -282,6 +286,13 @@ export default function LogsView() {
             Model {detail.model ?? "(default)"} → {detail.servedModel ?? "–"} · requested providers: {detail.requestedProviders ?? "(any)"} · key{" "}
             {keyName(detail.apiKeyId) ?? "none"} · team {teamName(detail.teamId) ?? "none"}
           </p>
+          {(detail.endUser || detail.tags?.length) && (
+            <p data-attribution>
+              {detail.endUser && <>End user {detail.endUser}</>}
+              {detail.endUser && detail.tags?.length ? " · " : ""}
+              {detail.tags?.length ? <>tags {detail.tags.join(", ")}</> : null}
+            </p>
+          )}
           {chainOf(detail.attempts).length > 0 && <h3>Providers tried, in order</h3>}
           <ol hidden={chainOf(detail.attempts).length === 0} data-chain>
             {chainOf(detail.attempts).map((tries, i) => {

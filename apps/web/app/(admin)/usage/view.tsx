@@ -11,7 +11,17 @@ import { COLORS, compact, duration, money, slots, tickFor, tooltipStyle, usd } f
 import ErrorAlert from "../error-alert";
 
 type Usage = Awaited<ReturnType<typeof trpc.usage.query>>;
-type GroupBy = "provider" | "apiKey" | "model" | "team";
+type GroupBy = "provider" | "apiKey" | "model" | "team" | "endUser" | "tag";
+const GROUP_NAMES: Record<GroupBy, string> = { provider: "provider", model: "model", apiKey: "API key", team: "team", endUser: "end user", tag: "tag" };
+/** The log filter that finds a group's requests (the catch-all groups have none). */
+const LOG_FILTER: Partial<Record<GroupBy, string>> = {
+  provider: "provider",
+  model: "model",
+  apiKey: "apiKeyId",
+  team: "teamId",
+  endUser: "endUser",
+  tag: "tag",
+};
 type Metric = "cost" | "requests" | "tokens" | "errors" | "p95Ms" | "cacheHits" | "cacheSaved";
 
 const RANGES = [
@@ -103,10 +113,11 @@ export default function UsageView() {
         <label>
           Per
           <select name="groupBy" value={groupBy} onChange={(e) => setGroupBy(e.target.value as GroupBy)}>
-            <option value="provider">provider</option>
-            <option value="model">model</option>
-            <option value="apiKey">API key</option>
-            <option value="team">team</option>
+            {(Object.keys(GROUP_NAMES) as GroupBy[]).map((g) => (
+              <option key={g} value={g}>
+                {GROUP_NAMES[g]}
+              </option>
+            ))}
           </select>
         </label>
         <label>
@@ -128,7 +139,7 @@ export default function UsageView() {
           <table aria-label="top spenders" tabIndex={0}>
             <thead>
               <tr>
-                <th>{groupBy === "apiKey" ? "API key" : groupBy}</th>
+                <th>{GROUP_NAMES[groupBy]}</th>
                 <th>Spend</th>
                 <th>Requests</th>
                 <th>Tokens</th>
@@ -140,7 +151,15 @@ export default function UsageView() {
             <tbody>
               {view.groups.map(([g, t]) => (
                 <tr key={g} data-group={g}>
-                  <td title={g}>{t.label}</td>
+                  <td title={g}>
+                    {g.startsWith("(") || !LOG_FILTER[groupBy] ? (
+                      t.label
+                    ) : (
+                      <a href={`/logs?${new URLSearchParams({ [LOG_FILTER[groupBy]]: g }).toString()}`} title={`${t.label}: its requests in the log`}>
+                        {t.label}
+                      </a>
+                    )}
+                  </td>
                   <td>{money(t.cost)}</td>
                   <td>{t.requests}</td>
                   <td>{t.tokens}</td>

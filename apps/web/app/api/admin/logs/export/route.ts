@@ -34,6 +34,8 @@ const COLUMNS = [
   "stream",
   "attempts",
   "error",
+  "endUser",
+  "tags",
 ] as const satisfies ReadonlyArray<keyof RequestLogEntry>;
 
 export async function GET(request: Request): Promise<Response> {
