@@ -545,7 +545,7 @@ it.skipIf(!present)("signs in, toggles a provider, creates and uses a key, finds
   expect(before).toBeGreaterThan(3);
   // beta served five priced requests at 45 µ$ (the curl snippet's too); alpha's have no price and gamma's failed.
   // (The curl request's row may still be on its way to the database: the live page shows it within seconds.)
-  await page.waitForSelector('[data-stat="spend"] dd:text-is("$0.000225")', { timeout: 12_000 });
+  await page.waitForSelector('[data-stat="spend"] dd:text-is("$0.000225")', { timeout: 20_000 });
   expect(await page.textContent('[data-stat="error-rate"] dd')).toMatch(/^\d+\.\d%$/);
   expect(await page.textContent('[data-stat="latency"] dd')).toMatch(/^\d+ ms \/ \d+ ms$/);
   await page.waitForSelector('[data-chart="latency"] .recharts-line-dots circle');

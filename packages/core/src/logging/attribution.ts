@@ -14,22 +14,32 @@ const MAX_TAGS = 20;
 
 /** The end user the body names, or null. */
 export function endUserOf(body: Record<string, unknown>): string | null {
-  const metadata = body.metadata as Record<string, unknown> | null | undefined;
-  for (const value of [body.user, body.safety_identifier, typeof metadata === "object" && metadata ? metadata.user_id : undefined]) {
-    if (typeof value === "string" && value.trim()) return value.trim().slice(0, MAX_END_USER);
-  }
-  return null;
+  // No array or closure: this runs on every JSON request, and most name no one.
+  const metadata = body.metadata;
+  return (
+    named(body.user) ??
+    named(body.safety_identifier) ??
+    (typeof metadata === "object" && metadata !== null ? named((metadata as Record<string, unknown>).user_id) : null)
+  );
 }
+
+const named = (value: unknown): string | null => {
+  if (typeof value !== "string") return null;
+  const trimmed = value.trim();
+  return trimmed ? trimmed.slice(0, MAX_END_USER) : null;
+};
 
 /** The header's tags and the body's metadata pairs (not `user_id`: that is the end user), de-duplicated, or null. */
 export function tagsOf(header: string | string[] | undefined, metadata?: unknown): string[] | null {
+  const hasMetadata = typeof metadata === "object" && metadata !== null && !Array.isArray(metadata);
+  if (!header && !hasMetadata) return null; // the common case: nothing to gather, nothing allocated
   const tags = new Set<string>();
   const add = (tag: string) => {
     const t = tag.trim().slice(0, MAX_TAG);
     if (t && tags.size < MAX_TAGS) tags.add(t);
   };
   for (const h of [header ?? []].flat()) for (const t of h.split(",")) add(t);
-  if (metadata && typeof metadata === "object" && !Array.isArray(metadata)) {
+  if (hasMetadata) {
     for (const [k, v] of Object.entries(metadata))
       if (k !== "user_id" && (typeof v === "string" || typeof v === "number" || typeof v === "boolean")) add(`${k}:${String(v)}`);
   }
