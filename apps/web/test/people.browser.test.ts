@@ -130,6 +130,12 @@ describe.skipIf(!chromiumPresent)("people, roles and the audit log in the dashbo
   it("an admin manages keys and teams but not users; a member sees only their own keys", async () => {
     const admin = await pageAs("admin@example.com", USER_PASSWORD);
     expect(await navLinks(admin)).toEqual(["Overview", "Providers", "Request logs", "Usage", "API keys", "Teams", "Audit log"]);
+    await admin.goto(`${server.url}/teams`);
+    await admin.fill("form[aria-label='new team'] input[name=name]", "Gamma");
+    await admin.click("form[aria-label='new team'] button[type=submit]");
+    await admin.locator("tr[data-team='Gamma']").waitFor();
+    await admin.goto(`${server.url}/users`);
+    await expect(admin.getByText("Your role (admin) may not do this (users.list).").first().textContent()).resolves.toBeTruthy();
     await admin.context().close();
     const member = await pageAs("member@example.com", USER_PASSWORD);
     await member.goto(`${server.url}/keys`);

@@ -89,8 +89,8 @@ describe("providerFormProblems", () => {
       expect.arrayContaining([
         "timeouts.connect_ms: a whole number of milliseconds",
         "timeouts.idle_ms: a whole number of milliseconds",
-        expect.stringMatching(/^id: provider id: letters, digits/),
-        expect.stringMatching(/^base_url: /),
+        "id: letters, digits and . _ : - only (no spaces)",
+        "base_url: an http(s) URL, such as https://api.example.com/v1",
       ]),
     );
     expect(problems).toHaveLength(4);

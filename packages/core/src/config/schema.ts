@@ -81,10 +81,11 @@ export const providerConfigSchema = z.looseObject({
     .string()
     .min(1)
     .max(64)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "provider id: letters, digits and . _ : - only (no spaces)"),
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "letters, digits and . _ : - only (no spaces)"),
   type: z.enum(PROVIDER_TYPES).optional(),
   preset: z.string().optional(),
-  base_url: z.string().url().optional(),
+  // http(s), or "local://" for the embedded models.
+  base_url: z.url({ protocol: /^(https?|local)$/, error: "an http(s) URL, such as https://api.example.com/v1" }).optional(),
   api_key: z.string().optional(),
   models: z.array(modelEntry).default([]),
   image_models: z.array(modelEntry).default([]),

@@ -21,12 +21,12 @@ const LABELS: Record<Exclude<(typeof FILTERS)[number], "sort" | "dir">, string> 
   status: "Status",
   apiKeyId: "API key",
   teamId: "Team",
-  endUser: "End user",
-  tag: "Tag",
   since: "Time",
   from: "From (your time)",
   to: "To (your time)",
   failedOver: "Failed over only",
+  endUser: "End user",
+  tag: "Tag",
 };
 
 /** Time presets, back from the moment the filter runs; "today" starts at the admin's own midnight. */
@@ -242,9 +242,12 @@ export default function LogsView() {
             )}
           </label>
         ))}
-        <button className="primary" type="submit">
-          Filter
-        </button>
+        {/* On a line of its own, at the left: never under the request detail that opens on the right. */}
+        <div style={{ flexBasis: "100%" }}>
+          <button className="primary" type="submit">
+            Filter
+          </button>
+        </div>
       </form>
       {applied && (
         <p className="row" style={{ alignItems: "center" }}>

@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { trpc } from "@/lib/trpc/client";
-import { COLORS, compact, duration, money, slots, tickFor, tooltipStyle, usd } from "../charts";
+import { axisFormat, COLORS, compact, duration, money, peak, slots, tickFor, tooltipStyle } from "../charts";
 import ErrorAlert from "../error-alert";
 
 type Overview = Awaited<ReturnType<typeof trpc.overview.query>>;
@@ -106,10 +106,18 @@ export default function OverviewView() {
   const chart = (
     label: string,
     key: string,
-    format: (v: number) => string,
+    unit: "usd" | "count" | "duration",
     kind: "bars" | "lines",
     parts: Array<{ key: string; name: string; color: string }>,
   ) => {
+    const format = axisFormat(
+      unit,
+      peak(
+        series,
+        parts.map((p) => p.key),
+        kind === "bars",
+      ),
+    );
     const margin = { top: 8, right: 16, bottom: 0, left: 8 };
     const axes = [
       <CartesianGrid key="grid" strokeDasharray="3 3" stroke="var(--line)" vertical={false} />,
@@ -238,26 +246,26 @@ export default function OverviewView() {
       {total && total.requests === 0 && <p className="muted">No requests in this range.</p>}
       {total && total.requests > 0 && (
         <div className="charts">
-          {chart("Requests", "requests", compact, "bars", [
+          {chart("Requests", "requests", "count", "bars", [
             { key: "served", name: "answered < 400", color: COLORS[0]! },
             { key: "errors", name: "errors (≥ 400)", color: COLORS[5]! },
           ])}
-          {chart("Latency", "latency", duration, "lines", [
+          {chart("Latency", "latency", "duration", "lines", [
             { key: "p50", name: "p50", color: COLORS[0]! },
             { key: "p95", name: "p95", color: COLORS[1]! },
             { key: "ttft", name: "first token p50", color: COLORS[2]! },
           ])}
-          {chart("Tokens", "tokens", compact, "bars", [
+          {chart("Tokens", "tokens", "count", "bars", [
             { key: "input", name: "input", color: COLORS[4]! },
             { key: "output", name: "output", color: COLORS[3]! },
           ])}
-          {chart("Spend (USD)", "spend", usd, "bars", [{ key: "cost", name: "spend", color: COLORS[2]! }])}
+          {chart("Spend (USD)", "spend", "usd", "bars", [{ key: "cost", name: "spend", color: COLORS[2]! }])}
           {total.cacheLookups > 0 &&
-            chart("Response cache", "cache", compact, "bars", [
+            chart("Response cache", "cache", "count", "bars", [
               { key: "cacheHits", name: "hits", color: COLORS[0]! },
               { key: "cacheMisses", name: "misses", color: COLORS[1]! },
             ])}
-          {total.cacheHits > 0 && chart("Saved by the cache (USD)", "cache-saved", usd, "bars", [{ key: "cacheSaved", name: "saved", color: COLORS[3]! }])}
+          {total.cacheHits > 0 && chart("Saved by the cache (USD)", "cache-saved", "usd", "bars", [{ key: "cacheSaved", name: "saved", color: COLORS[3]! }])}
         </div>
       )}
     </>

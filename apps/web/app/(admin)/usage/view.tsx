@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { trpc } from "@/lib/trpc/client";
-import { COLORS, compact, duration, money, slots, tickFor, tooltipStyle, usd } from "../charts";
+import { axisFormat, COLORS, duration, money, peak, slots, tickFor, tooltipStyle } from "../charts";
 import ErrorAlert from "../error-alert";
 
 type Usage = Awaited<ReturnType<typeof trpc.usage.query>>;
@@ -90,7 +90,18 @@ export default function UsageView() {
 
   const tick = tickFor(data?.bucket);
   const label = (name: unknown) => view?.groups.find(([g]) => g === name)?.[1].label ?? String(name);
-  const format = (metric: Metric) => (isUsd(metric) ? usd : metric === "p95Ms" ? duration : compact);
+  /** One precision per axis, from the largest value it shows (stacked bars: the largest stack). */
+  const format = (metric: Metric) =>
+    axisFormat(
+      isUsd(metric) ? "usd" : metric === "p95Ms" ? "duration" : "count",
+      view
+        ? peak(
+            view.series(metric),
+            view.groups.map(([g]) => g),
+            metric !== "p95Ms",
+          )
+        : 0,
+    );
   /** Grid, time axis, value axis, tooltip and legend: the same on every chart. */
   const axes = (metric: Metric) => [
     <CartesianGrid key="grid" strokeDasharray="3 3" stroke="var(--line)" vertical={false} />,
