@@ -171,6 +171,8 @@ describe.skipIf(!chromiumPresent)("single sign-on (OpenID Connect)", () => {
     issuer.accounts.set("mallory", { email: "mallory@example.com", groups: [] });
     const { context: context2, page: page2 } = await ssoSignIn("mallory", "a.button:has-text('as joe@example.com')", other.data.url);
     expect(page2.url()).toContain("error=invite-mismatch");
+    await page2.goto(other.data.url);
+    await expect(page2.locator("main").textContent()).resolves.toContain("You are invited as joe@example.com"); // still good
     await context2.close();
   });
 });

@@ -91,8 +91,9 @@ export async function ssoUser(
   if (!domainAllowed(sso.settings, identity.email)) return { refused: "sso-domain" };
   let user = (await users.bySsoSubject(identity.subject)) ?? (await users.byEmail(identity.email));
   if (invite) {
-    const invited = await users.invite(invite, { consume: true });
-    if (!invited || invited.email !== identity.email) return { refused: "invite-mismatch" };
+    // Looked at first, used only by the person it names: opened under another email, the link stays good.
+    const invited = await users.invite(invite);
+    if (!invited || invited.email !== identity.email || !(await users.invite(invite, { consume: true }))) return { refused: "invite-mismatch" };
     user = invited;
   }
   if (user?.disabledAt) return { refused: "sso-disabled", userId: user.id };
