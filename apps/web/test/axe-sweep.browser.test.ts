@@ -48,7 +48,7 @@ afterAll(async () => {
   await down?.close();
 });
 
-const PAGES = ["overview", "providers", "logs", "usage", "keys", "teams", "users", "audit"];
+const PAGES = ["overview", "providers", "logs", "usage", "keys", "teams", "users", "playground", "audit"];
 
 describe.skipIf(!chromiumPresent)("axe-core on every page", () => {
   for (const width of [1280, 390]) {

@@ -54,7 +54,7 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACT
 describe.skipIf(!chromiumPresent)("people, roles and the audit log in the dashboard", () => {
   it("the owner invites a team lead; the lead sets a password from the link and sees only their pages", async () => {
     const page = await pageAs("", PASSWORD);
-    expect(await navLinks(page)).toEqual(["Overview", "Providers", "Request logs", "Usage", "API keys", "Teams", "Users", "Audit log"]);
+    expect(await navLinks(page)).toEqual(["Overview", "Providers", "Request logs", "Usage", "API keys", "Teams", "Users", "Playground", "Audit log"]);
     await page.goto(`${server.url}/users`);
     const invite = page.locator("form[aria-label=invite]");
     await invite.locator("input[name=email]").fill("Lead@Example.com");
@@ -129,7 +129,7 @@ describe.skipIf(!chromiumPresent)("people, roles and the audit log in the dashbo
 
   it("an admin manages keys and teams but not users; a member sees only their own keys", async () => {
     const admin = await pageAs("admin@example.com", USER_PASSWORD);
-    expect(await navLinks(admin)).toEqual(["Overview", "Providers", "Request logs", "Usage", "API keys", "Teams", "Audit log"]);
+    expect(await navLinks(admin)).toEqual(["Overview", "Providers", "Request logs", "Usage", "API keys", "Teams", "Playground", "Audit log"]);
     await admin.goto(`${server.url}/teams`);
     await admin.fill("form[aria-label='new team'] input[name=name]", "Gamma");
     await admin.click("form[aria-label='new team'] button[type=submit]");

@@ -51,6 +51,7 @@ const SAMPLES: Record<Procedure, { input?: unknown; query?: boolean }> = {
   "users.update": { input: { id: "usr_nope", role: "viewer" } },
   "users.disable": { input: { id: "usr_nope", disabled: true } },
   "audit.list": { query: true, input: {} },
+  "playground.send": { input: { provider: "nope", model: "m", messages: [{ role: "user", content: "hi" }] } },
   "sso.get": { query: true },
   "sso.save": { input: { settings: null } },
 };

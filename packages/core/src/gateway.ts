@@ -388,7 +388,7 @@ export class Gateway {
       };
     }
     try {
-      const auth = this.options.authenticate && route.authenticated ? await this.options.authenticate(req.headers) : ANONYMOUS;
+      const auth = req.principal ?? (this.options.authenticate && route.authenticated ? await this.options.authenticate(req.headers) : ANONYMOUS);
       log.entry.apiKeyId = auth.keyId; // before the limiter, so a refused request's row names its key
       const limits = auth.limits;
       if (auth.keyId && limits && (limits.rpm || limits.tpm) && this.options.rateLimiter) {
@@ -538,6 +538,11 @@ export class Gateway {
   /** A Web `Request → Response` handler for the same routes (Next.js route handlers). */
   webHandler() {
     return webHandler(this.handle);
+  }
+
+  /** A Web handler whose requests are for `principal`: for in-process callers that authenticated the person themselves. */
+  webHandlerAs(principal: AuthContext) {
+    return webHandler((req) => this.handle({ ...req, principal }));
   }
 
   async close(): Promise<void> {

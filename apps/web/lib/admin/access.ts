@@ -49,6 +49,8 @@ export const ACCESS = {
   "users.update": OWNER,
   "users.disable": OWNER,
   "audit.list": ADMINS,
+  /** Sends requests that cost money: as the admins who set providers up. */
+  "playground.send": ADMINS,
   "sso.get": OWNER,
   "sso.save": OWNER,
 } as const satisfies Record<string, readonly Actor[]>;
@@ -76,6 +78,7 @@ export const PAGES = [
   { href: "/keys", label: "API keys", needs: "keys.list" },
   { href: "/teams", label: "Teams", needs: "teams.list" },
   { href: "/users", label: "Users", needs: "users.list" },
+  { href: "/playground", label: "Playground", needs: "playground.send" },
   { href: "/audit", label: "Audit log", needs: "audit.list" },
 ] as const satisfies ReadonlyArray<{ href: string; label: string; needs: Procedure }>;
 

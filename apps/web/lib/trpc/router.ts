@@ -45,6 +45,7 @@ import { actorsOf, mayCall, PAGES, TeamScope } from "@/lib/admin/access";
 import { auditChanges } from "@/lib/admin/audit";
 import { inviteUrl, loadSso, saveSso, ssoView } from "@/lib/admin/people";
 import { ssoSettingsSchema } from "@/lib/admin/sso";
+import { answerOf, playgroundBody, playgroundSchema, sendThroughGateway } from "@/lib/admin/playground";
 
 export interface AdminContext {
   runtime: Runtime;
@@ -744,6 +745,48 @@ export const appRouter = t.router({
       .query(async ({ ctx, input }) => {
         const { cursor, limit, ...filter } = input;
         return ctx.runtime.store.audit.query(toAuditFilter(filter), cursor ?? null, limit);
+      }),
+  }),
+
+  playground: t.router({
+    /**
+     * One chat request to one provider and model, through the gateway (logged, priced, tagged "playground", the
+     * signed-in person as its end user); with `replayOf`, a logged Chat Completions request's stored body sent
+     * again to this provider and model. The answer, with the latency and cost its log row has.
+     */
+    send: dashboard
+      .input(playgroundSchema.partial({ messages: true }).extend({ replayOf: z.string().max(100).optional() }))
+      .mutation(async ({ ctx, input }) => {
+        const { runtime } = ctx;
+        let request: Record<string, unknown>;
+        if (input.replayOf) {
+          await runtime.store.logs.sink.flush(); // a request made a moment ago may still be in the write batch
+          const [row, bodies] = await Promise.all([runtime.store.logs.get(input.replayOf), runtime.store.logs.bodies.get(input.replayOf)]);
+          if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "No such request." });
+          if (!row.route.endsWith("/chat/completions")) {
+            throw new TRPCError({ code: "BAD_REQUEST", message: `Replay sends Chat Completions requests again; this one was ${row.route}.` });
+          }
+          if (!bodies?.request || bodies.truncated) {
+            throw new TRPCError({
+              code: "BAD_REQUEST",
+              message: bodies?.truncated
+                ? "Its stored body was cut at LOG_BODY_MAX_CHARS: it cannot be sent again."
+                : "Its body was not stored (LOG_BODIES=true keeps bodies).",
+            });
+          }
+          try {
+            request = JSON.parse(bodies.request) as Record<string, unknown>;
+          } catch {
+            throw new TRPCError({ code: "BAD_REQUEST", message: "Its stored body is not JSON." });
+          }
+        } else {
+          if (!input.messages?.length) throw new TRPCError({ code: "BAD_REQUEST", message: "messages: write one" });
+          const { provider: _p, model: _m, replayOf: _r, ...rest } = input;
+          request = rest;
+        }
+        ctx.audit({ target: `provider:${input.provider}`, after: { model: input.model, replayOf: input.replayOf ?? null } });
+        const res = await sendThroughGateway(runtime, playgroundBody(request, input.provider, input.model, ctx.user, false));
+        return answerOf(runtime, res);
       }),
   }),
 

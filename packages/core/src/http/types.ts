@@ -1,4 +1,5 @@
 /** The framework-free request/response the gateway handler works on; node:http and Web adapters convert. */
+import type { AuthContext } from "../auth/types.js";
 
 export interface GatewayHttpRequest {
   method: string;
@@ -13,6 +14,12 @@ export interface GatewayHttpRequest {
   signal: AbortSignal;
   /** Ends `signal` early, with `reason` (the request's deadline), where the transport owns it. */
   abort?: (reason: unknown) => void;
+  /**
+   * Who the request is for, decided by an in-process caller that has authenticated the person itself (the
+   * dashboard's playground): key authentication is skipped. Never set from the network: the transports build
+   * requests without it.
+   */
+  principal?: AuthContext;
 }
 
 export interface GatewayHttpResponse {

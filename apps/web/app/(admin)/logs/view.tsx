@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { trpc } from "@/lib/trpc/client";
 import ErrorAlert from "../error-alert";
+import { useMe } from "../me";
 
 type Page = Awaited<ReturnType<typeof trpc.logs.list.query>>;
 type Row = Page["rows"][number];
@@ -102,6 +103,7 @@ export default function LogsView() {
   /** A streamed answer: its raw events rather than the answer put back together. */
   const [rawEvents, setRawEvents] = useState(false);
   const [keys, setKeys] = useState<Key[]>([]);
+  const canReplay = useMe()?.pages.includes("/playground") ?? false;
   const [teams, setTeams] = useState<Team[]>([]);
   const [total, setTotal] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -289,6 +291,12 @@ export default function LogsView() {
             Model {detail.model ?? "(default)"} → {detail.servedModel ?? "–"} · requested providers: {detail.requestedProviders ?? "(any)"} · key{" "}
             {keyName(detail.apiKeyId) ?? "none"} · team {teamName(detail.teamId) ?? "none"}
           </p>
+          {canReplay && detail.route.endsWith("/chat/completions") && bodies?.bodies?.request && !bodies.bodies.truncated && (
+            <p>
+              <a href={`/playground?replay=${encodeURIComponent(detail.id)}`}>Replay in the playground</a>{" "}
+              <span className="muted">(send its stored body again, to another provider, and compare)</span>
+            </p>
+          )}
           {(detail.endUser || detail.tags?.length) && (
             <p data-attribution>
               {detail.endUser && <>End user {detail.endUser}</>}
