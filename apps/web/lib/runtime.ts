@@ -34,6 +34,7 @@ import {
 import { createAuthenticator, defaultDatabaseUrl, openStore, redactUrl, type OpenedStore } from "@interference/db";
 import { attachCluster } from "./cluster";
 import { startTracing } from "./telemetry";
+import { AlertChecker } from "./alerts/checker";
 import { metricsFromPrimary, workerSlot } from "./workers";
 
 export interface Runtime {
@@ -213,6 +214,9 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     prune("audit log rows", () => store.audit.prune(new Date(Date.now() - auditRetentionMs)));
   };
   purgeBodies();
+  // Alert rules set on the dashboard, checked here as on every replica (the database lets one deliver each change).
+  const alerts = new AlertChecker(store, gateway, env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/+$/, "") : null);
+  alerts.start(Math.max(1, numberFrom(env.ALERT_CHECK_SECONDS) ?? 30) * 1000);
   const purgeTimer = setInterval(purgeBodies, 3_600_000);
   purgeTimer.unref();
   if (storeBodies) console.log(`[interference] request and response bodies are stored (LOG_BODIES), kept ${bodyRetentionMs / 86_400_000} days`);
@@ -228,6 +232,7 @@ async function createRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
     storesBodies: storeBodies,
     async close() {
       clearInterval(purgeTimer);
+      await step("alerts", () => alerts.stop(), 5_000);
       // Each step bounded and reported, so a stuck dependency shows in the log instead of hanging the shutdown.
       await step("gateway", () => gateway.close(), 10_000);
       await step("database (request log flushed)", () => store.close(), 30_000);

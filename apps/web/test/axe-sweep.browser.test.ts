@@ -23,12 +23,30 @@ beforeAll(async () => {
   server = await startServer({
     config: writeConfig(`retries: { max: 0 }
 providers:
-  - { id: flaky, type: openai, base_url: "${down.url}/v1", models: [m] }
+  - { id: flaky, type: openai, base_url: "${down.url}/v1", models: [m], prices: { m: { input: 1, output: 2 } } }
   - { id: up, type: openai, base_url: "${up.url}/v1", models: [m], prices: { m: { input: 1, output: 2 } } }
 `),
-    env: { ADMIN_PASSWORD: PASSWORD },
+    // Alerts checked every second; their webhook (nothing listens there) is allow-listed so the rule can be saved.
+    env: { ADMIN_PASSWORD: PASSWORD, ALERT_CHECK_SECONDS: "1", PROVIDER_URL_ALLOWLIST: "127.0.0.1:9" },
   });
   owner = await signIn(server.url, PASSWORD);
+  await trpc(server.url, owner, "alerts.save", {
+    name: "spend today",
+    kind: "daily_spend",
+    threshold: 0.000001,
+    webhookUrl: "http://127.0.0.1:9/hook",
+    format: "json",
+  });
+  await trpc(server.url, owner, "alerts.save", {
+    name: "flaky errors",
+    kind: "provider_error_rate",
+    provider: "flaky",
+    threshold: 20,
+    windowSeconds: 600,
+    minRequests: 1,
+    webhookUrl: "http://127.0.0.1:9/hook",
+    format: "slack",
+  });
   const team = (await trpc(server.url, owner, "teams.create", { name: "Search", budgets: [{ period: "month", limit_usd: 5 }] })).data.id;
   const key = await trpc(server.url, owner, "keys.create", { name: "search-backend", teamId: team, budgets: [{ period: "day", limit_usd: 1 }] });
   inviteUrl = (await trpc(server.url, owner, "users.invite", { email: "lead@example.com", role: "team", teams: [{ id: team, role: "lead" }] })).data.url;
@@ -48,9 +66,28 @@ afterAll(async () => {
   await down?.close();
 });
 
-const PAGES = ["overview", "providers", "logs", "usage", "keys", "teams", "users", "playground", "audit"];
+const PAGES = ["overview", "providers", "logs", "usage", "keys", "teams", "users", "alerts", "playground", "audit"];
 
 describe.skipIf(!chromiumPresent)("axe-core on every page", () => {
+  it("shows the alerts firing on the Overview, and the rules and alerts on the Alerts page", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.addCookies([{ name: "ifr_session", value: owner.split("=")[1]!, url: server.url }]);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/overview`);
+    // The spend rule fires at the first check with spend logged (the live Overview picks it up on its next refresh).
+    await page.locator("section[aria-label='alerts firing'] li[data-alert=firing]").first().waitFor({ timeout: 20_000 });
+    await expect(page.locator("section[aria-label='alerts firing']").textContent()).resolves.toMatch(/spend today: spend today \(UTC\) \$0\.0000\d\d/);
+    await page.screenshot({ path: join(ARTIFACTS, "alerts-overview-1280-light.png"), fullPage: true });
+    await page.goto(`${server.url}/alerts`);
+    await page.locator("tr[data-rule='spend today']").waitFor();
+    await expect(page.locator("tr[data-rule='spend today']").textContent()).resolves.toContain("firing");
+    await expect(page.locator("tr[data-rule='flaky errors']").textContent()).resolves.toContain("127.0.0.1:9/…");
+    // flaky failed each request before up served it: its error rate is 100% (the page refreshes every 10 s).
+    await page.locator("li[data-alert=firing]:has-text('flaky errors')").waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(ARTIFACTS, "alerts-page-1280-light.png"), fullPage: true });
+    await context.close();
+  });
+
   for (const width of [1280, 390]) {
     for (const scheme of ["light", "dark"] as const) {
       it(`finds nothing at ${width} px, ${scheme}`, async () => {

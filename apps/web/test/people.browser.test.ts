@@ -54,7 +54,7 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACT
 describe.skipIf(!chromiumPresent)("people, roles and the audit log in the dashboard", () => {
   it("the owner invites a team lead; the lead sets a password from the link and sees only their pages", async () => {
     const page = await pageAs("", PASSWORD);
-    expect(await navLinks(page)).toEqual(["Overview", "Providers", "Request logs", "Usage", "API keys", "Teams", "Users", "Playground", "Audit log"]);
+    expect(await navLinks(page)).toEqual(["Overview", "Providers", "Request logs", "Usage", "API keys", "Teams", "Users", "Alerts", "Playground", "Audit log"]);
     await page.goto(`${server.url}/users`);
     const invite = page.locator("form[aria-label=invite]");
     await invite.locator("input[name=email]").fill("Lead@Example.com");
@@ -108,7 +108,7 @@ describe.skipIf(!chromiumPresent)("people, roles and the audit log in the dashbo
   it("a viewer reads but cannot change: the server refuses and the page says why", async () => {
     const page = await pageAs("viewer@example.com", USER_PASSWORD);
     expect(new URL(page.url()).pathname).toBe("/overview");
-    expect(await navLinks(page)).toEqual(["Overview", "Providers", "Request logs", "Usage", "API keys", "Teams"]);
+    expect(await navLinks(page)).toEqual(["Overview", "Providers", "Request logs", "Usage", "API keys", "Teams", "Alerts"]);
     await page.goto(`${server.url}/keys`);
     await page.locator("table.cards").waitFor();
     expect(await page.locator("form[aria-label='new key']").count()).toBe(0);
@@ -129,7 +129,7 @@ describe.skipIf(!chromiumPresent)("people, roles and the audit log in the dashbo
 
   it("an admin manages keys and teams but not users; a member sees only their own keys", async () => {
     const admin = await pageAs("admin@example.com", USER_PASSWORD);
-    expect(await navLinks(admin)).toEqual(["Overview", "Providers", "Request logs", "Usage", "API keys", "Teams", "Playground", "Audit log"]);
+    expect(await navLinks(admin)).toEqual(["Overview", "Providers", "Request logs", "Usage", "API keys", "Teams", "Alerts", "Playground", "Audit log"]);
     await admin.goto(`${server.url}/teams`);
     await admin.fill("form[aria-label='new team'] input[name=name]", "Gamma");
     await admin.click("form[aria-label='new team'] button[type=submit]");

@@ -18,6 +18,7 @@ import { routingStore } from "./routing.js";
 import { sessionStore } from "./sessions.js";
 import { userStore } from "./users.js";
 import { auditStore } from "./audit.js";
+import { alertStore } from "./alerts.js";
 import { responseStore } from "./responses.js";
 import { teamStore } from "./teams.js";
 import type { Store } from "./store.js";
@@ -107,6 +108,7 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     sessions: sessionStore(prisma),
     users: userStore(prisma),
     audit: auditStore(prisma),
+    alerts: alertStore(prisma),
     responses: responseStore(prisma),
     cacheSwitches: cacheSwitchStore(settingsStore(prisma)),
     cache,

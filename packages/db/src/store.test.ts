@@ -110,6 +110,7 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
       "20261207000000_response_cache",
       "20261207100000_people",
       "20261207200000_end_user_tags",
+      "20261207300000_alerts",
     ]);
     expect(await migrate(store.prisma, MIGRATIONS_DIR)).toEqual([]);
     expect(await store.ping()).toBe(true);
@@ -548,6 +549,32 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     expect(tag("feature:summaries")).toMatchObject({ requests: 1, cost: 0.5 });
     expect(tag("batch")).toMatchObject({ requests: 1, cost: 2 });
     expect(tag("(no tag)")).toMatchObject({ requests: 1, cost: 1 });
+  });
+
+  it("keeps alert rules, and lets one caller of many open a rule's alert, and one close it", async () => {
+    const rule = await store.alerts.saveRule({
+      name: "up errors",
+      kind: "provider_error_rate",
+      provider: "up",
+      threshold: 50,
+      windowSeconds: 60,
+      minRequests: 5,
+      webhookUrl: "https://hooks.example.com/T000/B000/secret",
+      format: "slack",
+      enabled: true,
+    });
+    expect((await store.alerts.rules()).map((r) => r.id)).toContain(rule.id);
+    const opened = await Promise.all(Array.from({ length: 5 }, () => store.alerts.open(rule.id, "error rate 80%", 80)));
+    expect(opened.filter(Boolean)).toHaveLength(1);
+    expect((await store.alerts.events({ open: true, limit: 10 })).map((e) => [e.ruleName, e.message])).toEqual([["up errors", "error rate 80%"]]);
+    const closed = await Promise.all(Array.from({ length: 5 }, () => store.alerts.resolve(rule.id)));
+    expect(closed.filter(Boolean)).toHaveLength(1);
+    expect(closed.find(Boolean)!.resolvedAt).toBeInstanceOf(Date);
+    expect(await store.alerts.events({ open: true, limit: 10 })).toEqual([]);
+    expect(await store.alerts.open(rule.id, "again", 90)).not.toBeNull(); // a new alert once the last one closed
+    expect((await store.alerts.events({ limit: 10 })).length).toBe(2);
+    expect(await store.alerts.removeRule(rule.id)).toBe(true);
+    expect(await store.alerts.events({ limit: 10 })).toEqual([]);
   });
 
   it("keeps an append-only audit log, newest first, filtered and paged, pruned by age only", async () => {

@@ -340,6 +340,48 @@ export interface UserStore {
   invite(token: string, opts?: { consume?: boolean }): Promise<UserRecord | null>;
 }
 
+export const ALERT_KINDS = ["provider_error_rate", "provider_p95", "circuit_open", "daily_spend"] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+export const ALERT_FORMATS = ["slack", "teams", "json"] as const;
+
+export interface AlertRuleRecord {
+  id: string;
+  name: string;
+  kind: AlertKind;
+  provider: string | null;
+  threshold: number;
+  windowSeconds: number;
+  minRequests: number;
+  /** A secret (Slack's and Teams' URLs carry their token): never shown whole. */
+  webhookUrl: string;
+  format: (typeof ALERT_FORMATS)[number];
+  enabled: boolean;
+  createdAt: Date;
+}
+export type AlertRuleInput = Omit<AlertRuleRecord, "id" | "createdAt"> & { id?: string };
+
+export interface AlertEventRecord {
+  id: string;
+  ruleId: string;
+  ruleName: string;
+  firedAt: Date;
+  resolvedAt: Date | null;
+  message: string;
+  value: number | null;
+}
+
+export interface AlertStore {
+  rules(): Promise<AlertRuleRecord[]>;
+  saveRule(rule: AlertRuleInput): Promise<AlertRuleRecord>;
+  removeRule(id: string): Promise<boolean>;
+  /** Opens an alert for the rule unless one is open: the new alert (the caller delivers it), or null. */
+  open(ruleId: string, message: string, value: number | null): Promise<AlertEventRecord | null>;
+  /** Closes the rule's open alert: the alert (the caller delivers the all-clear), or null when none was open. */
+  resolve(ruleId: string): Promise<AlertEventRecord | null>;
+  /** Newest first; `open`: only those still firing. */
+  events(opts: { open?: boolean; limit: number }): Promise<AlertEventRecord[]>;
+}
+
 export interface AuditEntry {
   id: string;
   time: Date;
@@ -382,6 +424,7 @@ export interface Store {
   /** People who sign in to the dashboard, their roles and teams. */
   users: UserStore;
   audit: AuditStore;
+  alerts: AlertStore;
   /** Stored Responses-API responses (core's ResponseStore). */
   responses: ResponseStore;
   /** The response cache's per-model switches. */

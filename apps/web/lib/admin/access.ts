@@ -49,6 +49,10 @@ export const ACCESS = {
   "users.update": OWNER,
   "users.disable": OWNER,
   "audit.list": ADMINS,
+  "alerts.rules": READERS,
+  "alerts.events": READERS,
+  "alerts.save": ADMINS,
+  "alerts.remove": ADMINS,
   /** Sends requests that cost money: as the admins who set providers up. */
   "playground.send": ADMINS,
   "sso.get": OWNER,
@@ -78,6 +82,7 @@ export const PAGES = [
   { href: "/keys", label: "API keys", needs: "keys.list" },
   { href: "/teams", label: "Teams", needs: "teams.list" },
   { href: "/users", label: "Users", needs: "users.list" },
+  { href: "/alerts", label: "Alerts", needs: "alerts.rules" },
   { href: "/playground", label: "Playground", needs: "playground.send" },
   { href: "/audit", label: "Audit log", needs: "audit.list" },
 ] as const satisfies ReadonlyArray<{ href: string; label: string; needs: Procedure }>;

@@ -5,7 +5,7 @@
  */
 export type AuditChanges = Record<string, { before: unknown; after: unknown }>;
 
-const SECRET_NAME = /api[-_]?key|secret|password|passwd|token|authorization|cookie|credential|hash|private/i;
+const SECRET_NAME = /api[-_]?key|secret|password|passwd|token|authorization|cookie|credential|hash|private|webhook/i;
 const MAX_DEPTH = 4;
 const MIN_SECRET_LENGTH = 6;
 

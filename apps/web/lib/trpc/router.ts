@@ -46,6 +46,7 @@ import { auditChanges } from "@/lib/admin/audit";
 import { inviteUrl, loadSso, saveSso, ssoView } from "@/lib/admin/people";
 import { ssoSettingsSchema } from "@/lib/admin/sso";
 import { answerOf, playgroundBody, playgroundSchema, sendThroughGateway } from "@/lib/admin/playground";
+import { alertRuleSchema, maskedWebhook } from "@/lib/alerts/rules";
 
 export interface AdminContext {
   runtime: Runtime;
@@ -746,6 +747,42 @@ export const appRouter = t.router({
         const { cursor, limit, ...filter } = input;
         return ctx.runtime.store.audit.query(toAuditFilter(filter), cursor ?? null, limit);
       }),
+  }),
+
+  alerts: t.router({
+    /** The rules, their webhooks shown by host only (the rest of the URL is the webhook's secret). */
+    rules: dashboard.query(async ({ ctx }) => (await ctx.runtime.store.alerts.rules()).map((r) => ({ ...r, webhookUrl: maskedWebhook(r.webhookUrl) }))),
+    /** Alerts fired, newest first; `open`: those still firing (the Overview's). */
+    events: dashboard
+      .input(z.object({ open: z.boolean().optional(), limit: z.number().int().min(1).max(500).default(100) }).default({ limit: 100 }))
+      .query(({ ctx, input }) => ctx.runtime.store.alerts.events({ limit: input.limit, ...(input.open ? { open: true } : {}) })),
+    /** Adds or edits a rule; an edit with no webhook URL keeps the stored one. A webhook must be a public address unless allow-listed. */
+    save: dashboard.input(alertRuleSchema).mutation(async ({ ctx, input }) => {
+      const { alerts } = ctx.runtime.store;
+      const before = input.id ? (await alerts.rules()).find((r) => r.id === input.id) : undefined;
+      if (input.id && !before) throw new TRPCError({ code: "NOT_FOUND", message: `No alert rule ${input.id}` });
+      const webhookUrl = input.webhookUrl || before?.webhookUrl || "";
+      if (!webhookUrl) throw new TRPCError({ code: "BAD_REQUEST", message: "webhookUrl: where to send the alert" });
+      if (webhookUrl !== before?.webhookUrl) {
+        try {
+          await checkProviderUrl(webhookUrl, parseAllowList(process.env.PROVIDER_URL_ALLOWLIST));
+        } catch (err) {
+          throw new TRPCError({ code: "BAD_REQUEST", message: `webhookUrl: refused: ${(err as Error).message}` });
+        }
+      }
+      if (input.provider && !ctx.runtime.gateway.registry.get(input.provider)) {
+        throw new TRPCError({ code: "BAD_REQUEST", message: `provider: no provider has the id ${input.provider}` });
+      }
+      const saved = await alerts.saveRule({ ...input, provider: input.kind === "daily_spend" ? null : (input.provider ?? null), webhookUrl });
+      ctx.audit({ target: `alert:${saved.id}`, before: before ?? null, after: saved });
+      return { ...saved, webhookUrl: maskedWebhook(saved.webhookUrl) };
+    }),
+    remove: dashboard.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
+      const before = (await ctx.runtime.store.alerts.rules()).find((r) => r.id === input.id);
+      const removed = await ctx.runtime.store.alerts.removeRule(input.id);
+      ctx.audit({ target: `alert:${input.id}`, before: before ?? null, after: null });
+      return { removed };
+    }),
   }),
 
   playground: t.router({

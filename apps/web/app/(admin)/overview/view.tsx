@@ -8,6 +8,7 @@ import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContai
 import { trpc } from "@/lib/trpc/client";
 import { axisFormat, COLORS, compact, duration, money, peak, slots, tickFor, tooltipStyle } from "../charts";
 import ErrorAlert from "../error-alert";
+import { AlertList } from "../alerts/view";
 
 type Overview = Awaited<ReturnType<typeof trpc.overview.query>>;
 
@@ -45,6 +46,7 @@ export default function OverviewView() {
     }
   }, []);
 
+  const [firing, setFiring] = useState<Awaited<ReturnType<typeof trpc.alerts.events.query>>>([]);
   const load = useCallback(() => {
     if (range === "custom" && !custom) return;
     const ticket = ++latest.current;
@@ -58,6 +60,8 @@ export default function OverviewView() {
       },
       (e: Error) => ticket === latest.current && setError(e.message),
     );
+    // Alerts still firing, with the figures (a role that may not read them sees none).
+    trpc.alerts.events.query({ open: true, limit: 20 }).then(setFiring, () => setFiring([]));
   }, [range, custom]);
 
   useEffect(() => {
@@ -152,6 +156,14 @@ export default function OverviewView() {
 
   return (
     <>
+      {firing.length > 0 && (
+        <section className="card firing" aria-label="alerts firing">
+          <h2>
+            <a href="/alerts">Alerts firing</a>
+          </h2>
+          <AlertList events={firing} />
+        </section>
+      )}
       <div className="row" style={{ justifyContent: "space-between" }}>
         <h1>Overview</h1>
         <div className="row">
