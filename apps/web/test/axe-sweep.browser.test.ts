@@ -49,6 +49,14 @@ providers:
   });
   const team = (await trpc(server.url, owner, "teams.create", { name: "Search", budgets: [{ period: "month", limit_usd: 5 }] })).data.id;
   const key = await trpc(server.url, owner, "keys.create", { name: "search-backend", teamId: team, budgets: [{ period: "day", limit_usd: 1 }] });
+  await trpc(server.url, owner, "alerts.save", {
+    name: "search budget",
+    kind: "budget",
+    budgetOwner: `team:${team}`,
+    threshold: 0.0001,
+    webhookUrl: "http://127.0.0.1:9/hook",
+    format: "teams",
+  });
   inviteUrl = (await trpc(server.url, owner, "users.invite", { email: "lead@example.com", role: "team", teams: [{ id: team, role: "lead" }] })).data.url;
   for (let i = 0; i < 6; i++) {
     await fetch(`${server.url}/v1/chat/completions`, {
@@ -84,6 +92,10 @@ describe.skipIf(!chromiumPresent)("axe-core on every page", () => {
     await expect(page.locator("tr[data-rule='flaky errors']").textContent()).resolves.toContain("127.0.0.1:9/…");
     // flaky failed each request before up served it: its error rate is 100% (the page refreshes every 10 s).
     await page.locator("li[data-alert=firing]:has-text('flaky errors')").waitFor({ timeout: 15_000 });
+    await page.locator("li[data-alert=firing]:has-text('search budget')").waitFor({ timeout: 15_000 });
+    await expect(page.locator("li[data-alert=firing]:has-text('search budget')").textContent()).resolves.toMatch(
+      /team Search: 0\.000\d+% of its month budget spent \(\$0\.0000\d\d of \$5\.00; threshold 0\.00010%\)/,
+    );
     await page.screenshot({ path: join(ARTIFACTS, "alerts-page-1280-light.png"), fullPage: true });
     await context.close();
   });

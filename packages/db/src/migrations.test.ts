@@ -38,6 +38,7 @@ describe("20261203000002_teams", () => {
         "20261207100000_people",
         "20261207200000_end_user_tags",
         "20261207300000_alerts",
+        "20261207310000_alert_budget",
       ]);
       const keys = await prisma.apiKey.findMany({ orderBy: { id: "asc" }, select: { id: true, budgets: true, teamId: true } });
       expect(keys).toEqual([

@@ -111,6 +111,7 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
       "20261207100000_people",
       "20261207200000_end_user_tags",
       "20261207300000_alerts",
+      "20261207310000_alert_budget",
     ]);
     expect(await migrate(store.prisma, MIGRATIONS_DIR)).toEqual([]);
     expect(await store.ping()).toBe(true);
@@ -556,6 +557,7 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
       name: "up errors",
       kind: "provider_error_rate",
       provider: "up",
+      budgetOwner: null,
       threshold: 50,
       windowSeconds: 60,
       minRequests: 5,

@@ -340,7 +340,7 @@ export interface UserStore {
   invite(token: string, opts?: { consume?: boolean }): Promise<UserRecord | null>;
 }
 
-export const ALERT_KINDS = ["provider_error_rate", "provider_p95", "circuit_open", "daily_spend"] as const;
+export const ALERT_KINDS = ["provider_error_rate", "provider_p95", "circuit_open", "daily_spend", "budget"] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export const ALERT_FORMATS = ["slack", "teams", "json"] as const;
 
@@ -349,6 +349,8 @@ export interface AlertRuleRecord {
   name: string;
   kind: AlertKind;
   provider: string | null;
+  /** The key or team whose budgets a budget rule watches: "key:<id>" or "team:<id>". */
+  budgetOwner: string | null;
   threshold: number;
   windowSeconds: number;
   minRequests: number;

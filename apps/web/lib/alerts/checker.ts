@@ -5,7 +5,7 @@
  * Webhooks are fetched like any URL not from the config file: public addresses only unless allow-listed, no
  * redirects, 10 s at most; a failed delivery is logged, not retried (the alert stays in the list).
  */
-import { parseAllowList, UpstreamClient, type Gateway } from "@interference/core";
+import { parseAllowList, periodOf, UpstreamClient, type Gateway } from "@interference/core";
 import type { AlertEventRecord, AlertRuleRecord, OpenedStore } from "@interference/db";
 import { payload, read, type Figures } from "./rules";
 
@@ -76,7 +76,23 @@ export class AlertChecker {
       midnight.setUTCHours(0, 0, 0, 0);
       spendToday = (await this.store.logs.summary({ from: midnight, to: new Date(now), bucket: "hour" })).total.cost;
     }
-    return { providers, circuits, spendToday };
+    const budgets = new Map<string, { name: string; percent: number; spentUsd: number; limitUsd: number; period: string } | null>();
+    const owners = [...new Set(rules.filter((r) => r.kind === "budget" && r.budgetOwner).map((r) => r.budgetOwner!))];
+    if (owners.length) {
+      const [keys, teams] = await Promise.all([this.store.apiKeys.list(), this.store.teams.list()]);
+      for (const owner of owners) {
+        const [kind, id] = owner.split(":") as ["key" | "team", string];
+        const found = kind === "key" ? keys.find((k) => k.id === id) : teams.find((t) => t.id === id);
+        let top: { name: string; percent: number; spentUsd: number; limitUsd: number; period: string } | null = null;
+        for (const rule of found?.budgets ?? []) {
+          const spentUsd = await this.store.logs.spend({ owner: kind, ownerId: id, model: rule.model }, periodOf(rule.period, now).start);
+          const percent = rule.limit_usd > 0 ? (spentUsd / rule.limit_usd) * 100 : 0;
+          if (!top || percent > top.percent) top = { name: `${kind} ${found!.name}`, percent, spentUsd, limitUsd: rule.limit_usd, period: rule.period };
+        }
+        budgets.set(owner, top);
+      }
+    }
+    return { providers, circuits, spendToday, budgets };
   }
 
   private async deliver(rule: AlertRuleRecord, event: AlertEventRecord, state: "firing" | "resolved"): Promise<void> {

@@ -7,6 +7,7 @@ const rule = (over: Partial<AlertRuleRecord> = {}): AlertRuleRecord => ({
   name: "errors",
   kind: "provider_error_rate",
   provider: "up",
+  budgetOwner: null,
   threshold: 20,
   windowSeconds: 300,
   minRequests: 5,
@@ -20,6 +21,7 @@ const figures = (requests: number, errorRate: number, p95Ms: number | null = 100
   providers: new Map([[300, new Map([["up", { requests, errorRate, p95Ms }]])]]),
   circuits: new Map([["up", "open"]]),
   spendToday: 12.5,
+  budgets: new Map([["team:t1", { name: "team Search", percent: 85, spentUsd: 4.25, limitUsd: 5, period: "month" }]]),
 });
 
 describe("alert rules", () => {
@@ -32,6 +34,12 @@ describe("alert rules", () => {
     );
     expect(read(rule({ kind: "circuit_open" }), figures(0, 0))).toMatchObject({ firing: true, message: "up: circuit open" });
     expect(read(rule({ kind: "daily_spend", provider: null, threshold: 10 }), figures(0, 0))).toMatchObject({ firing: true, value: 12.5 });
+    expect(read(rule({ kind: "budget", provider: null, budgetOwner: "team:t1", threshold: 80 }), figures(0, 0))).toEqual({
+      firing: true,
+      value: 85,
+      message: "team Search: 85.0% of its month budget spent ($4.25 of $5.00; threshold 80.0%)",
+    });
+    expect(read(rule({ kind: "budget", provider: null, budgetOwner: "key:gone", threshold: 80 }), figures(0, 0)).firing).toBe(false);
   });
 
   it("speaks Slack, Teams and JSON", () => {

@@ -11,6 +11,11 @@ export const alertRuleSchema = z
     name: z.string().trim().min(1, "name: required").max(100),
     kind: z.enum(ALERT_KINDS),
     provider: z.string().trim().max(64).nullish(),
+    /** A budget rule's key or team: "key:<id>" or "team:<id>". */
+    budgetOwner: z
+      .string()
+      .regex(/^(key|team):[\w-]{1,100}$/, "budgetOwner: a key or a team")
+      .nullish(),
     threshold: z.number().positive("threshold: above 0"),
     /** The window an error rate or p95 is taken over. */
     windowSeconds: z.number().int().min(5).max(86_400).default(300),
@@ -20,8 +25,12 @@ export const alertRuleSchema = z
     format: z.enum(ALERT_FORMATS).default("slack"),
     enabled: z.boolean().default(true),
   })
-  .refine((r) => r.kind === "daily_spend" || !!r.provider, { message: "provider: this kind watches one provider", path: ["provider"] })
-  .refine((r) => r.kind !== "provider_error_rate" || r.threshold <= 100, { message: "threshold: a percentage, at most 100", path: ["threshold"] });
+  .refine((r) => r.kind === "daily_spend" || r.kind === "budget" || !!r.provider, { message: "provider: this kind watches one provider", path: ["provider"] })
+  .refine((r) => r.kind !== "budget" || !!r.budgetOwner, { message: "budgetOwner: choose the key or team whose budgets to watch", path: ["budgetOwner"] })
+  .refine((r) => (r.kind !== "provider_error_rate" && r.kind !== "budget") || r.threshold <= 100, {
+    message: "threshold: a percentage, at most 100",
+    path: ["threshold"],
+  });
 
 export type AlertRuleForm = z.infer<typeof alertRuleSchema>;
 
@@ -33,6 +42,8 @@ export interface Figures {
   circuits: Map<string, string>;
   /** USD spent since midnight UTC, as logged. */
   spendToday: number;
+  /** Per budget owner ("key:<id>", "team:<id>"): its most used budget, as a percentage of its limit. */
+  budgets: Map<string, { name: string; percent: number; spentUsd: number; limitUsd: number; period: string } | null>;
 }
 
 export interface Reading {
@@ -41,11 +52,15 @@ export interface Reading {
   message: string;
 }
 
+/** Dollars to the cent from a dollar, to a millionth below a cent. */
+const usd = (v: number) => `$${v.toFixed(v >= 1 ? 2 : v >= 0.01 ? 4 : 6)}`;
+
 const UNIT: Record<AlertRuleRecord["kind"], (v: number) => string> = {
   provider_error_rate: (v) => `${v.toFixed(1)}%`,
   provider_p95: (v) => `${Math.round(v)} ms`,
   circuit_open: () => "open",
-  daily_spend: (v) => `$${v.toFixed(v >= 1 ? 2 : v >= 0.01 ? 4 : 6)}`,
+  daily_spend: (v) => usd(v),
+  budget: (v) => `${v >= 1 || v === 0 ? v.toFixed(1) : v.toPrecision(2)}%`,
 };
 
 /** What a rule sees in the figures: whether it fires, the value it saw, and that in words. */
@@ -67,6 +82,15 @@ export function read(rule: AlertRuleRecord, figures: Figures): Reading {
     case "circuit_open": {
       const state = figures.circuits.get(rule.provider ?? "") ?? "unknown";
       return { firing: state === "open", value: null, message: `${rule.provider}: circuit ${state}` };
+    }
+    case "budget": {
+      const b = figures.budgets.get(rule.budgetOwner ?? "");
+      if (!b) return { firing: false, value: null, message: `${rule.budgetOwner}: no budget` };
+      return {
+        firing: b.percent >= rule.threshold,
+        value: b.percent,
+        message: `${b.name}: ${UNIT.budget(b.percent)} of its ${b.period} budget spent (${usd(b.spentUsd)} of ${usd(b.limitUsd)}; threshold ${UNIT.budget(rule.threshold)})`,
+      };
     }
     case "daily_spend":
       return {
@@ -94,7 +118,11 @@ export function payload(rule: AlertRuleRecord, event: AlertEventRecord, state: "
       ...(link ? { potentialAction: [{ "@type": "OpenUri", name: "Alerts", targets: [{ os: "default", uri: link }] }] } : {}),
     };
   }
-  return { state, rule: { id: rule.id, name: rule.name, kind: rule.kind, provider: rule.provider, threshold: rule.threshold }, alert: event };
+  return {
+    state,
+    rule: { id: rule.id, name: rule.name, kind: rule.kind, provider: rule.provider, budgetOwner: rule.budgetOwner, threshold: rule.threshold },
+    alert: event,
+  };
 }
 
 /** A webhook URL as the dashboard shows it: its host only (the rest is the webhook's secret). */

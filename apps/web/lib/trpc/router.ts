@@ -773,7 +773,13 @@ export const appRouter = t.router({
       if (input.provider && !ctx.runtime.gateway.registry.get(input.provider)) {
         throw new TRPCError({ code: "BAD_REQUEST", message: `provider: no provider has the id ${input.provider}` });
       }
-      const saved = await alerts.saveRule({ ...input, provider: input.kind === "daily_spend" ? null : (input.provider ?? null), webhookUrl });
+      const providerKind = input.kind !== "daily_spend" && input.kind !== "budget";
+      const saved = await alerts.saveRule({
+        ...input,
+        provider: providerKind ? (input.provider ?? null) : null,
+        budgetOwner: input.kind === "budget" ? (input.budgetOwner ?? null) : null,
+        webhookUrl,
+      });
       ctx.audit({ target: `alert:${saved.id}`, before: before ?? null, after: saved });
       return { ...saved, webhookUrl: maskedWebhook(saved.webhookUrl) };
     }),

@@ -8,11 +8,12 @@ type Rule = Awaited<ReturnType<typeof trpc.alerts.rules.query>>[number];
 type Event = Awaited<ReturnType<typeof trpc.alerts.events.query>>[number];
 type Kind = Rule["kind"];
 
-const KINDS: Record<Kind, { label: string; unit: string; provider: boolean; window: boolean }> = {
+const KINDS: Record<Kind, { label: string; unit: string; provider: boolean; window: boolean; budget?: boolean }> = {
   provider_error_rate: { label: "a provider's error rate", unit: "% of requests", provider: true, window: true },
   provider_p95: { label: "a provider's p95 latency", unit: "ms", provider: true, window: true },
   circuit_open: { label: "a provider's circuit opens", unit: "", provider: true, window: false },
   daily_spend: { label: "spend today (UTC)", unit: "USD", provider: false, window: false },
+  budget: { label: "a key's or team's budget", unit: "% spent", provider: false, window: false, budget: true },
 };
 
 type Draft = {
@@ -20,6 +21,7 @@ type Draft = {
   name: string;
   kind: Kind;
   provider: string;
+  budgetOwner: string;
   threshold: string;
   windowMinutes: string;
   minRequests: string;
@@ -30,6 +32,7 @@ const NEW: Draft = {
   name: "",
   kind: "provider_error_rate",
   provider: "",
+  budgetOwner: "",
   threshold: "20",
   windowMinutes: "5",
   minRequests: "5",
@@ -42,6 +45,8 @@ export default function AlertsView() {
   const [rules, setRules] = useState<Rule[] | null>(null);
   const [events, setEvents] = useState<Event[]>([]);
   const [providers, setProviders] = useState<string[]>([]);
+  /** Keys and teams with budgets, for budget rules: "key:<id>" / "team:<id>" and a name. */
+  const [owners, setOwners] = useState<Array<{ value: string; label: string }>>([]);
   const [draft, setDraft] = useState<Draft>(NEW);
   const [error, setError] = useState<string | null>(null);
   const me = useMe();
@@ -56,6 +61,14 @@ export default function AlertsView() {
       (list) => setProviders(list.map((p) => p.id)),
       () => setProviders([]),
     );
+    Promise.all([trpc.keys.list.query(), trpc.teams.list.query()]).then(
+      ([keys, teams]) =>
+        setOwners([
+          ...teams.filter((t) => t.budgets.length).map((t) => ({ value: `team:${t.id}`, label: `team ${t.name}` })),
+          ...keys.filter((k) => k.budgets.length && !k.revokedAt).map((k) => ({ value: `key:${k.id}`, label: `key ${k.name}` })),
+        ]),
+      () => setOwners([]),
+    );
     const timer = setInterval(load, 10_000);
     return () => clearInterval(timer);
   }, [load]);
@@ -69,6 +82,7 @@ export default function AlertsView() {
         name: draft.name,
         kind: draft.kind,
         provider: kind.provider ? draft.provider : null,
+        budgetOwner: kind.budget ? draft.budgetOwner : null,
         threshold: kind.unit ? Number(draft.threshold) : 1,
         windowSeconds: Math.round(Number(draft.windowMinutes) * 60),
         minRequests: Number(draft.minRequests),
@@ -119,6 +133,19 @@ export default function AlertsView() {
                 {providers.map((p) => (
                   <option key={p} value={p}>
                     {p}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {kind.budget && (
+            <label>
+              Budgets of
+              <select name="budgetOwner" required value={draft.budgetOwner} onChange={(e) => setDraft({ ...draft, budgetOwner: e.target.value })}>
+                <option value="">choose (keys and teams with budgets)</option>
+                {owners.map((o) => (
+                  <option key={o.value} value={o.value}>
+                    {o.label}
                   </option>
                 ))}
               </select>
@@ -218,6 +245,7 @@ export default function AlertsView() {
                 <td data-label="Condition">
                   {KINDS[r.kind].label}
                   {r.provider ? ` of ${r.provider}` : ""}
+                  {r.budgetOwner ? ` of ${owners.find((o) => o.value === r.budgetOwner)?.label ?? r.budgetOwner}` : ""}
                   {KINDS[r.kind].unit && ` over ${r.threshold} ${KINDS[r.kind].unit}`}
                   {KINDS[r.kind].window &&
                     ` for the last ${r.windowSeconds >= 120 ? `${Math.round(r.windowSeconds / 60)} min` : `${r.windowSeconds} s`} (at least ${r.minRequests} request${r.minRequests === 1 ? "" : "s"})`}
@@ -235,6 +263,7 @@ export default function AlertsView() {
                             name: r.name,
                             kind: r.kind,
                             provider: r.provider ?? "",
+                            budgetOwner: r.budgetOwner ?? "",
                             threshold: String(r.threshold),
                             windowMinutes: String(r.windowSeconds / 60),
                             minRequests: String(r.minRequests),
