@@ -122,7 +122,7 @@ describe.skipIf(!chromiumPresent)("the playground", () => {
     }
   });
 
-  it("is refused to a viewer, and a replay of another API's request says why", async () => {
+  it("is refused to a viewer; replays a Messages request on its own API, and says why it will not replay a legacy one", async () => {
     const viewer = await newUser(server.url, owner, { email: "viewer@example.com", role: "viewer" });
     const res = await fetch(`${server.url}/api/admin/playground/stream`, {
       method: "POST",
@@ -130,15 +130,28 @@ describe.skipIf(!chromiumPresent)("the playground", () => {
       body: JSON.stringify({ provider: "alpha", model: "m", messages: [{ role: "user", content: "hi" }] }),
     });
     expect(res.status).toBe(403);
-    // A Responses request is not replayed (its stored body is another API's).
-    const other = await fetch(`${server.url}/v1/responses`, {
+    // A Messages request is replayed on its own API (the gateway translates for beta), beside its logged answer.
+    const messages = await fetch(`${server.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-interference-provider": "alpha", "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({ model: "m", max_tokens: 32, messages: [{ role: "user", content: "Name a fruit." }] }),
+    });
+    expect(messages.status).toBe(200);
+    const replayed = await trpc(server.url, owner, "playground.send", {
+      provider: "beta",
+      model: "m",
+      replayOf: messages.headers.get("request-id") ?? messages.headers.get("x-request-id"),
+    });
+    expect(replayed.status, JSON.stringify(replayed.error)).toBe(200);
+    expect(replayed.data).toMatchObject({ status: 200, provider: "beta", text: "Beta has another view." });
+    // A legacy completions request is not replayed: the playground says which APIs it sends again.
+    const legacy = await fetch(`${server.url}/v1/completions`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: "m", input: "hi", store: false }),
+      body: JSON.stringify({ model: "m", prompt: "hi" }),
     });
-    expect(other.status).toBe(200);
-    const refused = await trpc(server.url, owner, "playground.send", { provider: "beta", model: "m", replayOf: other.headers.get("x-request-id") });
+    const refused = await trpc(server.url, owner, "playground.send", { provider: "beta", model: "m", replayOf: legacy.headers.get("x-request-id") });
     expect(refused.status).toBe(400);
-    expect(refused.error.message).toMatch(/Replay sends Chat Completions requests again; this one was \/v1\/responses/);
+    expect(refused.error.message).toMatch(/Replay sends Chat Completions, Responses and Messages requests again; this one was \/v1\/completions/);
   });
 });

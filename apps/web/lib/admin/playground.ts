@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { UserRecord } from "@interference/db";
 import type { Runtime } from "@/lib/runtime";
+import { answerText } from "@/lib/answer-text";
 
 export const playgroundSchema = z.object({
   provider: z.string().trim().min(1, "provider: choose one").max(64),
@@ -21,17 +22,31 @@ export type PlaygroundInput = z.infer<typeof playgroundSchema>;
 
 export const PLAYGROUND_TAG = "playground";
 
-/** The request as the gateway's Chat Completions endpoint takes it, for this provider alone (no failover). */
-export function playgroundBody(input: Record<string, unknown>, provider: string, model: string, user: Pick<UserRecord, "email">, stream: boolean) {
-  const { provider: _p, stream: _s, stream_options: _o, user: _u, ...rest } = input;
+/**
+ * The request for this provider alone (no failover), as `path`'s API takes it: on Chat Completions the person is
+ * its `user`; a Responses request is not stored again.
+ */
+export function playgroundBody(
+  input: Record<string, unknown>,
+  provider: string,
+  model: string,
+  user: Pick<UserRecord, "email">,
+  stream: boolean,
+  path = CHAT_PATH,
+) {
+  const { provider: _p, stream: _s, stream_options: _o, ...rest } = input;
+  if (path === "/v1/responses") return { ...rest, model, provider, stream, store: false };
+  if (path !== CHAT_PATH) return { ...rest, model, provider, stream };
   return { ...rest, model, provider, user: user.email, stream, ...(stream ? { stream_options: { include_usage: true } } : {}) };
 }
 
+const CHAT_PATH = "/v1/chat/completions";
+
 /** Sends a Chat Completions body through the gateway as the playground (no API key: the person is signed in). */
-export function sendThroughGateway(runtime: Runtime, body: object, signal?: AbortSignal): Promise<Response> {
+export function sendThroughGateway(runtime: Runtime, body: object, signal?: AbortSignal, path = CHAT_PATH): Promise<Response> {
   const handler = runtime.gateway.webHandlerAs({ keyId: null });
   return handler(
-    new Request("http://playground.internal/v1/chat/completions", {
+    new Request(`http://playground.internal${path}`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-interference-tags": PLAYGROUND_TAG },
       body: JSON.stringify(body),
@@ -45,10 +60,7 @@ export function sendThroughGateway(runtime: Runtime, body: object, signal?: Abor
  * (the gateway's own latency and cost), read once the row is written.
  */
 export async function answerOf(runtime: Runtime, res: Response) {
-  const body = (await res.json().catch(() => null)) as {
-    choices?: Array<{ message?: { content?: string | null } }>;
-    error?: { message?: string };
-  } | null;
+  const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
   const requestId = res.headers.get("x-request-id");
   await runtime.store.logs.sink.flush?.();
   const row = requestId ? await runtime.store.logs.get(requestId) : null;
@@ -61,7 +73,7 @@ export async function answerOf(runtime: Runtime, res: Response) {
     cost: row?.cost ?? null,
     promptTokens: row?.promptTokens ?? null,
     completionTokens: row?.completionTokens ?? null,
-    text: body?.choices?.[0]?.message?.content ?? null,
+    text: answerText(body),
     error: res.status >= 400 ? (body?.error?.message ?? `HTTP ${res.status}`) : null,
   };
 }

@@ -46,6 +46,7 @@ import { auditChanges } from "@/lib/admin/audit";
 import { inviteUrl, loadSso, saveSso, ssoView } from "@/lib/admin/people";
 import { ssoSettingsSchema } from "@/lib/admin/sso";
 import { answerOf, playgroundBody, playgroundSchema, sendThroughGateway } from "@/lib/admin/playground";
+import { replayPath } from "@/lib/answer-text";
 import { alertRuleSchema, maskedWebhook } from "@/lib/alerts/rules";
 
 export interface AdminContext {
@@ -802,12 +803,18 @@ export const appRouter = t.router({
       .mutation(async ({ ctx, input }) => {
         const { runtime } = ctx;
         let request: Record<string, unknown>;
+        let path: string | undefined;
         if (input.replayOf) {
-          await runtime.store.logs.sink.flush(); // a request made a moment ago may still be in the write batch
+          // A request made a moment ago may still be in the write batches (its row and its bodies).
+          await Promise.all([runtime.store.logs.sink.flush(), runtime.store.logs.bodies.sink.flush()]);
           const [row, bodies] = await Promise.all([runtime.store.logs.get(input.replayOf), runtime.store.logs.bodies.get(input.replayOf)]);
           if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "No such request." });
-          if (!row.route.endsWith("/chat/completions")) {
-            throw new TRPCError({ code: "BAD_REQUEST", message: `Replay sends Chat Completions requests again; this one was ${row.route}.` });
+          path = replayPath(row.route) ?? undefined;
+          if (!path) {
+            throw new TRPCError({
+              code: "BAD_REQUEST",
+              message: `Replay sends Chat Completions, Responses and Messages requests again; this one was ${row.route}.`,
+            });
           }
           if (!bodies?.request || bodies.truncated) {
             throw new TRPCError({
@@ -828,7 +835,7 @@ export const appRouter = t.router({
           request = rest;
         }
         ctx.audit({ target: `provider:${input.provider}`, after: { model: input.model, replayOf: input.replayOf ?? null } });
-        const res = await sendThroughGateway(runtime, playgroundBody(request, input.provider, input.model, ctx.user, false));
+        const res = await sendThroughGateway(runtime, playgroundBody(request, input.provider, input.model, ctx.user, false, path), undefined, path);
         return answerOf(runtime, res);
       }),
   }),

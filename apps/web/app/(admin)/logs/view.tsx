@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { trpc } from "@/lib/trpc/client";
 import ErrorAlert from "../error-alert";
 import { useMe } from "../me";
+import { replayPath } from "@/lib/answer-text";
 
 type Page = Awaited<ReturnType<typeof trpc.logs.list.query>>;
 type Row = Page["rows"][number];
@@ -291,7 +292,7 @@ export default function LogsView() {
             Model {detail.model ?? "(default)"} → {detail.servedModel ?? "–"} · requested providers: {detail.requestedProviders ?? "(any)"} · key{" "}
             {keyName(detail.apiKeyId) ?? "none"} · team {teamName(detail.teamId) ?? "none"}
           </p>
-          {canReplay && detail.route.endsWith("/chat/completions") && bodies?.bodies?.request && !bodies.bodies.truncated && (
+          {canReplay && replayPath(detail.route) !== null && bodies?.bodies?.request && !bodies.bodies.truncated && (
             <p>
               <a href={`/playground?replay=${encodeURIComponent(detail.id)}`}>Replay in the playground</a>{" "}
               <span className="muted">(send its stored body again, to another provider, and compare)</span>

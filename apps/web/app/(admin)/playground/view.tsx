@@ -4,6 +4,7 @@ import { EventSourceParserStream } from "eventsource-parser/stream";
 import { trpc } from "@/lib/trpc/client";
 import ErrorAlert from "../error-alert";
 import { duration, money } from "../charts";
+import { answerText } from "@/lib/answer-text";
 
 type Provider = Awaited<ReturnType<typeof trpc.providers.list.query>>[number];
 type Answer = Awaited<ReturnType<typeof trpc.playground.send.mutate>>;
@@ -95,7 +96,7 @@ export default function PlaygroundView() {
     const id = new URLSearchParams(window.location.search).get("replay");
     if (id) {
       Promise.all([trpc.logs.get.query({ id }), trpc.logs.bodies.query({ id })]).then(
-        ([row, bodies]) => setReplay({ id, row, original: bodies.assembled?.choices[0]?.text ?? answerText(bodies.bodies?.response ?? null) }),
+        ([row, bodies]) => setReplay({ id, row, original: bodies.assembled?.choices[0]?.text ?? storedText(bodies.bodies?.response ?? null) }),
         (e: Error) => setError(e.message),
       );
     }
@@ -240,11 +241,11 @@ export default function PlaygroundView() {
   );
 }
 
-/** The text of a stored (not streamed) Chat Completions answer, or its body as it is. */
-function answerText(body: string | null): string | null {
+/** The text of a stored (not streamed) answer of any of the three APIs, or its body as it is. */
+function storedText(body: string | null): string | null {
   if (!body) return null;
   try {
-    return (JSON.parse(body) as { choices?: Array<{ message?: { content?: string } }> }).choices?.[0]?.message?.content ?? body;
+    return answerText(JSON.parse(body)) ?? body;
   } catch {
     return body;
   }
