@@ -21,5 +21,18 @@ describe("uuidv7", () => {
     const ids = new Set(Array.from({ length: 10_000 }, () => uuidv7(1_700_000_000_000)));
     expect(ids.size).toBe(10_000);
     for (const id of ids) expect(id).toMatch(UUID_V7);
+    // 10,000 ids overflow one millisecond's 4,096-count sequence: they borrow the next ones and stay in order.
+    expect([...ids].sort()).toEqual([...ids]);
+  });
+});
+
+describe("uuidv7 within one millisecond", () => {
+  it("counts up, so ids made one after another sort in the order they were made", () => {
+    const at = 1_800_000_000_000;
+    const ids = Array.from({ length: 1_000 }, () => uuidv7(at));
+    expect([...ids].sort()).toEqual(ids);
+    // A back-dated id in between starts its own count; the next millisecond's ids sort after these.
+    expect(uuidv7(at - 86_400_000) < ids[0]!).toBe(true);
+    expect(uuidv7(at + 1) > ids[ids.length - 1]!).toBe(true);
   });
 });
