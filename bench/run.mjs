@@ -50,9 +50,18 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---------- peers, installed on first use ----------
 const DEPS = join(HERE, ".deps");
+/**
+ * Portkey 1.15.2 declares @hono/node-server ^1.3.3, but from 1.14 on that package's Response keeps the upstream
+ * fetch's immutable headers, and Portkey's streams fail with "TypeError: immutable" (Portkey-AI/gateway#1389): the
+ * last version its streams work with is pinned.
+ */
+const HONO_NODE_SERVER = "1.13.8";
 function ensureNpmDeps() {
-  if (existsSync(join(DEPS, "node_modules/autocannon")) && existsSync(join(DEPS, "node_modules/@portkey-ai/gateway"))) return;
+  const hono = join(DEPS, "node_modules/@hono/node-server/package.json");
+  const pinned = existsSync(hono) && JSON.parse(readFileSync(hono, "utf8")).version === HONO_NODE_SERVER;
+  if (existsSync(join(DEPS, "node_modules/autocannon")) && existsSync(join(DEPS, "node_modules/@portkey-ai/gateway")) && pinned) return;
   mkdirSync(DEPS, { recursive: true });
+  writeFileSync(join(DEPS, "package.json"), JSON.stringify({ private: true, overrides: { "@hono/node-server": HONO_NODE_SERVER } }));
   console.log("[bench] installing autocannon and @portkey-ai/gateway into bench/.deps");
   execFileSync("npm", ["install", "--prefix", DEPS, "--no-save", "--no-audit", "--no-fund", "autocannon@8.0.0", "@portkey-ai/gateway@1.15.2"], {
     stdio: "inherit",
@@ -192,26 +201,37 @@ const streamBody = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "us
 /**
  * The other public APIs, CPU-bound: Responses and Messages served natively (an openai provider with
  * `responses_api` speaks Responses, an anthropic one Messages), and Chat Completions and Responses translated for
- * the anthropic provider. The floor and the
- * upstream itself forward each as it is (the fake upstream answers every path in its own shape).
+ * the anthropic provider. The floor and the upstream itself forward each as it is (the fake upstream answers every
+ * path in its own shape); Portkey is told the row's provider family by header, LiteLLM by the model's entry in its
+ * config. A row a target answers with anything but a 200 is reported as not served, with the answer's first words.
  */
 const API_ROWS = [
-  { name: "responses (native)", path: "/responses", body: JSON.stringify({ model: "gpt-4o-mini", input: "Say hello.", store: false }) },
+  {
+    name: "responses (native)",
+    family: "openai",
+    path: "/responses",
+    body: JSON.stringify({ model: "gpt-4o-mini", input: "Say hello.", store: false }),
+  },
   {
     name: "messages (native)",
+    family: "anthropic",
     path: "/messages",
     body: JSON.stringify({ model: "claude-bench", max_tokens: 64, messages: [{ role: "user", content: "Say hello." }] }),
     headers: { "anthropic-version": "2023-06-01" },
   },
   {
     name: "chat → anthropic (translated)",
+    family: "anthropic",
     path: "/chat/completions",
-    body: JSON.stringify({ model: "claude-bench", messages: [{ role: "user", content: "Say hello." }] }),
+    body: JSON.stringify({ model: "claude-bench", max_tokens: 64, messages: [{ role: "user", content: "Say hello." }] }),
   },
-  { name: "responses → anthropic (translated)", path: "/responses", body: JSON.stringify({ model: "claude-bench", input: "Say hello.", store: false }) },
+  {
+    name: "responses → anthropic (translated)",
+    family: "anthropic",
+    path: "/responses",
+    body: JSON.stringify({ model: "claude-bench", input: "Say hello.", max_output_tokens: 64, store: false }),
+  },
 ];
-/** Targets that route `claude-bench` to an anthropic provider (the others are only run on Chat Completions). */
-const SPEAKS_EVERY_API = new Set(["direct", "floor", "core", "interference", "interference-postgres"]);
 
 async function startTarget(name, upstreamPort) {
   const p = await port();
@@ -254,6 +274,7 @@ async function startTarget(name, upstreamPort) {
       proc,
       url,
       headers: { "content-type": "application/json", "x-portkey-provider": "openai", "x-portkey-custom-host": upstream, authorization: "Bearer sk-bench" },
+      headersFor: (family) => ({ "x-portkey-provider": family }),
     };
   }
   if (name === "litellm") {
@@ -262,7 +283,9 @@ async function startTarget(name, upstreamPort) {
     const dir = mkdtempSync(join(tmpdir(), "bench-litellm-"));
     writeFileSync(
       join(dir, "config.yaml"),
-      `model_list:\n  - model_name: gpt-4o-mini\n    litellm_params:\n      model: openai/gpt-4o-mini\n      api_base: ${upstream}\n      api_key: sk-bench\n`,
+      // LiteLLM adds /v1/messages to an anthropic api_base itself.
+      `model_list:\n  - model_name: gpt-4o-mini\n    litellm_params:\n      model: openai/gpt-4o-mini\n      api_base: ${upstream}\n      api_key: sk-bench\n` +
+        `  - model_name: claude-bench\n    litellm_params:\n      model: anthropic/claude-bench\n      api_base: ${upstream.replace(/\/v1$/, "")}\n      api_key: sk-ant-bench\n`,
     );
     const proc = start(bin, ["--config", join(dir, "config.yaml"), "--port", String(p), "--host", "127.0.0.1", "--num_workers", "1"], {
       env: { LITELLM_LOG: "ERROR", LITELLM_TELEMETRY: "False", DISABLE_ADMIN_UI: "True", LITELLM_MASTER_KEY: "sk-bench-master-key-0123456789" },
@@ -373,6 +396,17 @@ async function loadJson(target, connections, seconds = DURATION) {
   // and the upstream compete for the same cores.
   const cpuUsPerReq = ((cpuSeconds(target.proc.child.pid) - cpu0) * 1e6) / Math.max(1, r.total);
   return { ...r, cpuUsPerReq };
+}
+
+/** Null when the target answers the request with a 200, else its status and the answer's first words. */
+async function notServed(target) {
+  try {
+    const res = await request(target.url, { method: "POST", headers: target.headers, body: target.body ?? body });
+    const text = await res.body.text();
+    return res.statusCode === 200 ? null : `${res.statusCode}: ${text.replace(/\s+/g, " ").slice(0, 160)}`;
+  } catch (err) {
+    return err.message;
+  }
 }
 
 /**
@@ -557,16 +591,23 @@ for (const name of TARGETS) {
       const loop = entry.cpu[c].loop ? `, event-loop delay p99 ${entry.cpu[c].loop.p99Ms} ms, max ${entry.cpu[c].loop.maxMs} ms` : "";
       console.log(`  CPU-bound c=${c}: ${r.reqPerSec.toFixed(0)} req/s, p99 ${r.p99} ms, CPU ${r.cpuUsPerReq.toFixed(0)} µs/req${loop}`);
     }
-    if (SPEAKS_EVERY_API.has(name)) {
+    if (name !== "direct") {
       entry.apis = {};
+      entry.apisNotServed = {};
       const c = Math.min(...CPU_LEVELS);
       for (const api of API_ROWS) {
         const apiTarget = {
           ...target,
           url: target.url.replace(/\/chat\/completions$/, api.path),
-          headers: { ...target.headers, ...api.headers },
+          headers: { ...target.headers, ...target.headersFor?.(api.family), ...api.headers },
           body: api.body,
         };
+        const refusal = await notServed(apiTarget);
+        if (refusal) {
+          entry.apisNotServed[api.name] = refusal;
+          console.log(`  CPU-bound ${api.name}: not served (${refusal})`);
+          continue;
+        }
         await loadJson(apiTarget, c, 2).catch(() => undefined); // warm-up
         const r = await loadJson(apiTarget, c);
         entry.apis[api.name] = r;
@@ -690,6 +731,9 @@ if (CPU_LEVELS.length && Object.values(results.targets).some((e) => e.apis)) {
       lines.push(
         `| ${name} | ${api} | ${r.reqPerSec.toFixed(0)} | ${f ? (r.reqPerSec / f.reqPerSec).toFixed(2) : "-"} | ${r.cpuUsPerReq.toFixed(0)} | ${f ? (r.cpuUsPerReq / f.cpuUsPerReq).toFixed(2) : "-"} | ${ms(r.p99)} | ${r.errors} |`,
       );
+    }
+    for (const [api, why] of Object.entries(e.apisNotServed ?? {})) {
+      lines.push(`| ${name} | ${api} | not served: ${why.replaceAll("|", "\\|")} | - | - | - | - | - |`);
     }
   }
 }
