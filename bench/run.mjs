@@ -260,7 +260,15 @@ async function startTarget(name, upstreamPort) {
     const databaseUrl = name === "interference" ? `pglite:${join(dir, "db")}` : await freshPostgres();
     if (!databaseUrl) return null;
     const proc = start(process.execPath, [join(ROOT, "apps/web/dist/server.js")], {
-      env: { PORT: String(p), HOST: "127.0.0.1", NODE_ENV: "production", INTERFERENCE_CONFIG: join(dir, "interference.yaml"), DATABASE_URL: databaseUrl },
+      env: {
+        PORT: String(p),
+        HOST: "127.0.0.1",
+        NODE_ENV: "production",
+        INTERFERENCE_CONFIG: join(dir, "interference.yaml"),
+        DATABASE_URL: databaseUrl,
+        // As `pnpm start` runs on its embedded database: the log spool on, beside the data folder.
+        ...(name === "interference" ? { LOG_SPOOL_DIR: join(dir, "log-spool") } : {}),
+      },
     });
     await waitHttp(`http://127.0.0.1:${p}/v1/providers`, { proc });
     return { proc, url, headers: { "content-type": "application/json" } };
