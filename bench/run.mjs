@@ -599,30 +599,28 @@ for (const name of TARGETS) {
       const loop = entry.cpu[c].loop ? `, event-loop delay p99 ${entry.cpu[c].loop.p99Ms} ms, max ${entry.cpu[c].loop.maxMs} ms` : "";
       console.log(`  CPU-bound c=${c}: ${r.reqPerSec.toFixed(0)} req/s, p99 ${r.p99} ms, CPU ${r.cpuUsPerReq.toFixed(0)} µs/req${loop}`);
     }
-    if (name !== "direct") {
-      entry.apis = {};
-      entry.apisNotServed = {};
-      const c = Math.min(...CPU_LEVELS);
-      for (const api of API_ROWS) {
-        const apiTarget = {
-          ...target,
-          url: target.url.replace(/\/chat\/completions$/, api.path),
-          headers: { ...target.headers, ...target.headersFor?.(api.family), ...api.headers },
-          body: api.body,
-        };
-        const refusal = await notServed(apiTarget);
-        if (refusal) {
-          entry.apisNotServed[api.name] = refusal;
-          console.log(`  CPU-bound ${api.name}: not served (${refusal})`);
-          continue;
-        }
-        await loadJson(apiTarget, c, 2).catch(() => undefined); // warm-up
-        const r = await loadJson(apiTarget, c);
-        entry.apis[api.name] = r;
-        console.log(
-          `  CPU-bound ${api.name} c=${c}: ${r.reqPerSec.toFixed(0)} req/s, p99 ${r.p99} ms, CPU ${r.cpuUsPerReq.toFixed(0)} µs/req, errors ${r.errors}`,
-        );
+    entry.apis = {};
+    entry.apisNotServed = {};
+    const c = Math.min(...CPU_LEVELS);
+    for (const api of API_ROWS) {
+      const apiTarget = {
+        ...target,
+        url: target.url.replace(/\/chat\/completions$/, api.path),
+        headers: { ...target.headers, ...target.headersFor?.(api.family), ...api.headers },
+        body: api.body,
+      };
+      const refusal = await notServed(apiTarget);
+      if (refusal) {
+        entry.apisNotServed[api.name] = refusal;
+        console.log(`  CPU-bound ${api.name}: not served (${refusal})`);
+        continue;
       }
+      await loadJson(apiTarget, c, 2).catch(() => undefined); // warm-up
+      const r = await loadJson(apiTarget, c);
+      entry.apis[api.name] = r;
+      console.log(
+        `  CPU-bound ${api.name} c=${c}: ${r.reqPerSec.toFixed(0)} req/s, p99 ${r.p99} ms, CPU ${r.cpuUsPerReq.toFixed(0)} µs/req, errors ${r.errors}`,
+      );
     }
     // Streams of CHUNKS chunks with no gap, 50 clients: the CPU a streamed request costs, and its first chunk.
     const cpu0 = cpuSeconds(target.proc.child.pid);
