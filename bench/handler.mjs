@@ -31,9 +31,10 @@ const nativeAdapter = () => ({
       async send() {
         return JSON.parse(completion);
       },
+      // One event a read, as a provider with gaps between its tokens sends them (the batches' least gain).
       async *stream() {
-        for (const data of chunks) yield { data };
-        yield { data: "[DONE]" };
+        for (const data of chunks) yield [{ data }];
+        yield [{ data: "[DONE]" }];
       },
     },
   },

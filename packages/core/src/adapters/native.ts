@@ -7,7 +7,7 @@ export function nativeApi(client: UpstreamClient, baseUrl: string, headersFor: (
     send: (path, body, forwarded, ctx) =>
       client.json({ url: `${baseUrl}${path}`, headers: headersFor(forwarded), body: JSON.stringify(body), signal: ctx.signal, timeouts: ctx.timeouts }),
     stream: (path, body, forwarded, ctx) =>
-      client.events({
+      client.eventBatches({
         url: `${baseUrl}${path}`,
         headers: { ...headersFor(forwarded), accept: "text/event-stream" },
         body: JSON.stringify(body),

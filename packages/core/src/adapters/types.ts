@@ -99,8 +99,11 @@ export interface AudioCapability {
 export interface NativeApi {
   /** POSTs `body` to `path` (under the provider's base URL) and returns the JSON answer. */
   send(path: string, body: Record<string, unknown>, headers: Record<string, string>, ctx: CallContext): Promise<unknown>;
-  /** POSTs `body` and yields the SSE events as they come; a failure to start throws from the first `next()`. */
-  stream(path: string, body: Record<string, unknown>, headers: Record<string, string>, ctx: CallContext): AsyncIterable<EventSourceMessage>;
+  /**
+   * POSTs `body` and yields the SSE events as they come, those of one read from the provider together (never an
+   * empty batch); a failure to start throws from the first `next()`.
+   */
+  stream(path: string, body: Record<string, unknown>, headers: Record<string, string>, ctx: CallContext): AsyncIterable<EventSourceMessage[]>;
 }
 
 export type NativeApiName = "chat" | "messages" | "responses" | "completions";

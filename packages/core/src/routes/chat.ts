@@ -3,6 +3,7 @@
  * parameter, next month's included); any other family gets it decoded into the canonical model. One request may
  * fail over across both kinds. JSON or SSE.
  */
+import type { EventSourceMessage } from "eventsource-parser";
 import type { RoutingPolicy } from "../routing/policy.js";
 import { UpstreamError } from "../errors.js";
 import type { CallContext } from "../adapters/types.js";
@@ -29,6 +30,8 @@ import {
   partsEncoder,
   streamWithFailover,
   translatedParts,
+  nativeItems,
+  type NativeItem,
   type RelayItem,
   type ServeDeps,
   type StreamEncoder,
@@ -127,14 +130,14 @@ function streamBody(raw: Record<string, unknown>, model: string): Record<string,
 }
 
 /** A native provider's chunks, parsed; the stream must end with [DONE]. */
-async function* nativeChunks(c: Candidate, ctx: CallContext, body: Record<string, unknown>): AsyncGenerator<RelayItem> {
-  for await (const event of c.runtime.adapter.native!.chat!.stream("/chat/completions", body, {}, ctx)) {
-    if (event.data === "[DONE]") return;
-    yield { type: "native", event, data: parseChunk(event.data) };
-  }
+function nativeChunks(c: Candidate, ctx: CallContext, body: Record<string, unknown>): AsyncIterator<NativeItem[]> {
+  const batches = c.runtime.adapter.native!.chat!.stream("/chat/completions", body, {}, ctx);
   // An OpenAI stream always ends with [DONE]; without it the connection was cut mid-answer.
-  throw new UpstreamError("stream ended before [DONE]", "protocol");
+  return nativeItems(batches, chunkItem, NEVER_LAST, "stream ended before [DONE]");
 }
+
+const chunkItem = (event: EventSourceMessage): NativeItem | null => (event.data === "[DONE]" ? null : { type: "native", event, data: parseChunk(event.data) });
+const NEVER_LAST = () => false;
 
 /** A chunk that carries something the client sees (text, a tool call, an end). */
 function isSubstantiveChunk(chunk: ChatCompletionChunk): boolean {

@@ -2,6 +2,7 @@
  * POST /v1/completions, OpenAI's legacy text completions: passed through to providers with a native endpoint
  * (`completions_api: true`), translated into the canonical model for every other provider.
  */
+import type { EventSourceMessage } from "eventsource-parser";
 import type { RoutingPolicy } from "../routing/policy.js";
 import { UpstreamError, badRequest } from "../errors.js";
 import type { CallContext } from "../adapters/types.js";
@@ -29,7 +30,8 @@ import {
   partsEncoder,
   streamWithFailover,
   translatedParts,
-  type RelayItem,
+  nativeItems,
+  type NativeItem,
   type ServeDeps,
   type StreamSource,
 } from "./serve-chat.js";
@@ -138,15 +140,15 @@ export async function createCompletion(
 }
 
 /** A native provider's chunks, relayed with their closing [DONE]. */
-async function* nativeEvents(c: Candidate, ctx: CallContext, body: Record<string, unknown>): AsyncGenerator<RelayItem> {
-  for await (const event of c.runtime.adapter.native!.completions!.stream("/completions", body, {}, ctx)) {
-    if (event.data === "[DONE]") {
-      yield { type: "native", event, data: null };
-      return;
-    }
-    const data = eventData(event) as TextCompletion & { error?: { message?: string } };
-    if (data?.error) throw new UpstreamError(`error in stream: ${data.error.message ?? "unknown"}`, "protocol");
-    yield { type: "native", event, data };
-  }
-  throw new UpstreamError("stream ended before [DONE]", "protocol");
+function nativeEvents(c: Candidate, ctx: CallContext, body: Record<string, unknown>): AsyncIterator<NativeItem[]> {
+  const batches = c.runtime.adapter.native!.completions!.stream("/completions", body, {}, ctx);
+  return nativeItems(batches, completionItem, isDone, "stream ended before [DONE]");
 }
+
+function completionItem(event: EventSourceMessage): NativeItem {
+  if (event.data === "[DONE]") return { type: "native", event, data: null };
+  const data = eventData(event) as TextCompletion & { error?: { message?: string } };
+  if (data?.error) throw new UpstreamError(`error in stream: ${data.error.message ?? "unknown"}`, "protocol");
+  return { type: "native", event, data };
+}
+const isDone = (item: NativeItem) => item.data === null;

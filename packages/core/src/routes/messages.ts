@@ -3,6 +3,7 @@
  * An `anthropic` provider gets the request as it came (native passthrough); any other family gets it decoded into
  * the canonical model. One request may fail over across both kinds.
  */
+import type { EventSourceMessage } from "eventsource-parser";
 import type { RoutingPolicy } from "../routing/policy.js";
 import { GatewayError, UpstreamError } from "../errors.js";
 import type { CallContext } from "../adapters/types.js";
@@ -33,7 +34,8 @@ import {
   partsEncoder,
   streamWithFailover,
   translatedParts,
-  type RelayItem,
+  nativeItems,
+  type NativeItem,
   type ServeDeps,
   type StreamSource,
   canonicalOrNull,
@@ -121,9 +123,9 @@ export async function createMessage(
 const SUBSTANTIVE_EVENTS = new Set(["content_block_delta", "message_delta", "message_stop"]);
 
 /** A native provider's events, parsed on the side for the log, ending with message_stop or an error. */
-async function* nativeEvents(c: Candidate, ctx: CallContext, body: Record<string, unknown>, headers: Record<string, string>): AsyncGenerator<RelayItem> {
+function nativeEvents(c: Candidate, ctx: CallContext, body: Record<string, unknown>, headers: Record<string, string>): AsyncIterator<NativeItem[]> {
   let substantive = false;
-  for await (const event of c.runtime.adapter.native!.messages!.stream("/messages", body, headers, ctx)) {
+  const item = (event: EventSourceMessage): NativeItem => {
     const data = eventData(event);
     if (data?.type === "error" && !substantive) {
       // Before any content, an error event is a failed attempt like any other: the router may fail over.
@@ -131,11 +133,13 @@ async function* nativeEvents(c: Candidate, ctx: CallContext, body: Record<string
       throw new UpstreamError(`error in stream: ${data.error?.message ?? type}`, "http", type === "overloaded_error" ? 529 : 500, undefined, type);
     }
     substantive ||= SUBSTANTIVE_EVENTS.has(data?.type);
-    yield { type: "native", event, data };
-    if (data?.type === "message_stop" || data?.type === "error") return;
-  }
-  throw new UpstreamError("stream ended before message_stop", "protocol");
+    return { type: "native", event, data };
+  };
+  const batches = c.runtime.adapter.native!.messages!.stream("/messages", body, headers, ctx);
+  return nativeItems(batches, item, endsMessage, "stream ended before message_stop");
 }
+
+const endsMessage = (item: NativeItem) => item.data?.type === "message_stop" || item.data?.type === "error";
 
 function streamSource(
   raw: Record<string, unknown>,

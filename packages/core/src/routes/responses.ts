@@ -31,7 +31,8 @@ import {
   partsEncoder,
   streamWithFailover,
   translatedParts,
-  type RelayItem,
+  nativeItems,
+  type NativeItem,
   type ServeDeps,
   type StreamSource,
   canonicalOrNull,
@@ -245,9 +246,9 @@ function recordResponseUsage(log: LogRecorder, usage: ResponseObject["usage"] | 
 }
 
 /** A native provider's events, parsed on the side, ending with its final response event. */
-async function* nativeEvents(events: AsyncIterable<EventSourceMessage>): AsyncGenerator<RelayItem> {
+function nativeEvents(batches: AsyncIterable<EventSourceMessage[]>): AsyncIterator<NativeItem[]> {
   let quiet = true;
-  for await (const event of events) {
+  const item = (event: EventSourceMessage): NativeItem => {
     const data = eventData(event);
     const failed = data?.type === "error" || data?.type === "response.failed";
     if (failed && quiet) {
@@ -256,11 +257,12 @@ async function* nativeEvents(events: AsyncIterable<EventSourceMessage>): AsyncGe
       throw new UpstreamError(`error in stream: ${error?.message ?? "unknown"}`, "protocol", undefined, undefined, error?.code ?? undefined);
     }
     quiet &&= QUIET_EVENTS.has(data?.type);
-    yield { type: "native", event, data };
-    if (FINAL_EVENTS.has(data?.type) || data?.type === "error") return;
-  }
-  throw new UpstreamError("stream ended before response.completed", "protocol");
+    return { type: "native", event, data };
+  };
+  return nativeItems(batches, item, endsResponse, "stream ended before response.completed");
 }
+
+const endsResponse = (item: NativeItem) => FINAL_EVENTS.has(item.data?.type) || item.data?.type === "error";
 
 function previousNotFound(id: string): GatewayError {
   return new GatewayError(404, "invalid_request_error", "previous_response_not_found", `Previous response with id '${id}' not found.`, {

@@ -130,7 +130,8 @@ export interface Resumption {
 
 /** Where a stream's items come from, per candidate, and which of them the client would see. */
 export interface StreamSource {
-  open(candidate: Candidate, ctx: CallContext): AsyncIterator<RelayItem>;
+  /** One item at a time, or several together (a native provider's events of one read: written to the client at once). */
+  open(candidate: Candidate, ctx: CallContext): AsyncIterator<RelayItem | RelayItem[]>;
   /** Carries something the client sees (text, a tool call, an end): failover is over once one is sent. */
   substantive: (item: RelayItem) => boolean;
   encoder(candidate: Candidate): StreamEncoder<RelayItem>;
@@ -167,7 +168,7 @@ interface Segment {
   candidate: Candidate;
   /** Its place in the plan: a continuation is asked of the candidates after it. */
   index: number;
-  iterator: AsyncIterator<RelayItem>;
+  iterator: AsyncIterator<RelayItem | RelayItem[]>;
   held: RelayItem[];
   done: boolean;
   release: () => void;
@@ -177,24 +178,28 @@ interface Segment {
 }
 
 /** Opens `iterator` and holds its first items until one the client would see: until then failing over is invisible. */
-async function holdFirst(iterator: AsyncIterator<RelayItem>, substantive: (item: RelayItem) => boolean) {
+async function holdFirst(iterator: AsyncIterator<RelayItem | RelayItem[]>, substantive: (item: RelayItem) => boolean) {
   const held: RelayItem[] = [];
   let done = false;
+  let seen = false;
   // No try/catch to close the iterator on a failure here: a generator that throws is closed already, and the
   // try around these awaits cost 1.5 µs per stream (bench/handler.mjs).
-  while (held.length < MAX_HELD_CHUNKS) {
+  while (!seen && held.length < MAX_HELD_CHUNKS) {
     const next = await iterator.next();
     if (next.done) {
       done = true;
       break;
     }
-    held.push(next.value);
-    if (substantive(next.value)) break;
+    // A batch is held whole: what came with the first substantive item goes out with it.
+    for (const item of Array.isArray(next.value) ? next.value : [next.value]) {
+      held.push(item);
+      seen ||= substantive(item);
+    }
   }
   return { iterator, held, done };
 }
 
-const EMPTY: AsyncIterator<RelayItem> = { next: async () => ({ done: true, value: undefined }) };
+const EMPTY: AsyncIterator<RelayItem | RelayItem[]> = { next: async () => ({ done: true, value: undefined }) };
 
 /**
  * Opens the stream on the first provider that starts one, holding the first items until one has content: until
@@ -316,6 +321,13 @@ class AnswerStream {
     return admitted && s.encoder.chunk(admitted);
   }
 
+  /** Several items' events as one text: one write to the client. */
+  private writeAll(s: Segment, items: readonly RelayItem[]): string {
+    let out = "";
+    for (const item of items) out += this.write(s, item) ?? "";
+    return out;
+  }
+
   async *events(): AsyncGenerator<string> {
     const { deadline, log } = this;
     let status = 200;
@@ -324,15 +336,13 @@ class AnswerStream {
       for (;;) {
         const s = this.segment;
         try {
-          for (const item of s.held) {
-            const text = this.write(s, item);
-            if (text) yield text;
-          }
+          const held = this.writeAll(s, s.held);
+          if (held) yield held;
           if (!s.done) {
             while (true) {
               const next = await s.iterator.next();
               if (next.done) break;
-              const text = this.write(s, next.value);
+              const text = Array.isArray(next.value) ? this.writeAll(s, next.value) : this.write(s, next.value);
               if (text) yield text;
             }
           }
@@ -389,6 +399,40 @@ export interface NativeItem {
   data: any;
 }
 export type RelayItem = StreamPart | NativeItem;
+
+/**
+ * A native provider's event batches as batches of relay items. `item` reads one event (null: the stream's end,
+ * nothing to relay; throwing: the provider failed); `last` says an item ends the stream. A stream that stops
+ * without its end fails with `unfinished`.
+ */
+export async function* nativeItems(
+  batches: AsyncIterable<EventSourceMessage[]>,
+  item: (event: EventSourceMessage) => NativeItem | null,
+  last: (item: NativeItem) => boolean,
+  unfinished: string,
+): AsyncGenerator<NativeItem[]> {
+  for await (const batch of batches) {
+    const items: NativeItem[] = [];
+    let ended = false;
+    try {
+      for (const event of batch) {
+        const next = item(event);
+        ended = next === null;
+        if (ended) break;
+        items.push(next!);
+        ended = last(next!);
+        if (ended) break;
+      }
+    } catch (err) {
+      // What came before the failure in the same read reaches the client first, as it would one event at a time.
+      if (items.length) yield items;
+      throw err;
+    }
+    if (items.length) yield items;
+    if (ended) return;
+  }
+  throw new UpstreamError(unfinished, "protocol");
+}
 
 /** A translating provider's stream, given the canonical request as that provider takes it. */
 export function translatedParts(c: Candidate, ctx: CallContext, req: CanonicalRequest): AsyncIterator<StreamPart> {

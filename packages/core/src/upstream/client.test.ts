@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startFakeServer, type FakeServer } from "../test-support/fake-server.js";
 import { UpstreamError } from "../errors.js";
-import { UpstreamClient } from "./client.js";
+import { DEFAULT_TIMEOUTS, parseSseBatches, UpstreamClient } from "./client.js";
 
 let server: FakeServer | null = null;
 const client = new UpstreamClient();
@@ -54,6 +54,37 @@ describe("UpstreamClient.events, stopped at the last event", () => {
     });
     expect(await readUntilDone(`${server.url}/v1/chat/completions`)).toEqual(["one"]);
     await expect(Promise.race([socketClosed.then(() => "closed"), new Promise((r) => setTimeout(() => r("still open"), 2000))])).resolves.toBe("closed");
+  });
+});
+
+/** The body as these reads, one after another. */
+async function* reads(...texts: string[]): AsyncGenerator<string> {
+  for (const text of texts) yield text;
+}
+
+async function batchesOf(...texts: string[]): Promise<string[][]> {
+  const out: string[][] = [];
+  for await (const batch of parseSseBatches(reads(...texts), new AbortController().signal, DEFAULT_TIMEOUTS)) out.push(batch.map((e) => e.data));
+  return out;
+}
+
+describe("parseSseBatches", () => {
+  it("yields the events each read completed together, an event split over reads once whole, never an empty batch", async () => {
+    expect(await batchesOf("data: a\n\ndata: b\n\n", "data: c\n\n")).toEqual([["a", "b"], ["c"]]);
+    expect(await batchesOf("data: a\n\ndata: b", "art\n", "\n", ": ping\n\n", "data: c\n\n")).toEqual([["a"], ["bart"], ["c"]]);
+    // A last event without its blank line still counts once the body ends.
+    expect(await batchesOf("data: a\n\ndata: last")).toEqual([["a"], ["last"]]);
+  });
+
+  it("refuses an event that grows past the limit, however it is split", async () => {
+    const events = parseSseBatches(reads("data: a\n\n", "data: " + "x".repeat(40), "x".repeat(40)), new AbortController().signal, DEFAULT_TIMEOUTS, 64);
+    const seen: string[][] = [];
+    await expect(
+      (async () => {
+        for await (const batch of events) seen.push(batch.map((e) => e.data));
+      })(),
+    ).rejects.toThrow(/stream event larger than 64 bytes/);
+    expect(seen).toEqual([["a"]]);
   });
 });
 
