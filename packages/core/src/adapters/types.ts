@@ -36,7 +36,7 @@ export interface ChatCapability {
    * Streams parts. A failure to start (connection, HTTP error) must surface as an UpstreamError from the first
    * `next()`, so the router can still fail over; later failures throw from later `next()` calls.
    */
-  stream(req: CanonicalRequest, ctx: CallContext): AsyncIterable<StreamPart>;
+  stream(req: CanonicalRequest, ctx: CallContext): AsyncIterable<StreamPart | StreamPart[]>;
   /** The request's prompt tokens, counted exactly with the model's own tokenizer, where the adapter has it. */
   countTokens?(req: CanonicalRequest, ctx: CallContext): Promise<number>;
 }

@@ -19,6 +19,7 @@ import type { CallContext } from "../adapters/types.js";
 import { canonicalFor } from "./native.js";
 import { costOf, priceFor, type ModelPrice } from "../spend/price.js";
 import { DEFAULT_COMPLETION_RESERVE } from "../ratelimit/meter.js";
+import { mapEventBatches } from "../upstream/event-batches.js";
 
 export interface ServeDeps {
   registry: ProviderRegistry;
@@ -405,37 +406,28 @@ export type RelayItem = StreamPart | NativeItem;
  * nothing to relay; throwing: the provider failed); `last` says an item ends the stream. A stream that stops
  * without its end fails with `unfinished`.
  */
-export async function* nativeItems(
+export function nativeItems(
   batches: AsyncIterable<EventSourceMessage[]>,
   item: (event: EventSourceMessage) => NativeItem | null,
   last: (item: NativeItem) => boolean,
   unfinished: string,
 ): AsyncGenerator<NativeItem[]> {
-  for await (const batch of batches) {
-    const items: NativeItem[] = [];
-    let ended = false;
-    try {
-      for (const event of batch) {
-        const next = item(event);
-        ended = next === null;
-        if (ended) break;
-        items.push(next!);
-        ended = last(next!);
-        if (ended) break;
-      }
-    } catch (err) {
-      // What came before the failure in the same read reaches the client first, as it would one event at a time.
-      if (items.length) yield items;
-      throw err;
-    }
-    if (items.length) yield items;
-    if (ended) return;
-  }
-  throw new UpstreamError(unfinished, "protocol");
+  return mapEventBatches<NativeItem>(
+    batches,
+    (event, out) => {
+      const next = item(event);
+      if (next === null) return true;
+      out.push(next);
+      return last(next);
+    },
+    () => {
+      throw new UpstreamError(unfinished, "protocol");
+    },
+  );
 }
 
 /** A translating provider's stream, given the canonical request as that provider takes it. */
-export function translatedParts(c: Candidate, ctx: CallContext, req: CanonicalRequest): AsyncIterator<StreamPart> {
+export function translatedParts(c: Candidate, ctx: CallContext, req: CanonicalRequest): AsyncIterator<StreamPart | StreamPart[]> {
   return c.runtime.adapter.chat!.stream(canonicalFor(req, c), ctx)[Symbol.asyncIterator]();
 }
 

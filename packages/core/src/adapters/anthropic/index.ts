@@ -10,6 +10,8 @@ import { toAnthropicRequest } from "./to-request.js";
 import { fromAnthropicMessage } from "./from-response.js";
 import { AnthropicStreamTranslator } from "./stream.js";
 import { nativeApi } from "../native.js";
+import type { EventSourceMessage } from "eventsource-parser";
+import { mapEventBatches } from "../../upstream/event-batches.js";
 
 /** No seed, penalties, several answers or logprobs at Anthropic. */
 export const ANTHROPIC_PARAMS: readonly CanonicalParam[] = [
@@ -56,16 +58,16 @@ export function anthropicChat(config: ProviderConfig, client: UpstreamClient): C
       return fromAnthropicMessage(parsed.data);
     },
 
-    async *stream(req: CanonicalRequest, ctx: CallContext): AsyncGenerator<StreamPart> {
+    stream(req: CanonicalRequest, ctx: CallContext): AsyncGenerator<StreamPart[]> {
       const translator = new AnthropicStreamTranslator();
-      const events = client.events({
+      const batches = client.eventBatches({
         url,
         headers: { ...h, accept: "text/event-stream" },
         body: JSON.stringify(toAnthropicRequest(req, ctx.upstreamModel, true)),
         signal: ctx.signal,
         timeouts: ctx.timeouts,
       });
-      for await (const e of events) {
+      const read = (e: EventSourceMessage, out: StreamPart[]): boolean => {
         let json: unknown;
         try {
           json = JSON.parse(e.data);
@@ -73,11 +75,13 @@ export function anthropicChat(config: ProviderConfig, client: UpstreamClient): C
           throw new UpstreamError(`malformed stream event: ${e.data.slice(0, 80)}`, "protocol");
         }
         const parsed = streamEventSchema.safeParse(json);
-        if (!parsed.success) continue; // event types added by Anthropic later are skipped, as their docs ask
-        yield* translator.translate(parsed.data);
-        if (translator.done) return;
-      }
-      throw new UpstreamError("stream ended before message_stop", "protocol");
+        if (!parsed.success) return false; // event types added by Anthropic later are skipped, as their docs ask
+        out.push(...translator.translate(parsed.data));
+        return translator.done;
+      };
+      return mapEventBatches(batches, read, () => {
+        throw new UpstreamError("stream ended before message_stop", "protocol");
+      });
     },
   };
 }

@@ -10,6 +10,8 @@ import { responseSchema } from "./wire.js";
 import { toGeminiRequest } from "./to-request.js";
 import { fromGeminiResponse } from "./from-response.js";
 import { GeminiStreamTranslator } from "./stream.js";
+import type { EventSourceMessage } from "eventsource-parser";
+import { mapEventBatches } from "../../upstream/event-batches.js";
 
 /** Everything but parallel_tool_calls: false (Gemini cannot hold a turn to one call). */
 export const GEMINI_PARAMS: readonly CanonicalParam[] = [
@@ -54,16 +56,16 @@ export function geminiChat(config: ProviderConfig, client: UpstreamClient): Chat
       return fromGeminiResponse(parsed.data, ctx.upstreamModel);
     },
 
-    async *stream(req: CanonicalRequest, ctx: CallContext): AsyncGenerator<StreamPart> {
+    stream(req: CanonicalRequest, ctx: CallContext): AsyncGenerator<StreamPart[]> {
       const translator = new GeminiStreamTranslator();
-      const events = client.events({
+      const batches = client.eventBatches({
         url: `${modelUrl(ctx.upstreamModel)}:streamGenerateContent?alt=sse`,
         headers: { ...headers, accept: "text/event-stream" },
         body: JSON.stringify(toGeminiRequest(req, ctx.upstreamModel)),
         signal: ctx.signal,
         timeouts: ctx.timeouts,
       });
-      for await (const e of events) {
+      const read = (e: EventSourceMessage, out: StreamPart[]): boolean => {
         let json: unknown;
         try {
           json = JSON.parse(e.data);
@@ -72,11 +74,14 @@ export function geminiChat(config: ProviderConfig, client: UpstreamClient): Chat
         }
         const parsed = responseSchema.safeParse(json);
         if (!parsed.success) throw new UpstreamError("malformed stream event", "protocol");
-        yield* translator.translate(parsed.data);
-      }
-      // Gemini has no end-of-stream marker: a stream that stops before a finishReason was cut.
-      if (!translator.finished) throw new UpstreamError("stream ended before a finishReason", "protocol");
-      yield* translator.end();
+        out.push(...translator.translate(parsed.data));
+        return false;
+      };
+      return mapEventBatches(batches, read, (out) => {
+        // Gemini has no end-of-stream marker: a stream that stops before a finishReason was cut.
+        if (!translator.finished) throw new UpstreamError("stream ended before a finishReason", "protocol");
+        out.push(...translator.end());
+      });
     },
   };
 }

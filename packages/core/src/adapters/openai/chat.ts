@@ -13,6 +13,7 @@ import type { CallContext, ChatCapability } from "../types.js";
 import { toOpenAIRequest, type PrefillStyle } from "./to-request.js";
 import { resultFromChat } from "./from-response.js";
 import { ChatChunkDecoder, parseChunk } from "./from-stream.js";
+import { mapEventBatches } from "../../upstream/event-batches.js";
 
 export function authHeaders(config: ProviderConfig): Record<string, string> {
   return {
@@ -44,21 +45,27 @@ export function openaiChat(config: ProviderConfig, client: UpstreamClient): Chat
       return resultFromChat({ ...body, model: body.model || ctx.upstreamModel });
     },
 
-    async *stream(req, ctx: CallContext): AsyncGenerator<StreamPart> {
+    stream(req, ctx: CallContext): AsyncGenerator<StreamPart[]> {
       const decoder = new ChatChunkDecoder();
-      const events = client.events({
+      const batches = client.eventBatches({
         url,
         headers: { ...headers, accept: "text/event-stream" },
         body: JSON.stringify(toOpenAIRequest(req, ctx.upstreamModel, true, prefill)),
         signal: ctx.signal,
         timeouts: ctx.timeouts,
       });
-      for await (const event of events) {
-        if (event.data === "[DONE]") return;
-        yield* decoder.decode(parseChunk(event.data));
-      }
-      // An OpenAI stream always ends with [DONE]; without it the connection was cut mid-answer.
-      throw new UpstreamError("stream ended before [DONE]", "protocol");
+      return mapEventBatches<StreamPart>(
+        batches,
+        (event, out) => {
+          if (event.data === "[DONE]") return true;
+          out.push(...decoder.decode(parseChunk(event.data)));
+          return false;
+        },
+        () => {
+          // An OpenAI stream always ends with [DONE]; without it the connection was cut mid-answer.
+          throw new UpstreamError("stream ended before [DONE]", "protocol");
+        },
+      );
     },
   };
 }
