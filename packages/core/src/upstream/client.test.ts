@@ -18,14 +18,15 @@ afterEach(async () => {
 /** Reads events until [DONE], then stops, as the chat relay does. */
 async function readUntilDone(url: string): Promise<string[]> {
   const seen: string[] = [];
-  for await (const event of client.events({ url, body: "{}", signal: new AbortController().signal, timeouts: {} })) {
-    if (event.data === "[DONE]") break;
-    seen.push(event.data);
+  for await (const batch of client.eventBatches({ url, body: "{}", signal: new AbortController().signal, timeouts: {} })) {
+    const done = batch.findIndex((event) => event.data === "[DONE]");
+    seen.push(...batch.slice(0, done === -1 ? undefined : done).map((event) => event.data));
+    if (done !== -1) break;
   }
   return seen;
 }
 
-describe("UpstreamClient.events, stopped at the last event", () => {
+describe("UpstreamClient.eventBatches, stopped at the last event", () => {
   it("hands the connection back to the pool once the body ends", async () => {
     const ports: number[] = [];
     server = await startFakeServer((req, res) => {

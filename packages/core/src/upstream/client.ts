@@ -279,12 +279,7 @@ export class UpstreamClient {
     return { data: Buffer.concat(chunks), contentType: (Array.isArray(ct) ? ct[0] : ct) ?? "application/octet-stream" };
   }
 
-  /** Opens an SSE response and yields its events as they arrive. */
-  async *events(req: UpstreamRequest): AsyncGenerator<EventSourceMessage> {
-    for await (const batch of this.eventBatches(req)) yield* batch;
-  }
-
-  /** Opens an SSE response and yields the events of each read as one batch (a relay writes each batch at once). */
+  /** Opens an SSE response and yields its events as they arrive, those of each read as one batch. */
   async *eventBatches(req: UpstreamRequest): AsyncGenerator<EventSourceMessage[]> {
     const res = await this.send(req);
     yield* parseSseBatches(res.body, req.signal, { ...DEFAULT_TIMEOUTS, ...req.timeouts });
