@@ -254,7 +254,7 @@ describe("a stream cut at a random point is continued by the next provider, 50 r
       expect(usage.usage).toMatchObject({ prompt_tokens: rows[0]!.promptTokens, completion_tokens: rows[0]!.completionTokens, cost: rows[0]!.cost });
       expect(usage.interference).toEqual(interference);
     }
-  });
+  }, 20_000);
 
   it("Responses (openai SDK): native and translated first providers; the stored response is the whole answer", async () => {
     for (const { first, second } of runs(2, ["cut-resp", "cut-an"], ["fin-oa", "fin-an"])) {
@@ -287,7 +287,7 @@ describe("a stream cut at a random point is continued by the next provider, 50 r
       const stored = await client().responses.retrieve(completed.id);
       expect((stored as any).output_text ?? textOf((stored.output[0] as any).content)).toBe(FULL);
     }
-  });
+  }, 20_000);
 
   it("Messages (anthropic SDK): native and translated first providers", async () => {
     for (const { first, second } of runs(3, ["cut-an", "cut-oa"], ["fin-an", "fin-oa"])) {
@@ -314,7 +314,7 @@ describe("a stream cut at a random point is continued by the next provider, 50 r
       await expectContinued(text, interference, first, second);
       expect(message.usage.output_tokens).toBe(rows[0]!.completionTokens);
     }
-  });
+  }, 20_000);
 });
 
 describe("when an answer is continued, and when it is not", () => {
