@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// What LOG_SPOOL_DIR costs on the request path: LogWriter.write() with and without the spool (one synchronous
-// append of a JSON line per row), rows the size of a real chat request's, in alternating rounds; the database
-// insert is a no-op so only the write path is timed.
+// What LOG_SPOOL_DIR costs on the request path: LogWriter.write() with and without the spool, rows the size of a
+// real chat request's, arriving a burst per turn of the event loop as a server's answers do (the spool writes
+// each turn's rows in one synchronous write at its end: one row a turn is a quiet server, 25 a loaded one), in
+// alternating rounds; CPU of the whole turn is counted. The database insert is a no-op.
 //   node bench/log-spool.mjs [--rows 50000] [--rounds 6]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,25 +42,39 @@ const row = () => ({
   error: null,
 });
 
-function round(spool) {
+async function round(spool, burst) {
   const dir = spool ? mkdtempSync(join(tmpdir(), "spool-bench-")) : undefined;
-  const writer = new LogWriter(async () => {}, { flushIntervalMs: 5, batchSize: 500, ...(dir ? { spoolDir: dir } : {}) });
+  const writer = new LogWriter(async () => {}, dir ? { spoolDir: dir } : {});
   const rows = Array.from({ length: ROWS }, row);
-  const t0 = process.hrtime.bigint();
-  for (const r of rows) writer.write(r);
-  const ns = Number(process.hrtime.bigint() - t0);
-  return writer.flush().then(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    return ns / ROWS / 1000; // µs per row
-  });
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < rows.length; i += burst) {
+    for (let j = i; j < Math.min(i + burst, rows.length); j++) writer.write(rows[j]);
+    await new Promise((r) => setImmediate(r)); // the turn ends: the spool writes what it was given
+  }
+  const cpu = process.cpuUsage(cpu0);
+  await writer.flush();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  return (cpu.user + cpu.system) / ROWS; // µs per row
 }
 
-const results = { off: [], on: [] };
+const BURSTS = [1, 25];
+const results = Object.fromEntries(
+  BURSTS.flatMap((b) => [
+    [`off ${b}`, []],
+    [`on ${b}`, []],
+  ]),
+);
 for (let i = 0; i < ROUNDS; i++) {
-  for (const mode of i % 2 ? ["on", "off"] : ["off", "on"]) results[mode].push(await round(mode === "on"));
+  for (const burst of BURSTS) {
+    for (const mode of i % 2 ? ["on", "off"] : ["off", "on"]) results[`${mode} ${burst}`].push(await round(mode === "on", burst));
+  }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`LogWriter.write(), ${ROWS} rows a round, ${ROUNDS} alternating rounds (median µs per row):`);
-console.log(
-  `  without spool: ${median(results.off).toFixed(2)} µs   with spool: ${median(results.on).toFixed(2)} µs   (+${(median(results.on) - median(results.off)).toFixed(2)} µs a request)`,
-);
+console.log(`LogWriter.write(), ${ROWS} rows a round, ${ROUNDS} alternating rounds (median µs of CPU per row):`);
+for (const burst of BURSTS) {
+  const off = median(results[`off ${burst}`]);
+  const on = median(results[`on ${burst}`]);
+  console.log(
+    `  ${String(burst).padStart(2)} row(s) a turn: without spool ${off.toFixed(2)} µs   with spool ${on.toFixed(2)} µs   (+${(on - off).toFixed(2)} µs a request)`,
+  );
+}

@@ -151,6 +151,8 @@ export class Gateway {
   private readonly alerts: BudgetAlerts | null;
   private readonly spendSource: SpendSource;
   private readonly logSink: RequestLogSink;
+  /** What an answer waits for before it ends: its log row safe from a kill (see RequestLogSink.durable). */
+  private readonly logDurable = () => this.logSink.durable?.();
   /** Fetches URLs the config file did not name (image links): public addresses only unless allow-listed. */
   private readonly fetcher: UpstreamClient;
 
@@ -328,6 +330,7 @@ export class Gateway {
         next.write(e);
       },
       flush: () => next.flush?.() ?? Promise.resolve(),
+      durable: () => next.durable?.(),
     };
   }
 
@@ -344,6 +347,7 @@ export class Gateway {
         next?.write(e);
       },
       flush: () => next?.flush?.() ?? Promise.resolve(),
+      durable: () => next?.durable?.(),
     };
   }
 
@@ -525,7 +529,7 @@ export class Gateway {
 
   /** A node:http request listener for the gateway's routes. */
   nodeListener() {
-    const inner = nodeListener(this.handle);
+    const inner = nodeListener(this.handle, this.logDurable);
     const metrics = this.metrics;
     return (req: IncomingMessage, res: ServerResponse): void => {
       // In flight until the response is done (a stream's last chunk) or the client has gone.
@@ -537,12 +541,12 @@ export class Gateway {
 
   /** A Web `Request → Response` handler for the same routes (Next.js route handlers). */
   webHandler() {
-    return webHandler(this.handle);
+    return webHandler(this.handle, this.logDurable);
   }
 
   /** A Web handler whose requests are for `principal`: for in-process callers that authenticated the person themselves. */
   webHandlerAs(principal: AuthContext) {
-    return webHandler((req) => this.handle({ ...req, principal }));
+    return webHandler((req) => this.handle({ ...req, principal }), this.logDurable);
   }
 
   async close(): Promise<void> {

@@ -158,6 +158,7 @@ export class GatewayMetrics {
         next?.write(e);
       },
       flush: () => next?.flush?.() ?? Promise.resolve(),
+      durable: () => next?.durable?.(),
     };
   }
 }

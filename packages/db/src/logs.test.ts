@@ -168,6 +168,44 @@ describe("the spool", () => {
   });
 });
 
+describe("the spool's writes", () => {
+  const lines = (dir: string) => readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), "utf8").split("\n").filter(Boolean));
+  const neverWritten: BatchInsert = () => new Promise(() => {});
+
+  it("writes the rows of one turn in one write at its end, and says when they are there", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ifr-spool-"));
+    const writer = new LogWriter(neverWritten, { flushIntervalMs: 60_000, spoolDir: dir });
+    expect(writer.durable()).toBeNull(); // nothing appended: nothing to wait for
+    const rows = Array.from({ length: 3 }, () => entry());
+    for (const row of rows) writer.write(row);
+    const durable = writer.durable();
+    expect(durable).toBeInstanceOf(Promise);
+    expect(lines(dir)).toEqual([]); // not yet: the turn is not over
+    await durable;
+    expect(lines(dir).map((l) => JSON.parse(l).id)).toEqual(rows.map((r) => r.id));
+    expect(writer.durable()).toBeNull();
+    // The next turn's rows go to the same file, after these.
+    const more = entry();
+    writer.write(more);
+    await writer.durable();
+    expect(lines(dir).map((l) => JSON.parse(l).id)).toEqual([...rows, more].map((r) => r.id));
+  });
+
+  it("writes what the turn appended when the process exits in the middle of it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ifr-spool-"));
+    const logs = join(import.meta.dirname, "..", "dist", "logs.js");
+    // A child that appends two rows and exits before its turn ends (an uncaught error, process.exit).
+    const script = `import { LogWriter } from ${JSON.stringify(logs)};
+      const w = new LogWriter(() => new Promise(() => {}), { spoolDir: ${JSON.stringify(dir)} });
+      w.write({ id: "a", time: new Date(0) }); w.write({ id: "b", time: new Date(0) });
+      process.exit(3);`;
+    const { spawnSync } = await import("node:child_process");
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+    expect(run.status).toBe(3);
+    expect(lines(dir).map((l) => JSON.parse(l).id)).toEqual(["a", "b"]);
+  });
+});
+
 describe("log rows for the database", () => {
   it("replaces the text PostgreSQL cannot store, and leaves other entries as they are", () => {
     const clean = entry();

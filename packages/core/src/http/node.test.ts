@@ -1,6 +1,9 @@
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import type { RequestLogEntry } from "../logging/types.js";
+import { startTestGateway } from "../test-support/gateway.js";
+import { openaiChunkEvents, openaiCompletion, sendJson, sendSse, startFakeServer } from "../test-support/fake-server.js";
 import { writeNodeResponse } from "./node.js";
 
 describe("writeNodeResponse", () => {
@@ -35,5 +38,48 @@ describe("writeNodeResponse", () => {
     expect(waits).toBeGreaterThan(10);
     const baseline = Math.max(resRef!.listenerCount("close"), resRef!.listenerCount("drain"));
     expect(most).toBeLessThanOrEqual(baseline + 2);
+  });
+
+  it("ends an answer only once its log row is safe (the sink's durable), JSON and streamed", async () => {
+    const up = await startFakeServer(async (_req, res, body) => {
+      if (!body.stream) return sendJson(res, 200, openaiCompletion("hi"));
+      await sendSse(res, openaiChunkEvents(["a", "b"]));
+    });
+    // A sink whose rows become safe only when the test says so, like the spool at the end of a turn.
+    const rows: RequestLogEntry[] = [];
+    let release: () => void = () => {};
+    let pending: Promise<void> | null = null;
+    const logSink = {
+      write(e: RequestLogEntry) {
+        rows.push(e);
+        pending ??= new Promise<void>((r) => (release = r));
+      },
+      durable: () => pending,
+    };
+    const gw = await startTestGateway(`providers:\n  - { id: up, type: openai, base_url: "${up.url}/v1", models: [m] }\n`, { logSink });
+    try {
+      for (const stream of [false, true]) {
+        rows.length = 0;
+        let ended = false;
+        const answer = fetch(`${gw.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model: "m", stream, messages: [{ role: "user", content: "hi" }] }),
+        }).then(async (res) => {
+          const text = await res.text();
+          ended = true;
+          return text;
+        });
+        await vi.waitFor(() => expect(rows).toHaveLength(1));
+        await new Promise((r) => setTimeout(r, 100));
+        expect(ended).toBe(false); // the row is written but not yet safe: the answer has not ended
+        pending = null;
+        release();
+        expect(await answer).toContain(stream ? "[DONE]" : '"hi"');
+      }
+    } finally {
+      await gw.close();
+      await up.close();
+    }
   });
 });

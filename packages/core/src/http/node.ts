@@ -46,10 +46,15 @@ export function toGatewayRequest(req: IncomingMessage, controller: AbortControll
   };
 }
 
+/** What a response waits for before it ends (the log row's durability); null or undefined: nothing. */
+export type BeforeEnd = () => Promise<void> | null | undefined;
+
 /** Writes a gateway response; streams honour back-pressure and stop when the client leaves. */
-export async function writeNodeResponse(res: ServerResponse, out: GatewayHttpResponse): Promise<void> {
+export async function writeNodeResponse(res: ServerResponse, out: GatewayHttpResponse, beforeEnd?: BeforeEnd): Promise<void> {
   const body = out.body;
   if (body === undefined || typeof body === "string" || Buffer.isBuffer(body)) {
+    const wait = beforeEnd?.();
+    if (wait) await wait;
     if (body !== undefined) out.headers["content-length"] = String(Buffer.byteLength(body));
     res.writeHead(out.status, out.headers);
     res.end(body);
@@ -61,6 +66,8 @@ export async function writeNodeResponse(res: ServerResponse, out: GatewayHttpRes
     if (res.destroyed) break;
     if (!res.write(piece)) await drainOrClose(res);
   }
+  const wait = beforeEnd?.();
+  if (wait) await wait;
   res.end();
 }
 
@@ -78,14 +85,14 @@ function drainOrClose(res: ServerResponse): Promise<void> {
   });
 }
 
-export function nodeListener(handler: GatewayHandler) {
+export function nodeListener(handler: GatewayHandler, beforeEnd?: BeforeEnd) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const controller = new AbortController();
     res.on("close", () => {
       if (!res.writableFinished) controller.abort(new DOMException("client closed the connection", "AbortError"));
     });
     handler(toGatewayRequest(req, controller))
-      .then((out) => writeNodeResponse(res, out))
+      .then((out) => writeNodeResponse(res, out, beforeEnd))
       .catch((err) => {
         // A provider that broke while its bytes were streaming (generated audio): the route logged it; cutting the
         // connection is how the client learns the body is incomplete.

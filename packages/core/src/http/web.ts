@@ -1,6 +1,6 @@
 /** Serves the same gateway handler from a Web-standard Request (Next.js route handlers under `next dev`). */
 import { GatewayError } from "../errors.js";
-import type { GatewayHandler } from "./node.js";
+import type { BeforeEnd, GatewayHandler } from "./node.js";
 
 async function readWebBody(request: Request, limit: number): Promise<Buffer> {
   if (Number(request.headers.get("content-length")) > limit || !request.body) {
@@ -17,7 +17,7 @@ async function readWebBody(request: Request, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export function webHandler(handler: GatewayHandler) {
+export function webHandler(handler: GatewayHandler, beforeEnd?: BeforeEnd) {
   return async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
     const headers: Record<string, string> = {};
@@ -32,6 +32,7 @@ export function webHandler(handler: GatewayHandler) {
     });
     const body = out.body;
     if (body === undefined || typeof body === "string" || Buffer.isBuffer(body)) {
+      await beforeEnd?.();
       return new Response(body as ConstructorParameters<typeof Response>[0], { status: out.status, headers: out.headers });
     }
     const encoder = new TextEncoder();
@@ -39,8 +40,10 @@ export function webHandler(handler: GatewayHandler) {
     const stream = new ReadableStream<Uint8Array>({
       async pull(controller) {
         const { value, done } = await iterator.next();
-        if (done) controller.close();
-        else controller.enqueue(typeof value === "string" ? encoder.encode(value) : value);
+        if (done) {
+          await beforeEnd?.();
+          controller.close();
+        } else controller.enqueue(typeof value === "string" ? encoder.encode(value) : value);
       },
       async cancel() {
         await iterator.return?.();

@@ -62,4 +62,10 @@ export interface RequestLogEntry {
 export interface RequestLogSink {
   write(entry: RequestLogEntry): void;
   flush?(): Promise<void>;
+  /**
+   * When every entry written so far would survive the process being killed (a sink that keeps a write-ahead file
+   * and writes it once per turn of the event loop); null or undefined when they already would, or never will.
+   * The transports wait for it before they end an answer, so no answer goes out ahead of its log row.
+   */
+  durable?(): Promise<void> | null | undefined;
 }
