@@ -20,6 +20,7 @@ import { userStore } from "./users.js";
 import { auditStore } from "./audit.js";
 import { alertStore } from "./alerts.js";
 import { responseStore } from "./responses.js";
+import { sqlRunner } from "./sql.js";
 import { teamStore } from "./teams.js";
 import type { Store } from "./store.js";
 import type { SemanticIndex } from "@interference/core";
@@ -109,7 +110,7 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     users: userStore(prisma),
     audit: auditStore(prisma),
     alerts: alertStore(prisma),
-    responses: responseStore(prisma),
+    responses: responseStore(sqlRunner(prisma, pglite)),
     cacheSwitches: cacheSwitchStore(settingsStore(prisma)),
     cache,
     semanticIndex: (prefer) => openSemanticIndex(prisma, prefer),

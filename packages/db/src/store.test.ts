@@ -634,9 +634,19 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     expect(await store.responses.get("resp_a", null)).toBeNull();
     expect(await store.responses.get("resp_open", null)).not.toBeNull();
     expect(await store.responses.get("resp_old", "key1")).toBeNull(); // expired
+    expect(got!.createdAt).toEqual(new Date(now));
+    expect(got!.expiresAt).toEqual(new Date(now + 60_000));
+    // Stored as JSON values (what the rest of the schema reads), not as JSON text in a string.
+    const row = await store.prisma.storedResponse.findUnique({ where: { id: "resp_a" } });
+    expect(row!.response).toEqual({ id: "resp_a", object: "response", output: [] });
+    // Saving an id again replaces it.
+    await store.responses.save({ ...stored("resp_a", "key1"), response: { id: "resp_a", object: "response", output: [], note: 'it\'s "quoted"\n' } as never });
+    expect((await store.responses.get("resp_a", "key1"))!.response).toMatchObject({ note: 'it\'s "quoted"\n' });
     expect(await store.responses.delete("resp_a", "key2")).toBe(false);
+    expect(await store.responses.delete("resp_open", "key1")).toBe(false); // an open-mode response is no key's
     expect(await store.responses.delete("resp_a", "key1")).toBe(true);
     expect(await store.responses.get("resp_a", "key1")).toBeNull();
+    expect(await store.responses.delete("resp_old", "key1")).toBe(false); // expired: as if gone
   });
 
   it("carries a key's budgets to the gateway, and sums what it spent, as logged, since a period began", async () => {
