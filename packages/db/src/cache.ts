@@ -11,7 +11,8 @@ import { createRequire } from "node:module";
 import type * as Usearch from "usearch";
 import type { CacheEntry, CacheStore, PurgeFilter, SemanticIndex, SemanticMatch } from "@interference/core";
 import { unit } from "@interference/core";
-import { Prisma, type PrismaClient } from "./generated/prisma/client.js";
+import type { PrismaClient } from "./generated/prisma/client.js";
+import { sqlRunner, type Sql } from "./sql.js";
 
 // The CommonJS build: the ES module finds its native binary from its own file's path, which bundlers and test
 // runners rewrite; `require` keeps __dirname true.
@@ -25,26 +26,35 @@ const REFRESH_EVERY_MS = 2_000;
 type Row = { entry: unknown; id: string };
 
 /** The row's JSON: the entry without its vector (that has a column of its own). */
-function stored(entry: CacheEntry): Prisma.InputJsonValue {
+function stored(entry: CacheEntry): string {
   const { vector: _v, ...rest } = entry;
-  return rest as unknown as Prisma.InputJsonValue;
+  return JSON.stringify(rest);
 }
 
-function upsert(prisma: PrismaClient, entry: CacheEntry, vector?: Float32Array) {
-  const data = {
-    id: entry.id,
-    model: entry.model,
-    provider: entry.provider,
-    entry: stored(entry),
-    cost: entry.cost,
-    context: entry.context ?? null,
-    prompt: entry.prompt ?? null,
-    embedding: vector ? Array.from(vector) : [],
-    createdAt: new Date(entry.createdAt),
-    expiresAt: new Date(entry.expiresAt),
-  };
-  const where = { scope: entry.scope, namespace: entry.namespace, key: entry.key };
-  return prisma.cacheEntry.upsert({ where: { scope_namespace_key: where }, create: { ...where, ...data }, update: data });
+// Plain SQL (sql.ts): a lookup on each cached request and a write on each miss. JSON and the vector go as text.
+const PUT = `INSERT INTO "CacheEntry" (id, scope, namespace, key, model, provider, entry, cost, context, prompt, embedding, "createdAt", "expiresAt")
+  VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8, $9, $10, $11::text::real[], $12, $13)
+  ON CONFLICT (scope, namespace, key) DO UPDATE SET id = EXCLUDED.id, model = EXCLUDED.model, provider = EXCLUDED.provider,
+    entry = EXCLUDED.entry, cost = EXCLUDED.cost, context = EXCLUDED.context, prompt = EXCLUDED.prompt,
+    embedding = EXCLUDED.embedding, "createdAt" = EXCLUDED."createdAt", "expiresAt" = EXCLUDED."expiresAt"`;
+const GET = `SELECT entry::text AS entry FROM "CacheEntry" WHERE scope = $1 AND namespace = $2 AND key = $3 AND "expiresAt" > $4`;
+
+function upsert(sql: Sql, entry: CacheEntry, vector?: Float32Array): Promise<number> {
+  return sql.execute(PUT, [
+    entry.id,
+    entry.scope,
+    entry.namespace,
+    entry.key,
+    entry.model,
+    entry.provider,
+    stored(entry),
+    entry.cost,
+    entry.context ?? null,
+    entry.prompt ?? null,
+    `{${vector ? Array.from(vector).join(",") : ""}}`,
+    new Date(entry.createdAt),
+    new Date(entry.expiresAt),
+  ]);
 }
 
 const purgeWhere = (f: PurgeFilter) => ({ scope: f.scope, ...(f.namespace !== undefined ? { namespace: f.namespace } : {}) });
@@ -57,6 +67,8 @@ export class DatabaseCacheStore implements CacheStore {
   constructor(
     private readonly prisma: PrismaClient,
     database: string,
+    /** How its statements run (sql.ts); by default through Prisma's raw SQL. */
+    private readonly sql: Sql = sqlRunner(prisma, null),
   ) {
     this.kind = database;
     this.sweeper = setInterval(() => void this.sweep().catch(() => undefined), SWEEP_EVERY_MS);
@@ -69,16 +81,12 @@ export class DatabaseCacheStore implements CacheStore {
   }
 
   async get(scope: string, namespace: string, key: string): Promise<CacheEntry | null> {
-    const row = await this.prisma.cacheEntry.findUnique({
-      where: { scope_namespace_key: { scope, namespace, key } },
-      select: { entry: true, expiresAt: true },
-    });
-    if (!row || row.expiresAt.getTime() <= Date.now()) return null;
-    return row.entry as unknown as CacheEntry;
+    const [row] = await this.sql.query<{ entry: string }>(GET, [scope, namespace, key, new Date()]);
+    return row ? (JSON.parse(row.entry) as CacheEntry) : null;
   }
 
   async put(entry: CacheEntry): Promise<void> {
-    await upsert(this.prisma, entry, entry.vector ? unit(entry.vector) : undefined);
+    await upsert(this.sql, entry, entry.vector ? unit(entry.vector) : undefined);
   }
 
   async purge(filter: PurgeFilter): Promise<number> {
@@ -101,7 +109,10 @@ class PgvectorIndex implements SemanticIndex {
   readonly kind = "pgvector";
   private readonly indexed = new Set<number>();
 
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: Sql,
+  ) {}
 
   /** The HNSW index for vectors of `d` numbers: made when the first such vector comes. */
   private async ensureIndex(d: number): Promise<void> {
@@ -115,7 +126,7 @@ class PgvectorIndex implements SemanticIndex {
   async add(entry: CacheEntry & { context: string; vector: number[] }): Promise<void> {
     const vector = unit(entry.vector);
     await this.ensureIndex(dims(vector.length));
-    await upsert(this.prisma, entry, vector);
+    await upsert(this.sql, entry, vector);
   }
 
   async nearest(scope: string, namespace: string, context: string, vector: Float32Array, k: number): Promise<SemanticMatch[]> {
@@ -155,7 +166,10 @@ class UsearchIndex implements SemanticIndex {
   private refreshing: Promise<void> | null = null;
   private lastRefresh = 0;
 
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: Sql,
+  ) {}
 
   private group(scope: string, namespace: string, context: string, d: number): Group {
     const name = `${scope}\u0000${namespace}\u0000${context}\u0000${d}`;
@@ -210,7 +224,7 @@ class UsearchIndex implements SemanticIndex {
 
   async add(entry: CacheEntry & { context: string; vector: number[] }): Promise<void> {
     const vector = unit(entry.vector);
-    await upsert(this.prisma, entry, vector);
+    await upsert(this.sql, entry, vector);
     this.insert(entry.id, entry.scope, entry.namespace, entry.context, vector, entry.expiresAt);
   }
 
@@ -267,16 +281,16 @@ class UsearchIndex implements SemanticIndex {
  * The semantic index for this database: pgvector when `CREATE EXTENSION vector` works, else usearch in process
  * (`prefer` forces one, for tests and benchmarks).
  */
-export async function openSemanticIndex(prisma: PrismaClient, prefer?: "pgvector" | "usearch"): Promise<SemanticIndex> {
+export async function openSemanticIndex(prisma: PrismaClient, prefer?: "pgvector" | "usearch", sql: Sql = sqlRunner(prisma, null)): Promise<SemanticIndex> {
   if (prefer !== "usearch") {
     try {
       await prisma.$executeRawUnsafe("CREATE EXTENSION IF NOT EXISTS vector");
-      return new PgvectorIndex(prisma);
+      return new PgvectorIndex(prisma, sql);
     } catch (err) {
       if (prefer === "pgvector") throw err;
     }
   }
-  const index = new UsearchIndex(prisma);
+  const index = new UsearchIndex(prisma, sql);
   await index.refresh();
   return index;
 }

@@ -94,7 +94,8 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
   const logWriter = new LogWriter(insert, { batchSize: pglite ? 200 : 500, ...options.logs });
   const bodyWriter = new LogWriter<RequestBodies>(bodyBatchInsert(prisma), { batchSize: 100, maxPending: 1000 });
   const apiKeys = apiKeyStore(prisma);
-  const cache = new DatabaseCacheStore(prisma, kind);
+  const sql = sqlRunner(prisma, pglite);
+  const cache = new DatabaseCacheStore(prisma, kind, sql);
   let closed = false;
   return {
     kind,
@@ -110,10 +111,10 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     users: userStore(prisma),
     audit: auditStore(prisma),
     alerts: alertStore(prisma),
-    responses: responseStore(sqlRunner(prisma, pglite)),
+    responses: responseStore(sql),
     cacheSwitches: cacheSwitchStore(settingsStore(prisma)),
     cache,
-    semanticIndex: (prefer) => openSemanticIndex(prisma, prefer),
+    semanticIndex: (prefer) => openSemanticIndex(prisma, prefer, sql),
     async ping() {
       try {
         await prisma.$queryRawUnsafe("SELECT 1");
