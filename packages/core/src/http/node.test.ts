@@ -1,9 +1,7 @@
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it, vi } from "vitest";
-import type { RequestLogEntry } from "../logging/types.js";
-import { startTestGateway } from "../test-support/gateway.js";
-import { openaiChunkEvents, openaiCompletion, sendJson, sendSse, startFakeServer } from "../test-support/fake-server.js";
+import { startHeldLogGateway } from "../test-support/held-log.js";
 import { writeNodeResponse } from "./node.js";
 
 describe("writeNodeResponse", () => {
@@ -41,45 +39,28 @@ describe("writeNodeResponse", () => {
   });
 
   it("ends an answer only once its log row is safe (the sink's durable), JSON and streamed", async () => {
-    const up = await startFakeServer(async (_req, res, body) => {
-      if (!body.stream) return sendJson(res, 200, openaiCompletion("hi"));
-      await sendSse(res, openaiChunkEvents(["a", "b"]));
-    });
-    // A sink whose rows become safe only when the test says so, like the spool at the end of a turn.
-    const rows: RequestLogEntry[] = [];
-    let release: () => void = () => {};
-    let pending: Promise<void> | null = null;
-    const logSink = {
-      write(e: RequestLogEntry) {
-        rows.push(e);
-        pending ??= new Promise<void>((r) => (release = r));
-      },
-      durable: () => pending,
-    };
-    const gw = await startTestGateway(`providers:\n  - { id: up, type: openai, base_url: "${up.url}/v1", models: [m] }\n`, { logSink });
+    const held = await startHeldLogGateway();
     try {
       for (const stream of [false, true]) {
-        rows.length = 0;
+        held.rows.length = 0;
         let ended = false;
-        const answer = fetch(`${gw.url}/v1/chat/completions`, {
+        const answer = fetch(`${held.gw.url}/v1/chat/completions`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ model: "m", stream, messages: [{ role: "user", content: "hi" }] }),
+          body: held.chatBody(stream),
         }).then(async (res) => {
           const text = await res.text();
           ended = true;
           return text;
         });
-        await vi.waitFor(() => expect(rows).toHaveLength(1));
+        await vi.waitFor(() => expect(held.rows).toHaveLength(1));
         await new Promise((r) => setTimeout(r, 100));
         expect(ended).toBe(false); // the row is written but not yet safe: the answer has not ended
-        pending = null;
-        release();
+        held.release();
         expect(await answer).toContain(stream ? "[DONE]" : '"hi"');
       }
     } finally {
-      await gw.close();
-      await up.close();
+      await held.close();
     }
   });
 });
