@@ -213,6 +213,13 @@ const API_ROWS = [
     body: JSON.stringify({ model: "gpt-4o-mini", input: "Say hello.", store: false }),
   },
   {
+    // OpenAI's default, so what an SDK call that leaves `store` out costs: the response kept for previous_response_id.
+    name: "responses, stored (native)",
+    family: "openai",
+    path: "/responses",
+    body: JSON.stringify({ model: "gpt-4o-mini", input: "Say hello.", store: true }),
+  },
+  {
     name: "messages (native)",
     family: "anthropic",
     path: "/messages",
