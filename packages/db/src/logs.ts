@@ -341,14 +341,7 @@ class Spool {
   /** Every row appended is in the database: the lines not written yet are dropped, the open file deleted. */
   discard(): void {
     this.lines = "";
-    const due = this.due;
-    this.due = null;
-    due?.resolve();
-    if (this.fd === null) return;
-    closeSync(this.fd);
-    rmSync(this.path, { force: true });
-    this.fd = null;
-    this.appended = 0;
+    this.rotate()?.remove(); // nothing left to write: this resolves `durable` and closes the file
   }
 }
 
