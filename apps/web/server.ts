@@ -29,11 +29,12 @@ async function main(): Promise<void> {
   // compiler only: ~50 MB less resident memory, and no CPU cost we could measure (README, Benchmarks).
   // Set before any module is compiled; NODE_OPTIONS cannot carry V8 flags like this one.
   setFlagsFromString("--liftoff-only");
-  // A full GC once the old generation has grown 10% past what survived the last one, rather than V8's default of
+  // A full GC once the old generation has grown 30% past what survived the last one, rather than V8's default of
   // letting it double or more: requests' short-lived objects reach the old generation under load, and at 1,000
-  // held streams right after a burst the resident size was 297-398 MB, against 268-282 MB with this (README,
-  // Benchmarks). Read at each GC, so setting it here takes effect.
-  setFlagsFromString("--heap-growing-percent=10");
+  // held streams right after a burst the default left 297-398 MB resident. 10% held that to 259-282 MB but ran a
+  // full GC every ~300 ms under load, mostly on V8's helper threads: 30% took CPU per JSON request from 261-393 to
+  // 218-262 µs (eight alternating pairs) for 268-291 MB held (README, Benchmarks). Read at each GC.
+  setFlagsFromString("--heap-growing-percent=30");
   const runtime = await getRuntime();
   const app = next({ dev, dir, hostname: host, port });
   await app.prepare();
