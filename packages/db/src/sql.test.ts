@@ -17,6 +17,7 @@ describe("withLiterals", () => {
 
   it("refuses what it cannot write safely", () => {
     expect(() => withLiterals("SELECT $2", ["a"])).toThrow(/no value for \$2/);
+    expect(() => withLiterals("SELECT $0", ["a"])).toThrow(/no value for \$0/);
     expect(() => withLiterals("SELECT $1", ["a\u0000b"])).toThrow(/NUL/);
     expect(() => withLiterals("SELECT $1", [{ a: 1 }])).toThrow(/not object/);
   });

@@ -16,8 +16,8 @@ export interface Sql {
 export function sqlRunner(prisma: PrismaClient, pglite: PGlite | null): Sql {
   if (pglite) {
     // One simple query with the values written in: PGlite runs a query with parameters as six calls into its
-    // WASM (parse, describe, bind, describe, execute, sync) and one with none as one, about a quarter less CPU
-    // for the same statement (bench/stored-responses.mjs). pg's escapeLiteral quotes the values.
+    // WASM (parse, describe, bind, describe, execute, sync) and one with none as one: a stored response's save
+    // took about a quarter less CPU (docs/cpu-per-request-2026-12-07.md, section 13). pg's escapeLiteral quotes.
     const last = async (sql: string, params: unknown[]) => (await pglite.exec(withLiterals(sql, params))).at(-1);
     return {
       execute: async (sql, params) => (await last(sql, params))?.affectedRows ?? 0,
@@ -38,7 +38,7 @@ export function sqlRunner(prisma: PrismaClient, pglite: PGlite | null): Sql {
 export function withLiterals(sql: string, params: readonly unknown[]): string {
   return sql.replace(/\$(\d+)/g, (_, n: string) => {
     const i = Number(n) - 1;
-    if (i >= params.length) throw new RangeError(`${sql.slice(0, 60)}…: no value for $${n}`);
+    if (i < 0 || i >= params.length) throw new RangeError(`${sql.slice(0, 60)}…: no value for $${n}`);
     return literal(params[i]);
   });
 }
