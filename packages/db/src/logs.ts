@@ -6,7 +6,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { PGlite } from "@electric-sql/pglite";
+import type { EmbeddedDb } from "./pglite-thread-client.js";
 import type { RequestBodies, RequestLogEntry } from "@interference/core";
 import { Prisma, type PrismaClient, type RequestLog } from "./generated/prisma/client.js";
 import type { LogFilter, LogPage, LogStore, LogSummary, ProviderStats, UsageBucket } from "./store.js";
@@ -198,7 +198,7 @@ export function toCopyText(rows: RequestLogEntry[]): string {
  * JSON insert (bench/log-insert.mjs). COPY is all-or-nothing but knows no ON CONFLICT, so a batch that meets rows
  * already written (a retry) goes again through the JSON insert, which skips them.
  */
-export function pgliteCopyInsert(db: PGlite): BatchInsert {
+export function pgliteCopyInsert(db: EmbeddedDb): BatchInsert {
   return async (rows) => {
     try {
       await db.query(COPY_BATCH, [], { blob: new Blob([toCopyText(rows)]) });
@@ -466,7 +466,7 @@ export class LogWriter<T extends { id: string } = RequestLogEntry> {
       }
       this.failures = 0;
       this.consume(batch.length);
-      // Let requests run between batches: an embedded database writes on this thread.
+      // Let requests run between batches: each batch's text is built on this thread.
       if (this.pending.length) await new Promise((resolve) => setImmediate(resolve));
     }
   }

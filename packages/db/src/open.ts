@@ -11,7 +11,8 @@ import { apiKeyStore, type CachedApiKeyStore } from "./api-keys.js";
 import { bodyBatchInsert, jsonBatchInsert, LogWriter, logStore, pgliteCopyInsert, recoverSpool, type LogWriterOptions } from "./logs.js";
 import type { RequestBodies } from "@interference/core";
 import { migrate } from "./migrate.js";
-import { openPGlite, PACKAGE_DIR } from "./pglite.js";
+import { openPGliteThread, PACKAGE_DIR } from "./pglite.js";
+import type { PGliteThread } from "./pglite-thread-client.js";
 import { providerStore } from "./providers.js";
 import { cacheSwitchStore, settingsStore } from "./settings.js";
 import { routingStore } from "./routing.js";
@@ -60,12 +61,13 @@ export function redactUrl(url: string): string {
 
 export async function openStore(options: OpenStoreOptions): Promise<OpenedStore> {
   const { url } = options;
-  let pglite: PGlite | null = null;
+  let pglite: PGliteThread | null = null;
   let prisma: PrismaClient;
   let kind: OpenedStore["kind"];
   if (url.startsWith("pglite:")) {
-    pglite = await openPGlite(url.slice("pglite:".length));
-    prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    pglite = await openPGliteThread(url.slice("pglite:".length));
+    // The adapter calls query, exec and transaction, which the thread's client offers (pglite-thread-client.ts).
+    prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite as unknown as PGlite) });
     kind = "pglite";
   } else if (/^postgres(ql)?:\/\//.test(url)) {
     // A database that stops answering must fail lookups in seconds (they fall back to the last known state), not hang.
@@ -83,15 +85,13 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     throw err;
   }
 
-  // PGlite runs on this thread: smaller batches keep each write short, so requests are not held up behind it
-  // (bench at c=200, 10 s runs: 1714-2053 req/s with batches of 500, 2234-2256 with 200).
   const insert = pglite ? pgliteCopyInsert(pglite) : jsonBatchInsert(prisma);
   // Rows a killed predecessor left in the spool go in first (those it had written are skipped).
   if (options.logs?.spoolDir) {
     const recovered = await recoverSpool(options.logs.spoolDir, insert);
     if (recovered) console.log(`[db] request log: ${recovered} row(s) recovered from the spool (${options.logs.spoolDir})`);
   }
-  const logWriter = new LogWriter(insert, { batchSize: pglite ? 200 : 500, ...options.logs });
+  const logWriter = new LogWriter(insert, options.logs);
   const bodyWriter = new LogWriter<RequestBodies>(bodyBatchInsert(prisma), { batchSize: 100, maxPending: 1000 });
   const apiKeys = apiKeyStore(prisma);
   const sql = sqlRunner(prisma, pglite);

@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
+import { PGliteThread } from "./pglite-thread-client.js";
 
 export const PGLITE_SHARED_BUFFERS = "16MB";
 
@@ -66,7 +67,19 @@ async function createDataFolder(dir: string): Promise<void> {
 
 /** Opens PGlite on `where` (a folder, created on first use), or in memory when `where` is "memory:" or empty. */
 export async function openPGlite(where: string): Promise<PGlite> {
-  if (!where || where === "memory:") return PGlite.create({ ...pgliteOptions(), extensions: { vector } });
+  const dir = await prepareDataFolder(where);
+  // pgvector, for the semantic cache's nearest-prompt search (packages/db/src/cache.ts).
+  return PGlite.create(dir, { ...pgliteOptions(), extensions: { vector } });
+}
+
+/** The same database opened on a thread of its own (pglite-thread-client.ts): what the gateway runs. */
+export async function openPGliteThread(where: string): Promise<PGliteThread> {
+  return PGliteThread.open(await prepareDataFolder(where), pgliteOptions());
+}
+
+/** The data folder for `where`, created on first use; undefined for a database in memory. */
+async function prepareDataFolder(where: string): Promise<string | undefined> {
+  if (!where || where === "memory:") return undefined;
   const dir = resolve(where);
   mkdirSync(dirname(dir), { recursive: true });
   if (!isDataFolder(dir)) {
@@ -75,6 +88,5 @@ export async function openPGlite(where: string): Promise<PGlite> {
     }
     await createDataFolder(dir);
   }
-  // pgvector, for the semantic cache's nearest-prompt search (packages/db/src/cache.ts).
-  return PGlite.create(dir, { ...pgliteOptions(), extensions: { vector } });
+  return dir;
 }

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openPGlite } from "./pglite.js";
+import { openPGliteThread } from "./pglite.js";
 import { sqlRunner, withLiterals, type Sql } from "./sql.js";
 import type { PrismaClient } from "./generated/prisma/client.js";
 
@@ -23,11 +23,11 @@ describe("withLiterals", () => {
   });
 });
 
-describe("sqlRunner on PGlite", () => {
+describe("sqlRunner on PGlite (on its thread, as the gateway runs it)", () => {
   let sql: Sql;
   let close: () => Promise<void>;
   beforeAll(async () => {
-    const db = await openPGlite(join(mkdtempSync(join(tmpdir(), "ifr-sql-")), "db"));
+    const db = await openPGliteThread(join(mkdtempSync(join(tmpdir(), "ifr-sql-")), "db"));
     close = () => db.close();
     await db.exec(`CREATE TABLE t (id text PRIMARY KEY, doc jsonb, n double precision, at timestamptz(3), flag boolean)`);
     sql = sqlRunner(null as unknown as PrismaClient, db);

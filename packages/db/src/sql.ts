@@ -3,7 +3,7 @@
  * Prisma's raw SQL. For queries on the request path: on PGlite a Prisma query cost about 1 ms of CPU against
  * 0.2-0.3 ms for the same statement sent directly (`bench/stored-responses.mjs`).
  */
-import type { PGlite } from "@electric-sql/pglite";
+import type { EmbeddedDb } from "./pglite-thread-client.js";
 import pg from "pg";
 import type { PrismaClient } from "./generated/prisma/client.js";
 
@@ -13,7 +13,7 @@ export interface Sql {
   query<T>(sql: string, params: unknown[]): Promise<T[]>;
 }
 
-export function sqlRunner(prisma: PrismaClient, pglite: PGlite | null): Sql {
+export function sqlRunner(prisma: PrismaClient, pglite: EmbeddedDb | null): Sql {
   if (pglite) {
     // One simple query with the values written in: PGlite runs a query with parameters as six calls into its
     // WASM (parse, describe, bind, describe, execute, sync) and one with none as one: a stored response's save
