@@ -122,6 +122,16 @@ describe("the thread and the process", () => {
     expect(stdout.trim()).toBe("42");
   }, 90_000);
 
+  it("fails the calls in flight and every later one when its thread dies", async () => {
+    const db = await openPGliteThread("memory:");
+    const inFlight = db.query("SELECT pg_sleep(5)");
+    await new Promise((r) => setTimeout(r, 100));
+    await (db as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await expect(inFlight).rejects.toThrow(/thread exited/);
+    expect(db.closed).toBe(true);
+    await expect(db.query("SELECT 1")).rejects.toThrow(/thread exited/);
+  }, 60_000);
+
   it("refuses calls once closed", async () => {
     const db = await openPGliteThread("memory:");
     await db.close();
