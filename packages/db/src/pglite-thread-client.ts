@@ -23,8 +23,8 @@ export type ThreadCall =
       rowMode: "array" | "object" | undefined;
       /** Type OIDs to come back as text: the caller parses them (its parsers are functions, which cannot cross). */
       textTypes: number[];
-      /** COPY … FROM '/dev/blob': the data, as text. */
-      copyIn: string | undefined;
+      /** COPY … FROM '/dev/blob': the data (a Blob crosses threads as it is). */
+      blob: Blob | undefined;
     }
   | { id: number; op: "exec"; sql: string }
   | { id: number; op: "close" };
@@ -89,9 +89,8 @@ export class PGliteThread implements EmbeddedDb {
   // Each wait for an open transaction to end is checked again right before the call is posted, with no await in
   // between: a transaction begun in that gap would otherwise take in the call.
   async query<T>(sql: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>> {
-    const copyIn = options?.blob ? await options.blob.text() : undefined;
     while (this.transactionOpen) await this.transactionOpen;
-    return this.send<T>(sql, params, options, copyIn);
+    return this.send<T>(sql, params, options);
   }
 
   async exec(sql: string): Promise<Results[]> {
@@ -111,8 +110,7 @@ export class PGliteThread implements EmbeddedDb {
       await this.call({ op: "exec", sql });
     };
     const tx = {
-      query: async <R>(sql: string, params?: unknown[], options?: QueryOptions) =>
-        this.send<R>(sql, params, options, options?.blob ? await options.blob.text() : undefined),
+      query: <R>(sql: string, params?: unknown[], options?: QueryOptions) => this.send<R>(sql, params, options),
       exec: (sql: string) => this.call({ op: "exec", sql }) as Promise<Results[]>,
       sql: () => Promise.reject(new Error("tx.sql is not offered by the embedded database's thread")),
       rollback: () => end("ROLLBACK"),
@@ -145,10 +143,10 @@ export class PGliteThread implements EmbeddedDb {
   }
 
   /** Posts the query at once (no await before it), and parses what the caller's parsers name on the way back. */
-  private send<T>(sql: string, params: unknown[] | undefined, options: QueryOptions | undefined, copyIn: string | undefined): Promise<Results<T>> {
+  private send<T>(sql: string, params: unknown[] | undefined, options: QueryOptions | undefined): Promise<Results<T>> {
     const parsers = options?.parsers;
     const textTypes = parsers ? Object.keys(parsers).map(Number) : [];
-    const reply = this.call({ op: "query", sql, params, rowMode: options?.rowMode, textTypes, copyIn }) as Promise<Results<T>>;
+    const reply = this.call({ op: "query", sql, params, rowMode: options?.rowMode, textTypes, blob: options?.blob }) as Promise<Results<T>>;
     if (!parsers) return reply;
     return reply.then((result) => {
       if (result.rows.length) parseRows(result, parsers, options?.rowMode === "array");

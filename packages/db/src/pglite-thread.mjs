@@ -48,8 +48,7 @@ async function answer(/** @type {import("./pglite-thread-client.js").ThreadCall}
     if (call.op === "query") {
       // Values of these types come back as PostgreSQL's text; the caller's own parsers read them on its side.
       const parsers = call.textTypes.length ? Object.fromEntries(call.textTypes.map((t) => [t, asText])) : undefined;
-      const blob = call.copyIn === undefined ? undefined : new Blob([call.copyIn]);
-      result = await db.query(call.sql, call.params, { rowMode: call.rowMode, parsers, blob });
+      result = await db.query(call.sql, call.params, { rowMode: call.rowMode, parsers, blob: call.blob });
     } else if (call.op === "exec") {
       result = await db.exec(call.sql);
     } else {
