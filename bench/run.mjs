@@ -205,6 +205,13 @@ const streamBody = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "us
  * path in its own shape); Portkey is told the row's provider family by header, LiteLLM by the model's entry in its
  * config. A row a target answers with anything but a 200 is reported as not served, with the answer's first words.
  */
+/** Alternating user and assistant turns of code and prose, about `bytes` long in all. */
+function longConversation(bytes) {
+  const turn = 'Here is the function again, with the fix:\n```ts\nexport function add(a: number, b: number): number {\n  return a + b; // "sum"\n}\n```\n';
+  const turns = 40;
+  return Array.from({ length: turns }, (_, i) => ({ role: i % 2 ? "assistant" : "user", content: turn.repeat(Math.ceil(bytes / turns / turn.length)) }));
+}
+
 const API_ROWS = [
   {
     name: "responses (native)",
@@ -224,6 +231,14 @@ const API_ROWS = [
     family: "anthropic",
     path: "/messages",
     body: JSON.stringify({ model: "claude-bench", max_tokens: 64, messages: [{ role: "user", content: "Say hello." }] }),
+    headers: { "anthropic-version": "2023-06-01" },
+  },
+  {
+    // A coding assistant's turn: the whole conversation so far (about 100 KB) sent again with each request.
+    name: "messages, 100 KB prompt (native)",
+    family: "anthropic",
+    path: "/messages",
+    body: JSON.stringify({ model: "claude-bench", max_tokens: 64, messages: longConversation(100 * 1024) }),
     headers: { "anthropic-version": "2023-06-01" },
   },
   {

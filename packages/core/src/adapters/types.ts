@@ -98,13 +98,24 @@ export interface AudioCapability {
  */
 export interface NativeApi {
   /** POSTs `body` to `path` (under the provider's base URL) and returns the JSON answer. */
-  send(path: string, body: Record<string, unknown>, headers: Record<string, string>, ctx: CallContext): Promise<unknown>;
+  send(path: string, body: NativeRequestBody, headers: Record<string, string>, ctx: CallContext): Promise<unknown>;
   /**
    * POSTs `body` and yields the SSE events as they come, those of one read from the provider together (never an
    * empty batch); a failure to start throws from the first `next()`.
    */
-  stream(path: string, body: Record<string, unknown>, headers: Record<string, string>, ctx: CallContext): AsyncIterable<EventSourceMessage[]>;
+  stream(path: string, body: NativeRequestBody, headers: Record<string, string>, ctx: CallContext): AsyncIterable<EventSourceMessage[]>;
 }
+
+/**
+ * A native request's body already encoded: the client's own bytes, where they say exactly what the provider is to
+ * get (routes/native-bytes.ts). Encoding a 100 KB body again cost more than parsing it.
+ */
+export class EncodedJson {
+  constructor(readonly bytes: Buffer) {}
+}
+
+/** A native request's body: JSON to encode, or bytes already encoded. */
+export type NativeRequestBody = Record<string, unknown> | EncodedJson;
 
 export type NativeApiName = "chat" | "messages" | "responses" | "completions";
 

@@ -6,7 +6,7 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import type { RoutingPolicy } from "../routing/policy.js";
 import { UpstreamError } from "../errors.js";
-import type { CallContext } from "../adapters/types.js";
+import type { CallContext, NativeRequestBody } from "../adapters/types.js";
 import { chatRequestSchema, type ChatCompletion, type ChatCompletionChunk } from "../openai/schema.js";
 import { completionId, nowSeconds } from "../openai/ids.js";
 import { decodeChatRequest } from "../apis/chat-completions/decode-request.js";
@@ -21,6 +21,7 @@ import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
 import { validate } from "./body.js";
 import { canonicalFor, nativeBody, planMixed, speaks, type ApiTranslation } from "./native.js";
+import { encodedIfUnchanged } from "./native-bytes.js";
 import {
   isSubstantivePart,
   noteRequest,
@@ -72,7 +73,7 @@ export async function chatCompletions(
         if (isNative(c)) {
           const answer = (await c.runtime.adapter.native!.chat!.send(
             "/chat/completions",
-            nativeBody(rawBody, ctx.upstreamModel, false),
+            encodedIfUnchanged(rawBody, nativeBody(rawBody, ctx.upstreamModel, false)),
             {},
             ctx,
           )) as ChatCompletion;
@@ -104,7 +105,8 @@ export async function chatCompletions(
   }
   const includeUsage = body.stream_options?.include_usage === true;
   const source: StreamSource = {
-    open: (c, ctx) => (isNative(c) ? nativeChunks(c, ctx, streamBody(rawBody, ctx.upstreamModel)) : translatedParts(c, ctx, canonical!)),
+    open: (c, ctx) =>
+      isNative(c) ? nativeChunks(c, ctx, encodedIfUnchanged(rawBody, streamBody(rawBody, ctx.upstreamModel))) : translatedParts(c, ctx, canonical!),
     substantive: (item) => (item.type === "native" ? isSubstantiveChunk(item.data) : isSubstantivePart(item)),
     encoder(candidate) {
       const provider = candidate.runtime.config.id;
@@ -130,7 +132,7 @@ function streamBody(raw: Record<string, unknown>, model: string): Record<string,
 }
 
 /** A native provider's chunks, parsed; the stream must end with [DONE]. */
-function nativeChunks(c: Candidate, ctx: CallContext, body: Record<string, unknown>): AsyncIterator<NativeItem[]> {
+function nativeChunks(c: Candidate, ctx: CallContext, body: NativeRequestBody): AsyncIterator<NativeItem[]> {
   const batches = c.runtime.adapter.native!.chat!.stream("/chat/completions", body, {}, ctx);
   // An OpenAI stream always ends with [DONE]; without it the connection was cut mid-answer.
   return nativeItems(batches, chunkItem, NEVER_LAST, "stream ended before [DONE]");

@@ -5,7 +5,7 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import type { RoutingPolicy } from "../routing/policy.js";
 import { UpstreamError, badRequest } from "../errors.js";
-import type { CallContext } from "../adapters/types.js";
+import type { CallContext, NativeRequestBody } from "../adapters/types.js";
 import { completionsRequestSchema, DEFAULT_MAX_TOKENS, TRANSLATED_FIELDS, type TextCompletion } from "../apis/completions/schema.js";
 import { decodeCompletionsRequest, promptsOf } from "../apis/completions/decode-request.js";
 import { encodeResult } from "../apis/completions/encode-result.js";
@@ -20,6 +20,7 @@ import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
 import { validate } from "./body.js";
 import { canonicalFor, nativeBody, planMixed, speaks, type ApiTranslation } from "./native.js";
+import { encodedIfUnchanged } from "./native-bytes.js";
 import {
   addCost,
   eventData,
@@ -75,7 +76,12 @@ export async function createCompletion(
     try {
       const { result, candidate, release } = await runWithFailover(plan, { signal: deadline.signal, timeouts: deps.timeouts }, async (c, ctx) => {
         if (isNative(c)) {
-          const answer = (await c.runtime.adapter.native!.completions!.send("/completions", nativeBody(rawBody, ctx.upstreamModel), {}, ctx)) as TextCompletion;
+          const answer = (await c.runtime.adapter.native!.completions!.send(
+            "/completions",
+            encodedIfUnchanged(rawBody, nativeBody(rawBody, ctx.upstreamModel)),
+            {},
+            ctx,
+          )) as TextCompletion;
           if (!answer || !Array.isArray(answer.choices)) throw new UpstreamError("response has no choices", "protocol");
           return answer;
         }
@@ -99,7 +105,8 @@ export async function createCompletion(
   }
   const includeUsage = body.stream_options?.include_usage === true;
   const source: StreamSource = {
-    open: (c, ctx) => (isNative(c) ? nativeEvents(c, ctx, nativeBody(rawBody, ctx.upstreamModel, true)) : translatedParts(c, ctx, canonical!)),
+    open: (c, ctx) =>
+      isNative(c) ? nativeEvents(c, ctx, encodedIfUnchanged(rawBody, nativeBody(rawBody, ctx.upstreamModel, true))) : translatedParts(c, ctx, canonical!),
     substantive: (item) =>
       item.type === "native"
         ? !item.data || Boolean(item.data.usage || (item.data as TextCompletion).choices?.some((c) => c.text || c.finish_reason))
@@ -140,7 +147,7 @@ export async function createCompletion(
 }
 
 /** A native provider's chunks, relayed with their closing [DONE]. */
-function nativeEvents(c: Candidate, ctx: CallContext, body: Record<string, unknown>): AsyncIterator<NativeItem[]> {
+function nativeEvents(c: Candidate, ctx: CallContext, body: NativeRequestBody): AsyncIterator<NativeItem[]> {
   const batches = c.runtime.adapter.native!.completions!.stream("/completions", body, {}, ctx);
   return nativeItems(batches, completionItem, isDone, "stream ended before [DONE]");
 }

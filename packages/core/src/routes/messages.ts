@@ -6,7 +6,7 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import type { RoutingPolicy } from "../routing/policy.js";
 import { GatewayError, UpstreamError } from "../errors.js";
-import type { CallContext } from "../adapters/types.js";
+import type { CallContext, NativeRequestBody } from "../adapters/types.js";
 import { decodeMessagesRequest } from "../apis/messages/decode-request.js";
 import { encodeMessage, messageId } from "../apis/messages/encode-result.js";
 import { MessagesStreamEncoder, type MessagesResume } from "../apis/messages/encode-stream.js";
@@ -19,6 +19,7 @@ import type { AnthropicUsage } from "../adapters/anthropic/wire.js";
 import type { CanonicalRequest } from "../canonical/types.js";
 import { planRoute, requestDeadline, runWithFailover, type Candidate, type RoutePlan } from "../routing/router.js";
 import { canonicalFor, nativeBody, planMixed, speaks, type ApiTranslation } from "./native.js";
+import { encodedIfUnchanged } from "./native-bytes.js";
 import { json, type GatewayHttpRequest, type GatewayHttpResponse } from "../http/types.js";
 import type { LogRecorder } from "../logging/recorder.js";
 import type { AuthContext } from "../auth/types.js";
@@ -85,7 +86,7 @@ export async function createMessage(
         if (isNative(c)) {
           const answer = (await c.runtime.adapter.native!.messages!.send(
             "/messages",
-            nativeBody(rawBody, ctx.upstreamModel, false),
+            encodedIfUnchanged(rawBody, nativeBody(rawBody, ctx.upstreamModel, false)),
             headers,
             ctx,
           )) as MessageObject;
@@ -123,7 +124,7 @@ export async function createMessage(
 const SUBSTANTIVE_EVENTS = new Set(["content_block_delta", "message_delta", "message_stop"]);
 
 /** A native provider's events, parsed on the side for the log, ending with message_stop or an error. */
-function nativeEvents(c: Candidate, ctx: CallContext, body: Record<string, unknown>, headers: Record<string, string>): AsyncIterator<NativeItem[]> {
+function nativeEvents(c: Candidate, ctx: CallContext, body: NativeRequestBody, headers: Record<string, string>): AsyncIterator<NativeItem[]> {
   let substantive = false;
   const item = (event: EventSourceMessage): NativeItem => {
     const data = eventData(event);
@@ -149,7 +150,8 @@ function streamSource(
   log: LogRecorder,
 ): StreamSource {
   return {
-    open: (c, ctx) => (isNative(c) ? nativeEvents(c, ctx, nativeBody(raw, ctx.upstreamModel, true), headers) : translatedParts(c, ctx, canonical!)),
+    open: (c, ctx) =>
+      isNative(c) ? nativeEvents(c, ctx, encodedIfUnchanged(raw, nativeBody(raw, ctx.upstreamModel, true)), headers) : translatedParts(c, ctx, canonical!),
     substantive: (item) => (item.type === "native" ? SUBSTANTIVE_EVENTS.has(item.data.type) : isSubstantivePart(item)),
     encoder(candidate) {
       const fail = (e: GatewayError) =>
@@ -227,7 +229,7 @@ export async function countTokens(
       const { result, candidate, release } = await runWithFailover(routePlan, { signal: deadline.signal, timeouts: deps.timeouts }, async (c, ctx) => {
         const answer = (await c.runtime.adapter.native!.messages!.send(
           "/messages/count_tokens",
-          nativeBody(rawBody, ctx.upstreamModel),
+          encodedIfUnchanged(rawBody, nativeBody(rawBody, ctx.upstreamModel)),
           forwardedHeaders(request),
           ctx,
         )) as {

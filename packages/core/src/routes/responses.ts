@@ -10,6 +10,7 @@ import { GatewayError, UpstreamError, badRequest, notFound } from "../errors.js"
 import type { CanonicalMessage } from "../canonical/types.js";
 import { encodeInput } from "../apis/responses/encode-input.js";
 import { canonicalFor, nativeBody, planMixed, speaks, type ApiTranslation } from "./native.js";
+import { encodedIfUnchanged } from "./native-bytes.js";
 import { decodeInput, decodeResponsesRequest, namespacedNames } from "../apis/responses/decode-request.js";
 import { encodeResult, itemId, responseShell } from "../apis/responses/encode-result.js";
 import { ResponsesStreamEncoder, type ResponsesResume } from "../apis/responses/encode-stream.js";
@@ -85,10 +86,9 @@ export async function createResponse(
   // A native provider gets the stored conversation as input items: it never saw the turns other providers served.
   const nativeRequest = (model: string, stream: boolean) => {
     const native = nativeBody(rawBody, model, stream);
-    if (body.previous_response_id) {
-      delete native.previous_response_id;
-      native.input = [...encodeInput(history), ...inputItemsOf(body)];
-    }
+    if (!body.previous_response_id) return encodedIfUnchanged(rawBody, native);
+    delete native.previous_response_id;
+    native.input = [...encodeInput(history), ...inputItemsOf(body)];
     return native;
   };
   const store = body.store !== false;

@@ -12,6 +12,8 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingMessage["headers"];
   body: any;
+  /** The body as it came, before parsing. */
+  text: string;
 }
 
 export type FakeHandler = (req: IncomingMessage, res: ServerResponse, body: any) => void | Promise<void>;
@@ -38,7 +40,7 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeServer>
     } catch {
       /* keep text */
     }
-    requests.push({ method: req.method!, path: req.url!, headers: req.headers, body });
+    requests.push({ method: req.method!, path: req.url!, headers: req.headers, body, text });
     try {
       await current(req, res, body);
     } catch (err) {

@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EncodedJson } from "../adapters/types.js";
+import type { GatewayHttpRequest } from "../http/types.js";
+import { sendJson, sendSse, startFakeServer, type FakeServer } from "../test-support/fake-server.js";
+import { startTestGateway, type TestGateway } from "../test-support/gateway.js";
+import { seededRandom } from "../test-support/random.js";
+import { carrySource, readJsonBody } from "./body.js";
+import { encodedIfUnchanged, topLevelMembers } from "./native-bytes.js";
+import { nativeBody } from "./native.js";
+
+const parse = (text: string) =>
+  readJsonBody({ headers: { "content-type": "application/json" }, readBody: async () => Buffer.from(text) } as unknown as GatewayHttpRequest, 1 << 20);
+
+const sent = (body: unknown) => (body instanceof EncodedJson ? body.bytes.toString("utf8") : null);
+
+describe("encodedIfUnchanged", () => {
+  it("sends the client's own bytes when nothing changed, spacing and key order kept", async () => {
+    const text = ' {"messages": [{"role":"user","content":"héllo, {world} \\"q\\""}],\n "model":"m" }\n';
+    const raw = await parse(text);
+    const body = encodedIfUnchanged(raw, nativeBody(raw, "m", false));
+    expect(sent(body)).toBe(text);
+  });
+
+  it("encodes the object when the provider's model id differs, or the body was not read from a request", async () => {
+    const raw = await parse('{"model":"alias","messages":[]}');
+    expect(encodedIfUnchanged(raw, nativeBody(raw, "real-id", false))).toEqual({ model: "real-id", messages: [], stream: false });
+    const built = { model: "m", messages: [] };
+    expect(encodedIfUnchanged(built, nativeBody(built, "m"))).toEqual(built);
+  });
+
+  it("never sends a text that names a key twice, however the second is spelled", async () => {
+    for (const text of [
+      '{"model":"cheap","messages":[],"model":"m"}',
+      '{"\\u006dodel":"expensive","model":"m","messages":[]}',
+      '{"model":"m","messages":[],"max_tokens":1,"max_tokens":1}',
+    ]) {
+      const raw = await parse(text);
+      const body = encodedIfUnchanged(raw, nativeBody(raw, "m", false));
+      expect(body, text).not.toBeInstanceOf(EncodedJson);
+      expect(body).toMatchObject({ model: "m" });
+    }
+  });
+
+  it("encodes the object when a member was taken off, replaced or reassigned after parsing", async () => {
+    // The gateway's own fields, taken off by the routing choice (the copy keeps the source).
+    const withProvider = await parse('{"model":"m","provider":"a b","messages":[]}');
+    const { provider: _p, ...rest } = withProvider;
+    carrySource(withProvider, rest);
+    expect(encodedIfUnchanged(rest, nativeBody(rest, "m", false))).toEqual({ model: "m", messages: [], stream: false });
+    // drop_params, which nativeBody leaves out.
+    const drop = await parse('{"model":"m","drop_params":true}');
+    expect(encodedIfUnchanged(drop, nativeBody(drop, "m", false))).not.toBeInstanceOf(EncodedJson);
+    // The response cache's field, deleted in place.
+    const cached = await parse('{"model":"m","cache":false}');
+    delete cached.cache;
+    expect(encodedIfUnchanged(cached, nativeBody(cached, "m", false))).toEqual({ model: "m", stream: false });
+    // A member given a new value in place.
+    const reassigned = await parse('{"model":"m","messages":[{"role":"user","content":"a"}]}');
+    reassigned.messages = [];
+    expect(encodedIfUnchanged(reassigned, nativeBody(reassigned, "m", false))).toEqual({ model: "m", messages: [], stream: false });
+  });
+
+  it("appends what the gateway adds, before the closing brace, in bytes (multi-byte text, trailing space)", async () => {
+    const text = '{"model":"m","stream":true,"messages":[{"role":"user","content":"日本語 } ✓"}]}  \n';
+    const raw = await parse(text);
+    const body = { ...nativeBody(raw, "m", true), stream_options: { include_usage: true } };
+    const out = sent(encodedIfUnchanged(raw, body));
+    expect(out).toBe('{"model":"m","stream":true,"messages":[{"role":"user","content":"日本語 } ✓"}],"stream_options":{"include_usage":true}}  \n');
+    expect(JSON.parse(out!)).toEqual(body);
+    // stream: false is every API's default: left out rather than appended.
+    const plain = await parse('{"model":"m"}');
+    expect(sent(encodedIfUnchanged(plain, nativeBody(plain, "m", false)))).toBe('{"model":"m"}');
+    // stream: true where the client sent false is a change.
+    const off = await parse('{"model":"m","stream":false}');
+    expect(encodedIfUnchanged(off, nativeBody(off, "m", true))).not.toBeInstanceOf(EncodedJson);
+  });
+});
+
+describe("topLevelMembers", () => {
+  it("counts members as written, skipping strings whole", () => {
+    expect(topLevelMembers("{}")).toBe(0);
+    expect(topLevelMembers(' { "a" : 1 } ')).toBe(1);
+    expect(topLevelMembers('{"a":"x,y}{\\"","b":[1,{"c":[2,3]}],"d":{"e":"\\\\"},"f":"\\\\\\"]"}')).toBe(4);
+    expect(topLevelMembers('{"a":1,"a":2}')).toBe(2);
+  });
+
+  it("agrees with JSON.parse on generated objects (and sees every repeat)", () => {
+    const rnd = seededRandom(27);
+    const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
+    const strings = ["", ",", "}", "]", "{[", '"', "\\", '\\"', "日本", "\u2028", "a,b", "\\\\"];
+    const value = (depth: number): unknown => {
+      const r = rnd();
+      if (depth > 3 || r < 0.4) return pick([1, -2.5e10, true, null, pick(strings) + pick(strings)]);
+      if (r < 0.7) return Array.from({ length: Math.floor(rnd() * 4) }, () => value(depth + 1));
+      return Object.fromEntries(Array.from({ length: Math.floor(rnd() * 4) }, (_, i) => [pick(strings) + i, value(depth + 1)]));
+    };
+    for (let i = 0; i < 2000; i++) {
+      const obj = value(0);
+      const top = obj && typeof obj === "object" && !Array.isArray(obj) ? obj : { k: obj };
+      const text = JSON.stringify(top, null, rnd() < 0.3 ? 2 : undefined);
+      expect(topLevelMembers(text), text).toBe(Object.keys(top).length);
+      if (Object.keys(top).length) {
+        // The first member written again at the end: one more member in the text than keys in the object.
+        const first = text.slice(text.indexOf("{") + 1, text.lastIndexOf("}")).trim();
+        const member = JSON.stringify(Object.keys(top)[0]) + ":" + JSON.stringify(Object.values(top)[0]);
+        const repeated = `{${first},${member}}`;
+        expect(topLevelMembers(repeated), repeated).toBe(Object.keys(JSON.parse(repeated)).length + 1);
+        expect(first.length).toBeGreaterThan(0);
+      }
+    }
+  });
+});
+
+describe("native passthrough sends the client's bytes", () => {
+  let up: FakeServer;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    up = await startFakeServer((req, res, body) => {
+      if (body.stream) {
+        return sendSse(res, [
+          {
+            data: JSON.stringify({
+              id: "c1",
+              object: "chat.completion.chunk",
+              created: 1,
+              model: "m",
+              choices: [{ index: 0, delta: { content: "hi" }, finish_reason: "stop" }],
+            }),
+          },
+          {
+            data: JSON.stringify({
+              id: "c1",
+              object: "chat.completion.chunk",
+              created: 1,
+              model: "m",
+              choices: [],
+              usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+            }),
+          },
+          { data: "[DONE]" },
+        ]);
+      }
+      sendJson(res, 200, {
+        id: "c1",
+        object: "chat.completion",
+        created: 1,
+        model: "m",
+        choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      });
+    });
+    gw = await startTestGateway(
+      `providers:\n  - { id: up, type: openai, base_url: "${up.url}", api_key: sk-test, models: [m, { id: alias, upstream: real-m }] }\n`,
+    );
+  });
+  afterAll(async () => {
+    await gw.close();
+    await up.close();
+  });
+  const post = (text: string) => fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: text });
+
+  it("as they came when nothing changes, and re-encoded when something does", async () => {
+    const text = '{ "model": "m",\n  "messages": [{"role": "user", "content": "héllo"}], "temperature": 0.5 }';
+    expect((await post(text)).status).toBe(200);
+    expect(up.requests.at(-1)!.text).toBe(text);
+
+    // The routing choice is the gateway's: the provider never sees it.
+    expect((await post('{"model":"m","provider":"up","messages":[{"role":"user","content":"x"}]}')).status).toBe(200);
+    expect(up.requests.at(-1)!.body).toEqual({ model: "m", messages: [{ role: "user", content: "x" }], stream: false });
+
+    // A model the provider knows by another id.
+    expect((await post('{"model":"alias","messages":[{"role":"user","content":"x"}]}')).status).toBe(200);
+    expect(up.requests.at(-1)!.body.model).toBe("real-m");
+
+    // A repeated key: the provider gets one model, the one routed.
+    expect((await post('{"model":"other","messages":[{"role":"user","content":"x"}],"model":"m"}')).status).toBe(200);
+    expect(up.requests.at(-1)!.text).toBe('{"model":"m","messages":[{"role":"user","content":"x"}],"stream":false}');
+  });
+
+  it("a stream's usage request appended to the client's bytes", async () => {
+    const text = '{"model":"m","stream":true,"messages":[{"role":"user","content":"x"}]}';
+    const res = await post(text);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("[DONE]");
+    expect(up.requests.at(-1)!.text).toBe('{"model":"m","stream":true,"messages":[{"role":"user","content":"x"}],"stream_options":{"include_usage":true}}');
+  });
+});
