@@ -31,8 +31,10 @@ export async function readJsonBody(req: GatewayHttpRequest, limit: number, log?:
   if (!raw.length) throw badRequest("invalid_json", "Request body is empty: send a JSON object.");
   if (log) log.requestBytes = raw.length;
   let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(raw.toString("utf8"));
+    text = raw.toString("utf8");
+    value = JSON.parse(text);
   } catch (err) {
     throw badRequest("invalid_json", `Request body is not valid JSON: ${(err as Error).message}`);
   }
@@ -43,18 +45,21 @@ export async function readJsonBody(req: GatewayHttpRequest, limit: number, log?:
     throw badRequest("invalid_json", `Request body is nested deeper than ${MAX_JSON_DEPTH} levels.`);
   }
   const body = value as Record<string, unknown>;
-  Object.defineProperty(body, SOURCE, { value: { bytes: raw, members: { ...body } } satisfies BodySource });
+  Object.defineProperty(body, SOURCE, { value: { bytes: raw, members: { ...body }, written: topLevelMembers(text) } satisfies BodySource });
   return body;
 }
 
 /**
- * The bytes a JSON body was parsed from, and its top-level members as they were then (what a change is seen by).
- * Not the decoded text: a big body's text kept for the request's life was copied by every young-generation
- * collection it lived through, and cost more than decoding it again when needed.
+ * The bytes a JSON body was parsed from, its top-level members as they were then (what a change is seen by), and
+ * how many members its text has as written (more than `members` when a key is repeated). Counted here, from the
+ * text decoded for parsing anyway: not the text itself, which kept for the request's life was copied by every
+ * young-generation collection it lived through, nor decoded again when needed, which for a 100 KB body allocated
+ * as much again.
  */
 export interface BodySource {
   bytes: Buffer;
   members: Readonly<Record<string, unknown>>;
+  written: number;
 }
 
 // A property of the body that no spread, key listing or JSON encoding sees (a symbol, not enumerable), so no copy
@@ -81,4 +86,49 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infe
   const missing = issue.code === "invalid_type" && /received undefined/.test(issue.message);
   const message = missing ? `Missing required parameter: '${param}'.` : `Invalid value for '${param ?? "body"}': ${issue.message}`;
   throw badRequest(missing ? "missing_required_parameter" : "invalid_value", message, param);
+}
+
+const STRUCTURE = /["{}[\],]/g;
+
+/**
+ * How many members the top-level object in `text` has, counted as written (a repeated key counts each time). `text`
+ * is known to parse as one object. Strings are skipped whole, so quotes, commas and brackets inside them are text.
+ */
+export function topLevelMembers(text: string): number {
+  let depth = 0;
+  let commas = 0;
+  let empty = true;
+  STRUCTURE.lastIndex = 0;
+  for (let m = STRUCTURE.exec(text); m; m = STRUCTURE.exec(text)) {
+    const at = m.index;
+    switch (text.charCodeAt(at)) {
+      case 0x22: // a string: on to its closing quote, one not escaped by an odd run of backslashes
+        if (depth === 1) empty = false;
+        STRUCTURE.lastIndex = stringEnd(text, at) + 1;
+        break;
+      case 0x7b: // {
+      case 0x5b: // [
+        depth++;
+        break;
+      case 0x7d: // }
+      case 0x5d: // ]
+        if (--depth === 0) return empty ? 0 : commas + 1;
+        break;
+      default: // ,
+        if (depth === 1) commas++;
+    }
+  }
+  return -1; // not reached for text that parsed as an object
+}
+
+/** The index of the quote that ends the string opening at `open`. */
+function stringEnd(text: string, open: number): number {
+  let at = text.indexOf('"', open + 1);
+  for (;;) {
+    if (at === -1) return text.length; // unterminated: the count comes out wrong and the bytes are not used
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return at;
+    at = text.indexOf('"', at + 1);
+  }
 }

@@ -6,7 +6,7 @@
  * The bytes are sent only when the body about to be sent has every top-level member the client sent, each the very
  * value parsed then (nothing removed, replaced or reassigned since), and the text has no key twice: with a
  * repeated key the gateway reads the last value and some parsers the first, so the provider could be asked for
- * something other than what was routed, priced and allowed. Members the gateway adds are appended to the object
+ * something other than what was routed, priced and allowed (`readJsonBody` counts the members as written). Members the gateway adds are appended to the object
  * (`stream: false`, a provider's default, is left out instead). Anything else is encoded from the object, as before.
  */
 import { EncodedJson, type NativeRequestBody } from "../adapters/types.js";
@@ -33,56 +33,9 @@ export function encodedIfUnchanged(parsed: Record<string, unknown>, body: Record
     if (value === undefined) continue; // JSON.stringify leaves it out as well
     added += `,${JSON.stringify(key)}:${JSON.stringify(value)}`;
   }
-  // Latin-1 keeps one character per byte, and every byte of a multi-byte UTF-8 character is above ASCII, so the
-  // structure reads the same as in the UTF-8 text, at a fraction of the decoding.
-  if (topLevelMembers(source.bytes.toString("latin1")) !== count) return body;
+  if (source.written !== count) return body;
   if (!added) return new EncodedJson(source.bytes);
   // The text is one object: its last `}` closes it (only white space may follow).
   const close = source.bytes.lastIndexOf(0x7d);
   return new EncodedJson(Buffer.concat([source.bytes.subarray(0, close), Buffer.from(count ? added : added.slice(1)), source.bytes.subarray(close)]));
-}
-
-const STRUCTURE = /["{}[\],]/g;
-
-/**
- * How many members the top-level object in `text` has, counted as written (a repeated key counts each time). `text`
- * is known to parse as one object. Strings are skipped whole, so quotes, commas and brackets inside them are text.
- */
-export function topLevelMembers(text: string): number {
-  let depth = 0;
-  let commas = 0;
-  let empty = true;
-  STRUCTURE.lastIndex = 0;
-  for (let m = STRUCTURE.exec(text); m; m = STRUCTURE.exec(text)) {
-    const at = m.index;
-    switch (text.charCodeAt(at)) {
-      case 0x22: // a string: on to its closing quote, one not escaped by an odd run of backslashes
-        if (depth === 1) empty = false;
-        STRUCTURE.lastIndex = stringEnd(text, at) + 1;
-        break;
-      case 0x7b: // {
-      case 0x5b: // [
-        depth++;
-        break;
-      case 0x7d: // }
-      case 0x5d: // ]
-        if (--depth === 0) return empty ? 0 : commas + 1;
-        break;
-      default: // ,
-        if (depth === 1) commas++;
-    }
-  }
-  return -1; // not reached for text that parsed as an object
-}
-
-/** The index of the quote that ends the string opening at `open`. */
-function stringEnd(text: string, open: number): number {
-  let at = text.indexOf('"', open + 1);
-  for (;;) {
-    if (at === -1) return text.length; // unterminated: the count comes out wrong and the bytes are not used
-    let backslashes = 0;
-    while (text.charCodeAt(at - 1 - backslashes) === 0x5c) backslashes++;
-    if (backslashes % 2 === 0) return at;
-    at = text.indexOf('"', at + 1);
-  }
 }
