@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EncodedJson } from "../adapters/types.js";
 import type { GatewayHttpRequest } from "../http/types.js";
-import { sendJson, sendSse, startFakeServer, type FakeServer } from "../test-support/fake-server.js";
+import type { FakeServer } from "../test-support/fake-server.js";
+import { startScriptedOpenAI } from "../test-support/scripted-providers.js";
 import { startTestGateway, type TestGateway } from "../test-support/gateway.js";
 import { carrySource, readJsonBody } from "./body.js";
 import { encodedIfUnchanged } from "./native-bytes.js";
@@ -79,40 +80,7 @@ describe("native passthrough sends the client's bytes", () => {
   let up: FakeServer;
   let gw: TestGateway;
   beforeAll(async () => {
-    up = await startFakeServer((req, res, body) => {
-      if (body.stream) {
-        return sendSse(res, [
-          {
-            data: JSON.stringify({
-              id: "c1",
-              object: "chat.completion.chunk",
-              created: 1,
-              model: "m",
-              choices: [{ index: 0, delta: { content: "hi" }, finish_reason: "stop" }],
-            }),
-          },
-          {
-            data: JSON.stringify({
-              id: "c1",
-              object: "chat.completion.chunk",
-              created: 1,
-              model: "m",
-              choices: [],
-              usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-            }),
-          },
-          { data: "[DONE]" },
-        ]);
-      }
-      sendJson(res, 200, {
-        id: "c1",
-        object: "chat.completion",
-        created: 1,
-        model: "m",
-        choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
-        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-      });
-    });
+    up = await startScriptedOpenAI("UP");
     gw = await startTestGateway(
       `providers:\n  - { id: up, type: openai, base_url: "${up.url}", api_key: sk-test, models: [m, { id: alias, upstream: real-m }] }\n`,
     );
