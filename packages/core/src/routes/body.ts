@@ -65,7 +65,7 @@ export interface BodySource {
 // A property of the body that no spread, key listing or JSON encoding sees (a symbol, not enumerable), so no copy
 // of a body carries it along by mistake. Not a WeakMap from body to source: the young-generation collector keeps
 // a WeakMap's values alive while it cannot yet tell whether their keys died, and every request's body outlived
-// two collections, was promoted, and made full collections come 10 times as often (100 KB bodies).
+// two collections, was promoted, and full collections came 9 times as often (100 KB bodies).
 const SOURCE = Symbol("interference.bodySource");
 
 /** Where `body` was parsed from, if it came from readJsonBody (or was handed its source with `carrySource`). */

@@ -6,8 +6,11 @@
  * The bytes are sent only when the body about to be sent has every top-level member the client sent, each the very
  * value parsed then (nothing removed, replaced or reassigned since), and the text has no key twice: with a
  * repeated key the gateway reads the last value and some parsers the first, so the provider could be asked for
- * something other than what was routed, priced and allowed (`readJsonBody` counts the members as written). Members the gateway adds are appended to the object
- * (`stream: false`, a provider's default, is left out instead). Anything else is encoded from the object, as before.
+ * something other than what was routed, priced and allowed (`readJsonBody` counts the members as written).
+ * Members the gateway adds are appended to the object (`stream: false`, a provider's default, is left out
+ * instead). Anything else is encoded from the object, as before. Keys repeated inside nested objects go as the
+ * client wrote them: the gateway routes, prices and allows on top-level members; nested ones only feed the
+ * prompt's token estimate and the schema's checks.
  */
 import { EncodedJson, type NativeRequestBody } from "../adapters/types.js";
 import { sourceOf } from "./body.js";
