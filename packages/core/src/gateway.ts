@@ -20,7 +20,7 @@ import type { Attempt, RoutePlan } from "./routing/router.js";
 import { uuidv7 } from "./logging/ids.js";
 import type { RequestLogSink } from "./logging/types.js";
 import { ANONYMOUS, type AuthContext, type Authenticator } from "./auth/types.js";
-import { carrySource, readJsonBody } from "./routes/body.js";
+import { carrySource, encodeForProvider, readJsonBody } from "./routes/body.js";
 import { attribute, tagsOf, TAGS_HEADER } from "./logging/attribution.js";
 import { PROVIDER_HEADER, takeRoutingChoice, type RoutingPolicy } from "./routing/policy.js";
 import { DEFAULT_ROUTING } from "./routing/settings.js";
@@ -306,6 +306,7 @@ export class Gateway {
       const opened = this.cache.open(spec, body, ctx.auth, req.headers, policy, ctx.log, req.signal);
       // Off (the usual case): no promise awaited for it.
       const ticket = opened instanceof Promise ? await opened : opened;
+      if (ticket.status !== "skip") encodeForProvider(body);
       let res: GatewayHttpResponse;
       try {
         res = await handler(body, policy, req, ctx, ticket.hit);

@@ -45,7 +45,8 @@ export async function readJsonBody(req: GatewayHttpRequest, limit: number, log?:
     throw badRequest("invalid_json", `Request body is nested deeper than ${MAX_JSON_DEPTH} levels.`);
   }
   const body = value as Record<string, unknown>;
-  Object.defineProperty(body, SOURCE, { value: { bytes: raw, members: { ...body }, written: topLevelMembers(text) } satisfies BodySource });
+  const source: BodySource = { bytes: raw, members: { ...body }, written: topLevelMembers(text), passthrough: true };
+  Object.defineProperty(body, SOURCE, { value: source });
   return body;
 }
 
@@ -60,6 +61,8 @@ export interface BodySource {
   bytes: Buffer;
   members: Readonly<Record<string, unknown>>;
   written: number;
+  /** Whether a provider may be sent the bytes at all (`encodeForProvider`). */
+  passthrough: boolean;
 }
 
 // A property of the body that no spread, key listing or JSON encoding sees (a symbol, not enumerable), so no copy
@@ -70,6 +73,16 @@ const SOURCE = Symbol("interference.bodySource");
 
 /** Where `body` was parsed from, if it came from readJsonBody (or was handed its source with `carrySource`). */
 export const sourceOf = (body: object): BodySource | undefined => (body as { [SOURCE]?: BodySource })[SOURCE];
+
+/**
+ * The body goes to a provider encoded from what the gateway parsed, never as its bytes: where an answer is kept
+ * under a key made from the parsed body (the response cache), the provider must read exactly that, and a key
+ * repeated inside a nested object could read otherwise to a parser that takes the first.
+ */
+export function encodeForProvider(body: object): void {
+  const source = sourceOf(body);
+  if (source) source.passthrough = false;
+}
 
 /** `to`, a copy of `from` less some members, keeps `from`'s source: what it lacks shows against the source's members. */
 export function carrySource(from: object, to: object): void {

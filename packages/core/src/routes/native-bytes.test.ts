@@ -117,3 +117,30 @@ describe("native passthrough sends the client's bytes", () => {
     expect(up.requests.at(-1)!.text).toBe('{"model":"m","stream":true,"messages":[{"role":"user","content":"x"}],"stream_options":{"include_usage":true}}');
   });
 });
+
+describe("with the response cache on", () => {
+  let up: FakeServer;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    up = await startScriptedOpenAI("UP");
+    gw = await startTestGateway(`cache: { enabled: true }\nproviders:\n  - { id: up, type: openai, base_url: "${up.url}", api_key: sk-test, models: [m] }\n`);
+  });
+  afterAll(async () => {
+    await gw.close();
+    await up.close();
+  });
+
+  it("the provider reads exactly the body the answer is kept under, not the client's bytes", async () => {
+    // A key repeated inside a message: the cache keys on the last content; a parser that takes the first would
+    // answer another prompt, and that answer would then be served for this one.
+    const text = '{"model":"m","messages":[{"role":"user","content":"first","content":"second"}]}';
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: text });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-interference-cache")).toBe("miss");
+    expect(up.requests.at(-1)!.text).toBe('{"model":"m","messages":[{"role":"user","content":"second"}],"stream":false}');
+    // A request that turns the cache off: its `cache` field is the gateway's, taken off before the provider.
+    const off = '{"model":"m","cache":false,"messages":[{"role":"user","content":"x"}]}';
+    await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: off });
+    expect(up.requests.at(-1)!.body).toEqual({ model: "m", messages: [{ role: "user", content: "x" }], stream: false });
+  });
+});

@@ -21,7 +21,7 @@ import { sourceOf } from "./body.js";
  */
 export function encodedIfUnchanged(parsed: Record<string, unknown>, body: Record<string, unknown>): NativeRequestBody {
   const source = sourceOf(parsed);
-  if (!source) return body;
+  if (!source?.passthrough) return body;
   const { members } = source;
   let count = 0;
   for (const key in members) {
