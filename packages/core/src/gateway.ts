@@ -20,7 +20,7 @@ import type { Attempt, RoutePlan } from "./routing/router.js";
 import { uuidv7 } from "./logging/ids.js";
 import type { RequestLogSink } from "./logging/types.js";
 import { ANONYMOUS, type AuthContext, type Authenticator } from "./auth/types.js";
-import { carrySource, encodeForProvider, readJsonBody } from "./routes/body.js";
+import { encodeForProvider, readJsonBody } from "./routes/body.js";
 import { attribute, tagsOf, TAGS_HEADER } from "./logging/attribution.js";
 import { PROVIDER_HEADER, takeRoutingChoice, type RoutingPolicy } from "./routing/policy.js";
 import { DEFAULT_ROUTING } from "./routing/settings.js";
@@ -281,7 +281,6 @@ export class Gateway {
     return async (req, ctx) => {
       const raw = await readJsonBody(req, this.maxBodyBytes, ctx.log);
       const { body, policy } = takeRoutingChoice(raw, { header: req.headers[PROVIDER_HEADER], path: ctx.params.provider, query: req.query.get("provider") });
-      carrySource(raw, body);
       ctx.log.entry.requestedProviders = policy.source;
       attribute(ctx.log.entry, body, req.headers[TAGS_HEADER]);
       return handler(body, policy, req, ctx);

@@ -71,7 +71,10 @@ export interface BodySource {
 // two collections, was promoted, and full collections came 9 times as often (100 KB bodies).
 const SOURCE = Symbol("interference.bodySource");
 
-/** Where `body` was parsed from, if it came from readJsonBody (or was handed its source with `carrySource`). */
+/**
+ * Where `body` was parsed from, if it came from readJsonBody. A copy has none (the routing choice's copy of a body
+ * without its `provider`, say), so it is always encoded: its bytes would carry what the copy left out.
+ */
 export const sourceOf = (body: object): BodySource | undefined => (body as { [SOURCE]?: BodySource })[SOURCE];
 
 /**
@@ -82,12 +85,6 @@ export const sourceOf = (body: object): BodySource | undefined => (body as { [SO
 export function encodeForProvider(body: object): void {
   const source = sourceOf(body);
   if (source) source.passthrough = false;
-}
-
-/** `to`, a copy of `from` less some members, keeps `from`'s source: what it lacks shows against the source's members. */
-export function carrySource(from: object, to: object): void {
-  const source = sourceOf(from);
-  if (source && to !== from) Object.defineProperty(to, SOURCE, { value: source });
 }
 
 /** Validates with zod; the first problem becomes an OpenAI-style 400 naming the parameter. */

@@ -4,7 +4,8 @@ import type { GatewayHttpRequest } from "../http/types.js";
 import type { FakeServer } from "../test-support/fake-server.js";
 import { startScriptedOpenAI } from "../test-support/scripted-providers.js";
 import { startTestGateway, type TestGateway } from "../test-support/gateway.js";
-import { carrySource, readJsonBody } from "./body.js";
+import { takeRoutingChoice } from "../routing/policy.js";
+import { readJsonBody } from "./body.js";
 import { encodedIfUnchanged } from "./native-bytes.js";
 import { nativeBody } from "./native.js";
 
@@ -42,10 +43,9 @@ describe("encodedIfUnchanged", () => {
   });
 
   it("encodes the object when a member was taken off, replaced or reassigned after parsing", async () => {
-    // The gateway's own fields, taken off by the routing choice (the copy keeps the source).
+    // The gateway's own fields, taken off by the routing choice: its copy has no source.
     const withProvider = await parse('{"model":"m","provider":"a b","messages":[]}');
-    const { provider: _p, ...rest } = withProvider;
-    carrySource(withProvider, rest);
+    const { body: rest } = takeRoutingChoice(withProvider, {});
     expect(encodedIfUnchanged(rest, nativeBody(rest, "m", false))).toEqual({ model: "m", messages: [], stream: false });
     // drop_params, which nativeBody leaves out.
     const drop = await parse('{"model":"m","drop_params":true}');
