@@ -56,10 +56,12 @@ export class PGliteThread implements EmbeddedDb {
 
   private constructor(private readonly worker: WorkerThread) {
     worker.on("message", (reply: Reply) => this.settle(reply));
-    worker.on("error", (err) => this.stop(err));
-    worker.on("exit", (code) => this.stop(new Error(`the embedded database's thread exited (code ${code})`)));
     // Nothing reopens it: every later call fails (the log keeps its rows in memory and its spool; /readyz fails).
-    worker.on("error", (err) => console.error(`[db] the embedded database's thread failed: ${err.message}`));
+    worker.on("error", (err) => {
+      console.error(`[db] the embedded database's thread failed: ${err.message}`);
+      this.stop(err);
+    });
+    worker.on("exit", (code) => this.stop(new Error(`the embedded database's thread exited (code ${code})`)));
     worker.unref(); // only calls in flight keep the process alive, as with PGlite in this thread
   }
 
