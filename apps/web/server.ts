@@ -7,10 +7,10 @@ import cluster from "node:cluster";
 import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
-import next from "next";
 import { clientAddress, parseTrustedProxies } from "@interference/core";
 import { getRuntime } from "./lib/runtime";
 import { CLIENT_ADDRESS_HEADER } from "./lib/admin/session";
+import { installDashboardStorage } from "./lib/dashboard-storage";
 import { planWorkers, runPrimary } from "./lib/workers";
 
 const port = Number(process.env.PORT ?? 1337);
@@ -35,6 +35,9 @@ async function main(): Promise<void> {
   // full GC every ~300 ms under load, mostly on V8's helper threads: 30% took CPU per JSON request from 261-393 to
   // 218-262 µs (eight alternating pairs) for 268-291 MB held (README, Benchmarks). Read at each GC.
   setFlagsFromString("--heap-growing-percent=30");
+  // Before Next loads, which reads it once: its request storages, turned off while the dashboard is idle.
+  const dashboard = installDashboardStorage();
+  const { default: next } = await import("next");
   const runtime = await getRuntime();
   const app = next({ dev, dir, hostname: host, port });
   await app.prepare();
@@ -61,6 +64,8 @@ async function main(): Promise<void> {
     // The dashboard's sign-in limiter keys on this; whatever a client sent under that name is replaced.
     const forwarded = req.headers["x-forwarded-for"];
     req.headers[CLIENT_ADDRESS_HEADER] = clientAddress(req.socket.remoteAddress, Array.isArray(forwarded) ? forwarded.join(",") : forwarded, trustedProxies);
+    dashboard.begin();
+    res.once("close", () => dashboard.end());
     nextHandler(req, res).catch((err: unknown) => {
       console.error("[interference] dashboard request failed:", err);
       if (!res.headersSent) res.writeHead(500).end();

@@ -140,6 +140,22 @@ describe("sessions", () => {
     });
   const whoami = async (cookie: string) => (await trpc(server.url, cookie, "keys.list", {}, "query")).status;
 
+  it("serves pages and the admin API as before once the dashboard has idled and its request storages are off", async () => {
+    // lib/dashboard-storage.ts disables Next's and React's storages 1 s after the last dashboard response; the next
+    // request must enable them again, with each request's own state (session, rendering) intact.
+    const cookie = await signIn(server.url, PASSWORD);
+    for (let round = 0; round < 3; round++) {
+      const [page, keys] = await Promise.all([fetch(`${server.url}/keys`, { headers: { cookie } }), trpc(server.url, cookie, "keys.list", {}, "query")]);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("<html");
+      expect(keys.status).toBe(200);
+      expect(Array.isArray(keys.data)).toBe(true);
+      const signedOut = await fetch(`${server.url}/keys`, { redirect: "manual" });
+      expect(signedOut.headers.get("location")).toMatch(/\/login/); // no session: to the sign-in page, as before
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+    }
+  });
+
   it("sign-out ends the session for the old cookie too, and needs a same-origin request", async () => {
     const cookie = await signIn(server.url, PASSWORD);
     expect(await whoami(cookie)).toBe(200);
