@@ -242,6 +242,16 @@ const API_ROWS = [
     headers: { "anthropic-version": "2023-06-01" },
   },
   {
+    // The chat row again, after an admin opened the dashboard: Next's request storages were used, and the server
+    // turns them off again 1 s after the dashboard's last response (apps/web/lib/dashboard-storage.ts). Only the
+    // Interference targets serve a dashboard; the others run the plain chat row here.
+    name: "chat, after a dashboard page",
+    family: "openai",
+    path: "/chat/completions",
+    body,
+    afterDashboard: true,
+  },
+  {
     name: "chat → anthropic (translated)",
     family: "anthropic",
     path: "/chat/completions",
@@ -293,7 +303,7 @@ async function startTarget(name, upstreamPort) {
       },
     });
     await waitHttp(`http://127.0.0.1:${p}/v1/providers`, { proc });
-    return { proc, url, headers: { "content-type": "application/json" } };
+    return { proc, url, headers: { "content-type": "application/json" }, dashboardUrl: `http://127.0.0.1:${p}` };
   }
   if (name === "portkey") {
     const proc = start(process.execPath, [join(DEPS, "node_modules/@portkey-ai/gateway/build/start-server.js"), `--port=${p}`, "--headless"], {
@@ -624,18 +634,22 @@ for (const name of TARGETS) {
     entry.apis = {};
     entry.apisNotServed = {};
     const c = Math.min(...CPU_LEVELS);
-    for (const api of API_ROWS) {
+    const measureApi = async (api) => {
       const apiTarget = {
         ...target,
         url: target.url.replace(/\/chat\/completions$/, api.path),
         headers: { ...target.headers, ...target.headersFor?.(api.family), ...api.headers },
         body: api.body,
       };
+      if (api.afterDashboard && target.dashboardUrl) {
+        for (const page of ["/login", "/"]) await (await fetch(`${target.dashboardUrl}${page}`)).text();
+        await sleep(1500);
+      }
       const refusal = await notServed(apiTarget);
       if (refusal) {
         entry.apisNotServed[api.name] = refusal;
         console.log(`  CPU-bound ${api.name}: not served (${refusal})`);
-        continue;
+        return;
       }
       await loadJson(apiTarget, c, 2).catch(() => undefined); // warm-up
       const r = await loadJson(apiTarget, c);
@@ -643,7 +657,8 @@ for (const name of TARGETS) {
       console.log(
         `  CPU-bound ${api.name} c=${c}: ${r.reqPerSec.toFixed(0)} req/s, p99 ${r.p99} ms, CPU ${r.cpuUsPerReq.toFixed(0)} µs/req, errors ${r.errors}`,
       );
-    }
+    };
+    for (const api of API_ROWS.filter((row) => !row.afterDashboard)) await measureApi(api);
     // Streams of CHUNKS chunks with no gap, 50 clients: the CPU a streamed request costs, and its first chunk.
     const cpu0 = cpuSeconds(target.proc.child.pid);
     await loopDelay(target.proc);
@@ -656,6 +671,8 @@ for (const name of TARGETS) {
     console.log(
       `  CPU-bound streams (${CHUNKS} chunks, no gap, 50 clients): ${s.streams} done, TTFC p50 ${s.ttfcP50.toFixed(2)} ms, CPU ${entry.cpuStream.cpuUsPerStream?.toFixed(0) ?? "-"} µs/stream, failures ${s.failures}`,
     );
+    // Last, so that nothing else is measured after the dashboard has been used.
+    for (const api of API_ROWS.filter((row) => row.afterDashboard)) await measureApi(api);
     await setUpstreamLatency(LATENCY, GAP);
   }
   entry.peakRssMb = peakRssMb(target.proc.child.pid);
