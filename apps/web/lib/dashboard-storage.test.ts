@@ -1,7 +1,19 @@
 import { AsyncLocalStorage, executionAsyncId } from "node:async_hooks";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { installDashboardStorage } from "./dashboard-storage";
+
+// React's renderers run their storages from Next's compiled runtime (next/dist/compiled/…): a module at such a path.
+const nextDist = join(mkdtempSync(join(tmpdir(), "dashboard-storage-")), "node_modules/next/dist/compiled");
+mkdirSync(nextDist, { recursive: true });
+writeFileSync(join(nextDist, "renderer.cjs"), "exports.run = (storage, store, fn) => storage.run(store, fn);\n");
+const renderer = createRequire(import.meta.url)(join(nextDist, "renderer.cjs")) as {
+  run<S, R>(storage: AsyncLocalStorage<S>, store: S, fn: () => R): R;
+};
 
 // With async_hooks' promise hooks on, a promise's continuation runs under the promise's own async id; with them
 // off, under none (0). That is the cost the gate removes, observed through public API.
@@ -27,7 +39,7 @@ describe("the dashboard's request storages", () => {
   it("turns them off once no dashboard request has been in flight for the quiet time", async () => {
     gate.begin();
     const seen = await nextStore.run({ page: "/" }, async () => {
-      const inner = await reactStore.run({ render: 1 }, async () => {
+      const inner = await renderer.run(reactStore, { render: 1 }, async () => {
         await sleep(1);
         return reactStore.getStore();
       });
@@ -61,7 +73,7 @@ describe("the dashboard's request storages", () => {
     gate.begin();
     const seen = await nextStore.run({ page: "/keys" }, async () => {
       await sleep(1);
-      return reactStore.run({ render: 2 }, async () => {
+      return renderer.run(reactStore, { render: 2 }, async () => {
         await sleep(1);
         return [nextStore.getStore(), reactStore.getStore()];
       });
@@ -85,6 +97,22 @@ describe("the dashboard's request storages", () => {
     expect(gate.quiet).toBe(true);
     expect(await promiseHooksOn()).toBe(true); // the other storage still needs them
     other.disable();
+    expect(await promiseHooksOn()).toBe(false);
+  });
+
+  it("leaves alone a storage that is not Next's even when first used inside a dashboard request", async () => {
+    const tracing = new AsyncLocalStorage<string>(); // a tracing library's span inside a page's data fetch
+    gate.begin();
+    await nextStore.run({ page: "/" }, () => tracing.run("fetch span", () => sleep(1)));
+    const later = tracing.run("a /v1 request's span", async () => {
+      await sleep(QUIET_MS * 3);
+      return tracing.getStore();
+    });
+    gate.end();
+    expect(await later).toBe("a /v1 request's span");
+    expect(gate.quiet).toBe(true);
+    expect(await promiseHooksOn()).toBe(true);
+    tracing.disable();
     expect(await promiseHooksOn()).toBe(false);
   });
 

@@ -6,8 +6,9 @@
  * request has been in flight for a moment; the next dashboard request's `run()` enables them again (Node's own
  * AsyncLocalStorage does that on every `run`). Next creates its storages from `globalThis.AsyncLocalStorage`, so a
  * subclass installed there remembers them. React's renderers create theirs from `node:async_hooks` directly: those are
- * remembered when first used inside a Next request, which is when one of Next's storages has a store. Storages used
- * anywhere else (a `/v1` request, a tracing library) are never touched.
+ * remembered when first run inside a Next request (one of Next's storages has a store) from Next's own code, where
+ * React's renderers are compiled in. Any other storage (a tracing library's context, even one first used during a
+ * dashboard request) is never touched: disabling it would drop the context of work in flight elsewhere.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 
@@ -25,6 +26,8 @@ export interface DashboardStorage {
 /** Where Next looks for the class: `globalThis`, or a stand-in in tests. */
 type Global = { AsyncLocalStorage?: typeof AsyncLocalStorage };
 
+const NEXT_CODE = /[\\/]next[\\/]dist[\\/]/;
+
 /**
  * Installs the remembering subclass as `globalThis.AsyncLocalStorage`. Call it before Next is imported: Next reads
  * that global once, as its modules load. `quietMs` is how long after the last dashboard response the storages are
@@ -37,11 +40,14 @@ export function installDashboardStorage(quietMs = 1_000, global: Global = global
   let timer: NodeJS.Timeout | null = null;
   const nextStorages: AsyncLocalStorage<unknown>[] = [];
   const storages = new Set<AsyncLocalStorage<unknown>>();
+  /** Storages already looked at, so that a stack is read once per storage at most. */
+  const judged = new WeakSet<AsyncLocalStorage<unknown>>();
   class RememberedAsyncLocalStorage<T> extends AsyncLocalStorage<T> {
     constructor() {
       super();
       nextStorages.push(this as AsyncLocalStorage<unknown>);
       storages.add(this as AsyncLocalStorage<unknown>);
+      judged.add(this as AsyncLocalStorage<unknown>);
     }
   }
   global.AsyncLocalStorage = RememberedAsyncLocalStorage;
@@ -52,7 +58,11 @@ export function installDashboardStorage(quietMs = 1_000, global: Global = global
     Object.defineProperty(proto, method, {
       ...Object.getOwnPropertyDescriptor(proto, method),
       value: function (this: AsyncLocalStorage<unknown>, ...args: unknown[]) {
-        if (inFlight > 0 && !storages.has(this) && insideNextRequest()) storages.add(this);
+        if (inFlight > 0 && !judged.has(this) && insideNextRequest()) {
+          judged.add(this);
+          // The frame that called run(): React's renderers are compiled into Next's runtime (next/dist/compiled).
+          if (NEXT_CODE.test(new Error().stack?.split("\n")[2] ?? "")) storages.add(this);
+        }
         return original.apply(this, args);
       },
     });
