@@ -91,6 +91,15 @@ async function cpuPer(fn) {
   return (c.user + c.system) / OPS;
 }
 
+/** The same, `AT_ONCE` operations started together each time, as a server with that many requests in flight does. */
+const AT_ONCE = 50;
+async function cpuPerAtOnce(fn) {
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < OPS; i += AT_ONCE) await Promise.all(Array.from({ length: AT_ONCE }, (_, j) => fn(i + j)));
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / (Math.ceil(OPS / AT_ONCE) * AT_ONCE);
+}
+
 async function measure(name, store) {
   const plain = store.responses;
   const prisma = viaPrisma(store.prisma);
@@ -101,7 +110,7 @@ async function measure(name, store) {
     await plain.save(s);
     await prisma.save(stored());
   }
-  const runs = { "save, plain SQL": [], "save, Prisma": [], "get, plain SQL": [], "get, Prisma": [] };
+  const runs = { "save, plain SQL": [], "save, Prisma": [], "get, plain SQL": [], "get, Prisma": [], [`save, ${AT_ONCE} at once`]: [] };
   for (let r = 0; r < ROUNDS; r++) {
     const order = r % 2 ? ["Prisma", "plain SQL"] : ["plain SQL", "Prisma"];
     for (const how of order) {
@@ -109,9 +118,11 @@ async function measure(name, store) {
       runs[`save, ${how}`].push(await cpuPer(() => s.save(stored())));
       runs[`get, ${how}`].push(await cpuPer((i) => s.get(saved[i % saved.length].id, saved[i % saved.length].keyId)));
     }
+    // The store's saves of one turn go as one statement: what a busy server pays per save.
+    runs[`save, ${AT_ONCE} at once`].push(await cpuPerAtOnce(() => plain.save(stored())));
   }
   console.log(`${name}, ${OPS} operations a round, ${ROUNDS} alternating rounds (µs of CPU each):`);
-  for (const [label, us] of Object.entries(runs)) console.log(`  ${label.padEnd(16)} ${us.map((x) => x.toFixed(0)).join(" / ")}`);
+  for (const [label, us] of Object.entries(runs)) console.log(`  ${label.padEnd(18)} ${us.map((x) => x.toFixed(0)).join(" / ")}`);
 }
 
 const lite = await db.openStore({ url: `pglite:${join(mkdtempSync(join(tmpdir(), "bench-responses-")), "db")}` });

@@ -649,6 +649,40 @@ describe.each(databases)("store on %s", (_name, makeDb) => {
     expect(await store.responses.delete("resp_old", "key1")).toBe(false); // expired: as if gone
   });
 
+  it("saves many stored responses at once as batches, each save resolved only once its row is in", async () => {
+    const now = Date.now();
+    const stored = (id: string, text: string) => ({
+      id,
+      keyId: "key_batch",
+      createdAt: new Date(now),
+      expiresAt: new Date(now + 60_000),
+      response: { id, object: "response", output: [{ type: "message", content: [{ type: "output_text", text }] }] } as never,
+      inputItems: [],
+      conversation: [{ role: "user" as const, content: [{ type: "text" as const, text }] }],
+    });
+    // 150 saves in one turn: more than one statement's worth (64), and one id saved twice, the last save winning.
+    const saves = Array.from({ length: 150 }, (_, i) => store.responses.save(stored(`resp_b${i}`, `answer ${i}`)));
+    saves.push(store.responses.save(stored("resp_b7", "answer 7, again")));
+    await Promise.all(saves);
+    for (const i of [0, 63, 64, 127, 128, 149]) {
+      expect((await store.responses.get(`resp_b${i}`, "key_batch"))!.conversation[0]).toMatchObject({ content: [{ text: `answer ${i}` }] });
+    }
+    expect((await store.responses.get("resp_b7", "key_batch"))!.response).toMatchObject({ output: [{ content: [{ text: "answer 7, again" }] }] });
+    expect(await store.prisma.storedResponse.count({ where: { apiKeyId: "key_batch" } })).toBe(150);
+    // A row the database refuses (jsonb takes no NUL) fails its own save only, not the others of its batch.
+    const [before, refused, after] = await Promise.allSettled([
+      store.responses.save(stored("resp_c1", "fine")),
+      store.responses.save(stored("resp_c2", "bad \u0000 text")),
+      store.responses.save(stored("resp_c3", "fine too")),
+    ]);
+    expect(before.status).toBe("fulfilled");
+    expect(refused.status).toBe("rejected");
+    expect(after.status).toBe("fulfilled");
+    expect(await store.responses.get("resp_c1", "key_batch")).not.toBeNull();
+    expect(await store.responses.get("resp_c2", "key_batch")).toBeNull();
+    expect(await store.responses.get("resp_c3", "key_batch")).not.toBeNull();
+  });
+
   it("carries a key's budgets to the gateway, and sums what it spent, as logged, since a period began", async () => {
     const auth = createAuthenticator(store.apiKeys);
     const budgeted = await store.apiKeys.create({
