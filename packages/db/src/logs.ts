@@ -252,7 +252,7 @@ export function sqlState(err: unknown): string | undefined {
 }
 
 /** Data exceptions (22xxx) and integrity violations (23xxx): the same rows would fail again, however often retried. */
-const refusesTheRows = (err: unknown) => /^2[23]/.test(sqlState(err) ?? "");
+export const refusesTheRows = (err: unknown) => /^2[23]/.test(sqlState(err) ?? "");
 
 /** A spool segment: rows already appended, now closed to new ones. */
 interface SpoolSegment {

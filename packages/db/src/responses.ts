@@ -6,7 +6,7 @@
  * save still resolves only once its row is in, so an answer never names a response that cannot be read yet.
  */
 import type { ResponseStore, StoredResponse } from "@interference/core";
-import { sqlState } from "./logs.js";
+import { refusesTheRows } from "./logs.js";
 import type { Sql } from "./sql.js";
 
 /** Expired rows are swept at most this often, by whichever save comes next. */
@@ -46,9 +46,6 @@ interface PendingSave {
   reject: (err: unknown) => void;
 }
 
-/** Data exceptions (22xxx) and integrity violations (23xxx): a row of the batch is refused, not the database down. */
-const refusesARow = (err: unknown) => /^2[23]/.test(sqlState(err) ?? "");
-
 /** The rows as the statement's one parameter; a response saved twice in one batch once, as last saved. */
 function rowsText(batch: readonly PendingSave[]): string {
   const byId = new Map<string, StoredResponse>();
@@ -68,7 +65,7 @@ function rowsText(batch: readonly PendingSave[]): string {
 
 export function responseStore(sql: Sql): ResponseStore {
   let lastSweep = 0;
-  let queue: PendingSave[] = [];
+  const queue: PendingSave[] = [];
   let writing = false;
 
   const write = async (batch: readonly PendingSave[]) => {
@@ -81,13 +78,12 @@ export function responseStore(sql: Sql): ResponseStore {
   };
   const writeAll = async () => {
     while (queue.length) {
-      const batch = queue.slice(0, MAX_BATCH);
-      queue = queue.slice(batch.length);
+      const batch = queue.splice(0, MAX_BATCH);
       try {
         await write(batch);
         for (const p of batch) p.resolve();
       } catch (err) {
-        if (batch.length === 1 || !refusesARow(err)) {
+        if (batch.length === 1 || !refusesTheRows(err)) {
           for (const p of batch) p.reject(err);
           continue;
         }
